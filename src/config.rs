@@ -1,0 +1,158 @@
+//! Settings from defaults, then a TOML file, then `DANGJIAN_*` variables, then flags.
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: String,
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL; `None` means `DATA/dangjian.db`.
+    pub database_url: Option<String>,
+    /// Mark cookies `Secure` (set when served over TLS behind a proxy).
+    pub secure_cookies: bool,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+    /// Hex master key; when absent, the key file is used (created at first start).
+    pub secret_key: Option<String>,
+    pub key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    data: Option<PathBuf>,
+    database: Option<String>,
+    secure_cookies: Option<bool>,
+    trust_proxy: Option<bool>,
+    secret_key: Option<String>,
+    key_file: Option<PathBuf>,
+}
+
+/// Flags given on the command line; each overrides the rest.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            secure_cookies: false,
+            trust_proxy: false,
+            secret_key: None,
+            key_file: None,
+        }
+    }
+}
+
+impl Config {
+    pub fn load(flags: Overrides) -> Result<Self, String> {
+        let mut c = Config::default();
+        let env = |k: &str| {
+            std::env::var(format!("DANGJIAN_{k}"))
+                .ok()
+                .filter(|v| !v.is_empty())
+        };
+        let file = flags
+            .config_file
+            .clone()
+            .or_else(|| env("CONFIG").map(PathBuf::from));
+        let default_file = flags
+            .data_dir
+            .clone()
+            .or_else(|| env("DATA").map(PathBuf::from))
+            .unwrap_or_else(|| c.data_dir.clone())
+            .join("dangjian.toml");
+        let file = match file {
+            Some(f) => Some(f),
+            None if default_file.exists() => Some(default_file),
+            None => None,
+        };
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let f: FileConfig =
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            c.apply_file(f);
+        }
+        let flag = |k: &str| -> Result<Option<bool>, String> {
+            env(k)
+                .map(|v| match v.as_str() {
+                    "1" | "true" | "yes" => Ok(true),
+                    "0" | "false" | "no" => Ok(false),
+                    _ => Err(format!("DANGJIAN_{k} must be true or false")),
+                })
+                .transpose()
+        };
+        c.apply_file(FileConfig {
+            bind: env("BIND"),
+            data: env("DATA").map(PathBuf::from),
+            database: env("DATABASE_URL"),
+            secure_cookies: flag("SECURE_COOKIES")?,
+            trust_proxy: flag("TRUST_PROXY")?,
+            secret_key: env("SECRET_KEY"),
+            key_file: env("KEY_FILE").map(PathBuf::from),
+        });
+        if let Some(b) = flags.bind {
+            c.bind = b;
+        }
+        if let Some(d) = flags.data_dir {
+            c.data_dir = d;
+        }
+        if let Some(u) = flags.database_url {
+            c.database_url = Some(u);
+        }
+        Ok(c)
+    }
+
+    fn apply_file(&mut self, f: FileConfig) {
+        if let Some(v) = f.bind {
+            self.bind = v;
+        }
+        if let Some(v) = f.data {
+            self.data_dir = v;
+        }
+        if let Some(v) = f.database {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = f.secure_cookies {
+            self.secure_cookies = v;
+        }
+        if let Some(v) = f.trust_proxy {
+            self.trust_proxy = v;
+        }
+        if let Some(v) = f.secret_key {
+            self.secret_key = Some(v);
+        }
+        if let Some(v) = f.key_file {
+            self.key_file = Some(v);
+        }
+    }
+
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("dangjian.db").display()
+            ),
+        }
+    }
+
+    pub fn key_path(&self) -> PathBuf {
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("secret.key"))
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+}

@@ -1,0 +1,895 @@
+//! A deterministic demo county: the organization tree, members with valid ID numbers,
+//! accounts and one login per role.
+use crate::crypto::{Keys, hash_password};
+use crate::domain::idcard::check_char;
+use crate::domain::member::{Education, Gender, MemberCategory, MemberStatus};
+use crate::domain::org::{OrgCategory, OrgType};
+use crate::domain::policy::Role;
+use crate::store::members::MemberInput;
+use crate::store::orgs::{self, Org, OrgInput};
+use crate::store::{Db, WriteTx, audit, members, users};
+use std::collections::HashSet;
+use time::{Date, Duration, Month};
+
+/// The demo's password for every demo account.
+pub const DEMO_PASSWORD: &str = "Dangjian@2026";
+
+/// Fixed logins, one per role, whatever the seed.
+pub const LOGINS: &[(&str, &str)] = &[
+    ("党员", "13800000001"),
+    ("支部书记（支部管理员）", "13800000002"),
+    ("乡镇党委组织委员（组织管理员）", "13800000003"),
+    ("县委组织部（组织管理员）", "13800000004"),
+    ("内容编辑", "13800000005"),
+    ("系统管理员", "13900000001"),
+    ("安全管理员", "13900000002"),
+    ("审计管理员", "13900000003"),
+];
+
+/// SplitMix64: small, fast and the same on every machine.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + self.below((hi - lo + 1) as u64) as i64
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "程", "曹",
+    "袁", "邓", "许", "傅", "沈", "曾", "彭", "吕", "苏", "卢", "蒋", "蔡", "贾", "丁", "魏", "薛",
+    "叶", "阎", "崔", "郝", "翟", "闫", "齐", "田", "史", "白", "孟", "耿",
+];
+const MALE_CHARS: &[&str] = &[
+    "建", "国", "军", "伟", "强", "志", "明", "华", "刚", "勇", "新", "庆", "海", "文", "春", "永",
+    "德", "红", "立", "平", "东", "振", "宝", "忠", "林", "峰", "磊", "涛", "辉", "斌", "杰", "成",
+    "民", "兵", "俊", "亮", "超", "鹏", "飞", "全",
+];
+const FEMALE_CHARS: &[&str] = &[
+    "秀", "英", "华", "丽", "娟", "敏", "静", "燕", "艳", "霞", "玲", "芳", "红", "梅", "萍", "兰",
+    "桂", "凤", "慧", "琳", "婷", "雪", "颖", "洁", "倩", "晶", "莉", "欣", "悦", "佳", "淑", "珍",
+    "荣", "彩", "云", "月", "春", "晓", "宁", "娜",
+];
+const TOWNS: &[&str] = &[
+    "城关镇",
+    "北石槽乡",
+    "故仙镇",
+    "西九吉乡",
+    "沙河桥镇",
+    "米各庄镇",
+    "景和镇",
+    "卧佛堂镇",
+    "束城镇",
+    "留古寺镇",
+    "果子洼乡",
+    "尊祖庄乡",
+    "兴村乡",
+    "诗经村乡",
+    "时村乡",
+    "黎民居乡",
+    "行别营乡",
+    "龙华店乡",
+    "瀛州镇",
+    "黄桥镇",
+];
+const VILLAGE_SUFFIX: &[&str] = &[
+    "庄", "村", "屯", "营", "堡", "店", "寨", "集", "口", "桥", "洼", "铺", "台", "坊", "河", "头",
+    "园", "院",
+];
+const VILLAGE_PREFIX: &[&str] = &[
+    "东", "西", "南", "北", "前", "后", "大", "小", "上", "下", "王", "李", "张", "刘", "陈", "杨",
+    "赵", "黄", "周", "吴", "高", "马", "孙", "郭", "田", "石", "沙", "柳", "杏", "枣", "梨", "桃",
+    "双", "三", "五", "新", "古", "河", "安", "宁",
+];
+const ENTERPRISES: &[&str] = &[
+    "宏达机械有限公司",
+    "兴华电缆有限公司",
+    "金穗面业有限公司",
+    "绿源农业合作社",
+    "恒信物流有限公司",
+    "利民食品有限公司",
+    "华兴保温材料有限公司",
+    "鑫源纸业有限公司",
+    "光明电器有限公司",
+    "长城汽配有限公司",
+];
+
+struct Ctx<'a> {
+    tx: &'a mut WriteTx,
+    keys: &'a Keys,
+    rng: Rng,
+    now: i64,
+    id_numbers: HashSet<String>,
+    phones: HashSet<String>,
+    password_hash: String,
+    orgs: usize,
+    members: usize,
+    /// Member ids to give the fixed demo logins to, set while generating.
+    special: Vec<(usize, i64)>,
+}
+
+fn err(e: crate::error::AppError) -> String {
+    format!("{e:?}")
+}
+
+impl Ctx<'_> {
+    async fn org(
+        &mut self,
+        parent: Option<&Org>,
+        name: String,
+        kind: OrgType,
+        category: OrgCategory,
+    ) -> Result<Org, String> {
+        let input = OrgInput {
+            name,
+            kind,
+            category,
+            address: String::new(),
+            sort_order: self.orgs as i64,
+        };
+        let id = orgs::create(self.tx.conn(), parent, &input, self.now)
+            .await
+            .map_err(err)?;
+        self.orgs += 1;
+        orgs::get_in(self.tx.conn(), id).await.map_err(err)
+    }
+
+    fn name(&mut self, gender: Gender) -> String {
+        let surname = *self.rng.pick(SURNAMES);
+        let chars = if gender == Gender::Male {
+            MALE_CHARS
+        } else {
+            FEMALE_CHARS
+        };
+        let first = *self.rng.pick(chars);
+        if self.rng.chance(35) {
+            format!("{surname}{first}")
+        } else {
+            format!("{surname}{first}{}", self.rng.pick(chars))
+        }
+    }
+
+    fn id_number(&mut self, birth: Date, gender: Gender) -> String {
+        loop {
+            let seq = self.rng.range(0, 99) * 10
+                + if gender == Gender::Male {
+                    self.rng.range(0, 4) * 2 + 1
+                } else {
+                    self.rng.range(0, 4) * 2
+                };
+            let body = format!(
+                "130984{:04}{:02}{:02}{:03}",
+                birth.year(),
+                birth.month() as u8,
+                birth.day(),
+                seq
+            );
+            let id = format!("{body}{}", check_char(&body).expect("17 digits"));
+            if self.id_numbers.insert(id.clone()) {
+                return id;
+            }
+        }
+    }
+
+    fn phone(&mut self) -> String {
+        const PREFIXES: &[&str] = &[
+            "130", "131", "132", "133", "135", "136", "137", "139", "150", "151", "152", "155",
+            "157", "158", "159", "177", "180", "182", "186", "187", "189", "199",
+        ];
+        loop {
+            let p = format!(
+                "{}{:08}",
+                self.rng.pick(PREFIXES),
+                self.rng.below(100_000_000)
+            );
+            if self.phones.insert(p.clone()) {
+                return p;
+            }
+        }
+    }
+
+    /// Adds one member to `branch` with an account; returns the member id.
+    async fn member(
+        &mut self,
+        branch: &Org,
+        group: Option<i64>,
+        posts: &str,
+        category_hint: OrgCategory,
+        fixed_phone: Option<&str>,
+    ) -> Result<i64, String> {
+        let gender = if self
+            .rng
+            .chance(if posts.contains("secretary") { 80 } else { 68 })
+        {
+            Gender::Male
+        } else {
+            Gender::Female
+        };
+        let retired = self.rng.chance(match category_hint {
+            OrgCategory::Rural => 30,
+            OrgCategory::Community => 45,
+            _ => 8,
+        });
+        let age = if retired {
+            self.rng.range(60, 88)
+        } else {
+            self.rng.range(22, 59)
+        };
+        let birth_year = 2026 - age as i32;
+        let birth = Date::from_calendar_date(
+            birth_year,
+            Month::try_from(self.rng.range(1, 12) as u8).expect("1..=12"),
+            self.rng.range(1, 28) as u8,
+        )
+        .expect("valid date");
+        let id_number = self.id_number(birth, gender);
+        let join_age = self.rng.range(19, (age - 1).clamp(19, 45));
+        let joined = (birth + Duration::days(join_age * 365 + self.rng.range(0, 300)))
+            .min(Date::from_calendar_date(2026, Month::October, 1).expect("valid"));
+        let probationary = age < 40 && self.rng.chance(8) && joined.year() >= 2025;
+        let status = if probationary {
+            MemberStatus::Probationary
+        } else {
+            MemberStatus::Full
+        };
+        let category = if retired {
+            MemberCategory::Retired
+        } else if self.rng.chance(6) {
+            MemberCategory::Mobile
+        } else {
+            match category_hint {
+                OrgCategory::Rural => MemberCategory::Farmer,
+                OrgCategory::School if self.rng.chance(10) => MemberCategory::Student,
+                _ => MemberCategory::Employed,
+            }
+        };
+        let education = match category {
+            MemberCategory::Farmer | MemberCategory::Retired => *self.rng.pick(&[
+                Education::Primary,
+                Education::Junior,
+                Education::Junior,
+                Education::Senior,
+            ]),
+            _ => *self.rng.pick(&[
+                Education::Senior,
+                Education::College,
+                Education::Bachelor,
+                Education::Bachelor,
+                Education::Postgraduate,
+            ]),
+        };
+        let ethnicity = if self.rng.chance(96) {
+            "汉族"
+        } else {
+            *self.rng.pick(&["回族", "满族", "蒙古族"])
+        };
+        let phone = match fixed_phone {
+            Some(p) => {
+                self.phones.insert(p.to_string());
+                Some(p.to_string())
+            }
+            None if age > 80 && self.rng.chance(40) => None,
+            None => Some(self.phone()),
+        };
+        let name = self.name(gender);
+        let input = MemberInput {
+            name: name.clone(),
+            gender,
+            ethnicity: ethnicity.into(),
+            birth_date: crate::domain::clock::format_date(birth),
+            id_number,
+            phone: phone.clone(),
+            education,
+            joined_on: crate::domain::clock::format_date(joined),
+            full_member_on: (!probationary)
+                .then(|| crate::domain::clock::format_date(joined + Duration::days(366))),
+            status,
+            category,
+            branch_id: branch.id,
+            party_group_id: group,
+            posts: posts.into(),
+            veteran: gender == Gender::Male && self.rng.chance(9),
+        };
+        let id = members::insert(self.tx.conn(), self.keys, &input, self.now)
+            .await
+            .map_err(err)?;
+        if let Some(phone) = &phone {
+            users::create(
+                self.tx.conn(),
+                self.keys,
+                &users::NewUser {
+                    name: &name,
+                    phone,
+                    password_hash: &self.password_hash,
+                    member_id: Some(id),
+                    must_change_password: false,
+                },
+            )
+            .await
+            .map_err(err)?;
+        }
+        self.members += 1;
+        Ok(id)
+    }
+
+    async fn user_of_member(&mut self, member_id: i64) -> Result<i64, String> {
+        let (id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE member_id = $1")
+            .bind(member_id)
+            .fetch_one(self.tx.conn())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(id)
+    }
+
+    /// A branch with its committee, party groups and ordinary members.
+    async fn branch(
+        &mut self,
+        parent: &Org,
+        name: String,
+        kind: OrgType,
+        category: OrgCategory,
+        size: i64,
+    ) -> Result<(Org, i64), String> {
+        let branch = self.org(Some(parent), name, kind, category).await?;
+        let groups = if size >= 18 {
+            let n = if size >= 30 { 3 } else { 2 };
+            let mut g = Vec::new();
+            for i in 1..=n {
+                g.push(
+                    self.org(
+                        Some(&branch),
+                        format!("第{}党小组", ["一", "二", "三"][i - 1]),
+                        OrgType::PartyGroup,
+                        category,
+                    )
+                    .await?
+                    .id,
+                );
+            }
+            g
+        } else {
+            vec![]
+        };
+        let secretary = self
+            .member(
+                &branch,
+                groups.first().copied(),
+                "secretary",
+                category,
+                None,
+            )
+            .await?;
+        let posts = ["organizer", "propaganda", "discipline"];
+        for (i, post) in posts.iter().enumerate() {
+            if i as i64 + 1 < size / 6 || i == 0 {
+                let g = if groups.is_empty() {
+                    None
+                } else {
+                    Some(groups[i % groups.len()])
+                };
+                self.member(&branch, g, post, category, None).await?;
+            }
+        }
+        let committee = 1 + posts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i as i64 + 1 < size / 6 || *i == 0)
+            .count() as i64;
+        for i in committee..size {
+            let g = if groups.is_empty() {
+                None
+            } else {
+                Some(groups[i as usize % groups.len()])
+            };
+            let post = if !groups.is_empty() && i < committee + groups.len() as i64 {
+                "group_leader"
+            } else {
+                ""
+            };
+            self.member(&branch, g, post, category, None).await?;
+        }
+        Ok((branch, secretary))
+    }
+}
+
+/// Fills an empty database. Returns the summary to print.
+pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> Result<String, String> {
+    let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM members")
+        .fetch_one(&db.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (org_count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orgs")
+        .fetch_one(&db.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    if existing > 0 || org_count > 1 {
+        return Err("the database already holds data; the demo needs an empty database (use a new --data folder)".into());
+    }
+    let started = std::time::Instant::now();
+    let password_hash = hash_password(DEMO_PASSWORD);
+    let mut tx = db.begin().await.map_err(err)?;
+    let mut c = Ctx {
+        tx: &mut tx,
+        keys,
+        rng: Rng(seed),
+        now: crate::domain::clock::now_epoch(),
+        id_numbers: HashSet::new(),
+        phones: LOGINS.iter().map(|(_, p)| p.to_string()).collect(),
+        password_hash,
+        orgs: 0,
+        members: 0,
+        special: Vec::new(),
+    };
+    let county = match orgs::root(db).await.map_err(err)? {
+        Some(root) => {
+            crate::q!(
+                "UPDATE orgs SET name = $1 WHERE id = $2",
+                "云岭县委",
+                root.id
+            )
+            .execute(c.tx.conn())
+            .await
+            .map_err(|e| e.to_string())?;
+            c.orgs += 1;
+            orgs::get_in(c.tx.conn(), root.id).await.map_err(err)?
+        }
+        None => {
+            c.org(
+                None,
+                "云岭县委".into(),
+                OrgType::County,
+                OrgCategory::Government,
+            )
+            .await?
+        }
+    };
+    // County organs: the organization department's own branch holds the county admin.
+    let organs = c
+        .org(
+            Some(&county),
+            "县直机关工委".into(),
+            OrgType::WorkingCommittee,
+            OrgCategory::Government,
+        )
+        .await?;
+    let (org_dept, _) = c
+        .branch(
+            &organs,
+            "县委组织部党支部".into(),
+            OrgType::Branch,
+            OrgCategory::Government,
+            14,
+        )
+        .await?;
+    let county_admin = c
+        .member(
+            &org_dept,
+            None,
+            "",
+            OrgCategory::Government,
+            Some(LOGINS[3].1),
+        )
+        .await?;
+    let editor = c
+        .member(
+            &org_dept,
+            None,
+            "",
+            OrgCategory::Government,
+            Some(LOGINS[4].1),
+        )
+        .await?;
+    c.special.push((3, county_admin));
+    c.special.push((4, editor));
+    for dept in [
+        "县委办公室党支部",
+        "县政府办公室党支部",
+        "县发展和改革局党支部",
+        "县财政局党支部",
+        "县农业农村局党支部",
+        "县人力资源和社会保障局党支部",
+        "县退役军人事务局党支部",
+        "县自然资源和规划局党支部",
+    ] {
+        let size = c.rng.range(9, 20);
+        c.branch(
+            &organs,
+            dept.into(),
+            OrgType::Branch,
+            OrgCategory::Government,
+            size,
+        )
+        .await?;
+    }
+    let education = c
+        .org(
+            Some(&county),
+            "县委教育工委".into(),
+            OrgType::WorkingCommittee,
+            OrgCategory::School,
+        )
+        .await?;
+    for i in 1..=14 {
+        let name = if i <= 4 {
+            format!("县第{}中学党支部", ["一", "二", "三", "四"][i - 1])
+        } else {
+            format!("县第{}小学党支部", i - 4)
+        };
+        let size = c.rng.range(10, 30);
+        c.branch(&education, name, OrgType::Branch, OrgCategory::School, size)
+            .await?;
+    }
+    c.branch(
+        &education,
+        "县第一幼儿园党支部".into(),
+        OrgType::Branch,
+        OrgCategory::School,
+        12,
+    )
+    .await?;
+    let health = c
+        .org(
+            Some(&county),
+            "县卫生健康系统党委".into(),
+            OrgType::Committee,
+            OrgCategory::Hospital,
+        )
+        .await?;
+    for name in ["县人民医院党总支", "县中医医院党总支"] {
+        let gb = c
+            .org(
+                Some(&health),
+                name.into(),
+                OrgType::GeneralBranch,
+                OrgCategory::Hospital,
+            )
+            .await?;
+        for dept in ["内科", "外科", "医技", "行政后勤"] {
+            let size = c.rng.range(10, 25);
+            c.branch(
+                &gb,
+                format!("{dept}党支部"),
+                OrgType::Branch,
+                OrgCategory::Hospital,
+                size,
+            )
+            .await?;
+        }
+    }
+    let private = c
+        .org(
+            Some(&county),
+            "县个体私营经济协会党总支".into(),
+            OrgType::GeneralBranch,
+            OrgCategory::PrivateEnterprise,
+        )
+        .await?;
+    for e in ENTERPRISES {
+        let size = c.rng.range(3, 9);
+        c.branch(
+            &private,
+            format!("{e}党支部"),
+            OrgType::Branch,
+            OrgCategory::PrivateEnterprise,
+            size,
+        )
+        .await?;
+    }
+    c.branch(
+        &private,
+        "小微企业联合党支部".into(),
+        OrgType::JointBranch,
+        OrgCategory::PrivateEnterprise,
+        6,
+    )
+    .await?;
+    let state_owned = c
+        .org(
+            Some(&county),
+            "县国有资产监管系统党委".into(),
+            OrgType::Committee,
+            OrgCategory::StateEnterprise,
+        )
+        .await?;
+    for e in [
+        "县城市建设投资集团",
+        "县供水公司",
+        "县供销合作社",
+        "县农商银行",
+    ] {
+        let size = c.rng.range(8, 22);
+        c.branch(
+            &state_owned,
+            format!("{e}党支部"),
+            OrgType::Branch,
+            OrgCategory::StateEnterprise,
+            size,
+        )
+        .await?;
+    }
+    // The towns: villages (some in joint-village general branches), communities, organs.
+    let mut village_names = HashSet::new();
+    for (t, town) in TOWNS.iter().enumerate() {
+        let committee = c
+            .org(
+                Some(&county),
+                format!("{town}党委"),
+                OrgType::Committee,
+                OrgCategory::Rural,
+            )
+            .await?;
+        let (town_organs, _) = c
+            .branch(
+                &committee,
+                format!("{town}机关党支部"),
+                OrgType::Branch,
+                OrgCategory::Government,
+                16,
+            )
+            .await?;
+        let town_admin = if t == 0 {
+            Some(
+                c.member(
+                    &town_organs,
+                    None,
+                    "",
+                    OrgCategory::Government,
+                    Some(LOGINS[2].1),
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
+        if let Some(m) = town_admin {
+            c.special.push((2, m));
+        }
+        let villages = c.rng.range(30, 40);
+        let joint_groups = c.rng.range(1, 3);
+        let mut joint: Vec<Org> = Vec::new();
+        for j in 0..joint_groups {
+            joint.push(
+                c.org(
+                    Some(&committee),
+                    format!("{town}第{}联村党总支", ["一", "二", "三"][j as usize]),
+                    OrgType::JointVillageGeneralBranch,
+                    OrgCategory::Rural,
+                )
+                .await?,
+            );
+        }
+        for v in 0..villages {
+            let name = loop {
+                let n = format!(
+                    "{}{}{}",
+                    c.rng.pick(VILLAGE_PREFIX),
+                    c.rng
+                        .pick(&["家", "官", "辛", "杜", "苑", "孟", "韩", "宋", "高", ""]),
+                    c.rng.pick(VILLAGE_SUFFIX)
+                );
+                if village_names.insert(n.clone()) {
+                    break n;
+                }
+            };
+            let parent = if (v as usize) < joint.len() * 4 {
+                joint[v as usize / 4].clone()
+            } else {
+                committee.clone()
+            };
+            let size = c.rng.range(6, 26);
+            let (branch, secretary) = c
+                .branch(
+                    &parent,
+                    format!("{name}村党支部"),
+                    OrgType::Branch,
+                    OrgCategory::Rural,
+                    size,
+                )
+                .await?;
+            if t == 0 && v == 0 {
+                // The demo member and secretary logins live in the first village.
+                let member = c
+                    .member(&branch, None, "", OrgCategory::Rural, Some(LOGINS[0].1))
+                    .await?;
+                c.special.push((0, member));
+                let sec = c
+                    .member(
+                        &branch,
+                        None,
+                        "deputy_secretary",
+                        OrgCategory::Rural,
+                        Some(LOGINS[1].1),
+                    )
+                    .await?;
+                c.special.push((1, sec));
+                let _ = secretary;
+            }
+        }
+        for k in 0..c.rng.range(1, 3) {
+            let size = c.rng.range(15, 40);
+            c.branch(
+                &committee,
+                format!(
+                    "{town}{}社区党支部",
+                    ["东街", "西街", "南关", "北关"][k as usize]
+                ),
+                OrgType::Branch,
+                OrgCategory::Community,
+                size,
+            )
+            .await?;
+        }
+        let size = c.rng.range(8, 16);
+        c.branch(
+            &committee,
+            format!("{town}中心学校党支部"),
+            OrgType::Branch,
+            OrgCategory::School,
+            size,
+        )
+        .await?;
+        let size = c.rng.range(5, 12);
+        c.branch(
+            &committee,
+            format!("{town}卫生院党支部"),
+            OrgType::Branch,
+            OrgCategory::Hospital,
+            size,
+        )
+        .await?;
+        if t % 5 == 0 {
+            c.branch(
+                &committee,
+                format!("{town}农村人居环境整治临时党支部"),
+                OrgType::TemporaryBranch,
+                OrgCategory::Rural,
+                5,
+            )
+            .await?;
+        }
+        if t % 3 == 0 {
+            let size = c.rng.range(4, 8);
+            c.branch(
+                &committee,
+                format!("{town}社会组织联合党支部"),
+                OrgType::JointBranch,
+                OrgCategory::SocialOrganization,
+                size,
+            )
+            .await?;
+        }
+    }
+    // Grants: every branch's secretary administers the branch.
+    let secretaries: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT u.id, m.branch_id FROM members m JOIN users u ON u.member_id = m.id WHERE m.posts LIKE '%secretary%' AND m.posts NOT LIKE '%deputy%' ORDER BY m.id",
+    )
+    .fetch_all(c.tx.conn())
+    .await
+    .map_err(|e| e.to_string())?;
+    for (user, branch) in secretaries {
+        users::add_grant(c.tx.conn(), user, Role::BranchAdmin, Some(branch), None)
+            .await
+            .map_err(err)?;
+    }
+    let specials = c.special.clone();
+    for (login, member) in specials {
+        let user = c.user_of_member(member).await?;
+        let branch: (i64,) = sqlx::query_as("SELECT branch_id FROM members WHERE id = $1")
+            .bind(member)
+            .fetch_one(c.tx.conn())
+            .await
+            .map_err(|e| e.to_string())?;
+        match login {
+            1 => {
+                users::add_grant(c.tx.conn(), user, Role::BranchAdmin, Some(branch.0), None)
+                    .await
+                    .map_err(err)?;
+                users::add_grant(c.tx.conn(), user, Role::PiiViewer, Some(branch.0), None)
+                    .await
+                    .map_err(err)?;
+            }
+            2 => {
+                let town: (Option<i64>,) =
+                    sqlx::query_as("SELECT parent_id FROM orgs WHERE id = $1")
+                        .bind(branch.0)
+                        .fetch_one(c.tx.conn())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                users::add_grant(c.tx.conn(), user, Role::OrgAdmin, town.0, None)
+                    .await
+                    .map_err(err)?;
+            }
+            3 => {
+                users::add_grant(c.tx.conn(), user, Role::OrgAdmin, Some(county.id), None)
+                    .await
+                    .map_err(err)?;
+                users::add_grant(c.tx.conn(), user, Role::PiiViewer, Some(county.id), None)
+                    .await
+                    .map_err(err)?;
+            }
+            4 => {
+                users::add_grant(
+                    c.tx.conn(),
+                    user,
+                    Role::ContentEditor,
+                    Some(county.id),
+                    None,
+                )
+                .await
+                .map_err(err)?;
+            }
+            _ => {}
+        }
+    }
+    for (i, (role, name)) in [
+        (Role::SystemAdmin, "赵系统"),
+        (Role::SecurityAdmin, "钱安全"),
+        (Role::AuditAdmin, "孙审计"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let phone = LOGINS[5 + i].1;
+        let existing = users::by_phone(db, keys, phone).await.map_err(err)?;
+        if existing.is_some() {
+            continue;
+        }
+        let id = users::create(
+            c.tx.conn(),
+            keys,
+            &users::NewUser {
+                name,
+                phone,
+                password_hash: &c.password_hash,
+                member_id: None,
+                must_change_password: false,
+            },
+        )
+        .await
+        .map_err(err)?;
+        users::add_grant(c.tx.conn(), id, *role, None, None)
+            .await
+            .map_err(err)?;
+    }
+    let (orgs_made, members_made) = (c.orgs, c.members);
+    audit::append(
+        tx.conn(),
+        &audit::Actor {
+            user_id: None,
+            name: "命令行".into(),
+            ip: String::new(),
+        },
+        "生成演示数据",
+        "演示县",
+        audit::OK,
+        &format!("{orgs_made}个组织，{members_made}名党员"),
+    )
+    .await
+    .map_err(err)?;
+    tx.commit().await.map_err(err)?;
+    let mut out = format!(
+        "演示县已生成：{orgs_made} 个党组织，{members_made} 名党员（用时 {:.1} 秒）\n所有演示账号的密码：{DEMO_PASSWORD}\n",
+        started.elapsed().as_secs_f64()
+    );
+    for (role, phone) in LOGINS {
+        out.push_str(&format!("  {phone}  {role}\n"));
+    }
+    Ok(out)
+}

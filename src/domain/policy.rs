@@ -1,0 +1,236 @@
+//! Who may do what. Pure decisions over a principal's grants and the organization paths
+//! involved; the HTTP layer calls only these.
+use super::org::{OrgType, is_in_subtree, labelled_enum};
+
+labelled_enum!(Role {
+    BranchAdmin => "branch_admin", "支部管理员";
+    OrgAdmin => "org_admin", "组织管理员";
+    ContentEditor => "content_editor", "内容编辑";
+    PiiViewer => "pii_viewer", "敏感信息查看";
+    SystemAdmin => "system_admin", "系统管理员";
+    SecurityAdmin => "security_admin", "安全管理员";
+    AuditAdmin => "audit_admin", "审计管理员";
+});
+
+impl Role {
+    /// The three officers (三员): separated duties, no business data.
+    pub fn is_officer(self) -> bool {
+        matches!(
+            self,
+            Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin
+        )
+    }
+
+    /// Roles that apply to an organization subtree.
+    pub fn is_scoped(self) -> bool {
+        !self.is_officer()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    /// The subtree root's path, for scoped roles.
+    pub org_path: Option<String>,
+    pub org_type: Option<OrgType>,
+}
+
+/// Everything the rules need to know about the signed-in user.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: i64,
+    pub member_id: Option<i64>,
+    pub branch_path: Option<String>,
+    pub grants: Vec<Grant>,
+}
+
+/// Why a grant cannot be given; `Ok` when it can.
+pub fn check_grant(
+    role: Role,
+    target_has_member: bool,
+    existing: &[Role],
+    org_type: Option<OrgType>,
+) -> Result<(), &'static str> {
+    if role.is_officer() {
+        if target_has_member {
+            return Err("三员账号须为专用账号，不能是党员本人账号");
+        }
+        if !existing.is_empty() {
+            return Err("三员分立：一个账号只能担任一个管理员角色");
+        }
+    } else {
+        if existing.iter().any(|r| r.is_officer()) {
+            return Err("三员账号不能再授予业务角色");
+        }
+        match org_type {
+            None => return Err("请选择该角色管辖的组织"),
+            Some(t) if role == Role::BranchAdmin && !t.is_branch() => {
+                return Err("支部管理员只能管辖党支部");
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+impl Actor {
+    pub fn has(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    pub fn is_officer(&self) -> bool {
+        self.grants.iter().any(|g| g.role.is_officer())
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has(Role::BranchAdmin) || self.has(Role::OrgAdmin)
+    }
+
+    fn covers(&self, role: Role, path: &str) -> bool {
+        self.grants.iter().any(|g| {
+            g.role == role
+                && g.org_path
+                    .as_deref()
+                    .is_some_and(|root| is_in_subtree(path, root))
+        })
+    }
+
+    /// Administers the organization at `path`: an org admin over its subtree, or the branch
+    /// admin of the branch it is (or a party group of).
+    pub fn administers(&self, path: &str) -> bool {
+        self.covers(Role::OrgAdmin, path) || self.covers(Role::BranchAdmin, path)
+    }
+
+    /// May see the organization's page: its administrators, or members of that branch.
+    pub fn may_view_org(&self, path: &str) -> bool {
+        self.administers(path) || self.branch_path.as_deref() == Some(path)
+    }
+
+    /// May create, edit, move or dissolve the organization at `path` of type `kind`.
+    /// Org admins shape their subtree below its root; branch admins their party groups.
+    pub fn may_shape_org(&self, path: &str, kind: OrgType) -> bool {
+        let strictly_below = |role| {
+            self.grants.iter().any(|g| {
+                g.role == role
+                    && g.org_path
+                        .as_deref()
+                        .is_some_and(|root| path != root && is_in_subtree(path, root))
+            })
+        };
+        strictly_below(Role::OrgAdmin)
+            || (kind == OrgType::PartyGroup && strictly_below(Role::BranchAdmin))
+    }
+
+    /// May create children under the organization at `path`.
+    pub fn may_add_child(&self, parent_path: &str, child: OrgType) -> bool {
+        self.covers(Role::OrgAdmin, parent_path)
+            || (child == OrgType::PartyGroup && self.covers(Role::BranchAdmin, parent_path))
+    }
+
+    pub fn may_manage_member(&self, branch_path: &str) -> bool {
+        self.administers(branch_path)
+    }
+
+    pub fn may_view_member(&self, member_id: i64, branch_path: &str) -> bool {
+        self.member_id == Some(member_id) || self.may_manage_member(branch_path)
+    }
+
+    /// Seeing an ID or phone number in full is its own permission (and is audited).
+    pub fn may_reveal_pii(&self, member_id: i64, branch_path: &str) -> bool {
+        self.member_id == Some(member_id) || self.covers(Role::PiiViewer, branch_path)
+    }
+
+    /// The subtree roots this actor administers, for list queries.
+    pub fn admin_roots(&self) -> Vec<&str> {
+        self.grants
+            .iter()
+            .filter(|g| matches!(g.role, Role::OrgAdmin | Role::BranchAdmin))
+            .filter_map(|g| g.org_path.as_deref())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(grants: &[(Role, &str)]) -> Actor {
+        Actor {
+            user_id: 1,
+            member_id: Some(7),
+            branch_path: Some("/1/2/3/".into()),
+            grants: grants
+                .iter()
+                .map(|(r, p)| Grant {
+                    role: *r,
+                    org_path: Some(p.to_string()),
+                    org_type: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_plain_member_sees_only_self_and_own_branch() {
+        let a = actor(&[]);
+        assert!(a.may_view_org("/1/2/3/"));
+        assert!(!a.may_view_org("/1/2/4/"));
+        assert!(!a.may_view_org("/1/2/3/9/"));
+        assert!(a.may_view_member(7, "/1/2/3/"));
+        assert!(!a.may_view_member(8, "/1/2/3/"));
+        assert!(a.may_reveal_pii(7, "/1/2/3/"));
+        assert!(!a.may_reveal_pii(8, "/1/2/3/"));
+    }
+
+    #[test]
+    fn an_org_admin_covers_the_subtree_but_not_siblings() {
+        let a = actor(&[(Role::OrgAdmin, "/1/2/")]);
+        assert!(a.may_manage_member("/1/2/3/"));
+        assert!(a.may_manage_member("/1/2/"));
+        assert!(!a.may_manage_member("/1/20/"));
+        assert!(!a.may_manage_member("/1/"));
+        assert!(a.may_shape_org("/1/2/3/", OrgType::Branch));
+        assert!(!a.may_shape_org("/1/2/", OrgType::Committee)); // not its own root
+        assert!(a.may_add_child("/1/2/", OrgType::Branch));
+        assert!(!a.may_reveal_pii(8, "/1/2/3/"));
+    }
+
+    #[test]
+    fn a_branch_admin_shapes_only_party_groups() {
+        let a = actor(&[(Role::BranchAdmin, "/1/2/3/")]);
+        assert!(a.may_add_child("/1/2/3/", OrgType::PartyGroup));
+        assert!(!a.may_add_child("/1/2/3/", OrgType::Branch));
+        assert!(a.may_shape_org("/1/2/3/11/", OrgType::PartyGroup));
+        assert!(!a.may_shape_org("/1/2/3/", OrgType::Branch));
+        assert!(a.may_manage_member("/1/2/3/"));
+        assert!(!a.may_manage_member("/1/2/4/"));
+    }
+
+    #[test]
+    fn officers_are_separated() {
+        assert!(check_grant(Role::AuditAdmin, false, &[], None).is_ok());
+        assert!(check_grant(Role::AuditAdmin, false, &[Role::SecurityAdmin], None).is_err());
+        assert!(check_grant(Role::SystemAdmin, true, &[], None).is_err());
+        assert!(
+            check_grant(
+                Role::OrgAdmin,
+                false,
+                &[Role::SystemAdmin],
+                Some(OrgType::County)
+            )
+            .is_err()
+        );
+        assert!(check_grant(Role::BranchAdmin, true, &[], Some(OrgType::Committee)).is_err());
+        assert!(check_grant(Role::BranchAdmin, true, &[], Some(OrgType::Branch)).is_ok());
+        // A second subtree for the same role is allowed.
+        assert!(
+            check_grant(
+                Role::OrgAdmin,
+                true,
+                &[Role::OrgAdmin],
+                Some(OrgType::County)
+            )
+            .is_ok()
+        );
+    }
+}

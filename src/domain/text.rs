@@ -1,0 +1,62 @@
+//! Small input rules shared by every form.
+
+/// Trims and checks a required field's length in characters.
+pub fn required(value: &str, max_chars: usize) -> Result<String, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err("此项必填".into());
+    }
+    optional(v, max_chars)
+}
+
+pub fn optional(value: &str, max_chars: usize) -> Result<String, String> {
+    let v = value.trim();
+    if v.chars().count() > max_chars {
+        return Err(format!("不能超过{max_chars}个字"));
+    }
+    Ok(v.to_string())
+}
+
+/// Mainland mobile numbers: 11 digits starting with 1.
+pub fn phone(value: &str) -> Result<String, &'static str> {
+    let v: String = value
+        .trim()
+        .chars()
+        .filter(|c| *c != ' ' && *c != '-')
+        .collect();
+    if v.len() == 11 && v.starts_with('1') && v.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(v)
+    } else {
+        Err("请输入11位手机号")
+    }
+}
+
+/// `138****5678`
+pub fn mask_phone(phone: &str) -> String {
+    if phone.len() == 11 {
+        format!("{}****{}", &phone[..3], &phone[7..])
+    } else {
+        "****".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones() {
+        assert_eq!(phone(" 138 1234-5678"), Ok("13812345678".into()));
+        assert!(phone("23812345678").is_err());
+        assert!(phone("1381234567").is_err());
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+    }
+
+    #[test]
+    fn lengths_count_characters_not_bytes() {
+        assert_eq!(required("  党建  ", 2), Ok("党建".into()));
+        assert!(required("党建云", 2).is_err());
+        assert_eq!(required("   ", 5), Err("此项必填".into()));
+        assert_eq!(optional("", 5), Ok(String::new()));
+    }
+}

@@ -1,0 +1,406 @@
+//! Signing in and out, the password, large-font mode and one's own sessions.
+use super::context::{Page, SESSION_COOKIE, cookie, flash_redirect, set_cookie};
+use super::form::{FieldErrors, render, render_invalid};
+use super::{AppState, Ctx};
+use crate::crypto::{hash_password, verify_password};
+use crate::domain::clock::{format_minute, now_epoch};
+use crate::domain::password::check_strength;
+use crate::domain::text;
+use crate::error::{AppError, AppResult};
+use crate::store::{audit, sessions, users};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    page: Page,
+    phone: String,
+    next: String,
+    errors: FieldErrors,
+    message: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    next: String,
+}
+
+/// Only same-site paths, so the login page cannot send anyone elsewhere.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".into()
+    }
+}
+
+pub async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
+    if ctx.principal.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    render(&LoginPage {
+        page: ctx.page("登录"),
+        phone: String::new(),
+        next: safe_next(&q.next),
+        errors: FieldErrors::default(),
+        message: String::new(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    phone: String,
+    password: String,
+    next: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let phone = errors.check("phone", text::phone(&form.phone));
+    if form.password.is_empty() {
+        errors.add("password", "请输入密码");
+    }
+    let fail = |errors: FieldErrors, message: &str| {
+        render_invalid(&LoginPage {
+            page: ctx.page("登录"),
+            phone: form.phone.trim().to_string(),
+            next: safe_next(&form.next),
+            errors,
+            message: message.to_string(),
+        })
+    };
+    if !errors.is_empty() {
+        return fail(errors, "");
+    }
+    let now = now_epoch();
+    let security = state.security().await;
+    let target = format!("账号 {}", text::mask_phone(&phone));
+    let anonymous = audit::Actor {
+        user_id: None,
+        name: "（未登录）".into(),
+        ip: ctx.ip.clone(),
+    };
+    let Some(user) = users::by_phone(&state.db, &state.keys, &phone).await? else {
+        // Spend the same time as a real check, so timing does not reveal which phones exist.
+        let _ = tokio::task::spawn_blocking(|| hash_password("timing")).await;
+        let mut tx = state.db.begin().await?;
+        audit::append(
+            tx.conn(),
+            &anonymous,
+            "登录",
+            &target,
+            audit::FAILED,
+            "账号不存在",
+        )
+        .await?;
+        tx.commit().await?;
+        return fail(FieldErrors::default(), "手机号或密码错误");
+    };
+    let actor = audit::Actor {
+        user_id: Some(user.id),
+        name: user.name.clone(),
+        ip: ctx.ip.clone(),
+    };
+    if let Some(until) = user.locked_until.filter(|u| *u > now) {
+        let mut tx = state.db.begin().await?;
+        audit::append(
+            tx.conn(),
+            &actor,
+            "登录",
+            &target,
+            audit::FAILED,
+            "账号锁定中",
+        )
+        .await?;
+        tx.commit().await?;
+        return fail(
+            FieldErrors::default(),
+            &format!("账号已锁定，请于 {} 后再试", format_minute(until)),
+        );
+    }
+    if user.disabled != 0 {
+        let mut tx = state.db.begin().await?;
+        audit::append(
+            tx.conn(),
+            &actor,
+            "登录",
+            &target,
+            audit::FAILED,
+            "账号已停用",
+        )
+        .await?;
+        tx.commit().await?;
+        return fail(FieldErrors::default(), "账号已停用，请联系管理员");
+    }
+    let password = form.password.clone();
+    let stored = user.password_hash.clone();
+    let good = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut tx = state.db.begin().await?;
+    if !good {
+        let locked = users::record_failure(
+            tx.conn(),
+            user.id,
+            security.lockout_threshold,
+            now + security.lockout_minutes * 60,
+        )
+        .await?;
+        let detail = if locked {
+            "密码错误，账号已锁定"
+        } else {
+            "密码错误"
+        };
+        audit::append(tx.conn(), &actor, "登录", &target, audit::FAILED, detail).await?;
+        tx.commit().await?;
+        let message = if locked {
+            format!(
+                "密码连续错误{}次，账号已锁定{}分钟",
+                security.lockout_threshold, security.lockout_minutes
+            )
+        } else {
+            "手机号或密码错误".to_string()
+        };
+        return fail(FieldErrors::default(), &message);
+    }
+    users::record_success(tx.conn(), user.id).await?;
+    // A new session id at every login; whatever session the browser had ends.
+    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+        sessions::delete(tx.conn(), &sessions::hash_token(old)).await?;
+    }
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = sessions::create(tx.conn(), user.id, &ctx.ip, ua, now).await?;
+    audit::append(tx.conn(), &actor, "登录", &target, audit::OK, "").await?;
+    tx.commit().await?;
+    let to = if user.must_change_password != 0 {
+        "/me/password".to_string()
+    } else {
+        safe_next(&form.next)
+    };
+    Ok((
+        [
+            (
+                header::SET_COOKIE,
+                set_cookie(&state, SESSION_COOKIE, &token, None),
+            ),
+            (header::LOCATION, to),
+        ],
+        axum::http::StatusCode::SEE_OTHER,
+    )
+        .into_response())
+}
+
+pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let mut tx = state.db.begin().await?;
+    sessions::delete(tx.conn(), &p.token_hash).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "退出登录",
+        "本人会话",
+        audit::OK,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    let mut res = flash_redirect(&state, "/login", "您已安全退出");
+    if let Ok(v) = set_cookie(&state, SESSION_COOKIE, "", Some(0)).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct MePage {
+    page: Page,
+    phone_mask: String,
+    grants: Vec<users::GrantRow>,
+}
+
+pub async fn me(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let account = users::account(&state.db, p.actor.user_id).await?;
+    let grants = users::grants(&state.db, p.actor.user_id).await?;
+    render(&MePage {
+        page: ctx.page("我的"),
+        phone_mask: account.phone_mask,
+        grants,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    page: Page,
+    forced: bool,
+    errors: FieldErrors,
+}
+
+pub async fn password_page(ctx: Ctx) -> AppResult<Response> {
+    let forced = ctx.principal()?.must_change_password;
+    render(&PasswordPage {
+        page: ctx.page("修改密码"),
+        forced,
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<PasswordForm>,
+) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let user = users::login_user(&state.db, p.actor.user_id).await?;
+    let mut errors = FieldErrors::default();
+    let stored = user.password_hash.clone();
+    let current = form.current.clone();
+    let current_ok = tokio::task::spawn_blocking(move || verify_password(&current, &stored))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    if !current_ok {
+        errors.add("current", "当前密码不正确");
+    }
+    errors.check("new", check_strength(&form.new));
+    if form.new == form.current && !errors.has("new") {
+        errors.add("new", "新密码不能与当前密码相同");
+    }
+    if form.confirm != form.new {
+        errors.add("confirm", "两次输入的新密码不一致");
+    }
+    if !errors.is_empty() {
+        return render_invalid(&PasswordPage {
+            page: ctx.page("修改密码"),
+            forced: p.must_change_password,
+            errors,
+        });
+    }
+    let new = form.new.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut tx = state.db.begin().await?;
+    users::set_password(tx.conn(), p.actor.user_id, &hash, false).await?;
+    // Other devices must sign in again with the new password.
+    crate::q!(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2",
+        p.actor.user_id,
+        &p.token_hash
+    )
+    .execute(tx.conn())
+    .await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "修改密码",
+        "本人账号",
+        audit::OK,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, "/", "密码已修改"))
+}
+
+pub async fn toggle_large_font(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let on = !p.large_font;
+    let mut tx = state.db.begin().await?;
+    users::set_large_font(tx.conn(), p.actor.user_id, on).await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/me",
+        if on {
+            "已开启大字模式"
+        } else {
+            "已关闭大字模式"
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+struct SessionsPage {
+    page: Page,
+    rows: Vec<SessionRow>,
+}
+
+struct SessionRow {
+    id: String,
+    current: bool,
+    created: String,
+    last_seen: String,
+    ip: String,
+    device: String,
+}
+
+pub async fn sessions_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let rows = sessions::list_for(&state.db, p.actor.user_id)
+        .await?
+        .into_iter()
+        .map(|s| SessionRow {
+            current: s.token_hash == p.token_hash,
+            id: s.token_hash,
+            created: format_minute(s.created_at),
+            last_seen: format_minute(s.last_seen_at),
+            ip: s.ip,
+            device: s.user_agent,
+        })
+        .collect();
+    render(&SessionsPage {
+        page: ctx.page("登录设备"),
+        rows,
+    })
+}
+
+pub async fn end_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let mut tx = state.db.begin().await?;
+    if sessions::delete_own(tx.conn(), p.actor.user_id, &id).await? == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "结束会话",
+        "本人会话",
+        audit::OK,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    if id == p.token_hash {
+        return Ok(flash_redirect(&state, "/login", "已退出当前设备"));
+    }
+    Ok(flash_redirect(&state, "/me/sessions", "已结束该设备的登录"))
+}

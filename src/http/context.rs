@@ -1,0 +1,341 @@
+//! What every request carries: the signed-in principal (if any), its CSRF token, the client
+//! address and a one-shot flash message. Loaded once per request by `load`.
+use super::AppState;
+use crate::crypto::{constant_time_eq, hex, random_token};
+use crate::domain::clock::now_epoch;
+use crate::domain::policy::{Actor, Grant};
+use crate::error::AppError;
+use crate::store::{audit, sessions, users};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "dj_session";
+const ANON_COOKIE: &str = "dj_anon";
+const FLASH_COOKIE: &str = "dj_flash";
+/// Form bodies larger than this are refused before parsing.
+const FORM_LIMIT: usize = 1 << 20;
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub actor: Actor,
+    pub name: String,
+    pub token_hash: String,
+    pub large_font: bool,
+    pub must_change_password: bool,
+    pub branch_id: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub principal: Option<Principal>,
+    pub csrf: String,
+    pub ip: String,
+    pub flash: Option<String>,
+}
+
+impl Ctx {
+    pub fn principal(&self) -> Result<&Principal, AppError> {
+        self.principal.as_ref().ok_or(AppError::SignIn)
+    }
+
+    pub fn actor(&self) -> Result<&Actor, AppError> {
+        Ok(&self.principal()?.actor)
+    }
+
+    /// The audit log's view of who is acting.
+    pub fn audit_actor(&self) -> audit::Actor {
+        audit::Actor {
+            user_id: self.principal.as_ref().map(|p| p.actor.user_id),
+            name: self
+                .principal
+                .as_ref()
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| "（未登录）".into()),
+            ip: self.ip.clone(),
+        }
+    }
+}
+
+impl Ctx {
+    /// What the page layout needs to know.
+    pub fn page(&self, title: impl Into<String>) -> Page {
+        use crate::domain::policy::Role;
+        let p = self.principal.as_ref();
+        let has = |r| p.is_some_and(|p| p.actor.has(r));
+        Page {
+            title: title.into(),
+            user_name: p.map(|p| p.name.clone()).unwrap_or_default(),
+            signed_in: p.is_some(),
+            csrf: self.csrf.clone(),
+            large_font: p.is_some_and(|p| p.large_font),
+            flash: self.flash.clone().unwrap_or_default(),
+            is_member: p.is_some_and(|p| p.actor.member_id.is_some()),
+            is_admin: p.is_some_and(|p| p.actor.is_admin()),
+            is_system_admin: has(Role::SystemAdmin),
+            is_security_admin: has(Role::SecurityAdmin),
+            is_audit_admin: has(Role::AuditAdmin),
+            branch_id: p.and_then(|p| p.branch_id).unwrap_or(0),
+            member_id: p.and_then(|p| p.actor.member_id).unwrap_or(0),
+        }
+    }
+}
+
+/// The layout's view of the request.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub title: String,
+    pub user_name: String,
+    pub signed_in: bool,
+    pub csrf: String,
+    pub large_font: bool,
+    pub flash: String,
+    pub is_member: bool,
+    pub is_admin: bool,
+    pub is_system_admin: bool,
+    pub is_security_admin: bool,
+    pub is_audit_admin: bool,
+    pub branch_id: i64,
+    pub member_id: i64,
+}
+
+impl Page {
+    pub fn is_console(&self) -> bool {
+        self.is_admin || self.is_system_admin || self.is_security_admin || self.is_audit_admin
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("request context missing".into()))
+    }
+}
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> String {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let age = max_age
+        .map(|a| format!("; Max-Age={a}"))
+        .unwrap_or_default();
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}")
+}
+
+pub fn csrf_for(state: &AppState, token: &str) -> String {
+    hex(&state.keys.mac(&[b"csrf", token.as_bytes()])[..16])
+}
+
+/// A redirect that shows `message` once on the next page.
+pub fn flash_redirect(state: &AppState, to: &str, message: &str) -> Response {
+    let value: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
+    (
+        [
+            (header::LOCATION, to.to_string()),
+            (
+                header::SET_COOKIE,
+                set_cookie(state, FLASH_COOKIE, &value, Some(60)),
+            ),
+        ],
+        axum::http::StatusCode::SEE_OTHER,
+    )
+        .into_response()
+}
+
+fn client_ip(state: &AppState, req: &Request) -> String {
+    if state.config.trust_proxy
+        && let Some(fwd) = req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        && let Some(first) = fwd.split(',').next()
+    {
+        return first.trim().chars().take(64).collect();
+    }
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default()
+}
+
+async fn principal_for(state: &AppState, token: &str) -> Result<Option<Principal>, AppError> {
+    let token_hash = sessions::hash_token(token);
+    let Some(u) = users::by_session(&state.db, &token_hash).await? else {
+        return Ok(None);
+    };
+    let now = now_epoch();
+    let idle = state.security().await.idle_timeout_minutes * 60;
+    if u.disabled != 0 || now - u.last_seen_at > idle {
+        let mut tx = state.db.begin().await?;
+        sessions::delete(tx.conn(), &token_hash).await?;
+        tx.commit().await?;
+        return Ok(None);
+    }
+    if now - u.last_seen_at >= 30 {
+        sessions::touch(&state.db, &token_hash, now).await?;
+    }
+    let grants = users::grants(&state.db, u.user_id)
+        .await?
+        .into_iter()
+        .filter_map(|g| {
+            Some(Grant {
+                role: g.role()?,
+                org_path: g.org_path.clone(),
+                org_type: g
+                    .org_kind
+                    .as_deref()
+                    .and_then(crate::domain::org::OrgType::from_code),
+            })
+        })
+        .collect();
+    Ok(Some(Principal {
+        actor: Actor {
+            user_id: u.user_id,
+            member_id: u.member_id,
+            branch_path: u.branch_path,
+            grants,
+        },
+        name: u.name,
+        token_hash,
+        large_font: u.large_font != 0,
+        must_change_password: u.must_change_password != 0,
+        branch_id: u.branch_id,
+    }))
+}
+
+fn provided_token(parts: &Parts, body: Option<&[u8]>) -> Option<String> {
+    if let Some(h) = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return Some(h.to_string());
+    }
+    let from_pairs = |bytes: &[u8]| {
+        url::form_urlencoded::parse(bytes)
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.into_owned())
+    };
+    body.and_then(from_pairs)
+        .or_else(|| parts.uri.query().and_then(|q| from_pairs(q.as_bytes())))
+}
+
+/// Loads the context, then refuses state-changing requests without the right CSRF token.
+pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut set_cookies = Vec::new();
+    let principal = match cookie(req.headers(), SESSION_COOKIE) {
+        Some(token) => match principal_for(&state, token).await {
+            Ok(p) => p,
+            Err(e) => return e.into_response(),
+        },
+        None => None,
+    };
+    let csrf = match (&principal, cookie(req.headers(), ANON_COOKIE)) {
+        (Some(_), _) => csrf_for(&state, cookie(req.headers(), SESSION_COOKIE).unwrap_or("")),
+        (None, Some(anon)) if anon.len() == 64 => csrf_for(&state, anon),
+        (None, _) => {
+            let anon = random_token();
+            set_cookies.push(set_cookie(&state, ANON_COOKIE, &anon, None));
+            csrf_for(&state, &anon)
+        }
+    };
+    let flash = cookie(req.headers(), FLASH_COOKIE).map(|v| {
+        url::form_urlencoded::parse(format!("m={v}").as_bytes())
+            .next()
+            .map(|(_, m)| m.into_owned())
+            .unwrap_or_default()
+    });
+    if flash.is_some() {
+        set_cookies.push(set_cookie(&state, FLASH_COOKIE, "", Some(0)));
+    }
+    let ctx = Ctx {
+        principal,
+        csrf: csrf.clone(),
+        ip: client_ip(&state, &req),
+        flash,
+    };
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(ctx);
+    let req = if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        Request::from_parts(parts, body)
+    } else {
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let (body, bytes) = if is_form {
+            match axum::body::to_bytes(body, FORM_LIMIT).await {
+                Ok(b) => (Body::from(b.clone()), Some(b)),
+                Err(_) => {
+                    return AppError::BadRequest("提交的内容过大".into()).into_response();
+                }
+            }
+        } else {
+            (body, None)
+        };
+        let ok = provided_token(&parts, bytes.as_deref())
+            .is_some_and(|t| constant_time_eq(t.as_bytes(), csrf.as_bytes()));
+        if !ok {
+            tracing::warn!("request refused: missing or wrong CSRF token");
+            return AppError::Csrf.into_response();
+        }
+        Request::from_parts(parts, body)
+    };
+    let mut res = next.run(req).await;
+    for c in set_cookies {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    let h = res.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    );
+    res
+}
+
+/// One span per request, with method, route and outcome.
+pub async fn trace(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let span = tracing::info_span!("request", %method, %path);
+    let res = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            "done"
+        );
+    });
+    res
+}

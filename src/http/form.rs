@@ -1,0 +1,89 @@
+//! Form helpers: field errors, ids from URLs, option lists and rendering.
+use crate::error::AppError;
+use askama::Template;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+use std::collections::BTreeMap;
+
+/// Messages keyed by field name, shown beside the field.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| message.into());
+    }
+    pub fn get(&self, field: &str) -> &str {
+        self.0.get(field).map(String::as_str).unwrap_or("")
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Keeps the value when valid; records the message and returns a default when not.
+    pub fn check<T: Default, E: Into<String>>(
+        &mut self,
+        field: &'static str,
+        r: Result<T, E>,
+    ) -> T {
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                self.add(field, e);
+                T::default()
+            }
+        }
+    }
+}
+
+/// A numeric id from the URL; anything else is a clear "not found".
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw): Path<String> = Path::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|v| *v > 0)
+            .map(Id)
+            .ok_or(AppError::NotFound)
+    }
+}
+
+/// An `<option>` for selects.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub fn choices<'a>(
+    items: impl IntoIterator<Item = (&'a str, &'a str)>,
+    selected: &str,
+) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(v, l)| Choice {
+            value: v.to_string(),
+            label: l.to_string(),
+            selected: v == selected,
+        })
+        .collect()
+}
+
+pub fn render(t: &impl Template) -> Result<Response, AppError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// Re-renders a form with its messages: 422, values kept.
+pub fn render_invalid(t: &impl Template) -> Result<Response, AppError> {
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
+}

@@ -1,0 +1,129 @@
+//! The home page: the member's entry tiles, and a summary for administrators.
+use super::context::Page;
+use super::form::render;
+use super::{AppState, Ctx};
+use crate::error::AppResult;
+use crate::store::orgs;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+/// An entry on the member home page. `href` is empty until its capability lands.
+pub struct Tile {
+    pub anchor: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub href: &'static str,
+}
+
+const TILES: &[Tile] = &[
+    Tile {
+        anchor: "checkin",
+        label: "签到",
+        hint: "扫码参加组织生活",
+        href: "",
+    },
+    Tile {
+        anchor: "orglife",
+        label: "三会一课",
+        hint: "会议安排与记录",
+        href: "",
+    },
+    Tile {
+        anchor: "study",
+        label: "理论自习室",
+        hint: "学习文章",
+        href: "",
+    },
+    Tile {
+        anchor: "daily",
+        label: "每日一题",
+        hint: "每天一道党建知识题",
+        href: "",
+    },
+    Tile {
+        anchor: "news",
+        label: "党建新鲜事",
+        hint: "各级党组织动态",
+        href: "",
+    },
+    Tile {
+        anchor: "history",
+        label: "党史上的今天",
+        hint: "党员共建的党史日历",
+        href: "",
+    },
+    Tile {
+        anchor: "arena",
+        label: "擂台比武",
+        hint: "书记擂台赛",
+        href: "",
+    },
+    Tile {
+        anchor: "points",
+        label: "积分 / 徽章 / 排行",
+        hint: "我的学习成绩",
+        href: "",
+    },
+    Tile {
+        anchor: "shop",
+        label: "积分商城",
+        hint: "积分兑换奖品",
+        href: "",
+    },
+    Tile {
+        anchor: "me",
+        label: "我的",
+        hint: "档案、密码、大字模式",
+        href: "/me",
+    },
+];
+
+pub struct ScopeSummary {
+    pub org_id: i64,
+    pub name: String,
+    pub role: &'static str,
+    pub counts: orgs::SubtreeCounts,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    page: Page,
+    tiles: &'static [Tile],
+    branch_name: String,
+    scopes: Vec<ScopeSummary>,
+}
+
+pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let branch_name = match p.branch_id {
+        Some(id) => orgs::get(&state.db, id).await?.name,
+        None => String::new(),
+    };
+    let mut scopes = Vec::new();
+    for g in crate::store::users::grants(&state.db, p.actor.user_id).await? {
+        let (Some(role), Some(org_id), Some(path)) = (g.role(), g.org_id, g.org_path.as_deref())
+        else {
+            continue;
+        };
+        if !matches!(
+            role,
+            crate::domain::policy::Role::OrgAdmin | crate::domain::policy::Role::BranchAdmin
+        ) {
+            continue;
+        }
+        scopes.push(ScopeSummary {
+            org_id,
+            name: g.org_name.clone().unwrap_or_default(),
+            role: role.label(),
+            counts: orgs::subtree_counts(&state.db, path).await?,
+        });
+    }
+    render(&HomePage {
+        page: ctx.page("首页"),
+        tiles: TILES,
+        branch_name,
+        scopes,
+    })
+}

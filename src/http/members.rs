@@ -1,0 +1,804 @@
+//! The member register: list and search, create, edit, transfer, profile, and revealing
+//! a masked number (its own permission, audited).
+use super::context::{Page, flash_redirect};
+use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
+use super::{AppState, Ctx};
+use crate::crypto::{hash_password, one_time_password};
+use crate::domain::clock::{format_date, format_minute, local_date, now_epoch, parse_date};
+use crate::domain::idcard::IdNumber;
+use crate::domain::member::{
+    ETHNICITIES, Education, Gender, MemberCategory, MemberStatus, Post, parse_posts,
+};
+use crate::domain::org::OrgType;
+use crate::domain::policy::Actor;
+use crate::domain::text;
+use crate::error::{AppError, AppResult};
+use crate::store::members::{self, ListFilter, Member, MemberInput, TransferRow};
+use crate::store::orgs::{self, Org};
+use crate::store::{audit, users};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+const PAGE_SIZE: i64 = 20;
+
+async fn managed(state: &AppState, actor: &Actor, id: i64) -> AppResult<Member> {
+    let m = members::get(&state.db, id).await?;
+    if actor.may_manage_member(&m.branch_path) {
+        Ok(m)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// A branch the actor administers, for placing members.
+async fn managed_branch(state: &AppState, actor: &Actor, id: i64) -> AppResult<Org> {
+    let org = orgs::get(&state.db, id).await?;
+    if actor.administers(&org.path) && org.kind().is_branch() && !org.is_dissolved() {
+        Ok(org)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    q: String,
+    branch: String,
+    status: String,
+    category: String,
+    gender: String,
+    page: String,
+}
+
+#[derive(Template)]
+#[template(path = "members_index.html")]
+struct IndexPage {
+    page: Page,
+    q: String,
+    branch: Option<Org>,
+    statuses: Vec<Choice>,
+    categories: Vec<Choice>,
+    genders: Vec<Choice>,
+    rows: Vec<Member>,
+    total: i64,
+    page_no: i64,
+    pages: i64,
+    query_base: String,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(lq): Query<ListQuery>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let branch = match lq.branch.trim().parse::<i64>() {
+        Ok(id) => {
+            let org = orgs::get(&state.db, id).await?;
+            if !actor.administers(&org.path) {
+                return Err(AppError::NotFound);
+            }
+            Some(org)
+        }
+        Err(_) => None,
+    };
+    // A branch filter narrows the scope to its subtree.
+    let roots: Vec<&str> = match &branch {
+        Some(b) => vec![b.path.as_str()],
+        None => actor.admin_roots(),
+    };
+    let keep = |v: &str, ok: bool| if ok { v.to_string() } else { String::new() };
+    let filter = ListFilter {
+        q: lq.q.trim().chars().take(30).collect(),
+        branch_id: None,
+        status: keep(&lq.status, MemberStatus::from_code(&lq.status).is_some()),
+        category: keep(
+            &lq.category,
+            MemberCategory::from_code(&lq.category).is_some(),
+        ),
+        gender: keep(&lq.gender, Gender::from_code(&lq.gender).is_some()),
+    };
+    let page_no = lq.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let (rows, total) = members::list(
+        &state.db,
+        &roots,
+        &filter,
+        (page_no - 1) * PAGE_SIZE,
+        PAGE_SIZE,
+    )
+    .await?;
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let query_base = format!(
+        "q={}&branch={}&status={}&category={}&gender={}",
+        enc(&filter.q),
+        branch
+            .as_ref()
+            .map(|b| b.id.to_string())
+            .unwrap_or_default(),
+        filter.status,
+        filter.category,
+        filter.gender
+    );
+    render(&IndexPage {
+        page: ctx.page("党员名册"),
+        statuses: choices(
+            MemberStatus::ALL.iter().map(|s| (s.code(), s.label())),
+            &filter.status,
+        ),
+        categories: choices(
+            MemberCategory::ALL.iter().map(|s| (s.code(), s.label())),
+            &filter.category,
+        ),
+        genders: choices(
+            Gender::ALL.iter().map(|s| (s.code(), s.label())),
+            &filter.gender,
+        ),
+        q: filter.q,
+        branch,
+        rows,
+        total,
+        page_no,
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        query_base,
+    })
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct MemberForm {
+    name: String,
+    gender: String,
+    ethnicity: String,
+    id_number: String,
+    phone: String,
+    education: String,
+    joined_on: String,
+    full_member_on: String,
+    status: String,
+    category: String,
+    party_group: String,
+    posts: Vec<String>,
+    veteran: String,
+}
+
+#[derive(Template)]
+#[template(path = "member_form.html")]
+struct FormPage {
+    page: Page,
+    action: String,
+    branch: Org,
+    form: MemberForm,
+    errors: FieldErrors,
+    genders: Vec<Choice>,
+    ethnicities: Vec<Choice>,
+    educations: Vec<Choice>,
+    statuses: Vec<Choice>,
+    categories: Vec<Choice>,
+    groups: Vec<Choice>,
+    posts: Vec<Choice>,
+    editing: bool,
+}
+
+async fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    title: &str,
+    action: String,
+    branch: Org,
+    form: MemberForm,
+    errors: FieldErrors,
+    editing: bool,
+) -> AppResult<FormPage> {
+    let groups = orgs::party_groups(&state.db, branch.id).await?;
+    let group_ids: Vec<(String, String)> = groups
+        .iter()
+        .map(|g| (g.id.to_string(), g.name.clone()))
+        .collect();
+    Ok(FormPage {
+        page: ctx.page(title),
+        action,
+        genders: choices(
+            Gender::ALL.iter().map(|s| (s.code(), s.label())),
+            &form.gender,
+        ),
+        ethnicities: choices(ETHNICITIES.iter().map(|e| (*e, *e)), &form.ethnicity),
+        educations: choices(
+            Education::ALL.iter().map(|s| (s.code(), s.label())),
+            &form.education,
+        ),
+        statuses: choices(
+            MemberStatus::ALL.iter().map(|s| (s.code(), s.label())),
+            &form.status,
+        ),
+        categories: choices(
+            MemberCategory::ALL.iter().map(|s| (s.code(), s.label())),
+            &form.category,
+        ),
+        groups: choices(
+            group_ids.iter().map(|(v, l)| (v.as_str(), l.as_str())),
+            &form.party_group,
+        ),
+        posts: Post::ALL
+            .iter()
+            .map(|p| Choice {
+                value: p.code().into(),
+                label: p.label().into(),
+                selected: form.posts.iter().any(|x| x == p.code()),
+            })
+            .collect(),
+        branch,
+        form,
+        errors,
+        editing,
+    })
+}
+
+/// Checks every field; on success the record to store.
+async fn validate(
+    state: &AppState,
+    form: &MemberForm,
+    branch: &Org,
+    errors: &mut FieldErrors,
+) -> AppResult<Option<MemberInput>> {
+    let name = errors.check("name", text::required(&form.name, 30));
+    let gender = Gender::from_code(&form.gender);
+    if gender.is_none() {
+        errors.add("gender", "请选择性别");
+    }
+    if !ETHNICITIES.contains(&form.ethnicity.as_str()) {
+        errors.add("ethnicity", "请选择民族");
+    }
+    let id = match IdNumber::parse(&form.id_number) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            errors.add("id_number", e);
+            None
+        }
+    };
+    if let (Some(id), Some(g)) = (&id, gender)
+        && id.is_male() != (g == Gender::Male)
+    {
+        errors.add("gender", "性别与身份证号不一致");
+    }
+    let phone = match form.phone.trim() {
+        "" => None,
+        p => Some(errors.check("phone", text::phone(p).map_err(String::from))),
+    };
+    let education = Education::from_code(&form.education);
+    if education.is_none() {
+        errors.add("education", "请选择学历");
+    }
+    let today = local_date(now_epoch());
+    let joined = parse_date(&form.joined_on);
+    match (joined, &id) {
+        (None, _) => errors.add("joined_on", "请填写入党日期，格式如 2020-07-01"),
+        (Some(j), _) if j > today => errors.add("joined_on", "入党日期不能晚于今天"),
+        (Some(j), Some(id))
+            if j < id
+                .birth_date()
+                .replace_year(id.birth_date().year() + 18)
+                .unwrap_or(id.birth_date()) =>
+        {
+            errors.add("joined_on", "入党时应年满18周岁，请核对入党日期或身份证号")
+        }
+        _ => {}
+    }
+    let status = MemberStatus::from_code(&form.status);
+    let full_member_on = match (status, form.full_member_on.trim()) {
+        (None, _) => {
+            errors.add("status", "请选择党员状态");
+            None
+        }
+        (Some(MemberStatus::Probationary), "") => None,
+        (Some(MemberStatus::Probationary), _) => {
+            errors.add("full_member_on", "预备党员不应填写转正日期");
+            None
+        }
+        (Some(MemberStatus::Full), "") => {
+            errors.add("full_member_on", "正式党员请填写转正日期");
+            None
+        }
+        (Some(MemberStatus::Full), s) => match parse_date(s) {
+            None => {
+                errors.add("full_member_on", "日期格式如 2021-07-01");
+                None
+            }
+            Some(d) if joined.is_some_and(|j| d <= j) => {
+                errors.add("full_member_on", "转正日期应晚于入党日期");
+                None
+            }
+            Some(d) if d > today => {
+                errors.add("full_member_on", "转正日期不能晚于今天");
+                None
+            }
+            Some(d) => Some(format_date(d)),
+        },
+    };
+    let category = MemberCategory::from_code(&form.category);
+    if category.is_none() {
+        errors.add("category", "请选择党员类别");
+    }
+    let party_group_id = match form.party_group.trim() {
+        "" => None,
+        g => {
+            let groups = orgs::party_groups(&state.db, branch.id).await?;
+            match g
+                .parse::<i64>()
+                .ok()
+                .filter(|id| groups.iter().any(|x| x.id == *id))
+            {
+                Some(id) => Some(id),
+                None => {
+                    errors.add("party_group", "请选择本支部的党小组");
+                    None
+                }
+            }
+        }
+    };
+    let posts: Vec<&str> = form
+        .posts
+        .iter()
+        .filter_map(|p| Post::from_code(p).map(|p| p.code()))
+        .collect();
+    if posts.len() != form.posts.len() {
+        errors.add("posts", "职务选择有误");
+    }
+    let (Some(gender), Some(id), Some(education), Some(joined), Some(status), Some(category), true) = (
+        gender,
+        id,
+        education,
+        joined,
+        status,
+        category,
+        errors.is_empty(),
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(MemberInput {
+        name,
+        gender,
+        ethnicity: form.ethnicity.clone(),
+        birth_date: format_date(id.birth_date()),
+        id_number: id.as_str().to_string(),
+        phone,
+        education,
+        joined_on: format_date(joined),
+        full_member_on,
+        status,
+        category,
+        branch_id: branch.id,
+        party_group_id,
+        posts: posts.join(","),
+        veteran: !form.veteran.is_empty(),
+    }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BranchQuery {
+    branch: String,
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "branch_pick.html")]
+struct BranchPickPage {
+    page: Page,
+    q: String,
+    action: String,
+    branches: Vec<Org>,
+}
+
+fn branch_kinds() -> Vec<OrgType> {
+    OrgType::ALL
+        .iter()
+        .copied()
+        .filter(|t| t.is_branch())
+        .collect()
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(bq): Query<BranchQuery>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let Ok(branch_id) = bq.branch.trim().parse::<i64>() else {
+        let q: String = bq.q.trim().chars().take(50).collect();
+        let branches =
+            orgs::search(&state.db, &actor.admin_roots(), &q, &branch_kinds(), 50).await?;
+        return render(&BranchPickPage {
+            page: ctx.page("新增党员：选择党支部"),
+            q,
+            action: "/members/new".into(),
+            branches,
+        });
+    };
+    let branch = managed_branch(&state, actor, branch_id).await?;
+    let form = MemberForm {
+        ethnicity: "汉族".into(),
+        status: MemberStatus::Full.code().into(),
+        ..Default::default()
+    };
+    let page = form_page(
+        &state,
+        &ctx,
+        "新增党员",
+        format!("/members/new?branch={branch_id}"),
+        branch,
+        form,
+        FieldErrors::default(),
+        false,
+    )
+    .await?;
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticePage {
+    page: Page,
+    message: String,
+    secret: String,
+    link: String,
+    link_label: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(bq): Query<BranchQuery>,
+    axum::Form(form): axum::Form<MemberForm>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let branch_id = bq
+        .branch
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::NotFound)?;
+    let branch = managed_branch(&state, actor, branch_id).await?;
+    let mut errors = FieldErrors::default();
+    let input = validate(&state, &form, &branch, &mut errors).await?;
+    let mut tx = state.db.begin().await?;
+    if let Some(input) = &input {
+        for (field, message) in members::conflicts(tx.conn(), &state.keys, input, None).await? {
+            errors.add(field, message);
+        }
+    }
+    let (Some(input), true) = (input, errors.is_empty()) else {
+        drop(tx);
+        let page = form_page(
+            &state,
+            &ctx,
+            "新增党员",
+            format!("/members/new?branch={branch_id}"),
+            branch,
+            form,
+            errors,
+            false,
+        )
+        .await?;
+        return render_invalid(&page);
+    };
+    let id = members::insert(tx.conn(), &state.keys, &input, now_epoch()).await?;
+    let password = input.phone.as_ref().map(|_| one_time_password());
+    if let (Some(phone), Some(pw)) = (&input.phone, &password) {
+        let pw = pw.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        users::create(
+            tx.conn(),
+            &state.keys,
+            &users::NewUser {
+                name: &input.name,
+                phone,
+                password_hash: &hash,
+                member_id: Some(id),
+                must_change_password: true,
+            },
+        )
+        .await?;
+    }
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "新增党员",
+        &format!("党员 {id} {}", input.name),
+        audit::OK,
+        &format!("所在支部：{}", branch.name),
+    )
+    .await?;
+    tx.commit().await?;
+    render(&NoticePage {
+        page: ctx.page("已新增党员"),
+        message: match &password {
+            Some(_) => format!(
+                "已将{}加入{}。已为其开通账号，登录手机号为本人手机号，初始密码如下（只显示这一次，首次登录须修改）：",
+                input.name, branch.name
+            ),
+            None => format!(
+                "已将{}加入{}。未填写手机号，暂未开通登录账号。",
+                input.name, branch.name
+            ),
+        },
+        secret: password.unwrap_or_default(),
+        link: format!("/members/{id}"),
+        link_label: "查看党员档案".into(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "member_show.html")]
+struct ShowPage {
+    page: Page,
+    m: Member,
+    id_number: String,
+    phone: String,
+    revealed: bool,
+    may_manage: bool,
+    may_reveal: bool,
+    has_account: bool,
+    transfers: Vec<TransferRow>,
+}
+
+impl ShowPage {
+    fn format_time(&self, t: &i64) -> String {
+        format_minute(*t)
+    }
+}
+
+async fn show_page(state: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> AppResult<ShowPage> {
+    let actor = ctx.actor()?;
+    let m = members::get(&state.db, id).await?;
+    if !actor.may_view_member(m.id, &m.branch_path) {
+        return Err(AppError::NotFound);
+    }
+    let may_reveal = actor.may_reveal_pii(m.id, &m.branch_path);
+    let revealed = reveal && may_reveal;
+    let (id_number, phone) = if revealed {
+        (
+            state.keys.decrypt(&m.id_number_enc).unwrap_or_default(),
+            m.phone_enc
+                .as_deref()
+                .and_then(|p| state.keys.decrypt(p))
+                .unwrap_or_default(),
+        )
+    } else {
+        (m.id_number_mask.clone(), m.phone_mask.clone())
+    };
+    Ok(ShowPage {
+        page: ctx.page(m.name.clone()),
+        may_manage: actor.may_manage_member(&m.branch_path),
+        has_account: members::has_account(&state.db, m.id).await?,
+        transfers: members::transfers(&state.db, m.id).await?,
+        id_number,
+        phone,
+        revealed,
+        may_reveal,
+        m,
+    })
+}
+
+pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    render(&show_page(&state, &ctx, id, false).await?)
+}
+
+/// Shows the full ID and phone numbers once, and records who looked.
+pub async fn reveal(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let page = show_page(&state, &ctx, id, true).await?;
+    if !page.revealed {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = state.db.begin().await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "查看敏感信息",
+        &format!("党员 {id} {}", page.m.name),
+        audit::OK,
+        "身份证号、手机号",
+    )
+    .await?;
+    tx.commit().await?;
+    render(&page)
+}
+
+fn form_from(m: &Member, keys: &crate::crypto::Keys) -> MemberForm {
+    MemberForm {
+        name: m.name.clone(),
+        gender: m.gender.clone(),
+        ethnicity: m.ethnicity.clone(),
+        id_number: keys.decrypt(&m.id_number_enc).unwrap_or_default(),
+        phone: m
+            .phone_enc
+            .as_deref()
+            .and_then(|p| keys.decrypt(p))
+            .unwrap_or_default(),
+        education: m.education.clone(),
+        joined_on: m.joined_on.clone(),
+        full_member_on: m.full_member_on.clone().unwrap_or_default(),
+        status: m.status.clone(),
+        category: m.category.clone(),
+        party_group: m.party_group_id.map(|g| g.to_string()).unwrap_or_default(),
+        posts: parse_posts(&m.posts)
+            .iter()
+            .map(|p| p.code().to_string())
+            .collect(),
+        veteran: if m.veteran != 0 {
+            "1".into()
+        } else {
+            String::new()
+        },
+    }
+}
+
+pub async fn edit_page(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let m = managed(&state, actor, id).await?;
+    let branch = orgs::get(&state.db, m.branch_id).await?;
+    let page = form_page(
+        &state,
+        &ctx,
+        "编辑党员信息",
+        format!("/members/{id}/edit"),
+        branch,
+        form_from(&m, &state.keys),
+        FieldErrors::default(),
+        true,
+    )
+    .await?;
+    render(&page)
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    axum::Form(form): axum::Form<MemberForm>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let m = managed(&state, actor, id).await?;
+    let branch = orgs::get(&state.db, m.branch_id).await?;
+    let mut errors = FieldErrors::default();
+    let input = validate(&state, &form, &branch, &mut errors).await?;
+    let mut tx = state.db.begin().await?;
+    if let Some(input) = &input {
+        for (field, message) in members::conflicts(tx.conn(), &state.keys, input, Some(id)).await? {
+            errors.add(field, message);
+        }
+    }
+    let (Some(input), true) = (input, errors.is_empty()) else {
+        drop(tx);
+        let page = form_page(
+            &state,
+            &ctx,
+            "编辑党员信息",
+            format!("/members/{id}/edit"),
+            branch,
+            form,
+            errors,
+            true,
+        )
+        .await?;
+        return render_invalid(&page);
+    };
+    members::update(tx.conn(), &state.keys, id, &input, now_epoch()).await?;
+    if let Some(phone) = &input.phone {
+        users::sync_member(tx.conn(), &state.keys, id, &input.name, phone).await?;
+    }
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "编辑党员信息",
+        &format!("党员 {id} {}", input.name),
+        audit::OK,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, &format!("/members/{id}"), "已保存"))
+}
+
+#[derive(Template)]
+#[template(path = "member_transfer.html")]
+struct TransferPage {
+    page: Page,
+    m: Member,
+    q: String,
+    branches: Vec<Org>,
+    reason: String,
+    error: String,
+}
+
+pub async fn transfer_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    Query(bq): Query<BranchQuery>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let m = managed(&state, actor, id).await?;
+    let q: String = bq.q.trim().chars().take(50).collect();
+    let branches = orgs::search(&state.db, &actor.admin_roots(), &q, &branch_kinds(), 50)
+        .await?
+        .into_iter()
+        .filter(|b| b.id != m.branch_id)
+        .collect();
+    render(&TransferPage {
+        page: ctx.page("党员转接"),
+        m,
+        q,
+        branches,
+        reason: String::new(),
+        error: String::new(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TransferForm {
+    target: String,
+    reason: String,
+}
+
+pub async fn transfer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    axum::Form(form): axum::Form<TransferForm>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let m = managed(&state, actor, id).await?;
+    let target = match form.target.trim().parse::<i64>() {
+        Ok(t) => managed_branch(&state, actor, t).await.ok(),
+        Err(_) => None,
+    };
+    let reason = text::required(&form.reason, 200);
+    let error = match (&target, &reason) {
+        (None, _) => "请选择转入的党支部（须在您的管理范围内）".to_string(),
+        (Some(t), _) if t.id == m.branch_id => "已在该党支部".to_string(),
+        (_, Err(e)) => format!("转接原因：{e}"),
+        _ => String::new(),
+    };
+    if !error.is_empty() {
+        return render_invalid(&TransferPage {
+            page: ctx.page("党员转接"),
+            m,
+            q: String::new(),
+            branches: vec![],
+            reason: form.reason,
+            error,
+        });
+    }
+    let (target, reason) = (target.expect("checked"), reason.expect("checked"));
+    let mut tx = state.db.begin().await?;
+    let current = members::get_in(tx.conn(), id).await?;
+    members::transfer(
+        tx.conn(),
+        &current,
+        target.id,
+        &reason,
+        actor.user_id,
+        now_epoch(),
+    )
+    .await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "党员转接",
+        &format!("党员 {id} {}", m.name),
+        audit::OK,
+        &format!("{} → {}：{}", current.branch_name, target.name, reason),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/members/{id}"),
+        &format!("已将{}转入{}", m.name, target.name),
+    ))
+}

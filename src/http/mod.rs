@@ -1,0 +1,292 @@
+//! The web layer: one route table in which every route declares who may use it, the request
+//! context (session, CSRF, client address), and the pages by feature.
+mod account;
+mod assets;
+mod context;
+mod form;
+mod home;
+mod members;
+mod officers;
+mod orgs;
+
+pub use context::{Ctx, Principal};
+pub use form::FieldErrors;
+
+use crate::config::Config;
+use crate::crypto::Keys;
+use crate::error::AppError;
+use crate::store::Db;
+use crate::store::settings::Security;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get, post};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub keys: Arc<Keys>,
+    pub config: Arc<Config>,
+    security: Arc<RwLock<(Security, Instant)>>,
+}
+
+impl AppState {
+    pub fn new(db: Db, keys: Keys, config: Config, security: Security) -> Self {
+        Self {
+            db,
+            keys: Arc::new(keys),
+            config: Arc::new(config),
+            security: Arc::new(RwLock::new((security, Instant::now()))),
+        }
+    }
+
+    /// Security settings, re-read at most every 30 s so that other instances' changes apply.
+    pub async fn security(&self) -> Security {
+        let (cached, at) = *self.security.read().expect("not poisoned");
+        if at.elapsed() < Duration::from_secs(30) {
+            return cached;
+        }
+        let fresh = crate::store::settings::load_security(&self.db)
+            .await
+            .unwrap_or(cached);
+        *self.security.write().expect("not poisoned") = (fresh, Instant::now());
+        fresh
+    }
+
+    pub fn set_security(&self, s: Security) {
+        *self.security.write().expect("not poisoned") = (s, Instant::now());
+    }
+}
+
+/// Who may use a route. Checked before the handler runs; records inside are then checked
+/// against the user's organization scope (and answer 404 when outside it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    /// Any signed-in account.
+    SignedIn,
+    /// Accounts linked to a member record.
+    Member,
+    /// Branch or organization administrators.
+    Admin,
+    SystemAdmin,
+    SecurityAdmin,
+    AuditAdmin,
+}
+
+impl Access {
+    pub fn check(self, principal: Option<&Principal>) -> Result<(), AppError> {
+        use crate::domain::policy::Role;
+        if self == Access::Public {
+            return Ok(());
+        }
+        let p = principal.ok_or(AppError::SignIn)?;
+        let ok = match self {
+            Access::Public | Access::SignedIn => true,
+            Access::Member => p.actor.member_id.is_some(),
+            Access::Admin => p.actor.is_admin(),
+            Access::SystemAdmin => p.actor.has(Role::SystemAdmin),
+            Access::SecurityAdmin => p.actor.has(Role::SecurityAdmin),
+            Access::AuditAdmin => p.actor.has(Role::AuditAdmin),
+        };
+        if ok { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+struct Route {
+    spec: RouteSpec,
+    handler: MethodRouter<AppState>,
+}
+
+fn r(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        spec: RouteSpec {
+            method,
+            path,
+            access,
+        },
+        handler,
+    }
+}
+
+/// Every route of the application. There is no other way to add one.
+fn routes() -> Vec<Route> {
+    use Access::*;
+    vec![
+        r("GET", "/healthz", Public, get(assets::healthz)),
+        r("GET", "/static/{file}", Public, get(assets::file)),
+        r(
+            "GET",
+            "/manifest.webmanifest",
+            Public,
+            get(assets::manifest),
+        ),
+        r("GET", "/sw.js", Public, get(assets::service_worker)),
+        r("GET", "/login", Public, get(account::login_page)),
+        r("POST", "/login", Public, post(account::login)),
+        r("POST", "/logout", SignedIn, post(account::logout)),
+        r("GET", "/", SignedIn, get(home::home)),
+        r("GET", "/me", SignedIn, get(account::me)),
+        r("GET", "/me/password", SignedIn, get(account::password_page)),
+        r(
+            "POST",
+            "/me/password",
+            SignedIn,
+            post(account::change_password),
+        ),
+        r(
+            "POST",
+            "/me/large-font",
+            SignedIn,
+            post(account::toggle_large_font),
+        ),
+        r("GET", "/me/sessions", SignedIn, get(account::sessions_page)),
+        r(
+            "POST",
+            "/me/sessions/{id}/end",
+            SignedIn,
+            post(account::end_session),
+        ),
+        r("GET", "/orgs", Admin, get(orgs::index)),
+        r("GET", "/orgs/{id}", SignedIn, get(orgs::show)),
+        r("GET", "/orgs/{id}/new", Admin, get(orgs::new_page)),
+        r("POST", "/orgs/{id}/new", Admin, post(orgs::create)),
+        r("GET", "/orgs/{id}/edit", Admin, get(orgs::edit_page)),
+        r("POST", "/orgs/{id}/edit", Admin, post(orgs::update)),
+        r("GET", "/orgs/{id}/move", Admin, get(orgs::move_page)),
+        r("POST", "/orgs/{id}/move", Admin, post(orgs::move_org)),
+        r("POST", "/orgs/{id}/dissolve", Admin, post(orgs::dissolve)),
+        r("GET", "/members", Admin, get(members::index)),
+        r("GET", "/members/new", Admin, get(members::new_page)),
+        r("POST", "/members/new", Admin, post(members::create)),
+        r("GET", "/members/{id}", SignedIn, get(members::show)),
+        r("GET", "/members/{id}/edit", Admin, get(members::edit_page)),
+        r("POST", "/members/{id}/edit", Admin, post(members::update)),
+        r(
+            "GET",
+            "/members/{id}/transfer",
+            Admin,
+            get(members::transfer_page),
+        ),
+        r(
+            "POST",
+            "/members/{id}/transfer",
+            Admin,
+            post(members::transfer),
+        ),
+        r(
+            "POST",
+            "/members/{id}/reveal",
+            SignedIn,
+            post(members::reveal),
+        ),
+        r(
+            "GET",
+            "/admin/accounts",
+            SystemAdmin,
+            get(officers::accounts),
+        ),
+        r(
+            "POST",
+            "/admin/accounts",
+            SystemAdmin,
+            post(officers::create_account),
+        ),
+        r(
+            "POST",
+            "/admin/accounts/{id}/reset",
+            SystemAdmin,
+            post(officers::reset_password),
+        ),
+        r(
+            "POST",
+            "/admin/accounts/{id}/disable",
+            SystemAdmin,
+            post(officers::toggle_disabled),
+        ),
+        r(
+            "GET",
+            "/security/grants",
+            SecurityAdmin,
+            get(officers::grants),
+        ),
+        r(
+            "POST",
+            "/security/grants",
+            SecurityAdmin,
+            post(officers::add_grant),
+        ),
+        r(
+            "POST",
+            "/security/grants/{id}/revoke",
+            SecurityAdmin,
+            post(officers::revoke_grant),
+        ),
+        r(
+            "GET",
+            "/security/settings",
+            SecurityAdmin,
+            get(officers::settings_page),
+        ),
+        r(
+            "POST",
+            "/security/settings",
+            SecurityAdmin,
+            post(officers::save_settings),
+        ),
+        r("GET", "/audit", AuditAdmin, get(officers::audit_log)),
+    ]
+}
+
+/// The declared rule of every route, for the permission-matrix test and the docs.
+pub fn route_table() -> Vec<RouteSpec> {
+    routes().into_iter().map(|r| r.spec).collect()
+}
+
+async fn guard(State(access): State<Access>, req: Request, next: Next) -> Response {
+    let ctx = req.extensions().get::<Ctx>().cloned();
+    let principal = ctx.as_ref().and_then(|c| c.principal.as_ref());
+    if let Err(e) = access.check(principal) {
+        return axum::response::IntoResponse::into_response(e);
+    }
+    // An account with a one-time password may only change it (or leave).
+    if let Some(p) = principal
+        && p.must_change_password
+        && access != Access::Public
+        && !matches!(req.uri().path(), "/me/password" | "/logout")
+    {
+        return axum::response::IntoResponse::into_response(axum::response::Redirect::to(
+            "/me/password",
+        ));
+    }
+    next.run(req).await
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new();
+    for route in routes() {
+        let guarded = route
+            .handler
+            .route_layer(middleware::from_fn_with_state(route.spec.access, guard));
+        app = app.route(route.spec.path, guarded);
+    }
+    app.fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), context::load))
+        .layer(middleware::from_fn(context::trace))
+        .with_state(state)
+}

@@ -1,0 +1,652 @@
+//! The three officers' pages (三员分立): accounts for the 系统管理员, role grants and security
+//! settings for the 安全管理员, the audit log for the 审计管理员.
+use super::context::{Page, flash_redirect};
+use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
+use super::{AppState, Ctx};
+use crate::crypto::{hash_password, one_time_password};
+use crate::domain::clock::{format_minute, now_epoch, parse_date};
+use crate::domain::policy::{Role, check_grant};
+use crate::domain::text;
+use crate::error::{AppError, AppResult};
+use crate::store::settings::Security;
+use crate::store::users::{AccountRow, GrantRow};
+use crate::store::{audit, orgs, sessions, settings, users};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+async fn hash_blocking(password: String) -> AppResult<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+pub struct AccountView {
+    pub row: AccountRow,
+    pub roles: String,
+    pub locked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct AccountsPage {
+    page: Page,
+    q: String,
+    accounts: Vec<AccountView>,
+    form: NewAccountForm,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct NewAccountForm {
+    name: String,
+    phone: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SearchQuery {
+    q: String,
+}
+
+async fn accounts_page(
+    state: &AppState,
+    ctx: &Ctx,
+    q: String,
+    form: NewAccountForm,
+    errors: FieldErrors,
+) -> AppResult<AccountsPage> {
+    let now = now_epoch();
+    let accounts = users::list_accounts(&state.db, &q, 100)
+        .await?
+        .into_iter()
+        .map(|row| AccountView {
+            roles: row
+                .roles
+                .split(',')
+                .filter_map(Role::from_code)
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("、"),
+            locked: row.locked_until.is_some_and(|u| u > now),
+            row,
+        })
+        .collect();
+    Ok(AccountsPage {
+        page: ctx.page("账号管理"),
+        q,
+        accounts,
+        form,
+        errors,
+    })
+}
+
+pub async fn accounts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(sq): Query<SearchQuery>,
+) -> AppResult<Response> {
+    let q = sq.q.trim().chars().take(30).collect();
+    render(
+        &accounts_page(
+            &state,
+            &ctx,
+            q,
+            NewAccountForm::default(),
+            FieldErrors::default(),
+        )
+        .await?,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticePage {
+    page: Page,
+    message: String,
+    secret: String,
+    link: String,
+    link_label: String,
+}
+
+/// Creates a staff account (not linked to a member), with a one-time password.
+pub async fn create_account(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<NewAccountForm>,
+) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", text::required(&form.name, 30));
+    let phone = errors.check("phone", text::phone(&form.phone).map_err(String::from));
+    let invalid = |errors| async {
+        render_invalid(&accounts_page(&state, &ctx, String::new(), form.clone(), errors).await?)
+    };
+    if !errors.is_empty() {
+        return invalid(errors).await;
+    }
+    let password = one_time_password();
+    let hash = hash_blocking(password.clone()).await?;
+    let mut tx = state.db.begin().await?;
+    let created = users::create(
+        tx.conn(),
+        &state.keys,
+        &users::NewUser {
+            name: &name,
+            phone: &phone,
+            password_hash: &hash,
+            member_id: None,
+            must_change_password: true,
+        },
+    )
+    .await;
+    let id = match created {
+        Ok(id) => id,
+        Err(AppError::Conflict(m)) => {
+            drop(tx);
+            errors.add("phone", m);
+            return invalid(errors).await;
+        }
+        Err(e) => return Err(e),
+    };
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "创建账号",
+        &format!("账号 {id} {name}"),
+        audit::OK,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    render(&NoticePage {
+        page: ctx.page("已创建账号"),
+        message: format!(
+            "已为{name}创建账号（手机号 {}）。初始密码如下，只显示这一次，首次登录须修改：",
+            text::mask_phone(&phone)
+        ),
+        secret: password,
+        link: "/admin/accounts".into(),
+        link_label: "返回账号管理".into(),
+    })
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let account = users::account(&state.db, id).await?;
+    if Some(id) == ctx.principal.as_ref().map(|p| p.actor.user_id) {
+        return Ok(flash_redirect(
+            &state,
+            "/admin/accounts",
+            "不能重置自己的密码，请在“我的”中修改",
+        ));
+    }
+    let password = one_time_password();
+    let hash = hash_blocking(password.clone()).await?;
+    let mut tx = state.db.begin().await?;
+    users::set_password(tx.conn(), id, &hash, true).await?;
+    sessions::delete_all_for(tx.conn(), id).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "重置密码",
+        &format!("账号 {id} {}", account.name),
+        audit::OK,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    render(&NoticePage {
+        page: ctx.page("已重置密码"),
+        message: format!(
+            "已重置{}的密码并解除锁定。新的初始密码如下，只显示这一次，登录后须修改：",
+            account.name
+        ),
+        secret: password,
+        link: "/admin/accounts".into(),
+        link_label: "返回账号管理".into(),
+    })
+}
+
+pub async fn toggle_disabled(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let account = users::account(&state.db, id).await?;
+    if Some(id) == ctx.principal.as_ref().map(|p| p.actor.user_id) {
+        return Ok(flash_redirect(
+            &state,
+            "/admin/accounts",
+            "不能停用自己的账号",
+        ));
+    }
+    let disable = account.disabled == 0;
+    let mut tx = state.db.begin().await?;
+    users::set_disabled(tx.conn(), id, disable).await?;
+    if disable {
+        sessions::delete_all_for(tx.conn(), id).await?;
+    }
+    let action = if disable {
+        "停用账号"
+    } else {
+        "启用账号"
+    };
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        action,
+        &format!("账号 {id} {}", account.name),
+        audit::OK,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/admin/accounts",
+        &format!("已{action}：{}", account.name),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "grants.html")]
+struct GrantsPage {
+    page: Page,
+    grants: Vec<GrantView>,
+    roles: Vec<Choice>,
+    form: GrantForm,
+    errors: FieldErrors,
+    q: String,
+    orgs: Vec<orgs::Org>,
+}
+
+pub struct GrantView {
+    pub grant: GrantRow,
+    pub account: String,
+    pub phone_mask: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct GrantForm {
+    phone: String,
+    role: String,
+    org: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct GrantListRow {
+    id: i64,
+    name: String,
+    phone_mask: String,
+}
+
+async fn grants_page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: GrantForm,
+    errors: FieldErrors,
+    q: String,
+) -> AppResult<GrantsPage> {
+    let holders: Vec<GrantListRow> = sqlx::query_as(
+        "SELECT DISTINCT u.id, u.name, u.phone_mask FROM users u JOIN role_grants g ON g.user_id = u.id ORDER BY u.id LIMIT 500",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut grants = Vec::new();
+    for h in holders {
+        for g in users::grants(&state.db, h.id).await? {
+            grants.push(GrantView {
+                grant: g,
+                account: h.name.clone(),
+                phone_mask: h.phone_mask.clone(),
+            });
+        }
+    }
+    let root = orgs::root(&state.db).await?;
+    let found = match (&root, q.is_empty()) {
+        (Some(r), false) => orgs::search(&state.db, &[r.path.as_str()], &q, &[], 30).await?,
+        _ => vec![],
+    };
+    Ok(GrantsPage {
+        page: ctx.page("角色授权"),
+        grants,
+        roles: choices(Role::ALL.iter().map(|r| (r.code(), r.label())), &form.role),
+        form,
+        errors,
+        q,
+        orgs: found,
+    })
+}
+
+pub async fn grants(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(sq): Query<SearchQuery>,
+) -> AppResult<Response> {
+    let q = sq.q.trim().chars().take(50).collect();
+    render(
+        &grants_page(
+            &state,
+            &ctx,
+            GrantForm::default(),
+            FieldErrors::default(),
+            q,
+        )
+        .await?,
+    )
+}
+
+pub async fn add_grant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<GrantForm>,
+) -> AppResult<Response> {
+    let me = ctx.actor()?.user_id;
+    let mut errors = FieldErrors::default();
+    let phone = errors.check("phone", text::phone(&form.phone).map_err(String::from));
+    let user = if errors.is_empty() {
+        users::by_phone(&state.db, &state.keys, &phone).await?
+    } else {
+        None
+    };
+    if errors.is_empty() && user.is_none() {
+        errors.add("phone", "没有使用该手机号的账号");
+    }
+    if user.as_ref().is_some_and(|u| u.id == me) {
+        errors.add("phone", "不能给自己授权");
+    }
+    let role = Role::from_code(&form.role);
+    if role.is_none() {
+        errors.add("role", "请选择角色");
+    }
+    let org = match (role, form.org.trim()) {
+        (Some(r), "") if r.is_scoped() => {
+            errors.add("org", "请填写该角色管辖的组织编号");
+            None
+        }
+        (Some(r), _) if !r.is_scoped() => None,
+        (_, o) => match o.parse::<i64>() {
+            Ok(id) => match orgs::get(&state.db, id).await {
+                Ok(org) if !org.is_dissolved() => Some(org),
+                _ => {
+                    errors.add("org", "组织编号不存在");
+                    None
+                }
+            },
+            Err(_) => {
+                errors.add("org", "组织编号应为数字");
+                None
+            }
+        },
+    };
+    if let (Some(u), Some(role)) = (&user, role)
+        && errors.is_empty()
+    {
+        let account = users::account(&state.db, u.id).await?;
+        let existing = users::grants(&state.db, u.id).await?;
+        let existing_roles: Vec<Role> = existing.iter().filter_map(|g| g.role()).collect();
+        if existing
+            .iter()
+            .any(|g| g.role() == Some(role) && g.org_id == org.as_ref().map(|o| o.id))
+        {
+            errors.add("role", "该账号已有此授权");
+        } else if let Err(e) = check_grant(
+            role,
+            account.member_id.is_some(),
+            &existing_roles,
+            org.as_ref().map(|o| o.kind()),
+        ) {
+            errors.add("role", e);
+        }
+    }
+    let (Some(user), Some(role), true) = (user, role, errors.is_empty()) else {
+        return render_invalid(&grants_page(&state, &ctx, form, errors, String::new()).await?);
+    };
+    let mut tx = state.db.begin().await?;
+    users::add_grant(
+        tx.conn(),
+        user.id,
+        role,
+        org.as_ref().map(|o| o.id),
+        Some(me),
+    )
+    .await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "授予角色",
+        &format!("账号 {} {}", user.id, user.name),
+        audit::OK,
+        &format!(
+            "{}{}",
+            role.label(),
+            org.as_ref()
+                .map(|o| format!("·{}", o.name))
+                .unwrap_or_default()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/security/grants",
+        &format!("已授予{}“{}”角色", user.name, role.label()),
+    ))
+}
+
+pub async fn revoke_grant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let grant = users::grant(&state.db, id).await?;
+    if grant.user_id == ctx.actor()?.user_id {
+        return Ok(flash_redirect(
+            &state,
+            "/security/grants",
+            "不能撤销自己的角色",
+        ));
+    }
+    let account = users::account(&state.db, grant.user_id).await?;
+    let mut tx = state.db.begin().await?;
+    users::remove_grant(tx.conn(), id).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "撤销角色",
+        &format!("账号 {} {}", account.id, account.name),
+        audit::OK,
+        &format!(
+            "{}{}",
+            grant.role_label(),
+            grant
+                .org_name
+                .as_ref()
+                .map(|n| format!("·{n}"))
+                .unwrap_or_default()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, "/security/grants", "已撤销该角色"))
+}
+
+pub struct SettingField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub range: String,
+}
+
+#[derive(Template)]
+#[template(path = "security_settings.html")]
+struct SettingsPage {
+    page: Page,
+    fields: Vec<SettingField>,
+    errors: FieldErrors,
+}
+
+fn setting_fields(values: impl Fn(&str) -> String) -> Vec<SettingField> {
+    Security::FIELDS
+        .iter()
+        .map(|(key, label, lo, hi)| SettingField {
+            key,
+            label,
+            value: values(key),
+            range: format!("{lo}–{hi}"),
+        })
+        .collect()
+}
+
+pub async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let s = settings::load_security(&state.db).await?;
+    render(&SettingsPage {
+        page: ctx.page("安全设置"),
+        fields: setting_fields(|k| s.get(k).to_string()),
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    let mut values = Vec::new();
+    for (key, label, lo, hi) in Security::FIELDS {
+        match form.get(*key).and_then(|v| v.trim().parse::<i64>().ok()) {
+            Some(v) if (*lo..=*hi).contains(&v) => values.push((*key, v)),
+            _ => errors.add(key, format!("{label}应为{lo}到{hi}之间的整数")),
+        }
+    }
+    if !errors.is_empty() {
+        return render_invalid(&SettingsPage {
+            page: ctx.page("安全设置"),
+            fields: setting_fields(|k| form.get(k).cloned().unwrap_or_default()),
+            errors,
+        });
+    }
+    let before = settings::load_security(&state.db).await?;
+    let mut tx = state.db.begin().await?;
+    let mut changes = Vec::new();
+    for (key, v) in &values {
+        settings::save(tx.conn(), key, &v.to_string()).await?;
+        if before.get(key) != *v {
+            changes.push(format!("{key}: {} → {v}", before.get(key)));
+        }
+    }
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "修改安全设置",
+        "安全设置",
+        audit::OK,
+        &changes.join("；"),
+    )
+    .await?;
+    tx.commit().await?;
+    state.set_security(settings::load_security(&state.db).await?);
+    Ok(flash_redirect(
+        &state,
+        "/security/settings",
+        "安全设置已保存",
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AuditQuery {
+    actor: String,
+    action: String,
+    result: String,
+    from: String,
+    to: String,
+    before: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    page: Page,
+    q: AuditQuery,
+    rows: Vec<audit::Entry>,
+    next_before: i64,
+    query_base: String,
+    error: String,
+}
+
+impl AuditPage {
+    fn time(&self, t: &i64) -> String {
+        format_minute(*t)
+    }
+}
+
+pub async fn audit_log(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Response> {
+    const PAGE: i64 = 50;
+    let day_start = |s: &str| {
+        parse_date(s).map(|d| {
+            d.midnight()
+                .assume_offset(crate::domain::clock::SHANGHAI)
+                .unix_timestamp()
+        })
+    };
+    let mut error = String::new();
+    let from = match q.from.trim() {
+        "" => None,
+        s => day_start(s).or_else(|| {
+            error = "开始日期格式如 2026-01-01".into();
+            None
+        }),
+    };
+    let to = match q.to.trim() {
+        "" => None,
+        s => day_start(s).map(|t| t + 86_400).or_else(|| {
+            error = "结束日期格式如 2026-01-31".into();
+            None
+        }),
+    };
+    let filter = audit::Filter {
+        actor: q.actor.trim().chars().take(30).collect(),
+        action: q.action.trim().chars().take(30).collect(),
+        result: match q.result.as_str() {
+            audit::OK | audit::FAILED => q.result.clone(),
+            _ => String::new(),
+        },
+        from,
+        to,
+    };
+    let rows = audit::list(&state.db, &filter, q.before.parse().ok(), PAGE).await?;
+    let next_before = if rows.len() as i64 == PAGE {
+        rows.last().map(|r| r.id).unwrap_or(0)
+    } else {
+        0
+    };
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let query_base = format!(
+        "actor={}&action={}&result={}&from={}&to={}",
+        enc(&filter.actor),
+        enc(&filter.action),
+        enc(&filter.result),
+        enc(&q.from),
+        enc(&q.to)
+    );
+    render(&AuditPage {
+        page: ctx.page("审计日志"),
+        q,
+        rows,
+        next_before,
+        query_base,
+        error,
+    })
+}

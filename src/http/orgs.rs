@@ -1,0 +1,500 @@
+//! Organization tree pages: browse, create, edit, move a subtree, dissolve.
+use super::context::{Page, flash_redirect};
+use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
+use super::{AppState, Ctx};
+use crate::domain::clock::now_epoch;
+use crate::domain::org::{OrgCategory, OrgType};
+use crate::domain::policy::Actor;
+use crate::domain::text;
+use crate::error::{AppError, AppResult};
+use crate::store::audit;
+use crate::store::orgs::{self, ChildSummary, Org, OrgInput, SubtreeCounts};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+/// The organization, if this actor may see it; otherwise "not found".
+async fn visible(state: &AppState, actor: &Actor, id: i64) -> AppResult<Org> {
+    let org = orgs::get(&state.db, id).await?;
+    if actor.may_view_org(&org.path) {
+        Ok(org)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+async fn administered(state: &AppState, actor: &Actor, id: i64) -> AppResult<Org> {
+    let org = orgs::get(&state.db, id).await?;
+    if actor.administers(&org.path) {
+        Ok(org)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orgs_index.html")]
+struct IndexPage {
+    page: Page,
+    q: String,
+    roots: Vec<(Org, SubtreeCounts)>,
+    results: Vec<Org>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SearchQuery {
+    q: String,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(sq): Query<SearchQuery>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let roots = actor.admin_roots();
+    let mut root_orgs = Vec::new();
+    for g in &actor.grants {
+        if !matches!(
+            g.role,
+            crate::domain::policy::Role::OrgAdmin | crate::domain::policy::Role::BranchAdmin
+        ) {
+            continue;
+        }
+        if let Some(path) = &g.org_path
+            && let Some(id) = crate::domain::org::path_ids(path).last()
+        {
+            let org = orgs::get(&state.db, *id).await?;
+            let counts = orgs::subtree_counts(&state.db, path).await?;
+            root_orgs.push((org, counts));
+        }
+    }
+    let q = sq.q.trim().chars().take(50).collect::<String>();
+    let results = if q.is_empty() {
+        vec![]
+    } else {
+        orgs::search(&state.db, &roots, &q, &[], 100).await?
+    };
+    render(&IndexPage {
+        page: ctx.page("组织架构"),
+        q,
+        roots: root_orgs,
+        results,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "org_show.html")]
+struct ShowPage {
+    page: Page,
+    org: Org,
+    crumbs: Vec<Org>,
+    children: Vec<ChildSummary>,
+    counts: SubtreeCounts,
+    leaders: Vec<(String, String)>,
+    admin: bool,
+    may_add: bool,
+    may_shape: bool,
+}
+
+pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let org = visible(&state, actor, id).await?;
+    let admin = actor.administers(&org.path);
+    let crumbs = orgs::ancestors(&state.db, &org.path)
+        .await?
+        .into_iter()
+        .filter(|o| o.id != org.id && actor.may_view_org(&o.path))
+        .collect();
+    let children = if admin {
+        orgs::children(&state.db, org.id).await?
+    } else {
+        vec![]
+    };
+    let counts = orgs::subtree_counts(&state.db, &org.path).await?;
+    let leaders = sqlx::query_as::<_, (String, String)>(
+        "SELECT name, posts FROM members WHERE branch_id = $1 AND posts <> '' ORDER BY name",
+    )
+    .bind(org.id)
+    .fetch_all(&state.db.pool)
+    .await?
+    .into_iter()
+    .map(|(n, p)| (n, crate::domain::member::posts_label(&p)))
+    .filter(|(_, p)| !p.is_empty())
+    .collect();
+    let may_add = OrgType::ALL
+        .iter()
+        .any(|t| t.may_sit_under(org.kind()) && actor.may_add_child(&org.path, *t));
+    render(&ShowPage {
+        page: ctx.page(org.name.clone()),
+        may_shape: actor.may_shape_org(&org.path, org.kind()),
+        may_add: may_add && !org.is_dissolved(),
+        org,
+        crumbs,
+        children,
+        counts,
+        leaders,
+        admin,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "org_form.html")]
+struct FormPage {
+    page: Page,
+    action: String,
+    parent_name: String,
+    kinds: Vec<Choice>,
+    categories: Vec<Choice>,
+    form: OrgForm,
+    errors: FieldErrors,
+    editing: bool,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct OrgForm {
+    name: String,
+    kind: String,
+    category: String,
+    address: String,
+    sort_order: String,
+}
+
+fn kind_choices(actor: &Actor, parent: &Org, selected: &str) -> Vec<Choice> {
+    let allowed = OrgType::ALL
+        .iter()
+        .filter(|t| t.may_sit_under(parent.kind()) && actor.may_add_child(&parent.path, **t))
+        .map(|t| (t.code(), t.label()));
+    choices(allowed, selected)
+}
+
+fn category_choices(selected: &str) -> Vec<Choice> {
+    choices(
+        OrgCategory::ALL.iter().map(|c| (c.code(), c.label())),
+        selected,
+    )
+}
+
+/// Checks the fields shared by create and edit.
+fn validate(
+    form: &OrgForm,
+    errors: &mut FieldErrors,
+) -> Option<(String, OrgCategory, String, i64)> {
+    let name = errors.check("name", text::required(&form.name, 60));
+    let category = OrgCategory::from_code(&form.category);
+    if category.is_none() {
+        errors.add("category", "请选择组织类别");
+    }
+    let address = errors.check("address", text::optional(&form.address, 200));
+    let sort_order = match form.sort_order.trim() {
+        "" => 0,
+        s => match s.parse::<i64>() {
+            Ok(n) if (0..=9999).contains(&n) => n,
+            _ => {
+                errors.add("sort_order", "排序号应为0到9999的整数");
+                0
+            }
+        },
+    };
+    Some((name, category?, address, sort_order))
+}
+
+pub async fn new_page(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let parent = administered(&state, actor, id).await?;
+    let kinds = kind_choices(actor, &parent, "");
+    if kinds.is_empty() || parent.is_dissolved() {
+        return Err(AppError::NotFound);
+    }
+    render(&FormPage {
+        page: ctx.page("新建下级组织"),
+        action: format!("/orgs/{id}/new"),
+        parent_name: parent.name.clone(),
+        kinds,
+        categories: category_choices(&parent.category),
+        form: OrgForm::default(),
+        errors: FieldErrors::default(),
+        editing: false,
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    axum::Form(form): axum::Form<OrgForm>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let parent = administered(&state, actor, id).await?;
+    let mut errors = FieldErrors::default();
+    let kind = OrgType::from_code(&form.kind)
+        .filter(|k| k.may_sit_under(parent.kind()) && actor.may_add_child(&parent.path, *k));
+    if kind.is_none() {
+        errors.add("kind", "请选择可在此组织下设立的组织类型");
+    }
+    let valid = validate(&form, &mut errors);
+    let (Some(kind), Some((name, category, address, sort_order)), true) =
+        (kind, valid, errors.is_empty())
+    else {
+        return render_invalid(&FormPage {
+            page: ctx.page("新建下级组织"),
+            action: format!("/orgs/{id}/new"),
+            parent_name: parent.name.clone(),
+            kinds: kind_choices(actor, &parent, &form.kind),
+            categories: category_choices(&form.category),
+            form,
+            errors,
+            editing: false,
+        });
+    };
+    let input = OrgInput {
+        name,
+        kind,
+        category,
+        address,
+        sort_order,
+    };
+    let mut tx = state.db.begin().await?;
+    let new_id = orgs::create(tx.conn(), Some(&parent), &input, now_epoch()).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "新建组织",
+        &format!("组织 {new_id} {}", input.name),
+        audit::OK,
+        &format!("上级：{}", parent.name),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/orgs/{new_id}"),
+        "已新建组织",
+    ))
+}
+
+pub async fn edit_page(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let org = administered(&state, actor, id).await?;
+    render(&FormPage {
+        page: ctx.page("编辑组织"),
+        action: format!("/orgs/{id}/edit"),
+        parent_name: String::new(),
+        kinds: vec![],
+        categories: category_choices(&org.category),
+        form: OrgForm {
+            name: org.name.clone(),
+            kind: org.kind.clone(),
+            category: org.category.clone(),
+            address: org.address.clone(),
+            sort_order: org.sort_order.to_string(),
+        },
+        errors: FieldErrors::default(),
+        editing: true,
+    })
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    axum::Form(form): axum::Form<OrgForm>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let org = administered(&state, actor, id).await?;
+    let mut errors = FieldErrors::default();
+    let valid = validate(&form, &mut errors);
+    let (Some((name, category, address, sort_order)), true) = (valid, errors.is_empty()) else {
+        return render_invalid(&FormPage {
+            page: ctx.page("编辑组织"),
+            action: format!("/orgs/{id}/edit"),
+            parent_name: String::new(),
+            kinds: vec![],
+            categories: category_choices(&form.category),
+            form,
+            errors,
+            editing: true,
+        });
+    };
+    let input = OrgInput {
+        name,
+        kind: org.kind(),
+        category,
+        address,
+        sort_order,
+    };
+    let mut tx = state.db.begin().await?;
+    orgs::update(tx.conn(), id, &input, now_epoch()).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "编辑组织",
+        &format!("组织 {id} {}", input.name),
+        audit::OK,
+        &if org.name != input.name {
+            format!("原名称：{}", org.name)
+        } else {
+            String::new()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, &format!("/orgs/{id}"), "已保存"))
+}
+
+#[derive(Template)]
+#[template(path = "org_move.html")]
+struct MovePage {
+    page: Page,
+    org: Org,
+    q: String,
+    candidates: Vec<Org>,
+    error: String,
+}
+
+async fn move_candidates(
+    state: &AppState,
+    actor: &Actor,
+    org: &Org,
+    q: &str,
+) -> AppResult<Vec<Org>> {
+    let roots = actor.admin_roots();
+    let parents: Vec<OrgType> = OrgType::ALL
+        .iter()
+        .copied()
+        .filter(|p| org.kind().may_sit_under(*p))
+        .collect();
+    Ok(orgs::search(&state.db, &roots, q, &parents, 200)
+        .await?
+        .into_iter()
+        .filter(|p| {
+            !p.path.starts_with(&org.path)
+                && Some(p.id) != org.parent_id
+                && actor.may_add_child(&p.path, org.kind())
+        })
+        .take(50)
+        .collect())
+}
+
+pub async fn move_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    Query(sq): Query<SearchQuery>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let org = administered(&state, actor, id).await?;
+    if !actor.may_shape_org(&org.path, org.kind()) {
+        return Err(AppError::NotFound);
+    }
+    let q = sq.q.trim().chars().take(50).collect::<String>();
+    let candidates = move_candidates(&state, actor, &org, &q).await?;
+    render(&MovePage {
+        page: ctx.page("调整隶属关系"),
+        org,
+        q,
+        candidates,
+        error: String::new(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MoveForm {
+    target: String,
+}
+
+pub async fn move_org(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    axum::Form(form): axum::Form<MoveForm>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let org = administered(&state, actor, id).await?;
+    if !actor.may_shape_org(&org.path, org.kind()) {
+        return Err(AppError::NotFound);
+    }
+    let target = match form.target.trim().parse::<i64>() {
+        Ok(t) => orgs::get(&state.db, t).await.ok(),
+        Err(_) => None,
+    };
+    let problem = match &target {
+        None => Some("请选择新的上级组织"),
+        Some(t) if !actor.administers(&t.path) => Some("请选择新的上级组织"),
+        Some(t) if t.path.starts_with(&org.path) => Some("不能移动到自身或其下级组织之下"),
+        Some(t) if !org.kind().may_sit_under(t.kind()) => Some("该类型的组织不能隶属于所选组织"),
+        Some(t) if !actor.may_add_child(&t.path, org.kind()) || t.is_dissolved() => {
+            Some("请选择新的上级组织")
+        }
+        Some(t) if Some(t.id) == org.parent_id => Some("已隶属于该组织"),
+        Some(_) => None,
+    };
+    if let Some(error) = problem {
+        let candidates = move_candidates(&state, actor, &org, "").await?;
+        return render_invalid(&MovePage {
+            page: ctx.page("调整隶属关系"),
+            org,
+            q: String::new(),
+            candidates,
+            error: error.into(),
+        });
+    }
+    let target = target.expect("checked above");
+    let mut tx = state.db.begin().await?;
+    // Re-read inside the transaction: the path must not have changed since.
+    let org = orgs::get_in(tx.conn(), id).await?;
+    let target = orgs::get_in(tx.conn(), target.id).await?;
+    orgs::move_subtree(tx.conn(), &org, &target, now_epoch()).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "调整组织隶属",
+        &format!("组织 {} {}", org.id, org.name),
+        audit::OK,
+        &format!("新上级：{}", target.name),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/orgs/{id}"),
+        &format!("已将{}及其下级组织调整到{}之下", org.name, target.name),
+    ))
+}
+
+pub async fn dissolve(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let org = administered(&state, actor, id).await?;
+    if !actor.may_shape_org(&org.path, org.kind()) || org.is_dissolved() {
+        return Err(AppError::NotFound);
+    }
+    let mut tx = state.db.begin().await?;
+    if let Some(reason) = orgs::dissolve_blocker(tx.conn(), &org).await? {
+        drop(tx);
+        return Ok(flash_redirect(&state, &format!("/orgs/{id}"), &reason));
+    }
+    orgs::dissolve(tx.conn(), id, now_epoch()).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "撤销组织",
+        &format!("组织 {id} {}", org.name),
+        audit::OK,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    let back = org
+        .parent_id
+        .map(|p| format!("/orgs/{p}"))
+        .unwrap_or("/orgs".into());
+    Ok(flash_redirect(
+        &state,
+        &back,
+        &format!("已撤销{}", org.name),
+    ))
+}

@@ -1,0 +1,10 @@
+//! 党建云 (Dangjian Cloud): a self-hosted smart party-building platform.
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod store;

@@ -1,0 +1,136 @@
+//! Building the application: keys, database, migrations, first-start bootstrap, listener.
+use crate::config::Config;
+use crate::crypto::{Keys, hash_password, one_time_password};
+use crate::domain::org::{OrgCategory, OrgType};
+use crate::http::{self, AppState};
+use crate::store::{Db, audit, orgs, schema, settings, users};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+/// Opens the database and applies pending migrations.
+pub async fn open(config: &Config) -> Result<(Db, Keys), String> {
+    let keys = Keys::load(config.secret_key.as_deref(), &config.key_path())?;
+    let db = Db::connect(&config.database_url()).await?;
+    schema::migrate(&db).await?;
+    Ok((db, keys))
+}
+
+/// The system administrator's login on a fresh installation.
+pub const BOOTSTRAP_ADMIN_PHONE: &str = "10000000000";
+
+/// On a database without accounts: the 系统管理员 with a one-time password, and the root
+/// organization for the county administrators to rename. Returns the password to print.
+pub async fn bootstrap(db: &Db, keys: &Keys) -> Result<Option<String>, String> {
+    let e = |e: crate::error::AppError| format!("{e:?}");
+    if users::count(db).await.map_err(e)? > 0 {
+        return Ok(None);
+    }
+    let password = one_time_password();
+    let hash = hash_password(&password);
+    let mut tx = db.begin().await.map_err(e)?;
+    let id = users::create(
+        tx.conn(),
+        keys,
+        &users::NewUser {
+            name: "系统管理员",
+            phone: BOOTSTRAP_ADMIN_PHONE,
+            password_hash: &hash,
+            member_id: None,
+            must_change_password: true,
+        },
+    )
+    .await
+    .map_err(e)?;
+    users::add_grant(
+        tx.conn(),
+        id,
+        crate::domain::policy::Role::SystemAdmin,
+        None,
+        None,
+    )
+    .await
+    .map_err(e)?;
+    if orgs::root(db).await.map_err(e)?.is_none() {
+        let input = orgs::OrgInput {
+            name: "县委".into(),
+            kind: OrgType::County,
+            category: OrgCategory::Government,
+            address: String::new(),
+            sort_order: 0,
+        };
+        orgs::create(tx.conn(), None, &input, crate::domain::clock::now_epoch())
+            .await
+            .map_err(e)?;
+    }
+    let system = audit::Actor {
+        user_id: None,
+        name: "系统".into(),
+        ip: String::new(),
+    };
+    audit::append(
+        tx.conn(),
+        &system,
+        "初始化",
+        "系统管理员账号",
+        audit::OK,
+        "首次启动",
+    )
+    .await
+    .map_err(e)?;
+    tx.commit().await.map_err(e)?;
+    Ok(Some(password))
+}
+
+pub struct Server {
+    pub state: AppState,
+    pub listener: TcpListener,
+}
+
+impl Server {
+    pub async fn build(config: Config) -> Result<Self, String> {
+        let (db, keys) = open(&config).await?;
+        let security = settings::load_security(&db)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let listener = TcpListener::bind(&config.bind)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        Ok(Self {
+            state: AppState::new(db, keys, config, security),
+            listener,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener")
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        let app = http::router(self.state);
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

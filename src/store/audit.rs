@@ -1,0 +1,203 @@
+//! The audit log: append-only, each entry hashed with the previous entry's hash.
+use crate::crypto::sha256_hex;
+use crate::error::AppResult;
+use sqlx::AnyConnection;
+use sqlx::Row;
+
+/// Who acted, from where.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub name: String,
+    pub ip: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: i64,
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub action: String,
+    pub target: String,
+    pub result: String,
+    pub ip: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+pub const OK: &str = "成功";
+pub const FAILED: &str = "失败";
+
+fn entry_hash(e: &Entry) -> String {
+    let mut buf = Vec::new();
+    let fields: [&str; 10] = [
+        &e.prev_hash,
+        &e.id.to_string(),
+        &e.at.to_string(),
+        &e.actor_id.map(|i| i.to_string()).unwrap_or_default(),
+        &e.actor_name,
+        &e.action,
+        &e.target,
+        &e.result,
+        &e.ip,
+        &e.detail,
+    ];
+    for f in fields {
+        buf.extend((f.len() as u64).to_be_bytes());
+        buf.extend(f.as_bytes());
+    }
+    sha256_hex(&buf)
+}
+
+/// Appends inside the caller's transaction, so the entry commits with the change it records.
+/// Taking the head row serialises appends on both engines.
+pub async fn append(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    result: &str,
+    detail: &str,
+) -> AppResult<()> {
+    let head = sqlx::query(
+        "UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, last_hash",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut e = Entry {
+        id: head.try_get(0)?,
+        at: crate::domain::clock::now_epoch(),
+        actor_id: actor.user_id,
+        actor_name: actor.name.clone(),
+        action: action.into(),
+        target: target.into(),
+        result: result.into(),
+        ip: actor.ip.clone(),
+        detail: detail.into(),
+        prev_hash: head.try_get(1)?,
+        hash: String::new(),
+    };
+    e.hash = entry_hash(&e);
+    crate::q!(
+        "INSERT INTO audit_log (id, at, actor_id, actor_name, action, target, result, ip, detail, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+        e.id, e.at, e.actor_id, &e.actor_name, &e.action, &e.target, &e.result, &e.ip, &e.detail, &e.prev_hash, &e.hash
+    )
+    .execute(&mut *conn)
+    .await?;
+    crate::q!("UPDATE audit_head SET last_hash = $1 WHERE id = 1", &e.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
+    Ok(Entry {
+        id: r.try_get("id")?,
+        at: r.try_get("at")?,
+        actor_id: r.try_get("actor_id")?,
+        actor_name: r.try_get("actor_name")?,
+        action: r.try_get("action")?,
+        target: r.try_get("target")?,
+        result: r.try_get("result")?,
+        ip: r.try_get("ip")?,
+        detail: r.try_get("detail")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+const COLUMNS: &str =
+    "id, at, actor_id, actor_name, action, target, result, ip, detail, prev_hash, hash";
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub actor: String,
+    pub action: String,
+    pub result: String,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+/// Newest first, filtered; `before` pages by id.
+pub async fn list(
+    db: &super::Db,
+    f: &Filter,
+    before: Option<i64>,
+    limit: i64,
+) -> AppResult<Vec<Entry>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE ($1 = '' OR actor_name LIKE '%' || $1 || '%') \
+         AND ($2 = '' OR action LIKE '%' || $2 || '%') AND ($3 = '' OR result = $3) \
+         AND at >= $4 AND at < $5 AND id < $6 ORDER BY id DESC LIMIT $7"
+    );
+    let rows = crate::q!(
+        &sql,
+        &f.actor,
+        &f.action,
+        &f.result,
+        f.from.unwrap_or(0),
+        f.to.unwrap_or(i64::MAX),
+        before.unwrap_or(i64::MAX),
+        limit
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
+}
+
+/// Walks the whole chain; `Ok(count)` when intact, otherwise the first broken link.
+pub async fn verify(db: &super::Db) -> Result<i64, String> {
+    let mut expected_id = 1;
+    let mut prev = String::new();
+    let batch = 5000;
+    loop {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE id >= $1 ORDER BY id LIMIT $2"
+        ))
+        .bind(expected_id)
+        .bind(batch)
+        .fetch_all(&db.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+        let n = rows.len();
+        for r in &rows {
+            let e = entry_from_row(r).map_err(|e| e.to_string())?;
+            if e.id != expected_id {
+                return Err(format!(
+                    "entry {expected_id} is missing (next present is {})",
+                    e.id
+                ));
+            }
+            if e.prev_hash != prev {
+                return Err(format!(
+                    "entry {} does not link to entry {}",
+                    e.id,
+                    e.id - 1
+                ));
+            }
+            if entry_hash(&e) != e.hash {
+                return Err(format!("entry {} was altered", e.id));
+            }
+            prev = e.hash;
+            expected_id += 1;
+        }
+        if (n as i64) < batch {
+            break;
+        }
+    }
+    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
+        .fetch_one(&db.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    let last_id: i64 = head.try_get(0).map_err(|e| e.to_string())?;
+    let last_hash: String = head.try_get(1).map_err(|e| e.to_string())?;
+    if last_id != expected_id - 1 || last_hash != prev {
+        return Err(format!(
+            "entries after {} are missing (the log had {last_id})",
+            expected_id - 1
+        ));
+    }
+    Ok(last_id)
+}

@@ -1,0 +1,338 @@
+//! The member register (党员名册). ID and phone numbers are stored encrypted, with a mask
+//! for lists and a keyed hash for uniqueness and lookup.
+use crate::crypto::Keys;
+use crate::domain::member::{Education, Gender, MemberCategory, MemberStatus, posts_label};
+use crate::error::{AppError, AppResult};
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Member {
+    pub id: i64,
+    pub name: String,
+    pub gender: String,
+    pub ethnicity: String,
+    pub birth_date: String,
+    pub id_number_enc: String,
+    pub id_number_mask: String,
+    pub phone_enc: Option<String>,
+    pub phone_mask: String,
+    pub education: String,
+    pub joined_on: String,
+    pub full_member_on: Option<String>,
+    pub status: String,
+    pub category: String,
+    pub branch_id: i64,
+    pub party_group_id: Option<i64>,
+    pub posts: String,
+    pub veteran: i64,
+    pub branch_name: String,
+    pub branch_path: String,
+    pub party_group_name: Option<String>,
+}
+
+impl Member {
+    pub fn gender_label(&self) -> &'static str {
+        Gender::from_code(&self.gender)
+            .map(|g| g.label())
+            .unwrap_or("")
+    }
+    pub fn status_label(&self) -> &'static str {
+        MemberStatus::from_code(&self.status)
+            .map(|g| g.label())
+            .unwrap_or("")
+    }
+    pub fn category_label(&self) -> &'static str {
+        MemberCategory::from_code(&self.category)
+            .map(|g| g.label())
+            .unwrap_or("")
+    }
+    pub fn education_label(&self) -> &'static str {
+        Education::from_code(&self.education)
+            .map(|g| g.label())
+            .unwrap_or("")
+    }
+    pub fn posts_label(&self) -> String {
+        posts_label(&self.posts)
+    }
+    pub fn full_member_on_text(&self) -> &str {
+        self.full_member_on.as_deref().unwrap_or("—")
+    }
+    pub fn party_group_text(&self) -> &str {
+        self.party_group_name.as_deref().unwrap_or("—")
+    }
+}
+
+const SELECT: &str = "SELECT m.id, m.name, m.gender, m.ethnicity, m.birth_date, m.id_number_enc, m.id_number_mask, \
+     m.phone_enc, m.phone_mask, m.education, m.joined_on, m.full_member_on, m.status, m.category, m.branch_id, \
+     m.party_group_id, m.posts, m.veteran, b.name AS branch_name, b.path AS branch_path, g.name AS party_group_name \
+     FROM members m JOIN orgs b ON b.id = m.branch_id LEFT JOIN orgs g ON g.id = m.party_group_id";
+
+pub async fn get(db: &super::Db, id: i64) -> AppResult<Member> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE m.id = $1"))
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await?)
+}
+
+pub async fn get_in(conn: &mut AnyConnection, id: i64) -> AppResult<Member> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE m.id = $1"))
+        .bind(id)
+        .fetch_one(conn)
+        .await?)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub q: String,
+    pub branch_id: Option<i64>,
+    pub status: String,
+    pub category: String,
+    pub gender: String,
+}
+
+/// Members of any of `roots`' subtrees matching the filter, by branch then name.
+pub async fn list(
+    db: &super::Db,
+    roots: &[&str],
+    f: &ListFilter,
+    offset: i64,
+    limit: i64,
+) -> AppResult<(Vec<Member>, i64)> {
+    let (scope, args) = super::orgs::scope_clause("b.path", roots, 7);
+    let q = f.q.trim();
+    // Four digits or fewer search the phone's tail too.
+    let phone_tail = if !q.is_empty() && q.len() <= 4 && q.bytes().all(|b| b.is_ascii_digit()) {
+        q.to_string()
+    } else {
+        "-".to_string()
+    };
+    let filter = format!(
+        "WHERE ({scope}) AND ($1 = '' OR m.name LIKE '%' || $1 || '%' OR m.phone_mask LIKE '%' || $2) \
+         AND ($3 = 0 OR m.branch_id = $3) AND ($4 = '' OR m.status = $4) AND ($5 = '' OR m.category = $5) AND ($6 = '' OR m.gender = $6)"
+    );
+    macro_rules! bind_all {
+        ($query:expr) => {{
+            let mut query = $query
+                .bind(q)
+                .bind(&phone_tail)
+                .bind(f.branch_id.unwrap_or(0))
+                .bind(&f.status)
+                .bind(&f.category)
+                .bind(&f.gender);
+            for a in &args {
+                query = query.bind(a);
+            }
+            query
+        }};
+    }
+    let count_sql =
+        format!("SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id {filter}");
+    let (total,): (i64,) = bind_all!(sqlx::query_as(&count_sql))
+        .fetch_one(&db.pool)
+        .await?;
+    let n = 7 + args.len();
+    let list_sql = format!(
+        "{SELECT} {filter} ORDER BY b.path, m.name, m.id LIMIT ${n} OFFSET ${}",
+        n + 1
+    );
+    let rows = bind_all!(sqlx::query_as(&list_sql))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&db.pool)
+        .await?;
+    Ok((rows, total))
+}
+
+/// A validated member record, ready to store.
+#[derive(Debug, Clone)]
+pub struct MemberInput {
+    pub name: String,
+    pub gender: Gender,
+    pub ethnicity: String,
+    pub birth_date: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub education: Education,
+    pub joined_on: String,
+    pub full_member_on: Option<String>,
+    pub status: MemberStatus,
+    pub category: MemberCategory,
+    pub branch_id: i64,
+    pub party_group_id: Option<i64>,
+    pub posts: String,
+    pub veteran: bool,
+}
+
+/// Which field a uniqueness conflict concerns, with its message.
+pub async fn conflicts(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    input: &MemberInput,
+    except_id: Option<i64>,
+) -> AppResult<Vec<(&'static str, String)>> {
+    let mut out = Vec::new();
+    let except = except_id.unwrap_or(0);
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM members WHERE id_number_hash = $1 AND id <> $2")
+            .bind(keys.lookup_hash("id_number", &input.id_number))
+            .bind(except)
+            .fetch_one(&mut *conn)
+            .await?;
+    if n > 0 {
+        out.push(("id_number", "该身份证号已在党员名册中".to_string()));
+    }
+    if let Some(phone) = &input.phone {
+        let hash = keys.lookup_hash("phone", phone);
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM members WHERE phone_hash = $1 AND id <> $2")
+                .bind(&hash)
+                .bind(except)
+                .fetch_one(&mut *conn)
+                .await?;
+        let (u,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM users WHERE phone_hash = $1 AND (member_id IS NULL OR member_id <> $2)",
+        )
+        .bind(&hash)
+        .bind(except)
+        .fetch_one(&mut *conn)
+        .await?;
+        if n + u > 0 {
+            out.push(("phone", "该手机号已被其他党员或账号使用".to_string()));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    m: &MemberInput,
+    now: i64,
+) -> AppResult<i64> {
+    let id_number = crate::domain::idcard::IdNumber::parse(&m.id_number)
+        .map_err(|e| AppError::BadRequest(e.into()))?;
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO members (name, gender, ethnicity, birth_date, id_number_enc, id_number_mask, id_number_hash, \
+         phone_enc, phone_mask, phone_hash, education, joined_on, full_member_on, status, category, branch_id, \
+         party_group_id, posts, veteran, created_at, updated_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$20) RETURNING id",
+    )
+    .bind(&m.name)
+    .bind(m.gender.code())
+    .bind(&m.ethnicity)
+    .bind(&m.birth_date)
+    .bind(keys.encrypt(id_number.as_str()))
+    .bind(id_number.masked())
+    .bind(keys.lookup_hash("id_number", id_number.as_str()))
+    .bind(m.phone.as_deref().map(|p| keys.encrypt(p)))
+    .bind(m.phone.as_deref().map(crate::domain::text::mask_phone).unwrap_or_default())
+    .bind(m.phone.as_deref().map(|p| keys.lookup_hash("phone", p)))
+    .bind(m.education.code())
+    .bind(&m.joined_on)
+    .bind(m.full_member_on.as_deref())
+    .bind(m.status.code())
+    .bind(m.category.code())
+    .bind(m.branch_id)
+    .bind(m.party_group_id)
+    .bind(&m.posts)
+    .bind(i64::from(m.veteran))
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn update(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    id: i64,
+    m: &MemberInput,
+    now: i64,
+) -> AppResult<()> {
+    let id_number = crate::domain::idcard::IdNumber::parse(&m.id_number)
+        .map_err(|e| AppError::BadRequest(e.into()))?;
+    crate::q!(
+        "UPDATE members SET name=$1, gender=$2, ethnicity=$3, birth_date=$4, id_number_enc=$5, id_number_mask=$6, \
+         id_number_hash=$7, phone_enc=$8, phone_mask=$9, phone_hash=$10, education=$11, joined_on=$12, \
+         full_member_on=$13, status=$14, category=$15, party_group_id=$16, posts=$17, veteran=$18, updated_at=$19 WHERE id=$20",
+        &m.name,
+        m.gender.code(),
+        &m.ethnicity,
+        &m.birth_date,
+        keys.encrypt(id_number.as_str()),
+        id_number.masked(),
+        keys.lookup_hash("id_number", id_number.as_str()),
+        m.phone.as_deref().map(|p| keys.encrypt(p)),
+        m.phone.as_deref().map(crate::domain::text::mask_phone).unwrap_or_default(),
+        m.phone.as_deref().map(|p| keys.lookup_hash("phone", p)),
+        m.education.code(),
+        &m.joined_on,
+        m.full_member_on.as_deref(),
+        m.status.code(),
+        m.category.code(),
+        m.party_group_id,
+        &m.posts,
+        i64::from(m.veteran),
+        now,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn transfer(
+    conn: &mut AnyConnection,
+    member: &Member,
+    to_branch: i64,
+    reason: &str,
+    by_user: i64,
+    now: i64,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE members SET branch_id = $1, party_group_id = NULL, updated_at = $2 WHERE id = $3",
+        to_branch,
+        now,
+        member.id
+    )
+    .execute(&mut *conn)
+    .await?;
+    crate::q!(
+        "INSERT INTO member_transfers (member_id, from_branch_id, to_branch_id, reason, by_user_id, at) VALUES ($1,$2,$3,$4,$5,$6)",
+        member.id,
+        member.branch_id,
+        to_branch,
+        reason,
+        by_user,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TransferRow {
+    pub at: i64,
+    pub from_name: String,
+    pub to_name: String,
+    pub reason: String,
+}
+
+pub async fn transfers(db: &super::Db, member_id: i64) -> AppResult<Vec<TransferRow>> {
+    Ok(sqlx::query_as(
+        "SELECT t.at, f.name AS from_name, o.name AS to_name, t.reason FROM member_transfers t \
+         JOIN orgs f ON f.id = t.from_branch_id JOIN orgs o ON o.id = t.to_branch_id WHERE t.member_id = $1 ORDER BY t.at DESC",
+    )
+    .bind(member_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn has_account(db: &super::Db, member_id: i64) -> AppResult<bool> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE member_id = $1")
+        .bind(member_id)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n > 0)
+}

@@ -1,0 +1,98 @@
+//! The database layer: one schema and one set of queries for SQLite and PostgreSQL.
+//! What differs between the engines lives in `engine`.
+pub mod audit;
+pub mod engine;
+pub mod members;
+pub mod orgs;
+pub mod schema;
+pub mod sessions;
+pub mod settings;
+pub mod users;
+
+use crate::error::AppError;
+pub use engine::Engine;
+use sqlx::AnyConnection;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyPool, Transaction};
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+#[derive(Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub engine: Engine,
+    /// SQLite allows one writer; queueing writers here avoids busy errors on lock upgrade.
+    write_gate: Arc<Mutex<()>>,
+}
+
+/// A write transaction. On SQLite it also holds the process's write gate.
+pub struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+    pub async fn commit(self) -> Result<(), AppError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Db {
+    pub async fn connect(url: &str) -> Result<Self, String> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::from_url(url)?;
+        if engine == Engine::Sqlite {
+            engine::ensure_sqlite_dir(url)?;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(engine.pool_size())
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    for pragma in engine.session_setup() {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        if engine == Engine::Sqlite {
+            // Persistent for the file; not allowed inside a transaction, so done once here.
+            sqlx::query("PRAGMA journal_mode=WAL")
+                .execute(&pool)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(Self {
+            pool,
+            engine,
+            write_gate: Arc::new(Mutex::new(())),
+        })
+    }
+
+    pub async fn begin(&self) -> Result<WriteTx, AppError> {
+        let gate = match self.engine {
+            Engine::Sqlite => Some(self.write_gate.clone().lock_owned().await),
+            Engine::Postgres => None,
+        };
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx { tx, _gate: gate })
+    }
+
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+}
+
+/// Binds a list of values to a query in order.
+#[macro_export]
+macro_rules! q {
+    ($sql:expr $(, $arg:expr)* $(,)?) => {
+        sqlx::query($sql)$(.bind($arg))*
+    };
+}

@@ -1,0 +1,337 @@
+//! Organizations and subtree queries over the materialized path.
+use crate::domain::org::{OrgCategory, OrgType, child_path, path_ids, root_path, subtree_range};
+use crate::error::{AppError, AppResult};
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Org {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub path: String,
+    pub depth: i64,
+    pub name: String,
+    pub kind: String,
+    pub category: String,
+    pub sort_order: i64,
+    pub address: String,
+    pub dissolved_at: Option<i64>,
+}
+
+impl Org {
+    pub fn kind(&self) -> OrgType {
+        OrgType::from_code(&self.kind).unwrap_or(OrgType::Branch)
+    }
+    pub fn kind_label(&self) -> &'static str {
+        self.kind().label()
+    }
+    pub fn category_label(&self) -> &'static str {
+        OrgCategory::from_code(&self.category)
+            .map(|c| c.label())
+            .unwrap_or("")
+    }
+    pub fn is_dissolved(&self) -> bool {
+        self.dissolved_at.is_some()
+    }
+}
+
+const COLUMNS: &str =
+    "id, parent_id, path, depth, name, kind, category, sort_order, address, dissolved_at";
+
+pub async fn get(db: &super::Db, id: i64) -> AppResult<Org> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM orgs WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await?,
+    )
+}
+
+pub async fn get_in(conn: &mut AnyConnection, id: i64) -> AppResult<Org> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM orgs WHERE id = $1"))
+            .bind(id)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+pub async fn root(db: &super::Db) -> AppResult<Option<Org>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM orgs WHERE parent_id IS NULL AND dissolved_at IS NULL ORDER BY id LIMIT 1"
+    ))
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// The organizations along `path`, root first (breadcrumbs).
+pub async fn ancestors(db: &super::Db, path: &str) -> AppResult<Vec<Org>> {
+    let ids = path_ids(path);
+    let list = ids
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut rows: Vec<Org> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM orgs WHERE id IN ({list})"))
+            .fetch_all(&db.pool)
+            .await?;
+    rows.sort_by_key(|o| o.depth);
+    Ok(rows)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChildSummary {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub category: String,
+    pub org_count: i64,
+    pub member_count: i64,
+}
+
+impl ChildSummary {
+    pub fn kind_label(&self) -> &'static str {
+        OrgType::from_code(&self.kind)
+            .map(|k| k.label())
+            .unwrap_or("")
+    }
+    pub fn category_label(&self) -> &'static str {
+        OrgCategory::from_code(&self.category)
+            .map(|c| c.label())
+            .unwrap_or("")
+    }
+}
+
+/// Active children with the size of each one's subtree.
+pub async fn children(db: &super::Db, id: i64) -> AppResult<Vec<ChildSummary>> {
+    Ok(sqlx::query_as(
+        "SELECT c.id, c.name, c.kind, c.category, \
+         (SELECT COUNT(*) FROM orgs d WHERE d.path >= c.path AND d.path < substr(c.path, 1, length(c.path) - 1) || '0' AND d.dissolved_at IS NULL) AS org_count, \
+         (SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id WHERE b.path >= c.path AND b.path < substr(c.path, 1, length(c.path) - 1) || '0') AS member_count \
+         FROM orgs c WHERE c.parent_id = $1 AND c.dissolved_at IS NULL ORDER BY c.sort_order, c.id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SubtreeCounts {
+    pub orgs: i64,
+    pub branches: i64,
+    pub members: i64,
+}
+
+pub async fn subtree_counts(db: &super::Db, path: &str) -> AppResult<SubtreeCounts> {
+    let (lo, hi) = subtree_range(path);
+    let (orgs, branches): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(CAST(SUM(CASE WHEN kind IN ('branch','joint_branch','temporary_branch') THEN 1 ELSE 0 END) AS BIGINT), CAST(0 AS BIGINT)) \
+         FROM orgs WHERE path >= $1 AND path < $2 AND dissolved_at IS NULL",
+    )
+    .bind(&lo)
+    .bind(&hi)
+    .fetch_one(&db.pool)
+    .await?;
+    let (members,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id WHERE b.path >= $1 AND b.path < $2",
+    )
+    .bind(&lo)
+    .bind(&hi)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(SubtreeCounts {
+        orgs,
+        branches,
+        members,
+    })
+}
+
+/// Organizations inside any of `roots` whose name contains `q`, optionally of the given kinds.
+pub async fn search(
+    db: &super::Db,
+    roots: &[&str],
+    q: &str,
+    kinds: &[OrgType],
+    limit: i64,
+) -> AppResult<Vec<Org>> {
+    if roots.is_empty() {
+        return Ok(vec![]);
+    }
+    let (scope, mut args) = scope_clause("path", roots, 3);
+    let kinds_sql = if kinds.is_empty() {
+        String::new()
+    } else {
+        let list = kinds
+            .iter()
+            .map(|k| format!("'{}'", k.code()))
+            .collect::<Vec<_>>()
+            .join(",");
+        format!(" AND kind IN ({list})")
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM orgs WHERE ({scope}) AND dissolved_at IS NULL AND ($1 = '' OR name LIKE '%' || $1 || '%'){kinds_sql} ORDER BY path LIMIT $2"
+    );
+    let mut query = sqlx::query_as(&sql).bind(q.trim()).bind(limit);
+    for a in args.drain(..) {
+        query = query.bind(a);
+    }
+    Ok(query.fetch_all(&db.pool).await?)
+}
+
+/// `(col >= $n AND col < $n+1) OR …` for each root, with the values to bind in order.
+pub fn scope_clause(column: &str, roots: &[&str], first_param: usize) -> (String, Vec<String>) {
+    let mut parts = Vec::new();
+    let mut args = Vec::new();
+    for (i, root) in roots.iter().enumerate() {
+        let (lo, hi) = subtree_range(root);
+        let n = first_param + i * 2;
+        parts.push(format!("({column} >= ${n} AND {column} < ${})", n + 1));
+        args.push(lo);
+        args.push(hi);
+    }
+    if parts.is_empty() {
+        parts.push("1 = 0".into());
+    }
+    (parts.join(" OR "), args)
+}
+
+pub struct OrgInput {
+    pub name: String,
+    pub kind: OrgType,
+    pub category: OrgCategory,
+    pub address: String,
+    pub sort_order: i64,
+}
+
+/// Creates the root (no parent) or a child; the path is filled in from the new id.
+pub async fn create(
+    conn: &mut AnyConnection,
+    parent: Option<&Org>,
+    input: &OrgInput,
+    now: i64,
+) -> AppResult<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO orgs (parent_id, path, depth, name, kind, category, sort_order, address, created_at, updated_at) \
+         VALUES ($1, '', $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(parent.map(|p| p.id))
+    .bind(parent.map(|p| p.depth + 1).unwrap_or(0))
+    .bind(&input.name)
+    .bind(input.kind.code())
+    .bind(input.category.code())
+    .bind(input.sort_order)
+    .bind(&input.address)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let path = match parent {
+        Some(p) => child_path(&p.path, id),
+        None => root_path(id),
+    };
+    crate::q!("UPDATE orgs SET path = $1 WHERE id = $2", path, id)
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    input: &OrgInput,
+    now: i64,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE orgs SET name = $1, category = $2, address = $3, sort_order = $4, updated_at = $5 WHERE id = $6",
+        &input.name,
+        input.category.code(),
+        &input.address,
+        input.sort_order,
+        now,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves `org` and its whole subtree under `new_parent` in one statement.
+pub async fn move_subtree(
+    conn: &mut AnyConnection,
+    org: &Org,
+    new_parent: &Org,
+    now: i64,
+) -> AppResult<()> {
+    if new_parent.path.starts_with(&org.path) {
+        return Err(AppError::BadRequest(
+            "不能移动到自身或其下级组织之下".into(),
+        ));
+    }
+    let new_path = child_path(&new_parent.path, org.id);
+    let depth_shift = new_parent.depth + 1 - org.depth;
+    let (lo, hi) = subtree_range(&org.path);
+    crate::q!(
+        "UPDATE orgs SET path = $1 || substr(path, CAST($2 AS INTEGER)), depth = depth + $3, updated_at = $4 WHERE path >= $5 AND path < $6",
+        &new_path,
+        org.path.len() as i64 + 1,
+        depth_shift,
+        now,
+        lo,
+        hi
+    )
+    .execute(&mut *conn)
+    .await?;
+    crate::q!(
+        "UPDATE orgs SET parent_id = $1 WHERE id = $2",
+        new_parent.id,
+        org.id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Why an organization cannot be dissolved yet, if anything stops it.
+pub async fn dissolve_blocker(conn: &mut AnyConnection, org: &Org) -> AppResult<Option<String>> {
+    let (children,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM orgs WHERE parent_id = $1 AND dissolved_at IS NULL")
+            .bind(org.id)
+            .fetch_one(&mut *conn)
+            .await?;
+    if children > 0 {
+        return Ok(Some(format!(
+            "该组织还有{children}个下级组织，请先撤销或移走下级组织"
+        )));
+    }
+    let (members,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM members WHERE branch_id = $1 OR party_group_id = $1")
+            .bind(org.id)
+            .fetch_one(&mut *conn)
+            .await?;
+    if members > 0 {
+        return Ok(Some(format!(
+            "该组织还有{members}名党员，请先将党员转接到其他组织"
+        )));
+    }
+    Ok(None)
+}
+
+pub async fn dissolve(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<()> {
+    crate::q!(
+        "UPDATE orgs SET dissolved_at = $1, updated_at = $1 WHERE id = $2",
+        now,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Party groups of a branch, for member forms.
+pub async fn party_groups(db: &super::Db, branch_id: i64) -> AppResult<Vec<Org>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM orgs WHERE parent_id = $1 AND kind = 'party_group' AND dissolved_at IS NULL ORDER BY sort_order, id"
+    ))
+    .bind(branch_id)
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -1,0 +1,65 @@
+//! Migrations: shared SQL, adapted per engine by `Engine::ddl`, applied in order once each.
+use super::{Db, Engine};
+use crate::domain::clock::now_epoch;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../../migrations/0001_foundation.sql"),
+)];
+
+pub async fn migrate(db: &Db) -> Result<usize, String> {
+    let err = |e: sqlx::Error| e.to_string();
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&db.pool)
+    .await
+    .map_err(err)?;
+    let mut applied = 0;
+    for (version, name, sql) in MIGRATIONS {
+        let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+        if db.engine == Engine::Postgres {
+            // Several instances may start at once; one migrates, the others wait.
+            sqlx::query("SELECT pg_advisory_xact_lock(7201)")
+                .execute(tx.conn())
+                .await
+                .map_err(err)?;
+        }
+        let done: Option<(i64,)> =
+            sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(tx.conn())
+                .await
+                .map_err(err)?;
+        if done.is_some() {
+            continue;
+        }
+        let without_comments: String = sql
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for statement in db.engine.ddl(&without_comments).split(';') {
+            if statement.trim().is_empty() {
+                continue;
+            }
+            sqlx::query(statement)
+                .execute(tx.conn())
+                .await
+                .map_err(|e| format!("migration {version} ({name}): {e}"))?;
+        }
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(version)
+        .bind(*name)
+        .bind(now_epoch())
+        .execute(tx.conn())
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        applied += 1;
+    }
+    Ok(applied)
+}

@@ -1,0 +1,70 @@
+//! Security settings kept in the database, editable by the 安全管理员.
+use crate::error::AppResult;
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Security {
+    pub lockout_threshold: i64,
+    pub lockout_minutes: i64,
+    pub idle_timeout_minutes: i64,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Self {
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+            idle_timeout_minutes: 30,
+        }
+    }
+}
+
+impl Security {
+    /// The settings a form may set, with the field's message when out of range.
+    pub const FIELDS: &'static [(&'static str, &'static str, i64, i64)] = &[
+        ("lockout_threshold", "连续登录失败锁定次数", 3, 10),
+        ("lockout_minutes", "锁定时长（分钟）", 1, 1440),
+        ("idle_timeout_minutes", "无操作自动退出（分钟）", 5, 120),
+    ];
+
+    fn set(&mut self, key: &str, v: i64) {
+        match key {
+            "lockout_threshold" => self.lockout_threshold = v,
+            "lockout_minutes" => self.lockout_minutes = v,
+            "idle_timeout_minutes" => self.idle_timeout_minutes = v,
+            _ => {}
+        }
+    }
+
+    pub fn get(&self, key: &str) -> i64 {
+        match key {
+            "lockout_threshold" => self.lockout_threshold,
+            "lockout_minutes" => self.lockout_minutes,
+            _ => self.idle_timeout_minutes,
+        }
+    }
+}
+
+pub async fn load_security(db: &super::Db) -> AppResult<Security> {
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings")
+        .fetch_all(&db.pool)
+        .await?;
+    let mut s = Security::default();
+    for (k, v) in rows {
+        if let Ok(n) = v.parse() {
+            s.set(&k, n);
+        }
+    }
+    Ok(s)
+}
+
+pub async fn save(conn: &mut AnyConnection, key: &str, value: &str) -> AppResult<()> {
+    crate::q!(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        key,
+        value
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

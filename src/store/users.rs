@@ -1,0 +1,305 @@
+//! Accounts, their role grants, and what a request needs to know about its user.
+use crate::crypto::Keys;
+use crate::domain::policy::Role;
+use crate::error::{AppError, AppResult};
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionUser {
+    pub user_id: i64,
+    pub name: String,
+    pub member_id: Option<i64>,
+    pub must_change_password: i64,
+    pub large_font: i64,
+    pub disabled: i64,
+    pub last_seen_at: i64,
+    pub branch_id: Option<i64>,
+    pub branch_path: Option<String>,
+}
+
+pub async fn by_session(db: &super::Db, token_hash: &str) -> AppResult<Option<SessionUser>> {
+    Ok(sqlx::query_as(
+        "SELECT u.id AS user_id, u.name, u.member_id, u.must_change_password, u.large_font, u.disabled, \
+         s.last_seen_at, m.branch_id, o.path AS branch_path \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         LEFT JOIN members m ON m.id = u.member_id LEFT JOIN orgs o ON o.id = m.branch_id \
+         WHERE s.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GrantRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub role: String,
+    pub org_id: Option<i64>,
+    pub org_path: Option<String>,
+    pub org_kind: Option<String>,
+    pub org_name: Option<String>,
+}
+
+impl GrantRow {
+    pub fn role(&self) -> Option<Role> {
+        Role::from_code(&self.role)
+    }
+    pub fn role_label(&self) -> &'static str {
+        self.role().map(|r| r.label()).unwrap_or("未知角色")
+    }
+}
+
+const GRANT_SELECT: &str = "SELECT g.id, g.user_id, g.role, g.org_id, o.path AS org_path, o.kind AS org_kind, o.name AS org_name \
+     FROM role_grants g LEFT JOIN orgs o ON o.id = g.org_id";
+
+pub async fn grants(db: &super::Db, user_id: i64) -> AppResult<Vec<GrantRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{GRANT_SELECT} WHERE g.user_id = $1 ORDER BY g.id"
+    ))
+    .bind(user_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn grant(db: &super::Db, grant_id: i64) -> AppResult<GrantRow> {
+    Ok(sqlx::query_as(&format!("{GRANT_SELECT} WHERE g.id = $1"))
+        .bind(grant_id)
+        .fetch_one(&db.pool)
+        .await?)
+}
+
+pub async fn add_grant(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    role: Role,
+    org_id: Option<i64>,
+    by: Option<i64>,
+) -> AppResult<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO role_grants (user_id, role, org_id, granted_by, granted_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(role.code())
+    .bind(org_id)
+    .bind(by)
+    .bind(crate::domain::clock::now_epoch())
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn remove_grant(conn: &mut AnyConnection, grant_id: i64) -> AppResult<()> {
+    crate::q!("DELETE FROM role_grants WHERE id = $1", grant_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LoginUser {
+    pub id: i64,
+    pub name: String,
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    pub disabled: i64,
+    pub must_change_password: i64,
+}
+
+pub async fn by_phone(db: &super::Db, keys: &Keys, phone: &str) -> AppResult<Option<LoginUser>> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE phone_hash = $1",
+    )
+    .bind(keys.lookup_hash("phone", phone))
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+pub async fn login_user(db: &super::Db, id: i64) -> AppResult<LoginUser> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+/// Counts a failed password; locks the account when the threshold is reached.
+/// Returns whether the account is now locked.
+pub async fn record_failure(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    threshold: i64,
+    lock_until: i64,
+) -> AppResult<bool> {
+    let (failed,): (i64,) = sqlx::query_as(
+        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if failed >= threshold {
+        crate::q!(
+            "UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2",
+            lock_until,
+            user_id
+        )
+        .execute(conn)
+        .await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+pub async fn record_success(conn: &mut AnyConnection, user_id: i64) -> AppResult<()> {
+    crate::q!(
+        "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_password(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    hash: &str,
+    must_change: bool,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE users SET password_hash = $1, must_change_password = $2, password_changed_at = $3, failed_logins = 0, locked_until = NULL WHERE id = $4",
+        hash,
+        i64::from(must_change),
+        crate::domain::clock::now_epoch(),
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_large_font(conn: &mut AnyConnection, user_id: i64, on: bool) -> AppResult<()> {
+    crate::q!(
+        "UPDATE users SET large_font = $1 WHERE id = $2",
+        i64::from(on),
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_disabled(conn: &mut AnyConnection, user_id: i64, disabled: bool) -> AppResult<()> {
+    crate::q!(
+        "UPDATE users SET disabled = $1 WHERE id = $2",
+        i64::from(disabled),
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub phone: &'a str,
+    pub password_hash: &'a str,
+    pub member_id: Option<i64>,
+    pub must_change_password: bool,
+}
+
+/// Creates an account; a phone number already in use is a `Conflict` naming it.
+pub async fn create(conn: &mut AnyConnection, keys: &Keys, u: &NewUser<'_>) -> AppResult<i64> {
+    let phone_hash = keys.lookup_hash("phone", u.phone);
+    let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE phone_hash = $1")
+        .bind(&phone_hash)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::Conflict("该手机号已被其他账号使用".into()));
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO users (name, phone_hash, phone_enc, phone_mask, password_hash, member_id, must_change_password, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(u.name)
+    .bind(phone_hash)
+    .bind(keys.encrypt(u.phone))
+    .bind(crate::domain::text::mask_phone(u.phone))
+    .bind(u.password_hash)
+    .bind(u.member_id)
+    .bind(i64::from(u.must_change_password))
+    .bind(crate::domain::clock::now_epoch())
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Keeps a member's account in step with the member record (name, phone).
+pub async fn sync_member(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    member_id: i64,
+    name: &str,
+    phone: &str,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE users SET name = $1, phone_hash = $2, phone_enc = $3, phone_mask = $4 WHERE member_id = $5",
+        name,
+        keys.lookup_hash("phone", phone),
+        keys.encrypt(phone),
+        crate::domain::text::mask_phone(phone),
+        member_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: i64,
+    pub name: String,
+    pub phone_mask: String,
+    pub member_id: Option<i64>,
+    pub must_change_password: i64,
+    pub locked_until: Option<i64>,
+    pub disabled: i64,
+    pub roles: String,
+}
+
+/// Accounts for the officers' pages: by name or phone tail, newest first.
+pub async fn list_accounts(db: &super::Db, q: &str, limit: i64) -> AppResult<Vec<AccountRow>> {
+    let q = q.trim();
+    let sql = format!(
+        "SELECT u.id, u.name, u.phone_mask, u.member_id, u.must_change_password, u.locked_until, u.disabled, \
+         COALESCE((SELECT {} FROM role_grants g WHERE g.user_id = u.id), '') AS roles \
+         FROM users u WHERE ($1 = '' OR u.name LIKE '%' || $1 || '%' OR u.phone_mask LIKE '%' || $1) \
+         ORDER BY u.member_id IS NOT NULL, u.id DESC LIMIT $2",
+        db.engine.string_agg("g.role")
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(q)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+pub async fn account(db: &super::Db, id: i64) -> AppResult<AccountRow> {
+    Ok(sqlx::query_as(
+        "SELECT u.id, u.name, u.phone_mask, u.member_id, u.must_change_password, u.locked_until, u.disabled, '' AS roles \
+         FROM users u WHERE u.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+pub async fn count(db: &super::Db) -> AppResult<i64> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n)
+}
