@@ -101,8 +101,8 @@ pub async fn index(
         ),
         gender: keep(&lq.gender, Gender::from_code(&lq.gender).is_some()),
     };
-    let page_no = lq.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
-    let (rows, total) = members::list(
+    let mut page_no = lq.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
+    let (mut rows, total) = members::list(
         &state.db,
         &roots,
         &filter,
@@ -110,6 +110,20 @@ pub async fn index(
         PAGE_SIZE,
     )
     .await?;
+    // Past the end (an old link after members left): show the last page.
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if page_no > pages && total > 0 {
+        page_no = pages;
+        rows = members::list(
+            &state.db,
+            &roots,
+            &filter,
+            (page_no - 1) * PAGE_SIZE,
+            PAGE_SIZE,
+        )
+        .await?
+        .0;
+    }
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let query_base = format!(
         "q={}&branch={}&status={}&category={}&gender={}",
@@ -141,7 +155,7 @@ pub async fn index(
         rows,
         total,
         page_no,
-        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        pages,
         query_base,
     })
 }

@@ -1,0 +1,9 @@
+//! Integration tests: the real server on port 0, a fresh database per test, on SQLite and
+//! on PostgreSQL.
+mod support;
+
+mod accounts;
+mod audit_log;
+mod members;
+mod orgs;
+mod permissions;

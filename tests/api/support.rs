@@ -1,0 +1,431 @@
+//! Test support: the real server on port 0 with a fresh database (SQLite file, or a new
+//! PostgreSQL database when DANGJIAN_TEST_DATABASE_URL is set), and a small county.
+use dangjian::config::Config;
+use dangjian::crypto::{Keys, hash_password};
+use dangjian::domain::member::{Education, Gender, MemberCategory, MemberStatus};
+use dangjian::domain::org::{OrgCategory, OrgType};
+use dangjian::domain::policy::Role;
+use dangjian::startup::Server;
+use dangjian::store::members::MemberInput;
+use dangjian::store::orgs::OrgInput;
+use dangjian::store::{Db, members, orgs, users};
+use reqwest::redirect::Policy;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+pub const PASSWORD: &str = "Test@12345";
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body on SQLite, or on PostgreSQL; skipped there without a URL unless CI=true.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) =
+                    $crate::support::TestApp::spawn($crate::support::Engine::Sqlite).await
+                {
+                    ($body)(app).await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) =
+                    $crate::support::TestApp::spawn($crate::support::Engine::Postgres).await
+                {
+                    ($body)(app).await;
+                }
+            }
+        }
+    };
+}
+
+pub struct Ids {
+    pub county: i64,
+    pub town: i64,
+    pub town2: i64,
+    pub branch_a: i64,
+    pub group_a: i64,
+    pub branch_b: i64,
+    pub branch_c: i64,
+    pub member_a: i64,
+    pub member_b: i64,
+    pub member_c: i64,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub keys: Keys,
+    pub ids: Ids,
+    pub engine: Engine,
+    pub database_url: String,
+    pub data_dir: PathBuf,
+}
+
+/// Fixed logins of the fixture county.
+pub mod phone {
+    pub const MEMBER_A: &str = "13700000001";
+    pub const SECRETARY_A: &str = "13700000002";
+    pub const MEMBER_B: &str = "13700000003";
+    pub const TOWN_ADMIN: &str = "13700000004";
+    pub const COUNTY_ADMIN: &str = "13700000005";
+    pub const MEMBER_C: &str = "13700000006";
+    pub const SYSTEM: &str = "13600000001";
+    pub const SECURITY: &str = "13600000002";
+    pub const AUDIT: &str = "13600000003";
+}
+
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| hash_password(PASSWORD))
+}
+
+/// A valid ID number for a birth date and sequence (odd = male).
+pub fn id_number(birth: &str, seq: u32) -> String {
+    let body = format!("130984{}{:03}", birth.replace('-', ""), seq);
+    format!(
+        "{body}{}",
+        dangjian::domain::idcard::check_char(&body).unwrap()
+    )
+}
+
+async fn fresh_database(engine: Engine) -> Option<(String, PathBuf)> {
+    let dir = std::env::temp_dir().join(format!("dj-test-{}", dangjian::crypto::random_token()));
+    std::fs::create_dir_all(&dir).unwrap();
+    match engine {
+        Engine::Sqlite => Some((
+            format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+            dir,
+        )),
+        Engine::Postgres => {
+            let Ok(admin) = std::env::var("DANGJIAN_TEST_DATABASE_URL") else {
+                if std::env::var("CI").as_deref() == Ok("true") {
+                    panic!("CI=true but DANGJIAN_TEST_DATABASE_URL is not set");
+                }
+                eprintln!("skipped: DANGJIAN_TEST_DATABASE_URL not set");
+                return None;
+            };
+            sqlx::any::install_default_drivers();
+            let name = format!("dj_test_{}", &dangjian::crypto::random_token()[..16]);
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .expect("PostgreSQL at DANGJIAN_TEST_DATABASE_URL answers");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let mut url = url::Url::parse(&admin).unwrap();
+            url.set_path(&name);
+            Some((url.to_string(), dir))
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> Option<TestApp> {
+        let app = Self::spawn_empty(engine).await?;
+        let ids = fixture(&app.db, &app.keys).await;
+        Some(TestApp { ids, ..app })
+    }
+
+    /// The server with migrations applied and nothing else.
+    pub async fn spawn_empty(engine: Engine) -> Option<TestApp> {
+        let (database_url, data_dir) = fresh_database(engine).await?;
+        let config = Config {
+            bind: "127.0.0.1:0".into(),
+            data_dir: data_dir.clone(),
+            database_url: Some(database_url.clone()),
+            ..Config::default()
+        };
+        let server = Server::build(config).await.expect("server builds");
+        let base = format!("http://{}", server.addr());
+        let db = server.state.db.clone();
+        let keys = (*server.state.keys).clone();
+        tokio::spawn(server.run());
+        Some(TestApp {
+            base,
+            db,
+            keys,
+            ids: Ids {
+                county: 0,
+                town: 0,
+                town2: 0,
+                branch_a: 0,
+                group_a: 0,
+                branch_b: 0,
+                branch_c: 0,
+                member_a: 0,
+                member_b: 0,
+                member_c: 0,
+            },
+            engine,
+            database_url,
+            data_dir,
+        })
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            csrf: String::new(),
+        }
+    }
+
+    /// A client signed in with the fixture password.
+    pub async fn login(&self, phone: &str) -> Client {
+        let mut c = self.client();
+        let res = c.login(phone, PASSWORD).await;
+        assert_eq!(res.status, 303, "login of {phone} failed: {}", res.body);
+        c.refresh_csrf().await;
+        c
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&self.db.pool).await.unwrap();
+        n
+    }
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub csrf: String,
+}
+
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub location: String,
+    pub body: String,
+}
+
+impl Page {
+    pub fn contains(&self, s: &str) -> bool {
+        self.body.contains(s)
+    }
+}
+
+pub fn csrf_of(body: &str) -> Option<String> {
+    let at = body.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
+    Some(body[at..].split('"').next()?.to_string())
+}
+
+impl Client {
+    async fn page(res: reqwest::Response) -> Page {
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        Page {
+            status,
+            location,
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts a form with this client's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut form: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.post_raw(path, &form).await
+    }
+
+    pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        Self::page(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn refresh_csrf(&mut self) {
+        // Signed in, /login sends the user on; follow until a page with a form.
+        let mut page = self.get("/login").await;
+        for _ in 0..3 {
+            if page.status != 303 {
+                break;
+            }
+            let next = if page.location == "/" {
+                "/me".to_string()
+            } else {
+                page.location.clone()
+            };
+            page = self.get(&next).await;
+        }
+        if let Some(t) = csrf_of(&page.body) {
+            self.csrf = t;
+        }
+    }
+
+    pub async fn login(&mut self, phone: &str, password: &str) -> Page {
+        self.refresh_csrf().await;
+        self.post(
+            "/login",
+            &[("phone", phone), ("password", password), ("next", "/")],
+        )
+        .await
+    }
+}
+
+pub async fn fixture(db: &Db, keys: &Keys) -> Ids {
+    let now = dangjian::domain::clock::now_epoch();
+    let mut tx = db.begin().await.unwrap();
+    macro_rules! org {
+        ($parent:expr, $name:expr, $kind:expr) => {{
+            let parent = match $parent {
+                Some(id) => Some(orgs::get_in(tx.conn(), id).await.unwrap()),
+                None => None,
+            };
+            let input = OrgInput {
+                name: $name.into(),
+                kind: $kind,
+                category: OrgCategory::Rural,
+                address: String::new(),
+                sort_order: 0,
+            };
+            orgs::create(tx.conn(), parent.as_ref(), &input, now)
+                .await
+                .unwrap()
+        }};
+    }
+    let county = org!(None::<i64>, "测试县委", OrgType::County);
+    let town = org!(Some(county), "东湖镇党委", OrgType::Committee);
+    let town2 = org!(Some(county), "西山乡党委", OrgType::Committee);
+    let branch_a = org!(Some(town), "甲村党支部", OrgType::Branch);
+    let group_a = org!(Some(branch_a), "第一党小组", OrgType::PartyGroup);
+    let branch_b = org!(Some(town), "乙村党支部", OrgType::Branch);
+    let branch_c = org!(Some(town2), "丙村党支部", OrgType::Branch);
+    let mut seq = 10;
+    let mut member = |name: &'static str, branch: i64, phone: &'static str, posts: &'static str| {
+        seq += 2;
+        MemberInput {
+            name: name.into(),
+            gender: Gender::Male,
+            ethnicity: "汉族".into(),
+            birth_date: "1970-05-01".into(),
+            id_number: id_number("1970-05-01", seq + 1),
+            phone: Some(phone.into()),
+            education: Education::Senior,
+            joined_on: "1995-07-01".into(),
+            full_member_on: Some("1996-07-01".into()),
+            status: MemberStatus::Full,
+            category: MemberCategory::Farmer,
+            branch_id: branch,
+            party_group_id: None,
+            posts: posts.into(),
+            veteran: false,
+        }
+    };
+    let people = [
+        member("张甲", branch_a, phone::MEMBER_A, ""),
+        member("李书记", branch_a, phone::SECRETARY_A, "secretary"),
+        member("王乙", branch_b, phone::MEMBER_B, ""),
+        // The town administrator happens to be registered in branch A.
+        member("赵镇", branch_a, phone::TOWN_ADMIN, ""),
+        member("钱县", branch_c, phone::COUNTY_ADMIN, ""),
+        member("孙丙", branch_c, phone::MEMBER_C, ""),
+    ];
+    let mut member_ids = Vec::new();
+    let mut user_ids = Vec::new();
+    for p in &people {
+        let id = members::insert(tx.conn(), keys, p, now).await.unwrap();
+        let uid = users::create(
+            tx.conn(),
+            keys,
+            &users::NewUser {
+                name: &p.name,
+                phone: p.phone.as_deref().unwrap(),
+                password_hash: password_hash(),
+                member_id: Some(id),
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        member_ids.push(id);
+        user_ids.push(uid);
+    }
+    users::add_grant(
+        tx.conn(),
+        user_ids[1],
+        Role::BranchAdmin,
+        Some(branch_a),
+        None,
+    )
+    .await
+    .unwrap();
+    users::add_grant(tx.conn(), user_ids[3], Role::OrgAdmin, Some(town), None)
+        .await
+        .unwrap();
+    users::add_grant(tx.conn(), user_ids[4], Role::OrgAdmin, Some(county), None)
+        .await
+        .unwrap();
+    users::add_grant(tx.conn(), user_ids[4], Role::PiiViewer, Some(county), None)
+        .await
+        .unwrap();
+    for (name, phone, role) in [
+        ("系统员", phone::SYSTEM, Role::SystemAdmin),
+        ("安全员", phone::SECURITY, Role::SecurityAdmin),
+        ("审计员", phone::AUDIT, Role::AuditAdmin),
+    ] {
+        let uid = users::create(
+            tx.conn(),
+            keys,
+            &users::NewUser {
+                name,
+                phone,
+                password_hash: password_hash(),
+                member_id: None,
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        users::add_grant(tx.conn(), uid, role, None, None)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    Ids {
+        county,
+        town,
+        town2,
+        branch_a,
+        group_a,
+        branch_b,
+        branch_c,
+        member_a: member_ids[0],
+        member_b: member_ids[2],
+        member_c: member_ids[5],
+    }
+}
