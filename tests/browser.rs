@@ -1,0 +1,304 @@
+//! Real-browser tests: headless Chromium driven over WebDriver (chromium-driver), against
+//! the real server with the demo county. Screenshots go to target/test-artifacts/.
+use dangjian::config::Config;
+use dangjian::startup::Server;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn tools_present() -> bool {
+    let present = std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
+    if !present {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("CI=true but Chromium or chromedriver is missing ({CHROMIUM}, {CHROMEDRIVER})");
+        }
+        eprintln!("skipped: Chromium or chromedriver not installed");
+    }
+    present
+}
+
+fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let bytes: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            n |= u32::from(val(*c)) << (18 - 6 * i);
+        }
+        out.push((n >> 16) as u8);
+        if chunk.len() > 2 {
+            out.push((n >> 8) as u8);
+        }
+        if chunk.len() > 3 {
+            out.push(n as u8);
+        }
+    }
+    out
+}
+
+struct Driver {
+    process: Child,
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+    }
+}
+
+struct Browser<'a> {
+    driver: &'a Driver,
+    session: String,
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let process = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let driver = Driver { process, http: reqwest::Client::new(), base: format!("http://127.0.0.1:{port}") };
+        for _ in 0..100 {
+            if let Ok(r) = driver.http.get(format!("{}/status", driver.base)).send().await
+                && r.status().is_success()
+            {
+                return driver;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not become ready");
+    }
+
+    /// A phone-sized browser: 360 CSS pixels wide, WeChat's user agent.
+    async fn phone(&self) -> Browser<'_> {
+        let profile = std::env::temp_dir().join(format!("dj-chrome-{}", dangjian::crypto::random_token()));
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--disable-quic", "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync", "--lang=zh-CN",
+                         format!("--user-data-dir={}", profile.display())],
+                "mobileEmulation": {
+                    "deviceMetrics": {"width": 360, "height": 780, "pixelRatio": 2.0},
+                    "userAgent": "Mozilla/5.0 (Linux; Android 12; Redmi Note 12) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.47"
+                }
+            }
+        }}});
+        let v: Value = self.http.post(format!("{}/session", self.base)).json(&caps).send().await.unwrap().json().await.unwrap();
+        let session = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        Browser { driver: self, session }
+    }
+}
+
+impl Browser<'_> {
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.driver.base, self.session);
+        let mut req = self.driver.http.request(method, url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().await.unwrap().json().await.unwrap();
+        if v["value"].get("error").is_some() {
+            panic!("webdriver {path}: {}", v["value"]);
+        }
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self.cmd(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        v[ELEMENT].as_str().unwrap().to_string()
+    }
+
+    /// Scrolls the element to the middle first, as a thumb would, clear of the tab bar.
+    async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": "arguments[0].scrollIntoView({block: 'center'});", "args": [{ELEMENT: id}]})),
+        )
+        .await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await;
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{id}/clear"), Some(json!({}))).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({"text": text}))).await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let id = self.find(css).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None).await.as_str().unwrap().to_string()
+    }
+
+    /// Waits (up to 10 s) for a navigation to land on `url`.
+    async fn wait_for_url(&self, url: &str) {
+        for _ in 0..100 {
+            if self.url().await == url {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("never reached {url}; at {}", self.url().await);
+    }
+
+    /// Waits (up to 10 s) for an element to appear, e.g. after a form posts back to its page.
+    async fn wait_for(&self, css: &str) {
+        let body = json!({"using": "css selector", "value": css});
+        for _ in 0..100 {
+            let url = format!("{}/session/{}/element", self.driver.base, self.session);
+            let v: Value = self.driver.http.post(url).json(&body).send().await.unwrap().json().await.unwrap();
+            if v["value"].get(ELEMENT).is_some() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never appeared at {}", self.url().await);
+    }
+
+    async fn url(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_string()
+    }
+
+    async fn script(&self, js: &str) -> Value {
+        self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": js, "args": []}))).await
+    }
+
+    /// The page fits the phone's width: nothing scrolls sideways.
+    async fn assert_fits_width(&self) {
+        let v = self.script("return [document.documentElement.scrollWidth, window.innerWidth];").await;
+        let (scroll, inner) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
+        assert_eq!(inner, 360, "the window is phone-sized");
+        assert!(scroll <= inner, "page is {scroll}px wide on a {inner}px screen at {}", self.url().await);
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
+        std::fs::write(artifacts().join(name), base64_decode(v.as_str().unwrap())).unwrap();
+    }
+
+    async fn quit(self) {
+        self.cmd(reqwest::Method::DELETE, "", None).await;
+    }
+}
+
+async fn demo_server() -> String {
+    let dir = std::env::temp_dir().join(format!("dj-browser-{}", dangjian::crypto::random_token()));
+    let config = Config { bind: "127.0.0.1:0".into(), data_dir: dir, ..Config::default() };
+    let server = Server::build(config).await.unwrap();
+    dangjian::demo::generate(&server.state.db, &server.state.keys, 2019).await.unwrap();
+    let base = format!("http://{}", server.addr());
+    tokio::spawn(server.run());
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
+    if !tools_present() {
+        return;
+    }
+    let base = demo_server().await;
+    let driver = Driver::start().await;
+    let b = driver.phone().await;
+
+    // A failed login says why.
+    b.goto(&format!("{base}/login")).await;
+    b.type_into("#phone", "13800000002").await;
+    b.type_into("#password", "not-the-password").await;
+    b.click("#login-submit").await;
+    assert!(b.text("#login-message").await.contains("手机号或密码错误"));
+    b.assert_fits_width().await;
+
+    b.type_into("#password", dangjian::demo::DEMO_PASSWORD).await;
+    b.click("#login-submit").await;
+    b.wait_for_url(&format!("{base}/")).await;
+    assert!(b.text(".greet").await.contains("同志，您好"));
+    assert!(b.text("#checkin").await.contains("即将上线"));
+    b.assert_fits_width().await;
+    b.screenshot("member-home.png").await;
+
+    // The member list, from the link on the home page.
+    b.click("a.button[href='/members']").await;
+    b.wait_for_url(&format!("{base}/members")).await;
+    b.assert_fits_width().await;
+    b.screenshot("member-list.png").await;
+    let first = b.text(".member-list li .member-link").await;
+    let surname: String = first.chars().take(2).collect();
+
+    b.type_into("#member-search", &surname).await;
+    b.click("#member-search-submit").await;
+    let q: String = url::form_urlencoded::byte_serialize(surname.as_bytes()).collect();
+    b.wait_for_url(&format!("{base}/members?q={q}&status=&category=&gender=")).await;
+    let found = b.text(".member-list").await;
+    assert!(found.contains(&first), "search for {surname} lists {first}");
+
+    b.click(".member-list li .member-link").await;
+    assert_eq!(b.text("#member-name").await, first);
+    let id = b.text("#id-number").await;
+    assert!(id.contains("**********"), "ID numbers are masked: {id}");
+    b.assert_fits_width().await;
+    b.screenshot("member-profile.png").await;
+
+    b.click("#logout").await;
+    b.wait_for_url(&format!("{base}/login")).await;
+    assert!(b.text(".flash").await.contains("您已安全退出"));
+    b.goto(&format!("{base}/members")).await;
+    assert_eq!(b.url().await, format!("{base}/login"), "after logout the list needs a login again");
+    b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_font_mode_stays_on_for_an_elderly_member() {
+    if !tools_present() {
+        return;
+    }
+    let base = demo_server().await;
+    let driver = Driver::start().await;
+    let b = driver.phone().await;
+    b.goto(&format!("{base}/login")).await;
+    b.type_into("#phone", "13800000001").await;
+    b.type_into("#password", dangjian::demo::DEMO_PASSWORD).await;
+    b.click("#login-submit").await;
+    b.wait_for_url(&format!("{base}/")).await;
+    let size = "return getComputedStyle(document.body).fontSize;";
+    assert_eq!(b.script(size).await, "16px");
+    b.goto(&format!("{base}/me")).await;
+    b.click("#large-font-toggle").await;
+    b.wait_for(".flash").await;
+    assert!(b.text(".flash").await.contains("已开启大字模式"));
+    b.goto(&format!("{base}/")).await;
+    assert_eq!(b.script(size).await, "20px");
+    b.assert_fits_width().await;
+    b.screenshot("member-home-large-font.png").await;
+    b.quit().await;
+}
