@@ -12,7 +12,7 @@ const USAGE: &str = "党建云 dangjian
 
 Usage:
   dangjian serve   [--bind ADDR] [--data DIR] [--database URL] [--config FILE]
-  dangjian demo    [--data DIR] [--database URL] [--seed N]
+  dangjian demo    [--data DIR] [--database URL] [--seed N] [--serve true] [--bind ADDR]
   dangjian migrate [--data DIR] [--database URL]
   dangjian reset-password --phone PHONE
   dangjian create-admin --role system|security|audit|org --phone PHONE --name NAME [--org ID]
@@ -148,15 +148,30 @@ async fn run(args: Args) -> Result<(), String> {
             Ok(())
         }
         ["demo"] => {
-            known(&["seed"])?;
+            known(&["seed", "serve", "bind"])?;
             let seed = match args.get("seed") {
                 Some(s) => s.parse().map_err(|_| "--seed must be a number")?,
                 None => 2019,
             };
+            let serve = match args.get("serve").as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(_) => return Err("--serve takes true or false".into()),
+            };
             let config = args.config()?;
-            let (db, keys) = startup::open(&config).await?;
-            let summary = crate::demo::generate(&db, &keys, seed).await?;
-            println!("{summary}");
+            let server = startup::Server::build(config).await?;
+            match crate::demo::generate(&server.state.db, &server.state.keys, seed).await {
+                Ok(summary) => println!("{summary}"),
+                // Serving an already filled demo is fine: run the command again after a stop.
+                Err(e) if serve && e.contains("already holds data") => {
+                    println!("演示数据已存在，直接启动。");
+                }
+                Err(e) => return Err(e),
+            }
+            if serve {
+                println!("党建云 listening on http://{}", server.addr());
+                server.run().await.map_err(|e| e.to_string())?;
+            }
             Ok(())
         }
         ["reset-password"] => {

@@ -43,7 +43,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -149,32 +149,6 @@ impl Keys {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trips_and_uses_fresh_nonces() {
-        let k = Keys::from_master(&[7; 32]);
-        let a = k.encrypt("13812345678");
-        let b = k.encrypt("13812345678");
-        assert_ne!(a, b);
-        assert_eq!(k.decrypt(&a).as_deref(), Some("13812345678"));
-        let other = Keys::from_master(&[8; 32]);
-        assert_eq!(other.decrypt(&a), None);
-        assert_eq!(k.lookup_hash("phone", "1"), k.lookup_hash("phone", "1"));
-        assert_ne!(k.lookup_hash("phone", "1"), other.lookup_hash("phone", "1"));
-    }
-
-    #[test]
-    fn hex_round_trip() {
-        assert_eq!(unhex(&hex(&[0, 255, 16])), Some(vec![0, 255, 16]));
-        assert_eq!(unhex("zz"), None);
-        assert!(constant_time_eq(b"ab", b"ab"));
-        assert!(!constant_time_eq(b"ab", b"ac"));
-    }
-}
-
 /// argon2id with the crate's recommended parameters (19 MiB, 2 passes).
 pub fn hash_password(password: &str) -> String {
     use argon2::password_hash::{PasswordHasher, SaltString};
@@ -206,4 +180,30 @@ pub fn one_time_password() -> String {
         s.push(set[*b as usize % set.len()] as char);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_uses_fresh_nonces() {
+        let k = Keys::from_master(&[7; 32]);
+        let a = k.encrypt("13812345678");
+        let b = k.encrypt("13812345678");
+        assert_ne!(a, b);
+        assert_eq!(k.decrypt(&a).as_deref(), Some("13812345678"));
+        let other = Keys::from_master(&[8; 32]);
+        assert_eq!(other.decrypt(&a), None);
+        assert_eq!(k.lookup_hash("phone", "1"), k.lookup_hash("phone", "1"));
+        assert_ne!(k.lookup_hash("phone", "1"), other.lookup_hash("phone", "1"));
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        assert_eq!(unhex(&hex(&[0, 255, 16])), Some(vec![0, 255, 16]));
+        assert_eq!(unhex("zz"), None);
+        assert!(constant_time_eq(b"ab", b"ab"));
+        assert!(!constant_time_eq(b"ab", b"ac"));
+    }
 }

@@ -12,7 +12,8 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn tools_present() -> bool {
-    let present = std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
+    let present =
+        std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
     if !present {
         if std::env::var("CI").as_deref() == Ok("true") {
             panic!("CI=true but Chromium or chromedriver is missing ({CHROMIUM}, {CHROMEDRIVER})");
@@ -36,7 +37,10 @@ fn base64_decode(s: &str) -> Vec<u8> {
         b'+' => 62,
         _ => 63,
     };
-    let bytes: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=').collect();
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+        .collect();
     let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
     for chunk in bytes.chunks(4) {
         let mut n = 0u32;
@@ -73,16 +77,28 @@ struct Browser<'a> {
 
 impl Driver {
     async fn start() -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let process = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        let driver = Driver { process, http: reqwest::Client::new(), base: format!("http://127.0.0.1:{port}") };
+        let driver = Driver {
+            process,
+            http: reqwest::Client::new(),
+            base: format!("http://127.0.0.1:{port}"),
+        };
         for _ in 0..100 {
-            if let Ok(r) = driver.http.get(format!("{}/status", driver.base)).send().await
+            if let Ok(r) = driver
+                .http
+                .get(format!("{}/status", driver.base))
+                .send()
+                .await
                 && r.status().is_success()
             {
                 return driver;
@@ -94,7 +110,8 @@ impl Driver {
 
     /// A phone-sized browser: 360 CSS pixels wide, WeChat's user agent.
     async fn phone(&self) -> Browser<'_> {
-        let profile = std::env::temp_dir().join(format!("dj-chrome-{}", dangjian::crypto::random_token()));
+        let profile =
+            std::env::temp_dir().join(format!("dj-chrome-{}", dangjian::crypto::random_token()));
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -109,9 +126,24 @@ impl Driver {
                 }
             }
         }}});
-        let v: Value = self.http.post(format!("{}/session", self.base)).json(&caps).send().await.unwrap().json().await.unwrap();
-        let session = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
-        Browser { driver: self, session }
+        let v: Value = self
+            .http
+            .post(format!("{}/session", self.base))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        Browser {
+            driver: self,
+            session,
+        }
     }
 }
 
@@ -130,11 +162,18 @@ impl Browser<'_> {
     }
 
     async fn goto(&self, url: &str) {
-        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
     }
 
     async fn find(&self, css: &str) -> String {
-        let v = self.cmd(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
         v[ELEMENT].as_str().unwrap().to_string()
     }
 
@@ -147,18 +186,37 @@ impl Browser<'_> {
             Some(json!({"script": "arguments[0].scrollIntoView({block: 'center'});", "args": [{ELEMENT: id}]})),
         )
         .await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            Some(json!({})),
+        )
+        .await;
     }
 
     async fn type_into(&self, css: &str, text: &str) {
         let id = self.find(css).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{id}/clear"), Some(json!({}))).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({"text": text}))).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{id}/clear"),
+            Some(json!({})),
+        )
+        .await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
     }
 
     async fn text(&self, css: &str) -> String {
         let id = self.find(css).await;
-        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None).await.as_str().unwrap().to_string()
+        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// Waits (up to 10 s) for a navigation to land on `url`.
@@ -177,7 +235,17 @@ impl Browser<'_> {
         let body = json!({"using": "css selector", "value": css});
         for _ in 0..100 {
             let url = format!("{}/session/{}/element", self.driver.base, self.session);
-            let v: Value = self.driver.http.post(url).json(&body).send().await.unwrap().json().await.unwrap();
+            let v: Value = self
+                .driver
+                .http
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             if v["value"].get(ELEMENT).is_some() {
                 return;
             }
@@ -187,19 +255,34 @@ impl Browser<'_> {
     }
 
     async fn url(&self) -> String {
-        self.cmd(reqwest::Method::GET, "/url", None).await.as_str().unwrap().to_string()
+        self.cmd(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     async fn script(&self, js: &str) -> Value {
-        self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": js, "args": []}))).await
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": js, "args": []})),
+        )
+        .await
     }
 
     /// The page fits the phone's width: nothing scrolls sideways.
     async fn assert_fits_width(&self) {
-        let v = self.script("return [document.documentElement.scrollWidth, window.innerWidth];").await;
+        let v = self
+            .script("return [document.documentElement.scrollWidth, window.innerWidth];")
+            .await;
         let (scroll, inner) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
         assert_eq!(inner, 360, "the window is phone-sized");
-        assert!(scroll <= inner, "page is {scroll}px wide on a {inner}px screen at {}", self.url().await);
+        assert!(
+            scroll <= inner,
+            "page is {scroll}px wide on a {inner}px screen at {}",
+            self.url().await
+        );
     }
 
     async fn screenshot(&self, name: &str) {
@@ -214,9 +297,15 @@ impl Browser<'_> {
 
 async fn demo_server() -> String {
     let dir = std::env::temp_dir().join(format!("dj-browser-{}", dangjian::crypto::random_token()));
-    let config = Config { bind: "127.0.0.1:0".into(), data_dir: dir, ..Config::default() };
+    let config = Config {
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir,
+        ..Config::default()
+    };
     let server = Server::build(config).await.unwrap();
-    dangjian::demo::generate(&server.state.db, &server.state.keys, 2019).await.unwrap();
+    dangjian::demo::generate(&server.state.db, &server.state.keys, 2019)
+        .await
+        .unwrap();
     let base = format!("http://{}", server.addr());
     tokio::spawn(server.run());
     base
@@ -239,7 +328,8 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
     assert!(b.text("#login-message").await.contains("手机号或密码错误"));
     b.assert_fits_width().await;
 
-    b.type_into("#password", dangjian::demo::DEMO_PASSWORD).await;
+    b.type_into("#password", dangjian::demo::DEMO_PASSWORD)
+        .await;
     b.click("#login-submit").await;
     b.wait_for_url(&format!("{base}/")).await;
     assert!(b.text(".greet").await.contains("同志，您好"));
@@ -258,7 +348,8 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
     b.type_into("#member-search", &surname).await;
     b.click("#member-search-submit").await;
     let q: String = url::form_urlencoded::byte_serialize(surname.as_bytes()).collect();
-    b.wait_for_url(&format!("{base}/members?q={q}&status=&category=&gender=")).await;
+    b.wait_for_url(&format!("{base}/members?q={q}&status=&category=&gender="))
+        .await;
     let found = b.text(".member-list").await;
     assert!(found.contains(&first), "search for {surname} lists {first}");
 
@@ -273,7 +364,11 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
     b.wait_for_url(&format!("{base}/login")).await;
     assert!(b.text(".flash").await.contains("您已安全退出"));
     b.goto(&format!("{base}/members")).await;
-    assert_eq!(b.url().await, format!("{base}/login"), "after logout the list needs a login again");
+    assert_eq!(
+        b.url().await,
+        format!("{base}/login"),
+        "after logout the list needs a login again"
+    );
     b.quit().await;
 }
 
@@ -287,7 +382,8 @@ async fn large_font_mode_stays_on_for_an_elderly_member() {
     let b = driver.phone().await;
     b.goto(&format!("{base}/login")).await;
     b.type_into("#phone", "13800000001").await;
-    b.type_into("#password", dangjian::demo::DEMO_PASSWORD).await;
+    b.type_into("#password", dangjian::demo::DEMO_PASSWORD)
+        .await;
     b.click("#login-submit").await;
     b.wait_for_url(&format!("{base}/")).await;
     let size = "return getComputedStyle(document.body).fontSize;";

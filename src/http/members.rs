@@ -196,16 +196,31 @@ struct FormPage {
     editing: bool,
 }
 
+/// Which member form: adding to a branch, or editing a member.
+#[derive(Clone, Copy)]
+enum FormMode {
+    New { branch_id: i64 },
+    Edit { member_id: i64 },
+}
+
 async fn form_page(
     state: &AppState,
     ctx: &Ctx,
-    title: &str,
-    action: String,
+    mode: FormMode,
     branch: Org,
     form: MemberForm,
     errors: FieldErrors,
-    editing: bool,
 ) -> AppResult<FormPage> {
+    let (title, action, editing) = match mode {
+        FormMode::New { branch_id } => (
+            "新增党员",
+            format!("/members/new?branch={branch_id}"),
+            false,
+        ),
+        FormMode::Edit { member_id } => {
+            ("编辑党员信息", format!("/members/{member_id}/edit"), true)
+        }
+    };
     let groups = orgs::party_groups(&state.db, branch.id).await?;
     let group_ids: Vec<(String, String)> = groups
         .iter()
@@ -440,12 +455,10 @@ pub async fn new_page(
     let page = form_page(
         &state,
         &ctx,
-        "新增党员",
-        format!("/members/new?branch={branch_id}"),
+        FormMode::New { branch_id },
         branch,
         form,
         FieldErrors::default(),
-        false,
     )
     .await?;
     render(&page)
@@ -487,12 +500,10 @@ pub async fn create(
         let page = form_page(
             &state,
             &ctx,
-            "新增党员",
-            format!("/members/new?branch={branch_id}"),
+            FormMode::New { branch_id },
             branch,
             form,
             errors,
-            false,
         )
         .await?;
         return render_invalid(&page);
@@ -654,15 +665,14 @@ pub async fn edit_page(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> A
     let actor = ctx.actor()?;
     let m = managed(&state, actor, id).await?;
     let branch = orgs::get(&state.db, m.branch_id).await?;
+    let form = form_from(&m, &state.keys);
     let page = form_page(
         &state,
         &ctx,
-        "编辑党员信息",
-        format!("/members/{id}/edit"),
+        FormMode::Edit { member_id: id },
         branch,
-        form_from(&m, &state.keys),
+        form,
         FieldErrors::default(),
-        true,
     )
     .await?;
     render(&page)
@@ -690,12 +700,10 @@ pub async fn update(
         let page = form_page(
             &state,
             &ctx,
-            "编辑党员信息",
-            format!("/members/{id}/edit"),
+            FormMode::Edit { member_id: id },
             branch,
             form,
             errors,
-            true,
         )
         .await?;
         return render_invalid(&page);
