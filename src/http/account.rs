@@ -331,6 +331,20 @@ pub async fn toggle_large_font(State(state): State<AppState>, ctx: Ctx) -> AppRe
     let on = !p.large_font;
     let mut tx = state.db.begin().await?;
     users::set_large_font(tx.conn(), p.actor.user_id, on).await?;
+    let action = if on {
+        "开启大字模式"
+    } else {
+        "关闭大字模式"
+    };
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        action,
+        "本人账号",
+        audit::OK,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(flash_redirect(
         &state,

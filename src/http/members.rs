@@ -489,6 +489,18 @@ pub async fn create(
     let branch = managed_branch(&state, actor, branch_id).await?;
     let mut errors = FieldErrors::default();
     let input = validate(&state, &form, &branch, &mut errors).await?;
+    // Hashed before the transaction: no lock is held while argon2 works.
+    let account = match input.as_ref().and_then(|i| i.phone.as_ref()) {
+        Some(_) => {
+            let password = one_time_password();
+            let pw = password.clone();
+            let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Some((password, hash))
+        }
+        None => None,
+    };
     let mut tx = state.db.begin().await?;
     if let Some(input) = &input {
         for (field, message) in members::conflicts(tx.conn(), &state.keys, input, None).await? {
@@ -509,19 +521,14 @@ pub async fn create(
         return render_invalid(&page);
     };
     let id = members::insert(tx.conn(), &state.keys, &input, now_epoch()).await?;
-    let password = input.phone.as_ref().map(|_| one_time_password());
-    if let (Some(phone), Some(pw)) = (&input.phone, &password) {
-        let pw = pw.clone();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+    if let (Some(phone), Some((_, hash))) = (&input.phone, &account) {
         users::create(
             tx.conn(),
             &state.keys,
             &users::NewUser {
                 name: &input.name,
                 phone,
-                password_hash: &hash,
+                password_hash: hash,
                 member_id: Some(id),
                 must_change_password: true,
             },
@@ -538,6 +545,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
+    let password = account.map(|(p, _)| p);
     render(&NoticePage {
         page: ctx.page("已新增党员"),
         message: match &password {

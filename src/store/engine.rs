@@ -40,6 +40,14 @@ impl Engine {
         }
     }
 
+    /// Taken inside the migration transaction so that instances starting together queue.
+    pub fn migration_lock(self) -> Option<&'static str> {
+        match self {
+            Engine::Sqlite => None, // the write transaction already excludes other writers
+            Engine::Postgres => Some("SELECT pg_advisory_xact_lock(7201)"),
+        }
+    }
+
     /// Joins the values of `expr` in a group with commas.
     pub fn string_agg(self, expr: &str) -> String {
         match self {

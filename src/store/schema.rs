@@ -1,5 +1,5 @@
 //! Migrations: shared SQL, adapted per engine by `Engine::ddl`, applied in order once each.
-use super::{Db, Engine};
+use super::Db;
 use crate::domain::clock::now_epoch;
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[(
@@ -19,12 +19,8 @@ pub async fn migrate(db: &Db) -> Result<usize, String> {
     let mut applied = 0;
     for (version, name, sql) in MIGRATIONS {
         let mut tx = db.begin().await.map_err(|e| e.to_string())?;
-        if db.engine == Engine::Postgres {
-            // Several instances may start at once; one migrates, the others wait.
-            sqlx::query("SELECT pg_advisory_xact_lock(7201)")
-                .execute(tx.conn())
-                .await
-                .map_err(err)?;
+        if let Some(lock) = db.engine.migration_lock() {
+            sqlx::query(lock).execute(tx.conn()).await.map_err(err)?;
         }
         let done: Option<(i64,)> =
             sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")

@@ -4,6 +4,7 @@ mod support;
 
 mod accounts;
 mod audit_log;
+mod demo;
 mod members;
 mod orgs;
 mod permissions;

@@ -1,0 +1,114 @@
+use crate::support::{Engine, TestApp};
+use dangjian::demo::{DEMO_PASSWORD, LOGINS};
+use dangjian::domain::org::{OrgCategory, OrgType};
+
+fn total(page: &str) -> i64 {
+    let at = page.find("共 ").expect("a member count") + "共 ".len();
+    page[at..].split(' ').next().unwrap().parse().unwrap()
+}
+
+async fn members_under(app: &TestApp, org_sql: &str) -> i64 {
+    let (path,): (String,) = sqlx::query_as(org_sql)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let (lo, hi) = dangjian::domain::org::subtree_range(&path);
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id WHERE b.path >= $1 AND b.path < $2",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    n
+}
+
+async fn demo_county_logs_in_as_every_role(engine: Engine) {
+    let Some(app) = TestApp::spawn_empty(engine).await else {
+        return;
+    };
+    let summary = dangjian::demo::generate(&app.db, &app.keys, 2019)
+        .await
+        .unwrap();
+    assert!(summary.contains(DEMO_PASSWORD));
+    assert!(app.count("SELECT COUNT(*) FROM orgs").await >= 1000);
+    assert!(app.count("SELECT COUNT(*) FROM members").await >= 10_000);
+    for t in OrgType::ALL {
+        let n = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM orgs WHERE kind = '{}'",
+                t.code()
+            ))
+            .await;
+        assert!(n > 0, "the demo has a {}", t.label());
+    }
+    for c in OrgCategory::ALL {
+        let n = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM orgs WHERE category = '{}'",
+                c.code()
+            ))
+            .await;
+        assert!(n > 0, "the demo has {}", c.label());
+    }
+    // A second run refuses to mix demo data into a filled database.
+    assert!(
+        dangjian::demo::generate(&app.db, &app.keys, 2019)
+            .await
+            .is_err()
+    );
+
+    let login = |i: usize| {
+        let app = &app;
+        async move {
+            let mut c = app.client();
+            let res = c.login(LOGINS[i].1, DEMO_PASSWORD).await;
+            assert_eq!(res.status, 303, "{} logs in", LOGINS[i].0);
+            c.refresh_csrf().await;
+            c
+        }
+    };
+    let everyone = app.count("SELECT COUNT(*) FROM members").await;
+
+    let member = login(0).await;
+    assert!(member.get("/").await.contains("同志，您好"));
+    assert_eq!(member.get("/members").await.status, 403);
+
+    let secretary = login(1).await;
+    let expected = members_under(&app, "SELECT o.path FROM users u JOIN members m ON m.id = u.member_id JOIN orgs o ON o.id = m.branch_id WHERE u.phone_mask = '138****0002'").await;
+    assert_eq!(total(&secretary.get("/members").await.body), expected);
+    assert!(expected < 100);
+
+    let town = login(2).await;
+    let expected = members_under(&app, "SELECT path FROM orgs WHERE name = '城关镇党委'").await;
+    assert_eq!(total(&town.get("/members").await.body), expected);
+    assert!(expected > 300 && expected < everyone);
+
+    let county = login(3).await;
+    assert_eq!(total(&county.get("/members").await.body), everyone);
+
+    let editor = login(4).await;
+    assert_eq!(editor.get("/").await.status, 200);
+    assert_eq!(editor.get("/members").await.status, 403);
+
+    for (i, page) in [
+        (5, "/admin/accounts"),
+        (6, "/security/grants"),
+        (7, "/audit"),
+    ] {
+        let officer = login(i).await;
+        assert_eq!(officer.get(page).await.status, 200, "{}", LOGINS[i].0);
+        assert_eq!(officer.get("/members").await.status, 403, "{}", LOGINS[i].0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_county_sqlite() {
+    demo_county_logs_in_as_every_role(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_county_postgres() {
+    demo_county_logs_in_as_every_role(Engine::Postgres).await;
+}
