@@ -290,6 +290,14 @@ impl Browser<'_> {
         std::fs::write(artifacts().join(name), base64_decode(v.as_str().unwrap())).unwrap();
     }
 
+    /// Fills in the login form and submits it.
+    async fn submit_login(&self, base: &str, phone: &str, password: &str) {
+        self.goto(&format!("{base}/login")).await;
+        self.type_into("#phone", phone).await;
+        self.type_into("#password", password).await;
+        self.click("#login-submit").await;
+    }
+
     async fn quit(self) {
         self.cmd(reqwest::Method::DELETE, "", None).await;
     }
@@ -321,16 +329,14 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
     let b = driver.phone().await;
 
     // A failed login says why.
-    b.goto(&format!("{base}/login")).await;
-    b.type_into("#phone", "13800000002").await;
-    b.type_into("#password", "not-the-password").await;
-    b.click("#login-submit").await;
+    b.submit_login(&base, "13800000002", "not-the-password")
+        .await;
+    b.wait_for("#login-message").await;
     assert!(b.text("#login-message").await.contains("手机号或密码错误"));
     b.assert_fits_width().await;
 
-    b.type_into("#password", dangjian::demo::DEMO_PASSWORD)
+    b.submit_login(&base, "13800000002", dangjian::demo::DEMO_PASSWORD)
         .await;
-    b.click("#login-submit").await;
     b.wait_for_url(&format!("{base}/")).await;
     assert!(b.text(".greet").await.contains("同志，您好"));
     assert!(b.text("#checkin").await.contains("即将上线"));
@@ -380,11 +386,8 @@ async fn large_font_mode_stays_on_for_an_elderly_member() {
     let base = demo_server().await;
     let driver = Driver::start().await;
     let b = driver.phone().await;
-    b.goto(&format!("{base}/login")).await;
-    b.type_into("#phone", "13800000001").await;
-    b.type_into("#password", dangjian::demo::DEMO_PASSWORD)
+    b.submit_login(&base, "13800000001", dangjian::demo::DEMO_PASSWORD)
         .await;
-    b.click("#login-submit").await;
     b.wait_for_url(&format!("{base}/")).await;
     let size = "return getComputedStyle(document.body).fontSize;";
     assert_eq!(b.script(size).await, "16px");
