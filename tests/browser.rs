@@ -339,7 +339,7 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
         .await;
     b.wait_for_url(&format!("{base}/")).await;
     assert!(b.text(".greet").await.contains("同志，您好"));
-    assert!(b.text("#checkin").await.contains("即将上线"));
+    assert!(b.text("#daily").await.contains("即将上线"));
     b.assert_fits_width().await;
     b.screenshot("member-home.png").await;
 
@@ -372,7 +372,7 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
     b.goto(&format!("{base}/members")).await;
     assert_eq!(
         b.url().await,
-        format!("{base}/login"),
+        format!("{base}/login?next=%2Fmembers"),
         "after logout the list needs a login again"
     );
     b.quit().await;

@@ -1,8 +1,10 @@
 //! Pure rules and types: no I/O, tested with fixed clocks.
+pub mod checkin;
 pub mod clock;
 pub mod idcard;
 pub mod member;
 pub mod org;
+pub mod orglife;
 pub mod password;
 pub mod policy;
 pub mod text;

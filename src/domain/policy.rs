@@ -106,6 +106,17 @@ impl Actor {
         self.administers(path) || self.branch_path.as_deref() == Some(path)
     }
 
+    /// May see an organization's organizational life (meetings, completion grid): its
+    /// administrators and superiors, and the members of the branch (and its party groups).
+    /// Attendees of a general branch's meeting see that meeting through the attendee list.
+    pub fn may_view_orglife(&self, path: &str) -> bool {
+        self.administers(path)
+            || self
+                .branch_path
+                .as_deref()
+                .is_some_and(|b| path.starts_with(b))
+    }
+
     /// May create, edit, move or dissolve the organization at `path` of type `kind`.
     /// Org admins shape their subtree below its root; branch admins their party groups.
     pub fn may_shape_org(&self, path: &str, kind: OrgType) -> bool {
@@ -180,6 +191,15 @@ mod tests {
         assert!(!a.may_view_member(8, "/1/2/3/"));
         assert!(a.may_reveal_pii(7, "/1/2/3/"));
         assert!(!a.may_reveal_pii(8, "/1/2/3/"));
+    }
+
+    #[test]
+    fn members_see_organizational_life_of_their_branch_its_groups_and_superiors() {
+        let a = actor(&[]);
+        assert!(a.may_view_orglife("/1/2/3/"));
+        assert!(a.may_view_orglife("/1/2/3/9/")); // a party group of the branch
+        assert!(!a.may_view_orglife("/1/2/")); // the town above: a superior's view
+        assert!(!a.may_view_orglife("/1/2/4/"));
     }
 
     #[test]

@@ -21,13 +21,13 @@ const TILES: &[Tile] = &[
         anchor: "checkin",
         label: "签到",
         hint: "扫码参加组织生活",
-        href: "",
+        href: "/orglife",
     },
     Tile {
         anchor: "orglife",
         label: "三会一课",
         hint: "会议安排与记录",
-        href: "",
+        href: "/orglife",
     },
     Tile {
         anchor: "study",

@@ -7,6 +7,7 @@ mod form;
 mod home;
 mod members;
 mod officers;
+mod orglife;
 mod orgs;
 
 pub use context::{Ctx, Principal};
@@ -125,17 +126,13 @@ fn r(
 }
 
 /// Every route of the application. There is no other way to add one.
+#[rustfmt::skip]
 fn routes() -> Vec<Route> {
     use Access::*;
     vec![
         r("GET", "/healthz", Public, get(assets::healthz)),
         r("GET", "/static/{file}", Public, get(assets::file)),
-        r(
-            "GET",
-            "/manifest.webmanifest",
-            Public,
-            get(assets::manifest),
-        ),
+        r("GET", "/manifest.webmanifest", Public, get(assets::manifest)),
         r("GET", "/sw.js", Public, get(assets::service_worker)),
         r("GET", "/login", Public, get(account::login_page)),
         r("POST", "/login", Public, post(account::login)),
@@ -143,25 +140,10 @@ fn routes() -> Vec<Route> {
         r("GET", "/", SignedIn, get(home::home)),
         r("GET", "/me", SignedIn, get(account::me)),
         r("GET", "/me/password", SignedIn, get(account::password_page)),
-        r(
-            "POST",
-            "/me/password",
-            SignedIn,
-            post(account::change_password),
-        ),
-        r(
-            "POST",
-            "/me/large-font",
-            SignedIn,
-            post(account::toggle_large_font),
-        ),
+        r("POST", "/me/password", SignedIn, post(account::change_password)),
+        r("POST", "/me/large-font", SignedIn, post(account::toggle_large_font)),
         r("GET", "/me/sessions", SignedIn, get(account::sessions_page)),
-        r(
-            "POST",
-            "/me/sessions/{id}/end",
-            SignedIn,
-            post(account::end_session),
-        ),
+        r("POST", "/me/sessions/{id}/end", SignedIn, post(account::end_session)),
         r("GET", "/orgs", Admin, get(orgs::index)),
         r("GET", "/orgs/{id}", SignedIn, get(orgs::show)),
         r("GET", "/orgs/{id}/new", Admin, get(orgs::new_page)),
@@ -177,78 +159,34 @@ fn routes() -> Vec<Route> {
         r("GET", "/members/{id}", SignedIn, get(members::show)),
         r("GET", "/members/{id}/edit", Admin, get(members::edit_page)),
         r("POST", "/members/{id}/edit", Admin, post(members::update)),
-        r(
-            "GET",
-            "/members/{id}/transfer",
-            Admin,
-            get(members::transfer_page),
-        ),
-        r(
-            "POST",
-            "/members/{id}/transfer",
-            Admin,
-            post(members::transfer),
-        ),
-        r(
-            "POST",
-            "/members/{id}/reveal",
-            SignedIn,
-            post(members::reveal),
-        ),
-        r(
-            "GET",
-            "/admin/accounts",
-            SystemAdmin,
-            get(officers::accounts),
-        ),
-        r(
-            "POST",
-            "/admin/accounts",
-            SystemAdmin,
-            post(officers::create_account),
-        ),
-        r(
-            "POST",
-            "/admin/accounts/{id}/reset",
-            SystemAdmin,
-            post(officers::reset_password),
-        ),
-        r(
-            "POST",
-            "/admin/accounts/{id}/disable",
-            SystemAdmin,
-            post(officers::toggle_disabled),
-        ),
-        r(
-            "GET",
-            "/security/grants",
-            SecurityAdmin,
-            get(officers::grants),
-        ),
-        r(
-            "POST",
-            "/security/grants",
-            SecurityAdmin,
-            post(officers::add_grant),
-        ),
-        r(
-            "POST",
-            "/security/grants/{id}/revoke",
-            SecurityAdmin,
-            post(officers::revoke_grant),
-        ),
-        r(
-            "GET",
-            "/security/settings",
-            SecurityAdmin,
-            get(officers::settings_page),
-        ),
-        r(
-            "POST",
-            "/security/settings",
-            SecurityAdmin,
-            post(officers::save_settings),
-        ),
+        r("GET", "/members/{id}/transfer", Admin, get(members::transfer_page)),
+        r("POST", "/members/{id}/transfer", Admin, post(members::transfer)),
+        r("POST", "/members/{id}/reveal", SignedIn, post(members::reveal)),
+        r("GET", "/orglife", SignedIn, get(orglife::home)),
+        r("GET", "/orgs/{id}/meetings", SignedIn, get(orglife::index)),
+        r("GET", "/orgs/{id}/meetings/new", Admin, get(orglife::new_page)),
+        r("POST", "/orgs/{id}/meetings/new", Admin, post(orglife::create)),
+        r("GET", "/orgs/{id}/grid", SignedIn, get(orglife::grid)),
+        r("GET", "/meetings/{id}", SignedIn, get(orglife::show)),
+        r("GET", "/meetings/{id}/qr", Admin, get(orglife::qr)),
+        r("POST", "/meetings/{id}/manual-checkin", Admin, post(orglife::manual_check_in)),
+        r("POST", "/meetings/{id}/leave", Member, post(orglife::ask_leave)),
+        r("POST", "/meetings/{id}/leave-decision", Admin, post(orglife::decide_leave)),
+        r("POST", "/meetings/{id}/minutes", Admin, post(orglife::save_minutes)),
+        r("POST", "/meetings/{id}/close", Admin, post(orglife::close)),
+        r("POST", "/meetings/{id}/reopen", Admin, post(orglife::reopen)),
+        r("GET", "/checkin/{id}", SignedIn, get(orglife::checkin_page)),
+        r("POST", "/checkin/{id}", Member, post(orglife::check_in)),
+        r("GET", "/calendar/{file}", Public, get(orglife::calendar)),
+        r("GET", "/admin/accounts", SystemAdmin, get(officers::accounts)),
+        r("POST", "/admin/accounts", SystemAdmin, post(officers::create_account)),
+        r("POST", "/admin/accounts/{id}/reset", SystemAdmin, post(officers::reset_password)),
+        r("POST", "/admin/accounts/{id}/disable", SystemAdmin, post(officers::toggle_disabled)),
+        r("GET", "/security/grants", SecurityAdmin, get(officers::grants)),
+        r("POST", "/security/grants", SecurityAdmin, post(officers::add_grant)),
+        r("POST", "/security/grants/{id}/revoke", SecurityAdmin, post(officers::revoke_grant)),
+        r("GET", "/security/settings", SecurityAdmin, get(officers::settings_page)),
+        r("POST", "/security/settings", SecurityAdmin, post(officers::save_settings)),
         r("GET", "/audit", AuditAdmin, get(officers::audit_log)),
     ]
 }
@@ -261,8 +199,24 @@ pub fn route_table() -> Vec<RouteSpec> {
 async fn guard(State(access): State<Access>, req: Request, next: Next) -> Response {
     let ctx = req.extensions().get::<Ctx>().cloned();
     let principal = ctx.as_ref().and_then(|c| c.principal.as_ref());
-    if let Err(e) = access.check(principal) {
-        return axum::response::IntoResponse::into_response(e);
+    match access.check(principal) {
+        Ok(()) => {}
+        // Back to this page after signing in (a scanned check-in code, say).
+        Err(AppError::SignIn) if req.method() == axum::http::Method::GET => {
+            let here = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            let to = if here == "/" {
+                "/login".to_string()
+            } else {
+                let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+                format!("/login?next={next}")
+            };
+            return axum::response::IntoResponse::into_response(axum::response::Redirect::to(&to));
+        }
+        Err(e) => return axum::response::IntoResponse::into_response(e),
     }
     // An account with a one-time password may only change it (or leave).
     if let Some(p) = principal

@@ -97,6 +97,14 @@ struct ShowPage {
     admin: bool,
     may_add: bool,
     may_shape: bool,
+    holds_meetings: bool,
+    badges: Vec<super::orglife::BadgeRow>,
+}
+
+impl ShowPage {
+    fn format_time(&self, t: &i64) -> String {
+        crate::domain::clock::format_minute(*t)
+    }
 }
 
 pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
@@ -129,6 +137,8 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
         .any(|t| t.may_sit_under(org.kind()) && actor.may_add_child(&org.path, *t));
     render(&ShowPage {
         page: ctx.page(org.name.clone()),
+        holds_meetings: super::orglife::holds_meetings(org.kind()),
+        badges: super::orglife::badges(&state, "org", org.id).await?,
         may_shape: actor.may_shape_org(&org.path, org.kind()),
         may_add: may_add && !org.is_dissolved(),
         org,

@@ -2,8 +2,10 @@
 //! What differs between the engines lives in `engine`.
 pub mod audit;
 pub mod engine;
+pub mod meetings;
 pub mod members;
 pub mod orgs;
+pub mod rules;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

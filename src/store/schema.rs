@@ -2,11 +2,18 @@
 use super::Db;
 use crate::domain::clock::now_epoch;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "orglife",
+        include_str!("../../migrations/0002_orglife.sql"),
+    ),
+];
 
 pub async fn migrate(db: &Db) -> Result<usize, String> {
     let err = |e: sqlx::Error| e.to_string();

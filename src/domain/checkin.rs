@@ -1,0 +1,123 @@
+//! Check-in rules: the rotating QR token's freshness and the time a meeting accepts check-ins.
+
+/// The QR code shows a new token every this many seconds.
+pub const WINDOW_SECS: i64 = 30;
+/// A scanned token is accepted for this many windows after it was shown (time to log in).
+pub const GRACE_WINDOWS: i64 = 4;
+/// Check-in opens this long before the start.
+pub const OPENS_BEFORE_SECS: i64 = 30 * 60;
+
+pub fn window(now: i64) -> i64 {
+    now.div_euclid(WINDOW_SECS)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    Forged,
+    Expired,
+}
+
+impl TokenProblem {
+    pub fn message(self) -> &'static str {
+        match self {
+            TokenProblem::Forged => "签到二维码无效，请扫描会场屏幕上的二维码",
+            TokenProblem::Expired => "签到二维码已过期，请重新扫描会场屏幕上的最新二维码",
+        }
+    }
+}
+
+/// `WINDOW.MAC`; `mac_for(window)` gives the expected MAC for a window.
+pub fn make_token(window: i64, mac: &str) -> String {
+    format!("{window}.{mac}")
+}
+
+pub fn check_token(
+    token: &str,
+    now: i64,
+    mac_for: impl Fn(i64) -> String,
+) -> Result<(), TokenProblem> {
+    let (w, mac) = token.split_once('.').ok_or(TokenProblem::Forged)?;
+    let w: i64 = w.parse().map_err(|_| TokenProblem::Forged)?;
+    if !crate::crypto::constant_time_eq(mac.as_bytes(), mac_for(w).as_bytes()) {
+        return Err(TokenProblem::Forged);
+    }
+    let current = window(now);
+    if w > current {
+        return Err(TokenProblem::Forged);
+    }
+    if current - w > GRACE_WINDOWS {
+        return Err(TokenProblem::Expired);
+    }
+    Ok(())
+}
+
+/// Whether a meeting takes check-ins now; the error is the message to show.
+pub fn accepting(starts_at: i64, ends_at: i64, now: i64) -> Result<(), &'static str> {
+    if now < starts_at - OPENS_BEFORE_SECS {
+        Err("签到尚未开始（会前30分钟开放签到）")
+    } else if now > ends_at {
+        Err("会议已结束，签到已关闭")
+    } else {
+        Ok(())
+    }
+}
+
+/// Great-circle distance in metres between two points given in micro-degrees.
+pub fn distance_m(a: (i64, i64), b: (i64, i64)) -> f64 {
+    let rad = |e6: i64| (e6 as f64 / 1e6).to_radians();
+    let (lat1, lng1, lat2, lng2) = (rad(a.0), rad(a.1), rad(b.0), rad(b.1));
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lng2 - lng1) / 2.0).sin().powi(2);
+    2.0 * 6_371_000.0 * h.sqrt().asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mac(w: i64) -> String {
+        format!("m{w}")
+    }
+
+    #[test]
+    fn tokens_expire_and_cannot_be_forged() {
+        let now = 1_000_000;
+        let w = window(now);
+        assert_eq!(check_token(&make_token(w, &mac(w)), now, mac), Ok(()));
+        let old = w - GRACE_WINDOWS;
+        assert_eq!(check_token(&make_token(old, &mac(old)), now, mac), Ok(()));
+        let expired = w - GRACE_WINDOWS - 1;
+        assert_eq!(
+            check_token(&make_token(expired, &mac(expired)), now, mac),
+            Err(TokenProblem::Expired)
+        );
+        assert_eq!(
+            check_token(&make_token(w, "m0"), now, mac),
+            Err(TokenProblem::Forged)
+        );
+        assert_eq!(check_token("garbage", now, mac), Err(TokenProblem::Forged));
+        assert_eq!(
+            check_token(&make_token(w + 1, &mac(w + 1)), now, mac),
+            Err(TokenProblem::Forged)
+        );
+    }
+
+    #[test]
+    fn check_in_opens_half_an_hour_before_and_closes_at_the_end() {
+        let (start, end) = (10_000, 17_200);
+        assert!(accepting(start, end, start - 1801).is_err());
+        assert!(accepting(start, end, start - 1800).is_ok());
+        assert!(accepting(start, end, end).is_ok());
+        assert!(accepting(start, end, end + 1).is_err());
+    }
+
+    #[test]
+    fn distances() {
+        // Hejian to Cangzhou is about 80 km.
+        let hejian = (38_446_900, 116_089_300);
+        let cangzhou = (38_304_400, 116_838_700);
+        let d = distance_m(hejian, cangzhou);
+        assert!((60_000.0..80_000.0).contains(&d), "{d}");
+        assert!(distance_m(hejian, hejian) < 0.001);
+    }
+}

@@ -1,0 +1,434 @@
+//! Meetings of organizational life: planning, expected attendees, check-ins, leave,
+//! minutes, closing, and the facts the completion verdict needs.
+use crate::domain::org::subtree_range;
+use crate::domain::orglife::{MeetingFacts, MeetingKind};
+use crate::error::{AppError, AppResult};
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Meeting {
+    pub id: i64,
+    pub org_id: i64,
+    pub kind: String,
+    pub topic: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub place: String,
+    pub lat_e6: Option<i64>,
+    pub lng_e6: Option<i64>,
+    pub host_member_id: Option<i64>,
+    pub recorder_member_id: Option<i64>,
+    pub minutes: String,
+    pub closed_at: Option<i64>,
+    pub org_name: String,
+    pub org_path: String,
+    pub host_name: Option<String>,
+    pub recorder_name: Option<String>,
+}
+
+impl Meeting {
+    pub fn kind(&self) -> MeetingKind {
+        MeetingKind::from_code(&self.kind).unwrap_or(MeetingKind::Other)
+    }
+    pub fn kind_label(&self) -> &'static str {
+        self.kind().label()
+    }
+    pub fn is_closed(&self) -> bool {
+        self.closed_at.is_some()
+    }
+}
+
+const SELECT: &str = "SELECT m.id, m.org_id, m.kind, m.topic, m.starts_at, m.ends_at, m.place, m.lat_e6, m.lng_e6, \
+     m.host_member_id, m.recorder_member_id, m.minutes, m.closed_at, o.name AS org_name, o.path AS org_path, \
+     h.name AS host_name, r.name AS recorder_name \
+     FROM meetings m JOIN orgs o ON o.id = m.org_id \
+     LEFT JOIN members h ON h.id = m.host_member_id LEFT JOIN members r ON r.id = m.recorder_member_id";
+
+pub async fn get(db: &super::Db, id: i64) -> AppResult<Meeting> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE m.id = $1"))
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await?)
+}
+
+pub async fn get_in(conn: &mut AnyConnection, id: i64) -> AppResult<Meeting> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE m.id = $1"))
+        .bind(id)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// The organization's meetings, newest first.
+pub async fn for_org(db: &super::Db, org_id: i64, limit: i64) -> AppResult<Vec<Meeting>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE m.org_id = $1 ORDER BY m.starts_at DESC LIMIT $2"
+    ))
+    .bind(org_id)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Meetings a member is expected at that have not ended, soonest first.
+pub async fn upcoming_for_member(
+    db: &super::Db,
+    member_id: i64,
+    now: i64,
+) -> AppResult<Vec<Meeting>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} JOIN meeting_attendees a ON a.meeting_id = m.id WHERE a.member_id = $1 AND m.ends_at > $2 ORDER BY m.starts_at LIMIT 20"
+    ))
+    .bind(member_id)
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// A member's meetings from `since` on, for the calendar feed.
+pub async fn for_member_since(
+    db: &super::Db,
+    member_id: i64,
+    since: i64,
+) -> AppResult<Vec<Meeting>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} JOIN meeting_attendees a ON a.meeting_id = m.id WHERE a.member_id = $1 AND m.starts_at >= $2 ORDER BY m.starts_at LIMIT 500"
+    ))
+    .bind(member_id)
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn agenda(db: &super::Db, meeting_id: i64) -> AppResult<Vec<String>> {
+    let rows: Vec<(String,)> =
+        sqlx::query_as("SELECT item FROM meeting_agenda WHERE meeting_id = $1 ORDER BY position")
+            .bind(meeting_id)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The newest meeting of a kind, to copy (recurring meetings are the norm).
+pub async fn last_of_kind(
+    db: &super::Db,
+    org_id: i64,
+    kind: MeetingKind,
+) -> AppResult<Option<Meeting>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE m.org_id = $1 AND m.kind = $2 ORDER BY m.starts_at DESC LIMIT 1"
+    ))
+    .bind(org_id)
+    .bind(kind.code())
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+pub struct NewMeeting {
+    pub org_id: i64,
+    pub org_path: String,
+    pub party_group: bool,
+    pub kind: MeetingKind,
+    pub topic: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub place: String,
+    pub point_e6: Option<(i64, i64)>,
+    pub host_member_id: Option<i64>,
+    pub recorder_member_id: Option<i64>,
+    pub agenda: Vec<String>,
+    pub created_by: i64,
+}
+
+/// Plans a meeting; the expected attendees are the organization's members at this moment
+/// (a party group's members, or everyone in the subtree's branches).
+pub async fn create(conn: &mut AnyConnection, m: &NewMeeting, now: i64) -> AppResult<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO meetings (org_id, kind, topic, starts_at, ends_at, place, lat_e6, lng_e6, host_member_id, \
+         recorder_member_id, created_by, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$12) RETURNING id",
+    )
+    .bind(m.org_id)
+    .bind(m.kind.code())
+    .bind(&m.topic)
+    .bind(m.starts_at)
+    .bind(m.ends_at)
+    .bind(&m.place)
+    .bind(m.point_e6.map(|p| p.0))
+    .bind(m.point_e6.map(|p| p.1))
+    .bind(m.host_member_id)
+    .bind(m.recorder_member_id)
+    .bind(m.created_by)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    for (i, item) in m.agenda.iter().enumerate() {
+        crate::q!(
+            "INSERT INTO meeting_agenda (meeting_id, position, item) VALUES ($1, $2, $3)",
+            id,
+            i as i64 + 1,
+            item
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    if m.party_group {
+        crate::q!(
+            "INSERT INTO meeting_attendees (meeting_id, member_id) SELECT $1, id FROM members WHERE party_group_id = $2",
+            id,
+            m.org_id
+        )
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        let (lo, hi) = subtree_range(&m.org_path);
+        crate::q!(
+            "INSERT INTO meeting_attendees (meeting_id, member_id) SELECT $1, mb.id FROM members mb JOIN orgs b ON b.id = mb.branch_id WHERE b.path >= $2 AND b.path < $3",
+            id,
+            lo,
+            hi
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttendeeRow {
+    pub member_id: i64,
+    pub name: String,
+    pub checked_in_at: Option<i64>,
+    pub method: Option<String>,
+    pub by_name: Option<String>,
+    pub leave_status: Option<String>,
+    pub leave_reason: Option<String>,
+    pub leave_id: Option<i64>,
+}
+
+impl AttendeeRow {
+    pub fn method_label(&self) -> &'static str {
+        match self.method.as_deref() {
+            Some("qr") => "扫码签到",
+            Some("manual") => "代签到",
+            _ => "",
+        }
+    }
+    pub fn leave_label(&self) -> &'static str {
+        match self.leave_status.as_deref() {
+            Some("pending") => "请假待批",
+            Some("approved") => "已准假",
+            Some("refused") => "未准假",
+            _ => "",
+        }
+    }
+}
+
+pub async fn attendance(db: &super::Db, meeting_id: i64) -> AppResult<Vec<AttendeeRow>> {
+    Ok(sqlx::query_as(
+        "SELECT a.member_id, mb.name, c.at AS checked_in_at, c.method, u.name AS by_name, \
+         l.status AS leave_status, l.reason AS leave_reason, l.id AS leave_id \
+         FROM meeting_attendees a JOIN members mb ON mb.id = a.member_id \
+         LEFT JOIN checkins c ON c.meeting_id = a.meeting_id AND c.member_id = a.member_id \
+         LEFT JOIN users u ON u.id = c.by_user_id \
+         LEFT JOIN leave_requests l ON l.meeting_id = a.meeting_id AND l.member_id = a.member_id \
+         WHERE a.meeting_id = $1 ORDER BY (c.at IS NULL), c.at, mb.name",
+    )
+    .bind(meeting_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn is_expected(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    member_id: i64,
+) -> AppResult<bool> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM meeting_attendees WHERE meeting_id = $1 AND member_id = $2",
+    )
+    .bind(meeting_id)
+    .bind(member_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Records a check-in; `false` when the member was already checked in (nothing changes).
+pub async fn check_in(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    member_id: i64,
+    method: &str,
+    by_user: Option<i64>,
+    distance_m: Option<i64>,
+    now: i64,
+) -> AppResult<bool> {
+    let done = crate::q!(
+        "INSERT INTO checkins (meeting_id, member_id, at, method, by_user_id, distance_m) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (meeting_id, member_id) DO NOTHING",
+        meeting_id,
+        member_id,
+        now,
+        method,
+        by_user,
+        distance_m
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn request_leave(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    member_id: i64,
+    reason: &str,
+    now: i64,
+) -> AppResult<()> {
+    let done = crate::q!(
+        "INSERT INTO leave_requests (meeting_id, member_id, reason, status, created_at) VALUES ($1,$2,$3,'pending',$4) ON CONFLICT (meeting_id, member_id) DO NOTHING",
+        meeting_id,
+        member_id,
+        reason,
+        now
+    )
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::Conflict("您已为本次会议提交过请假".into()));
+    }
+    Ok(())
+}
+
+pub async fn decide_leave(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    leave_id: i64,
+    approve: bool,
+    by: i64,
+    now: i64,
+) -> AppResult<()> {
+    let done = crate::q!(
+        "UPDATE leave_requests SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND meeting_id = $5 AND status = 'pending'",
+        if approve { "approved" } else { "refused" },
+        by,
+        now,
+        leave_id,
+        meeting_id
+    )
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn set_minutes(
+    conn: &mut AnyConnection,
+    id: i64,
+    minutes: &str,
+    now: i64,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE meetings SET minutes = $1, updated_at = $2 WHERE id = $3",
+        minutes,
+        now,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_closed(
+    conn: &mut AnyConnection,
+    id: i64,
+    closed: Option<(i64, i64)>,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE meetings SET closed_at = $1, closed_by = $2 WHERE id = $3",
+        closed.map(|c| c.0),
+        closed.map(|c| c.1),
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// 应到 / 实到 / 请假 (approved) / 缺席, computed from the rows, never typed in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub expected: i64,
+    pub present: i64,
+    pub on_leave: i64,
+    pub absent: i64,
+}
+
+pub fn summarize(rows: &[AttendeeRow]) -> Summary {
+    let expected = rows.len() as i64;
+    let present = rows.iter().filter(|r| r.checked_in_at.is_some()).count() as i64;
+    let on_leave = rows
+        .iter()
+        .filter(|r| r.checked_in_at.is_none() && r.leave_status.as_deref() == Some("approved"))
+        .count() as i64;
+    Summary {
+        expected,
+        present,
+        on_leave,
+        absent: expected - present - on_leave,
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FactsRow {
+    pub id: i64,
+    pub org_id: i64,
+    pub kind: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub closed: i64,
+    pub has_minutes: i64,
+    pub photos: i64,
+    pub expected: i64,
+    pub attended: i64,
+}
+
+impl FactsRow {
+    pub fn facts(&self) -> MeetingFacts {
+        MeetingFacts {
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            closed: self.closed != 0,
+            has_minutes: self.has_minutes != 0,
+            photos: self.photos as u32,
+            expected: self.expected as u32,
+            attended: self.attended as u32,
+        }
+    }
+}
+
+/// Verdict facts of every meeting in a subtree that starts in `[from, to)`.
+pub async fn facts(
+    db: &super::Db,
+    root_path: &str,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<FactsRow>> {
+    let (lo, hi) = subtree_range(root_path);
+    Ok(sqlx::query_as(
+        "SELECT m.id, m.org_id, m.kind, m.starts_at, m.ends_at, \
+         CAST(CASE WHEN m.closed_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS closed, \
+         CAST(CASE WHEN m.minutes = '' THEN 0 ELSE 1 END AS BIGINT) AS has_minutes, \
+         (SELECT COUNT(*) FROM meeting_files f WHERE f.meeting_id = m.id AND f.kind = 'photo') AS photos, \
+         (SELECT COUNT(*) FROM meeting_attendees a WHERE a.meeting_id = m.id) AS expected, \
+         (SELECT COUNT(*) FROM checkins c WHERE c.meeting_id = m.id) AS attended \
+         FROM meetings m JOIN orgs o ON o.id = m.org_id \
+         WHERE o.path >= $1 AND o.path < $2 AND m.starts_at >= $3 AND m.starts_at < $4",
+    )
+    .bind(lo)
+    .bind(hi)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?)
+}
