@@ -1260,7 +1260,7 @@ pub async fn grid(
                 now,
             );
             let cells = g.iter().flat_map(|r| r.cells.iter());
-            let (mut red, mut yellow, mut grey) = (0, 0, 0);
+            let (mut red, mut yellow, mut grey) = (0usize, 0usize, 0usize);
             for c in cells {
                 match c.colour {
                     "red" => red += 1,
@@ -1271,7 +1271,7 @@ pub async fn grid(
             }
             let due = red + yellow + grey;
             out.push(OrgRow {
-                percent: if due == 0 { 0 } else { red * 100 / due },
+                percent: (red * 100).checked_div(due).unwrap_or(0),
                 org: o,
                 red,
                 yellow,

@@ -6,5 +6,6 @@ mod accounts;
 mod audit_log;
 mod demo;
 mod members;
+mod orglife;
 mod orgs;
 mod permissions;

@@ -1,0 +1,455 @@
+use crate::both;
+use crate::support::{TestApp, phone};
+use dangjian::domain::orglife::{Frequency, MeetingKind, Requirement, Standard};
+use dangjian::store::{meetings, orgs};
+
+/// A meeting of branch A (or another org) from `start` for two hours, planned directly.
+async fn meeting(app: &TestApp, org_id: i64, kind: MeetingKind, start: i64) -> i64 {
+    let org = orgs::get(&app.db, org_id).await.unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    let id = meetings::create(
+        tx.conn(),
+        &meetings::NewMeeting {
+            org_id,
+            org_path: org.path.clone(),
+            party_group: false,
+            kind,
+            topic: "学习贯彻党的二十大精神".into(),
+            starts_at: start,
+            ends_at: start + 7200,
+            place: "村委会会议室".into(),
+            point_e6: None,
+            host_member_id: None,
+            recorder_member_id: None,
+            agenda: vec!["传达文件".into(), "交流发言".into()],
+            created_by: 1,
+        },
+        start,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+fn now() -> i64 {
+    dangjian::domain::clock::now_epoch()
+}
+
+fn href_of(body: &str, id: &str) -> String {
+    let at = body.find(&format!("id=\"{id}\" href=\"")).expect(id) + id.len() + 12;
+    body[at..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#x2f;", "/")
+        .replace("&#x3d;", "=")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
+fn path_of(url: &str) -> String {
+    let rest = url
+        .split_once("//")
+        .unwrap_or_else(|| panic!("not a URL: {url}"))
+        .1;
+    format!("/{}", rest.split_once('/').unwrap().1)
+}
+
+both!(
+    a_member_scans_the_code_and_is_counted_once,
+    |app: TestApp| async move {
+        let id = meeting(
+            &app,
+            app.ids.branch_a,
+            MeetingKind::BranchGeneral,
+            now() - 600,
+        )
+        .await;
+        let secretary = app.login(phone::SECRETARY_A).await;
+        let qr = secretary.get(&format!("/meetings/{id}/qr")).await;
+        assert_eq!(qr.status, 200);
+        assert!(qr.contains("<svg"));
+        assert!(qr.contains("应到 <strong>3</strong> 人"));
+        let href = href_of(&qr.body, "checkin-url");
+        let url = path_of(&href);
+        assert!(url.starts_with(&format!("/checkin/{id}?t=")));
+
+        // Not signed in: the scan leads to the login page and back.
+        let anon = app.client();
+        let to_login = anon.get(&url).await;
+        assert!(to_login.location.starts_with("/login?next=%2Fcheckin"));
+
+        let member = app.login(phone::MEMBER_A).await;
+        let page = member.get(&url).await;
+        assert!(page.contains("确认签到"));
+        let token = url.split("t=").nth(1).unwrap().to_string();
+        let done = member
+            .post(&format!("/checkin/{id}"), &[("t", &token)])
+            .await;
+        assert_eq!(done.status, 200);
+        assert!(done.contains("签到成功"));
+        let again = member
+            .post(&format!("/checkin/{id}"), &[("t", &token)])
+            .await;
+        assert!(again.contains("已签到"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM checkins").await, 1);
+
+        // Another branch's member: refused with a message, audited, nothing recorded.
+        let other = app.login(phone::MEMBER_B).await;
+        let refused = other
+            .post(&format!("/checkin/{id}"), &[("t", &token)])
+            .await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.contains("您不是本次会议的应到人员"));
+        // A forged token and an expired one.
+        let forged = other.get(&format!("/checkin/{id}?t=123.abcdef")).await;
+        assert!(forged.contains("签到二维码无效"));
+        let old_window = dangjian::domain::checkin::window(now()) - 10;
+        let mac = dangjian::crypto::hex(
+            &app.keys.mac(&[
+                b"checkin",
+                id.to_string().as_bytes(),
+                old_window.to_string().as_bytes(),
+            ])[..10],
+        );
+        let expired = other
+            .post(
+                &format!("/checkin/{id}"),
+                &[("t", &format!("{old_window}.{mac}"))],
+            )
+            .await;
+        assert!(expired.contains("已过期"), "{}", expired.body);
+        assert_eq!(app.count("SELECT COUNT(*) FROM checkins").await, 1);
+        assert!(
+            app.count(
+                "SELECT COUNT(*) FROM audit_log WHERE action = '扫码签到' AND result = '失败'"
+            )
+            .await
+                >= 3
+        );
+
+        // Manual check-in for a member without a phone, recorded as such.
+        let town_admin_member = app
+            .count("SELECT id FROM members WHERE name = '赵镇'")
+            .await
+            .to_string();
+        let manual = secretary
+            .post(
+                &format!("/meetings/{id}/manual-checkin"),
+                &[("member", &town_admin_member)],
+            )
+            .await;
+        assert_eq!(manual.status, 303);
+        let show = secretary.get(&format!("/meetings/{id}")).await;
+        assert!(show.contains("代签到") && show.contains("李书记代签"));
+        assert!(show.contains("<strong id=\"present\">2</strong>"));
+        // A member of another branch cannot be checked in by hand either.
+        let b = app.ids.member_b.to_string();
+        assert_eq!(
+            secretary
+                .post(&format!("/meetings/{id}/manual-checkin"), &[("member", &b)])
+                .await
+                .status,
+            404
+        );
+    }
+);
+
+both!(
+    fifty_concurrent_check_ins_make_one,
+    |app: TestApp| async move {
+        let id = meeting(&app, app.ids.branch_a, MeetingKind::ThemeDay, now() - 600).await;
+        let member = std::sync::Arc::new(app.login(phone::MEMBER_A).await);
+        let w = dangjian::domain::checkin::window(now());
+        let mac = dangjian::crypto::hex(
+            &app.keys.mac(&[
+                b"checkin",
+                id.to_string().as_bytes(),
+                w.to_string().as_bytes(),
+            ])[..10],
+        );
+        let token = format!("{w}.{mac}");
+        let mut handles = Vec::new();
+        for _ in 0..50 {
+            let m = member.clone();
+            let t = token.clone();
+            handles.push(tokio::spawn(async move {
+                m.post(&format!("/checkin/{id}"), &[("t", &t)]).await.status
+            }));
+        }
+        for h in handles {
+            assert_eq!(h.await.unwrap(), 200);
+        }
+        assert_eq!(app.count("SELECT COUNT(*) FROM checkins").await, 1);
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM audit_log WHERE action = '扫码签到' AND result = '成功'"
+            )
+            .await,
+            1
+        );
+    }
+);
+
+both!(
+    meetings_are_seen_by_their_branch_and_superiors_only,
+    |app: TestApp| async move {
+        let id = meeting(
+            &app,
+            app.ids.branch_a,
+            MeetingKind::BranchCommittee,
+            now() + 86_400,
+        )
+        .await;
+        let b = app.login(phone::MEMBER_B).await;
+        assert_eq!(b.get(&format!("/meetings/{id}")).await.status, 404);
+        assert_eq!(
+            b.get(&format!("/orgs/{}/grid", app.ids.branch_a))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            b.get(&format!("/orgs/{}/meetings", app.ids.branch_a))
+                .await
+                .status,
+            404
+        );
+        let a = app.login(phone::MEMBER_A).await;
+        assert_eq!(a.get(&format!("/meetings/{id}")).await.status, 200);
+        assert_eq!(
+            a.get(&format!("/orgs/{}/grid", app.ids.branch_a))
+                .await
+                .status,
+            200
+        );
+        assert_eq!(a.get(&format!("/meetings/{id}/qr")).await.status, 403);
+        // Upcoming on the member's page, with a leave request.
+        let home = a.get("/orglife").await;
+        assert!(home.contains("学习贯彻党的二十大精神"));
+        assert_eq!(
+            a.post(&format!("/meetings/{id}/leave"), &[("reason", "外出务工")])
+                .await
+                .status,
+            303
+        );
+        assert!(a.get("/orglife").await.contains("请假待批"));
+        let leave = app.count("SELECT id FROM leave_requests").await.to_string();
+        let sec = app.login(phone::SECRETARY_A).await;
+        let other_sec_try = b
+            .post(
+                &format!("/meetings/{id}/leave-decision"),
+                &[("leave", &leave), ("decision", "approve")],
+            )
+            .await;
+        assert_eq!(other_sec_try.status, 403);
+        assert_eq!(
+            sec.post(
+                &format!("/meetings/{id}/leave-decision"),
+                &[("leave", &leave), ("decision", "approve")]
+            )
+            .await
+            .status,
+            303
+        );
+        let page = sec.get(&format!("/meetings/{id}")).await;
+        assert!(page.contains("已准假") && page.contains("外出务工"));
+        // The town sees it; the neighbouring town does not exist for them.
+        let town = app.login(phone::TOWN_ADMIN).await;
+        assert_eq!(town.get(&format!("/meetings/{id}")).await.status, 200);
+        let grid = town.get(&format!("/orgs/{}/grid", app.ids.town)).await;
+        assert!(
+            grid.contains("甲村党支部")
+                && grid.contains("乙村党支部")
+                && !grid.contains("丙村党支部")
+        );
+        // The private calendar feed.
+        let cal_token = {
+            let mac = dangjian::crypto::hex(
+                &app.keys
+                    .mac(&[b"calendar", app.ids.member_a.to_string().as_bytes()])[..12],
+            );
+            format!("{}-{mac}", app.ids.member_a)
+        };
+        let feed = app
+            .client()
+            .get(&format!("/calendar/{cal_token}.ics"))
+            .await;
+        assert!(feed.contains("BEGIN:VEVENT") && feed.contains("学习贯彻党的二十大精神"));
+        assert_eq!(
+            app.client()
+                .get(&format!("/calendar/{}-00.ics", app.ids.member_a))
+                .await
+                .status,
+            404
+        );
+    }
+);
+
+both!(
+    planning_form_checks_every_field,
+    |app: TestApp| async move {
+        let sec = app.login(phone::SECRETARY_A).await;
+        let path = format!("/orgs/{}/meetings/new", app.ids.branch_a);
+        let bad = sec
+            .post(
+                &path,
+                &[
+                    ("kind", "gb_general"),
+                    ("topic", ""),
+                    ("date", "2030-02-30"),
+                    ("start", "25:00"),
+                    ("end", "11:00"),
+                    ("place", "会议室"),
+                    ("lat", "38.4"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        for msg in [
+            "请选择会议类型",
+            "此项必填",
+            "请填写日期",
+            "请填写开始时间",
+            "请同时填写有效的纬度和经度",
+        ] {
+            assert!(bad.contains(msg), "{msg}");
+        }
+        assert_eq!(app.count("SELECT COUNT(*) FROM meetings").await, 0);
+        // Across midnight: 23:00 to 01:00 ends the next day.
+        let ok = sec
+            .post(
+                &path,
+                &[
+                    ("kind", "theme_day"),
+                    ("topic", "夜间防汛主题党日"),
+                    ("date", "2030-03-31"),
+                    ("start", "23:00"),
+                    ("end", "01:00"),
+                    ("place", "河堤"),
+                    ("agenda", "布置任务\n分组巡查"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        let (starts, ends): (i64, i64) = sqlx::query_as("SELECT starts_at, ends_at FROM meetings")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(ends - starts, 7200);
+        assert_eq!(
+            dangjian::domain::clock::format_minute(ends),
+            "2030-04-01 01:00"
+        );
+        assert_eq!(app.count("SELECT COUNT(*) FROM meeting_attendees").await, 3);
+        // Copying the last one brings its topic, place and agenda.
+        let copy = sec.get(&format!("{path}?copy=theme_day")).await;
+        assert!(
+            copy.contains("夜间防汛主题党日")
+                && copy.contains("分组巡查")
+                && copy.contains("value=\"23:00\"")
+        );
+        // Another branch's secretary path: not found.
+        assert_eq!(
+            sec.get(&format!("/orgs/{}/meetings/new", app.ids.branch_b))
+                .await
+                .status,
+            404
+        );
+    }
+);
+
+both!(
+    closing_to_standard_turns_the_cell_red_and_awards_badges_once,
+    |app: TestApp| async move {
+        let start = now() - 3 * 3600;
+        let id = meeting(&app, app.ids.branch_a, MeetingKind::BranchCommittee, start).await;
+        let sec = app.login(phone::SECRETARY_A).await;
+        for m in ["张甲", "李书记", "赵镇"] {
+            let member = app
+                .count(&format!("SELECT id FROM members WHERE name = '{m}'"))
+                .await
+                .to_string();
+            sec.post(
+                &format!("/meetings/{id}/manual-checkin"),
+                &[("member", &member)],
+            )
+            .await;
+        }
+        sec.post(
+            &format!("/meetings/{id}/minutes"),
+            &[("minutes", "一、传达文件精神。\n二、讨论本月工作。")],
+        )
+        .await;
+        // Without a photo the default standard is not met: yellow, and it says why.
+        assert_eq!(
+            sec.post(&format!("/meetings/{id}/close"), &[]).await.status,
+            303
+        );
+        let grid = sec.get(&format!("/orgs/{}/grid", app.ids.branch_a)).await;
+        assert!(grid.contains("cell yellow") && grid.contains("缺少现场照片"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM badges").await, 0);
+        // The county drops the photo requirement from this period on.
+        let county = orgs::get(&app.db, app.ids.county).await.unwrap();
+        let from = Frequency::Monthly
+            .period_of(dangjian::domain::clock::local_date(start))
+            .start;
+        let mut tx = app.db.begin().await.unwrap();
+        let req = Requirement {
+            kind: MeetingKind::BranchCommittee,
+            frequency: Frequency::Monthly,
+            min_count: 1,
+            standard: Standard {
+                minutes: true,
+                photos: 0,
+                attendance_pct: 80,
+            },
+        };
+        dangjian::store::rules::add(tx.conn(), county.id, &req, true, from, 1, now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        sec.post(&format!("/meetings/{id}/reopen"), &[]).await;
+        sec.post(&format!("/meetings/{id}/close"), &[]).await;
+        let grid = sec.get(&format!("/orgs/{}/grid", app.ids.branch_a)).await;
+        assert!(grid.contains("cell red"));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM badges WHERE holder_kind = 'org'")
+                .await,
+            1
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM badges WHERE holder_kind = 'member'")
+                .await,
+            3
+        );
+        // Reopening and closing again awards nothing twice; the correction is audited.
+        sec.post(&format!("/meetings/{id}/reopen"), &[]).await;
+        sec.post(
+            &format!("/meetings/{id}/minutes"),
+            &[("minutes", "更正后的记录")],
+        )
+        .await;
+        sec.post(&format!("/meetings/{id}/close"), &[]).await;
+        assert_eq!(app.count("SELECT COUNT(*) FROM badges").await, 4);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action = '重新打开会议记录'")
+                .await,
+            2
+        );
+        let profile = app
+            .login(phone::MEMBER_A)
+            .await
+            .get(&format!("/members/{}", app.ids.member_a))
+            .await;
+        assert!(profile.contains("支部委员会") && profile.contains("党建徽章"));
+        // The town's grid counts branch A's red cell.
+        let town = app.login(phone::TOWN_ADMIN).await;
+        assert!(
+            town.get(&format!("/orgs/{}/grid", app.ids.town))
+                .await
+                .contains("甲村党支部")
+        );
+    }
+);
