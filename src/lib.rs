@@ -5,6 +5,7 @@ pub mod crypto;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod startup;
 pub mod store;

@@ -8,3 +8,4 @@ pub mod orglife;
 pub mod password;
 pub mod policy;
 pub mod text;
+pub mod upload;

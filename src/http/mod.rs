@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    pub files: crate::files::Storage,
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
     security: Arc<RwLock<(Security, Instant)>>,
@@ -38,6 +39,7 @@ impl AppState {
     pub fn new(db: Db, keys: Keys, config: Config, security: Security) -> Self {
         Self {
             db,
+            files: crate::files::Storage::local(config.data_dir.join("files")),
             keys: Arc::new(keys),
             config: Arc::new(config),
             security: Arc::new(RwLock::new((security, Instant::now()))),
@@ -96,6 +98,10 @@ impl Access {
         if ok { Ok(()) } else { Err(AppError::Forbidden) }
     }
 }
+
+/// Uploads may be a little over their limit so that the handler, not the transport, says
+/// what is too large.
+const UPLOAD_BODY_LIMIT: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RouteSpec {
@@ -175,6 +181,9 @@ fn routes() -> Vec<Route> {
         r("POST", "/meetings/{id}/minutes", Admin, post(orglife::save_minutes)),
         r("POST", "/meetings/{id}/close", Admin, post(orglife::close)),
         r("POST", "/meetings/{id}/reopen", Admin, post(orglife::reopen)),
+        r("POST", "/meetings/{id}/files", Admin, post(orglife::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("GET", "/files/{id}", SignedIn, get(orglife::file)),
+        r("GET", "/files/{id}/thumb", SignedIn, get(orglife::thumb)),
         r("GET", "/checkin/{id}", SignedIn, get(orglife::checkin_page)),
         r("POST", "/checkin/{id}", Member, post(orglife::check_in)),
         r("GET", "/calendar/{file}", Public, get(orglife::calendar)),

@@ -452,6 +452,8 @@ struct MeetingPage {
     me_expected: bool,
     me_checked_in: bool,
     problems: Vec<String>,
+    photos: Vec<FileRow>,
+    materials: Vec<FileRow>,
 }
 
 impl MeetingPage {
@@ -488,8 +490,14 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
         }
         _ => vec![],
     };
+    let (photos, materials) = meeting_files(&state, id)
+        .await?
+        .into_iter()
+        .partition(|f| f.kind == "photo");
     render(&MeetingPage {
         page: ctx.page(m.topic.clone()),
+        photos,
+        materials,
         when: format!(
             "{} 至 {}",
             format_minute(m.starts_at),
@@ -1097,6 +1105,226 @@ pub async fn reopen(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppR
         &format!("/meetings/{id}"),
         "已重新打开，更正后请再次归档",
     ))
+}
+
+// ---------------------------------------------------------------- photos and materials
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FileRow {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub kind: String,
+    pub storage_key: String,
+    pub thumb_key: Option<String>,
+    pub original_name: String,
+    pub mime: String,
+    pub size: i64,
+    pub captured_at: Option<i64>,
+}
+
+impl FileRow {
+    pub fn size_text(&self) -> String {
+        if self.size >= 1024 * 1024 {
+            format!("{:.1} MB", self.size as f64 / 1048576.0)
+        } else {
+            format!("{} KB", (self.size + 1023) / 1024)
+        }
+    }
+    pub fn captured_text(&self) -> String {
+        self.captured_at
+            .map(|t| format!("拍摄于 {}", format_minute(t)))
+            .unwrap_or_else(|| "无拍摄时间".into())
+    }
+}
+
+const FILE_COLUMNS: &str =
+    "id, meeting_id, kind, storage_key, thumb_key, original_name, mime, size, captured_at";
+
+pub async fn meeting_files(state: &AppState, meeting_id: i64) -> AppResult<Vec<FileRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {FILE_COLUMNS} FROM meeting_files WHERE meeting_id = $1 ORDER BY id"
+    ))
+    .bind(meeting_id)
+    .fetch_all(&state.db.pool)
+    .await?)
+}
+
+/// One photo (field `photo`) or material (field `material`) per request.
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    use crate::domain::upload::{self, Kind};
+    let actor = ctx.actor()?;
+    let m = meeting_administered(&state, actor, id).await?;
+    let too_big = || AppError::BadRequest("文件过大：照片不能超过10MB，材料不能超过20MB".into());
+    let field = multipart
+        .next_field()
+        .await
+        .map_err(|_| too_big())?
+        .ok_or_else(|| AppError::BadRequest("请选择要上传的文件".into()))?;
+    let is_photo = match field.name() {
+        Some("photo") => true,
+        Some("material") => false,
+        _ => return Err(AppError::BadRequest("请选择要上传的文件".into())),
+    };
+    let name = upload::clean_name(field.file_name().unwrap_or(""));
+    let bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
+    if bytes.is_empty() {
+        return Err(AppError::BadRequest("请选择要上传的文件".into()));
+    }
+    let limit = if is_photo {
+        upload::PHOTO_MAX_BYTES
+    } else {
+        upload::MATERIAL_MAX_BYTES
+    };
+    if bytes.len() > limit {
+        return Err(AppError::BadRequest(if is_photo {
+            "照片不能超过10MB，请压缩后再上传".into()
+        } else {
+            "材料不能超过20MB".into()
+        }));
+    }
+    let kind = upload::sniff(&bytes, &name);
+    let token = crate::crypto::random_token();
+    let base = format!("meetings/{id}/{}", &token[..20]);
+    let (key, thumb_key, mime, size, captured_at, sha) = if is_photo {
+        if !kind.is_some_and(Kind::is_image) {
+            return Err(AppError::BadRequest(
+                "只能上传 JPEG、PNG 或 WebP 格式的照片".into(),
+            ));
+        }
+        let photo = tokio::task::spawn_blocking(move || crate::files::process_photo(&bytes))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::BadRequest(e.into()))?;
+        let (key, thumb) = (format!("{base}.jpg"), format!("{base}-thumb.jpg"));
+        let (size, sha) = (
+            photo.jpeg.len() as i64,
+            crate::crypto::sha256_hex(&photo.jpeg),
+        );
+        state
+            .files
+            .put(&key, photo.jpeg)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        state
+            .files
+            .put(&thumb, photo.thumb)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        (
+            key,
+            Some(thumb),
+            "image/jpeg".to_string(),
+            size,
+            photo.captured_at,
+            sha,
+        )
+    } else {
+        let Some(kind) = kind.filter(|k| !k.is_image()) else {
+            return Err(AppError::BadRequest(
+                "材料只能是 PDF、Word 或 Excel 文件".into(),
+            ));
+        };
+        let key = format!("{base}.bin");
+        let (size, sha) = (bytes.len() as i64, crate::crypto::sha256_hex(&bytes));
+        state
+            .files
+            .put(&key, bytes)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        (key, None, kind.mime().to_string(), size, None, sha)
+    };
+    // The file is on disk; now the row. If this fails, remove the file: no orphan either way.
+    let stored = async {
+        let mut tx = state.db.begin().await?;
+        crate::q!(
+            "INSERT INTO meeting_files (meeting_id, kind, storage_key, thumb_key, original_name, mime, size, captured_at, sha256, uploaded_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+            id, if is_photo { "photo" } else { "material" }, &key, thumb_key.as_deref(), &name, &mime, size, captured_at, &sha, actor.user_id, now_epoch()
+        )
+        .execute(tx.conn())
+        .await?;
+        let action = match (is_photo, m.is_closed()) {
+            (true, false) => "上传会议照片",
+            (false, false) => "上传会议材料",
+            (true, true) => "更正：补充会议照片",
+            (false, true) => "更正：补充会议材料",
+        };
+        audit::append(tx.conn(), &ctx.audit_actor(), action, &format!("会议 {id} {}", m.topic), audit::OK, &name).await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(e) = stored {
+        state.files.delete(&key).await;
+        if let Some(t) = &thumb_key {
+            state.files.delete(t).await;
+        }
+        return Err(e);
+    }
+    Ok(flash_redirect(
+        &state,
+        &format!("/meetings/{id}"),
+        if is_photo {
+            "照片已上传"
+        } else {
+            "材料已上传"
+        },
+    ))
+}
+
+async fn visible_file(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<FileRow> {
+    let f: FileRow = sqlx::query_as(&format!(
+        "SELECT {FILE_COLUMNS} FROM meeting_files WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&state.db.pool)
+    .await?;
+    meeting_visible(state, ctx.actor()?, f.meeting_id).await?;
+    Ok(f)
+}
+
+async fn send_file(
+    state: &AppState,
+    key: &str,
+    mime: &str,
+    download_name: Option<&str>,
+) -> AppResult<Response> {
+    let bytes = state.files.get(key).await.map_err(|_| AppError::NotFound)?;
+    let mut res = (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response();
+    if let Some(name) = download_name {
+        let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        if let Ok(v) = format!(
+            "attachment; filename*=UTF-8''{}",
+            encoded.replace('+', "%20")
+        )
+        .parse()
+        {
+            res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(res)
+}
+
+pub async fn file(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let f = visible_file(&state, &ctx, id).await?;
+    let download = (f.kind == "material").then_some(f.original_name.as_str());
+    send_file(&state, &f.storage_key, &f.mime, download).await
+}
+
+pub async fn thumb(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let f = visible_file(&state, &ctx, id).await?;
+    let key = f.thumb_key.as_deref().ok_or(AppError::NotFound)?;
+    send_file(&state, key, "image/jpeg", None).await
 }
 
 // ---------------------------------------------------------------- completion grids

@@ -5,6 +5,7 @@ mod support;
 mod accounts;
 mod audit_log;
 mod demo;
+mod files;
 mod members;
 mod orglife;
 mod orgs;

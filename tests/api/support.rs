@@ -429,3 +429,29 @@ pub async fn fixture(db: &Db, keys: &Keys) -> Ids {
         member_c: member_ids[5],
     }
 }
+
+impl Client {
+    /// Uploads one file in field `field`, with the CSRF token in the address as the page does.
+    pub async fn upload(&self, path: &str, field: &str, name: &str, bytes: Vec<u8>) -> Page {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+        let form = reqwest::multipart::Form::new().part(field.to_string(), part);
+        Self::page(
+            self.http
+                .post(format!("{}{path}?csrf={}", self.base, self.csrf))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+pub fn testdata(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/testdata/photos")
+            .join(name),
+    )
+    .expect("../shared/testdata beside the project")
+}

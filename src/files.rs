@@ -1,0 +1,278 @@
+//! Stored files (photos, materials) behind one storage interface: a local folder by default.
+//! Every file is written durably (file and folder synced) before any row points at it.
+use crate::domain::clock::SHANGHAI;
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug)]
+pub struct Storage {
+    root: PathBuf,
+}
+
+impl Storage {
+    pub fn local(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn path(&self, key: &str) -> Option<PathBuf> {
+        // Keys are ours ("meetings/12/abc.jpg"); refuse anything that could leave the root.
+        if key
+            .split('/')
+            .any(|p| p.is_empty() || p == "." || p == "..")
+        {
+            return None;
+        }
+        Some(self.root.join(key))
+    }
+
+    /// Writes to a temporary name, syncs, renames into place and syncs the folder.
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> std::io::Result<()> {
+        let path = self
+            .path(key)
+            .ok_or_else(|| std::io::Error::other("bad key"))?;
+        tokio::task::spawn_blocking(move || write_durably(&path, &bytes))
+            .await
+            .map_err(std::io::Error::other)?
+    }
+
+    pub async fn get(&self, key: &str) -> std::io::Result<Vec<u8>> {
+        let path = self
+            .path(key)
+            .ok_or_else(|| std::io::Error::other("bad key"))?;
+        tokio::fs::read(path).await
+    }
+
+    pub async fn delete(&self, key: &str) {
+        if let Some(path) = self.path(key) {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+    }
+}
+
+fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("no folder"))?;
+    std::fs::create_dir_all(dir)?;
+    let tmp = path.with_extension("part");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+/// A photo ready to store: re-encoded (which drops every metadata field, location included),
+/// a thumbnail, and the capture time kept from the original as evidence.
+pub struct Photo {
+    pub jpeg: Vec<u8>,
+    pub thumb: Vec<u8>,
+    pub captured_at: Option<i64>,
+}
+
+const MAX_SIDE: u32 = 2048;
+const THUMB_SIDE: u32 = 360;
+const MAX_PIXELS: u64 = 60_000_000;
+
+/// The few EXIF fields we keep, read leniently (phones write small faults, such as a
+/// sub-directory's "next" pointer left unset).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ExifFacts {
+    pub taken: Option<String>,
+    pub offset: Option<String>,
+    pub orientation: u16,
+    pub has_gps: bool,
+}
+
+pub fn read_exif(jpeg: &[u8]) -> ExifFacts {
+    let mut facts = ExifFacts {
+        orientation: 1,
+        ..Default::default()
+    };
+    // The APP1 segment holding "Exif\0\0" and a TIFF structure.
+    let Some(start) = jpeg.windows(6).take(65_536).position(|w| w == b"Exif\0\0") else {
+        return facts;
+    };
+    let t = &jpeg[start + 6..];
+    let big = match t.get(0..2) {
+        Some(b"MM") => true,
+        Some(b"II") => false,
+        _ => return facts,
+    };
+    let u16_at = |o: usize| {
+        t.get(o..o + 2).map(|b| {
+            if big {
+                u16::from_be_bytes([b[0], b[1]])
+            } else {
+                u16::from_le_bytes([b[0], b[1]])
+            }
+        })
+    };
+    let u32_at = |o: usize| {
+        t.get(o..o + 4).map(|b| {
+            if big {
+                u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+            } else {
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+            }
+        })
+    };
+    // (tag, type, count, value-or-offset position) of each entry of the directory at `o`.
+    let entries = |o: usize| -> Vec<(u16, u16, u32, usize)> {
+        let n = u16_at(o).unwrap_or(0).min(200) as usize;
+        (0..n)
+            .filter_map(|k| {
+                let e = o + 2 + 12 * k;
+                Some((u16_at(e)?, u16_at(e + 2)?, u32_at(e + 4)?, e + 8))
+            })
+            .collect()
+    };
+    let ascii = |count: u32, pos: usize| -> Option<String> {
+        let len = count as usize;
+        let at = if len <= 4 { pos } else { u32_at(pos)? as usize };
+        let raw = t.get(at..at + len)?;
+        Some(
+            String::from_utf8_lossy(raw)
+                .trim_end_matches('\0')
+                .trim()
+                .to_string(),
+        )
+    };
+    let Some(ifd0) = u32_at(4) else {
+        return facts;
+    };
+    let mut exif_ifd = None;
+    for (tag, _, count, pos) in entries(ifd0 as usize) {
+        match tag {
+            0x0112 => facts.orientation = u16_at(pos).unwrap_or(1),
+            0x0132 if facts.taken.is_none() => facts.taken = ascii(count, pos),
+            0x8769 => exif_ifd = u32_at(pos),
+            0x8825 => facts.has_gps = true,
+            _ => {}
+        }
+    }
+    if let Some(o) = exif_ifd {
+        for (tag, _, count, pos) in entries(o as usize) {
+            match tag {
+                0x9003 => facts.taken = ascii(count, pos),
+                0x9011 => facts.offset = ascii(count, pos),
+                _ => {}
+            }
+        }
+    }
+    facts
+}
+
+fn exif_time(bytes: &[u8]) -> (Option<i64>, u32) {
+    let facts = read_exif(bytes);
+    let offset = facts
+        .offset
+        .and_then(|o| {
+            time::UtcOffset::parse(
+                &o,
+                time::macros::format_description!("[offset_hour]:[offset_minute]"),
+            )
+            .ok()
+        })
+        // Phones here save local time; without an offset it is Shanghai time.
+        .unwrap_or(SHANGHAI);
+    let captured = facts.taken.and_then(|w| {
+        time::PrimitiveDateTime::parse(
+            &w,
+            time::macros::format_description!("[year]:[month]:[day] [hour]:[minute]:[second]"),
+        )
+        .ok()
+        .map(|t| t.assume_offset(offset).unix_timestamp())
+    });
+    (captured, u32::from(facts.orientation))
+}
+
+fn encode_jpeg(img: &image::DynamicImage, quality: u8) -> Result<Vec<u8>, &'static str> {
+    let mut out = Vec::new();
+    let rgb = img.to_rgb8();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(&rgb)
+        .map_err(|_| "照片处理失败，请换一张照片")?;
+    Ok(out)
+}
+
+/// Decodes, straightens, shrinks and re-encodes a photo. CPU-bound: call off the async threads.
+pub fn process_photo(bytes: &[u8]) -> Result<Photo, &'static str> {
+    let (captured_at, orientation) = exif_time(bytes);
+    let reader = image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| "无法识别的图片")?;
+    let (w, h) = reader
+        .into_dimensions()
+        .map_err(|_| "图片已损坏，无法读取")?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err("图片像素过大，请压缩后再上传");
+    }
+    let img = image::load_from_memory(bytes).map_err(|_| "图片已损坏，无法读取")?;
+    let img = match orientation {
+        3 => img.rotate180(),
+        6 => img.rotate90(),
+        8 => img.rotate270(),
+        _ => img,
+    };
+    let big = if img.width().max(img.height()) > MAX_SIDE {
+        img.resize(MAX_SIDE, MAX_SIDE, image::imageops::FilterType::Triangle)
+    } else {
+        img
+    };
+    let thumb = big.thumbnail(THUMB_SIDE, THUMB_SIDE);
+    Ok(Photo {
+        jpeg: encode_jpeg(&big, 85)?,
+        thumb: encode_jpeg(&thumb, 75)?,
+        captured_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn testdata(name: &str) -> Vec<u8> {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/testdata/photos")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn keeps_the_capture_time_and_drops_the_location() {
+        let original = testdata("meeting-with-exif-gps.jpg");
+        let before = read_exif(&original);
+        assert!(before.has_gps);
+        assert_eq!(before.taken.as_deref(), Some("2023:03:27 09:41:12"));
+        assert_eq!(before.offset.as_deref(), Some("+08:00"));
+        let p = process_photo(&original).unwrap();
+        // 2023:03:27 09:41:12 +08:00
+        assert_eq!(
+            p.captured_at,
+            Some(time::macros::datetime!(2023-03-27 09:41:12 +08:00).unix_timestamp())
+        );
+        assert_eq!(
+            read_exif(&p.jpeg),
+            ExifFacts {
+                orientation: 1,
+                ..Default::default()
+            },
+            "no EXIF left"
+        );
+        assert!(!p.jpeg.windows(4).any(|w| w == b"GPS\0"));
+        let thumb = image::load_from_memory(&p.thumb).unwrap();
+        assert!(thumb.width().max(thumb.height()) <= THUMB_SIDE);
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_image() {
+        assert!(process_photo(b"MZ not a picture").is_err());
+        let mut truncated = testdata("cat.jpg");
+        truncated.truncate(200);
+        assert!(process_photo(&truncated).is_err());
+    }
+}
