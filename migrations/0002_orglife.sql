@@ -117,3 +117,4 @@ CREATE TABLE notifications (
     read_at BIGINT,
     UNIQUE (user_id, dedupe_key)
 );
+CREATE INDEX notifications_unread ON notifications (user_id, read_at);

@@ -7,5 +7,6 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod http;
+pub mod jobs;
 pub mod startup;
 pub mod store;

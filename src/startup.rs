@@ -106,6 +106,7 @@ impl Server {
     }
 
     pub async fn run(self) -> std::io::Result<()> {
+        crate::jobs::spawn(self.state.db.clone());
         let app = http::router(self.state);
         axum::serve(
             self.listener,

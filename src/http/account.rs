@@ -418,3 +418,37 @@ pub async fn end_session(
     }
     Ok(flash_redirect(&state, "/me/sessions", "已结束该设备的登录"))
 }
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    page: Page,
+    rows: Vec<crate::store::notifications::Notification>,
+}
+
+impl NotificationsPage {
+    fn time(&self, t: &i64) -> String {
+        format_minute(*t)
+    }
+}
+
+pub async fn notifications(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    render(&NotificationsPage {
+        page: ctx.page("通知"),
+        rows: crate::store::notifications::list(&state.db, p.actor.user_id).await?,
+    })
+}
+
+pub async fn read_notifications(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let p = ctx.principal()?;
+    let mut tx = state.db.begin().await?;
+    crate::store::notifications::mark_all_read(
+        tx.conn(),
+        p.actor.user_id,
+        crate::domain::clock::now_epoch(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, "/notifications", "已全部标为已读"))
+}

@@ -28,6 +28,8 @@ pub struct Principal {
     pub large_font: bool,
     pub must_change_password: bool,
     pub branch_id: Option<i64>,
+    /// Unread notifications, for the bell.
+    pub unread: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +83,7 @@ impl Ctx {
             is_audit_admin: has(Role::AuditAdmin),
             branch_id: p.and_then(|p| p.branch_id).unwrap_or(0),
             member_id: p.and_then(|p| p.actor.member_id).unwrap_or(0),
+            unread: p.map(|p| p.unread).unwrap_or(0),
         }
     }
 }
@@ -101,6 +104,7 @@ pub struct Page {
     pub is_audit_admin: bool,
     pub branch_id: i64,
     pub member_id: i64,
+    pub unread: i64,
 }
 
 impl Page {
@@ -221,6 +225,7 @@ async fn principal_for(state: &AppState, token: &str) -> Result<Option<Principal
         large_font: u.large_font != 0,
         must_change_password: u.must_change_password != 0,
         branch_id: u.branch_id,
+        unread: crate::store::notifications::unread(&state.db, u.user_id).await?,
     }))
 }
 

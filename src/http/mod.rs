@@ -149,6 +149,8 @@ fn routes() -> Vec<Route> {
         r("POST", "/me/password", SignedIn, post(account::change_password)),
         r("POST", "/me/large-font", SignedIn, post(account::toggle_large_font)),
         r("GET", "/me/sessions", SignedIn, get(account::sessions_page)),
+        r("GET", "/notifications", SignedIn, get(account::notifications)),
+        r("POST", "/notifications/read", SignedIn, post(account::read_notifications)),
         r("POST", "/me/sessions/{id}/end", SignedIn, post(account::end_session)),
         r("GET", "/orgs", Admin, get(orgs::index)),
         r("GET", "/orgs/{id}", SignedIn, get(orgs::show)),

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod engine;
 pub mod meetings;
 pub mod members;
+pub mod notifications;
 pub mod orgs;
 pub mod rules;
 pub mod schema;

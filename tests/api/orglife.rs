@@ -453,3 +453,59 @@ both!(
         );
     }
 );
+
+both!(reminders_go_out_once_each, |app: TestApp| async move {
+    let t = now();
+    meeting(
+        &app,
+        app.ids.branch_a,
+        MeetingKind::PartyLecture,
+        t + 20 * 3600,
+    )
+    .await;
+    let old = meeting(
+        &app,
+        app.ids.branch_a,
+        MeetingKind::BranchGeneral,
+        t - 5 * 86_400,
+    )
+    .await;
+    dangjian::jobs::remind(&app.db, t).await.unwrap();
+    dangjian::jobs::remind(&app.db, t).await.unwrap();
+    // Three attendees told of tomorrow's lecture; the secretary and the town of the unfiled record.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM notifications WHERE dedupe_key LIKE 'soon:%'")
+            .await,
+        3
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM notifications WHERE dedupe_key = 'unclosed:{old}'"
+        ))
+        .await,
+        2
+    );
+    let member = app.login(phone::MEMBER_A).await;
+    let home = member.get("/").await;
+    assert!(home.contains("id=\"unread\">1<"), "the bell shows one");
+    let list = member.get("/notifications").await;
+    assert!(list.contains("会议提醒：党课"));
+    member.post("/notifications/read", &[]).await;
+    assert!(!member.get("/").await.contains("id=\"unread\""));
+    // Seven days before a month ends, a branch with no 支部委员会 hears of it.
+    let late_january = time::macros::datetime!(2031-01-27 12:00 +08:00).unix_timestamp();
+    dangjian::jobs::remind(&app.db, late_january).await.unwrap();
+    let secretary_user = app
+        .count("SELECT id FROM users WHERE phone_mask = '137****0002'")
+        .await;
+    let grey = app
+        .count(&format!("SELECT COUNT(*) FROM notifications WHERE user_id = {secretary_user} AND dedupe_key LIKE 'grey:%:branch_committee:2031-01-01'"))
+        .await;
+    assert_eq!(grey, 1);
+    let sec = app.login(phone::SECRETARY_A).await;
+    assert!(
+        sec.get("/notifications")
+            .await
+            .contains("2031年1月的支部委员会尚未开展")
+    );
+});

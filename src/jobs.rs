@@ -1,0 +1,191 @@
+//! Background jobs: reminders for organizational life. Every job is idempotent (each
+//! notification has a dedupe key), so running it often, late, or on several instances at
+//! once is harmless.
+use crate::domain::clock::{format_minute, local_date, now_epoch};
+use crate::domain::org::path_ids;
+use crate::domain::orglife::{Colour, MeetingKind, applies_to, verdict};
+use crate::error::AppResult;
+use crate::store::{Db, meetings, notifications, orgs::Org, rules};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How often the reminder job runs.
+pub const INTERVAL: Duration = Duration::from_secs(300);
+
+pub fn spawn(db: Db) {
+    tokio::spawn(async move {
+        // Not at the very start: let the server come up first.
+        let first = tokio::time::Instant::now() + Duration::from_secs(20);
+        let mut tick = tokio::time::interval_at(first, INTERVAL);
+        loop {
+            tick.tick().await;
+            match remind(&db, now_epoch()).await {
+                Ok(n) if n > 0 => tracing::info!(sent = n, "reminders"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "reminder job failed"),
+            }
+        }
+    });
+}
+
+/// The administrators of an organization: grants on it, or on its parent (a party group's
+/// branch).
+async fn admins_of(db: &Db, org_id: i64) -> AppResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT g.user_id FROM role_grants g JOIN orgs o ON o.id = $1 \
+         WHERE g.role IN ('branch_admin', 'org_admin') AND (g.org_id = o.id OR g.org_id = o.parent_id)",
+    )
+    .bind(org_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Sends what is due at `now`; returns how many new notifications went out.
+pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
+    let mut sent = 0;
+    let mut tx = db.begin().await?;
+    // 1. Expected attendees, 24 hours before.
+    let soon: Vec<(i64, i64, String, String, i64, String)> = sqlx::query_as(
+        "SELECT m.id, u.id, m.kind, m.topic, m.starts_at, m.place FROM meetings m \
+         JOIN meeting_attendees a ON a.meeting_id = m.id JOIN users u ON u.member_id = a.member_id \
+         WHERE m.starts_at > $1 AND m.starts_at <= $2",
+    )
+    .bind(now)
+    .bind(now + 24 * 3600)
+    .fetch_all(tx.conn())
+    .await?;
+    for (meeting, user, kind, topic, starts, place) in soon {
+        let kind = MeetingKind::from_code(&kind)
+            .map(|k| k.label())
+            .unwrap_or("会议");
+        let title = format!(
+            "会议提醒：{kind}「{topic}」{}在{place}召开",
+            format_minute(starts)
+        );
+        if notifications::notify(
+            tx.conn(),
+            user,
+            &format!("soon:{meeting}"),
+            &title,
+            &format!("/meetings/{meeting}"),
+            now,
+        )
+        .await?
+        {
+            sent += 1;
+        }
+    }
+    // 2. Administrators, when a meeting ended three days ago without a closed record.
+    let unclosed: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT id, org_id, topic FROM meetings WHERE closed_at IS NULL AND ends_at <= $1 AND ends_at > $2",
+    )
+    .bind(now - 3 * 86_400)
+    .bind(now - 60 * 86_400)
+    .fetch_all(tx.conn())
+    .await?;
+    for (meeting, org, topic) in unclosed {
+        for user in admins_of(db, org).await? {
+            let title = format!("「{topic}」已结束3天，会议记录尚未归档");
+            if notifications::notify(
+                tx.conn(),
+                user,
+                &format!("unclosed:{meeting}"),
+                &title,
+                &format!("/meetings/{meeting}"),
+                now,
+            )
+            .await?
+            {
+                sent += 1;
+            }
+        }
+    }
+    tx.commit().await?;
+    sent += remind_grey(db, now).await?;
+    Ok(sent)
+}
+
+/// 3. Administrators, when a required item is still grey seven days before its period ends.
+async fn remind_grey(db: &Db, now: i64) -> AppResult<usize> {
+    let today = local_date(now);
+    let all_rules = rules::all(db).await?;
+    let holders: Vec<Org> = sqlx::query_as(
+        "SELECT id, parent_id, path, depth, name, kind, category, sort_order, address, dissolved_at FROM orgs \
+         WHERE dissolved_at IS NULL AND kind IN ('branch','joint_branch','temporary_branch','general_branch','joint_village_general_branch','party_group')",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let year_start = crate::domain::orglife::Frequency::Yearly
+        .period_of(today)
+        .start;
+    let from = year_start
+        .midnight()
+        .assume_offset(crate::domain::clock::SHANGHAI)
+        .unix_timestamp();
+    let mut facts_by_org: HashMap<(i64, String), Vec<crate::domain::orglife::MeetingFacts>> =
+        HashMap::new();
+    let Some(root) = crate::store::orgs::root(db).await? else {
+        return Ok(0);
+    };
+    for f in meetings::facts(db, &root.path, from, now + 366 * 86_400).await? {
+        facts_by_org
+            .entry((f.org_id, f.kind.clone()))
+            .or_default()
+            .push(f.facts());
+    }
+    let mut due = Vec::new();
+    for org in &holders {
+        let ancestry = path_ids(&org.path);
+        for kind in MeetingKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| applies_to(*k, org.kind()))
+        {
+            let Some(req) = rules::effective(&all_rules, &ancestry, kind, today) else {
+                continue;
+            };
+            let period = req.frequency.period_of(today);
+            if (period.end - today).whole_days() > 7 {
+                continue;
+            }
+            let empty = Vec::new();
+            let facts = facts_by_org
+                .get(&(org.id, kind.code().to_string()))
+                .unwrap_or(&empty);
+            if verdict(&req, &period, facts, now).colour == Colour::Grey {
+                due.push((org.id, org.name.clone(), kind, period));
+            }
+        }
+    }
+    let mut sent = 0;
+    let mut tx = db.begin().await?;
+    for (org, name, kind, period) in due {
+        for user in admins_of(db, org).await? {
+            let title = format!(
+                "{name}{}的{}尚未开展，本周期即将结束",
+                period.label(),
+                kind.label()
+            );
+            let key = format!(
+                "grey:{org}:{}:{}",
+                kind.code(),
+                crate::domain::clock::format_date(period.start)
+            );
+            if notifications::notify(
+                tx.conn(),
+                user,
+                &key,
+                &title,
+                &format!("/orgs/{org}/grid"),
+                now,
+            )
+            .await?
+            {
+                sent += 1;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(sent)
+}
