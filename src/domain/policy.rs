@@ -117,6 +117,11 @@ impl Actor {
                 .is_some_and(|b| path.starts_with(b))
     }
 
+    /// May change the required organizational-life items for the subtree at `path`.
+    pub fn may_configure_requirements(&self, path: &str) -> bool {
+        self.covers(Role::OrgAdmin, path)
+    }
+
     /// May create, edit, move or dissolve the organization at `path` of type `kind`.
     /// Org admins shape their subtree below its root; branch admins their party groups.
     pub fn may_shape_org(&self, path: &str, kind: OrgType) -> bool {

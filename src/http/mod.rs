@@ -175,6 +175,8 @@ fn routes() -> Vec<Route> {
         r("GET", "/orgs/{id}/meetings/new", Admin, get(orglife::new_page)),
         r("POST", "/orgs/{id}/meetings/new", Admin, post(orglife::create)),
         r("GET", "/orgs/{id}/grid", SignedIn, get(orglife::grid)),
+        r("GET", "/orgs/{id}/requirements", Admin, get(orglife::requirements)),
+        r("POST", "/orgs/{id}/requirements", Admin, post(orglife::change_requirement)),
         r("GET", "/meetings/{id}", SignedIn, get(orglife::show)),
         r("GET", "/meetings/{id}/qr", Admin, get(orglife::qr)),
         r("POST", "/meetings/{id}/manual-checkin", Admin, post(orglife::manual_check_in)),

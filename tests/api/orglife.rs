@@ -509,3 +509,78 @@ both!(reminders_go_out_once_each, |app: TestApp| async move {
             .contains("2031年1月的支部委员会尚未开展")
     );
 });
+
+both!(
+    requirement_changes_apply_from_the_next_period,
+    |app: TestApp| async move {
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let path = format!("/orgs/{}/requirements", app.ids.county);
+        let page = county.get(&path).await;
+        assert!(page.contains("支部委员会") && page.contains("每月至少1次"));
+        let bad = county
+            .post(
+                &path,
+                &[
+                    ("kind", "branch_committee"),
+                    ("frequency", "quarterly"),
+                    ("min_count", "0"),
+                    ("min_photos", "1"),
+                    ("attendance_pct", "80"),
+                    ("enabled", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("次数应为1到10之间的整数"));
+        let ok = county
+            .post(
+                &path,
+                &[
+                    ("kind", "branch_committee"),
+                    ("frequency", "quarterly"),
+                    ("min_count", "2"),
+                    ("min_photos", "2"),
+                    ("attendance_pct", "90"),
+                    ("need_minutes", "1"),
+                    ("enabled", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303);
+        let today = dangjian::domain::clock::local_date(now());
+        let from = Frequency::Quarterly.next_start(today);
+        let (stored,): (String,) = sqlx::query_as("SELECT effective_from FROM requirement_rules")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(stored, dangjian::domain::clock::format_date(from));
+        let page = county.get(&path).await;
+        assert!(
+            page.contains("现行：每月至少1次"),
+            "the current period keeps its rule"
+        );
+        assert!(page.contains("每季度至少2次"));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action = '修改组织生活要求'")
+                .await,
+            1
+        );
+        // A branch secretary does not set requirements; a town administrator does, for the town.
+        let sec = app.login(phone::SECRETARY_A).await;
+        assert_eq!(sec.get(&path).await.status, 404);
+        assert_eq!(
+            sec.get(&format!("/orgs/{}/requirements", app.ids.branch_a))
+                .await
+                .status,
+            404
+        );
+        let town = app.login(phone::TOWN_ADMIN).await;
+        assert_eq!(
+            town.get(&format!("/orgs/{}/requirements", app.ids.town))
+                .await
+                .status,
+            200
+        );
+        assert_eq!(town.get(&path).await.status, 404);
+    }
+);
