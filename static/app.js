@@ -2,3 +2,22 @@
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.register("/sw.js").catch(() => {});
 }
+
+// Check-in with a geofence: ask for the position, then send the form. Without a position
+// the server says what to do.
+const fenced = document.querySelector("form[data-geofence]");
+if (fenced && "geolocation" in navigator) {
+  fenced.addEventListener("submit", (event) => {
+    if (fenced.elements.lat.value) return;
+    event.preventDefault();
+    navigator.geolocation.getCurrentPosition(
+      (pos) => {
+        fenced.elements.lat.value = pos.coords.latitude.toFixed(6);
+        fenced.elements.lng.value = pos.coords.longitude.toFixed(6);
+        fenced.submit();
+      },
+      () => fenced.submit(),
+      { enableHighAccuracy: true, timeout: 10000 }
+    );
+  });
+}

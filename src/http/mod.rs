@@ -177,6 +177,7 @@ fn routes() -> Vec<Route> {
         r("GET", "/orgs/{id}/grid", SignedIn, get(orglife::grid)),
         r("GET", "/orgs/{id}/requirements", Admin, get(orglife::requirements)),
         r("POST", "/orgs/{id}/requirements", Admin, post(orglife::change_requirement)),
+        r("POST", "/orgs/{id}/geofence", Admin, post(orglife::set_geofence)),
         r("GET", "/meetings/{id}", SignedIn, get(orglife::show)),
         r("GET", "/meetings/{id}/qr", Admin, get(orglife::qr)),
         r("POST", "/meetings/{id}/manual-checkin", Admin, post(orglife::manual_check_in)),

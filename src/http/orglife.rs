@@ -606,6 +606,8 @@ struct CheckinPage {
     outcome: String,
     ok: bool,
     can_confirm: bool,
+    /// The page asks the browser for the location before confirming.
+    fence: bool,
 }
 
 /// Why this member cannot check in with this token now, if anything.
@@ -675,8 +677,10 @@ pub async fn checkin_page(
     if let Some(why) = &problem {
         audit_refusal(&state, &ctx, &m, why).await?;
     }
+    let fence = m.lat_e6.is_some() && crate::store::settings::geofence_m(&state.db).await? > 0;
     render(&CheckinPage {
         page: ctx.page("会议签到"),
+        fence,
         token: q.t,
         ok: already,
         can_confirm: problem.is_none() && !already,
@@ -693,6 +697,38 @@ pub async fn checkin_page(
 #[serde(default)]
 pub struct CheckinForm {
     t: String,
+    lat: String,
+    lng: String,
+}
+
+/// With the county's geofence on and a map point on the meeting: how far the phone is, or
+/// why it cannot check in from there.
+async fn geofence(
+    state: &AppState,
+    m: &Meeting,
+    lat: &str,
+    lng: &str,
+) -> AppResult<Result<Option<i64>, String>> {
+    let radius = crate::store::settings::geofence_m(&state.db).await?;
+    let (Some(mlat), Some(mlng)) = (m.lat_e6, m.lng_e6) else {
+        return Ok(Ok(None));
+    };
+    if radius <= 0 {
+        return Ok(Ok(None));
+    }
+    let (Ok(Some(a)), Ok(Some(b))) = (parse_coordinate(lat, 90.0), parse_coordinate(lng, 180.0))
+    else {
+        return Ok(Err(
+            "本次会议需在会场签到，请允许浏览器获取您的位置后重试".into()
+        ));
+    };
+    let d = checkin::distance_m((mlat, mlng), (a, b)).round() as i64;
+    if d > radius {
+        return Ok(Err(format!(
+            "您距离会场约{d}米，超出签到范围（{radius}米），请到会场后再签到"
+        )));
+    }
+    Ok(Ok(Some(d)))
 }
 
 pub async fn check_in(
@@ -713,8 +749,24 @@ pub async fn check_in(
             outcome: why,
             ok: false,
             can_confirm: false,
+            fence: false,
         });
     }
+    let distance = match geofence(&state, &m, &form.lat, &form.lng).await? {
+        Ok(d) => d,
+        Err(why) => {
+            audit_refusal(&state, &ctx, &m, &why).await?;
+            return render_invalid(&CheckinPage {
+                page: ctx.page("会议签到"),
+                m,
+                token: form.t,
+                outcome: why,
+                ok: false,
+                can_confirm: true,
+                fence: true,
+            });
+        }
+    };
     let member = p.actor.member_id.expect("checked above");
     let mut tx = state.db.begin().await?;
     let fresh = meetings::check_in(
@@ -723,7 +775,7 @@ pub async fn check_in(
         member,
         "qr",
         Some(p.actor.user_id),
-        None,
+        distance,
         now,
     )
     .await?;
@@ -750,6 +802,7 @@ pub async fn check_in(
         token: String::new(),
         ok: true,
         can_confirm: false,
+        fence: false,
     })
 }
 
@@ -1571,6 +1624,8 @@ struct RequirementsPage {
     org: Org,
     rules: Vec<RuleView>,
     error: String,
+    /// The county-wide check-in radius, shown on the root organization's page.
+    geofence: Option<i64>,
 }
 
 async fn configurable(state: &AppState, actor: &Actor, id: i64) -> AppResult<Org> {
@@ -1628,11 +1683,16 @@ async fn requirements_page(
             pending,
         });
     }
+    let geofence = match org.parent_id {
+        None => Some(crate::store::settings::geofence_m(&state.db).await?),
+        Some(_) => None,
+    };
     Ok(RequirementsPage {
         page: ctx.page(format!("{} · 组织生活要求", org.name)),
         org,
         rules: views,
         error,
+        geofence,
     })
 }
 
@@ -1741,6 +1801,64 @@ pub async fn change_requirement(
             kind.label(),
             format_date(from)
         ),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GeofenceForm {
+    radius: String,
+}
+
+/// The county turns the check-in geofence on (a radius in metres) or off (0).
+pub async fn set_geofence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    axum::Form(form): axum::Form<GeofenceForm>,
+) -> AppResult<Response> {
+    let org = configurable(&state, ctx.actor()?, id).await?;
+    if org.parent_id.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let Some(radius) = form
+        .radius
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|r| (0..=5000).contains(r))
+    else {
+        return render_invalid(
+            &requirements_page(
+                &state,
+                &ctx,
+                org,
+                "签到范围应为0到5000之间的整数（米），0表示不限".into(),
+            )
+            .await?,
+        );
+    };
+    let mut tx = state.db.begin().await?;
+    crate::store::settings::save(tx.conn(), "checkin_geofence_m", &radius.to_string()).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "修改签到范围",
+        &org.name,
+        audit::OK,
+        &format!("{radius}米"),
+    )
+    .await?;
+    tx.commit().await?;
+    let msg = if radius == 0 {
+        "已关闭签到地理范围限制".to_string()
+    } else {
+        format!("已开启：有地图位置的会议须在{radius}米内签到")
+    };
+    Ok(flash_redirect(
+        &state,
+        &format!("/orgs/{id}/requirements"),
+        &msg,
     ))
 }
 

@@ -68,3 +68,12 @@ pub async fn save(conn: &mut AnyConnection, key: &str, value: &str) -> AppResult
     .await?;
     Ok(())
 }
+
+/// The check-in geofence radius in metres; 0 means off (the default).
+pub async fn geofence_m(db: &super::Db) -> AppResult<i64> {
+    let v: Option<(String,)> =
+        sqlx::query_as("SELECT value FROM settings WHERE key = 'checkin_geofence_m'")
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(v.and_then(|v| v.0.parse().ok()).unwrap_or(0))
+}

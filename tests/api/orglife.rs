@@ -584,3 +584,77 @@ both!(
         assert_eq!(town.get(&path).await.status, 404);
     }
 );
+
+both!(
+    the_county_geofence_keeps_check_ins_at_the_venue,
+    |app: TestApp| async move {
+        let id = meeting(&app, app.ids.branch_a, MeetingKind::ThemeDay, now() - 600).await;
+        sqlx::query("UPDATE meetings SET lat_e6 = 38446900, lng_e6 = 116089300")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let bad = county
+            .post(
+                &format!("/orgs/{}/geofence", app.ids.county),
+                &[("radius", "-5")],
+            )
+            .await;
+        assert!(bad.contains("签到范围应为0到5000之间的整数"));
+        assert_eq!(
+            county
+                .post(
+                    &format!("/orgs/{}/geofence", app.ids.town),
+                    &[("radius", "200")]
+                )
+                .await
+                .status,
+            404
+        );
+        assert_eq!(
+            county
+                .post(
+                    &format!("/orgs/{}/geofence", app.ids.county),
+                    &[("radius", "200")]
+                )
+                .await
+                .status,
+            303
+        );
+        let member = app.login(phone::MEMBER_A).await;
+        let w = dangjian::domain::checkin::window(now());
+        let mac = dangjian::crypto::hex(
+            &app.keys.mac(&[
+                b"checkin",
+                id.to_string().as_bytes(),
+                w.to_string().as_bytes(),
+            ])[..10],
+        );
+        let t = format!("{w}.{mac}");
+        assert!(
+            member
+                .get(&format!("/checkin/{id}?t={t}"))
+                .await
+                .contains("data-geofence=\"1\"")
+        );
+        let no_position = member.post(&format!("/checkin/{id}"), &[("t", &t)]).await;
+        assert!(no_position.contains("请允许浏览器获取您的位置"));
+        // About 1.1 km north of the venue.
+        let far = member
+            .post(
+                &format!("/checkin/{id}"),
+                &[("t", &t), ("lat", "38.456900"), ("lng", "116.089300")],
+            )
+            .await;
+        assert!(far.contains("超出签到范围（200米）"), "{}", far.body);
+        assert_eq!(app.count("SELECT COUNT(*) FROM checkins").await, 0);
+        let near = member
+            .post(
+                &format!("/checkin/{id}"),
+                &[("t", &t), ("lat", "38.447300"), ("lng", "116.089300")],
+            )
+            .await;
+        assert!(near.contains("签到成功"));
+        assert_eq!(app.count("SELECT distance_m FROM checkins").await, 44);
+    }
+);
