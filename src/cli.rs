@@ -12,7 +12,7 @@ const USAGE: &str = "党建云 dangjian
 
 Usage:
   dangjian serve   [--bind ADDR] [--data DIR] [--database URL] [--config FILE]
-  dangjian demo    [--data DIR] [--database URL] [--seed N] [--serve true] [--bind ADDR]
+  dangjian demo    [--data DIR] [--database URL] [--seed N] [--months 12] [--serve true] [--bind ADDR]
   dangjian migrate [--data DIR] [--database URL]
   dangjian reset-password --phone PHONE
   dangjian create-admin --role system|security|audit|org --phone PHONE --name NAME [--org ID]
@@ -148,7 +148,11 @@ async fn run(args: Args) -> Result<(), String> {
             Ok(())
         }
         ["demo"] => {
-            known(&["seed", "serve", "bind"])?;
+            known(&["seed", "serve", "bind", "months"])?;
+            let months = match args.get("months") {
+                Some(m) => m.parse().map_err(|_| "--months must be a number")?,
+                None => 12,
+            };
             let seed = match args.get("seed") {
                 Some(s) => s.parse().map_err(|_| "--seed must be a number")?,
                 None => 2019,
@@ -161,7 +165,20 @@ async fn run(args: Args) -> Result<(), String> {
             let config = args.config()?;
             let server = startup::Server::build(config).await?;
             match crate::demo::generate(&server.state.db, &server.state.keys, seed).await {
-                Ok(summary) => println!("{summary}"),
+                Ok(summary) => {
+                    println!("{summary}");
+                    let started = std::time::Instant::now();
+                    let life =
+                        crate::demo::orglife(&server.state.db, &server.state.files, seed, months)
+                            .await?;
+                    if !life.is_empty() {
+                        println!(
+                            "{}（用时 {:.1} 秒）",
+                            life.trim_end(),
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                }
                 // Serving an already filled demo is fine: run the command again after a stop.
                 Err(e) if serve && e.contains("already holds data") => {
                     println!("演示数据已存在，直接启动。");

@@ -893,3 +893,259 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> Result<String, String>
     }
     Ok(out)
 }
+
+/// Procedural photos for the demo's meetings: a few distinct pictures, stored once each.
+fn demo_photos() -> Vec<crate::files::Photo> {
+    let palettes = [
+        ([183u8, 28, 28], [244u8, 197, 66]),
+        ([120, 30, 30], [250, 240, 220]),
+        ([40, 70, 120], [230, 230, 230]),
+        ([60, 110, 60], [245, 235, 200]),
+        ([150, 60, 20], [255, 250, 240]),
+        ([90, 90, 90], [220, 60, 50]),
+    ];
+    palettes
+        .iter()
+        .enumerate()
+        .map(|(i, (a, b))| {
+            let img = image::RgbImage::from_fn(640, 420, |x, y| {
+                // A banner across a room: bands, a table, a row of heads.
+                let t = y as f32 / 420.0;
+                let band = ((x / (40 + i as u32 * 7)) + (y / 60)) % 2 == 0;
+                let mix = |c: usize| (a[c] as f32 * (1.0 - t) + b[c] as f32 * t) as u8;
+                if (60..110).contains(&y) {
+                    image::Rgb([a[0], a[1], a[2]])
+                } else if y > 300 && ((x as i32 - 320).pow(2) / 300 + (y as i32 - 300)) % 57 < 20 {
+                    image::Rgb([40, 35, 30])
+                } else if band {
+                    image::Rgb([mix(0), mix(1), mix(2)])
+                } else {
+                    image::Rgb([mix(0).saturating_add(12), mix(1).saturating_add(12), mix(2)])
+                }
+            });
+            let mut jpeg = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+                .encode_image(&img)
+                .expect("in-memory JPEG");
+            crate::files::process_photo(&jpeg).expect("a valid picture")
+        })
+        .collect()
+}
+
+/// A year (or `months`) of organizational life: most branches keep it to standard, some have
+/// gaps, a few have been silent for months.
+pub async fn orglife(
+    db: &Db,
+    files: &crate::files::Storage,
+    seed: u64,
+    months: u32,
+) -> Result<String, String> {
+    use crate::domain::orglife::{applies_to, default_requirements};
+    use crate::store::meetings::{self, NewFile, NewMeeting};
+    if months == 0 {
+        return Ok(String::new());
+    }
+    let mut rng = Rng(seed ^ 0x5EED_0F11);
+    let now = crate::domain::clock::now_epoch();
+    let today = crate::domain::clock::local_date(now);
+    let window_start = today - Duration::days(i64::from(months) * 30);
+    let mut keys = Vec::new();
+    for (i, p) in demo_photos().into_iter().enumerate() {
+        let (key, thumb) = (
+            format!("demo/photo-{i}.jpg"),
+            format!("demo/photo-{i}-thumb.jpg"),
+        );
+        let sha = crate::crypto::sha256_hex(&p.jpeg);
+        let size = p.jpeg.len() as i64;
+        files.put(&key, p.jpeg).await.map_err(|e| e.to_string())?;
+        files
+            .put(&thumb, p.thumb)
+            .await
+            .map_err(|e| e.to_string())?;
+        keys.push((key, thumb, sha, size));
+    }
+    let holders: Vec<Org> = sqlx::query_as(
+        "SELECT id, parent_id, path, depth, name, kind, category, sort_order, address, dissolved_at FROM orgs \
+         WHERE kind IN ('branch','joint_branch','temporary_branch','general_branch','joint_village_general_branch','party_group') ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .map_err(|e| e.to_string())?;
+    let all_rules = crate::store::rules::all(db).await.map_err(err)?;
+    let (mut meeting_count, mut photo_count) = (0, 0);
+    let topics: &[(&str, &[&str])] = &[
+        (
+            "branch_general",
+            &["学习贯彻全会精神", "讨论发展党员", "审议支部工作报告"],
+        ),
+        (
+            "branch_committee",
+            &["研究本月重点工作", "讨论村级事务", "部署防汛工作"],
+        ),
+        ("group_meeting", &["学习党章", "交流思想", "开展谈心谈话"]),
+        (
+            "party_lecture",
+            &["书记讲党课：传承红色基因", "学习新思想 建功新时代"],
+        ),
+        (
+            "theme_day",
+            &["重温入党誓词", "志愿服务进社区", "人居环境整治"],
+        ),
+        ("life_meeting", &["年度组织生活会"]),
+        ("appraisal", &["年度民主评议党员"]),
+        ("gb_general", &["党总支党员大会"]),
+        ("gb_lecture", &["党总支党课"]),
+    ];
+    for org in &holders {
+        // 70 % keep it up, 22 % have gaps, 8 % fell silent some months ago.
+        let profile = rng.below(100);
+        let silent_from = (profile >= 92).then(|| today - Duration::days(rng.range(60, 200)));
+        let (held_pct, standard_pct) = if profile < 70 { (96, 92) } else { (72, 55) };
+        let mut planned = Vec::new();
+        for req in default_requirements()
+            .iter()
+            .filter(|r| applies_to(r.kind, org.kind()))
+        {
+            for year in [today.year() - 1, today.year()] {
+                for period in req.frequency.periods_in(year) {
+                    if period.end <= window_start || period.start > today {
+                        continue;
+                    }
+                    if !rng.chance(held_pct) {
+                        continue;
+                    }
+                    let span = (period.end - period.start).whole_days().max(1);
+                    let day = period.start + Duration::days(rng.range(3, span - 1).min(span - 1));
+                    if day < window_start
+                        || silent_from.is_some_and(|s| day >= s)
+                        || day > today + Duration::days(7)
+                    {
+                        continue;
+                    }
+                    let hour = *rng.pick(&[9u8, 14, 19]);
+                    let start = day
+                        .with_hms(hour, if hour == 14 { 30 } else { 0 }, 0)
+                        .expect("valid time")
+                        .assume_offset(crate::domain::clock::SHANGHAI)
+                        .unix_timestamp();
+                    planned.push((req.kind, start, rng.chance(standard_pct), rng.below(4)));
+                }
+            }
+        }
+        if planned.is_empty() {
+            continue;
+        }
+        let mut tx = db.begin().await.map_err(err)?;
+        let mut closed = Vec::new();
+        for (kind, start, to_standard, flaw) in planned {
+            let names = topics
+                .iter()
+                .find(|(k, _)| *k == kind.code())
+                .map(|t| t.1)
+                .unwrap_or(&["组织生活"]);
+            let topic = names[rng.below(names.len() as u64) as usize].to_string();
+            let m = NewMeeting {
+                org_id: org.id,
+                org_path: org.path.clone(),
+                party_group: org.kind() == OrgType::PartyGroup,
+                kind,
+                topic: topic.clone(),
+                starts_at: start,
+                ends_at: start + 5400,
+                place: if org.kind() == OrgType::PartyGroup {
+                    "党员家中".into()
+                } else {
+                    "党员活动室".into()
+                },
+                point_e6: None,
+                host_member_id: None,
+                recorder_member_id: None,
+                agenda: vec![
+                    format!("{}：{topic}", kind.label()),
+                    "党员交流发言".into(),
+                    "支部书记总结".into(),
+                ],
+                created_by: 0,
+            };
+            let id = meetings::create(tx.conn(), &m, start - 7 * 86_400)
+                .await
+                .map_err(err)?;
+            meeting_count += 1;
+            if start > now {
+                continue; // planned, still to come
+            }
+            // Attendance: 85-100 % to standard, otherwise sometimes short.
+            let pct = if to_standard || flaw != 0 {
+                rng.range(85, 100)
+            } else {
+                rng.range(45, 78)
+            };
+            crate::q!(
+                "INSERT INTO checkins (meeting_id, member_id, at, method, by_user_id) \
+                 SELECT meeting_id, member_id, $2 + (member_id % 20) * 30, CASE WHEN member_id % 9 = 0 THEN 'manual' ELSE 'qr' END, NULL \
+                 FROM meeting_attendees WHERE meeting_id = $1 AND (member_id * 37 + $3) % 100 < $4",
+                id,
+                start - 600,
+                (seed % 97) as i64,
+                pct
+            )
+            .execute(tx.conn())
+            .await
+            .map_err(|e| e.to_string())?;
+            let no_minutes = !to_standard && flaw == 1;
+            let no_photo = !to_standard && flaw == 2;
+            let not_closed = !to_standard && flaw == 3;
+            if !no_minutes {
+                let minutes = format!(
+                    "会议由支部书记主持。{topic}。与会党员结合工作实际交流发言，会议对下一阶段工作作出安排。"
+                );
+                meetings::set_minutes(tx.conn(), id, &minutes, start + 5400)
+                    .await
+                    .map_err(err)?;
+            }
+            if !no_photo {
+                let (key, thumb, sha, size) = &keys[rng.below(keys.len() as u64) as usize];
+                let file = NewFile {
+                    meeting_id: id,
+                    kind: "photo",
+                    storage_key: key,
+                    thumb_key: Some(thumb),
+                    original_name: "现场照片.jpg",
+                    mime: "image/jpeg",
+                    size: *size,
+                    captured_at: Some(start + 900),
+                    sha256: sha,
+                    uploaded_by: 0,
+                };
+                meetings::add_file(tx.conn(), &file, start + 5400)
+                    .await
+                    .map_err(err)?;
+                photo_count += 1;
+            }
+            if !not_closed {
+                meetings::set_closed(tx.conn(), id, Some((start + 6000, 0)))
+                    .await
+                    .map_err(err)?;
+                closed.push(id);
+            }
+        }
+        for id in closed {
+            let m = meetings::get_in(tx.conn(), id).await.map_err(err)?;
+            crate::store::badges::award_in(tx.conn(), &all_rules, &m, now)
+                .await
+                .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)?;
+    }
+    let (checkins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkins")
+        .fetch_one(&db.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (badges,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM badges")
+        .fetch_one(&db.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "组织生活（近{months}个月）：{meeting_count} 次会议，{checkins} 人次签到，{photo_count} 张现场照片，{badges} 枚党建徽章\n"
+    ))
+}

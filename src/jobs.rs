@@ -128,7 +128,7 @@ async fn remind_grey(db: &Db, now: i64) -> AppResult<usize> {
     let Some(root) = crate::store::orgs::root(db).await? else {
         return Ok(0);
     };
-    for f in meetings::facts(db, &root.path, from, now + 366 * 86_400).await? {
+    for f in meetings::facts(&db.pool, &root.path, from, now + 366 * 86_400).await? {
         facts_by_org
             .entry((f.org_id, f.kind.clone()))
             .or_default()

@@ -314,6 +314,9 @@ async fn demo_server() -> String {
     dangjian::demo::generate(&server.state.db, &server.state.keys, 2019)
         .await
         .unwrap();
+    dangjian::demo::orglife(&server.state.db, &server.state.files, 2019, 1)
+        .await
+        .unwrap();
     let base = format!("http://{}", server.addr());
     tokio::spawn(server.run());
     base

@@ -576,7 +576,7 @@ struct ShowPage {
     may_reveal: bool,
     has_account: bool,
     transfers: Vec<TransferRow>,
-    badges: Vec<super::orglife::BadgeRow>,
+    badges: Vec<crate::store::badges::BadgeRow>,
 }
 
 impl ShowPage {
@@ -609,7 +609,7 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> AppRes
         may_manage: actor.may_manage_member(&m.branch_path),
         has_account: members::has_account(&state.db, m.id).await?,
         transfers: members::transfers(&state.db, m.id).await?,
-        badges: super::orglife::badges(state, "member", m.id).await?,
+        badges: crate::store::badges::of(&state.db, "member", m.id).await?,
         id_number,
         phone,
         revealed,

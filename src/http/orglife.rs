@@ -8,7 +8,7 @@ use crate::domain::clock::{
     SHANGHAI, format_date, format_minute, local, local_date, now_epoch, parse_date,
 };
 use crate::domain::org::{OrgType, path_ids};
-use crate::domain::orglife::{Colour, MeetingKind, Period, Requirement, applies_to, verdict};
+use crate::domain::orglife::{MeetingKind, Requirement, applies_to, verdict};
 use crate::domain::policy::Actor;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
@@ -470,7 +470,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
     let me = actor
         .member_id
         .and_then(|me| attendance.iter().find(|a| a.member_id == me));
-    let facts = meetings::facts(&state.db, &m.org_path, m.starts_at, m.starts_at + 1)
+    let facts = meetings::facts(&state.db.pool, &m.org_path, m.starts_at, m.starts_at + 1)
         .await?
         .into_iter()
         .find(|f| f.id == id);
@@ -1011,11 +1011,6 @@ pub async fn save_minutes(
     ))
 }
 
-/// The badge title for a required item completed in a period.
-fn badge_title(req: &Requirement, period: &Period) -> String {
-    format!("{}·{}", period.label(), req.kind.label())
-}
-
 /// Closing fixes the record; when the item is done to standard, the organization and each
 /// attendee earn the period's badge (once: the key is the item and the period).
 pub async fn close(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
@@ -1048,87 +1043,13 @@ pub async fn close(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRe
     )
     .await?;
     tx.commit().await?;
-    let awarded = award_badges(&state, &m).await?;
+    let awarded = crate::store::badges::award(&state.db, &m, now_epoch()).await?;
     let msg = if awarded {
         "会议已归档，本项组织生活已达标，获得党建徽章"
     } else {
         "会议已归档"
     };
     Ok(flash_redirect(&state, &format!("/meetings/{id}"), msg))
-}
-
-/// Awards the badges a closed meeting earns, if its item and period are done to standard.
-pub async fn award_badges(state: &AppState, m: &Meeting) -> AppResult<bool> {
-    let ancestry = path_ids(&m.org_path);
-    let start_day = local_date(m.starts_at);
-    let Some(req) = rules::effective(
-        &rules::all(&state.db).await?,
-        &ancestry,
-        m.kind(),
-        start_day,
-    ) else {
-        return Ok(false);
-    };
-    let period = req.frequency.period_of(start_day);
-    let (from, to) = (day_start(period.start), day_start(period.end));
-    let facts: Vec<_> = meetings::facts(&state.db, &m.org_path, from, to)
-        .await?
-        .into_iter()
-        .filter(|f| f.org_id == m.org_id && f.kind == m.kind)
-        .collect();
-    let now = now_epoch();
-    let all: Vec<_> = facts.iter().map(|f| f.facts()).collect();
-    if verdict(&req, &period, &all, now).colour != Colour::Red {
-        return Ok(false);
-    }
-    let key = format!(
-        "orglife:{}:{}:{}",
-        m.org_id,
-        req.kind.code(),
-        format_date(period.start)
-    );
-    let title = badge_title(&req, &period);
-    let mut tx = state.db.begin().await?;
-    let insert = "INSERT INTO badges (holder_kind, holder_id, source_key, title, reason, awarded_at) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (holder_kind, holder_id, source_key) DO NOTHING";
-    crate::q!(
-        insert,
-        "org",
-        m.org_id,
-        &key,
-        &title,
-        format!("{}按规范完成{}", m.org_name, req.kind.label()),
-        now
-    )
-    .execute(tx.conn())
-    .await?;
-    // Attendees of the meetings that met the standard.
-    let met: Vec<i64> = facts
-        .iter()
-        .filter(|f| crate::domain::orglife::shortfalls(&f.facts(), &req.standard, now).is_empty())
-        .map(|f| f.id)
-        .collect();
-    for meeting_id in met {
-        let attendees: Vec<(i64,)> =
-            sqlx::query_as("SELECT member_id FROM checkins WHERE meeting_id = $1")
-                .bind(meeting_id)
-                .fetch_all(tx.conn())
-                .await?;
-        for (member,) in attendees {
-            crate::q!(
-                insert,
-                "member",
-                member,
-                &key,
-                &title,
-                format!("参加{}", m.org_name),
-                now
-            )
-            .execute(tx.conn())
-            .await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(true)
 }
 
 pub async fn reopen(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
@@ -1294,19 +1215,34 @@ pub async fn upload(
     // The file is on disk; now the row. If this fails, remove the file: no orphan either way.
     let stored = async {
         let mut tx = state.db.begin().await?;
-        crate::q!(
-            "INSERT INTO meeting_files (meeting_id, kind, storage_key, thumb_key, original_name, mime, size, captured_at, sha256, uploaded_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
-            id, if is_photo { "photo" } else { "material" }, &key, thumb_key.as_deref(), &name, &mime, size, captured_at, &sha, actor.user_id, now_epoch()
-        )
-        .execute(tx.conn())
-        .await?;
+        let file = meetings::NewFile {
+            meeting_id: id,
+            kind: if is_photo { "photo" } else { "material" },
+            storage_key: &key,
+            thumb_key: thumb_key.as_deref(),
+            original_name: &name,
+            mime: &mime,
+            size,
+            captured_at,
+            sha256: &sha,
+            uploaded_by: actor.user_id,
+        };
+        meetings::add_file(tx.conn(), &file, now_epoch()).await?;
         let action = match (is_photo, m.is_closed()) {
             (true, false) => "上传会议照片",
             (false, false) => "上传会议材料",
             (true, true) => "更正：补充会议照片",
             (false, true) => "更正：补充会议材料",
         };
-        audit::append(tx.conn(), &ctx.audit_actor(), action, &format!("会议 {id} {}", m.topic), audit::OK, &name).await?;
+        audit::append(
+            tx.conn(),
+            &ctx.audit_actor(),
+            action,
+            &format!("会议 {id} {}", m.topic),
+            audit::OK,
+            &name,
+        )
+        .await?;
         tx.commit().await
     }
     .await;
@@ -1498,7 +1434,7 @@ pub async fn grid(
     let from = day_start(Date::from_calendar_date(year, time::Month::January, 1).expect("valid"));
     let to = day_start(Date::from_calendar_date(year + 1, time::Month::January, 1).expect("valid"));
     let all_rules = rules::all(&state.db).await?;
-    let facts = meetings::facts(&state.db, &org.path, from, to).await?;
+    let facts = meetings::facts(&state.db.pool, &org.path, from, to).await?;
     let mut by_org: HashMap<i64, Vec<&meetings::FactsRow>> = HashMap::new();
     for f in &facts {
         by_org.entry(f.org_id).or_default().push(f);
@@ -1922,24 +1858,4 @@ pub async fn calendar(
         out,
     )
         .into_response())
-}
-
-/// Badges of a holder, newest first.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct BadgeRow {
-    pub title: String,
-    pub reason: String,
-    pub awarded_at: i64,
-}
-
-pub async fn badges(
-    state: &AppState,
-    holder_kind: &str,
-    holder_id: i64,
-) -> AppResult<Vec<BadgeRow>> {
-    Ok(sqlx::query_as("SELECT title, reason, awarded_at FROM badges WHERE holder_kind = $1 AND holder_id = $2 ORDER BY awarded_at DESC, id DESC LIMIT 200")
-        .bind(holder_kind)
-        .bind(holder_id)
-        .fetch_all(&state.db.pool)
-        .await?)
 }

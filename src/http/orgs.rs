@@ -99,7 +99,7 @@ struct ShowPage {
     may_shape: bool,
     holds_meetings: bool,
     may_configure: bool,
-    badges: Vec<super::orglife::BadgeRow>,
+    badges: Vec<crate::store::badges::BadgeRow>,
 }
 
 impl ShowPage {
@@ -140,7 +140,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
         page: ctx.page(org.name.clone()),
         holds_meetings: super::orglife::holds_meetings(org.kind()),
         may_configure: actor.may_configure_requirements(&org.path),
-        badges: super::orglife::badges(&state, "org", org.id).await?,
+        badges: crate::store::badges::of(&state.db, "org", org.id).await?,
         may_shape: actor.may_shape_org(&org.path, org.kind()),
         may_add: may_add && !org.is_dissolved(),
         org,

@@ -408,27 +408,86 @@ impl FactsRow {
 }
 
 /// Verdict facts of every meeting in a subtree that starts in `[from, to)`.
-pub async fn facts(
-    db: &super::Db,
-    root_path: &str,
-    from: i64,
-    to: i64,
-) -> AppResult<Vec<FactsRow>> {
+const FACTS_SELECT: &str = "SELECT m.id, m.org_id, m.kind, m.starts_at, m.ends_at, \
+     CAST(CASE WHEN m.closed_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS closed, \
+     CAST(CASE WHEN m.minutes = '' THEN 0 ELSE 1 END AS BIGINT) AS has_minutes, \
+     (SELECT COUNT(*) FROM meeting_files f WHERE f.meeting_id = m.id AND f.kind = 'photo') AS photos, \
+     (SELECT COUNT(*) FROM meeting_attendees a WHERE a.meeting_id = m.id) AS expected, \
+     (SELECT COUNT(*) FROM checkins c WHERE c.meeting_id = m.id) AS attended \
+     FROM meetings m";
+
+/// Verdict facts of every meeting in a subtree that starts in `[from, to)`.
+pub async fn facts<'e, E>(exec: E, root_path: &str, from: i64, to: i64) -> AppResult<Vec<FactsRow>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let (lo, hi) = subtree_range(root_path);
-    Ok(sqlx::query_as(
-        "SELECT m.id, m.org_id, m.kind, m.starts_at, m.ends_at, \
-         CAST(CASE WHEN m.closed_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS closed, \
-         CAST(CASE WHEN m.minutes = '' THEN 0 ELSE 1 END AS BIGINT) AS has_minutes, \
-         (SELECT COUNT(*) FROM meeting_files f WHERE f.meeting_id = m.id AND f.kind = 'photo') AS photos, \
-         (SELECT COUNT(*) FROM meeting_attendees a WHERE a.meeting_id = m.id) AS expected, \
-         (SELECT COUNT(*) FROM checkins c WHERE c.meeting_id = m.id) AS attended \
-         FROM meetings m JOIN orgs o ON o.id = m.org_id \
-         WHERE o.path >= $1 AND o.path < $2 AND m.starts_at >= $3 AND m.starts_at < $4",
-    )
+    Ok(sqlx::query_as(&format!(
+        "{FACTS_SELECT} JOIN orgs o ON o.id = m.org_id \
+         WHERE o.path >= $1 AND o.path < $2 AND m.starts_at >= $3 AND m.starts_at < $4"
+    ))
     .bind(lo)
     .bind(hi)
     .bind(from)
     .bind(to)
-    .fetch_all(&db.pool)
+    .fetch_all(exec)
     .await?)
+}
+
+/// Verdict facts of one organization's meetings of one kind starting in `[from, to)`
+/// (an index lookup, for awarding badges as each meeting closes).
+pub async fn facts_of<'e, E>(
+    exec: E,
+    org_id: i64,
+    kind: MeetingKind,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<FactsRow>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "{FACTS_SELECT} WHERE m.org_id = $1 AND m.kind = $2 AND m.starts_at >= $3 AND m.starts_at < $4"
+    ))
+    .bind(org_id)
+    .bind(kind.code())
+    .bind(from)
+    .bind(to)
+    .fetch_all(exec)
+    .await?)
+}
+
+pub struct NewFile<'a> {
+    pub meeting_id: i64,
+    pub kind: &'a str,
+    pub storage_key: &'a str,
+    pub thumb_key: Option<&'a str>,
+    pub original_name: &'a str,
+    pub mime: &'a str,
+    pub size: i64,
+    pub captured_at: Option<i64>,
+    pub sha256: &'a str,
+    pub uploaded_by: i64,
+}
+
+/// The row for a file already written to storage.
+pub async fn add_file(conn: &mut AnyConnection, f: &NewFile<'_>, now: i64) -> AppResult<()> {
+    crate::q!(
+        "INSERT INTO meeting_files (meeting_id, kind, storage_key, thumb_key, original_name, mime, size, captured_at, sha256, uploaded_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+        f.meeting_id,
+        f.kind,
+        f.storage_key,
+        f.thumb_key,
+        f.original_name,
+        f.mime,
+        f.size,
+        f.captured_at,
+        f.sha256,
+        f.uploaded_by,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

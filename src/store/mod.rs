@@ -1,6 +1,7 @@
 //! The database layer: one schema and one set of queries for SQLite and PostgreSQL.
 //! What differs between the engines lives in `engine`.
 pub mod audit;
+pub mod badges;
 pub mod engine;
 pub mod meetings;
 pub mod members;
