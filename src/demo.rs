@@ -911,7 +911,7 @@ fn demo_photos() -> Vec<crate::files::Photo> {
             let img = image::RgbImage::from_fn(640, 420, |x, y| {
                 // A banner across a room: bands, a table, a row of heads.
                 let t = y as f32 / 420.0;
-                let band = ((x / (40 + i as u32 * 7)) + (y / 60)) % 2 == 0;
+                let band = ((x / (40 + i as u32 * 7)) + (y / 60)).is_multiple_of(2);
                 let mix = |c: usize| (a[c] as f32 * (1.0 - t) + b[c] as f32 * t) as u8;
                 if (60..110).contains(&y) {
                     image::Rgb([a[0], a[1], a[2]])
