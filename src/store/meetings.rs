@@ -423,8 +423,9 @@ where
 {
     let (lo, hi) = subtree_range(root_path);
     Ok(sqlx::query_as(&format!(
-        "{FACTS_SELECT} JOIN orgs o ON o.id = m.org_id \
-         WHERE o.path >= $1 AND o.path < $2 AND m.starts_at >= $3 AND m.starts_at < $4"
+        // Organizations first, then each one's meetings by index.
+        "{FACTS_SELECT} WHERE m.org_id IN (SELECT id FROM orgs WHERE path >= $1 AND path < $2) \
+         AND m.starts_at >= $3 AND m.starts_at < $4"
     ))
     .bind(lo)
     .bind(hi)
