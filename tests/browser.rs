@@ -254,6 +254,20 @@ impl Browser<'_> {
         panic!("{css} never appeared at {}", self.url().await);
     }
 
+    /// Waits (up to 10 s) for an element whose text contains `text`: the page after a post.
+    async fn wait_for_text(&self, css: &str, text: &str) {
+        let js = format!(
+            "const e = document.querySelector({css:?}); return !!e && e.textContent.includes({text:?});"
+        );
+        for _ in 0..100 {
+            if self.script(&js).await == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never said {text} at {}", self.url().await);
+    }
+
     async fn url(&self) -> String {
         self.cmd(reqwest::Method::GET, "/url", None)
             .await
@@ -298,12 +312,47 @@ impl Browser<'_> {
         self.click("#login-submit").await;
     }
 
+    async fn value(&self, css: &str, value: &str) {
+        let id = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": "arguments[0].value = arguments[1];", "args": [{ELEMENT: id}, value]})),
+        )
+        .await;
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v.as_array().map(|a| a.len()).unwrap_or(0)
+    }
+
+    async fn attribute(&self, css: &str, name: &str) -> String {
+        let id = self.find(css).await;
+        self.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{id}/attribute/{name}"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
     async fn quit(self) {
         self.cmd(reqwest::Method::DELETE, "", None).await;
     }
 }
 
-async fn demo_server() -> String {
+/// The demo county on a fresh server, with `months` of organizational life.
+async fn demo_server(months: u32) -> String {
     let dir = std::env::temp_dir().join(format!("dj-browser-{}", dangjian::crypto::random_token()));
     let config = Config {
         bind: "127.0.0.1:0".into(),
@@ -314,7 +363,7 @@ async fn demo_server() -> String {
     dangjian::demo::generate(&server.state.db, &server.state.keys, 2019)
         .await
         .unwrap();
-    dangjian::demo::orglife(&server.state.db, &server.state.files, 2019, 1)
+    dangjian::demo::orglife(&server.state.db, &server.state.files, 2019, months)
         .await
         .unwrap();
     let base = format!("http://{}", server.addr());
@@ -327,7 +376,7 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
     if !tools_present() {
         return;
     }
-    let base = demo_server().await;
+    let base = demo_server(1).await;
     let driver = Driver::start().await;
     let b = driver.phone().await;
 
@@ -386,7 +435,7 @@ async fn large_font_mode_stays_on_for_an_elderly_member() {
     if !tools_present() {
         return;
     }
-    let base = demo_server().await;
+    let base = demo_server(1).await;
     let driver = Driver::start().await;
     let b = driver.phone().await;
     b.submit_login(&base, "13800000001", dangjian::demo::DEMO_PASSWORD)
@@ -403,4 +452,146 @@ async fn large_font_mode_stays_on_for_an_elderly_member() {
     b.assert_fits_width().await;
     b.screenshot("member-home-large-font.png").await;
     b.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meeting_from_planning_to_a_red_cell() {
+    if !tools_present() {
+        return;
+    }
+    let base = demo_server(0).await;
+    let driver = Driver::start().await;
+    let secretary = driver.phone().await;
+    secretary
+        .submit_login(&base, "13800000002", dangjian::demo::DEMO_PASSWORD)
+        .await;
+    secretary.wait_for_url(&format!("{base}/")).await;
+
+    // From the 三会一课 entry to the branch's meetings, then plan one that started 5 minutes ago.
+    secretary.click("#orglife").await;
+    secretary.wait_for_url(&format!("{base}/orglife")).await;
+    secretary.click("a[href$='/meetings']").await;
+    secretary.wait_for("a[href$='/meetings/new']").await;
+    let meetings_url = secretary.url().await;
+    secretary.click("a.button[href$='/meetings/new']").await;
+    secretary.wait_for("#topic").await;
+    let start = dangjian::domain::clock::local(dangjian::domain::clock::now_epoch() - 300);
+    let end = start + time::Duration::hours(2);
+    secretary.value("#kind", "branch_committee").await;
+    secretary.type_into("#topic", "研究本月重点工作").await;
+    secretary
+        .value("#date", &dangjian::domain::clock::format_date(start.date()))
+        .await;
+    secretary
+        .value(
+            "#start",
+            &format!("{:02}:{:02}", start.hour(), start.minute()),
+        )
+        .await;
+    secretary
+        .value("#end", &format!("{:02}:{:02}", end.hour(), end.minute()))
+        .await;
+    secretary.type_into("#place", "村委会会议室").await;
+    secretary.type_into("#agenda", "传达上级精神").await;
+    secretary.click(".primary.wide").await;
+    secretary.wait_for("#show-qr").await;
+    let meeting_url = secretary.url().await;
+    assert!(
+        meeting_url.starts_with(&format!("{base}/meetings/")),
+        "{meeting_url} after {meetings_url}"
+    );
+
+    // The QR screen; the member's phone opens the address it carries.
+    secretary.click("#show-qr").await;
+    secretary.wait_for(".qr svg").await;
+    secretary.screenshot("meeting-qr.png").await;
+    let checkin_url = secretary.attribute("#checkin-url", "href").await;
+    assert!(checkin_url.contains("/checkin/"), "{checkin_url}");
+
+    let member = driver.phone().await;
+    member.goto(&checkin_url).await;
+    member.wait_for("#phone").await;
+    member.type_into("#phone", "13800000001").await;
+    member
+        .type_into("#password", dangjian::demo::DEMO_PASSWORD)
+        .await;
+    member.click("#login-submit").await;
+    member.wait_for("#confirm-checkin").await;
+    member.click("#confirm-checkin").await;
+    member.wait_for("#checkin-outcome").await;
+    assert!(member.text("#checkin-outcome").await.contains("签到成功"));
+    member.screenshot("member-checked-in.png").await;
+    member.quit().await;
+
+    // Counted in the attendance; the elderly without phones are checked in by hand.
+    secretary.goto(&meeting_url).await;
+    assert_eq!(secretary.text("#present").await, "1");
+    let present = "const e = document.getElementById('present'); return e ? e.textContent : '';";
+    while secretary
+        .count("form[action$='/manual-checkin'] button")
+        .await
+        > 0
+    {
+        let before = secretary.script(present).await;
+        secretary
+            .click("form[action$='/manual-checkin'] button")
+            .await;
+        for _ in 0..50 {
+            let now = secretary.script(present).await;
+            if now != before && now != json!("") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    assert_eq!(
+        secretary.text("#present").await,
+        secretary.text("#expected").await
+    );
+
+    // Minutes, a photo taken on the spot, then close.
+    secretary
+        .type_into(
+            "textarea[name=minutes]",
+            "一、传达上级精神。二、研究本月重点工作。",
+        )
+        .await;
+    secretary.click("form[action$='/minutes'] button").await;
+    secretary.wait_for_text(".flash", "会议记录已保存").await;
+    let photo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/testdata/photos/meeting-with-exif-gps.jpg");
+    let photo = photo.canonicalize().expect("shared testdata");
+    let input = secretary.find("#photo").await;
+    secretary
+        .cmd(
+            reqwest::Method::POST,
+            &format!("/element/{input}/value"),
+            Some(json!({"text": photo.display().to_string()})),
+        )
+        .await;
+    secretary.click("#upload-photo").await;
+    secretary.wait_for_text(".flash", "照片已上传").await;
+    assert!(
+        secretary
+            .text("#photos")
+            .await
+            .contains("拍摄于 2023-03-27 09:41")
+    );
+    secretary.screenshot("meeting-record.png").await;
+    secretary.click("#close-meeting").await;
+    secretary.wait_for_text(".flash", "获得党建徽章").await;
+
+    // The branch grid: this month's 支部委员会 is red.
+    let branch_grid = meetings_url.replace("/meetings", "/grid");
+    secretary.goto(&branch_grid).await;
+    let month = format!("{}月", start.month() as u8);
+    let red = secretary
+        .script(&format!(
+            "return [...document.querySelectorAll('.grid-row')].filter(r => r.textContent.includes('支部委员会')).flatMap(r => [...r.querySelectorAll('details.cell.red summary')]).map(s => s.textContent).includes('{month}');"
+        ))
+        .await;
+    assert_eq!(red, json!(true), "this month's cell is red");
+    secretary.assert_fits_width().await;
+    secretary.screenshot("branch-grid.png").await;
+    secretary.quit().await;
 }
