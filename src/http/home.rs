@@ -93,6 +93,8 @@ struct HomePage {
     tiles: &'static [Tile],
     branch_name: String,
     scopes: Vec<ScopeSummary>,
+    /// The member's next meeting: what matters first on the home page.
+    next_meeting: Option<(i64, String)>,
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -120,8 +122,27 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
             counts: orgs::subtree_counts(&state.db, path).await?,
         });
     }
+    let next_meeting = match p.actor.member_id {
+        Some(member) => crate::store::meetings::upcoming_for_member(
+            &state.db,
+            member,
+            crate::domain::clock::now_epoch(),
+        )
+        .await?
+        .into_iter()
+        .next()
+        .map(|m| {
+            let when = crate::domain::clock::format_minute(m.starts_at);
+            (
+                m.id,
+                format!("{}：{}，{}，{}", m.kind_label(), m.topic, when, m.place),
+            )
+        }),
+        None => None,
+    };
     render(&HomePage {
         page: ctx.page("首页"),
+        next_meeting,
         tiles: TILES,
         branch_name,
         scopes,

@@ -1338,7 +1338,34 @@ pub struct OrgRow {
     pub red: usize,
     pub yellow: usize,
     pub grey: usize,
-    pub percent: usize,
+}
+
+impl OrgRow {
+    fn count(org: Org, rows: &[GridRow]) -> Self {
+        let cells = rows.iter().flat_map(|r| r.cells.iter());
+        let (mut red, mut yellow, mut grey) = (0usize, 0usize, 0usize);
+        for c in cells {
+            match c.colour {
+                "red" => red += 1,
+                "yellow" => yellow += 1,
+                "grey" => grey += 1,
+                _ => {}
+            }
+        }
+        Self {
+            org,
+            red,
+            yellow,
+            grey,
+        }
+    }
+
+    /// Percent of the periods due so far.
+    pub fn pct(&self, n: &usize) -> usize {
+        (n * 100)
+            .checked_div(self.red + self.yellow + self.grey)
+            .unwrap_or(0)
+    }
 }
 
 #[derive(Template)]
@@ -1440,73 +1467,46 @@ pub async fn grid(
         by_org.entry(f.org_id).or_default().push(f);
     }
     let empty = Vec::new();
-    let (rows, org_rows) = if holds_meetings(org.kind())
-        && org.kind() != OrgType::PartyGroup
-        && !org.kind().is_general_branch()
-    {
-        (
-            org_grid(
-                &org,
-                year,
-                &all_rules,
-                by_org.get(&org.id).unwrap_or(&empty),
-                now,
-            ),
-            vec![],
+    let grid_of = |o: &Org| {
+        org_grid(
+            o,
+            year,
+            &all_rules,
+            by_org.get(&o.id).unwrap_or(&empty),
+            now,
         )
-    } else {
-        let (lo, hi) = crate::domain::org::subtree_range(&org.path);
-        let below: Vec<Org> = sqlx::query_as(
-            "SELECT id, parent_id, path, depth, name, kind, category, sort_order, address, dissolved_at FROM orgs \
-             WHERE path >= $1 AND path < $2 AND dissolved_at IS NULL ORDER BY path",
-        )
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(&state.db.pool)
-        .await?;
-        let mut out = Vec::new();
-        for o in below
-            .into_iter()
-            .filter(|o| holds_meetings(o.kind()) && o.kind() != OrgType::PartyGroup)
+    };
+    let (lo, hi) = crate::domain::org::subtree_range(&org.path);
+    let below: Vec<Org> = sqlx::query_as(
+        "SELECT id, parent_id, path, depth, name, kind, category, sort_order, address, dissolved_at FROM orgs \
+         WHERE path >= $1 AND path < $2 AND dissolved_at IS NULL ORDER BY path",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&state.db.pool)
+    .await?;
+    // The organization's own items; a branch also shows its party groups' 党小组会.
+    let mut rows = grid_of(&org);
+    if org.kind().is_branch() {
+        for g in below
+            .iter()
+            .filter(|o| o.parent_id == Some(org.id) && o.kind() == OrgType::PartyGroup)
         {
-            let g = org_grid(
-                &o,
-                year,
-                &all_rules,
-                by_org.get(&o.id).unwrap_or(&empty),
-                now,
-            );
-            let cells = g.iter().flat_map(|r| r.cells.iter());
-            let (mut red, mut yellow, mut grey) = (0usize, 0usize, 0usize);
-            for c in cells {
-                match c.colour {
-                    "red" => red += 1,
-                    "yellow" => yellow += 1,
-                    "grey" => grey += 1,
-                    _ => {}
-                }
+            for mut r in grid_of(g) {
+                r.label = format!("{}·{}", g.name, r.label);
+                rows.push(r);
             }
-            let due = red + yellow + grey;
-            out.push(OrgRow {
-                percent: (red * 100).checked_div(due).unwrap_or(0),
-                org: o,
-                red,
-                yellow,
-                grey,
-            });
         }
-        let own = if org.kind().is_general_branch() {
-            org_grid(
-                &org,
-                year,
-                &all_rules,
-                by_org.get(&org.id).unwrap_or(&empty),
-                now,
-            )
-        } else {
-            vec![]
-        };
-        (own, out)
+    }
+    // A superior sees one row per branch and general branch below, counted by colour.
+    let org_rows: Vec<OrgRow> = if org.kind().is_branch() || org.kind() == OrgType::PartyGroup {
+        vec![]
+    } else {
+        below
+            .iter()
+            .filter(|o| o.id != org.id && (o.kind().is_branch() || o.kind().is_general_branch()))
+            .map(|o| OrgRow::count(o.clone(), &grid_of(o)))
+            .collect()
     };
     let totals = org_rows.iter().fold((0, 0, 0), |t, r| {
         (t.0 + r.red, t.1 + r.yellow, t.2 + r.grey)

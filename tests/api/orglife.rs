@@ -658,3 +658,48 @@ both!(
         assert_eq!(app.count("SELECT distance_m FROM checkins").await, 44);
     }
 );
+
+both!(
+    home_and_grids_show_what_matters,
+    |app: TestApp| async move {
+        meeting(
+            &app,
+            app.ids.branch_a,
+            MeetingKind::ThemeDay,
+            now() + 3 * 86_400,
+        )
+        .await;
+        let a = app.login(phone::MEMBER_A).await;
+        let home = a.get("/").await;
+        assert!(
+            home.contains("id=\"next-meeting\"")
+                && home.contains("主题党日：学习贯彻党的二十大精神")
+        );
+        // The branch grid includes its party group's 党小组会.
+        let grid = a.get(&format!("/orgs/{}/grid", app.ids.branch_a)).await;
+        assert!(grid.contains("第一党小组·党小组会（每月）"));
+        assert!(grid.contains("支部委员会（每月）"));
+        // The party group's own grid.
+        let sec = app.login(phone::SECRETARY_A).await;
+        assert!(
+            sec.get(&format!("/orgs/{}/grid", app.ids.group_a))
+                .await
+                .contains("党小组会（每月）")
+        );
+        // The county: one row per branch with percentages per colour.
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let all = county.get(&format!("/orgs/{}/grid", app.ids.county)).await;
+        for b in ["甲村党支部", "乙村党支部", "丙村党支部"] {
+            assert!(all.contains(b), "{b}");
+        }
+        assert!(all.contains("（0%）") || all.contains("（100%）"));
+        // Another year is a link away.
+        assert_eq!(
+            county
+                .get(&format!("/orgs/{}/grid?year=2025", app.ids.county))
+                .await
+                .status,
+            200
+        );
+    }
+);
