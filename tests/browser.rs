@@ -73,6 +73,7 @@ impl Drop for Driver {
 struct Browser<'a> {
     driver: &'a Driver,
     session: String,
+    profile: std::path::PathBuf,
 }
 
 impl Driver {
@@ -143,6 +144,7 @@ impl Driver {
         Browser {
             driver: self,
             session,
+            profile,
         }
     }
 }
@@ -348,6 +350,7 @@ impl Browser<'_> {
 
     async fn quit(self) {
         self.cmd(reqwest::Method::DELETE, "", None).await;
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 

@@ -131,9 +131,9 @@ async fn fresh_database(engine: Engine) -> Option<(String, PathBuf)> {
 
 impl TestApp {
     pub async fn spawn(engine: Engine) -> Option<TestApp> {
-        let app = Self::spawn_empty(engine).await?;
-        let ids = fixture(&app.db, &app.keys).await;
-        Some(TestApp { ids, ..app })
+        let mut app = Self::spawn_empty(engine).await?;
+        app.ids = fixture(&app.db, &app.keys).await;
+        Some(app)
     }
 
     /// The server with migrations applied and nothing else.
@@ -196,6 +196,12 @@ impl TestApp {
     pub async fn count(&self, sql: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&self.db.pool).await.unwrap();
         n
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 }
 
