@@ -642,7 +642,7 @@ async fn audit_refusal(state: &AppState, ctx: &Ctx, m: &Meeting, why: &str) -> A
         tx.conn(),
         &ctx.audit_actor(),
         "扫码签到",
-        &format!("会议 {} {}", m.id, m.topic),
+        &m.audit_target(),
         audit::FAILED,
         why,
     )
@@ -784,7 +784,7 @@ pub async fn check_in(
             tx.conn(),
             &ctx.audit_actor(),
             "扫码签到",
-            &format!("会议 {id} {}", m.topic),
+            &m.audit_target(),
             audit::OK,
             "",
         )
@@ -854,7 +854,7 @@ pub async fn manual_check_in(
             tx.conn(),
             &ctx.audit_actor(),
             "代签到",
-            &format!("会议 {id} {}", m.topic),
+            &m.audit_target(),
             audit::OK,
             &name.0,
         )
@@ -907,7 +907,7 @@ pub async fn ask_leave(
         tx.conn(),
         &ctx.audit_actor(),
         "请假",
-        &format!("会议 {id} {}", m.topic),
+        &m.audit_target(),
         audit::OK,
         &reason,
     )
@@ -948,7 +948,7 @@ pub async fn decide_leave(
         tx.conn(),
         &ctx.audit_actor(),
         action,
-        &format!("会议 {id} {}", m.topic),
+        &m.audit_target(),
         audit::OK,
         &format!("请假 {leave}"),
     )
@@ -998,7 +998,7 @@ pub async fn save_minutes(
         tx.conn(),
         &ctx.audit_actor(),
         action,
-        &format!("会议 {id} {}", m.topic),
+        &m.audit_target(),
         audit::OK,
         &format!("{}字", minutes.chars().count()),
     )
@@ -1037,7 +1037,7 @@ pub async fn close(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRe
         tx.conn(),
         &ctx.audit_actor(),
         "会议归档",
-        &format!("会议 {id} {}", m.topic),
+        &m.audit_target(),
         audit::OK,
         "",
     )
@@ -1068,7 +1068,7 @@ pub async fn reopen(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppR
         tx.conn(),
         &ctx.audit_actor(),
         "重新打开会议记录",
-        &format!("会议 {id} {}", m.topic),
+        &m.audit_target(),
         audit::OK,
         "更正",
     )
@@ -1238,7 +1238,7 @@ pub async fn upload(
             tx.conn(),
             &ctx.audit_actor(),
             action,
-            &format!("会议 {id} {}", m.topic),
+            &m.audit_target(),
             audit::OK,
             &name,
         )

@@ -36,6 +36,10 @@ impl Meeting {
     pub fn is_closed(&self) -> bool {
         self.closed_at.is_some()
     }
+    /// How the audit log names the meeting.
+    pub fn audit_target(&self) -> String {
+        format!("会议 {} {}", self.id, self.topic)
+    }
 }
 
 const SELECT: &str = "SELECT m.id, m.org_id, m.kind, m.topic, m.starts_at, m.ends_at, m.place, m.lat_e6, m.lng_e6, \
