@@ -6,6 +6,7 @@ pub mod member;
 pub mod org;
 pub mod orglife;
 pub mod password;
+pub mod points;
 pub mod policy;
 pub mod text;
 pub mod upload;

@@ -184,6 +184,21 @@ pub async fn login(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let token = sessions::create(tx.conn(), user.id, &ctx.ip, ua, now).await?;
+    if let Some(member) = user.member_id {
+        let key = format!(
+            "login:{member}:{}",
+            crate::domain::clock::format_date(crate::domain::clock::local_date(now))
+        );
+        crate::store::points::credit(
+            tx.conn(),
+            member,
+            crate::domain::points::PointRule::Login,
+            &key,
+            "每日登录",
+            now,
+        )
+        .await?;
+    }
     audit::append(tx.conn(), &actor, "登录", &target, audit::OK, "").await?;
     tx.commit().await?;
     let to = if user.must_change_password != 0 {

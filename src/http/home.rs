@@ -62,8 +62,8 @@ const TILES: &[Tile] = &[
     Tile {
         anchor: "points",
         label: "积分 / 徽章 / 排行",
-        hint: "我的学习成绩",
-        href: "",
+        hint: "我的积分与排名",
+        href: "/points",
     },
     Tile {
         anchor: "shop",

@@ -9,6 +9,7 @@ mod members;
 mod officers;
 mod orglife;
 mod orgs;
+mod points;
 
 pub use context::{Ctx, Principal};
 pub use form::FieldErrors;
@@ -192,6 +193,9 @@ fn routes() -> Vec<Route> {
         r("GET", "/checkin/{id}", SignedIn, get(orglife::checkin_page)),
         r("POST", "/checkin/{id}", Member, post(orglife::check_in)),
         r("GET", "/calendar/{file}", Public, get(orglife::calendar)),
+        r("GET", "/points", Member, get(points::mine)),
+        r("GET", "/points/rules", Admin, get(points::rules)),
+        r("POST", "/points/rules", Admin, post(points::save_rule)),
         r("GET", "/admin/accounts", SystemAdmin, get(officers::accounts)),
         r("POST", "/admin/accounts", SystemAdmin, post(officers::create_account)),
         r("POST", "/admin/accounts/{id}/reset", SystemAdmin, post(officers::reset_password)),

@@ -789,6 +789,7 @@ pub async fn check_in(
             "",
         )
         .await?;
+        attendance_points(tx.conn(), &m, member, now).await?;
     }
     tx.commit().await?;
     render(&CheckinPage {
@@ -859,6 +860,7 @@ pub async fn manual_check_in(
             &name.0,
         )
         .await?;
+        attendance_points(tx.conn(), &m, member, now).await?;
     }
     tx.commit().await?;
     let msg = if fresh {
@@ -867,6 +869,27 @@ pub async fn manual_check_in(
         format!("{}已签到", name.0)
     };
     Ok(flash_redirect(&state, &format!("/meetings/{id}"), &msg))
+}
+
+/// Attending earns the meeting-attendance points (once per meeting and member).
+async fn attendance_points(
+    conn: &mut sqlx::AnyConnection,
+    m: &Meeting,
+    member: i64,
+    now: i64,
+) -> AppResult<()> {
+    let key = format!("meeting:{}:{member}", m.id);
+    let reason = format!("参加{}：{}", m.kind_label(), m.topic);
+    crate::store::points::credit(
+        conn,
+        member,
+        crate::domain::points::PointRule::MeetingAttended,
+        &key,
+        &reason,
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------- leave

@@ -7,6 +7,7 @@ pub mod meetings;
 pub mod members;
 pub mod notifications;
 pub mod orgs;
+pub mod points;
 pub mod rules;
 pub mod schema;
 pub mod sessions;

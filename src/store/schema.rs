@@ -2,17 +2,11 @@
 use super::Db;
 use crate::domain::clock::now_epoch;
 
+#[rustfmt::skip]
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "foundation",
-        include_str!("../../migrations/0001_foundation.sql"),
-    ),
-    (
-        2,
-        "orglife",
-        include_str!("../../migrations/0002_orglife.sql"),
-    ),
+    (1, "foundation", include_str!("../../migrations/0001_foundation.sql")),
+    (2, "orglife", include_str!("../../migrations/0002_orglife.sql")),
+    (3, "points", include_str!("../../migrations/0003_points.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> Result<usize, String> {

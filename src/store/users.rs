@@ -100,6 +100,7 @@ pub async fn remove_grant(conn: &mut AnyConnection, grant_id: i64) -> AppResult<
 pub struct LoginUser {
     pub id: i64,
     pub name: String,
+    pub member_id: Option<i64>,
     pub password_hash: String,
     pub failed_logins: i64,
     pub locked_until: Option<i64>,
@@ -109,7 +110,7 @@ pub struct LoginUser {
 
 pub async fn by_phone(db: &super::Db, keys: &Keys, phone: &str) -> AppResult<Option<LoginUser>> {
     Ok(sqlx::query_as(
-        "SELECT id, name, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE phone_hash = $1",
+        "SELECT id, name, member_id, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE phone_hash = $1",
     )
     .bind(keys.lookup_hash("phone", phone))
     .fetch_optional(&db.pool)
@@ -118,7 +119,7 @@ pub async fn by_phone(db: &super::Db, keys: &Keys, phone: &str) -> AppResult<Opt
 
 pub async fn login_user(db: &super::Db, id: i64) -> AppResult<LoginUser> {
     Ok(sqlx::query_as(
-        "SELECT id, name, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE id = $1",
+        "SELECT id, name, member_id, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_one(&db.pool)

@@ -10,3 +10,4 @@ mod members;
 mod orglife;
 mod orgs;
 mod permissions;
+mod points;

@@ -94,6 +94,11 @@ both!(
             .await;
         assert!(again.contains("已签到"));
         assert_eq!(app.count("SELECT COUNT(*) FROM checkins").await, 1);
+        // Attending earns the meeting points once (plus today's login point).
+        let points = dangjian::store::points::totals(&app.db, app.ids.member_a)
+            .await
+            .unwrap();
+        assert_eq!(points.lifetime, 6);
 
         // Another branch's member: refused with a message, audited, nothing recorded.
         let other = app.login(phone::MEMBER_B).await;

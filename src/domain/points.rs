@@ -1,0 +1,126 @@
+//! Points (积分): the rules that credit them, daily caps, and rank with ties.
+use super::org::labelled_enum;
+use time::Date;
+
+labelled_enum!(PointRule {
+    Login => "login", "每日登录";
+    ArticleRead => "article_read", "阅读文章";
+    DailyAnswer => "daily_answer", "每日一题作答";
+    DailyCorrect => "daily_correct", "每日一题答对";
+    MeetingAttended => "meeting_attended", "参加组织生活";
+    PostApproved => "post_approved", "党建新鲜事发布";
+    HistoryApproved => "history_approved", "党史上的今天投稿";
+    Correction => "correction", "积分更正";
+});
+
+/// A rule's setting: points per credit, at most this many points per day, on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSetting {
+    pub amount: i64,
+    pub daily_cap: Option<i64>,
+    pub enabled: bool,
+}
+
+/// The defaults of DESIGN.md §3, in the spirit of 学习强国.
+pub fn default_setting(rule: PointRule) -> RuleSetting {
+    let (amount, cap) = match rule {
+        PointRule::Login => (1, Some(1)),
+        PointRule::ArticleRead => (1, Some(6)),
+        PointRule::DailyAnswer => (1, None),
+        PointRule::DailyCorrect => (2, None),
+        PointRule::MeetingAttended => (5, None),
+        PointRule::PostApproved => (3, None),
+        PointRule::HistoryApproved => (2, None),
+        PointRule::Correction => (0, None),
+    };
+    RuleSetting {
+        amount,
+        daily_cap: cap,
+        enabled: true,
+    }
+}
+
+/// How much of a credit fits under the day's cap, given what the rule already credited today.
+pub fn capped(amount: i64, cap: Option<i64>, already_today: i64) -> i64 {
+    match cap {
+        Some(c) => amount.min(c - already_today).max(0),
+        None => amount.max(0),
+    }
+}
+
+/// Competition ranking: equal scores share a rank, the next rank skips (1, 1, 3).
+/// `higher` is how many score strictly more.
+pub fn rank(higher: i64) -> i64 {
+    higher + 1
+}
+
+/// Consecutive days ending today (or yesterday, when today is not yet done) in a sorted,
+/// de-duplicated list of days.
+pub fn streak(days: &[Date], today: Date) -> u32 {
+    let mut expect = if days.last() == Some(&today) {
+        today
+    } else {
+        today.previous_day().unwrap_or(today)
+    };
+    let mut n = 0;
+    for d in days.iter().rev() {
+        if *d == expect {
+            n += 1;
+            expect = match expect.previous_day() {
+                Some(p) => p,
+                None => break,
+            };
+        } else if *d < expect {
+            break;
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn caps_hold_and_never_go_negative() {
+        assert_eq!(capped(1, Some(6), 0), 1);
+        assert_eq!(capped(1, Some(6), 5), 1);
+        assert_eq!(capped(1, Some(6), 6), 0);
+        assert_eq!(capped(3, Some(6), 5), 1);
+        assert_eq!(capped(1, Some(6), 9), 0);
+        assert_eq!(capped(5, None, 100), 5);
+    }
+
+    #[test]
+    fn ties_share_a_rank() {
+        // scores 10, 10, 8: the two tens are first, the eight third.
+        assert_eq!(rank(0), 1);
+        assert_eq!(rank(2), 3);
+    }
+
+    #[test]
+    fn streaks_across_month_year_and_leap_day() {
+        let days = [
+            date!(2023 - 12 - 30),
+            date!(2023 - 12 - 31),
+            date!(2024 - 01 - 01),
+        ];
+        assert_eq!(streak(&days, date!(2024 - 01 - 01)), 3);
+        assert_eq!(
+            streak(&days, date!(2024 - 01 - 02)),
+            3,
+            "today not yet answered"
+        );
+        assert_eq!(streak(&days, date!(2024 - 01 - 03)), 0);
+        let leap = [
+            date!(2024 - 02 - 28),
+            date!(2024 - 02 - 29),
+            date!(2024 - 03 - 01),
+        ];
+        assert_eq!(streak(&leap, date!(2024 - 03 - 01)), 3);
+        let gap = [date!(2024 - 02 - 27), date!(2024 - 02 - 29)];
+        assert_eq!(streak(&gap, date!(2024 - 02 - 29)), 1);
+        assert_eq!(streak(&[], date!(2024 - 02 - 29)), 0);
+    }
+}

@@ -1,0 +1,181 @@
+//! 积分: the member's points, rank and history; the rules, for county administrators.
+use super::context::{Page, flash_redirect};
+use super::form::{render, render_invalid};
+use super::{AppState, Ctx};
+use crate::domain::clock::{format_minute, now_epoch};
+use crate::domain::points::{PointRule, RuleSetting, rank};
+use crate::error::{AppError, AppResult};
+use crate::store::points::{self, HistoryRow, Totals};
+use crate::store::{audit, orgs};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+#[derive(Template)]
+#[template(path = "points.html")]
+struct PointsPage {
+    page: Page,
+    totals: Totals,
+    county_rank: i64,
+    badges: usize,
+    rows: Vec<HistoryRow>,
+}
+
+impl PointsPage {
+    fn time(&self, t: &i64) -> String {
+        format_minute(*t)
+    }
+}
+
+pub async fn mine(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let member = ctx.actor()?.member_id.ok_or(AppError::NotFound)?;
+    let totals = points::totals(&state.db, member).await?;
+    let (higher,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM member_points WHERE lifetime > $1")
+            .bind(totals.lifetime)
+            .fetch_one(&state.db.pool)
+            .await?;
+    render(&PointsPage {
+        page: ctx.page("我的积分"),
+        totals,
+        county_rank: rank(higher),
+        badges: crate::store::badges::of(&state.db, "member", member)
+            .await?
+            .len(),
+        rows: points::history(&state.db, member).await?,
+    })
+}
+
+pub struct RuleRow {
+    pub rule: PointRule,
+    pub setting: RuleSetting,
+}
+
+impl RuleRow {
+    pub fn cap_text(&self) -> String {
+        self.setting
+            .daily_cap
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "point_rules.html")]
+struct RulesPage {
+    page: Page,
+    rules: Vec<RuleRow>,
+    error: String,
+}
+
+/// Only the county's organization administrators set the rules.
+async fn county_admin(state: &AppState, ctx: &Ctx) -> AppResult<()> {
+    let root = orgs::root(&state.db).await?.ok_or(AppError::NotFound)?;
+    if ctx.actor()?.may_configure_requirements(&root.path) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+async fn rules_page(state: &AppState, ctx: &Ctx, error: String) -> AppResult<RulesPage> {
+    let mut conn = state.db.pool.acquire().await?;
+    let mut rules = Vec::new();
+    for rule in PointRule::ALL
+        .iter()
+        .copied()
+        .filter(|r| *r != PointRule::Correction)
+    {
+        rules.push(RuleRow {
+            rule,
+            setting: points::setting(&mut conn, rule).await?,
+        });
+    }
+    Ok(RulesPage {
+        page: ctx.page("积分规则"),
+        rules,
+        error,
+    })
+}
+
+pub async fn rules(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    county_admin(&state, &ctx).await?;
+    render(&rules_page(&state, &ctx, String::new()).await?)
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct RuleForm {
+    rule: String,
+    amount: String,
+    daily_cap: String,
+    enabled: String,
+}
+
+pub async fn save_rule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<RuleForm>,
+) -> AppResult<Response> {
+    county_admin(&state, &ctx).await?;
+    let rule = PointRule::from_code(&form.rule).filter(|r| *r != PointRule::Correction);
+    let amount = form
+        .amount
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|a| (0..=100).contains(a));
+    let cap = match form.daily_cap.trim() {
+        "" => Some(None),
+        c => c
+            .parse::<i64>()
+            .ok()
+            .filter(|c| (1..=1000).contains(c))
+            .map(Some),
+    };
+    let error = match (rule, amount, cap) {
+        (None, ..) => "请选择积分规则",
+        (_, None, _) => "分值应为0到100之间的整数",
+        (_, _, None) => "每日上限应为1到1000之间的整数，不限则留空",
+        _ => "",
+    };
+    if !error.is_empty() {
+        return render_invalid(&rules_page(&state, &ctx, error.into()).await?);
+    }
+    let (rule, amount, daily_cap) = (
+        rule.expect("checked"),
+        amount.expect("checked"),
+        cap.expect("checked"),
+    );
+    let setting = RuleSetting {
+        amount,
+        daily_cap,
+        enabled: !form.enabled.is_empty(),
+    };
+    let now = now_epoch();
+    let mut tx = state.db.begin().await?;
+    points::save_setting(tx.conn(), rule, setting, ctx.actor()?.user_id, now).await?;
+    let detail = format!(
+        "{}分，每日上限{}，{}",
+        amount,
+        daily_cap
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "不限".into()),
+        if setting.enabled { "启用" } else { "停用" }
+    );
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "修改积分规则",
+        rule.label(),
+        audit::OK,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/points/rules",
+        &format!("已保存“{}”", rule.label()),
+    ))
+}

@@ -1,0 +1,259 @@
+//! The one points ledger. Every credit comes from a rule, carries an idempotency key, and is
+//! appended; a correction is a new entry. `member_points` keeps the running totals.
+use crate::domain::clock::{format_date, local_date};
+use crate::domain::points::{PointRule, RuleSetting, capped, default_setting};
+use crate::error::AppResult;
+use sqlx::AnyConnection;
+
+pub async fn setting(conn: &mut AnyConnection, rule: PointRule) -> AppResult<RuleSetting> {
+    let row: Option<(i64, Option<i64>, i64)> =
+        sqlx::query_as("SELECT amount, daily_cap, enabled FROM point_rules WHERE code = $1")
+            .bind(rule.code())
+            .fetch_optional(conn)
+            .await?;
+    Ok(match row {
+        Some((amount, daily_cap, enabled)) => RuleSetting {
+            amount,
+            daily_cap,
+            enabled: enabled != 0,
+        },
+        None => default_setting(rule),
+    })
+}
+
+pub async fn save_setting(
+    conn: &mut AnyConnection,
+    rule: PointRule,
+    s: RuleSetting,
+    by: i64,
+    now: i64,
+) -> AppResult<()> {
+    crate::q!(
+        "INSERT INTO point_rules (code, amount, daily_cap, enabled, updated_by, updated_at) VALUES ($1,$2,$3,$4,$5,$6) \
+         ON CONFLICT (code) DO UPDATE SET amount = excluded.amount, daily_cap = excluded.daily_cap, enabled = excluded.enabled, \
+         updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        rule.code(),
+        s.amount,
+        s.daily_cap,
+        i64::from(s.enabled),
+        by,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes the member's totals row, which queues this member's concurrent credits behind
+/// each other (PostgreSQL row lock; SQLite has one writer anyway).
+async fn lock_member(conn: &mut AnyConnection, member_id: i64, now: i64) -> AppResult<()> {
+    crate::q!(
+        "INSERT INTO member_points (member_id, lifetime, balance, updated_at) VALUES ($1, 0, 0, $2) ON CONFLICT (member_id) DO NOTHING",
+        member_id,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    crate::q!(
+        "UPDATE member_points SET updated_at = $1 WHERE member_id = $2",
+        now,
+        member_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One ledger entry to append.
+struct NewEntry<'a> {
+    member_id: i64,
+    rule: PointRule,
+    key: &'a str,
+    lifetime: i64,
+    balance: i64,
+    reason: &'a str,
+    by: Option<i64>,
+}
+
+/// Appends once per key and moves the totals; `false` when the key was already used.
+async fn append(conn: &mut AnyConnection, e: &NewEntry<'_>, now: i64) -> AppResult<bool> {
+    let done = crate::q!(
+        "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (idempotency_key) DO NOTHING",
+        e.member_id,
+        e.rule.code(),
+        e.key,
+        e.lifetime,
+        e.balance,
+        e.reason,
+        format_date(local_date(now)),
+        e.by,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    crate::q!(
+        "UPDATE member_points SET lifetime = lifetime + $1, balance = balance + $2 WHERE member_id = $3",
+        e.lifetime,
+        e.balance,
+        e.member_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+/// Credits a rule's points once per `key`, within the rule's daily cap (Shanghai days).
+/// Returns the points credited (0 when off, capped, or already credited).
+pub async fn credit(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    rule: PointRule,
+    key: &str,
+    reason: &str,
+    now: i64,
+) -> AppResult<i64> {
+    let s = setting(conn, rule).await?;
+    if !s.enabled || s.amount <= 0 {
+        return Ok(0);
+    }
+    lock_member(conn, member_id, now).await?;
+    let (seen,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM points_ledger WHERE idempotency_key = $1")
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await?;
+    if seen > 0 {
+        return Ok(0);
+    }
+    let (today,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(lifetime_delta), 0) AS BIGINT) FROM points_ledger WHERE member_id = $1 AND rule = $2 AND day = $3",
+    )
+    .bind(member_id)
+    .bind(rule.code())
+    .bind(format_date(local_date(now)))
+    .fetch_one(&mut *conn)
+    .await?;
+    let amount = capped(s.amount, s.daily_cap, today);
+    if amount == 0 {
+        return Ok(0);
+    }
+    Ok(
+        if append(
+            conn,
+            &NewEntry {
+                member_id,
+                rule,
+                key,
+                lifetime: amount,
+                balance: amount,
+                reason,
+                by: None,
+            },
+            now,
+        )
+        .await?
+        {
+            amount
+        } else {
+            0
+        },
+    )
+}
+
+/// A correction by an administrator: a new entry, positive or negative, with its reason.
+pub async fn correct(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    amount: i64,
+    reason: &str,
+    by: i64,
+    now: i64,
+) -> AppResult<()> {
+    lock_member(conn, member_id, now).await?;
+    let key = format!("correction:{}", crate::crypto::random_token());
+    append(
+        conn,
+        &NewEntry {
+            member_id,
+            rule: PointRule::Correction,
+            key: &key,
+            lifetime: amount,
+            balance: amount,
+            reason,
+            by: Some(by),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Totals {
+    pub lifetime: i64,
+    pub balance: i64,
+}
+
+pub async fn totals(db: &super::Db, member_id: i64) -> AppResult<Totals> {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT lifetime, balance FROM member_points WHERE member_id = $1")
+            .bind(member_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row
+        .map(|(lifetime, balance)| Totals { lifetime, balance })
+        .unwrap_or_default())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Entry {
+    pub rule: String,
+    pub lifetime_delta: i64,
+    pub balance_delta: i64,
+    pub reason: String,
+    pub created_at: i64,
+}
+
+pub struct HistoryRow {
+    pub entry: Entry,
+    pub lifetime: i64,
+    pub balance: i64,
+}
+
+impl HistoryRow {
+    pub fn rule_label(&self) -> &'static str {
+        PointRule::from_code(&self.entry.rule)
+            .map(|r| r.label())
+            .unwrap_or("")
+    }
+}
+
+/// The member's entries, newest first, each with the running totals after it.
+pub async fn history(db: &super::Db, member_id: i64) -> AppResult<Vec<HistoryRow>> {
+    let entries: Vec<Entry> = sqlx::query_as(
+        "SELECT rule, lifetime_delta, balance_delta, reason, created_at FROM points_ledger WHERE member_id = $1 ORDER BY id",
+    )
+    .bind(member_id)
+    .fetch_all(&db.pool)
+    .await?;
+    let (mut lifetime, mut balance) = (0, 0);
+    let mut rows: Vec<HistoryRow> = entries
+        .into_iter()
+        .map(|entry| {
+            lifetime += entry.lifetime_delta;
+            balance += entry.balance_delta;
+            HistoryRow {
+                entry,
+                lifetime,
+                balance,
+            }
+        })
+        .collect();
+    rows.reverse();
+    rows.truncate(200);
+    Ok(rows)
+}
