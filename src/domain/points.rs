@@ -11,7 +11,19 @@ labelled_enum!(PointRule {
     PostApproved => "post_approved", "党建新鲜事发布";
     HistoryApproved => "history_approved", "党史上的今天投稿";
     Correction => "correction", "积分更正";
+    Redemption => "redemption", "积分兑换";
+    Refund => "refund", "兑换退回";
 });
+
+impl PointRule {
+    /// Rules that earn points (administrators set their amounts); the rest are bookkeeping.
+    pub fn is_earned(self) -> bool {
+        !matches!(
+            self,
+            PointRule::Correction | PointRule::Redemption | PointRule::Refund
+        )
+    }
+}
 
 /// A rule's setting: points per credit, at most this many points per day, on or off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +43,7 @@ pub fn default_setting(rule: PointRule) -> RuleSetting {
         PointRule::MeetingAttended => (5, None),
         PointRule::PostApproved => (3, None),
         PointRule::HistoryApproved => (2, None),
-        PointRule::Correction => (0, None),
+        PointRule::Correction | PointRule::Redemption | PointRule::Refund => (0, None),
     };
     RuleSetting {
         amount,

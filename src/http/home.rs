@@ -69,7 +69,7 @@ const TILES: &[Tile] = &[
         anchor: "shop",
         label: "积分商城",
         hint: "积分兑换奖品",
-        href: "",
+        href: "/shop",
     },
     Tile {
         anchor: "me",

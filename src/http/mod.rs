@@ -10,6 +10,7 @@ mod officers;
 mod orglife;
 mod orgs;
 mod points;
+mod shop;
 
 pub use context::{Ctx, Principal};
 pub use form::FieldErrors;
@@ -196,6 +197,12 @@ fn routes() -> Vec<Route> {
         r("GET", "/points", Member, get(points::mine)),
         r("GET", "/points/rules", Admin, get(points::rules)),
         r("POST", "/points/rules", Admin, post(points::save_rule)),
+        r("GET", "/shop", Member, get(shop::index)),
+        r("POST", "/shop/{id}/redeem", Member, post(shop::redeem)),
+        r("POST", "/shop/orders/{id}/cancel", SignedIn, post(shop::cancel)),
+        r("POST", "/shop/orders/{id}/collect", Admin, post(shop::collect)),
+        r("GET", "/shop/admin", Admin, get(shop::admin)),
+        r("POST", "/shop/admin/prizes", Admin, post(shop::create_prize)),
         r("GET", "/admin/accounts", SystemAdmin, get(officers::accounts)),
         r("POST", "/admin/accounts", SystemAdmin, post(officers::create_account)),
         r("POST", "/admin/accounts/{id}/reset", SystemAdmin, post(officers::reset_password)),

@@ -118,7 +118,7 @@ pub async fn save_rule(
     axum::Form(form): axum::Form<RuleForm>,
 ) -> AppResult<Response> {
     county_admin(&state, &ctx).await?;
-    let rule = PointRule::from_code(&form.rule).filter(|r| *r != PointRule::Correction);
+    let rule = PointRule::from_code(&form.rule).filter(|r| r.is_earned());
     let amount = form
         .amount
         .trim()

@@ -12,6 +12,7 @@ pub mod rules;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod shop;
 pub mod users;
 
 use crate::error::AppError;

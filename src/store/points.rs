@@ -257,3 +257,58 @@ pub async fn history(db: &super::Db, member_id: i64) -> AppResult<Vec<HistoryRow
     rows.truncate(200);
     Ok(rows)
 }
+
+/// Spends from the balance (a redemption); `false` when the balance is short. Lifetime
+/// points, which rank, do not move.
+pub async fn spend(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    amount: i64,
+    key: &str,
+    reason: &str,
+    now: i64,
+) -> AppResult<bool> {
+    lock_member(conn, member_id, now).await?;
+    let (balance,): (i64,) =
+        sqlx::query_as("SELECT balance FROM member_points WHERE member_id = $1")
+            .bind(member_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    if balance < amount {
+        return Ok(false);
+    }
+    let entry = NewEntry {
+        member_id,
+        rule: PointRule::Redemption,
+        key,
+        lifetime: 0,
+        balance: -amount,
+        reason,
+        by: None,
+    };
+    append(conn, &entry, now).await
+}
+
+/// Gives spent points back (a cancelled order), once per key.
+pub async fn refund(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    amount: i64,
+    key: &str,
+    reason: &str,
+    by: Option<i64>,
+    now: i64,
+) -> AppResult<()> {
+    lock_member(conn, member_id, now).await?;
+    let entry = NewEntry {
+        member_id,
+        rule: PointRule::Refund,
+        key,
+        lifetime: 0,
+        balance: amount,
+        reason,
+        by,
+    };
+    append(conn, &entry, now).await?;
+    Ok(())
+}

@@ -7,6 +7,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/0001_foundation.sql")),
     (2, "orglife", include_str!("../../migrations/0002_orglife.sql")),
     (3, "points", include_str!("../../migrations/0003_points.sql")),
+    (4, "shop", include_str!("../../migrations/0004_shop.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> Result<usize, String> {

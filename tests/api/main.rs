@@ -11,3 +11,4 @@ mod orglife;
 mod orgs;
 mod permissions;
 mod points;
+mod shop;

@@ -1,0 +1,283 @@
+//! 积分商城 pages: members redeem and see their orders; administrators set up prizes for
+//! their subtree and hand them out.
+use super::context::{Page, flash_redirect};
+use super::form::{Choice, FieldErrors, Id, render, render_invalid};
+use super::{AppState, Ctx};
+use crate::domain::clock::{format_minute, now_epoch};
+use crate::domain::text;
+use crate::error::{AppError, AppResult};
+use crate::store::shop::{self, NewPrize, Order, Prize};
+use crate::store::{audit, orgs, points};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "shop.html")]
+struct ShopPage {
+    page: Page,
+    balance: i64,
+    prizes: Vec<Prize>,
+    orders: Vec<Order>,
+}
+
+impl ShopPage {
+    fn time(&self, t: &i64) -> String {
+        format_minute(*t)
+    }
+}
+
+pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let member = actor.member_id.ok_or(AppError::NotFound)?;
+    let branch = actor.branch_path.clone().unwrap_or_default();
+    render(&ShopPage {
+        page: ctx.page("积分商城"),
+        balance: points::totals(&state.db, member).await?.balance,
+        prizes: shop::offered_to(&state.db, &branch).await?,
+        orders: shop::orders_of(&state.db, member).await?,
+    })
+}
+
+pub async fn redeem(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let member = actor.member_id.ok_or(AppError::NotFound)?;
+    let prize = shop::get(&state.db, id).await?;
+    // Offered by an organization above the member's branch, or not at all.
+    let branch = actor.branch_path.as_deref().unwrap_or("");
+    if prize.active == 0 || !branch.starts_with(&prize.org_path) {
+        return Err(AppError::NotFound);
+    }
+    let now = now_epoch();
+    let mut tx = state.db.begin().await?;
+    match shop::redeem(tx.conn(), &prize, member, now).await {
+        Ok(order) => {
+            audit::append(
+                tx.conn(),
+                &ctx.audit_actor(),
+                "积分兑换",
+                &format!("订单 {order} {}", prize.name),
+                audit::OK,
+                &format!("{}积分", prize.price),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(flash_redirect(
+                &state,
+                "/shop",
+                &format!("已兑换{}，请到{}领取", prize.name, prize.org_name),
+            ))
+        }
+        Err(AppError::Conflict(why)) => {
+            drop(tx);
+            Ok(flash_redirect(&state, "/shop", &why))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A member cancels their own pending order; an administrator any in their scope.
+pub async fn cancel(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    settle(state, ctx, id, false).await
+}
+
+pub async fn collect(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    settle(state, ctx, id, true).await
+}
+
+async fn settle(state: AppState, ctx: Ctx, id: i64, collected: bool) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let mut tx = state.db.begin().await?;
+    let o = shop::order(tx.conn(), id).await?;
+    let own = actor.member_id == Some(o.member_id);
+    let admin = actor.administers(&o.org_path);
+    // Only administrators hand prizes out; members may only cancel their own.
+    if !(admin || (own && !collected)) {
+        return Err(AppError::NotFound);
+    }
+    let back = if admin && !own {
+        "/shop/admin"
+    } else {
+        "/shop"
+    };
+    if let Err(AppError::Conflict(why)) =
+        shop::settle(tx.conn(), &o, collected, Some(actor.user_id), now_epoch()).await
+    {
+        drop(tx);
+        return Ok(flash_redirect(&state, back, &why));
+    }
+    let action = if collected {
+        "奖品领取"
+    } else {
+        "取消兑换"
+    };
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        action,
+        &format!("订单 {} {}", o.id, o.prize_name),
+        audit::OK,
+        &o.member_name,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        back,
+        if collected {
+            "已登记领取"
+        } else {
+            "已取消，积分已退回"
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "shop_admin.html")]
+struct AdminPage {
+    page: Page,
+    prizes: Vec<Prize>,
+    orders: Vec<Order>,
+    orgs: Vec<Choice>,
+    form: PrizeForm,
+    errors: FieldErrors,
+}
+
+impl AdminPage {
+    fn time(&self, t: &i64) -> String {
+        format_minute(*t)
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct PrizeForm {
+    org: String,
+    name: String,
+    description: String,
+    price: String,
+    stock: String,
+    monthly_limit: String,
+    required_badges: String,
+}
+
+async fn admin_page(
+    state: &AppState,
+    ctx: &Ctx,
+    form: PrizeForm,
+    errors: FieldErrors,
+) -> AppResult<AdminPage> {
+    let actor = ctx.actor()?;
+    let roots = actor.admin_roots();
+    let mut org_choices = Vec::new();
+    for g in &actor.grants {
+        if let Some(path) = &g.org_path
+            && roots.contains(&path.as_str())
+            && let Some(id) = crate::domain::org::path_ids(path).last()
+        {
+            let o = orgs::get(&state.db, *id).await?;
+            org_choices.push(Choice {
+                value: o.id.to_string(),
+                selected: form.org == o.id.to_string(),
+                label: o.name,
+            });
+        }
+    }
+    Ok(AdminPage {
+        page: ctx.page("积分商城管理"),
+        prizes: shop::managed(&state.db, &roots).await?,
+        orders: shop::orders_to_fulfil(&state.db, &roots).await?,
+        orgs: org_choices,
+        form,
+        errors,
+    })
+}
+
+pub async fn admin(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    render(
+        &admin_page(
+            &state,
+            &ctx,
+            PrizeForm {
+                monthly_limit: "1".into(),
+                required_badges: "0".into(),
+                ..Default::default()
+            },
+            FieldErrors::default(),
+        )
+        .await?,
+    )
+}
+
+pub async fn create_prize(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<PrizeForm>,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let mut errors = FieldErrors::default();
+    let org = match form.org.trim().parse::<i64>() {
+        Ok(id) => orgs::get(&state.db, id)
+            .await
+            .ok()
+            .filter(|o| actor.administers(&o.path)),
+        Err(_) => None,
+    };
+    if org.is_none() {
+        errors.add("org", "请选择提供奖品的组织");
+    }
+    let name = errors.check("name", text::required(&form.name, 40));
+    let description = errors.check("description", text::optional(&form.description, 200));
+    let mut number = |field: &'static str, v: &str, lo: i64, hi: i64, what: &str| match v
+        .trim()
+        .parse::<i64>()
+    {
+        Ok(n) if (lo..=hi).contains(&n) => n,
+        _ => {
+            errors.add(field, format!("{what}应为{lo}到{hi}之间的整数"));
+            0
+        }
+    };
+    let price = number("price", &form.price, 1, 100_000, "所需积分");
+    let stock = number("stock", &form.stock, 0, 100_000, "库存");
+    let monthly_limit = number("monthly_limit", &form.monthly_limit, 1, 100, "每人每月限兑");
+    let required_badges = number(
+        "required_badges",
+        &form.required_badges,
+        0,
+        1000,
+        "所需徽章",
+    );
+    let (Some(org), true) = (org, errors.is_empty()) else {
+        return render_invalid(&admin_page(&state, &ctx, form, errors).await?);
+    };
+    let now = now_epoch();
+    let mut tx = state.db.begin().await?;
+    let p = NewPrize {
+        org_id: org.id,
+        name: &name,
+        description: &description,
+        price,
+        stock,
+        monthly_limit,
+        required_badges,
+        created_by: actor.user_id,
+    };
+    let id = shop::create(tx.conn(), &p, now).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "上架奖品",
+        &format!("奖品 {id} {name}"),
+        audit::OK,
+        &format!("{price}积分，库存{stock}，{}", org.name),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/shop/admin",
+        &format!("已上架{name}"),
+    ))
+}

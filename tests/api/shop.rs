@@ -1,0 +1,209 @@
+use crate::both;
+use crate::support::{TestApp, id_number, phone};
+use dangjian::domain::member::{Education, Gender, MemberCategory, MemberStatus};
+use dangjian::store::members::{self, MemberInput};
+use dangjian::store::{points, shop};
+
+fn now() -> i64 {
+    dangjian::domain::clock::now_epoch()
+}
+
+async fn prize(app: &TestApp, org: i64, price: i64, stock: i64, limit: i64) -> i64 {
+    let mut tx = app.db.begin().await.unwrap();
+    let id = shop::create(
+        tx.conn(),
+        &shop::NewPrize {
+            org_id: org,
+            name: "党徽",
+            description: "",
+            price,
+            stock,
+            monthly_limit: limit,
+            required_badges: 0,
+            created_by: 1,
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn give(app: &TestApp, member: i64, amount: i64) {
+    let mut tx = app.db.begin().await.unwrap();
+    points::correct(tx.conn(), member, amount, "测试发放", 1, now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+both!(
+    two_hundred_members_race_for_ten_prizes,
+    |app: TestApp| async move {
+        let mut tx = app.db.begin().await.unwrap();
+        let mut ids = Vec::new();
+        for i in 0..200u32 {
+            let m = MemberInput {
+                name: format!("党员{i}"),
+                gender: Gender::Male,
+                ethnicity: "汉族".into(),
+                birth_date: "1980-01-01".into(),
+                id_number: id_number("1980-01-01", 101 + i * 2),
+                phone: None,
+                education: Education::Senior,
+                joined_on: "2005-07-01".into(),
+                full_member_on: Some("2006-07-01".into()),
+                status: MemberStatus::Full,
+                category: MemberCategory::Farmer,
+                branch_id: app.ids.branch_a,
+                party_group_id: None,
+                posts: String::new(),
+                veteran: false,
+            };
+            ids.push(
+                members::insert(tx.conn(), &app.keys, &m, now())
+                    .await
+                    .unwrap(),
+            );
+        }
+        tx.commit().await.unwrap();
+        for id in &ids {
+            give(&app, *id, 100).await;
+        }
+        let prize_id = prize(&app, app.ids.county, 30, 10, 1).await;
+        let p = shop::get(&app.db, prize_id).await.unwrap();
+        let mut tasks = Vec::new();
+        for id in ids.clone() {
+            let (db, p) = (app.db.clone(), p.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut tx = db.begin().await.unwrap();
+                match shop::redeem(tx.conn(), &p, id, now()).await {
+                    Ok(_) => {
+                        tx.commit().await.unwrap();
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }));
+        }
+        let mut won = 0;
+        for t in tasks {
+            won += usize::from(t.await.unwrap());
+        }
+        assert_eq!(won, 10);
+        assert_eq!(app.count("SELECT COUNT(*) FROM prize_orders").await, 10);
+        assert_eq!(shop::get(&app.db, prize_id).await.unwrap().stock, 0);
+        // Every balance equals its ledger, and none is negative.
+        let mismatched = app
+        .count("SELECT COUNT(*) FROM member_points mp WHERE mp.balance <> (SELECT CAST(COALESCE(SUM(balance_delta), 0) AS BIGINT) FROM points_ledger l WHERE l.member_id = mp.member_id) OR mp.balance < 0")
+        .await;
+        assert_eq!(mismatched, 0);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM member_points WHERE balance = 70")
+                .await,
+            10
+        );
+        // Spending never lowers the rank points.
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM member_points WHERE lifetime <> 100 AND member_id > 6")
+                .await,
+            0
+        );
+    }
+);
+
+both!(
+    a_member_redeems_cancels_and_an_administrator_hands_out,
+    |app: TestApp| async move {
+        give(&app, app.ids.member_a, 50).await;
+        let town_prize = prize(&app, app.ids.town, 20, 5, 1).await;
+        let other_town_prize = prize(&app, app.ids.town2, 1, 5, 1).await;
+        let a = app.login(phone::MEMBER_A).await;
+        let page = a.get("/shop").await;
+        assert!(page.contains("党徽") && page.contains("<strong id=\"balance\">51</strong>"));
+        assert_eq!(
+            a.post(&format!("/shop/{other_town_prize}/redeem"), &[])
+                .await
+                .status,
+            404
+        );
+        let ok = a.post(&format!("/shop/{town_prize}/redeem"), &[]).await;
+        assert_eq!(ok.status, 303);
+        assert!(
+            a.get("/shop")
+                .await
+                .contains("<strong id=\"balance\">31</strong>")
+        );
+        let again = a.post(&format!("/shop/{town_prize}/redeem"), &[]).await;
+        assert!(
+            a.get(&again.location)
+                .await
+                .contains("此奖品每人每月限兑1件")
+        );
+        let pricey = prize(&app, app.ids.town, 40, 5, 1).await;
+        a.post(&format!("/shop/{pricey}/redeem"), &[]).await;
+        assert!(a.get("/shop").await.contains("可用积分不足"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM prize_orders").await, 1);
+        // Cancel: points back, stock back.
+        let order = app.count("SELECT id FROM prize_orders").await;
+        assert_eq!(
+            a.post(&format!("/shop/orders/{order}/cancel"), &[])
+                .await
+                .status,
+            303
+        );
+        assert!(
+            a.get("/shop")
+                .await
+                .contains("<strong id=\"balance\">51</strong>")
+        );
+        assert_eq!(shop::get(&app.db, town_prize).await.unwrap().stock, 5);
+        // Redeem again (the cancelled one does not count), and the town hands it out.
+        a.post(&format!("/shop/{town_prize}/redeem"), &[]).await;
+        let order = app
+            .count("SELECT id FROM prize_orders WHERE status = 'pending'")
+            .await;
+        assert_eq!(
+            a.post(&format!("/shop/orders/{order}/collect"), &[])
+                .await
+                .status,
+            403
+        );
+        let b = app.login(phone::MEMBER_B).await;
+        assert_eq!(
+            b.post(&format!("/shop/orders/{order}/cancel"), &[])
+                .await
+                .status,
+            404
+        );
+        let town = app.login(phone::TOWN_ADMIN).await;
+        let admin = town.get("/shop/admin").await;
+        assert!(admin.contains("张甲") && admin.contains("登记领取"));
+        assert_eq!(
+            town.post(&format!("/shop/orders/{order}/collect"), &[])
+                .await
+                .status,
+            303
+        );
+        assert!(a.get("/shop").await.contains("已领取"));
+        // The neighbouring town's administrator does not see it.
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let bad = county
+            .post(
+                "/shop/admin/prizes",
+                &[
+                    ("org", &app.ids.county.to_string()),
+                    ("name", ""),
+                    ("price", "0"),
+                    ("stock", "1"),
+                    ("monthly_limit", "1"),
+                    ("required_badges", "0"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("所需积分应为1到100000之间的整数") && bad.contains("此项必填"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('积分兑换', '取消兑换', '奖品领取')").await, 4);
+    }
+);
