@@ -8,5 +8,6 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod jobs;
+pub mod rankings;
 pub mod startup;
 pub mod store;

@@ -8,5 +8,6 @@ pub mod orglife;
 pub mod password;
 pub mod points;
 pub mod policy;
+pub mod ranking;
 pub mod text;
 pub mod upload;

@@ -10,6 +10,7 @@ mod officers;
 mod orglife;
 mod orgs;
 mod points;
+mod rankings;
 mod shop;
 
 pub use context::{Ctx, Principal};
@@ -34,6 +35,7 @@ pub struct AppState {
     pub files: crate::files::Storage,
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
+    pub rankings: Arc<crate::rankings::Rankings>,
     security: Arc<RwLock<(Security, Instant)>>,
 }
 
@@ -44,6 +46,7 @@ impl AppState {
             files: crate::files::Storage::local(config.data_dir.join("files")),
             keys: Arc::new(keys),
             config: Arc::new(config),
+            rankings: Arc::new(crate::rankings::Rankings::default()),
             security: Arc::new(RwLock::new((security, Instant::now()))),
         }
     }
@@ -196,6 +199,7 @@ fn routes() -> Vec<Route> {
         r("GET", "/calendar/{file}", Public, get(orglife::calendar)),
         r("GET", "/points", Member, get(points::mine)),
         r("GET", "/points/rules", Admin, get(points::rules)),
+        r("GET", "/rankings", Member, get(rankings::page)),
         r("POST", "/points/rules", Admin, post(points::save_rule)),
         r("GET", "/shop", Member, get(shop::index)),
         r("POST", "/shop/{id}/redeem", Member, post(shop::redeem)),

@@ -3,7 +3,7 @@ use super::context::{Page, flash_redirect};
 use super::form::{render, render_invalid};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
-use crate::domain::points::{PointRule, RuleSetting, rank};
+use crate::domain::points::{PointRule, RuleSetting};
 use crate::error::{AppError, AppResult};
 use crate::store::points::{self, HistoryRow, Totals};
 use crate::store::{audit, orgs};
@@ -30,15 +30,23 @@ impl PointsPage {
 pub async fn mine(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let member = ctx.actor()?.member_id.ok_or(AppError::NotFound)?;
     let totals = points::totals(&state.db, member).await?;
-    let (higher,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM member_points WHERE lifetime > $1")
-            .bind(totals.lifetime)
-            .fetch_one(&state.db.pool)
-            .await?;
+    let (_, _, county) = state.rankings.scopes(&state.db, member).await?;
+    let today = crate::domain::clock::local_date(now_epoch());
+    let standing = state
+        .rankings
+        .standing(
+            &state.db,
+            county,
+            crate::rankings::Period::All,
+            today,
+            member,
+            0,
+        )
+        .await?;
     render(&PointsPage {
         page: ctx.page("我的积分"),
         totals,
-        county_rank: rank(higher),
+        county_rank: standing.my_rank,
         badges: crate::store::badges::of(&state.db, "member", member)
             .await?
             .len(),

@@ -11,4 +11,5 @@ mod orglife;
 mod orgs;
 mod permissions;
 mod points;
+mod rankings;
 mod shop;

@@ -1,0 +1,234 @@
+//! Rankings kept in memory as order-statistic boards (branch, town, county × week, month,
+//! year, all time). They catch up from the points ledger by id before every read, so a
+//! credit is ranked the moment it is committed, by whichever instance wrote it.
+use crate::domain::clock::local_date;
+use crate::domain::org::path_ids;
+use crate::domain::ranking::Board;
+use crate::error::AppResult;
+use crate::store::Db;
+use std::collections::HashMap;
+use time::{Date, Duration};
+use tokio::sync::Mutex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Period {
+    Week,
+    Month,
+    Year,
+    All,
+}
+
+impl Period {
+    pub const ALL: [Period; 4] = [Period::Week, Period::Month, Period::Year, Period::All];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Year => "year",
+            Period::All => "all",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Period::Week => "本周",
+            Period::Month => "本月",
+            Period::Year => "本年",
+            Period::All => "累计",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == s)
+    }
+
+    /// The first day of the period containing `day` (weeks start on Monday).
+    pub fn start(self, day: Date) -> Date {
+        match self {
+            Period::Week => {
+                day - Duration::days(i64::from(day.weekday().number_days_from_monday()))
+            }
+            Period::Month => day.replace_day(1).expect("day 1 exists"),
+            Period::Year => day
+                .replace_day(1)
+                .and_then(|d| d.replace_month(time::Month::January))
+                .expect("1 January exists"),
+            Period::All => Date::MIN,
+        }
+    }
+}
+
+/// Where a member is ranked: branch, town (the county's direct child above the branch) and county.
+#[derive(Debug, Clone, Copy)]
+struct Scopes {
+    branch: i64,
+    town: i64,
+    county: i64,
+}
+
+#[derive(Default)]
+struct State {
+    last_id: i64,
+    scopes: HashMap<i64, Scopes>,
+    boards: HashMap<(i64, Period, Date), Board>,
+}
+
+#[derive(Default)]
+pub struct Rankings {
+    state: Mutex<State>,
+}
+
+fn scopes_of(path: &str, branch: i64) -> Scopes {
+    let ids = path_ids(path);
+    Scopes {
+        branch,
+        town: ids.get(1).copied().unwrap_or(branch),
+        county: ids.first().copied().unwrap_or(branch),
+    }
+}
+
+pub struct Standing {
+    pub top: Vec<(i64, i64, i64)>,
+    pub my_rank: i64,
+    pub my_score: i64,
+    pub ranked: usize,
+}
+
+impl Rankings {
+    async fn catch_up(&self, db: &Db, state: &mut State) -> AppResult<()> {
+        let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT id, member_id, lifetime_delta, created_at FROM points_ledger WHERE id > $1 AND lifetime_delta <> 0 ORDER BY id LIMIT 100000",
+        )
+        .bind(state.last_id)
+        .fetch_all(&db.pool)
+        .await?;
+        for (id, member, delta, at) in rows {
+            state.last_id = id;
+            let scopes = match state.scopes.get(&member) {
+                Some(s) => *s,
+                None => {
+                    let (branch, path): (i64, String) = sqlx::query_as(
+                        "SELECT m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id WHERE m.id = $1",
+                    )
+                    .bind(member)
+                    .fetch_one(&db.pool)
+                    .await?;
+                    let s = scopes_of(&path, branch);
+                    state.scopes.insert(member, s);
+                    s
+                }
+            };
+            let day = local_date(at);
+            for period in Period::ALL {
+                let start = period.start(day);
+                for scope in [scopes.branch, scopes.town, scopes.county] {
+                    state
+                        .boards
+                        .entry((scope, period, start))
+                        .or_default()
+                        .add(member, delta);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads where every member is ranked, in one query (at start and after transfers).
+    pub async fn load_scopes(&self, db: &Db) -> AppResult<()> {
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT m.id, m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id",
+        )
+        .fetch_all(&db.pool)
+        .await?;
+        let mut state = self.state.lock().await;
+        for (member, branch, path) in rows {
+            state.scopes.insert(member, scopes_of(&path, branch));
+        }
+        Ok(())
+    }
+
+    /// The top `n` of a scope's board for the period containing `today`, and `member`'s place.
+    pub async fn standing(
+        &self,
+        db: &Db,
+        scope: i64,
+        period: Period,
+        today: Date,
+        member: i64,
+        n: usize,
+    ) -> AppResult<Standing> {
+        let mut state = self.state.lock().await;
+        self.catch_up(db, &mut state).await?;
+        let key = (scope, period, period.start(today));
+        let board = state.boards.get(&key);
+        Ok(match board {
+            Some(b) => {
+                let my_score = b.score(member).unwrap_or(0);
+                Standing {
+                    top: b.top(n),
+                    my_rank: b.rank_of_score(my_score),
+                    my_score,
+                    ranked: b.len(),
+                }
+            }
+            None => Standing {
+                top: vec![],
+                my_rank: 1,
+                my_score: 0,
+                ranked: 0,
+            },
+        })
+    }
+
+    /// The member's scopes as (branch, town, county).
+    pub async fn scopes(&self, db: &Db, member: i64) -> AppResult<(i64, i64, i64)> {
+        {
+            let state = self.state.lock().await;
+            if let Some(s) = state.scopes.get(&member) {
+                return Ok((s.branch, s.town, s.county));
+            }
+        }
+        let (branch, path): (i64, String) = sqlx::query_as(
+            "SELECT m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id WHERE m.id = $1",
+        )
+        .bind(member)
+        .fetch_one(&db.pool)
+        .await?;
+        let s = scopes_of(&path, branch);
+        self.state.lock().await.scopes.insert(member, s);
+        Ok((s.branch, s.town, s.county))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn period_starts() {
+        // 2026-11-27 is a Friday.
+        assert_eq!(
+            Period::Week.start(date!(2026 - 11 - 27)),
+            date!(2026 - 11 - 23)
+        );
+        assert_eq!(
+            Period::Week.start(date!(2026 - 11 - 23)),
+            date!(2026 - 11 - 23)
+        );
+        // A week across the new year starts in the old one.
+        assert_eq!(
+            Period::Week.start(date!(2027 - 01 - 01)),
+            date!(2026 - 12 - 28)
+        );
+        assert_eq!(
+            Period::Month.start(date!(2024 - 02 - 29)),
+            date!(2024 - 02 - 01)
+        );
+        assert_eq!(
+            Period::Year.start(date!(2024 - 02 - 29)),
+            date!(2024 - 01 - 01)
+        );
+    }
+}

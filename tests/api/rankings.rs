@@ -1,0 +1,64 @@
+use crate::both;
+use crate::support::{TestApp, phone};
+use dangjian::domain::points::PointRule;
+use dangjian::store::points;
+
+async fn earn(app: &TestApp, member: i64, key: &str) {
+    let mut tx = app.db.begin().await.unwrap();
+    points::credit(
+        tx.conn(),
+        member,
+        PointRule::MeetingAttended,
+        key,
+        "参加组织生活",
+        dangjian::domain::clock::now_epoch(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+both!(
+    ranks_update_at_once_and_ties_share,
+    |app: TestApp| async move {
+        let a = app.login(phone::MEMBER_A).await; // +1 for logging in
+        earn(&app, app.ids.member_b, "m:1:b").await; // 5
+        let page = a.get("/rankings?scope=county&period=month").await;
+        assert!(page.contains("第2名"), "{}", page.body);
+        // A credit is ranked the moment it is committed.
+        earn(&app, app.ids.member_a, "m:1:a").await; // 6
+        let page = a.get("/rankings?scope=county&period=month").await;
+        assert!(page.contains("<strong id=\"my-rank\">第1名</strong>"));
+        // Ties share a rank: C logs in and earns 5 too (6 in all).
+        app.login(phone::MEMBER_C).await;
+        earn(&app, app.ids.member_c, "m:1:c").await;
+        let page = a.get("/rankings?scope=county&period=all").await;
+        assert!(page.contains("<strong id=\"my-rank\">第1名</strong>"));
+        let table = page.body.split("id=\"ranking\"").nth(1).unwrap();
+        let table = table.split("</table>").next().unwrap();
+        assert_eq!(
+            table.matches("<td>1</td>").count(),
+            2,
+            "two share first place"
+        );
+        // Within the branch, only the branch.
+        let branch = a.get("/rankings?scope=branch&period=week").await;
+        assert!(branch.contains("张甲") && !branch.contains("王乙") && !branch.contains("孙丙"));
+        // The town's branches by points per member.
+        let town = a.get("/rankings?scope=town").await;
+        assert!(
+            town.contains("甲村党支部")
+                && town.contains("乙村党支部")
+                && !town.contains("丙村党支部")
+        );
+        // My points page shows the same county rank.
+        assert!(
+            a.get("/points")
+                .await
+                .contains("<strong id=\"county-rank\">1</strong>")
+        );
+        // Someone without points is still told where they stand.
+        let b = app.login(phone::MEMBER_B).await;
+        assert!(b.get("/rankings?scope=branch").await.contains("我的排名"));
+    }
+);
