@@ -8,6 +8,7 @@ pub mod orglife;
 pub mod password;
 pub mod points;
 pub mod policy;
+pub mod question;
 pub mod ranking;
 pub mod text;
 pub mod upload;

@@ -78,6 +78,7 @@ impl Ctx {
             flash: self.flash.clone().unwrap_or_default(),
             is_member: p.is_some_and(|p| p.actor.member_id.is_some()),
             is_admin: p.is_some_and(|p| p.actor.is_admin()),
+            is_editor: has(Role::ContentEditor),
             is_system_admin: has(Role::SystemAdmin),
             is_security_admin: has(Role::SecurityAdmin),
             is_audit_admin: has(Role::AuditAdmin),
@@ -99,6 +100,7 @@ pub struct Page {
     pub flash: String,
     pub is_member: bool,
     pub is_admin: bool,
+    pub is_editor: bool,
     pub is_system_admin: bool,
     pub is_security_admin: bool,
     pub is_audit_admin: bool,
@@ -109,7 +111,11 @@ pub struct Page {
 
 impl Page {
     pub fn is_console(&self) -> bool {
-        self.is_admin || self.is_system_admin || self.is_security_admin || self.is_audit_admin
+        self.is_admin
+            || self.is_editor
+            || self.is_system_admin
+            || self.is_security_admin
+            || self.is_audit_admin
     }
 }
 

@@ -39,7 +39,7 @@ const TILES: &[Tile] = &[
         anchor: "daily",
         label: "每日一题",
         hint: "每天一道党建知识题",
-        href: "",
+        href: "/daily",
     },
     Tile {
         anchor: "news",

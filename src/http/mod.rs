@@ -3,6 +3,7 @@
 mod account;
 mod assets;
 mod context;
+mod daily;
 mod form;
 mod home;
 mod members;
@@ -80,6 +81,8 @@ pub enum Access {
     Member,
     /// Branch or organization administrators.
     Admin,
+    /// Content editors (理论自习室, 每日一题 bank).
+    Editor,
     SystemAdmin,
     SecurityAdmin,
     AuditAdmin,
@@ -96,6 +99,7 @@ impl Access {
             Access::Public | Access::SignedIn => true,
             Access::Member => p.actor.member_id.is_some(),
             Access::Admin => p.actor.is_admin(),
+            Access::Editor => p.actor.has(Role::ContentEditor),
             Access::SystemAdmin => p.actor.has(Role::SystemAdmin),
             Access::SecurityAdmin => p.actor.has(Role::SecurityAdmin),
             Access::AuditAdmin => p.actor.has(Role::AuditAdmin),
@@ -200,6 +204,11 @@ fn routes() -> Vec<Route> {
         r("GET", "/points", Member, get(points::mine)),
         r("GET", "/points/rules", Admin, get(points::rules)),
         r("GET", "/rankings", Member, get(rankings::page)),
+        r("GET", "/daily", Member, get(daily::page)),
+        r("POST", "/daily", Member, post(daily::answer)),
+        r("GET", "/orgs/{id}/daily", Admin, get(daily::branch)),
+        r("GET", "/questions", Editor, get(daily::questions)),
+        r("POST", "/questions", Editor, post(daily::add_question)),
         r("POST", "/points/rules", Admin, post(points::save_rule)),
         r("GET", "/shop", Member, get(shop::index)),
         r("POST", "/shop/{id}/redeem", Member, post(shop::redeem)),

@@ -2,6 +2,7 @@
 //! What differs between the engines lives in `engine`.
 pub mod audit;
 pub mod badges;
+pub mod daily;
 pub mod engine;
 pub mod meetings;
 pub mod members;

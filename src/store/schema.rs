@@ -8,6 +8,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "orglife", include_str!("../../migrations/0002_orglife.sql")),
     (3, "points", include_str!("../../migrations/0003_points.sql")),
     (4, "shop", include_str!("../../migrations/0004_shop.sql")),
+    (5, "daily", include_str!("../../migrations/0005_daily.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> Result<usize, String> {

@@ -4,6 +4,7 @@ mod support;
 
 mod accounts;
 mod audit_log;
+mod daily;
 mod demo;
 mod files;
 mod members;

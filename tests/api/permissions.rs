@@ -10,6 +10,7 @@ fn allowed(role: &str, access: Access) -> bool {
         SignedIn => role != "anonymous",
         Member => matches!(role, "member" | "secretary" | "town_admin" | "county_admin"),
         Admin => matches!(role, "secretary" | "town_admin" | "county_admin"),
+        Editor => role == "county_admin",
         SystemAdmin => role == "system",
         SecurityAdmin => role == "security",
         AuditAdmin => role == "audit",

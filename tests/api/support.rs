@@ -399,6 +399,15 @@ pub async fn fixture(db: &Db, keys: &Keys) -> Ids {
     users::add_grant(tx.conn(), user_ids[4], Role::PiiViewer, Some(county), None)
         .await
         .unwrap();
+    users::add_grant(
+        tx.conn(),
+        user_ids[4],
+        Role::ContentEditor,
+        Some(county),
+        None,
+    )
+    .await
+    .unwrap();
     for (name, phone, role) in [
         ("系统员", phone::SYSTEM, Role::SystemAdmin),
         ("安全员", phone::SECURITY, Role::SecurityAdmin),

@@ -1,0 +1,179 @@
+//! 每日一题: the bank, the county's question of each day, and one answer per member per day.
+use crate::domain::question::QuestionKind;
+use crate::error::AppResult;
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Question {
+    pub id: i64,
+    pub kind: String,
+    pub stem: String,
+    pub options: String,
+    pub answer: String,
+    pub explanation: String,
+    pub tags: String,
+    pub pinned_day: Option<String>,
+    pub times_used: i64,
+}
+
+impl Question {
+    pub fn kind(&self) -> QuestionKind {
+        QuestionKind::from_code(&self.kind).unwrap_or(QuestionKind::Single)
+    }
+    /// (letter, text) for each option line.
+    pub fn option_list(&self) -> Vec<(String, String)> {
+        self.options
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .zip(crate::domain::question::LETTERS)
+            .map(|(t, l)| (l.to_string(), t.trim().to_string()))
+            .collect()
+    }
+    pub fn answer_text(&self) -> String {
+        crate::domain::question::answer_text(self.kind(), &self.answer)
+    }
+}
+
+const COLUMNS: &str = "id, kind, stem, options, answer, explanation, tags, pinned_day, times_used";
+
+pub struct NewQuestion<'a> {
+    pub kind: QuestionKind,
+    pub stem: &'a str,
+    pub options: &'a str,
+    pub answer: &'a str,
+    pub explanation: &'a str,
+    pub tags: &'a str,
+    pub pinned_day: Option<&'a str>,
+    pub created_by: i64,
+}
+
+pub async fn create(conn: &mut AnyConnection, q: &NewQuestion<'_>, now: i64) -> AppResult<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO questions (kind, stem, options, answer, explanation, tags, pinned_day, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+    )
+    .bind(q.kind.code())
+    .bind(q.stem)
+    .bind(q.options)
+    .bind(q.answer)
+    .bind(q.explanation)
+    .bind(q.tags)
+    .bind(q.pinned_day)
+    .bind(q.created_by)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn list(db: &super::Db, q: &str) -> AppResult<Vec<Question>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM questions WHERE ($1 = '' OR stem LIKE '%' || $1 || '%' OR tags LIKE '%' || $1 || '%') ORDER BY id DESC LIMIT 200"
+    ))
+    .bind(q)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// The county's question for `day`: fixed on first asking, a question pinned to the day if
+/// any, otherwise the least used one, so nothing repeats until the bank is exhausted.
+pub async fn for_day(db: &super::Db, day: &str) -> AppResult<Option<Question>> {
+    let existing: Option<Question> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM questions WHERE id = (SELECT question_id FROM daily_schedule WHERE day = $1)"
+    ))
+    .bind(day)
+    .fetch_optional(&db.pool)
+    .await?;
+    if existing.is_some() {
+        return Ok(existing);
+    }
+    let mut tx = db.begin().await?;
+    let pick: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM questions ORDER BY (CASE WHEN pinned_day = $1 THEN 0 ELSE 1 END), \
+         (CASE WHEN pinned_day IS NOT NULL AND pinned_day <> $1 THEN 1 ELSE 0 END), times_used, id LIMIT 1",
+    )
+    .bind(day)
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some((id,)) = pick else {
+        return Ok(None);
+    };
+    let placed = crate::q!("INSERT INTO daily_schedule (day, question_id) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING", day, id)
+        .execute(tx.conn())
+        .await?;
+    if placed.rows_affected() == 1 {
+        crate::q!(
+            "UPDATE questions SET times_used = times_used + 1 WHERE id = $1",
+            id
+        )
+        .execute(tx.conn())
+        .await?;
+    }
+    tx.commit().await?;
+    // Another instance may have placed the day's question first: read what stands.
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM questions WHERE id = (SELECT question_id FROM daily_schedule WHERE day = $1)"
+    ))
+    .bind(day)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Records the day's answer; `false` when the member had already answered (nothing changes).
+pub async fn answer(
+    conn: &mut AnyConnection,
+    day: &str,
+    member: i64,
+    q: &Question,
+    choice: &str,
+    correct: bool,
+    now: i64,
+) -> AppResult<bool> {
+    let done = crate::q!(
+        "INSERT INTO daily_answers (day, member_id, question_id, choice, correct, answered_at) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (day, member_id) DO NOTHING",
+        day,
+        member,
+        q.id,
+        choice,
+        i64::from(correct),
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn my_answer(
+    db: &super::Db,
+    day: &str,
+    member: i64,
+) -> AppResult<Option<(String, bool)>> {
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "SELECT choice, correct FROM daily_answers WHERE day = $1 AND member_id = $2",
+    )
+    .bind(day)
+    .bind(member)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(c, ok)| (c, ok != 0)))
+}
+
+/// A branch's members and how each did on the day's question.
+pub async fn branch_day(
+    db: &super::Db,
+    branch_id: i64,
+    day: &str,
+) -> AppResult<Vec<(String, Option<bool>)>> {
+    let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT m.name, a.correct FROM members m LEFT JOIN daily_answers a ON a.member_id = m.id AND a.day = $2 \
+         WHERE m.branch_id = $1 ORDER BY (a.correct IS NULL), a.answered_at, m.name",
+    )
+    .bind(branch_id)
+    .bind(day)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(n, c)| (n, c.map(|c| c != 0)))
+        .collect())
+}

@@ -1,0 +1,80 @@
+use crate::both;
+use crate::support::{TestApp, phone};
+
+both!(
+    one_answer_a_day_with_points_share_text_and_branch_summary,
+    |app: TestApp| async move {
+        let editor = app.login(phone::COUNTY_ADMIN).await;
+        let bad = editor
+            .post(
+                "/questions",
+                &[
+                    ("kind", "single"),
+                    ("stem", ""),
+                    ("options", "只有一个"),
+                    ("answer", "E"),
+                    ("explanation", ""),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        for msg in ["此项必填", "请填写2到6个选项", "单选题答案填一个选项字母"]
+        {
+            assert!(bad.contains(msg), "{msg}");
+        }
+        assert_eq!(app.count("SELECT COUNT(*) FROM questions").await, 0);
+        let a = app.login(phone::MEMBER_A).await;
+        assert!(a.get("/daily").await.contains("题库还没有题目"));
+        let ok = editor
+            .post(
+                "/questions",
+                &[
+                    ("kind", "single"),
+                    ("stem", "中国共产党第一次全国代表大会在哪一年召开？"),
+                    ("options", "1919年\n1921年\n1927年\n1949年"),
+                    ("answer", "b"),
+                    ("explanation", "1921年7月，中共一大在上海召开。"),
+                    ("tags", "党史"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303);
+        // A member answers; a second, simultaneous answer changes nothing.
+        let page = a.get("/daily").await;
+        assert!(page.contains("中国共产党第一次全国代表大会"));
+        let (r1, r2) = tokio::join!(
+            a.post("/daily", &[("choice", "B")]),
+            a.post("/daily", &[("choice", "A")])
+        );
+        assert_eq!((r1.status, r2.status), (200, 200));
+        assert_eq!(app.count("SELECT COUNT(*) FROM daily_answers").await, 1);
+        let daily_points = app
+        .count(&format!("SELECT CAST(COALESCE(SUM(lifetime_delta), 0) AS BIGINT) FROM points_ledger WHERE member_id = {} AND rule LIKE 'daily%'", app.ids.member_a))
+        .await;
+        let (choice,): (String,) = sqlx::query_as("SELECT choice FROM daily_answers")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(daily_points, if choice == "B" { 3 } else { 1 });
+        let after = a.get("/daily").await;
+        assert!(after.contains("正确答案：<strong id=\"daily-answer\">B</strong>"));
+        assert!(after.contains("【每日一题】") && after.contains("解析：1921年7月"));
+        // Invalid shapes are refused with a message.
+        let b = app.login(phone::MEMBER_B).await;
+        let none = b.post("/daily", &[]).await;
+        assert_eq!(none.status, 422);
+        assert!(none.contains("请选择一个答案"));
+        // The branch secretary sees who answered and gets a summary to copy.
+        let sec = app.login(phone::SECRETARY_A).await;
+        let summary = sec.get(&format!("/orgs/{}/daily", app.ids.branch_a)).await;
+        assert!(summary.contains("已答1人") && summary.contains("尚未作答"));
+        assert_eq!(
+            sec.get(&format!("/orgs/{}/daily", app.ids.branch_b))
+                .await
+                .status,
+            404
+        );
+        // Members do not edit the bank.
+        assert_eq!(a.get("/questions").await.status, 403);
+    }
+);
