@@ -167,6 +167,8 @@ async fn run(args: Args) -> Result<(), String> {
             match crate::demo::generate(&server.state.db, &server.state.keys, seed).await {
                 Ok(summary) => {
                     println!("{summary}");
+                    let questions = crate::demo::question_bank(&server.state.db).await?;
+                    println!("每日一题题库：{questions} 道题；积分商城：4 件奖品");
                     let started = std::time::Instant::now();
                     let life =
                         crate::demo::orglife(&server.state.db, &server.state.files, seed, months)

@@ -52,6 +52,23 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
             .await;
         assert!(n > 0, "the demo has {}", c.label());
     }
+    let questions = dangjian::demo::question_bank(&app.db).await.unwrap();
+    assert!(questions >= 100, "{questions} questions");
+    assert_eq!(app.count("SELECT COUNT(*) FROM prizes").await, 4);
+    // Every question's answer fits its options.
+    for (kind, options, answer) in
+        sqlx::query_as::<_, (String, String, String)>("SELECT kind, options, answer FROM questions")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap()
+    {
+        let kind = dangjian::domain::question::QuestionKind::from_code(&kind).unwrap();
+        let n = options.lines().filter(|l| !l.trim().is_empty()).count();
+        assert!(
+            dangjian::domain::question::valid_choice(kind, n, &answer),
+            "{options} / {answer}"
+        );
+    }
     // A second run refuses to mix demo data into a filled database.
     assert!(
         dangjian::demo::generate(&app.db, &app.keys, 2019)
