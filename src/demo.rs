@@ -1137,6 +1137,33 @@ pub async fn orglife(
         }
         tx.commit().await.map_err(err)?;
     }
+    // Attending earned meeting points: the same ledger entries, keys and totals as a live
+    // check-in makes, written in bulk.
+    let points =
+        crate::domain::points::default_setting(crate::domain::points::PointRule::MeetingAttended)
+            .amount;
+    let mut tx = db.begin().await.map_err(err)?;
+    let sql = format!(
+        "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) \
+         SELECT c.member_id, 'meeting_attended', 'meeting:' || CAST(c.meeting_id AS TEXT) || ':' || CAST(c.member_id AS TEXT), $1, $1, '参加组织生活', {}, NULL, c.at \
+         FROM checkins c ORDER BY c.at",
+        db.engine.shanghai_day("c.at")
+    );
+    sqlx::query(&sql)
+        .bind(points)
+        .execute(tx.conn())
+        .await
+        .map_err(|e| e.to_string())?;
+    crate::q!(
+        "INSERT INTO member_points (member_id, lifetime, balance, updated_at) \
+         SELECT member_id, CAST(SUM(lifetime_delta) AS BIGINT), CAST(SUM(balance_delta) AS BIGINT), $1 FROM points_ledger GROUP BY member_id \
+         ON CONFLICT (member_id) DO UPDATE SET lifetime = excluded.lifetime, balance = excluded.balance",
+        now
+    )
+    .execute(tx.conn())
+    .await
+    .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(err)?;
     let (checkins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkins")
         .fetch_one(&db.pool)
         .await

@@ -37,7 +37,8 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("tree") => tree(&args).await,
-        _ => eprintln!("usage: bench tree [--orgs N] [--database URL]"),
+        Some("ranking") => ranking(),
+        _ => eprintln!("usage: bench tree [--orgs N] [--database URL] | bench ranking"),
     }
 }
 
@@ -192,4 +193,61 @@ async fn tree(args: &[String]) {
     row("search branches in a town", search);
     row("county subtree counts (all orgs)", county_subtree);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The ranking board at a county's size and at a province's: the cost of a rank read and of
+/// an update should not grow with the number of members.
+fn ranking() {
+    use dangjian::domain::ranking::Board;
+    let mut rng: u64 = 0x2019;
+    let mut next = move || {
+        rng = rng
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        rng >> 33
+    };
+    // Ceiling: a HashMap lookup on the same machine in the same run.
+    let map: std::collections::HashMap<i64, i64> = (0..1_000_000).map(|i| (i, i)).collect();
+    let ops = 200_000;
+    let t = Instant::now();
+    let mut sink = 0;
+    for i in 0..ops {
+        sink += map.get(&((i * 7919) % 1_000_000)).copied().unwrap_or(0);
+    }
+    let ceiling = t.elapsed().as_secs_f64() / ops as f64;
+    println!(
+        "ceiling  HashMap lookup:            {:>8.3} µs  (checksum {sink})",
+        ceiling * 1e6
+    );
+    for members in [10_000i64, 1_000_000] {
+        let mut board = Board::default();
+        let t = Instant::now();
+        for m in 0..members {
+            board.add(m, (next() % 3000) as i64);
+        }
+        let build = t.elapsed();
+        let t = Instant::now();
+        let mut s = 0;
+        for i in 0..ops {
+            s += board.rank((i * 7919) % members).unwrap_or(0);
+        }
+        let read = t.elapsed().as_secs_f64() / ops as f64;
+        let t = Instant::now();
+        for i in 0..ops {
+            board.add((i * 104729) % members, (next() % 5) as i64);
+        }
+        let update = t.elapsed().as_secs_f64() / ops as f64;
+        let t = Instant::now();
+        let top = board.top(20).len();
+        let top_time = t.elapsed().as_secs_f64();
+        println!(
+            "{members:>9} members: build {:.2}s; rank {:.3} µs = {:.1} × ceiling; update {:.3} µs = {:.1} × ceiling; top {top} {:.1} µs  (checksum {s})",
+            build.as_secs_f64(),
+            read * 1e6,
+            read / ceiling,
+            update * 1e6,
+            update / ceiling,
+            top_time * 1e6
+        );
+    }
 }

@@ -48,6 +48,16 @@ impl Engine {
         }
     }
 
+    /// SQL for the Shanghai calendar day ('YYYY-MM-DD') of an epoch-seconds expression.
+    pub fn shanghai_day(self, epoch: &str) -> String {
+        match self {
+            Engine::Sqlite => format!("date({epoch} + 28800, 'unixepoch')"),
+            Engine::Postgres => {
+                format!("to_char(to_timestamp({epoch} + 28800) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+            }
+        }
+    }
+
     /// Joins the values of `expr` in a group with commas.
     pub fn string_agg(self, expr: &str) -> String {
         match self {
