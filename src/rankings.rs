@@ -97,6 +97,11 @@ pub struct Standing {
 
 impl Rankings {
     async fn catch_up(&self, db: &Db, state: &mut State) -> AppResult<()> {
+        let today = local_date(crate::domain::clock::now_epoch());
+        // A new week, month or year: last period's boards go.
+        state
+            .boards
+            .retain(|(_, period, start), _| *start == period.start(today));
         let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
             "SELECT id, member_id, lifetime_delta, created_at FROM points_ledger WHERE id > $1 AND lifetime_delta <> 0 ORDER BY id LIMIT 100000",
         )
@@ -122,6 +127,11 @@ impl Rankings {
             let day = local_date(at);
             for period in Period::ALL {
                 let start = period.start(day);
+                // Only the current week, month and year are ranked; older entries count
+                // for all time alone.
+                if start != period.start(today) {
+                    continue;
+                }
                 for scope in [scopes.branch, scopes.town, scopes.county] {
                     state
                         .boards
@@ -179,6 +189,32 @@ impl Rankings {
                 ranked: 0,
             },
         })
+    }
+
+    /// Points of each scope (summed over its members) in the current period.
+    pub async fn totals(
+        &self,
+        db: &Db,
+        scopes: &[i64],
+        period: Period,
+        today: Date,
+    ) -> AppResult<HashMap<i64, i64>> {
+        let mut state = self.state.lock().await;
+        self.catch_up(db, &mut state).await?;
+        let start = period.start(today);
+        Ok(scopes
+            .iter()
+            .map(|s| {
+                (
+                    *s,
+                    state
+                        .boards
+                        .get(&(*s, period, start))
+                        .map(Board::total)
+                        .unwrap_or(0),
+                )
+            })
+            .collect())
     }
 
     /// The member's scopes as (branch, town, county).

@@ -56,6 +56,11 @@ impl Board {
         self.scores.get(&member).copied()
     }
 
+    /// The sum of all scores (a branch's points, for points per member).
+    pub fn total(&self) -> i64 {
+        self.scores.values().sum()
+    }
+
     pub fn len(&self) -> usize {
         self.scores.len()
     }

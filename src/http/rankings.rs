@@ -2,7 +2,7 @@
 use super::context::Page;
 use super::form::{Choice, choices, render};
 use super::{AppState, Ctx};
-use crate::domain::clock::{SHANGHAI, local_date, now_epoch};
+use crate::domain::clock::{local_date, now_epoch};
 use crate::error::{AppError, AppResult};
 use crate::rankings::Period;
 use askama::Template;
@@ -91,26 +91,35 @@ pub async fn page(
             me: *m == member,
         })
         .collect();
-    // Branches of the town by points per member in the period, and by badges.
+    // Branches of the town by points per member in the period (from the boards), and by badges.
     let town_org = crate::store::orgs::get(&state.db, town).await?;
     let (lo, hi) = crate::domain::org::subtree_range(&town_org.path);
-    let since = period
-        .start(today)
-        .midnight()
-        .assume_offset(SHANGHAI)
-        .unix_timestamp();
-    let since = if period == Period::All { 0 } else { since };
-    let raw: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
+    let branches: Vec<(i64, String, i64, i64)> = sqlx::query_as(
         "SELECT o.id, o.name, (SELECT COUNT(*) FROM members m WHERE m.branch_id = o.id), \
-         (SELECT CAST(COALESCE(SUM(l.lifetime_delta), 0) AS BIGINT) FROM points_ledger l JOIN members m ON m.id = l.member_id WHERE m.branch_id = o.id AND l.created_at >= $3), \
          (SELECT COUNT(*) FROM badges b WHERE b.holder_kind = 'org' AND b.holder_id = o.id) \
          FROM orgs o WHERE o.path >= $1 AND o.path < $2 AND o.dissolved_at IS NULL AND o.kind IN ('branch', 'joint_branch', 'temporary_branch')",
     )
     .bind(lo)
     .bind(hi)
-    .bind(since)
     .fetch_all(&state.db.pool)
     .await?;
+    let ids: Vec<i64> = branches.iter().map(|b| b.0).collect();
+    let totals = state
+        .rankings
+        .totals(&state.db, &ids, period, today)
+        .await?;
+    let raw: Vec<(i64, String, i64, i64, i64)> = branches
+        .into_iter()
+        .map(|(id, name, members, badges)| {
+            (
+                id,
+                name,
+                members,
+                totals.get(&id).copied().unwrap_or(0),
+                badges,
+            )
+        })
+        .collect();
     let mut scored: Vec<(i64, String, f64, i64)> = raw
         .into_iter()
         .map(|(id, name, members, points, badges)| {
