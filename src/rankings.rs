@@ -67,9 +67,15 @@ struct Scopes {
     county: i64,
 }
 
+/// Entries are re-read this far behind the newest applied id: on PostgreSQL a lower id can
+/// commit after a higher one, and must not be missed.
+const REREAD: i64 = 1000;
+
 #[derive(Default)]
 struct State {
     last_id: i64,
+    /// Ids applied within the re-read window.
+    recent: std::collections::BTreeSet<i64>,
     scopes: HashMap<i64, Scopes>,
     boards: HashMap<(i64, Period, Date), Board>,
 }
@@ -105,11 +111,14 @@ impl Rankings {
         let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
             "SELECT id, member_id, lifetime_delta, created_at FROM points_ledger WHERE id > $1 AND lifetime_delta <> 0 ORDER BY id LIMIT 100000",
         )
-        .bind(state.last_id)
+        .bind((state.last_id - REREAD).max(0))
         .fetch_all(&db.pool)
         .await?;
         for (id, member, delta, at) in rows {
-            state.last_id = id;
+            if !state.recent.insert(id) {
+                continue;
+            }
+            state.last_id = state.last_id.max(id);
             let scopes = match state.scopes.get(&member) {
                 Some(s) => *s,
                 None => {
@@ -141,7 +150,21 @@ impl Rankings {
                 }
             }
         }
+        let floor = state.last_id - REREAD;
+        state.recent = state.recent.split_off(&floor);
         Ok(())
+    }
+
+    /// Builds the boards from the ledger (at start, so the first reader does not wait).
+    pub async fn warm(&self, db: &Db) -> AppResult<()> {
+        let mut state = self.state.lock().await;
+        loop {
+            let before = state.last_id;
+            self.catch_up(db, &mut state).await?;
+            if state.last_id == before {
+                return Ok(());
+            }
+        }
     }
 
     /// Loads where every member is ranked, in one query (at start and after transfers).

@@ -107,6 +107,16 @@ impl Server {
 
     pub async fn run(self) -> std::io::Result<()> {
         crate::jobs::spawn(self.state.db.clone());
+        let (rankings, db) = (self.state.rankings.clone(), self.state.db.clone());
+        tokio::spawn(async move {
+            if let Err(e) = rankings
+                .load_scopes(&db)
+                .await
+                .and(rankings.warm(&db).await)
+            {
+                tracing::warn!(error = %e, "rankings warm-up failed");
+            }
+        });
         let app = http::router(self.state);
         axum::serve(
             self.listener,
