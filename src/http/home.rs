@@ -51,7 +51,7 @@ const TILES: &[Tile] = &[
         anchor: "history",
         label: "党史上的今天",
         hint: "党员共建的党史日历",
-        href: "",
+        href: "/history",
     },
     Tile {
         anchor: "arena",
@@ -95,6 +95,7 @@ struct HomePage {
     scopes: Vec<ScopeSummary>,
     /// The member's next meeting: what matters first on the home page.
     next_meeting: Option<(i64, String)>,
+    history_today: Vec<super::history::Entry>,
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -140,8 +141,10 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         }),
         None => None,
     };
+    let history_today = super::history::today(&state).await?;
     render(&HomePage {
         page: ctx.page("首页"),
+        history_today,
         next_meeting,
         tiles: TILES,
         branch_name,

@@ -5,6 +5,7 @@ mod assets;
 mod context;
 mod daily;
 mod form;
+mod history;
 mod home;
 mod members;
 mod officers;
@@ -207,6 +208,10 @@ fn routes() -> Vec<Route> {
         r("GET", "/daily", Member, get(daily::page)),
         r("POST", "/daily", Member, post(daily::answer)),
         r("GET", "/orgs/{id}/daily", Admin, get(daily::branch)),
+        r("GET", "/history", SignedIn, get(history::page)),
+        r("POST", "/history", Member, post(history::contribute)),
+        r("GET", "/history/review", Editor, get(history::review_page)),
+        r("POST", "/history/{id}/review", Editor, post(history::review)),
         r("GET", "/questions", Editor, get(daily::questions)),
         r("POST", "/questions", Editor, post(daily::add_question)),
         r("POST", "/points/rules", Admin, post(points::save_rule)),

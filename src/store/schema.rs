@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "points", include_str!("../../migrations/0003_points.sql")),
     (4, "shop", include_str!("../../migrations/0004_shop.sql")),
     (5, "daily", include_str!("../../migrations/0005_daily.sql")),
+    (6, "history", include_str!("../../migrations/0006_history.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> Result<usize, String> {

@@ -7,6 +7,7 @@ mod audit_log;
 mod daily;
 mod demo;
 mod files;
+mod history;
 mod members;
 mod orglife;
 mod orgs;

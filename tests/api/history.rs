@@ -1,0 +1,87 @@
+use crate::both;
+use crate::support::{TestApp, phone};
+
+both!(
+    members_contribute_editors_publish_and_today_shows_it,
+    |app: TestApp| async move {
+        let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
+        let (m, d) = ((today.month() as u8).to_string(), today.day().to_string());
+        let a = app.login(phone::MEMBER_A).await;
+        let bad = a
+            .post(
+                "/history",
+                &[
+                    ("month", "2"),
+                    ("day", "30"),
+                    ("year", "1700"),
+                    ("title", ""),
+                    ("body", "x"),
+                    ("source", "史料"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        for msg in ["请填写有效的月和日", "年份应在1840到", "此项必填"] {
+            assert!(bad.contains(msg), "{msg}");
+        }
+        let ok = a
+            .post(
+                "/history",
+                &[
+                    ("month", &m),
+                    ("day", &d),
+                    ("year", "1949"),
+                    ("title", "测试条目<script>alert(1)</script>"),
+                    ("body", "<script>alert('x')</script>正文"),
+                    ("source", "《中国共产党简史》"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303);
+        assert!(
+            !a.get("/").await.contains("history-card"),
+            "pending entries are not shown"
+        );
+        // Members do not review.
+        assert_eq!(a.get("/history/review").await.status, 403);
+        let editor = app.login(phone::COUNTY_ADMIN).await;
+        let id = app.count("SELECT id FROM history_entries").await;
+        let no_reason = editor
+            .post(&format!("/history/{id}/review"), &[("decision", "return")])
+            .await;
+        assert!(
+            editor
+                .get(&no_reason.location)
+                .await
+                .contains("退回时请写明原因")
+        );
+        assert_eq!(
+            editor
+                .post(&format!("/history/{id}/review"), &[("decision", "approve")])
+                .await
+                .status,
+            303
+        );
+        let home = a.get("/").await;
+        assert!(home.contains("history-card") && home.contains("1949年"));
+        let page = a.get("/history").await;
+        assert!(
+            (page.contains("&lt;script&gt;") || page.contains("&#60;script&#62;"))
+                && !page.contains("<script>alert"),
+            "markup is shown as text"
+        );
+        let earned = app
+        .count(&format!("SELECT CAST(COALESCE(SUM(lifetime_delta), 0) AS BIGINT) FROM points_ledger WHERE member_id = {} AND rule = 'history_approved'", app.ids.member_a))
+        .await;
+        assert_eq!(earned, 2);
+        // Reviewing twice changes nothing.
+        editor
+            .post(&format!("/history/{id}/review"), &[("decision", "approve")])
+            .await;
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM points_ledger WHERE rule = 'history_approved'")
+                .await,
+            1
+        );
+    }
+);
