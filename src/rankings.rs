@@ -94,6 +94,16 @@ fn scopes_of(path: &str, branch: i64) -> Scopes {
     }
 }
 
+async fn member_scopes(db: &Db, member: i64) -> AppResult<Scopes> {
+    let (branch, path): (i64, String) = sqlx::query_as(
+        "SELECT m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id WHERE m.id = $1",
+    )
+    .bind(member)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(scopes_of(&path, branch))
+}
+
 pub struct Standing {
     pub top: Vec<(i64, i64, i64)>,
     pub my_rank: i64,
@@ -122,13 +132,7 @@ impl Rankings {
             let scopes = match state.scopes.get(&member) {
                 Some(s) => *s,
                 None => {
-                    let (branch, path): (i64, String) = sqlx::query_as(
-                        "SELECT m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id WHERE m.id = $1",
-                    )
-                    .bind(member)
-                    .fetch_one(&db.pool)
-                    .await?;
-                    let s = scopes_of(&path, branch);
+                    let s = member_scopes(db, member).await?;
                     state.scopes.insert(member, s);
                     s
                 }
@@ -248,13 +252,7 @@ impl Rankings {
                 return Ok((s.branch, s.town, s.county));
             }
         }
-        let (branch, path): (i64, String) = sqlx::query_as(
-            "SELECT m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id WHERE m.id = $1",
-        )
-        .bind(member)
-        .fetch_one(&db.pool)
-        .await?;
-        let s = scopes_of(&path, branch);
+        let s = member_scopes(db, member).await?;
         self.state.lock().await.scopes.insert(member, s);
         Ok((s.branch, s.town, s.county))
     }
