@@ -10,5 +10,6 @@ pub mod points;
 pub mod policy;
 pub mod question;
 pub mod ranking;
+pub mod richtext;
 pub mod text;
 pub mod upload;

@@ -33,7 +33,7 @@ const TILES: &[Tile] = &[
         anchor: "study",
         label: "理论自习室",
         hint: "学习文章",
-        href: "",
+        href: "/articles",
     },
     Tile {
         anchor: "daily",

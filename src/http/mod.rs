@@ -1,6 +1,7 @@
 //! The web layer: one route table in which every route declares who may use it, the request
 //! context (session, CSRF, client address), and the pages by feature.
 mod account;
+mod articles;
 mod assets;
 mod context;
 mod daily;
@@ -208,6 +209,11 @@ fn routes() -> Vec<Route> {
         r("GET", "/daily", Member, get(daily::page)),
         r("POST", "/daily", Member, post(daily::answer)),
         r("GET", "/orgs/{id}/daily", Admin, get(daily::branch)),
+        r("GET", "/articles", Member, get(articles::index)),
+        r("GET", "/articles/new", Editor, get(articles::new_page)),
+        r("POST", "/articles/new", Editor, post(articles::create)),
+        r("GET", "/articles/{id}", Member, get(articles::show)),
+        r("POST", "/articles/{id}/done", Member, post(articles::complete)),
         r("GET", "/history", SignedIn, get(history::page)),
         r("POST", "/history", Member, post(history::contribute)),
         r("GET", "/history/review", Editor, get(history::review_page)),

@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "shop", include_str!("../../migrations/0004_shop.sql")),
     (5, "daily", include_str!("../../migrations/0005_daily.sql")),
     (6, "history", include_str!("../../migrations/0006_history.sql")),
+    (7, "articles", include_str!("../../migrations/0007_articles.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> Result<usize, String> {

@@ -3,6 +3,7 @@
 mod support;
 
 mod accounts;
+mod articles;
 mod audit_log;
 mod daily;
 mod demo;

@@ -1,0 +1,96 @@
+use crate::both;
+use crate::support::{TestApp, phone};
+
+both!(
+    a_read_counts_only_after_the_minimum_time,
+    |app: TestApp| async move {
+        let editor = app.login(phone::COUNTY_ADMIN).await;
+        let county = app.ids.county.to_string();
+        let bad = editor
+            .post(
+                "/articles/new",
+                &[
+                    ("org", &county),
+                    ("title", ""),
+                    ("source", "人民日报"),
+                    ("column_name", "理论学习"),
+                    ("body", ""),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("此项必填"));
+        let later = editor
+            .post(
+                "/articles/new",
+                &[
+                    ("org", &county),
+                    ("title", "明年的文章"),
+                    ("source", "求是"),
+                    ("column_name", "理论学习"),
+                    ("body", "正文"),
+                    ("publish_date", "2099-01-01"),
+                    ("publish_time", "08:00"),
+                ],
+            )
+            .await;
+        assert_eq!(later.status, 303);
+        let ok = editor
+            .post(
+                "/articles/new",
+                &[
+                    ("org", &county),
+                    ("title", "深入学习贯彻党的创新理论"),
+                    ("source", "人民日报"),
+                    ("column_name", "理论学习"),
+                    ("tags", "创新理论"),
+                    (
+                        "body",
+                        "## 一、要义\n\n第一段。<script>alert(1)</script>\n\n> 引文",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303);
+        let a = app.login(phone::MEMBER_A).await;
+        let list = a.get("/articles").await;
+        assert!(
+            list.contains("深入学习贯彻党的创新理论") && !list.contains("明年的文章"),
+            "scheduled articles wait"
+        );
+        assert!(a.get("/articles?q=创新理论").await.contains("深入学习"));
+        let later_id = app
+            .count("SELECT id FROM articles WHERE title = '明年的文章'")
+            .await;
+        assert_eq!(a.get(&format!("/articles/{later_id}")).await.status, 404);
+        let id = app
+            .count("SELECT id FROM articles WHERE title = '深入学习贯彻党的创新理论'")
+            .await;
+        let page = a.get(&format!("/articles/{id}")).await;
+        assert!(
+            page.contains("<h2>一、要义</h2>")
+                && page.contains("&lt;script&gt;")
+                && !page.contains("<script>alert")
+        );
+        // Completed 2 seconds after opening: nothing.
+        let early = a.post(&format!("/articles/{id}/done"), &[]).await;
+        assert!(a.get(&early.location).await.contains("阅读时间不足"));
+        let read_points = format!(
+            "SELECT COUNT(*) FROM points_ledger WHERE rule = 'article_read' AND member_id = {}",
+            app.ids.member_a
+        );
+        assert_eq!(app.count(&read_points).await, 0);
+        // Reopening does not restart the clock; after the minimum time it counts, once.
+        sqlx::query("UPDATE article_reads SET started_at = started_at - 40")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        a.get(&format!("/articles/{id}")).await;
+        let done = a.post(&format!("/articles/{id}/done"), &[]).await;
+        assert!(a.get(&done.location).await.contains("获得1积分"));
+        a.post(&format!("/articles/{id}/done"), &[]).await;
+        assert_eq!(app.count(&read_points).await, 1);
+        // Members do not publish.
+        assert_eq!(a.get("/articles/new").await.status, 403);
+    }
+);
