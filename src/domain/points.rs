@@ -60,6 +60,51 @@ pub fn capped(amount: i64, cap: Option<i64>, already_today: i64) -> i64 {
     }
 }
 
+/// What earns a study badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Criterion {
+    /// Answered the daily question this many days running.
+    DailyStreak(u32),
+    /// Completed reading this many articles.
+    ArticlesRead(i64),
+}
+
+/// Study badges, as data: key (awarded once per member), title, criterion.
+pub const STUDY_BADGES: &[(&str, &str, Criterion)] = &[
+    (
+        "study:streak7",
+        "每日一题·连续7天",
+        Criterion::DailyStreak(7),
+    ),
+    (
+        "study:streak30",
+        "每日一题·连续30天",
+        Criterion::DailyStreak(30),
+    ),
+    (
+        "study:read10",
+        "理论自习·阅读10篇",
+        Criterion::ArticlesRead(10),
+    ),
+    (
+        "study:read100",
+        "理论自习·阅读100篇",
+        Criterion::ArticlesRead(100),
+    ),
+];
+
+/// The study badges a member's record earns (they may hold some already).
+pub fn earned(streak: u32, articles_read: i64) -> Vec<(&'static str, &'static str)> {
+    STUDY_BADGES
+        .iter()
+        .filter(|(_, _, c)| match c {
+            Criterion::DailyStreak(n) => streak >= *n,
+            Criterion::ArticlesRead(n) => articles_read >= *n,
+        })
+        .map(|(k, t, _)| (*k, *t))
+        .collect()
+}
+
 /// Competition ranking: equal scores share a rank, the next rank skips (1, 1, 3).
 /// `higher` is how many score strictly more.
 pub fn rank(higher: i64) -> i64 {
@@ -102,6 +147,13 @@ mod tests {
         assert_eq!(capped(3, Some(6), 5), 1);
         assert_eq!(capped(1, Some(6), 9), 0);
         assert_eq!(capped(5, None, 100), 5);
+    }
+
+    #[test]
+    fn study_badges_by_criteria() {
+        assert!(earned(6, 9).is_empty());
+        assert_eq!(earned(7, 9), vec![("study:streak7", "每日一题·连续7天")]);
+        assert_eq!(earned(30, 100).len(), 4);
     }
 
     #[test]

@@ -182,11 +182,17 @@ pub async fn complete(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Ap
         now,
     )
     .await?;
+    let badges = crate::store::badges::award_study(tx.conn(), member, now).await?;
     tx.commit().await?;
-    let msg = if earned > 0 {
-        format!("已完成阅读，获得{earned}积分")
+    let badge_note = if badges.is_empty() {
+        String::new()
     } else {
-        "已完成阅读（今日阅读积分已达上限）".to_string()
+        format!("，获得徽章：{}", badges.join("、"))
+    };
+    let msg = if earned > 0 {
+        format!("已完成阅读，获得{earned}积分{badge_note}")
+    } else {
+        format!("已完成阅读（今日阅读积分已达上限）{badge_note}")
     };
     Ok(flash_redirect(&state, &back, &msg))
 }

@@ -127,6 +127,7 @@ pub async fn answer(
             .await?;
         }
     }
+    crate::store::badges::award_study(tx.conn(), member, now).await?;
     tx.commit().await?;
     render(&daily_page(&state, &ctx, String::new(), earned).await?)
 }

@@ -96,3 +96,49 @@ pub async fn award_in(
     }
     Ok(true)
 }
+
+/// Awards the study badges the member's record now earns (daily-question streak, articles
+/// read), each once. Returns the titles newly awarded.
+pub async fn award_study(
+    conn: &mut sqlx::AnyConnection,
+    member: i64,
+    now: i64,
+) -> AppResult<Vec<&'static str>> {
+    use crate::domain::points::{earned, streak};
+    let days: Vec<(String,)> = sqlx::query_as(
+        "SELECT day FROM daily_answers WHERE member_id = $1 ORDER BY day DESC LIMIT 400",
+    )
+    .bind(member)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut days: Vec<time::Date> = days
+        .iter()
+        .filter_map(|d| crate::domain::clock::parse_date(&d.0))
+        .collect();
+    days.reverse();
+    let run = streak(&days, local_date(now));
+    let (read,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM article_reads WHERE member_id = $1 AND completed_at IS NOT NULL",
+    )
+    .bind(member)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut new = Vec::new();
+    for (key, title) in earned(run, read) {
+        let done = crate::q!(
+            "INSERT INTO badges (holder_kind, holder_id, source_key, title, reason, awarded_at) VALUES ('member', $1, $2, $3, $4, $5) \
+             ON CONFLICT (holder_kind, holder_id, source_key) DO NOTHING",
+            member,
+            key,
+            title,
+            format!("学习成绩：{title}"),
+            now
+        )
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() == 1 {
+            new.push(title);
+        }
+    }
+    Ok(new)
+}

@@ -94,3 +94,49 @@ both!(
         assert_eq!(a.get("/articles/new").await.status, 403);
     }
 );
+
+both!(
+    study_milestones_earn_badges_once,
+    |app: TestApp| async move {
+        let member = app.ids.member_a;
+        // Six days of answers before today.
+        let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
+        let editor = app.login(phone::COUNTY_ADMIN).await;
+        editor
+            .post(
+                "/questions",
+                &[
+                    ("kind", "judge"),
+                    ("stem", "党的全国代表大会每五年举行一次。"),
+                    ("answer", "T"),
+                    ("explanation", "党章规定。"),
+                ],
+            )
+            .await;
+        let q = app.count("SELECT id FROM questions").await;
+        for back in 1..=6 {
+            let day = dangjian::domain::clock::format_date(today - time::Duration::days(back));
+            sqlx::query("INSERT INTO daily_answers (day, member_id, question_id, choice, correct, answered_at) VALUES ($1, $2, $3, 'T', 1, 0)")
+            .bind(day)
+            .bind(member)
+            .bind(q)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        }
+        let a = app.login(phone::MEMBER_A).await;
+        a.post("/daily", &[("choice", "T")]).await;
+        let profile = a.get(&format!("/members/{member}")).await;
+        assert!(profile.contains("每日一题·连续7天"));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM badges WHERE source_key = 'study:streak7'")
+                .await,
+            1
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM badges WHERE source_key = 'study:streak30'")
+                .await,
+            0
+        );
+    }
+);
