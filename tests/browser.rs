@@ -394,7 +394,7 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
         .await;
     b.wait_for_url(&format!("{base}/")).await;
     assert!(b.text(".greet").await.contains("同志，您好"));
-    assert!(b.text("#news").await.contains("即将上线"));
+    assert!(b.text("#arena").await.contains("即将上线"));
     b.assert_fits_width().await;
     b.screenshot("member-home.png").await;
 

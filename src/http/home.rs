@@ -45,7 +45,7 @@ const TILES: &[Tile] = &[
         anchor: "news",
         label: "党建新鲜事",
         hint: "各级党组织动态",
-        href: "",
+        href: "/posts",
     },
     Tile {
         anchor: "history",

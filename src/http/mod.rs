@@ -13,6 +13,7 @@ mod officers;
 mod orglife;
 mod orgs;
 mod points;
+mod posts;
 mod rankings;
 mod shop;
 
@@ -214,6 +215,11 @@ fn routes() -> Vec<Route> {
         r("POST", "/articles/new", Editor, post(articles::create)),
         r("GET", "/articles/{id}", Member, get(articles::show)),
         r("POST", "/articles/{id}/done", Member, post(articles::complete)),
+        r("GET", "/posts", SignedIn, get(posts::feed)),
+        r("POST", "/posts", Admin, post(posts::create)),
+        r("POST", "/posts/{id}/review", Admin, post(posts::review)),
+        r("POST", "/posts/trust/{id}", Admin, post(posts::trust)),
+        r("POST", "/posts/{id}/like", SignedIn, post(posts::like)),
         r("GET", "/history", SignedIn, get(history::page)),
         r("POST", "/history", Member, post(history::contribute)),
         r("GET", "/history/review", Editor, get(history::review_page)),

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "daily", include_str!("../../migrations/0005_daily.sql")),
     (6, "history", include_str!("../../migrations/0006_history.sql")),
     (7, "articles", include_str!("../../migrations/0007_articles.sql")),
+    (8, "posts", include_str!("../../migrations/0008_posts.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> Result<usize, String> {

@@ -14,5 +14,6 @@ mod orglife;
 mod orgs;
 mod permissions;
 mod points;
+mod posts;
 mod rankings;
 mod shop;
