@@ -369,6 +369,9 @@ async fn demo_server(months: u32) -> String {
     dangjian::demo::orglife(&server.state.db, &server.state.files, 2019, months)
         .await
         .unwrap();
+    dangjian::demo::question_bank(&server.state.db)
+        .await
+        .unwrap();
     let base = format!("http://{}", server.addr());
     tokio::spawn(server.run());
     base
@@ -597,4 +600,100 @@ async fn a_meeting_from_planning_to_a_red_cell() {
     secretary.assert_fits_width().await;
     secretary.screenshot("branch-grid.png").await;
     secretary.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_reads_answers_climbs_and_redeems() {
+    if !tools_present() {
+        return;
+    }
+    let base = demo_server(0).await;
+    let driver = Driver::start().await;
+
+    // The content editor publishes an article to the county.
+    let editor = driver.phone().await;
+    editor
+        .submit_login(&base, "13800000005", dangjian::demo::DEMO_PASSWORD)
+        .await;
+    editor.wait_for_url(&format!("{base}/")).await;
+    editor.goto(&format!("{base}/articles/new")).await;
+    editor.wait_for("#title").await;
+    let org = editor
+        .script("return document.querySelector('#org option:nth-child(2)').value;")
+        .await;
+    editor.value("#org", org.as_str().unwrap()).await;
+    editor.type_into("#title", "学习党章 践行宗旨").await;
+    editor.type_into("#source", "党建读物").await;
+    editor
+        .type_into("#body", "全心全意为人民服务是党的根本宗旨。")
+        .await;
+    editor.click(".primary.wide").await;
+    editor.wait_for_text(".flash", "已发布").await;
+    editor.quit().await;
+
+    // The branch secretary puts a small prize up for the branch.
+    let secretary = driver.phone().await;
+    secretary
+        .submit_login(&base, "13800000002", dangjian::demo::DEMO_PASSWORD)
+        .await;
+    secretary.wait_for_url(&format!("{base}/")).await;
+    secretary.goto(&format!("{base}/shop/admin")).await;
+    secretary.wait_for("#org").await;
+    let branch = secretary
+        .script("return document.querySelector('#org option:nth-child(2)').value;")
+        .await;
+    secretary.value("#org", branch.as_str().unwrap()).await;
+    secretary.type_into("#name", "学习笔记本").await;
+    secretary.type_into("#price", "2").await;
+    secretary.type_into("#stock", "5").await;
+    secretary
+        .click("form[action='/shop/admin/prizes'] button")
+        .await;
+    secretary.wait_for_text(".flash", "已上架").await;
+    secretary.quit().await;
+
+    // A member reads the article for the minimum time.
+    let m = driver.phone().await;
+    m.submit_login(&base, "13800000001", dangjian::demo::DEMO_PASSWORD)
+        .await;
+    m.wait_for_url(&format!("{base}/")).await;
+    m.click("#study").await;
+    m.wait_for(".member-link").await;
+    m.click(".member-link").await;
+    m.wait_for("#finish-reading").await;
+    assert_eq!(m.text("#article-title").await, "学习党章 践行宗旨");
+    tokio::time::sleep(Duration::from_secs(31)).await;
+    m.click("#finish-reading").await;
+    m.wait_for_text(".flash", "获得1积分").await;
+
+    // Today's question: the first choice, whatever it is; the answer and explanation follow.
+    m.goto(&format!("{base}/daily")).await;
+    m.wait_for("#daily-submit").await;
+    m.click("#daily-form input[name=choice]").await;
+    m.click("#daily-submit").await;
+    m.wait_for("#daily-result").await;
+    assert!(!m.text("#daily-answer").await.is_empty());
+    m.screenshot("daily-question.png").await;
+
+    // The points and the rank, at once.
+    m.goto(&format!("{base}/rankings?scope=branch&period=week"))
+        .await;
+    m.wait_for("#my-rank").await;
+    assert_eq!(m.text("#my-rank").await, "第1名");
+    let score: i64 = m.text("#my-score").await.parse().unwrap();
+    assert!(score >= 3, "login, the article and the answer: {score}");
+    m.assert_fits_width().await;
+    m.screenshot("rankings.png").await;
+
+    // And the prize.
+    m.goto(&format!("{base}/shop")).await;
+    m.wait_for(".prize").await;
+    let before: i64 = m.text("#balance").await.parse().unwrap();
+    m.script("document.querySelectorAll('.prize').forEach(p => { if (!p.textContent.includes('学习笔记本')) p.remove(); });").await;
+    m.click(".prize button").await;
+    m.wait_for_text(".flash", "已兑换学习笔记本").await;
+    assert_eq!(m.text("#balance").await.parse::<i64>().unwrap(), before - 2);
+    assert!(m.text("#my-orders").await.contains("待领取"));
+    m.screenshot("shop.png").await;
+    m.quit().await;
 }
