@@ -87,3 +87,29 @@ pub fn render(t: &impl Template) -> Result<Response, AppError> {
 pub fn render_invalid(t: &impl Template) -> Result<Response, AppError> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
 }
+
+/// A reviewer's decision on a submission: publish it, or return it with a reason.
+pub struct Review {
+    pub approve: bool,
+    pub reason: String,
+}
+
+impl Review {
+    /// `Ok(None)` when returning without a reason (the page asks for one).
+    pub fn parse(decision: &str, reason: &str) -> Result<Option<Self>, AppError> {
+        let approve = match decision {
+            "approve" => true,
+            "return" => false,
+            _ => return Err(AppError::BadRequest("请选择通过或退回".into())),
+        };
+        let reason: String = reason.trim().chars().take(200).collect();
+        if !approve && reason.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Self { approve, reason }))
+    }
+
+    pub fn status(&self) -> &'static str {
+        if self.approve { "approved" } else { "returned" }
+    }
+}

@@ -1,7 +1,7 @@
 //! 党史上的今天: members contribute entries for a day of the year; editors approve them (the
 //! contributor earns points) or return them with a reason; everyone sees today's entries.
 use super::context::{Page, flash_redirect};
-use super::form::{FieldErrors, Id, render, render_invalid};
+use super::form::{FieldErrors, Id, Review, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::domain::clock::{local_date, now_epoch};
 use crate::domain::points::PointRule;
@@ -194,19 +194,14 @@ pub async fn review(
     Id(id): Id,
     axum::Form(form): axum::Form<ReviewForm>,
 ) -> AppResult<Response> {
-    let approve = match form.decision.as_str() {
-        "approve" => true,
-        "return" => false,
-        _ => return Err(AppError::BadRequest("请选择发布或退回".into())),
-    };
-    let reason = form.reason.trim().chars().take(200).collect::<String>();
-    if !approve && reason.is_empty() {
+    let Some(review) = Review::parse(&form.decision, &form.reason)? else {
         return Ok(flash_redirect(
             &state,
             "/history/review",
             "退回时请写明原因",
         ));
-    }
+    };
+    let (approve, reason) = (review.approve, review.reason.clone());
     let now = now_epoch();
     let mut tx = state.db.begin().await?;
     let entry: Entry = sqlx::query_as(&format!(
@@ -217,7 +212,7 @@ pub async fn review(
     .await?;
     let done = crate::q!(
         "UPDATE history_entries SET status = $1, return_reason = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND status = 'pending'",
-        if approve { "approved" } else { "returned" },
+        review.status(),
         &reason,
         ctx.actor()?.user_id,
         now,

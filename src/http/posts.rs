@@ -2,7 +2,7 @@
 //! with a reason) unless it trusts the branch; members see their branch's, town's and county's
 //! approved posts and like them. An approved post earns its author points.
 use super::context::{Page, flash_redirect};
-use super::form::{Id, render};
+use super::form::{Id, Review, render};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::org::{path_ids, subtree_range};
@@ -220,20 +220,15 @@ pub async fn review(
     axum::Form(form): axum::Form<ReviewForm>,
 ) -> AppResult<Response> {
     let (_, author, _) = post_in_review_scope(&state, &ctx, id).await?;
-    let approve = match form.decision.as_str() {
-        "approve" => true,
-        "return" => false,
-        _ => return Err(AppError::BadRequest("请选择通过或退回".into())),
-    };
-    let reason: String = form.reason.trim().chars().take(200).collect();
-    if !approve && reason.is_empty() {
+    let Some(review) = Review::parse(&form.decision, &form.reason)? else {
         return Ok(flash_redirect(&state, "/posts", "退回时请写明原因"));
-    }
+    };
+    let (approve, reason) = (review.approve, review.reason.clone());
     let now = now_epoch();
     let mut tx = state.db.begin().await?;
     let done = crate::q!(
         "UPDATE posts SET status = $1, return_reason = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND status = 'pending'",
-        if approve { "approved" } else { "returned" },
+        review.status(),
         &reason,
         ctx.actor()?.user_id,
         now,
