@@ -19,6 +19,7 @@ mod shop;
 
 pub use context::{Ctx, Principal};
 pub use form::FieldErrors;
+pub use orglife::{calendar_token, checkin_token};
 
 use crate::config::Config;
 use crate::crypto::Keys;

@@ -78,12 +78,8 @@ struct UpcomingRow {
     can_ask_leave: bool,
 }
 
-pub fn calendar_token(state: &AppState, member_id: i64) -> String {
-    let mac = crate::crypto::hex(
-        &state
-            .keys
-            .mac(&[b"calendar", member_id.to_string().as_bytes()])[..12],
-    );
+pub fn calendar_token(keys: &crate::crypto::Keys, member_id: i64) -> String {
+    let mac = crate::crypto::hex(&keys.mac(&[b"calendar", member_id.to_string().as_bytes()])[..12]);
     format!("{member_id}-{mac}")
 }
 
@@ -128,7 +124,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         calendar_url: p
             .actor
             .member_id
-            .map(|m| format!("/calendar/{}.ics", calendar_token(&state, m)))
+            .map(|m| format!("/calendar/{}.ics", calendar_token(&state.keys, m)))
             .unwrap_or_default(),
     })
 }
@@ -516,9 +512,9 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
 
 // ---------------------------------------------------------------- check-in
 
-fn token_mac(state: &AppState, meeting_id: i64, window: i64) -> String {
+fn token_mac(keys: &crate::crypto::Keys, meeting_id: i64, window: i64) -> String {
     crate::crypto::hex(
-        &state.keys.mac(&[
+        &keys.mac(&[
             b"checkin",
             meeting_id.to_string().as_bytes(),
             window.to_string().as_bytes(),
@@ -526,9 +522,13 @@ fn token_mac(state: &AppState, meeting_id: i64, window: i64) -> String {
     )
 }
 
+/// The check-in token of a meeting for one 30-second window (what the QR code carries).
+pub fn checkin_token(keys: &crate::crypto::Keys, meeting_id: i64, window: i64) -> String {
+    checkin::make_token(window, &token_mac(keys, meeting_id, window))
+}
+
 fn current_token(state: &AppState, meeting_id: i64, now: i64) -> String {
-    let w = checkin::window(now);
-    checkin::make_token(w, &token_mac(state, meeting_id, w))
+    checkin_token(&state.keys, meeting_id, checkin::window(now))
 }
 
 /// The address members' phones open: from the request's host, as the secretary's screen sees it.
@@ -618,7 +618,7 @@ async fn checkin_problem(
     token: &str,
     now: i64,
 ) -> AppResult<Option<String>> {
-    if let Err(p) = checkin::check_token(token, now, |w| token_mac(state, m.id, w)) {
+    if let Err(p) = checkin::check_token(token, now, |w| token_mac(&state.keys, m.id, w)) {
         return Ok(Some(p.message().to_string()));
     }
     if let Err(msg) = checkin::accepting(m.starts_at, m.ends_at, now) {
@@ -1855,8 +1855,10 @@ pub async fn calendar(
         .next()
         .and_then(|m| m.parse().ok())
         .ok_or(AppError::NotFound)?;
-    if !crate::crypto::constant_time_eq(calendar_token(&state, member).as_bytes(), token.as_bytes())
-    {
+    if !crate::crypto::constant_time_eq(
+        calendar_token(&state.keys, member).as_bytes(),
+        token.as_bytes(),
+    ) {
         return Err(AppError::NotFound);
     }
     let since = now_epoch() - 90 * 86_400;

@@ -111,18 +111,9 @@ both!(
         let forged = other.get(&format!("/checkin/{id}?t=123.abcdef")).await;
         assert!(forged.contains("签到二维码无效"));
         let old_window = dangjian::domain::checkin::window(now()) - 10;
-        let mac = dangjian::crypto::hex(
-            &app.keys.mac(&[
-                b"checkin",
-                id.to_string().as_bytes(),
-                old_window.to_string().as_bytes(),
-            ])[..10],
-        );
+        let token = dangjian::http::checkin_token(&app.keys, id, old_window);
         let expired = other
-            .post(
-                &format!("/checkin/{id}"),
-                &[("t", &format!("{old_window}.{mac}"))],
-            )
+            .post(&format!("/checkin/{id}"), &[("t", &token)])
             .await;
         assert!(expired.contains("已过期"), "{}", expired.body);
         assert_eq!(app.count("SELECT COUNT(*) FROM checkins").await, 1);
@@ -167,14 +158,7 @@ both!(
         let id = meeting(&app, app.ids.branch_a, MeetingKind::ThemeDay, now() - 600).await;
         let member = std::sync::Arc::new(app.login(phone::MEMBER_A).await);
         let w = dangjian::domain::checkin::window(now());
-        let mac = dangjian::crypto::hex(
-            &app.keys.mac(&[
-                b"checkin",
-                id.to_string().as_bytes(),
-                w.to_string().as_bytes(),
-            ])[..10],
-        );
-        let token = format!("{w}.{mac}");
+        let token = dangjian::http::checkin_token(&app.keys, id, w);
         let mut handles = Vec::new();
         for _ in 0..50 {
             let m = member.clone();
@@ -270,13 +254,7 @@ both!(
                 && !grid.contains("丙村党支部")
         );
         // The private calendar feed.
-        let cal_token = {
-            let mac = dangjian::crypto::hex(
-                &app.keys
-                    .mac(&[b"calendar", app.ids.member_a.to_string().as_bytes()])[..12],
-            );
-            format!("{}-{mac}", app.ids.member_a)
-        };
+        let cal_token = dangjian::http::calendar_token(&app.keys, app.ids.member_a);
         let feed = app
             .client()
             .get(&format!("/calendar/{cal_token}.ics"))
@@ -628,14 +606,7 @@ both!(
         );
         let member = app.login(phone::MEMBER_A).await;
         let w = dangjian::domain::checkin::window(now());
-        let mac = dangjian::crypto::hex(
-            &app.keys.mac(&[
-                b"checkin",
-                id.to_string().as_bytes(),
-                w.to_string().as_bytes(),
-            ])[..10],
-        );
-        let t = format!("{w}.{mac}");
+        let t = dangjian::http::checkin_token(&app.keys, id, w);
         assert!(
             member
                 .get(&format!("/checkin/{id}?t={t}"))
