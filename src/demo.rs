@@ -1519,8 +1519,29 @@ const KNOWLEDGE: &[(&str, &[&str], &str, &str)] = &[
 
 /// A question bank of real content: history, rules and knowledge (at least 100 questions).
 pub async fn question_bank(db: &Db) -> Result<usize, String> {
-    use crate::domain::question::QuestionKind;
-    use crate::store::daily::{self, NewQuestion};
+    use crate::domain::question::{QuestionInput, ValidQuestion, validate};
+    use crate::store::daily;
+    // The demo's questions pass the same rules as an editor's.
+    fn checked(
+        kind: &str,
+        stem: &str,
+        options: Vec<&str>,
+        answer: &str,
+        explanation: &str,
+        tags: &str,
+        difficulty: &str,
+    ) -> ValidQuestion {
+        validate(&QuestionInput {
+            kind,
+            stem,
+            options,
+            answer,
+            explanation,
+            tags,
+            difficulty,
+        })
+        .expect("demo questions are valid")
+    }
     let now = crate::domain::clock::now_epoch();
     let mut tx = db.begin().await.map_err(err)?;
     let mut n = 0;
@@ -1536,67 +1557,59 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
             ["A", "B", "C", "D"][offsets.iter().position(|o| *o == 0).expect("one is right")];
         let stem = format!("{event}是在哪一年？");
         let explanation = format!("{event}是在{year}年。");
-        let q = NewQuestion {
-            kind: QuestionKind::Single,
-            stem: &stem,
-            options: &options.join("\n"),
-            answer,
-            explanation: &explanation,
-            tags: "党史",
-            pinned_day: None,
-            created_by: 0,
-        };
-        daily::create(tx.conn(), &q, now).await.map_err(err)?;
+        let options: Vec<&str> = options.iter().map(String::as_str).collect();
+        let q = checked("单选", &stem, options, answer, &explanation, "党史", "2");
+        daily::create(tx.conn(), &q, None, 0, now)
+            .await
+            .map_err(err)?;
         n += 1;
     }
     for (statement, truth, explanation) in STATEMENTS {
-        let q = NewQuestion {
-            kind: QuestionKind::Judge,
-            stem: statement,
-            options: "",
-            answer: if *truth { "T" } else { "F" },
+        let answer = if *truth { "T" } else { "F" };
+        let q = checked(
+            "判断",
+            statement,
+            vec![],
+            answer,
             explanation,
-            tags: "党章党规",
-            pinned_day: None,
-            created_by: 0,
-        };
-        daily::create(tx.conn(), &q, now).await.map_err(err)?;
+            "党章党规",
+            "1",
+        );
+        daily::create(tx.conn(), &q, None, 0, now)
+            .await
+            .map_err(err)?;
         n += 1;
     }
     for (stem, options, answer, explanation) in KNOWLEDGE {
-        let kind = if answer.len() > 1 {
-            QuestionKind::Multiple
-        } else {
-            QuestionKind::Single
-        };
-        let q = NewQuestion {
+        let kind = if answer.len() > 1 { "多选" } else { "单选" };
+        let q = checked(
             kind,
             stem,
-            options: &options.join("\n"),
+            options.to_vec(),
             answer,
             explanation,
-            tags: "党建知识",
-            pinned_day: None,
-            created_by: 0,
-        };
-        daily::create(tx.conn(), &q, now).await.map_err(err)?;
+            "党建知识",
+            "2",
+        );
+        daily::create(tx.conn(), &q, None, 0, now)
+            .await
+            .map_err(err)?;
         n += 1;
     }
     // 1 July: the party's birthday has its own question.
-    let q = NewQuestion {
-        kind: QuestionKind::Judge,
-        stem: "今天是中国共产党成立纪念日。",
-        options: "",
-        answer: "T",
-        explanation: "7月1日是中国共产党成立纪念日。",
-        tags: "党史",
-        pinned_day: Some(&format!(
-            "{}-07-01",
-            crate::domain::clock::local_date(now).year()
-        )),
-        created_by: 0,
-    };
-    daily::create(tx.conn(), &q, now).await.map_err(err)?;
+    let q = checked(
+        "判断",
+        "今天是中国共产党成立纪念日。",
+        vec![],
+        "正确",
+        "7月1日是中国共产党成立纪念日。",
+        "党史",
+        "1",
+    );
+    let july_first = format!("{}-07-01", crate::domain::clock::local_date(now).year());
+    daily::create(tx.conn(), &q, Some(&july_first), 0, now)
+        .await
+        .map_err(err)?;
     n += 1;
     // Prizes from the county for everyone.
     let (root,): (i64,) =

@@ -11,3 +11,4 @@ pub mod jobs;
 pub mod rankings;
 pub mod startup;
 pub mod store;
+pub mod xlsx;

@@ -57,6 +57,136 @@ pub fn answer_text(kind: QuestionKind, answer: &str) -> String {
     }
 }
 
+labelled_enum!(Difficulty {
+    Easy => "1", "易";
+    Medium => "2", "中";
+    Hard => "3", "难";
+});
+
+impl Difficulty {
+    /// From a form's code or what people type in a spreadsheet ("易", "中等", "3").
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim() {
+            "" | "1" | "易" | "容易" | "简单" => Some(Difficulty::Easy),
+            "2" | "中" | "中等" | "一般" => Some(Difficulty::Medium),
+            "3" | "难" | "困难" | "较难" => Some(Difficulty::Hard),
+            _ => None,
+        }
+    }
+    pub fn from_level(level: i64) -> Self {
+        Difficulty::from_code(&level.to_string()).unwrap_or(Difficulty::Easy)
+    }
+    pub fn level(self) -> i64 {
+        self.code().parse().unwrap_or(1)
+    }
+}
+
+impl QuestionKind {
+    /// From a form's code or a spreadsheet's words ("单选", "多选题", "判断").
+    pub fn parse(value: &str) -> Option<Self> {
+        let v = value.trim();
+        Self::from_code(v).or(match v.trim_end_matches('题') {
+            "单选" => Some(QuestionKind::Single),
+            "多选" => Some(QuestionKind::Multiple),
+            "判断" => Some(QuestionKind::Judge),
+            _ => None,
+        })
+    }
+}
+
+/// What an editor typed for one question, from the form or a spreadsheet row.
+pub struct QuestionInput<'a> {
+    pub kind: &'a str,
+    pub stem: &'a str,
+    pub options: Vec<&'a str>,
+    pub answer: &'a str,
+    pub explanation: &'a str,
+    pub tags: &'a str,
+    pub difficulty: &'a str,
+}
+
+/// A question that passed every rule, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidQuestion {
+    pub kind: QuestionKind,
+    pub stem: String,
+    /// One option per line.
+    pub options: String,
+    pub answer: String,
+    pub explanation: String,
+    pub tags: String,
+    pub difficulty: Difficulty,
+}
+
+/// Checks a question; each problem is (field, message in Chinese).
+pub fn validate(input: &QuestionInput) -> Result<ValidQuestion, Vec<(&'static str, String)>> {
+    use super::text::{optional, required};
+    let mut errors: Vec<(&'static str, String)> = Vec::new();
+    let mut take = |field: &'static str, r: Result<String, String>| {
+        r.unwrap_or_else(|e| {
+            errors.push((field, e));
+            String::new()
+        })
+    };
+    let stem = take("stem", required(input.stem, 300));
+    let explanation = take("explanation", required(input.explanation, 1000));
+    let tags = take("tags", optional(input.tags, 100));
+    let kind = QuestionKind::parse(input.kind);
+    let difficulty = Difficulty::parse(input.difficulty);
+    if kind.is_none() {
+        errors.push(("kind", "题型应为单选题、多选题或判断题".into()));
+    }
+    if difficulty.is_none() {
+        errors.push(("difficulty", "难度应为易、中或难".into()));
+    }
+    let options: Vec<&str> = input
+        .options
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .collect();
+    // Spreadsheets and people write judge answers in words.
+    let answer = match input.answer.trim() {
+        "正确" | "对" | "是" | "√" | "✓" | "TRUE" | "true" => "T",
+        "错误" | "错" | "否" | "×" | "✗" | "FALSE" | "false" => "F",
+        a => a,
+    };
+    if let Some(k) = kind {
+        match k {
+            QuestionKind::Judge if !options.is_empty() => {
+                errors.push(("options", "判断题不需要选项".into()))
+            }
+            QuestionKind::Single | QuestionKind::Multiple if !(2..=6).contains(&options.len()) => {
+                errors.push(("options", "请填写2到6个选项".into()))
+            }
+            _ => {}
+        }
+        if options.iter().any(|o| o.chars().count() > 200) {
+            errors.push(("options", "每个选项不能超过200个字".into()));
+        }
+        if !valid_choice(k, options.len(), answer) {
+            let message = match k {
+                QuestionKind::Judge => "判断题答案填“正确”或“错误”（也可填 T 或 F）",
+                QuestionKind::Single => "单选题答案填一个选项字母，如 B",
+                QuestionKind::Multiple => "多选题答案填两个以上选项字母，如 AC",
+            };
+            errors.push(("answer", message.into()));
+        }
+    }
+    match (kind, difficulty) {
+        (Some(kind), Some(difficulty)) if errors.is_empty() => Ok(ValidQuestion {
+            kind,
+            stem,
+            options: options.join("\n"),
+            answer: normalize(answer),
+            explanation,
+            tags,
+            difficulty,
+        }),
+        _ => Err(errors),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +205,52 @@ mod tests {
         assert!(!valid_choice(QuestionKind::Judge, 0, "A"));
         assert_eq!(answer_text(QuestionKind::Multiple, "CA"), "A、C");
         assert_eq!(answer_text(QuestionKind::Judge, "F"), "错误");
+    }
+
+    fn input<'a>(kind: &'a str, options: Vec<&'a str>, answer: &'a str) -> QuestionInput<'a> {
+        QuestionInput {
+            kind,
+            stem: "党的最高领导机关是？",
+            options,
+            answer,
+            explanation: "党章第十条。",
+            tags: "党章",
+            difficulty: "",
+        }
+    }
+
+    #[test]
+    fn spreadsheet_words_are_accepted() {
+        let q = validate(&input("单选", vec!["A 项", " ", "B 项"], "b")).unwrap();
+        assert_eq!((q.kind, q.answer.as_str()), (QuestionKind::Single, "B"));
+        assert_eq!(q.options, "A 项\nB 项", "blank option cells are dropped");
+        assert_eq!(q.difficulty, Difficulty::Easy);
+        let q = validate(&input("判断题", vec![], "错误")).unwrap();
+        assert_eq!(q.answer, "F");
+        assert_eq!(Difficulty::parse("较难"), Some(Difficulty::Hard));
+    }
+
+    #[test]
+    fn each_problem_names_its_field() {
+        let fields = |r: Result<ValidQuestion, Vec<(&'static str, String)>>| {
+            r.unwrap_err().into_iter().map(|e| e.0).collect::<Vec<_>>()
+        };
+        assert_eq!(fields(validate(&input("填空", vec![], "A"))), vec!["kind"]);
+        assert_eq!(
+            fields(validate(&input("单选", vec!["甲"], "B"))),
+            vec!["options", "answer"]
+        );
+        assert_eq!(
+            fields(validate(&input("多选", vec!["甲", "乙"], "A"))),
+            vec!["answer"]
+        );
+        assert_eq!(
+            fields(validate(&input("判断", vec!["甲"], "T"))),
+            vec!["options"]
+        );
+        let mut i = input("单选", vec!["甲", "乙"], "C");
+        i.stem = " ";
+        i.difficulty = "极难";
+        assert_eq!(fields(validate(&i)), vec!["stem", "difficulty", "answer"]);
     }
 }

@@ -3,20 +3,18 @@
 //! as the server measured it.
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, render, render_invalid};
+use super::stored::{SavedPhoto, check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::clock::{SHANGHAI, format_minute, now_epoch, parse_date};
 use crate::domain::points::PointRule;
 use crate::domain::policy::Role;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
-use crate::store::{audit, orgs, points};
+use crate::store::{audit, orgs, photos, points, settings};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-
-/// Seconds a member must spend on an article before its completion counts.
-pub const MIN_READ_SECONDS: i64 = 30;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Article {
@@ -29,6 +27,8 @@ pub struct Article {
     pub body: String,
     pub publish_at: i64,
     pub org_path: String,
+    #[sqlx(skip)]
+    pub cover: Option<i64>,
 }
 
 const SELECT: &str = "SELECT a.id, a.title, a.source, a.author, a.column_name, a.tags, a.body, a.publish_at, o.path AS org_path \
@@ -82,7 +82,16 @@ pub async fn index(
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let q: String = sq.q.trim().chars().take(30).collect();
-    let articles = for_member(&state, actor.branch_path.as_deref().unwrap_or(""), &q).await?;
+    let mut articles = for_member(&state, actor.branch_path.as_deref().unwrap_or(""), &q).await?;
+    let ids: Vec<i64> = articles.iter().map(|a| a.id).collect();
+    for p in photos::of(&state.db, photos::ARTICLE, &ids).await? {
+        if let Some(a) = articles
+            .iter_mut()
+            .find(|a| a.id == p.owner_id && p.role == photos::COVER)
+        {
+            a.cover = Some(p.id);
+        }
+    }
     render(&ListPage {
         page: ctx.page("理论自习室"),
         q,
@@ -115,10 +124,39 @@ async fn readable(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Article> {
     Ok(a)
 }
 
+/// Whether the actor may see the article's pictures: a reader, or an editor of its audience
+/// (who sees them before the publish time too).
+pub async fn visible(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<()> {
+    if readable(state, ctx, id).await.is_ok() {
+        return Ok(());
+    }
+    let (path,): (String,) = sqlx::query_as(
+        "SELECT o.path FROM articles a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&state.db.pool)
+    .await?;
+    let editor = ctx.actor()?.grants.iter().any(|g| {
+        g.role == Role::ContentEditor && g.org_path.as_deref().is_some_and(|p| path.starts_with(p))
+    });
+    if editor {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// Opening the article starts the reading clock (once; reopening does not restart it).
 pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
-    let a = readable(&state, &ctx, id).await?;
+    let mut a = readable(&state, &ctx, id).await?;
     let member = ctx.actor()?.member_id.ok_or(AppError::NotFound)?;
+    let mut images = Vec::new();
+    for p in photos::of(&state.db, photos::ARTICLE, &[id]).await? {
+        match p.role.as_str() {
+            photos::COVER => a.cover = Some(p.id),
+            _ => images.push(format!("/photos/{}", p.id)),
+        }
+    }
     let mut tx = state.db.begin().await?;
     crate::q!(
         "INSERT INTO article_reads (article_id, member_id, started_at) VALUES ($1, $2, $3) ON CONFLICT (article_id, member_id) DO NOTHING",
@@ -136,10 +174,10 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
     tx.commit().await?;
     render(&ArticlePage {
         page: ctx.page(a.title.clone()),
-        html: crate::domain::richtext::render(&a.body),
+        html: crate::domain::richtext::render_with_images(&a.body, &images),
         when: format_minute(a.publish_at),
         done: done > 0,
-        min_seconds: MIN_READ_SECONDS,
+        min_seconds: settings::min_read_seconds(&state.db).await?,
         a,
     })
 }
@@ -162,12 +200,13 @@ pub async fn complete(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Ap
     if completed.is_some() {
         return Ok(flash_redirect(&state, &back, "已完成阅读"));
     }
-    if now - started_at < MIN_READ_SECONDS {
+    let min_seconds = settings::min_read_seconds(&state.db).await?;
+    if now - started_at < min_seconds {
         drop(tx);
         return Ok(flash_redirect(
             &state,
             &back,
-            &format!("阅读时间不足{MIN_READ_SECONDS}秒，请认真读完后再点"),
+            &format!("阅读时间不足{min_seconds}秒，请认真读完后再点"),
         ));
     }
     crate::q!("UPDATE article_reads SET completed_at = $1 WHERE article_id = $2 AND member_id = $3 AND completed_at IS NULL", now, id, member)
@@ -257,13 +296,44 @@ pub async fn new_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Resp
     })
 }
 
+/// Most pictures in one article's text.
+const MAX_IMAGES: usize = 20;
+
+/// The form (multipart: a cover and pictures beside the fields, CSRF in the address).
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(form): axum::Form<ArticleForm>,
+    multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
+    let upload = read_upload(multipart, "图片太大：每张不能超过10MB").await?;
+    let field = |name: &str| upload.field(name).to_string();
+    let form = ArticleForm {
+        org: field("org"),
+        title: field("title"),
+        source: field("source"),
+        author: field("author"),
+        column_name: field("column_name"),
+        tags: field("tags"),
+        body: field("body"),
+        publish_date: field("publish_date"),
+        publish_time: field("publish_time"),
+    };
     let actor = ctx.actor()?;
     let mut errors = FieldErrors::default();
+    let cover = upload.files("cover");
+    let images = upload.files("images");
+    if let Some(e) = cover.first().and_then(|c| check_photo(c).err()) {
+        errors.add("cover", e);
+    }
+    if images.len() > MAX_IMAGES {
+        errors.add("images", format!("正文图片最多{MAX_IMAGES}张"));
+    } else if let Some((i, e)) = images
+        .iter()
+        .enumerate()
+        .find_map(|(i, p)| check_photo(p).err().map(|e| (i, e)))
+    {
+        errors.add("images", format!("第{}张图片：{e}", i + 1));
+    }
     let org = match form.org.trim().parse::<i64>() {
         Ok(id) => orgs::get(&state.db, id).await.ok().filter(|o| {
             actor.grants.iter().any(|g| {
@@ -310,35 +380,104 @@ pub async fn create(
             errors,
         });
     };
+    let base = format!("articles/{}", org.id);
+    let cover = save_photos(&state, &base, cover.iter().map(|c| c.to_vec()).collect()).await?;
+    let images = match save_photos(&state, &base, images.iter().map(|c| c.to_vec()).collect()).await
+    {
+        Ok(images) => images,
+        Err(e) => {
+            discard(&state, &cover).await;
+            return Err(e);
+        }
+    };
+    let article = NewArticle {
+        org: &org,
+        title: &title,
+        source: &source,
+        author: &author,
+        column_name: &column_name,
+        tags: &tags,
+        body: &body,
+        publish_at,
+    };
+    if let Err(e) = write_article(&ctx, &state, &article, &cover, &images).await {
+        discard(&state, &cover).await;
+        discard(&state, &images).await;
+        return Err(e);
+    }
+    Ok(flash_redirect(
+        &state,
+        "/articles",
+        &format!("已发布《{title}》（{}起可见）", format_minute(publish_at)),
+    ))
+}
+
+struct NewArticle<'a> {
+    org: &'a orgs::Org,
+    title: &'a str,
+    source: &'a str,
+    author: &'a str,
+    column_name: &'a str,
+    tags: &'a str,
+    body: &'a str,
+    publish_at: i64,
+}
+
+/// The article, its pictures' rows and the audit entry, in one transaction.
+async fn write_article(
+    ctx: &Ctx,
+    state: &AppState,
+    a: &NewArticle<'_>,
+    cover: &[SavedPhoto],
+    images: &[SavedPhoto],
+) -> AppResult<()> {
+    let (org, title, publish_at) = (a.org, a.title, a.publish_at);
+    let now = now_epoch();
     let mut tx = state.db.begin().await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO articles (org_id, title, source, author, column_name, tags, body, publish_at, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
     )
     .bind(org.id)
-    .bind(&title)
-    .bind(&source)
-    .bind(&author)
-    .bind(&column_name)
-    .bind(&tags)
-    .bind(&body)
+    .bind(title)
+    .bind(a.source)
+    .bind(a.author)
+    .bind(a.column_name)
+    .bind(a.tags)
+    .bind(a.body)
     .bind(publish_at)
-    .bind(actor.user_id)
-    .bind(now_epoch())
+    .bind(ctx.actor()?.user_id)
+    .bind(now)
     .fetch_one(tx.conn())
     .await?;
+    let placed = cover
+        .iter()
+        .map(|p| (photos::COVER, p))
+        .chain(images.iter().map(|p| (photos::IMAGE, p)));
+    for (position, (role, p)) in placed.enumerate() {
+        let photo = photos::NewPhoto {
+            owner_kind: photos::ARTICLE,
+            owner_id: id,
+            role,
+            position: position as i64,
+            storage_key: &p.key,
+            thumb_key: &p.thumb_key,
+        };
+        photos::add(tx.conn(), &photo, now).await?;
+    }
     audit::append(
         tx.conn(),
         &ctx.audit_actor(),
         "发布文章",
         &format!("文章 {id} {title}"),
         audit::OK,
-        &format!("{}，{}", org.name, format_minute(publish_at)),
+        &format!(
+            "{}，{}，{}张图片",
+            org.name,
+            format_minute(publish_at),
+            cover.len() + images.len()
+        ),
     )
     .await?;
     tx.commit().await?;
-    Ok(flash_redirect(
-        &state,
-        "/articles",
-        &format!("已发布《{title}》（{}起可见）", format_minute(publish_at)),
-    ))
+    Ok(())
 }

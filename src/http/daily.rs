@@ -5,10 +5,12 @@ use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_date, local_date, now_epoch, parse_date};
 use crate::domain::points::PointRule;
-use crate::domain::question::{QuestionKind, is_correct, normalize, valid_choice};
-use crate::domain::text;
+use crate::domain::question::{
+    Difficulty, QuestionInput, QuestionKind, ValidQuestion, is_correct, normalize, valid_choice,
+    validate,
+};
 use crate::error::{AppError, AppResult};
-use crate::store::daily::{self, NewQuestion, Question};
+use crate::store::daily::{self, Question};
 use crate::store::{audit, orgs, points};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -191,6 +193,8 @@ struct QuestionsPage {
     kinds: Vec<Choice>,
     form: QuestionForm,
     errors: FieldErrors,
+    difficulties: Vec<Choice>,
+    import_report: Vec<String>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -202,6 +206,7 @@ pub struct QuestionForm {
     answer: String,
     explanation: String,
     tags: String,
+    difficulty: String,
     pinned_day: String,
 }
 
@@ -217,6 +222,7 @@ async fn questions_page(
     q: String,
     form: QuestionForm,
     errors: FieldErrors,
+    import_report: Vec<String>,
 ) -> AppResult<QuestionsPage> {
     Ok(QuestionsPage {
         page: ctx.page("题库"),
@@ -225,6 +231,11 @@ async fn questions_page(
             QuestionKind::ALL.iter().map(|k| (k.code(), k.label())),
             &form.kind,
         ),
+        difficulties: choices(
+            Difficulty::ALL.iter().map(|d| (d.code(), d.label())),
+            &form.difficulty,
+        ),
+        import_report,
         q,
         form,
         errors,
@@ -244,9 +255,21 @@ pub async fn questions(
             q,
             QuestionForm::default(),
             FieldErrors::default(),
+            vec![],
         )
         .await?,
     )
+}
+
+/// Turns the domain's (field, message) pairs into the form's messages.
+fn field_errors(problems: Vec<(&'static str, String)>) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    for (field, message) in problems {
+        if !errors.has(field) {
+            errors.add(field, message);
+        }
+    }
+    errors
 }
 
 pub async fn add_question(
@@ -254,78 +277,256 @@ pub async fn add_question(
     ctx: Ctx,
     axum::Form(form): axum::Form<QuestionForm>,
 ) -> AppResult<Response> {
-    let mut errors = FieldErrors::default();
-    let kind = QuestionKind::from_code(&form.kind);
-    if kind.is_none() {
-        errors.add("kind", "请选择题型");
-    }
-    let stem = errors.check("stem", text::required(&form.stem, 300));
-    let explanation = errors.check("explanation", text::required(&form.explanation, 1000));
-    let tags = errors.check("tags", text::optional(&form.tags, 100));
-    let options: Vec<&str> = form
-        .options
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    if let Some(k) = kind {
-        match k {
-            QuestionKind::Judge if !options.is_empty() => errors.add("options", "判断题不需要选项"),
-            QuestionKind::Single | QuestionKind::Multiple if !(2..=6).contains(&options.len()) => {
-                errors.add("options", "请填写2到6个选项，每行一个")
-            }
-            _ => {}
-        }
-        if options.iter().any(|o| o.chars().count() > 200) {
-            errors.add("options", "每个选项不能超过200个字");
-        }
-        if !valid_choice(k, options.len(), &form.answer) {
-            errors.add(
-                "answer",
-                match k {
-                    QuestionKind::Judge => "判断题答案填 T（正确）或 F（错误）",
-                    QuestionKind::Single => "单选题答案填一个选项字母，如 B",
-                    QuestionKind::Multiple => "多选题答案填两个以上选项字母，如 AC",
-                },
-            );
-        }
-    }
+    let checked = validate(&QuestionInput {
+        kind: &form.kind,
+        stem: &form.stem,
+        options: form.options.lines().collect(),
+        answer: &form.answer,
+        explanation: &form.explanation,
+        tags: &form.tags,
+        difficulty: &form.difficulty,
+    });
     let pinned = match form.pinned_day.trim() {
-        "" => None,
-        d => match parse_date(d) {
-            Some(d) => Some(format_date(d)),
-            None => {
-                errors.add("pinned_day", "日期格式如 2026-07-01");
-                None
+        "" => Ok(None),
+        d => parse_date(d)
+            .map(|d| Some(format_date(d)))
+            .ok_or("日期格式如 2026-07-01"),
+    };
+    let (q, pinned) = match (checked, pinned) {
+        (Ok(q), Ok(pinned)) => (q, pinned),
+        (checked, pinned) => {
+            let mut errors = field_errors(checked.err().unwrap_or_default());
+            if let Err(e) = pinned {
+                errors.add("pinned_day", e);
             }
-        },
+            let page = questions_page(&state, &ctx, String::new(), form, errors, vec![]).await?;
+            return render_invalid(&page);
+        }
     };
-    let (Some(kind), true) = (kind, errors.is_empty()) else {
-        return render_invalid(&questions_page(&state, &ctx, String::new(), form, errors).await?);
-    };
-    let options = options.join("\n");
-    let answer = normalize(&form.answer);
     let mut tx = state.db.begin().await?;
-    let nq = NewQuestion {
-        kind,
-        stem: &stem,
-        options: &options,
-        answer: &answer,
-        explanation: &explanation,
-        tags: &tags,
-        pinned_day: pinned.as_deref(),
-        created_by: ctx.actor()?.user_id,
-    };
-    let id = daily::create(tx.conn(), &nq, now_epoch()).await?;
+    let id = daily::create(
+        tx.conn(),
+        &q,
+        pinned.as_deref(),
+        ctx.actor()?.user_id,
+        now_epoch(),
+    )
+    .await?;
     audit::append(
         tx.conn(),
         &ctx.audit_actor(),
         "新增题目",
         &format!("题目 {id}"),
         audit::OK,
-        &stem,
+        &q.stem,
     )
     .await?;
     tx.commit().await?;
     Ok(flash_redirect(&state, "/questions", "题目已加入题库"))
+}
+
+/// The import template's columns, in order; options take columns C to H.
+const IMPORT_COLUMNS: [&str; 12] = [
+    "题型", "题目", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F", "答案", "解析", "标签",
+    "难度",
+];
+const MAX_IMPORT_ROWS: usize = 2000;
+
+/// Which column a field's message belongs to, for the row-by-row report.
+fn column_label(field: &str) -> &'static str {
+    match field {
+        "kind" => "题型",
+        "stem" => "题目",
+        "options" => "选项",
+        "answer" => "答案",
+        "explanation" => "解析",
+        "tags" => "标签",
+        _ => "难度",
+    }
+}
+
+/// The template: the header and three real questions showing each kind.
+pub async fn import_template() -> Response {
+    let rows = [
+        IMPORT_COLUMNS.to_vec(),
+        vec![
+            "单选题",
+            "党的最高领导机关是？",
+            "党的全国代表大会和它所产生的中央委员会",
+            "中央政治局",
+            "中央书记处",
+            "中央军事委员会",
+            "",
+            "",
+            "A",
+            "《中国共产党章程》第十条：党的最高领导机关，是党的全国代表大会和它所产生的中央委员会。",
+            "党章",
+            "易",
+        ],
+        vec![
+            "多选题",
+            "“三会一课”中的“三会”包括？",
+            "支部党员大会",
+            "支部委员会",
+            "党小组会",
+            "民主评议会",
+            "",
+            "",
+            "ABC",
+            "“三会”指支部党员大会、支部委员会和党小组会，“一课”指党课。",
+            "组织生活",
+            "中",
+        ],
+        vec![
+            "判断题",
+            "预备党员的预备期为一年。",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "正确",
+            "《中国共产党章程》第七条：预备党员的预备期为一年。",
+            "党章",
+            "易",
+        ],
+    ];
+    super::stored::bytes_response(
+        crate::xlsx::write_sheet("题目", &rows),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("每日一题导入模板.xlsx"),
+    )
+}
+
+/// Checks every row of an uploaded sheet against the bank; the questions, or one
+/// message per problem naming its row and column.
+fn check_import(
+    rows: &[crate::xlsx::Row],
+    existing: &[String],
+) -> Result<Vec<ValidQuestion>, Vec<String>> {
+    let Some((header, rows)) = rows.split_first() else {
+        return Err(vec!["表格是空的，请按模板填写题目".into()]);
+    };
+    if header.cell(0) != IMPORT_COLUMNS[0] || header.cell(1) != IMPORT_COLUMNS[1] {
+        return Err(vec![format!(
+            "第{}行应为模板的表头（{}），请下载模板后填写",
+            header.number,
+            IMPORT_COLUMNS.join("、")
+        )]);
+    }
+    if rows.is_empty() {
+        return Err(vec!["表格里没有题目".into()]);
+    }
+    if rows.len() > MAX_IMPORT_ROWS {
+        return Err(vec![format!(
+            "一次最多导入{MAX_IMPORT_ROWS}道题，请分批导入"
+        )]);
+    }
+    let mut seen: std::collections::HashMap<String, u32> =
+        existing.iter().map(|s| (s.trim().to_string(), 0)).collect();
+    let (mut questions, mut report) = (Vec::new(), Vec::new());
+    for row in rows {
+        let input = QuestionInput {
+            kind: row.cell(0),
+            stem: row.cell(1),
+            options: (2..8).map(|c| row.cell(c)).collect(),
+            answer: row.cell(8),
+            explanation: row.cell(9),
+            tags: row.cell(10),
+            difficulty: row.cell(11),
+        };
+        match validate(&input) {
+            Ok(q) => match seen.insert(q.stem.clone(), row.number) {
+                Some(0) => report.push(format!("第{}行 题目：题库中已有这道题", row.number)),
+                Some(first) => report.push(format!("第{}行 题目：与第{first}行重复", row.number)),
+                None => questions.push(q),
+            },
+            Err(problems) => report.extend(problems.into_iter().map(|(field, message)| {
+                format!("第{}行 {}：{message}", row.number, column_label(field))
+            })),
+        }
+    }
+    if report.is_empty() {
+        Ok(questions)
+    } else {
+        Err(report)
+    }
+}
+
+/// Imports a whole `.xlsx` of questions, or nothing: every row is checked first.
+pub async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let too_big = || {
+        format!(
+            "文件不能超过{}MB",
+            crate::xlsx::MAX_FILE_BYTES / 1024 / 1024
+        )
+    };
+    let mut upload = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::BadRequest(too_big()))?
+    {
+        if field.name() == Some("file") {
+            upload = Some(
+                field
+                    .bytes()
+                    .await
+                    .map_err(|_| AppError::BadRequest(too_big()))?,
+            );
+        }
+    }
+    let checked = match upload {
+        Some(bytes) if bytes.len() > crate::xlsx::MAX_FILE_BYTES => Err(vec![too_big()]),
+        Some(bytes) if !bytes.is_empty() => {
+            let read = tokio::task::spawn_blocking(move || crate::xlsx::read_first_sheet(&bytes))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            match read {
+                Ok(rows) => check_import(&rows, &daily::all_stems(&state.db).await?),
+                Err(message) => Err(vec![message]),
+            }
+        }
+        _ => Err(vec!["请选择要导入的 Excel 文件".into()]),
+    };
+    let questions = match checked {
+        Ok(q) => q,
+        Err(report) => {
+            let page = questions_page(
+                &state,
+                &ctx,
+                String::new(),
+                QuestionForm::default(),
+                FieldErrors::default(),
+                report,
+            )
+            .await?;
+            return render_invalid(&page);
+        }
+    };
+    let (user, now) = (ctx.actor()?.user_id, now_epoch());
+    let mut tx = state.db.begin().await?;
+    for q in &questions {
+        daily::create(tx.conn(), q, None, user, now).await?;
+    }
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "批量导入题目",
+        "题库",
+        audit::OK,
+        &format!("{}道", questions.len()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/questions",
+        &format!("已从表格导入{}道题", questions.len()),
+    ))
 }

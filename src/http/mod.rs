@@ -16,6 +16,7 @@ mod points;
 mod posts;
 mod rankings;
 mod shop;
+mod stored;
 
 pub use context::{Ctx, Principal};
 pub use form::FieldErrors;
@@ -115,6 +116,8 @@ impl Access {
 /// Uploads may be a little over their limit so that the handler, not the transport, says
 /// what is too large.
 const UPLOAD_BODY_LIMIT: usize = 32 * 1024 * 1024;
+/// An article or a post with several phone photos of up to 10 MB each.
+const ARTICLE_BODY_LIMIT: usize = 100 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RouteSpec {
@@ -213,11 +216,13 @@ fn routes() -> Vec<Route> {
         r("GET", "/orgs/{id}/daily", Admin, get(daily::branch)),
         r("GET", "/articles", Member, get(articles::index)),
         r("GET", "/articles/new", Editor, get(articles::new_page)),
-        r("POST", "/articles/new", Editor, post(articles::create)),
+        r("POST", "/articles/new", Editor, post(articles::create).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
         r("GET", "/articles/{id}", Member, get(articles::show)),
         r("POST", "/articles/{id}/done", Member, post(articles::complete)),
         r("GET", "/posts", SignedIn, get(posts::feed)),
-        r("POST", "/posts", Admin, post(posts::create)),
+        r("POST", "/posts", Admin, post(posts::create).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("GET", "/photos/{id}", SignedIn, get(stored::photo)),
+        r("GET", "/photos/{id}/thumb", SignedIn, get(stored::photo_thumb)),
         r("POST", "/posts/{id}/review", Admin, post(posts::review)),
         r("POST", "/posts/trust/{id}", Admin, post(posts::trust)),
         r("POST", "/posts/{id}/like", SignedIn, post(posts::like)),
@@ -227,7 +232,10 @@ fn routes() -> Vec<Route> {
         r("POST", "/history/{id}/review", Editor, post(history::review)),
         r("GET", "/questions", Editor, get(daily::questions)),
         r("POST", "/questions", Editor, post(daily::add_question)),
+        r("GET", "/questions/template.xlsx", Editor, get(daily::import_template)),
+        r("POST", "/questions/import", Editor, post(daily::import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
         r("POST", "/points/rules", Admin, post(points::save_rule)),
+        r("POST", "/points/read-time", Admin, post(points::save_read_time)),
         r("GET", "/shop", Member, get(shop::index)),
         r("POST", "/shop/{id}/redeem", Member, post(shop::redeem)),
         r("POST", "/shop/orders/{id}/cancel", SignedIn, post(shop::cancel)),

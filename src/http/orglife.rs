@@ -1153,7 +1153,7 @@ pub async fn upload(
     Id(id): Id,
     mut multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
-    use crate::domain::upload::{self, Kind};
+    use crate::domain::upload;
     let actor = ctx.actor()?;
     let m = meeting_administered(&state, actor, id).await?;
     let too_big = || AppError::BadRequest("文件过大：照片不能超过10MB，材料不能超过20MB".into());
@@ -1172,53 +1172,20 @@ pub async fn upload(
     if bytes.is_empty() {
         return Err(AppError::BadRequest("请选择要上传的文件".into()));
     }
-    let limit = if is_photo {
-        upload::PHOTO_MAX_BYTES
-    } else {
-        upload::MATERIAL_MAX_BYTES
-    };
-    if bytes.len() > limit {
-        return Err(AppError::BadRequest(if is_photo {
-            "照片不能超过10MB，请压缩后再上传".into()
-        } else {
-            "材料不能超过20MB".into()
-        }));
+    // Photos are checked and stored by the one photo path; materials here.
+    if !is_photo && bytes.len() > upload::MATERIAL_MAX_BYTES {
+        return Err(AppError::BadRequest("材料不能超过20MB".into()));
     }
     let kind = upload::sniff(&bytes, &name);
-    let token = crate::crypto::random_token();
-    let base = format!("meetings/{id}/{}", &token[..20]);
     let (key, thumb_key, mime, size, captured_at, sha) = if is_photo {
-        if !kind.is_some_and(Kind::is_image) {
-            return Err(AppError::BadRequest(
-                "只能上传 JPEG、PNG 或 WebP 格式的照片".into(),
-            ));
-        }
-        let photo = tokio::task::spawn_blocking(move || crate::files::process_photo(&bytes))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::BadRequest(e.into()))?;
-        let (key, thumb) = (format!("{base}.jpg"), format!("{base}-thumb.jpg"));
-        let (size, sha) = (
-            photo.jpeg.len() as i64,
-            crate::crypto::sha256_hex(&photo.jpeg),
-        );
-        state
-            .files
-            .put(&key, photo.jpeg)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        state
-            .files
-            .put(&thumb, photo.thumb)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let photo = super::stored::save_photo(&state, &format!("meetings/{id}"), bytes).await?;
         (
-            key,
-            Some(thumb),
+            photo.key,
+            Some(photo.thumb_key),
             "image/jpeg".to_string(),
-            size,
+            photo.size,
             photo.captured_at,
-            sha,
+            photo.sha256,
         )
     } else {
         let Some(kind) = kind.filter(|k| !k.is_image()) else {
@@ -1226,7 +1193,8 @@ pub async fn upload(
                 "材料只能是 PDF、Word 或 Excel 文件".into(),
             ));
         };
-        let key = format!("{base}.bin");
+        let token = crate::crypto::random_token();
+        let key = format!("meetings/{id}/{}.bin", &token[..20]);
         let (size, sha) = (bytes.len() as i64, crate::crypto::sha256_hex(&bytes));
         state
             .files
@@ -1298,45 +1266,16 @@ async fn visible_file(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<FileRow
     Ok(f)
 }
 
-async fn send_file(
-    state: &AppState,
-    key: &str,
-    mime: &str,
-    download_name: Option<&str>,
-) -> AppResult<Response> {
-    let bytes = state.files.get(key).await.map_err(|_| AppError::NotFound)?;
-    let mut res = (
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
-        ],
-        bytes,
-    )
-        .into_response();
-    if let Some(name) = download_name {
-        let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
-        if let Ok(v) = format!(
-            "attachment; filename*=UTF-8''{}",
-            encoded.replace('+', "%20")
-        )
-        .parse()
-        {
-            res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-        }
-    }
-    Ok(res)
-}
-
 pub async fn file(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
     let f = visible_file(&state, &ctx, id).await?;
     let download = (f.kind == "material").then_some(f.original_name.as_str());
-    send_file(&state, &f.storage_key, &f.mime, download).await
+    super::stored::send_file(&state, &f.storage_key, &f.mime, download).await
 }
 
 pub async fn thumb(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
     let f = visible_file(&state, &ctx, id).await?;
     let key = f.thumb_key.as_deref().ok_or(AppError::NotFound)?;
-    send_file(&state, key, "image/jpeg", None).await
+    super::stored::send_file(&state, key, "image/jpeg", None).await
 }
 
 // ---------------------------------------------------------------- completion grids

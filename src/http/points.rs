@@ -6,7 +6,7 @@ use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::points::{PointRule, RuleSetting};
 use crate::error::{AppError, AppResult};
 use crate::store::points::{self, HistoryRow, Totals};
-use crate::store::{audit, orgs};
+use crate::store::{audit, orgs, settings};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -74,6 +74,7 @@ struct RulesPage {
     page: Page,
     rules: Vec<RuleRow>,
     error: String,
+    read_seconds: i64,
 }
 
 /// Only the county's organization administrators set the rules.
@@ -103,6 +104,7 @@ async fn rules_page(state: &AppState, ctx: &Ctx, error: String) -> AppResult<Rul
         page: ctx.page("积分规则"),
         rules,
         error,
+        read_seconds: settings::min_read_seconds(&state.db).await?,
     })
 }
 
@@ -185,5 +187,52 @@ pub async fn save_rule(
         &state,
         "/points/rules",
         &format!("已保存“{}”", rule.label()),
+    ))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ReadTimeForm {
+    seconds: String,
+}
+
+/// The minimum time on an article page before its reading earns points, county-wide.
+pub async fn save_read_time(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<ReadTimeForm>,
+) -> AppResult<Response> {
+    county_admin(&state, &ctx).await?;
+    let range = settings::READ_SECONDS_RANGE;
+    let Some(seconds) = form
+        .seconds
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|s| range.contains(s))
+    else {
+        let msg = format!(
+            "最少阅读时间应为{}到{}之间的整数（秒）",
+            range.start(),
+            range.end()
+        );
+        return render_invalid(&rules_page(&state, &ctx, msg).await?);
+    };
+    let mut tx = state.db.begin().await?;
+    settings::save(tx.conn(), settings::READ_SECONDS_KEY, &seconds.to_string()).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "修改最少阅读时间",
+        "理论自习室",
+        audit::OK,
+        &format!("{seconds}秒"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/points/rules",
+        &format!("文章须阅读满{seconds}秒才计积分"),
     ))
 }

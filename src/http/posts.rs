@@ -3,13 +3,14 @@
 //! approved posts and like them. An approved post earns its author points.
 use super::context::{Page, flash_redirect};
 use super::form::{Id, Review, render};
+use super::stored::{SavedPhoto, check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::org::{path_ids, subtree_range};
 use crate::domain::points::PointRule;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
-use crate::store::{audit, orgs, points};
+use crate::store::{audit, orgs, photos, points};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -27,6 +28,47 @@ pub struct Post {
     pub created_at: i64,
     pub likes: i64,
     pub liked: i64,
+    /// Its photos' ids, in order.
+    #[sqlx(skip)]
+    pub photos: Vec<i64>,
+}
+
+/// Most photos on one post, as in a WeChat moment.
+pub const MAX_PHOTOS: usize = 9;
+
+/// Fills in each post's photos with one query.
+async fn with_photos(state: &AppState, mut posts: Vec<Post>) -> AppResult<Vec<Post>> {
+    let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+    for ph in photos::of(&state.db, photos::POST, &ids).await? {
+        if let Some(p) = posts.iter_mut().find(|p| p.id == ph.owner_id) {
+            p.photos.push(ph.id);
+        }
+    }
+    Ok(posts)
+}
+
+/// Whether the actor may see a post: its author, an administrator of its organization or
+/// above (the reviewer), or, once approved, a member of its town or county.
+pub async fn visible(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<()> {
+    let actor = ctx.actor()?;
+    let (author, status, path): (i64, String, String) = sqlx::query_as(
+        "SELECT p.author_id, p.status, o.path FROM posts p JOIN orgs o ON o.id = p.org_id WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&state.db.pool)
+    .await?;
+    let branch = actor.branch_path.as_deref().unwrap_or("");
+    let (ids, branch_ids) = (path_ids(&path), path_ids(branch));
+    let in_feed = status == "approved"
+        && match ids.len() {
+            1 => branch_ids.first() == ids.first(),
+            _ => branch_ids.len() > 1 && branch_ids[..2] == ids[..2],
+        };
+    if author == actor.user_id || actor.administers(&path) || in_feed {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 const SELECT: &str = "SELECT p.id, p.org_id, o.name AS org_name, u.name AS author_name, p.body, p.status, p.return_reason, p.created_at, \
@@ -43,6 +85,8 @@ struct FeedPage {
     can_post: Vec<(i64, String)>,
     pending: Vec<Post>,
     error: String,
+    max_photos: usize,
+    draft: String,
 }
 
 impl FeedPage {
@@ -100,11 +144,13 @@ async fn feed_page(state: &AppState, ctx: &Ctx, error: String) -> AppResult<Feed
     }
     Ok(FeedPage {
         page: ctx.page("党建新鲜事"),
-        posts,
+        posts: with_photos(state, posts).await?,
         mine,
         can_post,
-        pending,
+        pending: with_photos(state, pending).await?,
         error,
+        max_photos: MAX_PHOTOS,
+        draft: String::new(),
     })
 }
 
@@ -112,31 +158,74 @@ pub async fn feed(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
     render(&feed_page(&state, &ctx, String::new()).await?)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct PostForm {
-    org: String,
-    body: String,
-}
-
+/// A post: its organization, text and up to nine photos (multipart, CSRF in the address).
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(form): axum::Form<PostForm>,
+    multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
-    let org = match form.org.trim().parse::<i64>() {
+    let form = read_upload(multipart, "照片太大：每张不能超过10MB").await?;
+    let org = match form.field("org").trim().parse::<i64>() {
         Ok(id) => orgs::get(&state.db, id)
             .await
             .ok()
             .filter(|o| actor.administers(&o.path)),
         Err(_) => None,
     };
-    let body = text::required(&form.body, 2000);
-    let (Some(org), Ok(body)) = (org, body) else {
-        let page = feed_page(&state, &ctx, "请选择组织并填写内容（2000字以内）".into()).await?;
+    let pictures = form.files("photos");
+    let body = text::required(form.field("body"), 2000);
+    let error = match (&org, &body) {
+        (None, _) => "请选择发布的组织".to_string(),
+        (_, Err(_)) => "请填写动态内容（2000字以内）".to_string(),
+        _ if pictures.len() > MAX_PHOTOS => format!("最多上传{MAX_PHOTOS}张照片"),
+        _ => pictures
+            .iter()
+            .enumerate()
+            .find_map(|(i, p)| {
+                check_photo(p)
+                    .err()
+                    .map(|e| format!("第{}张照片：{e}", i + 1))
+            })
+            .unwrap_or_default(),
+    };
+    let (Some(org), Ok(body), true) = (org, body, error.is_empty()) else {
+        // The text typed stays in the form; photos must be chosen again.
+        let mut page = feed_page(&state, &ctx, error).await?;
+        page.draft = form.field("body").to_string();
         return super::form::render_invalid(&page);
     };
+    let pictures: Vec<Vec<u8>> = pictures.into_iter().map(<[u8]>::to_vec).collect();
+    let saved = save_photos(&state, &format!("posts/{}", org.id), pictures).await?;
+    let written = write_post(&state, &ctx, &org, &body, &saved).await;
+    let direct = match written {
+        Ok(direct) => direct,
+        Err(e) => {
+            discard(&state, &saved).await;
+            return Err(e);
+        }
+    };
+    Ok(flash_redirect(
+        &state,
+        "/posts",
+        if direct {
+            "已发布"
+        } else {
+            "已提交，等待上级审核"
+        },
+    ))
+}
+
+/// The post, its photos' rows, points when it goes out at once, and the audit entry: one
+/// transaction. Whether it went out without review.
+async fn write_post(
+    state: &AppState,
+    ctx: &Ctx,
+    org: &orgs::Org,
+    body: &str,
+    saved: &[SavedPhoto],
+) -> AppResult<bool> {
+    let actor = ctx.actor()?;
     let now = now_epoch();
     let mut tx = state.db.begin().await?;
     let (trusted,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM trusted_orgs WHERE org_id = $1")
@@ -148,7 +237,7 @@ pub async fn create(
     let (id,): (i64,) = sqlx::query_as("INSERT INTO posts (org_id, author_id, body, status, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
         .bind(org.id)
         .bind(actor.user_id)
-        .bind(&body)
+        .bind(body)
         .bind(if direct { "approved" } else { "pending" })
         .bind(now)
         .fetch_one(tx.conn())
@@ -164,25 +253,32 @@ pub async fn create(
         )
         .await?;
     }
+    for (i, p) in saved.iter().enumerate() {
+        let photo = photos::NewPhoto {
+            owner_kind: photos::POST,
+            owner_id: id,
+            role: photos::IMAGE,
+            position: i as i64,
+            storage_key: &p.key,
+            thumb_key: &p.thumb_key,
+        };
+        photos::add(tx.conn(), &photo, now).await?;
+    }
     audit::append(
         tx.conn(),
         &ctx.audit_actor(),
         "发布党建新鲜事",
         &format!("动态 {id} {}", org.name),
         audit::OK,
-        if direct { "直接发布" } else { "待审核" },
+        &format!(
+            "{}，{}张照片",
+            if direct { "直接发布" } else { "待审核" },
+            saved.len()
+        ),
     )
     .await?;
     tx.commit().await?;
-    Ok(flash_redirect(
-        &state,
-        "/posts",
-        if direct {
-            "已发布"
-        } else {
-            "已提交，等待上级审核"
-        },
-    ))
+    Ok(direct)
 }
 
 #[derive(Deserialize, Default)]

@@ -1,5 +1,5 @@
 //! 每日一题: the bank, the county's question of each day, and one answer per member per day.
-use crate::domain::question::QuestionKind;
+use crate::domain::question::{Difficulty, QuestionKind, ValidQuestion};
 use crate::error::AppResult;
 use sqlx::AnyConnection;
 
@@ -14,6 +14,7 @@ pub struct Question {
     pub tags: String,
     pub pinned_day: Option<String>,
     pub times_used: i64,
+    pub difficulty: i64,
 }
 
 impl Question {
@@ -29,41 +30,50 @@ impl Question {
             .map(|(t, l)| (l.to_string(), t.trim().to_string()))
             .collect()
     }
+    pub fn difficulty(&self) -> Difficulty {
+        Difficulty::from_level(self.difficulty)
+    }
     pub fn answer_text(&self) -> String {
         crate::domain::question::answer_text(self.kind(), &self.answer)
     }
 }
 
-const COLUMNS: &str = "id, kind, stem, options, answer, explanation, tags, pinned_day, times_used";
+const COLUMNS: &str =
+    "id, kind, stem, options, answer, explanation, tags, pinned_day, times_used, difficulty";
 
-pub struct NewQuestion<'a> {
-    pub kind: QuestionKind,
-    pub stem: &'a str,
-    pub options: &'a str,
-    pub answer: &'a str,
-    pub explanation: &'a str,
-    pub tags: &'a str,
-    pub pinned_day: Option<&'a str>,
-    pub created_by: i64,
-}
-
-pub async fn create(conn: &mut AnyConnection, q: &NewQuestion<'_>, now: i64) -> AppResult<i64> {
+/// Adds a checked question to the bank.
+pub async fn create(
+    conn: &mut AnyConnection,
+    q: &ValidQuestion,
+    pinned_day: Option<&str>,
+    created_by: i64,
+    now: i64,
+) -> AppResult<i64> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO questions (kind, stem, options, answer, explanation, tags, pinned_day, created_by, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+        "INSERT INTO questions (kind, stem, options, answer, explanation, tags, difficulty, pinned_day, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
     )
     .bind(q.kind.code())
-    .bind(q.stem)
-    .bind(q.options)
-    .bind(q.answer)
-    .bind(q.explanation)
-    .bind(q.tags)
-    .bind(q.pinned_day)
-    .bind(q.created_by)
+    .bind(&q.stem)
+    .bind(&q.options)
+    .bind(&q.answer)
+    .bind(&q.explanation)
+    .bind(&q.tags)
+    .bind(q.difficulty.level())
+    .bind(pinned_day)
+    .bind(created_by)
     .bind(now)
     .fetch_one(conn)
     .await?;
     Ok(id)
+}
+
+/// Every question's stem, to refuse importing one twice.
+pub async fn all_stems(db: &super::Db) -> AppResult<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT stem FROM questions")
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
 pub async fn list(db: &super::Db, q: &str) -> AppResult<Vec<Question>> {

@@ -8,6 +8,7 @@ pub mod meetings;
 pub mod members;
 pub mod notifications;
 pub mod orgs;
+pub mod photos;
 pub mod points;
 pub mod rules;
 pub mod schema;

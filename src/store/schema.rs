@@ -12,6 +12,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "history", include_str!("../../migrations/0006_history.sql")),
     (7, "articles", include_str!("../../migrations/0007_articles.sql")),
     (8, "posts", include_str!("../../migrations/0008_posts.sql")),
+    (9, "content_photos", include_str!("../../migrations/0009_content_photos.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> Result<usize, String> {

@@ -69,11 +69,25 @@ pub async fn save(conn: &mut AnyConnection, key: &str, value: &str) -> AppResult
     Ok(())
 }
 
+/// A whole-number setting, or its default when never set.
+async fn number(db: &super::Db, key: &str, default: i64) -> AppResult<i64> {
+    let v: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(v.and_then(|v| v.0.parse().ok()).unwrap_or(default))
+}
+
 /// The check-in geofence radius in metres; 0 means off (the default).
 pub async fn geofence_m(db: &super::Db) -> AppResult<i64> {
-    let v: Option<(String,)> =
-        sqlx::query_as("SELECT value FROM settings WHERE key = 'checkin_geofence_m'")
-            .fetch_optional(&db.pool)
-            .await?;
-    Ok(v.and_then(|v| v.0.parse().ok()).unwrap_or(0))
+    number(db, "checkin_geofence_m", 0).await
+}
+
+pub const READ_SECONDS_KEY: &str = "article_min_read_seconds";
+/// The range the county may set the minimum reading time in.
+pub const READ_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 5..=600;
+
+/// Seconds a member must spend on an article before its completion earns points.
+pub async fn min_read_seconds(db: &super::Db) -> AppResult<i64> {
+    number(db, READ_SECONDS_KEY, 30).await
 }

@@ -1,5 +1,5 @@
 use crate::both;
-use crate::support::{TestApp, phone};
+use crate::support::{TestApp, phone, testdata};
 
 both!(
     a_read_counts_only_after_the_minimum_time,
@@ -7,7 +7,7 @@ both!(
         let editor = app.login(phone::COUNTY_ADMIN).await;
         let county = app.ids.county.to_string();
         let bad = editor
-            .post(
+            .post_multipart(
                 "/articles/new",
                 &[
                     ("org", &county),
@@ -16,12 +16,14 @@ both!(
                     ("column_name", "理论学习"),
                     ("body", ""),
                 ],
+                vec![("cover", "封面.jpg", b"GIF89a".to_vec())],
             )
             .await;
         assert_eq!(bad.status, 422);
         assert!(bad.contains("此项必填"));
+        assert!(bad.contains("只能上传 JPEG、PNG 或 WebP 格式的照片"));
         let later = editor
-            .post(
+            .post_multipart(
                 "/articles/new",
                 &[
                     ("org", &county),
@@ -32,11 +34,12 @@ both!(
                     ("publish_date", "2099-01-01"),
                     ("publish_time", "08:00"),
                 ],
+                vec![("cover", "封面.jpg", testdata("coffee.jpg"))],
             )
             .await;
         assert_eq!(later.status, 303);
         let ok = editor
-            .post(
+            .post_multipart(
                 "/articles/new",
                 &[
                     ("org", &county),
@@ -46,8 +49,12 @@ both!(
                     ("tags", "创新理论"),
                     (
                         "body",
-                        "## 一、要义\n\n第一段。<script>alert(1)</script>\n\n> 引文",
+                        "## 一、要义\n\n第一段。<script>alert(1)</script>\n\n[图1]\n\n> 引文",
                     ),
+                ],
+                vec![
+                    ("cover", "封面.jpg", testdata("galaxies.jpg")),
+                    ("images", "插图.jpg", testdata("rocket.jpg")),
                 ],
             )
             .await;
@@ -63,6 +70,15 @@ both!(
             .count("SELECT id FROM articles WHERE title = '明年的文章'")
             .await;
         assert_eq!(a.get(&format!("/articles/{later_id}")).await.status, 404);
+        // The scheduled article's cover: its editor sees it, members not yet.
+        let later_cover = app
+            .count(&format!("SELECT id FROM content_photos WHERE owner_kind = 'article' AND owner_id = {later_id}"))
+            .await;
+        assert_eq!(a.get(&format!("/photos/{later_cover}")).await.status, 404);
+        assert_eq!(
+            editor.get(&format!("/photos/{later_cover}")).await.status,
+            200
+        );
         let id = app
             .count("SELECT id FROM articles WHERE title = '深入学习贯彻党的创新理论'")
             .await;
@@ -72,6 +88,30 @@ both!(
                 && page.contains("&lt;script&gt;")
                 && !page.contains("<script>alert")
         );
+        // The cover on top; the picture where the text names it, before the quote.
+        let figure = page
+            .body
+            .find("<figure><img src=\"/photos/")
+            .expect("a picture in the text");
+        assert!(figure < page.body.find("<blockquote>").unwrap());
+        assert!(page.contains("class=\"cover\""));
+        assert!(list.contains("class=\"cover-thumb\""));
+        let c = app.login(phone::MEMBER_C).await;
+        let pictures = app
+            .count(&format!("SELECT COUNT(*) FROM content_photos WHERE owner_kind = 'article' AND owner_id = {id}"))
+            .await;
+        assert_eq!(pictures, 2);
+        let image = app
+            .count(&format!(
+                "SELECT id FROM content_photos WHERE owner_id = {id} AND role = 'image'"
+            ))
+            .await;
+        assert_eq!(a.get(&format!("/photos/{image}")).await.status, 200);
+        assert_eq!(
+            c.get(&format!("/photos/{image}")).await.status,
+            200,
+            "county-wide article"
+        );
         // Completed 2 seconds after opening: nothing.
         let early = a.post(&format!("/articles/{id}/done"), &[]).await;
         assert!(a.get(&early.location).await.contains("阅读时间不足"));
@@ -80,12 +120,31 @@ both!(
             app.ids.member_a
         );
         assert_eq!(app.count(&read_points).await, 0);
-        // Reopening does not restart the clock; after the minimum time it counts, once.
+        // The county sets the minimum to 45 seconds (3 is refused, nothing changes).
+        let bad = editor.post("/points/read-time", &[("seconds", "3")]).await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("最少阅读时间应为5到600之间的整数"));
+        let set = editor.post("/points/read-time", &[("seconds", "45")]).await;
+        assert_eq!(set.status, 303);
+        assert!(
+            a.get(&format!("/articles/{id}"))
+                .await
+                .contains("认真阅读45秒")
+        );
+        // Reopening does not restart the clock; 40 seconds are not 45.
         sqlx::query("UPDATE article_reads SET started_at = started_at - 40")
             .execute(&app.db.pool)
             .await
             .unwrap();
         a.get(&format!("/articles/{id}")).await;
+        let short = a.post(&format!("/articles/{id}/done"), &[]).await;
+        assert!(a.get(&short.location).await.contains("阅读时间不足45秒"));
+        assert_eq!(app.count(&read_points).await, 0);
+        // After the minimum time it counts, once.
+        sqlx::query("UPDATE article_reads SET started_at = started_at - 10")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
         let done = a.post(&format!("/articles/{id}/done"), &[]).await;
         assert!(a.get(&done.location).await.contains("获得1积分"));
         a.post(&format!("/articles/{id}/done"), &[]).await;

@@ -78,3 +78,105 @@ both!(
         assert_eq!(a.get("/questions").await.status, 403);
     }
 );
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+both!(
+    an_xlsx_with_a_bad_row_imports_nothing_and_names_the_row,
+    |app: TestApp| async move {
+        let editor = app.login(phone::COUNTY_ADMIN).await;
+        // The template downloads as a workbook our own import accepts as it is.
+        let (status, template) = editor.get_bytes("/questions/template.xlsx").await;
+        assert_eq!(status, 200);
+        // Written by xlsxwriter (shared strings): row 3 answers E with four options.
+        let bad = editor
+            .upload(
+                "/questions/import",
+                "file",
+                "题库.xlsx",
+                fixture("questions-bad-row.xlsx"),
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("没有导入任何题目"));
+        assert!(
+            bad.contains("第3行 答案：单选题答案填一个选项字母"),
+            "{}",
+            bad.body
+        );
+        assert!(!bad.contains("第2行"), "only the bad row is named");
+        assert_eq!(app.count("SELECT COUNT(*) FROM questions").await, 0);
+        // Not a workbook at all.
+        let exe = editor
+            .upload(
+                "/questions/import",
+                "file",
+                "题库.xlsx",
+                b"MZ\x90\x00\x03".to_vec(),
+            )
+            .await;
+        assert_eq!(exe.status, 422);
+        assert!(exe.contains("不是有效的 Excel"));
+        // Written by openpyxl (inline strings): all three go in, kinds and answers in words.
+        let good = editor
+            .upload(
+                "/questions/import",
+                "file",
+                "题库.xlsx",
+                fixture("questions-good.xlsx"),
+            )
+            .await;
+        assert_eq!(good.status, 303);
+        let list = editor.get("/questions").await;
+        assert!(list.contains("已从表格导入3道题"));
+        assert!(list.contains("党员的权利包括哪些？"));
+        let (answer, difficulty): (String, i64) =
+            sqlx::query_as("SELECT answer, difficulty FROM questions WHERE kind = 'multiple'")
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+        assert_eq!((answer.as_str(), difficulty), ("ABC", 2));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM questions WHERE kind = 'judge' AND answer = 'T'")
+                .await,
+            1
+        );
+        // The same file again: every row is already in the bank, so nothing is added.
+        let again = editor
+            .upload(
+                "/questions/import",
+                "file",
+                "题库.xlsx",
+                fixture("questions-good.xlsx"),
+            )
+            .await;
+        assert_eq!(again.status, 422);
+        assert!(again.contains("第4行 题目：题库中已有这道题"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM questions").await, 3);
+        // The template itself imports its three examples.
+        let tpl = editor
+            .upload("/questions/import", "file", "模板.xlsx", template)
+            .await;
+        assert_eq!(tpl.status, 303, "{}", tpl.body);
+        assert_eq!(app.count("SELECT COUNT(*) FROM questions").await, 6);
+        // A member may not import.
+        let member = app.login(phone::MEMBER_A).await;
+        let refused = member
+            .upload(
+                "/questions/import",
+                "file",
+                "题库.xlsx",
+                fixture("questions-good.xlsx"),
+            )
+            .await;
+        assert_eq!(refused.status, 403);
+        assert_eq!(app.count("SELECT COUNT(*) FROM questions").await, 6);
+    }
+);

@@ -1,5 +1,5 @@
 use crate::both;
-use crate::support::{TestApp, phone, testdata};
+use crate::support::{TestApp, phone, stored_files, testdata};
 use dangjian::domain::orglife::MeetingKind;
 use dangjian::store::{meetings, orgs};
 
@@ -30,25 +30,6 @@ async fn meeting_now(app: &TestApp) -> i64 {
     .unwrap();
     tx.commit().await.unwrap();
     id
-}
-
-fn stored_files(app: &TestApp) -> usize {
-    fn walk(p: &std::path::Path) -> usize {
-        std::fs::read_dir(p)
-            .map(|d| {
-                d.flatten()
-                    .map(|e| {
-                        if e.path().is_dir() {
-                            walk(&e.path())
-                        } else {
-                            1
-                        }
-                    })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    walk(&app.data_dir.join("files"))
 }
 
 both!(

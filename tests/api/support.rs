@@ -255,6 +255,17 @@ impl Client {
         .await
     }
 
+    /// A download's status and bytes.
+    pub async fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.bytes().await.unwrap().to_vec())
+    }
+
     /// Posts a form with this client's CSRF token added.
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut form: Vec<(&str, &str)> = vec![("csrf", self.csrf.as_str())];
@@ -448,8 +459,25 @@ pub async fn fixture(db: &Db, keys: &Keys) -> Ids {
 impl Client {
     /// Uploads one file in field `field`, with the CSRF token in the address as the page does.
     pub async fn upload(&self, path: &str, field: &str, name: &str, bytes: Vec<u8>) -> Page {
-        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
-        let form = reqwest::multipart::Form::new().part(field.to_string(), part);
+        self.post_multipart(path, &[], vec![(field, name, bytes)])
+            .await
+    }
+
+    /// Posts a multipart form (fields and files) as the pages with uploads do.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, &str, Vec<u8>)>,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (field, name, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+            form = form.part(field.to_string(), part);
+        }
         Self::page(
             self.http
                 .post(format!("{}{path}?csrf={}", self.base, self.csrf))
@@ -460,6 +488,26 @@ impl Client {
         )
         .await
     }
+}
+
+/// Files in the app's storage folder.
+pub fn stored_files(app: &TestApp) -> usize {
+    fn walk(p: &std::path::Path) -> usize {
+        std::fs::read_dir(p)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(&app.data_dir.join("files"))
 }
 
 pub fn testdata(name: &str) -> Vec<u8> {

@@ -1,0 +1,192 @@
+//! Files in storage as responses, and uploaded photos into storage.
+use super::form::Id;
+use super::{AppState, Ctx};
+use crate::error::{AppError, AppResult};
+use crate::store::photos::{self, ContentPhoto};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+/// A stored file; with a name, as a download.
+pub async fn send_file(
+    state: &AppState,
+    key: &str,
+    mime: &str,
+    download_name: Option<&str>,
+) -> AppResult<Response> {
+    let bytes = state.files.get(key).await.map_err(|_| AppError::NotFound)?;
+    Ok(bytes_response(bytes, mime, download_name))
+}
+
+/// Bytes as a response; with a name, as a download the browser saves under that name.
+pub fn bytes_response(bytes: Vec<u8>, mime: &str, download_name: Option<&str>) -> Response {
+    let mut res = (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response();
+    if let Some(name) = download_name {
+        let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        if let Ok(v) = format!(
+            "attachment; filename*=UTF-8''{}",
+            encoded.replace('+', "%20")
+        )
+        .parse()
+        {
+            res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    res
+}
+
+/// A multipart form read whole: its text fields and its files (field, file name, bytes).
+#[derive(Default)]
+pub struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub files: Vec<(String, String, Vec<u8>)>,
+}
+
+impl Upload {
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(String::as_str).unwrap_or("")
+    }
+    /// The non-empty files sent in `name` (a browser sends an empty part for "no file").
+    pub fn files(&self, name: &str) -> Vec<&[u8]> {
+        self.files
+            .iter()
+            .filter(|(n, _, b)| n == name && !b.is_empty())
+            .map(|(_, _, b)| b.as_slice())
+            .collect()
+    }
+}
+
+/// Reads a whole multipart form; a body over the route's limit is a clear 400.
+pub async fn read_upload(
+    mut multipart: axum::extract::Multipart,
+    too_big: &str,
+) -> AppResult<Upload> {
+    let fail = || AppError::BadRequest(too_big.to_string());
+    let mut upload = Upload::default();
+    while let Some(field) = multipart.next_field().await.map_err(|_| fail())? {
+        let name = field.name().unwrap_or("").to_string();
+        match field.file_name().map(crate::domain::upload::clean_name) {
+            Some(file_name) => {
+                let bytes = field.bytes().await.map_err(|_| fail())?.to_vec();
+                upload.files.push((name, file_name, bytes));
+            }
+            None => {
+                let text = field.text().await.map_err(|_| fail())?;
+                upload.fields.insert(name, text);
+            }
+        }
+    }
+    Ok(upload)
+}
+
+/// A photo in storage: the re-encoded picture (no metadata) and its thumbnail.
+pub struct SavedPhoto {
+    pub key: String,
+    pub thumb_key: String,
+    pub size: i64,
+    pub sha256: String,
+    pub captured_at: Option<i64>,
+}
+
+/// Checks the limits every photo upload shares, before anything is stored.
+pub fn check_photo(bytes: &[u8]) -> Result<(), String> {
+    use crate::domain::upload::{self, Kind};
+    if bytes.len() > upload::PHOTO_MAX_BYTES {
+        return Err("照片不能超过10MB，请压缩后再上传".into());
+    }
+    if !upload::sniff(bytes, "").is_some_and(Kind::is_image) {
+        return Err("只能上传 JPEG、PNG 或 WebP 格式的照片".into());
+    }
+    Ok(())
+}
+
+/// Decodes, straightens, shrinks and re-encodes a photo, then writes it and its thumbnail
+/// durably under `base` (a folder-like prefix) before any row may point at them.
+pub async fn save_photo(state: &AppState, base: &str, bytes: Vec<u8>) -> AppResult<SavedPhoto> {
+    check_photo(&bytes).map_err(AppError::BadRequest)?;
+    let photo = tokio::task::spawn_blocking(move || crate::files::process_photo(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::BadRequest(e.into()))?;
+    let token = crate::crypto::random_token();
+    let (key, thumb_key) = (
+        format!("{base}/{}.jpg", &token[..20]),
+        format!("{base}/{}-thumb.jpg", &token[..20]),
+    );
+    let (size, sha256) = (
+        photo.jpeg.len() as i64,
+        crate::crypto::sha256_hex(&photo.jpeg),
+    );
+    let io = |e: std::io::Error| AppError::Internal(e.to_string());
+    state.files.put(&key, photo.jpeg).await.map_err(io)?;
+    if let Err(e) = state.files.put(&thumb_key, photo.thumb).await {
+        state.files.delete(&key).await;
+        return Err(io(e));
+    }
+    Ok(SavedPhoto {
+        key,
+        thumb_key,
+        size,
+        sha256,
+        captured_at: photo.captured_at,
+    })
+}
+
+/// Removes photos whose rows were never written (the write failed after the files).
+pub async fn discard(state: &AppState, photos: &[SavedPhoto]) {
+    for p in photos {
+        state.files.delete(&p.key).await;
+        state.files.delete(&p.thumb_key).await;
+    }
+}
+
+/// Saves several photos; if one fails, those already written are removed.
+pub async fn save_photos(
+    state: &AppState,
+    base: &str,
+    photos: Vec<Vec<u8>>,
+) -> AppResult<Vec<SavedPhoto>> {
+    let mut saved = Vec::new();
+    for bytes in photos {
+        match save_photo(state, base, bytes).await {
+            Ok(p) => saved.push(p),
+            Err(e) => {
+                discard(state, &saved).await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(saved)
+}
+
+/// An article's or a post's photo, for whoever may see what it belongs to; else 404.
+async fn visible_photo(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<ContentPhoto> {
+    let p = photos::get(&state.db, id).await?;
+    match p.owner_kind.as_str() {
+        photos::ARTICLE => super::articles::visible(state, ctx, p.owner_id).await?,
+        photos::POST => super::posts::visible(state, ctx, p.owner_id).await?,
+        _ => return Err(AppError::NotFound),
+    }
+    Ok(p)
+}
+
+pub async fn photo(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let p = visible_photo(&state, &ctx, id).await?;
+    send_file(&state, &p.storage_key, "image/jpeg", None).await
+}
+
+pub async fn photo_thumb(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let p = visible_photo(&state, &ctx, id).await?;
+    send_file(&state, &p.thumb_key, "image/jpeg", None).await
+}

@@ -1,0 +1,76 @@
+//! Photos that belong to an article (its cover and the pictures in its text) or to a
+//! 党建新鲜事 post. The files are in storage already; these rows point at them.
+use crate::error::AppResult;
+use sqlx::AnyConnection;
+
+pub const ARTICLE: &str = "article";
+pub const POST: &str = "post";
+pub const COVER: &str = "cover";
+pub const IMAGE: &str = "image";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContentPhoto {
+    pub id: i64,
+    pub owner_kind: String,
+    pub owner_id: i64,
+    pub role: String,
+    pub position: i64,
+    pub storage_key: String,
+    pub thumb_key: String,
+}
+
+const COLUMNS: &str = "id, owner_kind, owner_id, role, position, storage_key, thumb_key";
+
+pub struct NewPhoto<'a> {
+    pub owner_kind: &'static str,
+    pub owner_id: i64,
+    pub role: &'static str,
+    pub position: i64,
+    pub storage_key: &'a str,
+    pub thumb_key: &'a str,
+}
+
+pub async fn add(conn: &mut AnyConnection, p: &NewPhoto<'_>, now: i64) -> AppResult<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO content_photos (owner_kind, owner_id, role, position, storage_key, thumb_key, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id",
+    )
+    .bind(p.owner_kind)
+    .bind(p.owner_id)
+    .bind(p.role)
+    .bind(p.position)
+    .bind(p.storage_key)
+    .bind(p.thumb_key)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// The photos of several owners of one kind, in order.
+pub async fn of(
+    db: &super::Db,
+    owner_kind: &str,
+    owner_ids: &[i64],
+) -> AppResult<Vec<ContentPhoto>> {
+    if owner_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<String> = owner_ids.iter().map(i64::to_string).collect();
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM content_photos WHERE owner_kind = $1 AND owner_id IN ({}) ORDER BY owner_id, role, position",
+        ids.join(",")
+    ))
+    .bind(owner_kind)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn get(db: &super::Db, id: i64) -> AppResult<ContentPhoto> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM content_photos WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await?)
+}
