@@ -12,7 +12,7 @@ const USAGE: &str = "党建云 dangjian
 
 Usage:
   dangjian serve   [--bind ADDR] [--data DIR] [--database URL] [--config FILE]
-  dangjian demo    [--data DIR] [--database URL] [--seed N] [--months 12] [--serve true] [--bind ADDR]
+  dangjian demo    [--data DIR] [--database URL] [--seed N] [--months 12] [--study-days 60] [--serve true] [--bind ADDR]
   dangjian migrate [--data DIR] [--database URL]
   dangjian reset-password --phone PHONE
   dangjian create-admin --role system|security|audit|org --phone PHONE --name NAME [--org ID]
@@ -148,10 +148,14 @@ async fn run(args: Args) -> Result<(), String> {
             Ok(())
         }
         ["demo"] => {
-            known(&["seed", "serve", "bind", "months"])?;
+            known(&["seed", "serve", "bind", "months", "study-days"])?;
             let months = match args.get("months") {
                 Some(m) => m.parse().map_err(|_| "--months must be a number")?,
                 None => 12,
+            };
+            let study_days = match args.get("study-days") {
+                Some(d) => d.parse().map_err(|_| "--study-days must be a number")?,
+                None => 60,
             };
             let seed = match args.get("seed") {
                 Some(s) => s.parse().map_err(|_| "--seed must be a number")?,
@@ -180,6 +184,15 @@ async fn run(args: Args) -> Result<(), String> {
                             started.elapsed().as_secs_f64()
                         );
                     }
+                    let started = std::time::Instant::now();
+                    let study =
+                        crate::demo::study(&server.state.db, &server.state.files, seed, study_days)
+                            .await?;
+                    println!(
+                        "{}（用时 {:.1} 秒）",
+                        study.trim_end(),
+                        started.elapsed().as_secs_f64()
+                    );
                 }
                 // Serving an already filled demo is fine: run the command again after a stop.
                 Err(e) if serve && e.contains("already holds data") => {

@@ -29,6 +29,9 @@ pub const LOGINS: &[(&str, &str)] = &[
 /// SplitMix64: small, fast and the same on every machine.
 struct Rng(u64);
 
+mod study;
+pub use study::study;
+
 impl Rng {
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -932,6 +935,42 @@ fn demo_photos() -> Vec<crate::files::Photo> {
         .collect()
 }
 
+/// The demo pictures in storage, once each: (key, thumbnail key, sha256, size).
+async fn store_demo_photos(
+    files: &crate::files::Storage,
+) -> Result<Vec<(String, String, String, i64)>, String> {
+    let mut keys = Vec::new();
+    for (i, p) in demo_photos().into_iter().enumerate() {
+        let (key, thumb) = (
+            format!("demo/photo-{i}.jpg"),
+            format!("demo/photo-{i}-thumb.jpg"),
+        );
+        let sha = crate::crypto::sha256_hex(&p.jpeg);
+        let size = p.jpeg.len() as i64;
+        files.put(&key, p.jpeg).await.map_err(|e| e.to_string())?;
+        files
+            .put(&thumb, p.thumb)
+            .await
+            .map_err(|e| e.to_string())?;
+        keys.push((key, thumb, sha, size));
+    }
+    Ok(keys)
+}
+
+/// Sets every member's running totals from the ledger, after entries were written in bulk.
+async fn retotal_points(conn: &mut sqlx::AnyConnection, now: i64) -> Result<(), String> {
+    crate::q!(
+        "INSERT INTO member_points (member_id, lifetime, balance, updated_at) \
+         SELECT member_id, CAST(SUM(lifetime_delta) AS BIGINT), CAST(SUM(balance_delta) AS BIGINT), $1 FROM points_ledger GROUP BY member_id \
+         ON CONFLICT (member_id) DO UPDATE SET lifetime = excluded.lifetime, balance = excluded.balance",
+        now
+    )
+    .execute(conn)
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
 /// A year (or `months`) of organizational life: most branches keep it to standard, some have
 /// gaps, a few have been silent for months.
 pub async fn orglife(
@@ -949,21 +988,7 @@ pub async fn orglife(
     let now = crate::domain::clock::now_epoch();
     let today = crate::domain::clock::local_date(now);
     let window_start = today - Duration::days(i64::from(months) * 30);
-    let mut keys = Vec::new();
-    for (i, p) in demo_photos().into_iter().enumerate() {
-        let (key, thumb) = (
-            format!("demo/photo-{i}.jpg"),
-            format!("demo/photo-{i}-thumb.jpg"),
-        );
-        let sha = crate::crypto::sha256_hex(&p.jpeg);
-        let size = p.jpeg.len() as i64;
-        files.put(&key, p.jpeg).await.map_err(|e| e.to_string())?;
-        files
-            .put(&thumb, p.thumb)
-            .await
-            .map_err(|e| e.to_string())?;
-        keys.push((key, thumb, sha, size));
-    }
+    let keys = store_demo_photos(files).await?;
     let holders: Vec<Org> = sqlx::query_as(
         "SELECT id, parent_id, path, depth, name, kind, category, sort_order, address, dissolved_at FROM orgs \
          WHERE kind IN ('branch','joint_branch','temporary_branch','general_branch','joint_village_general_branch','party_group') ORDER BY id",
@@ -1154,15 +1179,7 @@ pub async fn orglife(
         .execute(tx.conn())
         .await
         .map_err(|e| e.to_string())?;
-    crate::q!(
-        "INSERT INTO member_points (member_id, lifetime, balance, updated_at) \
-         SELECT member_id, CAST(SUM(lifetime_delta) AS BIGINT), CAST(SUM(balance_delta) AS BIGINT), $1 FROM points_ledger GROUP BY member_id \
-         ON CONFLICT (member_id) DO UPDATE SET lifetime = excluded.lifetime, balance = excluded.balance",
-        now
-    )
-    .execute(tx.conn())
-    .await
-    .map_err(|e| e.to_string())?;
+    retotal_points(tx.conn(), now).await?;
     tx.commit().await.map_err(err)?;
     let (checkins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkins")
         .fetch_one(&db.pool)

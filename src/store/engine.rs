@@ -49,6 +49,15 @@ impl Engine {
     }
 
     /// SQL for the Shanghai calendar day ('YYYY-MM-DD') of an epoch-seconds expression.
+    /// Makes a just-begun transaction read one snapshot throughout (SQLite's WAL readers
+    /// already do; PostgreSQL's default gives each statement its own).
+    pub fn snapshot_sql(self) -> Option<&'static str> {
+        match self {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+        }
+    }
+
     pub fn shanghai_day(self, epoch: &str) -> String {
         match self {
             Engine::Sqlite => format!("date({epoch} + 28800, 'unixepoch')"),

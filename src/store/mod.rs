@@ -92,6 +92,15 @@ impl Db {
         Ok(WriteTx { tx, _gate: gate })
     }
 
+    /// A read-only transaction whose statements all see the same committed data.
+    pub async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(sql) = self.engine.snapshot_sql() {
+            sqlx::query(sql).execute(&mut *tx).await?;
+        }
+        Ok(tx)
+    }
+
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }

@@ -88,9 +88,44 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
     };
     let everyone = app.count("SELECT COUNT(*) FROM members").await;
 
+    // Three days of study: articles to read, history, points earned the live way.
+    let files = dangjian::files::Storage::local(app.data_dir.join("files"));
+    let study = dangjian::demo::study(&app.db, &files, 2019, 3)
+        .await
+        .unwrap();
+    assert!(study.contains("篇文章"), "{study}");
+    assert!(
+        app.count(
+            "SELECT COUNT(DISTINCT month_day) FROM history_entries WHERE status = 'approved'"
+        )
+        .await
+            >= 150
+    );
+    let answered = app.count("SELECT COUNT(*) FROM daily_answers").await;
+    assert!(
+        answered > everyone,
+        "about half answer on each of three days: {answered}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM points_ledger WHERE rule = 'daily_answer'")
+            .await,
+        answered
+    );
+    assert_eq!(
+        app.count("SELECT CAST(SUM(lifetime) AS BIGINT) FROM member_points")
+            .await,
+        app.count("SELECT CAST(SUM(lifetime_delta) AS BIGINT) FROM points_ledger")
+            .await,
+        "running totals agree with the ledger"
+    );
+
     let member = login(0).await;
     assert!(member.get("/").await.contains("同志，您好"));
     assert_eq!(member.get("/members").await.status, 403);
+    let articles = member.get("/articles").await;
+    assert!(articles.contains("“三会一课”怎么开才不走过场"));
+    assert!(articles.contains("cover-thumb"));
+    assert!(member.get("/rankings").await.contains("my-rank"));
 
     let secretary = login(1).await;
     let expected = members_under(&app, "SELECT o.path FROM users u JOIN members m ON m.id = u.member_id JOIN orgs o ON o.id = m.branch_id WHERE u.phone_mask = '138****0002'").await;

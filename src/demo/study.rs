@@ -1,0 +1,456 @@
+//! The demo's 云上讲堂: articles, 党建新鲜事 posts, 党史上的今天, and weeks of members
+//! reading and answering the daily question, credited with the same ledger keys as live use.
+use super::{Rng, err, retotal_points, store_demo_photos};
+use crate::domain::clock::{SHANGHAI, format_date, local_date, now_epoch};
+use crate::domain::points::{PointRule, default_setting};
+use crate::store::Db;
+use std::collections::HashSet;
+use time::Duration;
+
+const HISTORY: &str = include_str!("history.tsv");
+
+/// (title, column, tags, source, body) — body in the editor's markup.
+const ARTICLES: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "“三会一课”怎么开才不走过场",
+        "组织生活",
+        "三会一课,支部建设",
+        "县委组织部",
+        "## 一、会前要准备\n\n支部书记提前一周确定议题，听取党员意见，把村里群众最关心的事放进议程。\n\n## 二、会上要讨论\n\n每名党员都要发言，讲学习体会，也讲工作中遇到的难题。记录员如实记录，不代写、不补写。\n\n## 三、会后要落实\n\n会上定下的事项明确责任人和完成时限，下次会议通报进展。\n\n> 组织生活的质量，体现在会后群众看到的变化上。",
+    ),
+    (
+        "学习党章：党员的八项义务",
+        "党章党规",
+        "党章,党员义务",
+        "党章学习",
+        "党章第三条规定了党员必须履行的八项义务。\n\n## 学习是第一项义务\n\n认真学习马克思列宁主义、毛泽东思想、邓小平理论、“三个代表”重要思想、科学发展观、习近平新时代中国特色社会主义思想，学习党的路线、方针、政策和决议。\n\n## 义务和权利相统一\n\n履行义务是行使权利的前提。每名党员都要对照义务找差距，在岗位上作表率。",
+    ),
+    (
+        "如何写好一份会议记录",
+        "组织生活",
+        "会议记录,三会一课",
+        "县委组织部",
+        "会议记录是组织生活的凭证，也是日后查阅的依据。\n\n## 要素齐全\n\n时间、地点、主持人、记录人、应到实到人数、缺席原因、议题、发言要点、决定事项，一项不能少。\n\n## 如实简明\n\n记录发言要点而不是流水账；决定事项要写清楚谁负责、何时完成。\n\n## 及时归档\n\n会后三天内整理上传，附现场照片，支部书记审核后归档。",
+    ),
+    (
+        "发展党员工作的五个阶段",
+        "党章党规",
+        "发展党员,组织建设",
+        "党建知识",
+        "按照《中国共产党发展党员工作细则》，发展党员分为五个阶段：入党申请人的申请和教育培养、入党积极分子的确定和培养教育、发展对象的确定和考察、预备党员的接收、预备党员的教育考察和转正。\n\n## 坚持标准\n\n把政治标准放在首位，成熟一个发展一个。\n\n## 程序严密\n\n每个环节都要有记录、有公示、有审批，经得起检查。",
+    ),
+    (
+        "长征精神永放光芒",
+        "党史学习",
+        "党史,长征",
+        "党史学习",
+        "1934年10月，中央红军开始长征。两年间，红军爬雪山、过草地，行程二万五千里，终于在陕北胜利会师。\n\n## 理想信念是根本\n\n长征的胜利，靠的是对革命理想的坚定信念。\n\n## 群众是靠山\n\n“半条被子”的故事告诉我们：共产党人就是自己有一条被子，也要剪下半条给老百姓。\n\n> 每一代人都有每一代人的长征路。",
+    ),
+    (
+        "村级党组织如何带领群众增收",
+        "基层治理",
+        "乡村振兴,集体经济",
+        "县委组织部",
+        "发展壮大村级集体经济，是村党组织的重要职责。\n\n## 摸清家底\n\n清查集体资产、资源，建立台账，向群众公开。\n\n## 找准路子\n\n结合本村实际，发展特色种养、乡村旅游、物业经营，不搞一刀切。\n\n## 管好收益\n\n集体收益使用经村民代表会议讨论决定，账目按月公开。",
+    ),
+    (
+        "党员积分管理怎么用",
+        "工作指南",
+        "积分,党员管理",
+        "县委组织部",
+        "党员积分记录的是学习和参与组织生活的情况。\n\n## 怎样获得积分\n\n阅读文章、回答每日一题、参加“三会一课”、投稿党史上的今天并通过审核，都可以获得积分。\n\n## 积分有什么用\n\n积分排名按周、月、年公布；可用积分能在积分商城兑换学习用品。\n\n> 积分不是目的，学习和参与才是。",
+    ),
+    (
+        "组织生活会和民主评议党员",
+        "组织生活",
+        "组织生活会,民主评议",
+        "党建知识",
+        "党支部每年至少召开一次组织生活会，一般安排在第四季度，也可以根据工作需要随时召开。\n\n## 会前谈心谈话\n\n支部委员之间、支部委员和党员之间、党员和党员之间要开展谈心谈话。\n\n## 会上批评和自我批评\n\n对照党章党规找差距，开展批评和自我批评，明确整改措施。\n\n## 民主评议\n\n组织生活会后，开展民主评议党员，评定等次。",
+    ),
+    (
+        "做好新时代农村党员教育",
+        "理论学习",
+        "党员教育,农村",
+        "县委组织部",
+        "农村党员年龄偏大、居住分散，教育要因人而异。\n\n## 送学上门\n\n对年老体弱、行动不便的党员，支部安排专人送学上门。\n\n## 线上线下结合\n\n用手机学习平台推送短文章、每日一题，农闲时集中学习。\n\n## 学用结合\n\n把学习和产业发展、人居环境整治结合起来，让党员在实践中受教育。",
+    ),
+    (
+        "从“支部建在连上”看党的组织优势",
+        "党史学习",
+        "党史,三湾改编",
+        "党史学习",
+        "1927年9月，毛泽东在江西永新三湾村对起义部队进行改编，把党的支部建在连上。\n\n## 组织优势\n\n支部建在连上，保证了党对军队的绝对领导，也为党的基层组织建设提供了宝贵经验。\n\n## 今天的启示\n\n哪里有党员，哪里就要有党的组织；哪里有党的组织，哪里就要有健全的组织生活。",
+    ),
+    (
+        "防汛一线的党员身影",
+        "先进典型",
+        "先进典型,防汛",
+        "县融媒体中心",
+        "今年汛期，全县各村党支部组织党员突击队，巡堤查险、转移群众。\n\n## 党员冲在前\n\n在最危险的地段，党员佩戴党徽，24小时轮流值守。\n\n## 群众看得见\n\n一位老党员说：“群众看党员，党员就要站在最前面。”",
+    ),
+    (
+        "学习贯彻党的二十大精神",
+        "理论学习",
+        "二十大,创新理论",
+        "理论学习",
+        "党的二十大是在全党全国各族人民迈上全面建设社会主义现代化国家新征程、向第二个百年奋斗目标进军的关键时刻召开的一次十分重要的大会。\n\n## 原原本本学\n\n读原文、悟原理，把握精髓要义。\n\n## 联系实际用\n\n结合本地实际，把学习成果转化为推动发展的具体举措。",
+    ),
+];
+
+const POSTS: &[&str] = &[
+    "今天上午，支部组织党员开展人居环境整治志愿服务，清理村道垃圾，群众纷纷点赞。",
+    "主题党日活动：全体党员重温入党誓词，老党员讲述入党经历。",
+    "支部书记带领党员走访慰问困难群众和老党员，送去米面油和节日祝福。",
+    "党员志愿者走进田间地头，帮助群众抢收，保证颗粒归仓。",
+    "支部召开党员大会，讨论村集体经济发展项目，党员踊跃发言。",
+    "组织党员到红色教育基地参观学习，接受革命传统教育。",
+    "开展“党员户挂牌”活动，亮身份、作表率，接受群众监督。",
+    "党员先锋岗在防汛一线巡堤查险，连续值守三昼夜。",
+];
+
+fn e(x: sqlx::Error) -> String {
+    x.to_string()
+}
+
+/// Articles, posts, history entries and `days` days of study for the demo county.
+pub async fn study(
+    db: &Db,
+    files: &crate::files::Storage,
+    seed: u64,
+    days: u32,
+) -> Result<String, String> {
+    let mut rng = Rng(seed ^ 0x57D1_E5);
+    let now = now_epoch();
+    let today = local_date(now);
+    let photos = store_demo_photos(files).await?;
+    let (county,): (i64,) =
+        sqlx::query_as("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .map_err(e)?;
+    let editor: Option<(i64,)> = sqlx::query_as(
+        "SELECT user_id FROM role_grants WHERE role = 'content_editor' ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(&db.pool)
+    .await
+    .map_err(e)?;
+    let editor = editor.map_or(0, |r| r.0);
+    let mut tx = db.begin().await.map_err(err)?;
+
+    // 党史上的今天: approved entries, as an editor would have left them.
+    let mut history = 0;
+    for line in HISTORY
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let mut cols = line.split('\t');
+        let (Some(day), Some(year), Some(title)) = (cols.next(), cols.next(), cols.next()) else {
+            continue;
+        };
+        let (month, d) = day.split_once('-').unwrap_or(("01", "01"));
+        let body = format!(
+            "{year}年{}月{}日，{title}。",
+            month.trim_start_matches('0'),
+            d.trim_start_matches('0')
+        );
+        crate::q!(
+            "INSERT INTO history_entries (month_day, year, title, body, source, status, reviewed_by, created_at, reviewed_at) \
+             VALUES ($1, $2, $3, $4, '党史资料（演示数据）', 'approved', $5, $6, $6)",
+            day,
+            year.parse::<i64>().unwrap_or(1921),
+            title,
+            &body,
+            editor,
+            now
+        )
+        .execute(tx.conn())
+        .await
+        .map_err(e)?;
+        history += 1;
+    }
+
+    // Articles from the county, spread over the window, half with a cover; one is scheduled.
+    let span = i64::from(days.max(1));
+    let mut articles: Vec<(i64, i64, String)> = Vec::new();
+    for (i, (title, column, tags, source, body)) in ARTICLES.iter().enumerate() {
+        let age = span * (ARTICLES.len() - 1 - i) as i64 / ARTICLES.len() as i64;
+        let day = if i + 1 == ARTICLES.len() {
+            today + Duration::days(1)
+        } else {
+            today - Duration::days(age)
+        };
+        let publish_at = day
+            .with_hms(8, 0, 0)
+            .expect("08:00")
+            .assume_offset(SHANGHAI)
+            .unix_timestamp();
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO articles (org_id, title, source, author, column_name, tags, body, publish_at, created_by, created_at) \
+             VALUES ($1,$2,$3,'',$4,$5,$6,$7,$8,$9) RETURNING id",
+        )
+        .bind(county)
+        .bind(title)
+        .bind(source)
+        .bind(column)
+        .bind(tags)
+        .bind(body)
+        .bind(publish_at)
+        .bind(editor)
+        .bind(now)
+        .fetch_one(tx.conn())
+        .await
+        .map_err(e)?;
+        if i % 2 == 0 {
+            let (key, thumb, ..) = &photos[i % photos.len()];
+            let cover = crate::store::photos::NewPhoto {
+                owner_kind: crate::store::photos::ARTICLE,
+                owner_id: id,
+                role: crate::store::photos::COVER,
+                position: 0,
+                storage_key: key,
+                thumb_key: thumb,
+            };
+            crate::store::photos::add(tx.conn(), &cover, now)
+                .await
+                .map_err(err)?;
+        }
+        articles.push((id, publish_at, title.to_string()));
+    }
+
+    // 党建新鲜事 from some branches, approved by their town, with photos and likes.
+    let branches: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT m.branch_id, MIN(u.id) FROM members m JOIN users u ON u.member_id = m.id GROUP BY m.branch_id ORDER BY m.branch_id",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .map_err(e)?;
+    let mut posts = 0;
+    for (branch, author) in &branches {
+        if !rng.chance(12) {
+            continue;
+        }
+        let at = now - rng.range(3_600, span * 86_400);
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO posts (org_id, author_id, body, status, reviewed_by, created_at, reviewed_at) \
+             VALUES ($1, $2, $3, 'approved', $4, $5, $6) RETURNING id",
+        )
+        .bind(branch)
+        .bind(author)
+        .bind(*rng.pick(POSTS))
+        .bind(editor)
+        .bind(at)
+        .bind(at + 7_200)
+        .fetch_one(tx.conn())
+        .await
+        .map_err(e)?;
+        for position in 0..rng.range(0, 3) {
+            let (key, thumb, ..) = rng.pick(&photos);
+            let photo = crate::store::photos::NewPhoto {
+                owner_kind: crate::store::photos::POST,
+                owner_id: id,
+                role: crate::store::photos::IMAGE,
+                position,
+                storage_key: key,
+                thumb_key: thumb,
+            };
+            crate::store::photos::add(tx.conn(), &photo, now)
+                .await
+                .map_err(err)?;
+        }
+        crate::q!(
+            "INSERT INTO post_likes (post_id, user_id) SELECT $1, u.id FROM users u JOIN members m ON m.id = u.member_id WHERE m.branch_id = $2",
+            id,
+            branch
+        )
+        .execute(tx.conn())
+        .await
+        .map_err(e)?;
+        posts += 1;
+    }
+    tx.commit().await.map_err(err)?;
+
+    let (answers, reads) = activity(db, &mut rng, &articles, days).await?;
+    Ok(format!(
+        "云上讲堂：{} 篇文章，{posts} 条党建新鲜事，{history} 条党史上的今天；近{days}天 {answers} 次每日一题作答，{reads} 次文章阅读\n",
+        articles.len()
+    ))
+}
+
+/// Each member has a habit: a third answer most days, a third now and then, the rest rarely.
+/// Answers and reads are written in bulk; their points are the ledger entries a live answer
+/// or read makes (same rules, amounts and keys), then badges are awarded as live.
+async fn activity(
+    db: &Db,
+    rng: &mut Rng,
+    articles: &[(i64, i64, String)],
+    days: u32,
+) -> Result<(usize, usize), String> {
+    let now = now_epoch();
+    let today = local_date(now);
+    let members: Vec<(i64,)> = sqlx::query_as("SELECT id FROM members ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .map_err(e)?;
+    let habits: Vec<(i64, u64)> = members
+        .iter()
+        .map(|(id,)| (*id, *rng.pick(&[85, 85, 35, 35, 5, 0])))
+        .collect();
+    let (mut answers, mut reads) = (0, 0);
+    let mut read: HashSet<(i64, i64)> = HashSet::new();
+    for back in (0..i64::from(days)).rev() {
+        let day = today - Duration::days(back);
+        let day_text = format_date(day);
+        let Some(q) = crate::store::daily::for_day(db, &day_text)
+            .await
+            .map_err(err)?
+        else {
+            break;
+        };
+        let opens = day
+            .with_hms(7, 0, 0)
+            .expect("07:00")
+            .assume_offset(SHANGHAI)
+            .unix_timestamp();
+        let mut answer_rows = Vec::new();
+        let mut read_rows = Vec::new();
+        for (member, habit) in &habits {
+            let at = (opens + rng.range(0, 15 * 3600)).min(now - 60);
+            if at < opens || !rng.chance(*habit) {
+                continue;
+            }
+            let correct = rng.chance(78);
+            let choice = if correct {
+                q.answer.clone()
+            } else {
+                wrong_choice(&q.answer)
+            };
+            answer_rows.push((*member, choice, correct, at));
+            let available: Vec<&(i64, i64, String)> = articles
+                .iter()
+                .filter(|a| a.1 <= at && !read.contains(&(a.0, *member)))
+                .collect();
+            if !available.is_empty() && rng.chance(45) {
+                let a = rng.pick(&available);
+                read.insert((a.0, *member));
+                read_rows.push((a.0, *member, at, (at + rng.range(40, 400)).min(now)));
+            }
+        }
+        let mut tx = db.begin().await.map_err(err)?;
+        for chunk in answer_rows.chunks(400) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "($1, ${}, $2, ${}, ${}, ${})",
+                        3 + i * 4,
+                        4 + i * 4,
+                        5 + i * 4,
+                        6 + i * 4
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO daily_answers (day, member_id, question_id, choice, correct, answered_at) VALUES {}",
+                values.join(",")
+            );
+            let mut query = sqlx::query(&sql).bind(&day_text).bind(q.id);
+            for (member, choice, correct, at) in chunk {
+                query = query
+                    .bind(*member)
+                    .bind(choice.clone())
+                    .bind(i64::from(*correct))
+                    .bind(*at);
+            }
+            query.execute(tx.conn()).await.map_err(e)?;
+        }
+        for chunk in read_rows.chunks(400) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(${}, ${}, ${}, ${})",
+                        1 + i * 4,
+                        2 + i * 4,
+                        3 + i * 4,
+                        4 + i * 4
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO article_reads (article_id, member_id, started_at, completed_at) VALUES {}",
+                values.join(",")
+            );
+            let mut query = sqlx::query(&sql);
+            for (article, member, started, completed) in chunk {
+                query = query
+                    .bind(*article)
+                    .bind(*member)
+                    .bind(*started)
+                    .bind(*completed);
+            }
+            query.execute(tx.conn()).await.map_err(e)?;
+        }
+        tx.commit().await.map_err(err)?;
+        answers += answer_rows.len();
+        reads += read_rows.len();
+    }
+    // The credits a live answer or read makes, with the same keys.
+    let amount = |r: PointRule| default_setting(r).amount;
+    let mut tx = db.begin().await.map_err(err)?;
+    let day_of = db.engine.shanghai_day("r.completed_at");
+    for (sql, value) in [
+        (
+            format!(
+                "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) \
+             SELECT a.member_id, '{}', 'daily:' || a.day || ':' || CAST(a.member_id AS TEXT), $1, $1, '每日一题作答', a.day, NULL, a.answered_at \
+             FROM daily_answers a ORDER BY a.answered_at",
+                PointRule::DailyAnswer.code()
+            ),
+            amount(PointRule::DailyAnswer),
+        ),
+        (
+            format!(
+                "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) \
+             SELECT a.member_id, '{}', 'daily-correct:' || a.day || ':' || CAST(a.member_id AS TEXT), $1, $1, '每日一题答对', a.day, NULL, a.answered_at \
+             FROM daily_answers a WHERE a.correct = 1 ORDER BY a.answered_at",
+                PointRule::DailyCorrect.code()
+            ),
+            amount(PointRule::DailyCorrect),
+        ),
+        (
+            format!(
+                "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) \
+                 SELECT r.member_id, '{}', 'article:' || CAST(r.article_id AS TEXT) || ':' || CAST(r.member_id AS TEXT), $1, $1, '阅读《' || a.title || '》', {day_of}, NULL, r.completed_at \
+                 FROM article_reads r JOIN articles a ON a.id = r.article_id WHERE r.completed_at IS NOT NULL ORDER BY r.completed_at",
+                PointRule::ArticleRead.code()
+            ),
+            amount(PointRule::ArticleRead),
+        ),
+    ] {
+        sqlx::query(&sql)
+            .bind(value)
+            .execute(tx.conn())
+            .await
+            .map_err(e)?;
+    }
+    retotal_points(tx.conn(), now).await?;
+    // Streak and reading badges, as a live answer or read awards them.
+    for (member, habit) in &habits {
+        if *habit > 0 {
+            crate::store::badges::award_study(tx.conn(), *member, now)
+                .await
+                .map_err(err)?;
+        }
+    }
+    tx.commit().await.map_err(err)?;
+    Ok((answers, reads))
+}
+
+/// A plausible wrong answer: the other judgement, or another letter.
+fn wrong_choice(answer: &str) -> String {
+    match answer {
+        "T" => "F".into(),
+        "F" => "T".into(),
+        "A" => "B".into(),
+        a if a.len() > 1 => a[..1].to_string(),
+        _ => "A".into(),
+    }
+}
