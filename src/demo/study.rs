@@ -119,7 +119,7 @@ pub async fn study(
     seed: u64,
     days: u32,
 ) -> Result<String, String> {
-    let mut rng = Rng(seed ^ 0x57D1_E5);
+    let mut rng = Rng(seed ^ 0x0057_D1E5);
     let now = now_epoch();
     let today = local_date(now);
     let photos = store_demo_photos(files).await?;
