@@ -67,15 +67,18 @@ struct Scopes {
     county: i64,
 }
 
-/// Entries are re-read this far behind the newest applied id: on PostgreSQL a lower id can
-/// commit after a higher one, and must not be missed.
+/// On PostgreSQL a lower id can commit after a higher one: ids skipped over stay "gaps" and
+/// are looked for again until this many newer ids have been applied (a rolled-back insert
+/// leaves a gap for good).
 const REREAD: i64 = 1000;
 
 #[derive(Default)]
 struct State {
+    /// Whether the boards were built from the ledger yet.
+    warm: bool,
     last_id: i64,
-    /// Ids applied within the re-read window.
-    recent: std::collections::BTreeSet<i64>,
+    /// Ids at most `REREAD` below `last_id` not seen yet.
+    gaps: std::collections::BTreeSet<i64>,
     scopes: HashMap<i64, Scopes>,
     boards: HashMap<(i64, Period, Date), Board>,
 }
@@ -112,60 +115,83 @@ pub struct Standing {
 }
 
 impl Rankings {
+    /// Applies ledger entries committed since the last look: new ids and old gaps. The first
+    /// caller builds the boards.
     async fn catch_up(&self, db: &Db, state: &mut State) -> AppResult<()> {
+        if !state.warm {
+            return self.build(db, state).await;
+        }
         let today = local_date(crate::domain::clock::now_epoch());
         // A new week, month or year: last period's boards go.
         state
             .boards
             .retain(|(_, period, start), _| *start == period.start(today));
-        let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT id, member_id, lifetime_delta, created_at FROM points_ledger WHERE id > $1 AND lifetime_delta <> 0 ORDER BY id LIMIT 100000",
-        )
-        .bind((state.last_id - REREAD).max(0))
+        let floor = state.last_id - REREAD;
+        state.gaps = state.gaps.split_off(&floor);
+        let gaps: Vec<String> = state.gaps.iter().map(i64::to_string).collect();
+        let wanted = if gaps.is_empty() {
+            "id > $1".to_string()
+        } else {
+            format!("(id > $1 OR id IN ({}))", gaps.join(","))
+        };
+        let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT id, member_id, lifetime_delta, created_at FROM points_ledger WHERE {wanted} ORDER BY id LIMIT 100000"
+        ))
+        .bind(state.last_id)
         .fetch_all(&db.pool)
         .await?;
+        let more = rows.len() == 100_000;
         for (id, member, delta, at) in rows {
-            if !state.recent.insert(id) {
+            if id > state.last_id {
+                state.gaps.extend(state.last_id + 1..id);
+                state.last_id = id;
+            } else if !state.gaps.remove(&id) {
                 continue;
             }
-            state.last_id = state.last_id.max(id);
-            let scopes = match state.scopes.get(&member) {
-                Some(s) => *s,
-                None => {
-                    let s = member_scopes(db, member).await?;
-                    state.scopes.insert(member, s);
-                    s
-                }
-            };
-            let day = local_date(at);
-            for period in Period::ALL {
-                let start = period.start(day);
-                // Only the current week, month and year are ranked; older entries count
-                // for all time alone.
-                if start != period.start(today) {
-                    continue;
-                }
-                for scope in [scopes.branch, scopes.town, scopes.county] {
-                    state
-                        .boards
-                        .entry((scope, period, start))
-                        .or_default()
-                        .add(member, delta);
-                }
+            if delta != 0 {
+                let scopes = self.scopes_in(db, state, member).await?;
+                Self::apply(state, scopes, member, delta, local_date(at), today);
             }
         }
-        let floor = state.last_id - REREAD;
-        state.recent = state.recent.split_off(&floor);
+        if more {
+            return Box::pin(self.catch_up(db, state)).await;
+        }
         Ok(())
     }
 
-    /// Builds the boards from the ledger at start, so the first reader does not wait: one sum
-    /// per member and period from a single snapshot, then catch-up continues after it.
-    pub async fn warm(&self, db: &Db) -> AppResult<()> {
-        let mut state = self.state.lock().await;
-        if state.last_id > 0 {
-            return self.catch_up(db, &mut state).await;
+    fn apply(state: &mut State, scopes: Scopes, member: i64, delta: i64, day: Date, today: Date) {
+        for period in Period::ALL {
+            let start = period.start(day);
+            // Only the current week, month and year are ranked; older entries count for all
+            // time alone.
+            if start != period.start(today) {
+                continue;
+            }
+            for scope in [scopes.branch, scopes.town, scopes.county] {
+                state
+                    .boards
+                    .entry((scope, period, start))
+                    .or_default()
+                    .add(member, delta);
+            }
         }
+    }
+
+    async fn scopes_in(&self, db: &Db, state: &mut State, member: i64) -> AppResult<Scopes> {
+        Ok(match state.scopes.get(&member) {
+            Some(s) => *s,
+            None => {
+                let s = member_scopes(db, member).await?;
+                state.scopes.insert(member, s);
+                s
+            }
+        })
+    }
+
+    /// Builds the boards at start (so the first reader hardly waits): where every member is
+    /// ranked, then one sum per member and period from a single snapshot of the ledger.
+    async fn build(&self, db: &Db, state: &mut State) -> AppResult<()> {
+        Self::load_scopes_into(db, state).await?;
         let today = local_date(crate::domain::clock::now_epoch());
         let mut tx = db.begin_snapshot().await?;
         let (cut,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM points_ledger")
@@ -181,7 +207,7 @@ impl Rankings {
         // One pass over the ledger for all four periods. `+member_id` keeps SQLite from
         // walking the member index with a table lookup per entry (a scan is 3× faster).
         let sums: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT member_id, CAST(SUM(lifetime_delta) AS BIGINT), \
+            "SELECT +member_id, CAST(SUM(lifetime_delta) AS BIGINT), \
              CAST(SUM(CASE WHEN created_at >= $2 THEN lifetime_delta ELSE 0 END) AS BIGINT), \
              CAST(SUM(CASE WHEN created_at >= $3 THEN lifetime_delta ELSE 0 END) AS BIGINT), \
              CAST(SUM(CASE WHEN created_at >= $4 THEN lifetime_delta ELSE 0 END) AS BIGINT) \
@@ -193,15 +219,16 @@ impl Rankings {
         .bind(since(Period::Week))
         .fetch_all(&mut *tx)
         .await?;
+        // Ids near the cut that this snapshot does not hold yet are gaps to look for.
+        let present: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM points_ledger WHERE id > $1 AND id <= $2")
+                .bind(cut - REREAD)
+                .bind(cut)
+                .fetch_all(&mut *tx)
+                .await?;
+        tx.commit().await?;
         for (member, all, year, month, week) in sums {
-            let scopes = match state.scopes.get(&member) {
-                Some(s) => *s,
-                None => {
-                    let s = member_scopes(db, member).await?;
-                    state.scopes.insert(member, s);
-                    s
-                }
-            };
+            let scopes = self.scopes_in(db, state, member).await?;
             let periods = [
                 (Period::All, all),
                 (Period::Year, year),
@@ -218,28 +245,33 @@ impl Rankings {
                 }
             }
         }
-        // Entries near the cut are re-read later; remember that these are applied.
-        let recent: Vec<(i64,)> = sqlx::query_as(
-            "SELECT id FROM points_ledger WHERE id > $1 AND id <= $2 AND lifetime_delta <> 0",
-        )
-        .bind(cut - REREAD)
-        .bind(cut)
-        .fetch_all(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        state.recent = recent.into_iter().map(|r| r.0).collect();
+        let present: std::collections::HashSet<i64> = present.into_iter().map(|r| r.0).collect();
+        state.gaps = ((cut - REREAD).max(0) + 1..=cut)
+            .filter(|id| !present.contains(id))
+            .collect();
         state.last_id = cut;
+        state.warm = true;
+        Ok(())
+    }
+
+    /// Builds the boards now rather than at the first reader's request.
+    pub async fn warm(&self, db: &Db) -> AppResult<()> {
+        let mut state = self.state.lock().await;
         self.catch_up(db, &mut state).await
     }
 
-    /// Loads where every member is ranked, in one query (at start and after transfers).
+    /// Reloads where every member is ranked, in one query (after transfers).
     pub async fn load_scopes(&self, db: &Db) -> AppResult<()> {
+        let mut state = self.state.lock().await;
+        Self::load_scopes_into(db, &mut state).await
+    }
+
+    async fn load_scopes_into(db: &Db, state: &mut State) -> AppResult<()> {
         let rows: Vec<(i64, i64, String)> = sqlx::query_as(
             "SELECT m.id, m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id",
         )
         .fetch_all(&db.pool)
         .await?;
-        let mut state = self.state.lock().await;
         for (member, branch, path) in rows {
             state.scopes.insert(member, scopes_of(&path, branch));
         }

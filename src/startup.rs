@@ -109,11 +109,7 @@ impl Server {
         crate::jobs::spawn(self.state.db.clone());
         let (rankings, db) = (self.state.rankings.clone(), self.state.db.clone());
         tokio::spawn(async move {
-            if let Err(e) = rankings
-                .load_scopes(&db)
-                .await
-                .and(rankings.warm(&db).await)
-            {
+            if let Err(e) = rankings.warm(&db).await {
                 tracing::warn!(error = %e, "rankings warm-up failed");
             }
         });

@@ -2,6 +2,8 @@
 //! machine, so they compare across machines; nothing here is a pass/fail timer.
 //!
 //!   cargo run -p bench --release -- tree [--orgs 100000] [--database postgres://…]
+//!   cargo run -p bench --release -- ranking
+//!   cargo run -p bench --release -- pages [--members 1000000] [--database postgres://…]
 use dangjian::domain::org::{OrgCategory, OrgType};
 use dangjian::store::orgs::{self, OrgInput};
 use dangjian::store::{Db, schema};
@@ -38,7 +40,10 @@ async fn main() {
     match args.first().map(String::as_str) {
         Some("tree") => tree(&args).await,
         Some("ranking") => ranking(),
-        _ => eprintln!("usage: bench tree [--orgs N] [--database URL] | bench ranking"),
+        Some("pages") => pages(&args).await,
+        _ => eprintln!(
+            "usage: bench tree [--orgs N] [--database URL] | bench ranking | bench pages [--members N] [--database URL]"
+        ),
     }
 }
 
@@ -249,5 +254,285 @@ fn ranking() {
             update / ceiling,
             top_time * 1e6
         );
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection: status, cookies set, body. Small on purpose:
+/// the ceiling (`/healthz`) goes through the same code, so the ratios compare pages only.
+async fn http(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    cookies: &str,
+    form: &str,
+) -> (u16, Vec<String>, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: {cookies}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let set: Vec<String> = head
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or(l.strip_prefix("Set-Cookie: "))
+        })
+        .filter_map(|c| c.split(';').next().map(str::to_string))
+        .collect();
+    (status, set, body.to_string())
+}
+
+/// Signs in through the login form; the cookie header of the session.
+async fn sign_in(addr: std::net::SocketAddr, phone: &str, password: &str) -> String {
+    let (_, set, body) = http(addr, "GET", "/login", "", "").await;
+    let anon = set.join("; ");
+    let csrf = body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a CSRF field on the login page");
+    let form = format!(
+        "csrf={csrf}&phone={phone}&password={}",
+        password.replace('@', "%40")
+    );
+    let (status, set, _) = http(addr, "POST", "/login", &anon, &form).await;
+    assert_eq!(status, 303, "login of {phone}");
+    set.join("; ")
+}
+
+/// Median render times of the ranking and daily-question pages for one signed-in member.
+async fn measure_pages(addr: std::net::SocketAddr, cookies: &str, label: &str) {
+    let get = |path: &'static str| {
+        let cookies = cookies.to_string();
+        async move {
+            let (status, _, body) = http(addr, "GET", path, &cookies, "").await;
+            assert_eq!(status, 200, "{path}: {body}");
+        }
+    };
+    // Warm caches and the first request of each page before timing.
+    for p in ["/healthz", "/rankings", "/daily"] {
+        get(p).await;
+    }
+    let n = 41;
+    let ceiling = time_n(n, || get("/healthz")).await;
+    println!(
+        "{label}: ceiling GET /healthz {:.2} ms",
+        ceiling.as_secs_f64() * 1e3
+    );
+    for path in [
+        "/rankings?scope=county&period=month",
+        "/rankings?scope=county&period=all",
+        "/rankings?scope=town&period=week",
+        "/rankings?scope=branch&period=year",
+        "/daily",
+    ] {
+        let d = time_n(n, || get(path)).await;
+        println!(
+            "{label}: {path:<40} {:>7.2} ms = {:>5.1} × ceiling",
+            d.as_secs_f64() * 1e3,
+            d.as_secs_f64() / ceiling.as_secs_f64()
+        );
+    }
+}
+
+fn rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Starts the real server on the data folder and waits until the rankings are warm.
+async fn serve(dir: &std::path::Path, url: &Option<String>) -> std::net::SocketAddr {
+    let config = dangjian::config::Config {
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.to_path_buf(),
+        database_url: url.clone(),
+        ..Default::default()
+    };
+    let server = dangjian::startup::Server::build(config).await.unwrap();
+    let addr = server.addr();
+    tokio::spawn(server.run());
+    addr
+}
+
+/// The demo county's ranking and daily-question pages, then the same with synthetic members
+/// added until there are `--members` (default 1,000,000) in the county.
+async fn pages(args: &[String]) {
+    let target: i64 = arg(args, "--members")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = std::env::temp_dir().join(format!("dj-bench-pages-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = arg(args, "--database");
+    let (db, keys) = dangjian::startup::open(&dangjian::config::Config {
+        data_dir: dir.clone(),
+        database_url: url.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let t = Instant::now();
+    dangjian::demo::generate(&db, &keys, 2019).await.unwrap();
+    dangjian::demo::question_bank(&db).await.unwrap();
+    let files = dangjian::files::Storage::local(dir.join("files"));
+    dangjian::demo::study(&db, &files, 2019, 30).await.unwrap();
+    println!(
+        "demo county with 30 days of study: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let (member, password) = (dangjian::demo::LOGINS[0].1, dangjian::demo::DEMO_PASSWORD);
+
+    let addr = serve(&dir, &url).await;
+    let cookies = sign_in(addr, member, password).await;
+    let members = count(&db, "SELECT COUNT(*) FROM members").await;
+    let entries = count(&db, "SELECT COUNT(*) FROM points_ledger").await;
+    println!("demo size: {members} members, {entries} ledger entries");
+    measure_pages(addr, &cookies, &format!("demo, {members} members")).await;
+    println!("process RSS {:.0} MB", rss_mb());
+
+    let t = Instant::now();
+    add_synthetic_members(&db, target - members).await;
+    let members = count(&db, "SELECT COUNT(*) FROM members").await;
+    let entries = count(&db, "SELECT COUNT(*) FROM points_ledger").await;
+    println!(
+        "added synthetic members in {:.1} s: {members} members, {entries} ledger entries",
+        t.elapsed().as_secs_f64()
+    );
+    // A fresh server, as after a restart: its warm-up reads the whole ledger.
+    let t = Instant::now();
+    let addr = serve(&dir, &url).await;
+    let cookies = sign_in(addr, member, password).await;
+    http(addr, "GET", "/rankings", &cookies, "").await;
+    println!(
+        "restart until the first ranking page: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    measure_pages(addr, &cookies, &format!("{members} members")).await;
+    println!(
+        "process RSS {:.0} MB (both servers in this process)",
+        rss_mb()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&db.pool).await.unwrap();
+    n
+}
+
+/// Synthetic towns of 100 branches of 50 members under the county, each member with a
+/// credit this week and one earlier this year, written in bulk with literal values (all
+/// generated here, none from input).
+async fn add_synthetic_members(db: &Db, mut remaining: i64) {
+    let now = dangjian::domain::clock::now_epoch();
+    let (root,): (i64,) =
+        sqlx::query_as("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    let root = orgs::get(db, root).await.unwrap();
+    let input = |name: String, kind| OrgInput {
+        name,
+        kind,
+        category: OrgCategory::Rural,
+        address: String::new(),
+        sort_order: 0,
+    };
+    let (mut next_member,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) + 1 FROM members")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let mut town_no = 0;
+    let mut rng: u64 = 0x1000_0000;
+    while remaining > 0 {
+        town_no += 1;
+        let mut tx = db.begin().await.unwrap();
+        let town_id = orgs::create(
+            tx.conn(),
+            Some(&root),
+            &input(format!("合成镇{town_no}"), OrgType::Committee),
+            now,
+        )
+        .await
+        .unwrap();
+        let town = orgs::get_in(tx.conn(), town_id).await.unwrap();
+        for b in 0..100 {
+            if remaining <= 0 {
+                break;
+            }
+            let branch = orgs::create(
+                tx.conn(),
+                Some(&town),
+                &input(format!("合成支部{town_no}-{b}"), OrgType::Branch),
+                now,
+            )
+            .await
+            .unwrap();
+            let n = remaining.min(50);
+            let mut people = Vec::new();
+            let mut ledger = Vec::new();
+            for _ in 0..n {
+                let id = next_member;
+                next_member += 1;
+                people.push(format!(
+                    "({id}, '合成党员{id}', 'male', '汉族', '1970-01-01', 'x', '1101**********0000', 'syn{id}', '', 'junior_high', '1995-07-01', '1996-07-01', 'full', 'farmer', {branch}, {now}, {now})"
+                ));
+                for (k, back) in [(0, 0), (1, 40 * 86_400)] {
+                    rng = rng
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    let amount = 1 + (rng >> 33) % 60;
+                    let at = now - back - (rng >> 40) as i64 % 86_400;
+                    let day = dangjian::domain::clock::format_date(
+                        dangjian::domain::clock::local_date(at),
+                    );
+                    ledger.push(format!(
+                        "({id}, 'daily_answer', 'bench:{id}:{k}', {amount}, {amount}, '合成', '{day}', NULL, {at})"
+                    ));
+                }
+            }
+            sqlx::query(&format!(
+                "INSERT INTO members (id, name, gender, ethnicity, birth_date, id_number_enc, id_number_mask, id_number_hash, phone_mask, education, joined_on, full_member_on, status, category, branch_id, created_at, updated_at) VALUES {}",
+                people.join(",")
+            ))
+            .execute(tx.conn())
+            .await
+            .unwrap();
+            sqlx::query(&format!(
+                "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) VALUES {}",
+                ledger.join(",")
+            ))
+            .execute(tx.conn())
+            .await
+            .unwrap();
+            remaining -= n;
+        }
+        tx.commit().await.unwrap();
+    }
+    // PostgreSQL's id sequence must move past the ids given here.
+    if db.engine == dangjian::store::engine::Engine::Postgres {
+        sqlx::query(
+            "SELECT setval(pg_get_serial_sequence('members', 'id'), (SELECT MAX(id) FROM members))",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
     }
 }

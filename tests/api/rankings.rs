@@ -62,3 +62,43 @@ both!(
         assert!(b.get("/rankings?scope=branch").await.contains("我的排名"));
     }
 );
+
+both!(
+    a_credit_committed_after_a_later_one_is_still_ranked,
+    |app: TestApp| async move {
+        let c = app.login(phone::MEMBER_C).await; // +1 for logging in
+        let score = |page: &str| {
+            page.split("id=\"my-score\">")
+                .nth(1)
+                .and_then(|r| r.split('<').next())
+                .and_then(|n| n.parse::<i64>().ok())
+                .unwrap()
+        };
+        let now = dangjian::domain::clock::now_epoch();
+        if app.engine == crate::support::Engine::Postgres {
+            // C's credit takes the lower id but commits last, after a reader saw B's.
+            let mut slow = app.db.begin().await.unwrap();
+            points::credit(
+                slow.conn(),
+                app.ids.member_c,
+                PointRule::MeetingAttended,
+                "late:c",
+                "参加组织生活",
+                now,
+            )
+            .await
+            .unwrap();
+            earn(&app, app.ids.member_b, "early:b").await;
+            let page = c.get("/rankings?scope=county&period=all").await;
+            assert_eq!(score(&page.body), 1, "not committed yet");
+            slow.commit().await.unwrap();
+        } else {
+            earn(&app, app.ids.member_c, "late:c").await;
+        }
+        let page = c.get("/rankings?scope=county&period=all").await;
+        assert_eq!(score(&page.body), 6);
+        // Read again: nothing is applied twice.
+        let page = c.get("/rankings?scope=county&period=all").await;
+        assert_eq!(score(&page.body), 6);
+    }
+);
