@@ -76,6 +76,8 @@ const REREAD: i64 = 1000;
 struct State {
     /// Whether the boards were built from the ledger yet.
     warm: bool,
+    /// The day the boards were last trimmed to the current periods.
+    day: Option<Date>,
     last_id: i64,
     /// Ids at most `REREAD` below `last_id` not seen yet.
     gaps: std::collections::BTreeSet<i64>,
@@ -122,10 +124,13 @@ impl Rankings {
             return self.build(db, state).await;
         }
         let today = local_date(crate::domain::clock::now_epoch());
-        // A new week, month or year: last period's boards go.
-        state
-            .boards
-            .retain(|(_, period, start), _| *start == period.start(today));
+        // A new day may begin a new week, month or year: last period's boards go.
+        if state.day != Some(today) {
+            state
+                .boards
+                .retain(|(_, period, start), _| *start == period.start(today));
+            state.day = Some(today);
+        }
         let floor = state.last_id - REREAD;
         state.gaps = state.gaps.split_off(&floor);
         let gaps: Vec<String> = state.gaps.iter().map(i64::to_string).collect();
@@ -250,6 +255,7 @@ impl Rankings {
             .filter(|id| !present.contains(id))
             .collect();
         state.last_id = cut;
+        state.day = Some(today);
         state.warm = true;
         Ok(())
     }

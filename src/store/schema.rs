@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "articles", include_str!("../../migrations/0007_articles.sql")),
     (8, "posts", include_str!("../../migrations/0008_posts.sql")),
     (9, "content_photos", include_str!("../../migrations/0009_content_photos.sql")),
+    (10, "article_reads_member", include_str!("../../migrations/0010_article_reads_member.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> Result<usize, String> {
