@@ -627,6 +627,12 @@ async fn a_member_reads_answers_climbs_and_redeems() {
     editor
         .type_into("#body", "全心全意为人民服务是党的根本宗旨。")
         .await;
+    // A cover photo, chosen as a phone's file picker would hand it over.
+    let cover = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/testdata/photos/galaxies.jpg")
+        .canonicalize()
+        .expect("../shared/testdata beside the project");
+    editor.type_into("#cover", cover.to_str().unwrap()).await;
     editor.click(".primary.wide").await;
     editor.wait_for_text(".flash", "已发布").await;
     editor.quit().await;
@@ -662,6 +668,21 @@ async fn a_member_reads_answers_climbs_and_redeems() {
     m.click(".member-link").await;
     m.wait_for("#finish-reading").await;
     assert_eq!(m.text("#article-title").await, "学习党章 践行宗旨");
+    // The cover arrived re-encoded and shows.
+    let mut shown = 0;
+    for _ in 0..40 {
+        shown = m
+            .script("const i = document.querySelector('.article .cover'); return i && i.complete ? i.naturalWidth : 0;")
+            .await
+            .as_i64()
+            .unwrap_or(0);
+        if shown > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(shown > 0, "the cover shows");
+    m.screenshot("article.png").await;
     tokio::time::sleep(Duration::from_secs(31)).await;
     m.click("#finish-reading").await;
     m.wait_for_text(".flash", "获得1积分").await;
