@@ -653,7 +653,7 @@ async fn a_member_reads_answers_climbs_and_redeems() {
     secretary.type_into("#price", "2").await;
     secretary.type_into("#stock", "5").await;
     secretary
-        .click("form[action='/shop/admin/prizes'] button")
+        .click("form[action^='/shop/admin/prizes'] button")
         .await;
     secretary.wait_for_text(".flash", "已上架").await;
     secretary.quit().await;

@@ -241,7 +241,7 @@ fn routes() -> Vec<Route> {
         r("POST", "/shop/orders/{id}/cancel", SignedIn, post(shop::cancel)),
         r("POST", "/shop/orders/{id}/collect", Admin, post(shop::collect)),
         r("GET", "/shop/admin", Admin, get(shop::admin)),
-        r("POST", "/shop/admin/prizes", Admin, post(shop::create_prize)),
+        r("POST", "/shop/admin/prizes", Admin, post(shop::create_prize).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
         r("GET", "/admin/accounts", SystemAdmin, get(officers::accounts)),
         r("POST", "/admin/accounts", SystemAdmin, post(officers::create_account)),
         r("POST", "/admin/accounts/{id}/reset", SystemAdmin, post(officers::reset_password)),

@@ -2,12 +2,13 @@
 //! their subtree and hand them out.
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, render, render_invalid};
+use super::stored::{SavedPhoto, check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::store::shop::{self, NewPrize, Order, Prize};
-use crate::store::{audit, orgs, points};
+use crate::store::{audit, orgs, photos, points};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -35,7 +36,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
     render(&ShopPage {
         page: ctx.page("积分商城"),
         balance: points::totals(&state.db, member).await?.balance,
-        prizes: shop::offered_to(&state.db, &branch).await?,
+        prizes: with_photos(&state, shop::offered_to(&state.db, &branch).await?).await?,
         orders: shop::orders_of(&state.db, member).await?,
     })
 }
@@ -150,6 +151,67 @@ impl AdminPage {
     }
 }
 
+/// The prize, its photo's row and the audit entry, in one transaction.
+async fn write_prize(
+    ctx: &Ctx,
+    state: &AppState,
+    p: &NewPrize<'_>,
+    org_name: &str,
+    photo: Option<&SavedPhoto>,
+) -> AppResult<()> {
+    let now = now_epoch();
+    let mut tx = state.db.begin().await?;
+    let id = shop::create(tx.conn(), p, now).await?;
+    if let Some(ph) = photo {
+        let row = photos::NewPhoto {
+            owner_kind: photos::PRIZE,
+            owner_id: id,
+            role: photos::COVER,
+            position: 0,
+            storage_key: &ph.key,
+            thumb_key: &ph.thumb_key,
+        };
+        photos::add(tx.conn(), &row, now).await?;
+    }
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "上架奖品",
+        &format!("奖品 {id} {}", p.name),
+        audit::OK,
+        &format!("{}积分，库存{}，{org_name}", p.price, p.stock),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Each prize's photo, with one query.
+async fn with_photos(state: &AppState, mut prizes: Vec<Prize>) -> AppResult<Vec<Prize>> {
+    let ids: Vec<i64> = prizes.iter().map(|p| p.id).collect();
+    for ph in photos::of(&state.db, photos::PRIZE, &ids).await? {
+        if let Some(p) = prizes.iter_mut().find(|p| p.id == ph.owner_id) {
+            p.photo = Some(ph.id);
+        }
+    }
+    Ok(prizes)
+}
+
+/// Whether the actor may see a prize's photo: it is offered to them, or they administer it.
+pub async fn visible(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<()> {
+    let prize = shop::get(&state.db, id).await?;
+    let actor = ctx.actor()?;
+    let offered = actor
+        .branch_path
+        .as_deref()
+        .is_some_and(|b| b.starts_with(&prize.org_path));
+    if offered || actor.administers(&prize.org_path) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct PrizeForm {
@@ -186,7 +248,7 @@ async fn admin_page(
     }
     Ok(AdminPage {
         page: ctx.page("积分商城管理"),
-        prizes: shop::managed(&state.db, &roots).await?,
+        prizes: with_photos(state, shop::managed(&state.db, &roots).await?).await?,
         orders: shop::orders_to_fulfil(&state.db, &roots).await?,
         orgs: org_choices,
         form,
@@ -210,13 +272,29 @@ pub async fn admin(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
     )
 }
 
+/// The prize form (multipart: an optional photo beside the fields, CSRF in the address).
 pub async fn create_prize(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(form): axum::Form<PrizeForm>,
+    multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
+    let upload = read_upload(multipart, "照片太大：不能超过10MB").await?;
+    let field = |name: &str| upload.field(name).to_string();
+    let form = PrizeForm {
+        org: field("org"),
+        name: field("name"),
+        description: field("description"),
+        price: field("price"),
+        stock: field("stock"),
+        monthly_limit: field("monthly_limit"),
+        required_badges: field("required_badges"),
+    };
     let actor = ctx.actor()?;
     let mut errors = FieldErrors::default();
+    let photo = upload.files("photo");
+    if let Some(e) = photo.first().and_then(|p| check_photo(p).err()) {
+        errors.add("photo", e);
+    }
     let org = match form.org.trim().parse::<i64>() {
         Ok(id) => orgs::get(&state.db, id)
             .await
@@ -252,8 +330,8 @@ pub async fn create_prize(
     let (Some(org), true) = (org, errors.is_empty()) else {
         return render_invalid(&admin_page(&state, &ctx, form, errors).await?);
     };
-    let now = now_epoch();
-    let mut tx = state.db.begin().await?;
+    let pictures = photo.iter().take(1).map(|p| p.to_vec()).collect();
+    let saved = save_photos(&state, &format!("prizes/{}", org.id), pictures).await?;
     let p = NewPrize {
         org_id: org.id,
         name: &name,
@@ -264,17 +342,10 @@ pub async fn create_prize(
         required_badges,
         created_by: actor.user_id,
     };
-    let id = shop::create(tx.conn(), &p, now).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "上架奖品",
-        &format!("奖品 {id} {name}"),
-        audit::OK,
-        &format!("{price}积分，库存{stock}，{}", org.name),
-    )
-    .await?;
-    tx.commit().await?;
+    if let Err(e) = write_prize(&ctx, &state, &p, &org.name, saved.first()).await {
+        discard(&state, &saved).await;
+        return Err(e);
+    }
     Ok(flash_redirect(
         &state,
         "/shop/admin",

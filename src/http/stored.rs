@@ -166,12 +166,13 @@ pub async fn save_photos(
     Ok(saved)
 }
 
-/// An article's or a post's photo, for whoever may see what it belongs to; else 404.
+/// An article's, a post's or a prize's photo, for whoever may see what it belongs to; else 404.
 async fn visible_photo(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<ContentPhoto> {
     let p = photos::get(&state.db, id).await?;
     match p.owner_kind.as_str() {
         photos::ARTICLE => super::articles::visible(state, ctx, p.owner_id).await?,
         photos::POST => super::posts::visible(state, ctx, p.owner_id).await?,
+        photos::PRIZE => super::shop::visible(state, ctx, p.owner_id).await?,
         _ => return Err(AppError::NotFound),
     }
     Ok(p)

@@ -1,10 +1,11 @@
-//! Photos that belong to an article (its cover and the pictures in its text) or to a
-//! 党建新鲜事 post. The files are in storage already; these rows point at them.
+//! Photos that belong to an article (its cover and the pictures in its text), to a
+//! 党建新鲜事 post or to a prize. The files are in storage already; these rows point at them.
 use crate::error::AppResult;
 use sqlx::AnyConnection;
 
 pub const ARTICLE: &str = "article";
 pub const POST: &str = "post";
+pub const PRIZE: &str = "prize";
 pub const COVER: &str = "cover";
 pub const IMAGE: &str = "image";
 

@@ -17,6 +17,8 @@ pub struct Prize {
     pub active: i64,
     pub org_path: String,
     pub org_name: String,
+    #[sqlx(skip)]
+    pub photo: Option<i64>,
 }
 
 const SELECT: &str = "SELECT p.id, p.org_id, p.name, p.description, p.price, p.stock, p.monthly_limit, p.required_badges, p.active, \

@@ -1,5 +1,5 @@
 use crate::both;
-use crate::support::{TestApp, id_number, phone};
+use crate::support::{TestApp, id_number, phone, testdata};
 use dangjian::domain::member::{Education, Gender, MemberCategory, MemberStatus};
 use dangjian::store::members::{self, MemberInput};
 use dangjian::store::{points, shop};
@@ -189,21 +189,53 @@ both!(
         assert!(a.get("/shop").await.contains("已领取"));
         // The neighbouring town's administrator does not see it.
         let county = app.login(phone::COUNTY_ADMIN).await;
+        let county_id = app.ids.county.to_string();
         let bad = county
-            .post(
+            .post_multipart(
                 "/shop/admin/prizes",
                 &[
-                    ("org", &app.ids.county.to_string()),
+                    ("org", &county_id),
                     ("name", ""),
                     ("price", "0"),
                     ("stock", "1"),
                     ("monthly_limit", "1"),
                     ("required_badges", "0"),
                 ],
+                vec![("photo", "奖品.jpg", b"%PDF-1.4".to_vec())],
             )
             .await;
         assert_eq!(bad.status, 422);
         assert!(bad.contains("所需积分应为1到100000之间的整数") && bad.contains("此项必填"));
+        assert!(bad.contains("只能上传 JPEG、PNG 或 WebP 格式的照片"));
+        // With a photo, members of the county see it; an officer without a branch does not.
+        let fields = [
+            ("org", county_id.as_str()),
+            ("name", "党徽"),
+            ("price", "10"),
+            ("stock", "3"),
+            ("monthly_limit", "1"),
+            ("required_badges", "0"),
+        ];
+        let photo = vec![("photo", "党徽.jpg", testdata("coffee.jpg"))];
+        assert_eq!(
+            county
+                .post_multipart("/shop/admin/prizes", &fields, photo)
+                .await
+                .status,
+            303
+        );
+        let shop = app.login(phone::MEMBER_C).await.get("/shop").await;
+        let thumb = shop
+            .body
+            .split("class=\"prize-photo\" src=\"")
+            .nth(1)
+            .unwrap();
+        let thumb = thumb.split('"').next().unwrap().to_string();
+        let (status, jpeg) = a.get_bytes(&thumb).await;
+        assert_eq!(status, 200);
+        assert!(jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
+        let officer = app.login(phone::AUDIT).await;
+        assert_eq!(officer.get(&thumb).await.status, 404);
         assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('积分兑换', '取消兑换', '奖品领取')").await, 4);
     }
 );
