@@ -217,6 +217,26 @@ pub async fn study(
         articles.push((id, publish_at, title.to_string()));
     }
 
+    // The county's prizes get a picture each.
+    let prizes: Vec<(i64,)> = sqlx::query_as("SELECT id FROM prizes ORDER BY id")
+        .fetch_all(tx.conn())
+        .await
+        .map_err(e)?;
+    for (i, (prize,)) in prizes.iter().enumerate() {
+        let (key, thumb, ..) = &photos[(i + 2) % photos.len()];
+        let photo = crate::store::photos::NewPhoto {
+            owner_kind: crate::store::photos::PRIZE,
+            owner_id: *prize,
+            role: crate::store::photos::COVER,
+            position: 0,
+            storage_key: key,
+            thumb_key: thumb,
+        };
+        crate::store::photos::add(tx.conn(), &photo, now)
+            .await
+            .map_err(err)?;
+    }
+
     // 党建新鲜事 from some branches, approved by their town, with photos and likes.
     let branches: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT m.branch_id, MIN(u.id) FROM members m JOIN users u ON u.member_id = m.id GROUP BY m.branch_id ORDER BY m.branch_id",

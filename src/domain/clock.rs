@@ -39,6 +39,36 @@ pub fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s.trim(), format_description!("[year]-[month]-[day]")).ok()
 }
 
+/// A day of the year as "MM-DD" (29 February included), from a date.
+pub fn month_day(date: Date) -> String {
+    format!("{:02}-{:02}", date.month() as u8, date.day())
+}
+
+/// "MM-DD" as a date in a leap year, so that every day of any year has one; None if no such day.
+fn in_leap_year(md: &str) -> Option<Date> {
+    let (m, d) = md.split_once('-')?;
+    let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(2024, month, d.parse().ok()?).ok()
+}
+
+/// The day of the year `offset` days from "MM-DD", round the year (12-31 → 01-01).
+pub fn shift_month_day(md: &str, offset: i64) -> Option<String> {
+    let d = in_leap_year(md)?;
+    let shifted = d + time::Duration::days(offset);
+    let wrapped = match shifted.year() {
+        2023 => shifted + time::Duration::days(366),
+        2025 => shifted - time::Duration::days(366),
+        _ => shifted,
+    };
+    Some(month_day(wrapped))
+}
+
+/// "11月28日"
+pub fn month_day_label(md: &str) -> Option<String> {
+    let d = in_leap_year(md)?;
+    Some(format!("{}月{}日", d.month() as u8, d.day()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +89,16 @@ mod tests {
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date(" 2026-01-05 "), Some(date!(2026 - 01 - 05)));
         assert_eq!(parse_date("2026/01/05"), None);
+    }
+
+    #[test]
+    fn days_of_the_year_wrap_and_keep_the_leap_day() {
+        assert_eq!(shift_month_day("12-31", 1).as_deref(), Some("01-01"));
+        assert_eq!(shift_month_day("01-01", -1).as_deref(), Some("12-31"));
+        assert_eq!(shift_month_day("02-28", 1).as_deref(), Some("02-29"));
+        assert_eq!(shift_month_day("02-29", 1).as_deref(), Some("03-01"));
+        assert_eq!(shift_month_day("02-30", 1), None);
+        assert_eq!(month_day_label("07-01").as_deref(), Some("7月1日"));
+        assert_eq!(month_day(time::macros::date!(2027 - 02 - 28)), "02-28");
     }
 }

@@ -3,13 +3,13 @@
 use super::context::{Page, flash_redirect};
 use super::form::{FieldErrors, Id, Review, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::domain::clock::{local_date, now_epoch};
+use crate::domain::clock::{local_date, month_day, month_day_label, now_epoch, shift_month_day};
 use crate::domain::points::PointRule;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::store::{audit, points};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -40,8 +40,11 @@ const COLUMNS: &str = "id, month_day, year, title, body, source, status, return_
 
 /// Today's approved entries, oldest year first (for the home page too).
 pub async fn today(state: &AppState) -> AppResult<Vec<Entry>> {
-    let d = local_date(now_epoch());
-    let md = format!("{:02}-{:02}", d.month() as u8, d.day());
+    on_day(state, &month_day(local_date(now_epoch()))).await
+}
+
+/// A day's approved entries ("MM-DD"), oldest year first.
+async fn on_day(state: &AppState, md: &str) -> AppResult<Vec<Entry>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM history_entries WHERE month_day = $1 AND status = 'approved' ORDER BY year, id LIMIT 20"
     ))
@@ -65,6 +68,13 @@ pub struct EntryForm {
 #[template(path = "history.html")]
 struct HistoryPage {
     page: Page,
+    /// The day shown, whether it is today, and the days around it ("MM-DD").
+    day_label: String,
+    is_today: bool,
+    prev_day: String,
+    next_day: String,
+    /// The next day that has entries, when the day shown has none.
+    next_with_entries: Option<(String, String)>,
     today: Vec<Entry>,
     mine: Vec<Entry>,
     form: EntryForm,
@@ -74,9 +84,31 @@ struct HistoryPage {
 async fn history_page(
     state: &AppState,
     ctx: &Ctx,
-    form: EntryForm,
+    day: Option<String>,
+    mut form: EntryForm,
     errors: FieldErrors,
 ) -> AppResult<HistoryPage> {
+    let this_day = month_day(local_date(now_epoch()));
+    let day = day.unwrap_or_else(|| this_day.clone());
+    let entries = on_day(state, &day).await?;
+    let next_with_entries = if entries.is_empty() {
+        // The next day round the year that has entries.
+        let found: Option<(String,)> = sqlx::query_as(
+            "SELECT month_day FROM history_entries WHERE status = 'approved' \
+             ORDER BY (CASE WHEN month_day > $1 THEN 0 ELSE 1 END), month_day LIMIT 1",
+        )
+        .bind(&day)
+        .fetch_optional(&state.db.pool)
+        .await?;
+        found.and_then(|(md,)| Some((month_day_label(&md)?, md)))
+    } else {
+        None
+    };
+    if form.month.is_empty() && form.day.is_empty() {
+        let (m, d) = day.split_once('-').unwrap_or_default();
+        form.month = m.trim_start_matches('0').to_string();
+        form.day = d.trim_start_matches('0').to_string();
+    }
     let mine = match ctx.actor()?.member_id {
         Some(m) => sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM history_entries WHERE member_id = $1 ORDER BY id DESC LIMIT 20"
@@ -88,19 +120,44 @@ async fn history_page(
     };
     Ok(HistoryPage {
         page: ctx.page("党史上的今天"),
-        today: today(state).await?,
+        day_label: month_day_label(&day).unwrap_or_default(),
+        is_today: day == this_day,
+        prev_day: shift_month_day(&day, -1).unwrap_or_default(),
+        next_day: shift_month_day(&day, 1).unwrap_or_default(),
+        next_with_entries,
+        today: entries,
         mine,
         form,
         errors,
     })
 }
 
-pub async fn page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    render(&history_page(&state, &ctx, EntryForm::default(), FieldErrors::default()).await?)
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DayQuery {
+    day: String,
+}
+
+/// Today's entries, or another day's (`?day=MM-DD`); a day that does not exist is today.
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DayQuery>,
+) -> AppResult<Response> {
+    let day = month_day_label(&q.day).map(|_| q.day.clone());
+    let page = history_page(
+        &state,
+        &ctx,
+        day,
+        EntryForm::default(),
+        FieldErrors::default(),
+    )
+    .await?;
+    render(&page)
 }
 
 /// A day of the year, leap day included.
-fn month_day(month: &str, day: &str) -> Option<String> {
+fn entered_month_day(month: &str, day: &str) -> Option<String> {
     let m: u8 = month.trim().parse().ok()?;
     let d: u8 = day.trim().parse().ok()?;
     time::Date::from_calendar_date(2024, time::Month::try_from(m).ok()?, d).ok()?;
@@ -114,7 +171,7 @@ pub async fn contribute(
 ) -> AppResult<Response> {
     let member = ctx.actor()?.member_id.ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::default();
-    let md = month_day(&form.month, &form.day);
+    let md = entered_month_day(&form.month, &form.day);
     if md.is_none() {
         errors.add("day", "请填写有效的月和日");
     }
@@ -130,7 +187,7 @@ pub async fn contribute(
     let body = errors.check("body", text::required(&form.body, 2000));
     let source = errors.check("source", text::required(&form.source, 100));
     let (Some(md), true) = (md, errors.is_empty()) else {
-        return render_invalid(&history_page(&state, &ctx, form, errors).await?);
+        return render_invalid(&history_page(&state, &ctx, None, form, errors).await?);
     };
     let mut tx = state.db.begin().await?;
     let (id,): (i64,) = sqlx::query_as(

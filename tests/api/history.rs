@@ -85,3 +85,52 @@ both!(
         );
     }
 );
+
+both!(
+    any_day_of_the_year_can_be_browsed,
+    |app: TestApp| async move {
+        use dangjian::domain::clock::{
+            local_date, month_day, month_day_label, now_epoch, shift_month_day,
+        };
+        // Days relative to today, so that none of them is today whatever the date.
+        let today = month_day(local_date(now_epoch()));
+        let (empty, full) = (
+            shift_month_day(&today, 1).unwrap(),
+            shift_month_day(&today, 2).unwrap(),
+        );
+        sqlx::query(
+            "INSERT INTO history_entries (month_day, year, title, body, source, status, created_at) \
+             VALUES ($1, 1921, '示例事件', '示例内容。', '党史', 'approved', 0)",
+        )
+        .bind(&full)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+        let a = app.login(phone::MEMBER_A).await;
+        let label = month_day_label(&full).unwrap();
+        let day = a.get(&format!("/history?day={full}")).await;
+        assert!(day.contains("示例事件") && day.contains(&format!("党史上的{label}")));
+        assert!(day.contains(&format!("href=\"/history?day={empty}\" rel=\"prev\"")));
+        // A day without entries points to the next one that has some.
+        let page = a.get(&format!("/history?day={empty}")).await;
+        assert!(page.contains("这一天还没有条目"));
+        assert!(page.contains(&format!(
+            "<a href=\"/history?day={full}\" id=\"next-with-entries\">{label}</a>"
+        )));
+        // Round the year, and through the leap day.
+        let wrapped = a
+            .get(&format!(
+                "/history?day={}",
+                shift_month_day(&full, 1).unwrap()
+            ))
+            .await;
+        assert!(wrapped.contains(&format!("/history?day={full}\" id=\"next-with-entries\"")));
+        assert!(
+            a.get("/history?day=02-29")
+                .await
+                .contains("href=\"/history?day=03-01\"")
+        );
+        // No such day: today's page.
+        assert!(a.get("/history?day=02-30").await.contains("党史上的今天"));
+    }
+);
