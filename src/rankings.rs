@@ -266,10 +266,42 @@ impl Rankings {
         self.catch_up(db, &mut state).await
     }
 
-    /// Reloads where every member is ranked, in one query (after transfers).
-    pub async fn load_scopes(&self, db: &Db) -> AppResult<()> {
+    /// A member moved to another branch: their points go with them to the new branch's
+    /// (and, if it changed, town's) boards for every period.
+    pub async fn moved(&self, db: &Db, member: i64) -> AppResult<()> {
+        let new = member_scopes(db, member).await?;
         let mut state = self.state.lock().await;
-        Self::load_scopes_into(db, &mut state).await
+        let Some(old) = state.scopes.insert(member, new) else {
+            return Ok(());
+        };
+        let pairs = [
+            (old.branch, new.branch),
+            (old.town, new.town),
+            (old.county, new.county),
+        ];
+        let keys: Vec<(i64, Period, Date)> = state
+            .boards
+            .keys()
+            .filter(|(scope, ..)| pairs.iter().any(|(o, n)| o == scope && o != n))
+            .copied()
+            .collect();
+        for (scope, period, start) in keys {
+            let Some(&(_, target)) = pairs.iter().find(|(o, _)| *o == scope) else {
+                continue;
+            };
+            let score = state
+                .boards
+                .get_mut(&(scope, period, start))
+                .and_then(|b| b.remove(member));
+            if let Some(score) = score {
+                state
+                    .boards
+                    .entry((target, period, start))
+                    .or_default()
+                    .add(member, score);
+            }
+        }
+        Ok(())
     }
 
     async fn load_scopes_into(db: &Db, state: &mut State) -> AppResult<()> {

@@ -52,6 +52,14 @@ impl Board {
         self.scores.insert(member, new);
     }
 
+    /// Takes a member off the board; their score, if they were on it.
+    pub fn remove(&mut self, member: i64) -> Option<i64> {
+        let old = self.scores.remove(&member)?;
+        self.tree_add(old, -1);
+        self.order.remove(&(Reverse(old), member));
+        Some(old)
+    }
+
     pub fn score(&self, member: i64) -> Option<i64> {
         self.scores.get(&member).copied()
     }
@@ -91,6 +99,21 @@ impl Board {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_removed_member_no_longer_counts() {
+        let mut b = Board::default();
+        b.add(1, 10);
+        b.add(2, 7);
+        b.add(3, 7);
+        assert_eq!(b.remove(1), Some(10));
+        assert_eq!(b.remove(1), None);
+        assert_eq!(
+            (b.rank(2), b.rank(3), b.len(), b.total()),
+            (Some(1), Some(1), 2, 14)
+        );
+        assert_eq!(b.top(5), vec![(1, 2, 7), (1, 3, 7)]);
+    }
 
     #[test]
     fn ranks_share_ties_and_follow_updates() {

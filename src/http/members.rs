@@ -828,6 +828,7 @@ pub async fn transfer(
     )
     .await?;
     tx.commit().await?;
+    state.rankings.moved(&state.db, id).await?;
     Ok(flash_redirect(
         &state,
         &format!("/members/{id}"),

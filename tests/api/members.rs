@@ -223,6 +223,11 @@ both!(edit_and_transfer_a_member, |app: TestApp| async move {
         )
         .await;
     assert!(no_reason.contains("转接原因：此项必填"));
+    // 张甲 is ranked in 甲村 (one point for logging in) until the transfer, then in 乙村.
+    let a = app.login(phone::MEMBER_A).await;
+    let b = app.login(phone::MEMBER_B).await;
+    let branch_board = "/rankings?scope=branch&period=all";
+    assert!(!b.get(branch_board).await.contains("张甲"));
     let moved = town
         .post(
             &format!("/members/{}/transfer", ids.member_a),
@@ -230,6 +235,17 @@ both!(edit_and_transfer_a_member, |app: TestApp| async move {
         )
         .await;
     assert_eq!(moved.status, 303);
+    let board = b.get(branch_board).await;
+    assert!(
+        board.contains("张甲") && board.contains("王乙"),
+        "{}",
+        board.body
+    );
+    assert!(
+        a.get(branch_board)
+            .await
+            .contains("<strong id=\"my-score\">1</strong>")
+    );
     let profile = town.get(&format!("/members/{}", ids.member_a)).await;
     assert!(profile.contains("乙村党支部") && profile.contains("甲村党支部 → 乙村党支部"));
     assert!(profile.contains("不编入党小组") || profile.contains("—"));
