@@ -1648,6 +1648,7 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
             stock,
             monthly_limit: 1,
             required_badges: badges,
+            required_badge: "",
             created_by: 0,
         };
         crate::store::shop::create(tx.conn(), &p, now)

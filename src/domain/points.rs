@@ -105,6 +105,34 @@ pub fn earned(streak: u32, articles_read: i64) -> Vec<(&'static str, &'static st
         .collect()
 }
 
+/// The badge a prize may ask for: none, a study badge, or any organizational-life badge.
+pub const ORGLIFE_BADGE: &str = "orglife";
+
+/// (code, label) of every badge a prize may ask for, "" meaning none.
+pub fn prize_badge_choices() -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![("", "不限")];
+    out.extend(STUDY_BADGES.iter().map(|(k, t, _)| (*k, *t)));
+    out.push((ORGLIFE_BADGE, "任一组织生活徽章"));
+    out
+}
+
+/// How a prize's badge requirement reads, or None for none or an unknown code.
+pub fn prize_badge_label(code: &str) -> Option<&'static str> {
+    prize_badge_choices()
+        .into_iter()
+        .find(|(k, _)| !k.is_empty() && *k == code)
+        .map(|(_, t)| t)
+}
+
+/// Whether badges with these keys meet a prize's requirement.
+pub fn meets_badge(held: &[String], required: &str) -> bool {
+    match required {
+        "" => true,
+        ORGLIFE_BADGE => held.iter().any(|k| k.starts_with("orglife:")),
+        key => held.iter().any(|k| k == key),
+    }
+}
+
 /// Competition ranking: equal scores share a rank, the next rank skips (1, 1, 3).
 /// `higher` is how many score strictly more.
 pub fn rank(higher: i64) -> i64 {
@@ -186,5 +214,20 @@ mod tests {
         let gap = [date!(2024 - 02 - 27), date!(2024 - 02 - 29)];
         assert_eq!(streak(&gap, date!(2024 - 02 - 29)), 1);
         assert_eq!(streak(&[], date!(2024 - 02 - 29)), 0);
+    }
+
+    #[test]
+    fn a_prize_asks_for_one_badge_or_any_orglife_badge() {
+        let held = vec![
+            "orglife:12:theme_day:2026-11-01".to_string(),
+            "study:read10".to_string(),
+        ];
+        assert!(meets_badge(&held, ""));
+        assert!(meets_badge(&held, "study:read10"));
+        assert!(!meets_badge(&held, "study:streak7"));
+        assert!(meets_badge(&held, ORGLIFE_BADGE));
+        assert!(!meets_badge(&[], ORGLIFE_BADGE));
+        assert_eq!(prize_badge_label("study:streak7"), Some("每日一题·连续7天"));
+        assert_eq!(prize_badge_label(""), None);
     }
 }

@@ -1,10 +1,11 @@
 //! 积分商城 pages: members redeem and see their orders; administrators set up prizes for
 //! their subtree and hand them out.
 use super::context::{Page, flash_redirect};
-use super::form::{Choice, FieldErrors, Id, render, render_invalid};
+use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::stored::{SavedPhoto, check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
+use crate::domain::points::{prize_badge_choices, prize_badge_label};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::store::shop::{self, NewPrize, Order, Prize};
@@ -141,6 +142,7 @@ struct AdminPage {
     prizes: Vec<Prize>,
     orders: Vec<Order>,
     orgs: Vec<Choice>,
+    badges: Vec<Choice>,
     form: PrizeForm,
     errors: FieldErrors,
 }
@@ -222,6 +224,7 @@ pub struct PrizeForm {
     stock: String,
     monthly_limit: String,
     required_badges: String,
+    required_badge: String,
 }
 
 async fn admin_page(
@@ -251,6 +254,7 @@ async fn admin_page(
         prizes: with_photos(state, shop::managed(&state.db, &roots).await?).await?,
         orders: shop::orders_to_fulfil(&state.db, &roots).await?,
         orgs: org_choices,
+        badges: choices(prize_badge_choices(), &form.required_badge),
         form,
         errors,
     })
@@ -288,6 +292,7 @@ pub async fn create_prize(
         stock: field("stock"),
         monthly_limit: field("monthly_limit"),
         required_badges: field("required_badges"),
+        required_badge: field("required_badge"),
     };
     let actor = ctx.actor()?;
     let mut errors = FieldErrors::default();
@@ -327,6 +332,10 @@ pub async fn create_prize(
         1000,
         "所需徽章",
     );
+    let badge = form.required_badge.trim();
+    if !badge.is_empty() && prize_badge_label(badge).is_none() {
+        errors.add("required_badge", "请从列表中选择徽章");
+    }
     let (Some(org), true) = (org, errors.is_empty()) else {
         return render_invalid(&admin_page(&state, &ctx, form, errors).await?);
     };
@@ -340,6 +349,7 @@ pub async fn create_prize(
         stock,
         monthly_limit,
         required_badges,
+        required_badge: badge,
         created_by: actor.user_id,
     };
     if let Err(e) = write_prize(&ctx, &state, &p, &org.name, saved.first()).await {

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "posts", include_str!("../../migrations/0008_posts.sql")),
     (9, "content_photos", include_str!("../../migrations/0009_content_photos.sql")),
     (10, "article_reads_member", include_str!("../../migrations/0010_article_reads_member.sql")),
+    (11, "prize_badge", include_str!("../../migrations/0011_prize_badge.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> Result<usize, String> {

@@ -1,6 +1,7 @@
 //! 积分商城: prizes and orders. A redemption takes the member's balance and the prize's stock
 //! in one transaction: never oversold, never a negative balance.
 use crate::domain::clock::{format_date, local_date};
+use crate::domain::points::{meets_badge, prize_badge_label};
 use crate::error::{AppError, AppResult};
 use sqlx::AnyConnection;
 
@@ -14,6 +15,7 @@ pub struct Prize {
     pub stock: i64,
     pub monthly_limit: i64,
     pub required_badges: i64,
+    pub required_badge: String,
     pub active: i64,
     pub org_path: String,
     pub org_name: String,
@@ -21,7 +23,14 @@ pub struct Prize {
     pub photo: Option<i64>,
 }
 
-const SELECT: &str = "SELECT p.id, p.org_id, p.name, p.description, p.price, p.stock, p.monthly_limit, p.required_badges, p.active, \
+impl Prize {
+    /// The particular badge it asks for, as members read it.
+    pub fn badge_label(&self) -> Option<&'static str> {
+        prize_badge_label(&self.required_badge)
+    }
+}
+
+const SELECT: &str = "SELECT p.id, p.org_id, p.name, p.description, p.price, p.stock, p.monthly_limit, p.required_badges, p.required_badge, p.active, \
      o.path AS org_path, o.name AS org_name FROM prizes p JOIN orgs o ON o.id = p.org_id";
 
 pub async fn get(db: &super::Db, id: i64) -> AppResult<Prize> {
@@ -64,13 +73,14 @@ pub struct NewPrize<'a> {
     pub stock: i64,
     pub monthly_limit: i64,
     pub required_badges: i64,
+    pub required_badge: &'a str,
     pub created_by: i64,
 }
 
 pub async fn create(conn: &mut AnyConnection, p: &NewPrize<'_>, now: i64) -> AppResult<i64> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO prizes (org_id, name, description, price, stock, monthly_limit, required_badges, created_by, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id",
+        "INSERT INTO prizes (org_id, name, description, price, stock, monthly_limit, required_badges, required_badge, created_by, created_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
     )
     .bind(p.org_id)
     .bind(p.name)
@@ -79,6 +89,7 @@ pub async fn create(conn: &mut AnyConnection, p: &NewPrize<'_>, now: i64) -> App
     .bind(p.stock)
     .bind(p.monthly_limit)
     .bind(p.required_badges)
+    .bind(p.required_badge)
     .bind(p.created_by)
     .bind(now)
     .fetch_one(conn)
@@ -95,16 +106,23 @@ pub async fn redeem(
     now: i64,
 ) -> AppResult<i64> {
     let month = format_date(local_date(now))[..7].to_string();
-    let (badges,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM badges WHERE holder_kind = 'member' AND holder_id = $1",
+    let held: Vec<(String,)> = sqlx::query_as(
+        "SELECT source_key FROM badges WHERE holder_kind = 'member' AND holder_id = $1",
     )
     .bind(member_id)
-    .fetch_one(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    if badges < prize.required_badges {
+    let held: Vec<String> = held.into_iter().map(|r| r.0).collect();
+    if (held.len() as i64) < prize.required_badges {
         return Err(AppError::Conflict(format!(
             "兑换此奖品需要至少{}枚党建徽章",
             prize.required_badges
+        )));
+    }
+    if !meets_badge(&held, &prize.required_badge) {
+        return Err(AppError::Conflict(format!(
+            "兑换此奖品需要“{}”徽章",
+            prize.badge_label().unwrap_or_default()
         )));
     }
     let (this_month,): (i64,) = sqlx::query_as(

@@ -20,6 +20,7 @@ async fn prize(app: &TestApp, org: i64, price: i64, stock: i64, limit: i64) -> i
             stock,
             monthly_limit: limit,
             required_badges: 0,
+            required_badge: "",
             created_by: 1,
         },
         now(),
@@ -237,5 +238,61 @@ both!(
         let officer = app.login(phone::AUDIT).await;
         assert_eq!(officer.get(&thumb).await.status, 404);
         assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('积分兑换', '取消兑换', '奖品领取')").await, 4);
+    }
+);
+
+both!(
+    a_prize_can_ask_for_a_particular_badge,
+    |app: TestApp| async move {
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let county_id = app.ids.county.to_string();
+        let form = |badge: &'static str| {
+            vec![
+                ("org", county_id.clone()),
+                ("name", "学习标兵纪念章".to_string()),
+                ("price", "1".to_string()),
+                ("stock", "5".to_string()),
+                ("monthly_limit", "1".to_string()),
+                ("required_badges", "0".to_string()),
+                ("required_badge", badge.to_string()),
+            ]
+        };
+        let bad = form("study:nonsense");
+        let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = county
+            .post_multipart("/shop/admin/prizes", &bad, vec![])
+            .await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.contains("请从列表中选择徽章"));
+        let good = form("study:streak7");
+        let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            county
+                .post_multipart("/shop/admin/prizes", &good, vec![])
+                .await
+                .status,
+            303
+        );
+        let prize = app
+            .count("SELECT id FROM prizes WHERE name = '学习标兵纪念章'")
+            .await;
+        // Member A has a point for logging in but not the badge.
+        let a = app.login(phone::MEMBER_A).await;
+        assert!(a.get("/shop").await.contains("需“每日一题·连续7天”徽章"));
+        let no = a.post(&format!("/shop/{prize}/redeem"), &[]).await;
+        assert!(
+            a.get(&no.location)
+                .await
+                .contains("兑换此奖品需要“每日一题·连续7天”徽章")
+        );
+        assert_eq!(app.count("SELECT COUNT(*) FROM prize_orders").await, 0);
+        sqlx::query("INSERT INTO badges (holder_kind, holder_id, source_key, title, reason, awarded_at) VALUES ('member', $1, 'study:streak7', '每日一题·连续7天', '连续7天答题', 0)")
+            .bind(app.ids.member_a)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let yes = a.post(&format!("/shop/{prize}/redeem"), &[]).await;
+        assert!(a.get(&yes.location).await.contains("已兑换学习标兵纪念章"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM prize_orders").await, 1);
     }
 );
