@@ -8,10 +8,15 @@ use std::collections::{BTreeSet, HashMap};
 /// Scores above this are counted as this (a member would need 4 million points).
 const MAX_SCORE: i64 = (1 << 22) - 2;
 
+/// Boards up to this size count ranks by looking at every score (a few dozen comparisons);
+/// a tree costs about 22 entries per distinct score, too much for 20,000 branch boards.
+const SMALL: usize = 64;
+
 #[derive(Debug, Default, Clone)]
 pub struct Board {
     scores: HashMap<i64, i64>,
-    tree: HashMap<u32, i64>,
+    /// The Fenwick tree, once the board outgrows `SMALL`.
+    tree: Option<HashMap<u32, i64>>,
     order: BTreeSet<(Reverse<i64>, i64)>,
 }
 
@@ -21,19 +26,37 @@ fn slot(score: i64) -> u32 {
 
 impl Board {
     fn tree_add(&mut self, score: i64, delta: i64) {
+        let Some(tree) = self.tree.as_mut() else {
+            return;
+        };
         let mut i = slot(score);
         while i <= (1 << 22) {
-            *self.tree.entry(i).or_insert(0) += delta;
+            *tree.entry(i).or_insert(0) += delta;
             i += i & i.wrapping_neg();
+        }
+    }
+
+    /// Builds the tree when the board stops being small.
+    fn grow(&mut self) {
+        if self.tree.is_none() && self.scores.len() > SMALL {
+            self.tree = Some(HashMap::new());
+            let scores: Vec<i64> = self.scores.values().copied().collect();
+            for s in scores {
+                self.tree_add(s, 1);
+            }
         }
     }
 
     /// How many members score at most `score`.
     fn at_most(&self, score: i64) -> i64 {
+        let Some(tree) = &self.tree else {
+            let limit = slot(score);
+            return self.scores.values().filter(|s| slot(**s) <= limit).count() as i64;
+        };
         let mut i = slot(score);
         let mut n = 0;
         while i > 0 {
-            n += self.tree.get(&i).copied().unwrap_or(0);
+            n += tree.get(&i).copied().unwrap_or(0);
             i -= i & i.wrapping_neg();
         }
         n
@@ -50,6 +73,7 @@ impl Board {
         self.tree_add(new, 1);
         self.order.insert((Reverse(new), member));
         self.scores.insert(member, new);
+        self.grow();
     }
 
     /// Takes a member off the board; their score, if they were on it.
@@ -151,5 +175,29 @@ mod tests {
             let higher = scores.iter().filter(|s| **s > scores[m as usize]).count() as i64;
             assert_eq!(b.rank(m), Some(higher + 1));
         }
+    }
+
+    #[test]
+    fn small_and_large_boards_agree_across_the_switch() {
+        let mut b = Board::default();
+        let mut x: u64 = 11;
+        for m in 0..(SMALL as i64 + 40) {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            b.add(m, (x >> 33) as i64 % 20);
+            if m % 3 == 0 {
+                b.add(m / 2, 5);
+            }
+            if m == SMALL as i64 + 20 {
+                b.remove(3);
+            }
+            let scores: Vec<(i64, i64)> = b.scores.iter().map(|(k, v)| (*k, *v)).collect();
+            for (member, score) in &scores {
+                let higher = scores.iter().filter(|(_, s)| s > score).count() as i64;
+                assert_eq!(b.rank(*member), Some(higher + 1), "after member {m}");
+            }
+        }
+        assert!(b.tree.is_some());
     }
 }
