@@ -7,6 +7,8 @@ use std::io::Read;
 /// Largest file accepted, and the most its parts may inflate to (a zip bomb stops here).
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+/// Columns read from each row (A to BL); the rest are ignored.
+const MAX_COLUMNS: usize = 64;
 
 /// A sheet row: its number as the spreadsheet shows it (1-based) and its cells from column A.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,7 +150,9 @@ fn sheet_rows(xml: &str, shared: &[String]) -> Vec<Row> {
                     "b" => (if value.trim() == "1" { "TRUE" } else { "FALSE" }).to_string(),
                     _ => std::mem::take(&mut value),
                 };
-                if let Some(r) = row.as_mut() {
+                // Far-right cells are nobody's data; a crafted file must not make us allocate
+                // a sheet's full width per row.
+                if let Some(r) = row.as_mut().filter(|_| column < MAX_COLUMNS) {
                     if r.cells.len() <= column {
                         r.cells.resize(column + 1, String::new());
                     }
@@ -543,6 +547,15 @@ mod tests {
         assert_eq!(rows[1].number, 4);
         assert_eq!(rows[1].cells, vec!["", "3", "", "党&", "TRUE"]);
         assert_eq!(column_of("AB12"), Some(27));
+        let wide = sheet_rows(
+            r#"<sheetData><row r="1"><c r="A1"><v>1</v></c><c r="XFD1"><v>2</v></c></row></sheetData>"#,
+            &[],
+        );
+        assert_eq!(
+            wide[0].cells,
+            vec!["1"],
+            "cells past the last column read are dropped"
+        );
     }
 
     #[test]
