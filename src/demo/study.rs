@@ -245,11 +245,16 @@ pub async fn study(
     .await
     .map_err(e)?;
     let mut posts = 0;
+    // Written oldest first, so the feed (newest id first) reads in time order.
+    let mut chosen: Vec<(i64, i64, i64)> = Vec::new();
     for (branch, author) in &branches {
-        if !rng.chance(12) {
-            continue;
+        if rng.chance(12) {
+            chosen.push((now - rng.range(3_600, span * 86_400), *branch, *author));
         }
-        let at = now - rng.range(3_600, span * 86_400);
+    }
+    chosen.sort_unstable();
+    for (at, branch, author) in &chosen {
+        let at = *at;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO posts (org_id, author_id, body, status, reviewed_by, created_at, reviewed_at) \
              VALUES ($1, $2, $3, 'approved', $4, $5, $6) RETURNING id",

@@ -90,11 +90,7 @@ async fn county_admin(state: &AppState, ctx: &Ctx) -> AppResult<()> {
 async fn rules_page(state: &AppState, ctx: &Ctx, error: String) -> AppResult<RulesPage> {
     let mut conn = state.db.pool.acquire().await?;
     let mut rules = Vec::new();
-    for rule in PointRule::ALL
-        .iter()
-        .copied()
-        .filter(|r| *r != PointRule::Correction)
-    {
+    for rule in PointRule::ALL.iter().copied().filter(|r| r.is_earned()) {
         rules.push(RuleRow {
             rule,
             setting: points::setting(&mut conn, rule).await?,
