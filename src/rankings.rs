@@ -172,13 +172,25 @@ impl Rankings {
             if start != period.start(today) {
                 continue;
             }
-            for scope in [scopes.branch, scopes.town, scopes.county] {
-                state
-                    .boards
-                    .entry((scope, period, start))
-                    .or_default()
-                    .add(member, delta);
-            }
+            Self::add(state, scopes, member, period, start, delta);
+        }
+    }
+
+    /// Adds to a member's score on their branch's, town's and county's boards for a period.
+    fn add(
+        state: &mut State,
+        scopes: Scopes,
+        member: i64,
+        period: Period,
+        start: Date,
+        points: i64,
+    ) {
+        for scope in [scopes.branch, scopes.town, scopes.county] {
+            state
+                .boards
+                .entry((scope, period, start))
+                .or_default()
+                .add(member, points);
         }
     }
 
@@ -241,13 +253,7 @@ impl Rankings {
                 (Period::Week, week),
             ];
             for (period, sum) in periods.into_iter().filter(|p| p.1 != 0) {
-                for scope in [scopes.branch, scopes.town, scopes.county] {
-                    state
-                        .boards
-                        .entry((scope, period, period.start(today)))
-                        .or_default()
-                        .add(member, sum);
-                }
+                Self::add(state, scopes, member, period, period.start(today), sum);
             }
         }
         let present: std::collections::HashSet<i64> = present.into_iter().map(|r| r.0).collect();
@@ -377,14 +383,8 @@ impl Rankings {
 
     /// The member's scopes as (branch, town, county).
     pub async fn scopes(&self, db: &Db, member: i64) -> AppResult<(i64, i64, i64)> {
-        {
-            let state = self.state.lock().await;
-            if let Some(s) = state.scopes.get(&member) {
-                return Ok((s.branch, s.town, s.county));
-            }
-        }
-        let s = member_scopes(db, member).await?;
-        self.state.lock().await.scopes.insert(member, s);
+        let mut state = self.state.lock().await;
+        let s = self.scopes_in(db, &mut state, member).await?;
         Ok((s.branch, s.town, s.county))
     }
 }
