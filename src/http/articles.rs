@@ -3,7 +3,7 @@
 //! as the server measured it.
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, render, render_invalid};
-use super::stored::{SavedPhoto, check_photo, discard, read_upload, save_photos};
+use super::stored::{SavedPhoto, attach, check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::clock::{SHANGHAI, format_minute, now_epoch, parse_date};
 use crate::domain::points::PointRule;
@@ -69,19 +69,13 @@ impl ListPage {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct SearchQuery {
-    q: String,
-}
-
 pub async fn index(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(sq): Query<SearchQuery>,
+    Query(sq): Query<super::form::SearchQuery>,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
-    let q: String = sq.q.trim().chars().take(30).collect();
+    let q: String = sq.text(30);
     let mut articles = for_member(&state, actor.branch_path.as_deref().unwrap_or(""), &q).await?;
     let ids: Vec<i64> = articles.iter().map(|a| a.id).collect();
     for p in photos::of(&state.db, photos::ARTICLE, &ids).await? {
@@ -381,15 +375,14 @@ pub async fn create(
         });
     };
     let base = format!("articles/{}", org.id);
-    let cover = save_photos(&state, &base, cover.iter().map(|c| c.to_vec()).collect()).await?;
-    let images = match save_photos(&state, &base, images.iter().map(|c| c.to_vec()).collect()).await
-    {
-        Ok(images) => images,
-        Err(e) => {
-            discard(&state, &cover).await;
-            return Err(e);
-        }
-    };
+    // One batch, cover first: one clean-up if anything after it fails.
+    let pictures = cover
+        .iter()
+        .chain(images.iter())
+        .map(|p| p.to_vec())
+        .collect();
+    let saved = save_photos(&state, &base, pictures).await?;
+    let (cover, images) = saved.split_at(cover.len());
     let article = NewArticle {
         org: &org,
         title: &title,
@@ -400,9 +393,8 @@ pub async fn create(
         body: &body,
         publish_at,
     };
-    if let Err(e) = write_article(&ctx, &state, &article, &cover, &images).await {
-        discard(&state, &cover).await;
-        discard(&state, &images).await;
+    if let Err(e) = write_article(&ctx, &state, &article, cover, images).await {
+        discard(&state, &saved).await;
         return Err(e);
     }
     Ok(flash_redirect(
@@ -449,21 +441,9 @@ async fn write_article(
     .bind(now)
     .fetch_one(tx.conn())
     .await?;
-    let placed = cover
-        .iter()
-        .map(|p| (photos::COVER, p))
-        .chain(images.iter().map(|p| (photos::IMAGE, p)));
-    for (position, (role, p)) in placed.enumerate() {
-        let photo = photos::NewPhoto {
-            owner_kind: photos::ARTICLE,
-            owner_id: id,
-            role,
-            position: position as i64,
-            storage_key: &p.key,
-            thumb_key: &p.thumb_key,
-        };
-        photos::add(tx.conn(), &photo, now).await?;
-    }
+    let owner = (photos::ARTICLE, id);
+    attach(tx.conn(), owner, photos::COVER, 0, cover, now).await?;
+    attach(tx.conn(), owner, photos::IMAGE, cover.len(), images, now).await?;
     audit::append(
         tx.conn(),
         &ctx.audit_actor(),

@@ -210,12 +210,6 @@ pub struct QuestionForm {
     pinned_day: String,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct SearchQuery {
-    q: String,
-}
-
 async fn questions_page(
     state: &AppState,
     ctx: &Ctx,
@@ -245,9 +239,9 @@ async fn questions_page(
 pub async fn questions(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(sq): Query<SearchQuery>,
+    Query(sq): Query<super::form::SearchQuery>,
 ) -> AppResult<Response> {
-    let q: String = sq.q.trim().chars().take(30).collect();
+    let q: String = sq.text(30);
     render(
         &questions_page(
             &state,

@@ -88,6 +88,28 @@ pub fn render_invalid(t: &impl Template) -> Result<Response, AppError> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
 }
 
+/// A search box's `?q=`.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct SearchQuery {
+    q: String,
+}
+
+impl SearchQuery {
+    /// What was typed, trimmed to at most `max_chars` characters.
+    pub fn text(&self, max_chars: usize) -> String {
+        self.q.trim().chars().take(max_chars).collect()
+    }
+}
+
+/// The review buttons' form: `decision` is approve or return.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ReviewForm {
+    decision: String,
+    reason: String,
+}
+
 /// A reviewer's decision on a submission: publish it, or return it with a reason.
 pub struct Review {
     pub approve: bool,
@@ -96,7 +118,8 @@ pub struct Review {
 
 impl Review {
     /// `Ok(None)` when returning without a reason (the page asks for one).
-    pub fn parse(decision: &str, reason: &str) -> Result<Option<Self>, AppError> {
+    pub fn parse(form: &ReviewForm) -> Result<Option<Self>, AppError> {
+        let (decision, reason) = (form.decision.as_str(), form.reason.as_str());
         let approve = match decision {
             "approve" => true,
             "return" => false,
@@ -111,5 +134,28 @@ impl Review {
 
     pub fn status(&self) -> &'static str {
         if self.approve { "approved" } else { "returned" }
+    }
+
+    /// Records the decision on a pending submission in `table` (posts, history entries);
+    /// `false` when it was no longer pending (someone decided first): nothing changes.
+    pub async fn record(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        table: &'static str,
+        id: i64,
+        reviewer: i64,
+        now: i64,
+    ) -> Result<bool, AppError> {
+        let done = sqlx::query(&format!(
+            "UPDATE {table} SET status = $1, return_reason = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND status = 'pending'"
+        ))
+        .bind(self.status())
+        .bind(&self.reason)
+        .bind(reviewer)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -238,20 +238,13 @@ pub async fn review_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<R
     })
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ReviewForm {
-    decision: String,
-    reason: String,
-}
-
 pub async fn review(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    axum::Form(form): axum::Form<ReviewForm>,
+    axum::Form(form): axum::Form<super::form::ReviewForm>,
 ) -> AppResult<Response> {
-    let Some(review) = Review::parse(&form.decision, &form.reason)? else {
+    let Some(review) = Review::parse(&form)? else {
         return Ok(flash_redirect(
             &state,
             "/history/review",
@@ -267,17 +260,11 @@ pub async fn review(
     .bind(id)
     .fetch_one(tx.conn())
     .await?;
-    let done = crate::q!(
-        "UPDATE history_entries SET status = $1, return_reason = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND status = 'pending'",
-        review.status(),
-        &reason,
-        ctx.actor()?.user_id,
-        now,
-        id
-    )
-    .execute(tx.conn())
-    .await?;
-    if done.rows_affected() == 0 {
+    let reviewer = ctx.actor()?.user_id;
+    if !review
+        .record(tx.conn(), "history_entries", id, reviewer, now)
+        .await?
+    {
         drop(tx);
         return Ok(flash_redirect(&state, "/history/review", "该投稿已审核"));
     }

@@ -45,12 +45,6 @@ pub struct NewAccountForm {
     phone: String,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct SearchQuery {
-    q: String,
-}
-
 async fn accounts_page(
     state: &AppState,
     ctx: &Ctx,
@@ -86,9 +80,9 @@ async fn accounts_page(
 pub async fn accounts(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(sq): Query<SearchQuery>,
+    Query(sq): Query<super::form::SearchQuery>,
 ) -> AppResult<Response> {
-    let q = sq.q.trim().chars().take(30).collect();
+    let q = sq.text(30);
     render(
         &accounts_page(
             &state,
@@ -327,9 +321,9 @@ async fn grants_page(
 pub async fn grants(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(sq): Query<SearchQuery>,
+    Query(sq): Query<super::form::SearchQuery>,
 ) -> AppResult<Response> {
-    let q = sq.q.trim().chars().take(50).collect();
+    let q = sq.text(50);
     render(
         &grants_page(
             &state,

@@ -42,16 +42,10 @@ struct IndexPage {
     results: Vec<Org>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct SearchQuery {
-    q: String,
-}
-
 pub async fn index(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(sq): Query<SearchQuery>,
+    Query(sq): Query<super::form::SearchQuery>,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let roots = actor.admin_roots();
@@ -71,7 +65,7 @@ pub async fn index(
             root_orgs.push((org, counts));
         }
     }
-    let q = sq.q.trim().chars().take(50).collect::<String>();
+    let q = sq.text(50);
     let results = if q.is_empty() {
         vec![]
     } else {
@@ -395,14 +389,14 @@ pub async fn move_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    Query(sq): Query<SearchQuery>,
+    Query(sq): Query<super::form::SearchQuery>,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let org = administered(&state, actor, id).await?;
     if !actor.may_shape_org(&org.path, org.kind()) {
         return Err(AppError::NotFound);
     }
-    let q = sq.q.trim().chars().take(50).collect::<String>();
+    let q = sq.text(50);
     let candidates = move_candidates(&state, actor, &org, &q).await?;
     render(&MovePage {
         page: ctx.page("调整隶属关系"),

@@ -3,7 +3,7 @@
 //! approved posts and like them. An approved post earns its author points.
 use super::context::{Page, flash_redirect};
 use super::form::{Id, Review, render};
-use super::stored::{SavedPhoto, check_photo, discard, read_upload, save_photos};
+use super::stored::{SavedPhoto, attach, check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::org::{path_ids, subtree_range};
@@ -14,7 +14,6 @@ use crate::store::{audit, orgs, photos, points};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use serde::Deserialize;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Post {
@@ -50,6 +49,17 @@ async fn with_photos(state: &AppState, mut posts: Vec<Post>) -> AppResult<Vec<Po
 /// Whether the actor may see a post: its author, an administrator of its organization or
 /// above (the reviewer), or, once approved, a member of its town or county.
 pub async fn visible(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<()> {
+    let (in_feed, involved) = access(state, ctx, id).await?;
+    if in_feed || involved {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Whether a post is in the actor's feed (approved, from their town or the county), and
+/// whether they are involved in it (its author, or an administrator of it or above).
+async fn access(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<(bool, bool)> {
     let actor = ctx.actor()?;
     let (author, status, path): (i64, String, String) = sqlx::query_as(
         "SELECT p.author_id, p.status, o.path FROM posts p JOIN orgs o ON o.id = p.org_id WHERE p.id = $1",
@@ -64,11 +74,7 @@ pub async fn visible(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<()> {
             1 => branch_ids.first() == ids.first(),
             _ => branch_ids.len() > 1 && branch_ids[..2] == ids[..2],
         };
-    if author == actor.user_id || actor.administers(&path) || in_feed {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+    Ok((in_feed, author == actor.user_id || actor.administers(&path)))
 }
 
 const SELECT: &str = "SELECT p.id, p.org_id, o.name AS org_name, u.name AS author_name, p.body, p.status, p.return_reason, p.created_at, \
@@ -253,17 +259,7 @@ async fn write_post(
         )
         .await?;
     }
-    for (i, p) in saved.iter().enumerate() {
-        let photo = photos::NewPhoto {
-            owner_kind: photos::POST,
-            owner_id: id,
-            role: photos::IMAGE,
-            position: i as i64,
-            storage_key: &p.key,
-            thumb_key: &p.thumb_key,
-        };
-        photos::add(tx.conn(), &photo, now).await?;
-    }
+    attach(tx.conn(), (photos::POST, id), photos::IMAGE, 0, saved, now).await?;
     audit::append(
         tx.conn(),
         &ctx.audit_actor(),
@@ -279,13 +275,6 @@ async fn write_post(
     .await?;
     tx.commit().await?;
     Ok(direct)
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ReviewForm {
-    decision: String,
-    reason: String,
 }
 
 async fn post_in_review_scope(
@@ -313,26 +302,17 @@ pub async fn review(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    axum::Form(form): axum::Form<ReviewForm>,
+    axum::Form(form): axum::Form<super::form::ReviewForm>,
 ) -> AppResult<Response> {
     let (_, author, _) = post_in_review_scope(&state, &ctx, id).await?;
-    let Some(review) = Review::parse(&form.decision, &form.reason)? else {
+    let Some(review) = Review::parse(&form)? else {
         return Ok(flash_redirect(&state, "/posts", "退回时请写明原因"));
     };
     let (approve, reason) = (review.approve, review.reason.clone());
     let now = now_epoch();
     let mut tx = state.db.begin().await?;
-    let done = crate::q!(
-        "UPDATE posts SET status = $1, return_reason = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND status = 'pending'",
-        review.status(),
-        &reason,
-        ctx.actor()?.user_id,
-        now,
-        id
-    )
-    .execute(tx.conn())
-    .await?;
-    if done.rows_affected() == 0 {
+    let reviewer = ctx.actor()?.user_id;
+    if !review.record(tx.conn(), "posts", id, reviewer, now).await? {
         drop(tx);
         return Ok(flash_redirect(&state, "/posts", "该动态已审核"));
     }
@@ -426,9 +406,8 @@ pub async fn trust(State(state): State<AppState>, ctx: Ctx, Id(org_id): Id) -> A
 
 pub async fn like(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
     let actor = ctx.actor()?;
-    // Only what the member can see.
-    let page = feed_page(&state, &ctx, String::new()).await?;
-    if !page.posts.iter().any(|p| p.id == id) {
+    // Only posts in the member's feed.
+    if !access(&state, &ctx, id).await?.0 {
         return Err(AppError::NotFound);
     }
     let mut tx = state.db.begin().await?;

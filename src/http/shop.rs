@@ -2,7 +2,7 @@
 //! their subtree and hand them out.
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
-use super::stored::{SavedPhoto, check_photo, discard, read_upload, save_photos};
+use super::stored::{SavedPhoto, attach, check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::points::{prize_badge_choices, prize_badge_label};
@@ -159,22 +159,12 @@ async fn write_prize(
     state: &AppState,
     p: &NewPrize<'_>,
     org_name: &str,
-    photo: Option<&SavedPhoto>,
+    photo: &[SavedPhoto],
 ) -> AppResult<()> {
     let now = now_epoch();
     let mut tx = state.db.begin().await?;
     let id = shop::create(tx.conn(), p, now).await?;
-    if let Some(ph) = photo {
-        let row = photos::NewPhoto {
-            owner_kind: photos::PRIZE,
-            owner_id: id,
-            role: photos::COVER,
-            position: 0,
-            storage_key: &ph.key,
-            thumb_key: &ph.thumb_key,
-        };
-        photos::add(tx.conn(), &row, now).await?;
-    }
+    attach(tx.conn(), (photos::PRIZE, id), photos::COVER, 0, photo, now).await?;
     audit::append(
         tx.conn(),
         &ctx.audit_actor(),
@@ -352,7 +342,7 @@ pub async fn create_prize(
         required_badge: badge,
         created_by: actor.user_id,
     };
-    if let Err(e) = write_prize(&ctx, &state, &p, &org.name, saved.first()).await {
+    if let Err(e) = write_prize(&ctx, &state, &p, &org.name, &saved).await {
         discard(&state, &saved).await;
         return Err(e);
     }

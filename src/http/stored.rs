@@ -139,6 +139,29 @@ pub async fn save_photo(state: &AppState, base: &str, bytes: Vec<u8>) -> AppResu
     })
 }
 
+/// The rows for saved photos of one owner and role, in order from `first_position`.
+pub async fn attach(
+    conn: &mut sqlx::AnyConnection,
+    owner: (&'static str, i64),
+    role: &'static str,
+    first_position: usize,
+    saved: &[SavedPhoto],
+    now: i64,
+) -> AppResult<()> {
+    for (i, p) in saved.iter().enumerate() {
+        let row = photos::NewPhoto {
+            owner_kind: owner.0,
+            owner_id: owner.1,
+            role,
+            position: (first_position + i) as i64,
+            storage_key: &p.key,
+            thumb_key: &p.thumb_key,
+        };
+        photos::add(&mut *conn, &row, now).await?;
+    }
+    Ok(())
+}
+
 /// Removes photos whose rows were never written (the write failed after the files).
 pub async fn discard(state: &AppState, photos: &[SavedPhoto]) {
     for p in photos {
