@@ -236,7 +236,7 @@ mod tests {
     fn testdata(name: &str) -> Vec<u8> {
         std::fs::read(
             Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../shared/testdata/photos")
+                .join("tests/fixtures/photos")
                 .join(name),
         )
         .unwrap()

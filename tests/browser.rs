@@ -23,6 +23,13 @@ fn tools_present() -> bool {
     present
 }
 
+/// A photo from the project's own test fixtures, as a path a file picker hands over.
+fn fixture_photo(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/photos")
+        .join(name)
+}
+
 fn artifacts() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
     std::fs::create_dir_all(&dir).unwrap();
@@ -564,9 +571,7 @@ async fn a_meeting_from_planning_to_a_red_cell() {
         .await;
     secretary.click("form[action$='/minutes'] button").await;
     secretary.wait_for_text(".flash", "会议记录已保存").await;
-    let photo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/testdata/photos/meeting-with-exif-gps.jpg");
-    let photo = photo.canonicalize().expect("shared testdata");
+    let photo = fixture_photo("meeting-with-exif-gps.jpg");
     let input = secretary.find("#photo").await;
     secretary
         .cmd(
@@ -628,10 +633,7 @@ async fn a_member_reads_answers_climbs_and_redeems() {
         .type_into("#body", "全心全意为人民服务是党的根本宗旨。")
         .await;
     // A cover photo, chosen as a phone's file picker would hand it over.
-    let cover = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/testdata/photos/galaxies.jpg")
-        .canonicalize()
-        .expect("../shared/testdata beside the project");
+    let cover = fixture_photo("galaxies.jpg");
     editor.type_into("#cover", cover.to_str().unwrap()).await;
     editor.click(".primary.wide").await;
     editor.wait_for_text(".flash", "已发布").await;

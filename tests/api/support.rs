@@ -513,8 +513,8 @@ pub fn stored_files(app: &TestApp) -> usize {
 pub fn testdata(name: &str) -> Vec<u8> {
     std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/testdata/photos")
+            .join("tests/fixtures/photos")
             .join(name),
     )
-    .expect("../shared/testdata beside the project")
+    .expect("a photo in tests/fixtures/photos")
 }
