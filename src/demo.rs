@@ -957,20 +957,6 @@ async fn store_demo_photos(
     Ok(keys)
 }
 
-/// Sets every member's running totals from the ledger, after entries were written in bulk.
-async fn retotal_points(conn: &mut sqlx::AnyConnection, now: i64) -> Result<(), String> {
-    crate::q!(
-        "INSERT INTO member_points (member_id, lifetime, balance, updated_at) \
-         SELECT member_id, CAST(SUM(lifetime_delta) AS BIGINT), CAST(SUM(balance_delta) AS BIGINT), $1 FROM points_ledger GROUP BY member_id \
-         ON CONFLICT (member_id) DO UPDATE SET lifetime = excluded.lifetime, balance = excluded.balance",
-        now
-    )
-    .execute(conn)
-    .await
-    .map_err(|e| e.to_string())?;
-    Ok(())
-}
-
 /// A year (or `months`) of organizational life: most branches keep it to standard, some have
 /// gaps, a few have been silent for months.
 pub async fn orglife(
@@ -1164,23 +1150,17 @@ pub async fn orglife(
     }
     // Attending earned meeting points: the same ledger entries, keys and totals as a live
     // check-in makes, written in bulk.
-    let points =
-        crate::domain::points::default_setting(crate::domain::points::PointRule::MeetingAttended)
-            .amount;
-    let mut tx = db.begin().await.map_err(err)?;
-    let sql = format!(
-        "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) \
-         SELECT c.member_id, 'meeting_attended', 'meeting:' || CAST(c.meeting_id AS TEXT) || ':' || CAST(c.member_id AS TEXT), $1, $1, '参加组织生活', {}, NULL, c.at \
-         FROM checkins c ORDER BY c.at",
-        db.engine.shanghai_day("c.at")
-    );
-    sqlx::query(&sql)
-        .bind(points)
-        .execute(tx.conn())
+    let attended = crate::store::points::BulkCredit {
+        rule: crate::domain::points::PointRule::MeetingAttended,
+        member: "c.member_id",
+        key_columns: &["c.meeting_id", "c.member_id"],
+        reason: "'参加组织生活'",
+        at: "c.at",
+        from: "FROM checkins c",
+    };
+    crate::store::points::bulk_credit(db, &attended, now)
         .await
-        .map_err(|e| e.to_string())?;
-    retotal_points(tx.conn(), now).await?;
-    tx.commit().await.map_err(err)?;
+        .map_err(err)?;
     let (checkins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkins")
         .fetch_one(&db.pool)
         .await

@@ -1,9 +1,10 @@
 //! The demo's 云上讲堂: articles, 党建新鲜事 posts, 党史上的今天, and weeks of members
 //! reading and answering the daily question, credited with the same ledger keys as live use.
-use super::{Rng, err, retotal_points, store_demo_photos};
+use super::{Rng, err, store_demo_photos};
 use crate::domain::clock::{SHANGHAI, format_date, local_date, now_epoch};
-use crate::domain::points::{PointRule, default_setting};
+use crate::domain::points::PointRule;
 use crate::store::Db;
+use crate::store::points::BulkCredit;
 use std::collections::HashSet;
 use time::Duration;
 
@@ -418,45 +419,38 @@ async fn activity(
         reads += read_rows.len();
     }
     // The credits a live answer or read makes, with the same keys.
-    let amount = |r: PointRule| default_setting(r).amount;
-    let mut tx = db.begin().await.map_err(err)?;
-    let day_of = db.engine.shanghai_day("r.completed_at");
-    for (sql, value) in [
-        (
-            format!(
-                "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) \
-             SELECT a.member_id, '{}', 'daily:' || a.day || ':' || CAST(a.member_id AS TEXT), $1, $1, '每日一题作答', a.day, NULL, a.answered_at \
-             FROM daily_answers a ORDER BY a.answered_at",
-                PointRule::DailyAnswer.code()
-            ),
-            amount(PointRule::DailyAnswer),
-        ),
-        (
-            format!(
-                "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) \
-             SELECT a.member_id, '{}', 'daily-correct:' || a.day || ':' || CAST(a.member_id AS TEXT), $1, $1, '每日一题答对', a.day, NULL, a.answered_at \
-             FROM daily_answers a WHERE a.correct = 1 ORDER BY a.answered_at",
-                PointRule::DailyCorrect.code()
-            ),
-            amount(PointRule::DailyCorrect),
-        ),
-        (
-            format!(
-                "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) \
-                 SELECT r.member_id, '{}', 'article:' || CAST(r.article_id AS TEXT) || ':' || CAST(r.member_id AS TEXT), $1, $1, '阅读《' || a.title || '》', {day_of}, NULL, r.completed_at \
-                 FROM article_reads r JOIN articles a ON a.id = r.article_id WHERE r.completed_at IS NOT NULL ORDER BY r.completed_at",
-                PointRule::ArticleRead.code()
-            ),
-            amount(PointRule::ArticleRead),
-        ),
-    ] {
-        sqlx::query(&sql)
-            .bind(value)
-            .execute(tx.conn())
+    let credits = [
+        BulkCredit {
+            rule: PointRule::DailyAnswer,
+            member: "a.member_id",
+            key_columns: &["a.day", "a.member_id"],
+            reason: "'每日一题作答'",
+            at: "a.answered_at",
+            from: "FROM daily_answers a",
+        },
+        BulkCredit {
+            rule: PointRule::DailyCorrect,
+            member: "a.member_id",
+            key_columns: &["a.day", "a.member_id"],
+            reason: "'每日一题答对'",
+            at: "a.answered_at",
+            from: "FROM daily_answers a WHERE a.correct = 1",
+        },
+        BulkCredit {
+            rule: PointRule::ArticleRead,
+            member: "r.member_id",
+            key_columns: &["r.article_id", "r.member_id"],
+            reason: "'阅读《' || a.title || '》'",
+            at: "r.completed_at",
+            from: "FROM article_reads r JOIN articles a ON a.id = r.article_id WHERE r.completed_at IS NOT NULL",
+        },
+    ];
+    for credit in &credits {
+        crate::store::points::bulk_credit(db, credit, now)
             .await
-            .map_err(e)?;
+            .map_err(err)?;
     }
-    retotal_points(tx.conn(), now).await?;
+    let mut tx = db.begin().await.map_err(err)?;
     // Streak and reading badges, as a live answer or read awards them.
     for (member, habit) in &habits {
         if *habit > 0 {

@@ -1,6 +1,6 @@
 //! Time in the users' zone. China has used UTC+8 without daylight saving since 1991,
 //! so a fixed offset is exact for Asia/Shanghai.
-use time::{Date, OffsetDateTime, UtcOffset, macros::format_description};
+use time::{Date, OffsetDateTime, Time, UtcOffset, macros::format_description};
 
 pub const SHANGHAI: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
     Ok(o) => o,
@@ -37,6 +37,24 @@ pub fn format_date(date: Date) -> String {
 /// Parses `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s.trim(), format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// Parses `HH:MM` (24-hour).
+pub fn parse_time(s: &str) -> Option<Time> {
+    let (h, m) = s.trim().split_once(':')?;
+    Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()
+}
+
+/// The instant of a Shanghai wall-clock date and time.
+pub fn shanghai_epoch(date: Date, time: Time) -> i64 {
+    date.with_time(time)
+        .assume_offset(SHANGHAI)
+        .unix_timestamp()
+}
+
+/// The instant a Shanghai day begins.
+pub fn day_start(date: Date) -> i64 {
+    shanghai_epoch(date, Time::MIDNIGHT)
 }
 
 /// A day of the year as "MM-DD" (29 February included), from a date.
@@ -89,6 +107,15 @@ mod tests {
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date(" 2026-01-05 "), Some(date!(2026 - 01 - 05)));
         assert_eq!(parse_date("2026/01/05"), None);
+        assert_eq!(parse_time(" 9:05 "), Time::from_hms(9, 5, 0).ok());
+        assert_eq!(parse_time("24:00"), None);
+        assert_eq!(parse_time("0900"), None);
+        // Midnight in Shanghai is 16:00 UTC the day before.
+        assert_eq!(day_start(date!(2024 - 03 - 01)), 1_709_222_400);
+        assert_eq!(
+            shanghai_epoch(date!(2024 - 02 - 29), Time::from_hms(8, 0, 0).unwrap()),
+            1_709_164_800
+        );
     }
 
     #[test]

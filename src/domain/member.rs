@@ -1,5 +1,4 @@
 //! The member register's coded fields (党员名册).
-use super::org::labelled_enum;
 
 labelled_enum!(Gender {
     Male => "male", "男";

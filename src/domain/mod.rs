@@ -1,6 +1,45 @@
 //! Pure rules and types: no I/O, tested with fixed clocks.
+
+/// An enum stored by its code and shown by its Chinese label.
+macro_rules! labelled_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal;)+ }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn code(self) -> &'static str { match self { $($name::$variant => $code),+ } }
+            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+        }
+        /// Reading the code back from a database row.
+        impl TryFrom<String> for $name {
+            type Error = $crate::domain::UnknownCode;
+            fn try_from(code: String) -> Result<Self, Self::Error> {
+                Self::from_code(&code).ok_or($crate::domain::UnknownCode(code))
+            }
+        }
+    };
+}
+
+/// A stored code that no variant has (a row written by a newer version, or by hand).
+#[derive(Debug)]
+pub struct UnknownCode(pub String);
+
+impl std::fmt::Display for UnknownCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown code {:?}", self.0)
+    }
+}
+
+impl std::error::Error for UnknownCode {}
+pub mod articles;
+pub mod badges;
 pub mod checkin;
 pub mod clock;
+pub mod history;
 pub mod idcard;
 pub mod member;
 pub mod org;
@@ -10,6 +49,7 @@ pub mod points;
 pub mod policy;
 pub mod question;
 pub mod ranking;
+pub mod review;
 pub mod richtext;
 pub mod text;
 pub mod upload;

@@ -1,23 +1,6 @@
 //! The organization tree: types, categories, which type may sit under which, and the
 //! materialized path (`/1/5/23/`) that makes subtree queries an index range.
 
-macro_rules! labelled_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $code:literal, $label:literal;)+ }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn code(self) -> &'static str { match self { $($name::$variant => $code),+ } }
-            pub fn label(self) -> &'static str { match self { $($name::$variant => $label),+ } }
-            pub fn from_code(code: &str) -> Option<Self> {
-                match code { $($code => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-pub(crate) use labelled_enum;
-
 labelled_enum!(OrgType {
     County => "county", "县委";
     Committee => "committee", "党委";
@@ -97,6 +80,15 @@ pub fn is_in_subtree(path: &str, root: &str) -> bool {
     path.starts_with(root)
 }
 
+/// The town an organization belongs to: its ancestor one level below the county (itself
+/// when it is a town); `None` for the county.
+pub fn town_path(path: &str) -> Option<String> {
+    match path_ids(path).as_slice() {
+        [county, town, ..] => Some(format!("/{county}/{town}/")),
+        _ => None,
+    }
+}
+
 /// Ids along a path, root first.
 pub fn path_ids(path: &str) -> Vec<i64> {
     path.split('/').filter_map(|s| s.parse().ok()).collect()
@@ -143,5 +135,9 @@ mod tests {
         }
         assert_eq!(path_ids("/1/5/23/"), vec![1, 5, 23]);
         assert_eq!(child_path("/1/5/", 23), "/1/5/23/");
+        assert_eq!(town_path("/1/5/23/77/").as_deref(), Some("/1/5/"));
+        assert_eq!(town_path("/1/5/").as_deref(), Some("/1/5/"));
+        assert_eq!(town_path("/1/"), None);
+        assert_eq!(town_path(""), None);
     }
 }

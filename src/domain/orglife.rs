@@ -1,7 +1,7 @@
 //! Organizational life (三会一课 and the rest): required items, their periods in Shanghai
 //! time, and the red / yellow / grey verdict for one organization, item and period.
 use super::clock::local_date;
-use super::org::{OrgType, labelled_enum};
+use super::org::OrgType;
 use time::{Date, Month};
 
 labelled_enum!(MeetingKind {

@@ -1,6 +1,5 @@
-//! Points (积分): the rules that credit them, daily caps, and rank with ties.
-use super::org::labelled_enum;
-use time::Date;
+//! Points (积分): the rules that credit them, the ledger's idempotency keys, daily caps,
+//! and rank with ties.
 
 labelled_enum!(PointRule {
     Login => "login", "每日登录";
@@ -22,6 +21,93 @@ impl PointRule {
             self,
             PointRule::Correction | PointRule::Redemption | PointRule::Refund
         )
+    }
+}
+
+/// The idempotency key of a ledger entry: what it is for, so that the same thing never
+/// credits twice. Made only here, for handlers and for the demo's bulk inserts alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerKey {
+    rule: PointRule,
+    text: String,
+}
+
+impl PointRule {
+    /// How keys of this rule begin (kept as first stored: existing ledgers hold them).
+    fn key_prefix(self) -> &'static str {
+        match self {
+            PointRule::Login => "login",
+            PointRule::ArticleRead => "article",
+            PointRule::DailyAnswer => "daily",
+            PointRule::DailyCorrect => "daily-correct",
+            PointRule::MeetingAttended => "meeting",
+            PointRule::PostApproved => "post",
+            PointRule::HistoryApproved => "history",
+            PointRule::Correction => "correction",
+            PointRule::Redemption => "order",
+            PointRule::Refund => "refund",
+        }
+    }
+}
+
+impl LedgerKey {
+    fn new(rule: PointRule, parts: &[&dyn std::fmt::Display]) -> Self {
+        let mut text = rule.key_prefix().to_string();
+        for p in parts {
+            text.push_str(&format!(":{p}"));
+        }
+        Self { rule, text }
+    }
+
+    /// Signing in on a Shanghai day ("YYYY-MM-DD").
+    pub fn login(member: i64, day: &str) -> Self {
+        Self::new(PointRule::Login, &[&member, &day])
+    }
+    pub fn article_read(article: i64, member: i64) -> Self {
+        Self::new(PointRule::ArticleRead, &[&article, &member])
+    }
+    pub fn daily_answer(day: &str, member: i64) -> Self {
+        Self::new(PointRule::DailyAnswer, &[&day, &member])
+    }
+    pub fn daily_correct(day: &str, member: i64) -> Self {
+        Self::new(PointRule::DailyCorrect, &[&day, &member])
+    }
+    pub fn meeting_attended(meeting: i64, member: i64) -> Self {
+        Self::new(PointRule::MeetingAttended, &[&meeting, &member])
+    }
+    pub fn post_approved(post: i64) -> Self {
+        Self::new(PointRule::PostApproved, &[&post])
+    }
+    pub fn history_approved(entry: i64) -> Self {
+        Self::new(PointRule::HistoryApproved, &[&entry])
+    }
+    pub fn redemption(order: i64) -> Self {
+        Self::new(PointRule::Redemption, &[&order])
+    }
+    pub fn refund(order: i64) -> Self {
+        Self::new(PointRule::Refund, &[&order])
+    }
+    /// A correction is its own event each time: `token` is random.
+    pub fn correction(token: &str) -> Self {
+        Self::new(PointRule::Correction, &[&token])
+    }
+
+    pub fn rule(&self) -> PointRule {
+        self.rule
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The same key as a SQL expression over columns (in the order the constructor takes
+    /// its arguments), for bulk inserts that credit many entries in one statement.
+    pub fn sql(rule: PointRule, columns: &[&str]) -> String {
+        let mut sql = format!("'{}'", rule.key_prefix());
+        for c in columns {
+            sql.push_str(&format!(" || ':' || CAST({c} AS TEXT)"));
+        }
+        sql
     }
 }
 
@@ -60,112 +146,15 @@ pub fn capped(amount: i64, cap: Option<i64>, already_today: i64) -> i64 {
     }
 }
 
-/// What earns a study badge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Criterion {
-    /// Answered the daily question this many days running.
-    DailyStreak(u32),
-    /// Completed reading this many articles.
-    ArticlesRead(i64),
-}
-
-/// Study badges, as data: key (awarded once per member), title, criterion.
-pub const STUDY_BADGES: &[(&str, &str, Criterion)] = &[
-    (
-        "study:streak7",
-        "每日一题·连续7天",
-        Criterion::DailyStreak(7),
-    ),
-    (
-        "study:streak30",
-        "每日一题·连续30天",
-        Criterion::DailyStreak(30),
-    ),
-    (
-        "study:read10",
-        "理论自习·阅读10篇",
-        Criterion::ArticlesRead(10),
-    ),
-    (
-        "study:read100",
-        "理论自习·阅读100篇",
-        Criterion::ArticlesRead(100),
-    ),
-];
-
-/// The study badges a member's record earns (they may hold some already).
-pub fn earned(streak: u32, articles_read: i64) -> Vec<(&'static str, &'static str)> {
-    STUDY_BADGES
-        .iter()
-        .filter(|(_, _, c)| match c {
-            Criterion::DailyStreak(n) => streak >= *n,
-            Criterion::ArticlesRead(n) => articles_read >= *n,
-        })
-        .map(|(k, t, _)| (*k, *t))
-        .collect()
-}
-
-/// The badge a prize may ask for: none, a study badge, or any organizational-life badge.
-pub const ORGLIFE_BADGE: &str = "orglife";
-
-/// (code, label) of every badge a prize may ask for, "" meaning none.
-pub fn prize_badge_choices() -> Vec<(&'static str, &'static str)> {
-    let mut out = vec![("", "不限")];
-    out.extend(STUDY_BADGES.iter().map(|(k, t, _)| (*k, *t)));
-    out.push((ORGLIFE_BADGE, "任一组织生活徽章"));
-    out
-}
-
-/// How a prize's badge requirement reads, or None for none or an unknown code.
-pub fn prize_badge_label(code: &str) -> Option<&'static str> {
-    prize_badge_choices()
-        .into_iter()
-        .find(|(k, _)| !k.is_empty() && *k == code)
-        .map(|(_, t)| t)
-}
-
-/// Whether badges with these keys meet a prize's requirement.
-pub fn meets_badge(held: &[String], required: &str) -> bool {
-    match required {
-        "" => true,
-        ORGLIFE_BADGE => held.iter().any(|k| k.starts_with("orglife:")),
-        key => held.iter().any(|k| k == key),
-    }
-}
-
 /// Competition ranking: equal scores share a rank, the next rank skips (1, 1, 3).
 /// `higher` is how many score strictly more.
 pub fn rank(higher: i64) -> i64 {
     higher + 1
 }
 
-/// Consecutive days ending today (or yesterday, when today is not yet done) in a sorted,
-/// de-duplicated list of days.
-pub fn streak(days: &[Date], today: Date) -> u32 {
-    let mut expect = if days.last() == Some(&today) {
-        today
-    } else {
-        today.previous_day().unwrap_or(today)
-    };
-    let mut n = 0;
-    for d in days.iter().rev() {
-        if *d == expect {
-            n += 1;
-            expect = match expect.previous_day() {
-                Some(p) => p,
-                None => break,
-            };
-        } else if *d < expect {
-            break;
-        }
-    }
-    n
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
 
     #[test]
     fn caps_hold_and_never_go_negative() {
@@ -178,10 +167,24 @@ mod tests {
     }
 
     #[test]
-    fn study_badges_by_criteria() {
-        assert!(earned(6, 9).is_empty());
-        assert_eq!(earned(7, 9), vec![("study:streak7", "每日一题·连续7天")]);
-        assert_eq!(earned(30, 100).len(), 4);
+    fn keys_name_what_was_credited_in_rust_and_in_sql_alike() {
+        assert_eq!(
+            LedgerKey::login(7, "2026-02-29").as_str(),
+            "login:7:2026-02-29"
+        );
+        assert_eq!(
+            LedgerKey::daily_correct("2026-11-28", 7).as_str(),
+            "daily-correct:2026-11-28:7"
+        );
+        assert_eq!(
+            LedgerKey::meeting_attended(3, 7).rule(),
+            PointRule::MeetingAttended
+        );
+        assert_eq!(LedgerKey::redemption(9).as_str(), "order:9");
+        assert_eq!(
+            LedgerKey::sql(PointRule::MeetingAttended, &["c.meeting_id", "c.member_id"]),
+            "'meeting' || ':' || CAST(c.meeting_id AS TEXT) || ':' || CAST(c.member_id AS TEXT)"
+        );
     }
 
     #[test]
@@ -189,45 +192,5 @@ mod tests {
         // scores 10, 10, 8: the two tens are first, the eight third.
         assert_eq!(rank(0), 1);
         assert_eq!(rank(2), 3);
-    }
-
-    #[test]
-    fn streaks_across_month_year_and_leap_day() {
-        let days = [
-            date!(2023 - 12 - 30),
-            date!(2023 - 12 - 31),
-            date!(2024 - 01 - 01),
-        ];
-        assert_eq!(streak(&days, date!(2024 - 01 - 01)), 3);
-        assert_eq!(
-            streak(&days, date!(2024 - 01 - 02)),
-            3,
-            "today not yet answered"
-        );
-        assert_eq!(streak(&days, date!(2024 - 01 - 03)), 0);
-        let leap = [
-            date!(2024 - 02 - 28),
-            date!(2024 - 02 - 29),
-            date!(2024 - 03 - 01),
-        ];
-        assert_eq!(streak(&leap, date!(2024 - 03 - 01)), 3);
-        let gap = [date!(2024 - 02 - 27), date!(2024 - 02 - 29)];
-        assert_eq!(streak(&gap, date!(2024 - 02 - 29)), 1);
-        assert_eq!(streak(&[], date!(2024 - 02 - 29)), 0);
-    }
-
-    #[test]
-    fn a_prize_asks_for_one_badge_or_any_orglife_badge() {
-        let held = vec![
-            "orglife:12:theme_day:2026-11-01".to_string(),
-            "study:read10".to_string(),
-        ];
-        assert!(meets_badge(&held, ""));
-        assert!(meets_badge(&held, "study:read10"));
-        assert!(!meets_badge(&held, "study:streak7"));
-        assert!(meets_badge(&held, ORGLIFE_BADGE));
-        assert!(!meets_badge(&[], ORGLIFE_BADGE));
-        assert_eq!(prize_badge_label("study:streak7"), Some("每日一题·连续7天"));
-        assert_eq!(prize_badge_label(""), None);
     }
 }

@@ -1,6 +1,6 @@
 //! Who may do what. Pure decisions over a principal's grants and the organization paths
 //! involved; the HTTP layer calls only these.
-use super::org::{OrgType, is_in_subtree, labelled_enum};
+use super::org::{OrgType, is_in_subtree, path_ids, town_path};
 
 labelled_enum!(Role {
     BranchAdmin => "branch_admin", "支部管理员";
@@ -33,6 +33,16 @@ pub struct Grant {
     /// The subtree root's path, for scoped roles.
     pub org_path: Option<String>,
     pub org_type: Option<OrgType>,
+}
+
+/// The organizations whose approved posts a member's feed shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feed {
+    /// The member's town, whose whole subtree is in the feed (`None` in a branch directly
+    /// under the county).
+    pub town_path: Option<String>,
+    /// The county's own posts are in every feed.
+    pub county_id: i64,
 }
 
 /// Everything the rules need to know about the signed-in user.
@@ -87,12 +97,21 @@ impl Actor {
     }
 
     fn covers(&self, role: Role, path: &str) -> bool {
-        self.grants.iter().any(|g| {
-            g.role == role
-                && g.org_path
-                    .as_deref()
-                    .is_some_and(|root| is_in_subtree(path, root))
-        })
+        self.roots(&[role]).any(|root| is_in_subtree(path, root))
+    }
+
+    /// Holds `role` over a subtree strictly above `path` (not the organization itself).
+    fn covers_from_above(&self, role: Role, path: &str) -> bool {
+        self.roots(&[role])
+            .any(|root| path != root && is_in_subtree(path, root))
+    }
+
+    /// The subtree roots of this actor's grants of these roles.
+    fn roots<'a>(&'a self, roles: &'a [Role]) -> impl Iterator<Item = &'a str> + 'a {
+        self.grants
+            .iter()
+            .filter(|g| roles.contains(&g.role))
+            .filter_map(|g| g.org_path.as_deref())
     }
 
     /// Administers the organization at `path`: an org admin over its subtree, or the branch
@@ -125,16 +144,8 @@ impl Actor {
     /// May create, edit, move or dissolve the organization at `path` of type `kind`.
     /// Org admins shape their subtree below its root; branch admins their party groups.
     pub fn may_shape_org(&self, path: &str, kind: OrgType) -> bool {
-        let strictly_below = |role| {
-            self.grants.iter().any(|g| {
-                g.role == role
-                    && g.org_path
-                        .as_deref()
-                        .is_some_and(|root| path != root && is_in_subtree(path, root))
-            })
-        };
-        strictly_below(Role::OrgAdmin)
-            || (kind == OrgType::PartyGroup && strictly_below(Role::BranchAdmin))
+        self.covers_from_above(Role::OrgAdmin, path)
+            || (kind == OrgType::PartyGroup && self.covers_from_above(Role::BranchAdmin, path))
     }
 
     /// May create children under the organization at `path`.
@@ -158,11 +169,59 @@ impl Actor {
 
     /// The subtree roots this actor administers, for list queries.
     pub fn admin_roots(&self) -> Vec<&str> {
-        self.grants
-            .iter()
-            .filter(|g| matches!(g.role, Role::OrgAdmin | Role::BranchAdmin))
-            .filter_map(|g| g.org_path.as_deref())
-            .collect()
+        self.roots(&[Role::OrgAdmin, Role::BranchAdmin]).collect()
+    }
+
+    /// A superior of the organization at `path`: administers a subtree strictly above it.
+    /// Superiors review its 党建新鲜事 posts and may trust it to post without review.
+    pub fn is_superior_of(&self, path: &str) -> bool {
+        self.covers_from_above(Role::OrgAdmin, path)
+            || self.covers_from_above(Role::BranchAdmin, path)
+    }
+
+    /// Whether something addressed to the subtree at `path` (an article, a prize) reaches
+    /// this actor: their branch lies in that subtree.
+    pub fn in_audience(&self, path: &str) -> bool {
+        self.branch_path
+            .as_deref()
+            .is_some_and(|b| is_in_subtree(b, path))
+    }
+
+    /// Edits content (articles, the question bank, 党史 entries) addressed to `path`.
+    pub fn edits(&self, path: &str) -> bool {
+        self.covers(Role::ContentEditor, path)
+    }
+
+    /// The subtree roots this actor edits content for.
+    pub fn editor_roots(&self) -> Vec<&str> {
+        self.roots(&[Role::ContentEditor]).collect()
+    }
+
+    /// Whose approved 党建新鲜事 the actor's feed shows: their town's subtree and the
+    /// county's own posts. `None` without a branch.
+    pub fn feed(&self) -> Option<Feed> {
+        let branch = self.branch_path.as_deref()?;
+        Some(Feed {
+            town_path: town_path(branch),
+            county_id: *path_ids(branch).first()?,
+        })
+    }
+
+    /// Whether an approved post of the organization at `path` is in the actor's feed.
+    pub fn sees_in_feed(&self, path: &str) -> bool {
+        let Some(feed) = self.feed() else {
+            return false;
+        };
+        path_ids(path) == [feed.county_id]
+            || feed
+                .town_path
+                .is_some_and(|town| is_in_subtree(path, &town))
+    }
+
+    /// May see a post: its author and the administrators of its organization or above
+    /// always; anyone whose feed holds it, once approved.
+    pub fn may_view_post(&self, author: i64, approved: bool, path: &str) -> bool {
+        author == self.user_id || self.administers(path) || (approved && self.sees_in_feed(path))
     }
 }
 
@@ -229,6 +288,66 @@ mod tests {
         assert!(!a.may_shape_org("/1/2/3/", OrgType::Branch));
         assert!(a.may_manage_member("/1/2/3/"));
         assert!(!a.may_manage_member("/1/2/4/"));
+    }
+
+    #[test]
+    fn superiors_review_from_strictly_above() {
+        let town = actor(&[(Role::OrgAdmin, "/1/2/")]);
+        assert!(town.is_superior_of("/1/2/3/"));
+        assert!(
+            !town.is_superior_of("/1/2/"),
+            "a town does not review itself"
+        );
+        assert!(!town.is_superior_of("/1/20/3/"));
+        let secretary = actor(&[(Role::BranchAdmin, "/1/2/3/")]);
+        assert!(secretary.is_superior_of("/1/2/3/11/"));
+        assert!(!secretary.is_superior_of("/1/2/3/"));
+    }
+
+    #[test]
+    fn the_feed_holds_the_town_and_the_county() {
+        let member = actor(&[]); // branch /1/2/3/
+        assert!(member.sees_in_feed("/1/2/3/"));
+        assert!(member.sees_in_feed("/1/2/4/"), "another branch of the town");
+        assert!(member.sees_in_feed("/1/2/"), "the town itself");
+        assert!(member.sees_in_feed("/1/"), "the county's own posts");
+        assert!(!member.sees_in_feed("/1/20/4/"), "another town");
+        assert!(!member.sees_in_feed("/9/"), "another county");
+        let no_branch = Actor {
+            branch_path: None,
+            ..member.clone()
+        };
+        assert!(!no_branch.sees_in_feed("/1/"));
+        assert!(
+            member.may_view_post(member.user_id, false, "/1/20/"),
+            "own post"
+        );
+        assert!(
+            !member.may_view_post(99, false, "/1/2/4/"),
+            "not yet approved"
+        );
+        assert!(member.may_view_post(99, true, "/1/2/4/"));
+        let directly_under_county = Actor {
+            branch_path: Some("/1/7/".into()),
+            ..member
+        };
+        assert!(directly_under_county.sees_in_feed("/1/7/"));
+        assert!(!directly_under_county.sees_in_feed("/1/2/3/"));
+    }
+
+    #[test]
+    fn audiences_and_editors_cover_subtrees_by_path_not_by_prefix() {
+        let member = actor(&[]); // branch /1/2/3/
+        assert!(member.in_audience("/1/"));
+        assert!(member.in_audience("/1/2/3/"));
+        assert!(!member.in_audience("/1/2/3/9/"), "below the branch");
+        assert!(!member.in_audience("/1/2/30/"));
+        let editor = actor(&[(Role::ContentEditor, "/1/2/")]);
+        assert!(editor.edits("/1/2/3/"));
+        assert!(!editor.edits("/1/"));
+        assert!(!editor.edits("/1/20/"));
+        assert_eq!(editor.editor_roots(), vec!["/1/2/"]);
+        assert!(editor.admin_roots().is_empty());
     }
 
     #[test]

@@ -1,5 +1,4 @@
 //! 每日一题: question kinds, checking a choice, and the text to share with the study group.
-use super::org::labelled_enum;
 
 labelled_enum!(QuestionKind {
     Single => "single", "单选题";

@@ -1,4 +1,56 @@
-//! Small input rules shared by every form.
+//! Small input rules shared by every form, and the messages a form shows beside its fields.
+
+/// Messages keyed by field name, shown beside the field: the first problem found for each
+/// field, in the order the rules found them. What every `parse` of user input returns.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        if !self.has(field) {
+            self.0.push((field, message.into()));
+        }
+    }
+    pub fn get(&self, field: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+            .unwrap_or("")
+    }
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|(f, _)| *f == field)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// (field, message), in the order found.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0.iter().map(|(f, m)| (*f, m.as_str()))
+    }
+    /// Keeps the value when valid; records the message and returns a default when not.
+    pub fn check<T: Default, E: Into<String>>(
+        &mut self,
+        field: &'static str,
+        r: Result<T, E>,
+    ) -> T {
+        match r {
+            Ok(v) => v,
+            Err(e) => {
+                self.add(field, e);
+                T::default()
+            }
+        }
+    }
+    /// `value` when no problem was found, else the problems.
+    pub fn or_value<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
+        if self.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
+    }
+}
 
 /// Trims and checks a required field's length in characters.
 pub fn required(value: &str, max_chars: usize) -> Result<String, String> {

@@ -5,6 +5,7 @@ use super::{AppState, Ctx};
 use crate::crypto::{hash_password, verify_password};
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::password::check_strength;
+use crate::domain::points::LedgerKey;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::store::{audit, sessions, users};
@@ -185,15 +186,11 @@ pub async fn login(
         .unwrap_or("");
     let token = sessions::create(tx.conn(), user.id, &ctx.ip, ua, now).await?;
     if let Some(member) = user.member_id {
-        let key = format!(
-            "login:{member}:{}",
-            crate::domain::clock::format_date(crate::domain::clock::local_date(now))
-        );
+        let day = crate::domain::clock::format_date(crate::domain::clock::local_date(now));
         crate::store::points::credit(
             tx.conn(),
             member,
-            crate::domain::points::PointRule::Login,
-            &key,
+            &LedgerKey::login(member, &day),
             "每日登录",
             now,
         )

@@ -4,7 +4,7 @@ use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_date, local_date, now_epoch, parse_date};
-use crate::domain::points::PointRule;
+use crate::domain::points::LedgerKey;
 use crate::domain::question::{
     Difficulty, QuestionInput, QuestionKind, ValidQuestion, is_correct, normalize, valid_choice,
     validate,
@@ -111,8 +111,7 @@ pub async fn answer(
         earned += points::credit(
             tx.conn(),
             member,
-            PointRule::DailyAnswer,
-            &format!("daily:{day}:{member}"),
+            &LedgerKey::daily_answer(&day, member),
             "每日一题作答",
             now,
         )
@@ -121,8 +120,7 @@ pub async fn answer(
             earned += points::credit(
                 tx.conn(),
                 member,
-                PointRule::DailyCorrect,
-                &format!("daily-correct:{day}:{member}"),
+                &LedgerKey::daily_correct(&day, member),
                 "每日一题答对",
                 now,
             )

@@ -5,40 +5,8 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
-use std::collections::BTreeMap;
 
-/// Messages keyed by field name, shown beside the field.
-#[derive(Debug, Default, Clone)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| message.into());
-    }
-    pub fn get(&self, field: &str) -> &str {
-        self.0.get(field).map(String::as_str).unwrap_or("")
-    }
-    pub fn has(&self, field: &str) -> bool {
-        self.0.contains_key(field)
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    /// Keeps the value when valid; records the message and returns a default when not.
-    pub fn check<T: Default, E: Into<String>>(
-        &mut self,
-        field: &'static str,
-        r: Result<T, E>,
-    ) -> T {
-        match r {
-            Ok(v) => v,
-            Err(e) => {
-                self.add(field, e);
-                T::default()
-            }
-        }
-    }
-}
+pub use crate::domain::text::FieldErrors;
 
 /// A numeric id from the URL; anything else is a clear "not found".
 pub struct Id(pub i64);
@@ -102,60 +70,10 @@ impl SearchQuery {
     }
 }
 
-/// The review buttons' form: `decision` is approve or return.
+/// The review buttons' form: `decision` is approve or return, with a reason to return.
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 pub struct ReviewForm {
-    decision: String,
-    reason: String,
-}
-
-/// A reviewer's decision on a submission: publish it, or return it with a reason.
-pub struct Review {
-    pub approve: bool,
+    pub decision: String,
     pub reason: String,
-}
-
-impl Review {
-    /// `Ok(None)` when returning without a reason (the page asks for one).
-    pub fn parse(form: &ReviewForm) -> Result<Option<Self>, AppError> {
-        let (decision, reason) = (form.decision.as_str(), form.reason.as_str());
-        let approve = match decision {
-            "approve" => true,
-            "return" => false,
-            _ => return Err(AppError::BadRequest("请选择通过或退回".into())),
-        };
-        let reason: String = reason.trim().chars().take(200).collect();
-        if !approve && reason.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(Self { approve, reason }))
-    }
-
-    pub fn status(&self) -> &'static str {
-        if self.approve { "approved" } else { "returned" }
-    }
-
-    /// Records the decision on a pending submission in `table` (posts, history entries);
-    /// `false` when it was no longer pending (someone decided first): nothing changes.
-    pub async fn record(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        table: &'static str,
-        id: i64,
-        reviewer: i64,
-        now: i64,
-    ) -> Result<bool, AppError> {
-        let done = sqlx::query(&format!(
-            "UPDATE {table} SET status = $1, return_reason = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND status = 'pending'"
-        ))
-        .bind(self.status())
-        .bind(&self.reason)
-        .bind(reviewer)
-        .bind(now)
-        .bind(id)
-        .execute(conn)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
 }

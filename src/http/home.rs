@@ -95,7 +95,7 @@ struct HomePage {
     scopes: Vec<ScopeSummary>,
     /// The member's next meeting: what matters first on the home page.
     next_meeting: Option<(i64, String)>,
-    history_today: Vec<super::history::Entry>,
+    history_today: Vec<crate::store::history::Entry>,
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {

@@ -1,5 +1,6 @@
 //! The web layer: one route table in which every route declares who may use it, the request
 //! context (session, CSRF, client address), and the pages by feature.
+mod access;
 mod account;
 mod articles;
 mod assets;
@@ -18,6 +19,7 @@ mod rankings;
 mod shop;
 mod stored;
 
+pub use access::Access;
 pub use context::{Ctx, Principal};
 pub use form::FieldErrors;
 pub use orglife::{calendar_token, checkin_token};
@@ -72,44 +74,6 @@ impl AppState {
 
     pub fn set_security(&self, s: Security) {
         *self.security.write().expect("not poisoned") = (s, Instant::now());
-    }
-}
-
-/// Who may use a route. Checked before the handler runs; records inside are then checked
-/// against the user's organization scope (and answer 404 when outside it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Public,
-    /// Any signed-in account.
-    SignedIn,
-    /// Accounts linked to a member record.
-    Member,
-    /// Branch or organization administrators.
-    Admin,
-    /// Content editors (理论自习室, 每日一题 bank).
-    Editor,
-    SystemAdmin,
-    SecurityAdmin,
-    AuditAdmin,
-}
-
-impl Access {
-    pub fn check(self, principal: Option<&Principal>) -> Result<(), AppError> {
-        use crate::domain::policy::Role;
-        if self == Access::Public {
-            return Ok(());
-        }
-        let p = principal.ok_or(AppError::SignIn)?;
-        let ok = match self {
-            Access::Public | Access::SignedIn => true,
-            Access::Member => p.actor.member_id.is_some(),
-            Access::Admin => p.actor.is_admin(),
-            Access::Editor => p.actor.has(Role::ContentEditor),
-            Access::SystemAdmin => p.actor.has(Role::SystemAdmin),
-            Access::SecurityAdmin => p.actor.has(Role::SecurityAdmin),
-            Access::AuditAdmin => p.actor.has(Role::AuditAdmin),
-        };
-        if ok { Ok(()) } else { Err(AppError::Forbidden) }
     }
 }
 

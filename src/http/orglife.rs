@@ -878,13 +878,11 @@ async fn attendance_points(
     member: i64,
     now: i64,
 ) -> AppResult<()> {
-    let key = format!("meeting:{}:{member}", m.id);
     let reason = format!("参加{}：{}", m.kind_label(), m.topic);
     crate::store::points::credit(
         conn,
         member,
-        crate::domain::points::PointRule::MeetingAttended,
-        &key,
+        &crate::domain::points::LedgerKey::meeting_attended(m.id, member),
         &reason,
         now,
     )

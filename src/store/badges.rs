@@ -104,7 +104,7 @@ pub async fn award_study(
     member: i64,
     now: i64,
 ) -> AppResult<Vec<&'static str>> {
-    use crate::domain::points::{earned, streak};
+    use crate::domain::badges::{earned, streak};
     let days: Vec<(String,)> = sqlx::query_as(
         "SELECT day FROM daily_answers WHERE member_id = $1 ORDER BY day DESC LIMIT 400",
     )

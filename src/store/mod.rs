@@ -1,15 +1,19 @@
 //! The database layer: one schema and one set of queries for SQLite and PostgreSQL.
 //! What differs between the engines lives in `engine`.
+pub mod articles;
 pub mod audit;
 pub mod badges;
 pub mod daily;
 pub mod engine;
+pub mod history;
 pub mod meetings;
 pub mod members;
 pub mod notifications;
 pub mod orgs;
 pub mod photos;
 pub mod points;
+pub mod posts;
+pub mod review;
 pub mod rules;
 pub mod schema;
 pub mod sessions;

@@ -1,7 +1,7 @@
 //! The one points ledger. Every credit comes from a rule, carries an idempotency key, and is
 //! appended; a correction is a new entry. `member_points` keeps the running totals.
 use crate::domain::clock::{format_date, local_date};
-use crate::domain::points::{PointRule, RuleSetting, capped, default_setting};
+use crate::domain::points::{LedgerKey, PointRule, RuleSetting, capped, default_setting};
 use crate::error::AppResult;
 use sqlx::AnyConnection;
 
@@ -67,8 +67,7 @@ async fn lock_member(conn: &mut AnyConnection, member_id: i64, now: i64) -> AppR
 /// One ledger entry to append.
 struct NewEntry<'a> {
     member_id: i64,
-    rule: PointRule,
-    key: &'a str,
+    key: &'a LedgerKey,
     lifetime: i64,
     balance: i64,
     reason: &'a str,
@@ -81,8 +80,8 @@ async fn append(conn: &mut AnyConnection, e: &NewEntry<'_>, now: i64) -> AppResu
         "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (idempotency_key) DO NOTHING",
         e.member_id,
-        e.rule.code(),
-        e.key,
+        e.key.rule().code(),
+        e.key.as_str(),
         e.lifetime,
         e.balance,
         e.reason,
@@ -106,16 +105,16 @@ async fn append(conn: &mut AnyConnection, e: &NewEntry<'_>, now: i64) -> AppResu
     Ok(true)
 }
 
-/// Credits a rule's points once per `key`, within the rule's daily cap (Shanghai days).
-/// Returns the points credited (0 when off, capped, or already credited).
+/// Credits the points of the key's rule once per key, within the rule's daily cap
+/// (Shanghai days). Returns the points credited (0 when off, capped, or already credited).
 pub async fn credit(
     conn: &mut AnyConnection,
     member_id: i64,
-    rule: PointRule,
-    key: &str,
+    key: &LedgerKey,
     reason: &str,
     now: i64,
 ) -> AppResult<i64> {
+    let rule = key.rule();
     let s = setting(conn, rule).await?;
     if !s.enabled || s.amount <= 0 {
         return Ok(0);
@@ -123,7 +122,7 @@ pub async fn credit(
     lock_member(conn, member_id, now).await?;
     let (seen,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM points_ledger WHERE idempotency_key = $1")
-            .bind(key)
+            .bind(key.as_str())
             .fetch_one(&mut *conn)
             .await?;
     if seen > 0 {
@@ -146,7 +145,6 @@ pub async fn credit(
             conn,
             &NewEntry {
                 member_id,
-                rule,
                 key,
                 lifetime: amount,
                 balance: amount,
@@ -174,12 +172,11 @@ pub async fn correct(
     now: i64,
 ) -> AppResult<()> {
     lock_member(conn, member_id, now).await?;
-    let key = format!("correction:{}", crate::crypto::random_token());
+    let key = LedgerKey::correction(&crate::crypto::random_token());
     append(
         conn,
         &NewEntry {
             member_id,
-            rule: PointRule::Correction,
             key: &key,
             lifetime: amount,
             balance: amount,
@@ -258,13 +255,13 @@ pub async fn history(db: &super::Db, member_id: i64) -> AppResult<Vec<HistoryRow
     Ok(rows)
 }
 
-/// Spends from the balance (a redemption); `false` when the balance is short. Lifetime
+/// Spends from the balance (a redemption of `order`); `false` when the balance is short. Lifetime
 /// points, which rank, do not move.
 pub async fn spend(
     conn: &mut AnyConnection,
     member_id: i64,
     amount: i64,
-    key: &str,
+    order: i64,
     reason: &str,
     now: i64,
 ) -> AppResult<bool> {
@@ -279,8 +276,7 @@ pub async fn spend(
     }
     let entry = NewEntry {
         member_id,
-        rule: PointRule::Redemption,
-        key,
+        key: &LedgerKey::redemption(order),
         lifetime: 0,
         balance: -amount,
         reason,
@@ -289,12 +285,12 @@ pub async fn spend(
     append(conn, &entry, now).await
 }
 
-/// Gives spent points back (a cancelled order), once per key.
+/// Gives the points spent on `order` back (it was cancelled), once.
 pub async fn refund(
     conn: &mut AnyConnection,
     member_id: i64,
     amount: i64,
-    key: &str,
+    order: i64,
     reason: &str,
     by: Option<i64>,
     now: i64,
@@ -302,13 +298,66 @@ pub async fn refund(
     lock_member(conn, member_id, now).await?;
     let entry = NewEntry {
         member_id,
-        rule: PointRule::Refund,
-        key,
+        key: &LedgerKey::refund(order),
         lifetime: 0,
         balance: amount,
         reason,
         by,
     };
     append(conn, &entry, now).await?;
+    Ok(())
+}
+
+/// Many credits of one rule written in one statement (the demo's year of history), with
+/// the keys, amounts and days a live credit would write; the totals follow.
+pub struct BulkCredit<'a> {
+    pub rule: PointRule,
+    /// The member column.
+    pub member: &'a str,
+    /// The columns `LedgerKey`'s constructor for the rule takes, in its order.
+    pub key_columns: &'a [&'a str],
+    /// The reason, as a SQL expression.
+    pub reason: &'a str,
+    /// When it was earned (epoch seconds column).
+    pub at: &'a str,
+    /// `FROM …` (and `WHERE …`) naming the rows that earned it.
+    pub from: &'a str,
+}
+
+pub async fn bulk_credit(db: &super::Db, credit: &BulkCredit<'_>, now: i64) -> AppResult<()> {
+    let amount = default_setting(credit.rule).amount;
+    let BulkCredit {
+        rule,
+        member,
+        key_columns,
+        reason,
+        at,
+        from,
+    } = credit;
+    let sql = format!(
+        "INSERT INTO points_ledger (member_id, rule, idempotency_key, lifetime_delta, balance_delta, reason, day, created_by, created_at) \
+         SELECT {member}, $1, {}, $2, $2, {reason}, {}, NULL, {at} {from} ORDER BY {at} \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        LedgerKey::sql(*rule, key_columns),
+        db.engine.shanghai_day(at),
+    );
+    let mut tx = db.begin().await?;
+    crate::q!(&sql, rule.code(), amount)
+        .execute(tx.conn())
+        .await?;
+    retotal_all(tx.conn(), now).await?;
+    tx.commit().await
+}
+
+/// Sets every member's running totals from the ledger, after entries were written in bulk.
+async fn retotal_all(conn: &mut AnyConnection, now: i64) -> AppResult<()> {
+    crate::q!(
+        "INSERT INTO member_points (member_id, lifetime, balance, updated_at) \
+         SELECT member_id, CAST(SUM(lifetime_delta) AS BIGINT), CAST(SUM(balance_delta) AS BIGINT), $1 FROM points_ledger GROUP BY member_id \
+         ON CONFLICT (member_id) DO UPDATE SET lifetime = excluded.lifetime, balance = excluded.balance",
+        now
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }

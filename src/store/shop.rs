@@ -1,7 +1,7 @@
 //! 积分商城: prizes and orders. A redemption takes the member's balance and the prize's stock
 //! in one transaction: never oversold, never a negative balance.
+use crate::domain::badges::{meets_badge, prize_badge_label};
 use crate::domain::clock::{format_date, local_date};
-use crate::domain::points::{meets_badge, prize_badge_label};
 use crate::error::{AppError, AppResult};
 use sqlx::AnyConnection;
 
@@ -150,16 +150,7 @@ pub async fn redeem(
     .fetch_one(&mut *conn)
     .await?;
     let reason = format!("兑换{}", prize.name);
-    if !super::points::spend(
-        conn,
-        member_id,
-        prize.price,
-        &format!("order:{order}"),
-        &reason,
-        now,
-    )
-    .await?
-    {
+    if !super::points::spend(conn, member_id, prize.price, order, &reason, now).await? {
         return Err(AppError::Conflict("可用积分不足".into()));
     }
     let taken = crate::q!(
@@ -253,16 +244,7 @@ pub async fn settle(
     // Member row before prize row, the order a redemption takes them in.
     if !collected {
         let reason = format!("取消兑换{}", o.prize_name);
-        super::points::refund(
-            &mut *conn,
-            o.member_id,
-            o.price,
-            &format!("refund:{}", o.id),
-            &reason,
-            by,
-            now,
-        )
-        .await?;
+        super::points::refund(&mut *conn, o.member_id, o.price, o.id, &reason, by, now).await?;
         crate::q!(
             "UPDATE prizes SET stock = stock + 1 WHERE id = $1",
             o.prize_id

@@ -30,6 +30,15 @@ pub async fn by_session(db: &super::Db, token_hash: &str) -> AppResult<Option<Se
     .await?)
 }
 
+/// The member an account belongs to, if any.
+pub async fn member_of(conn: &mut AnyConnection, user_id: i64) -> AppResult<Option<i64>> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT member_id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.and_then(|r| r.0))
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GrantRow {
     pub id: i64,

@@ -1,6 +1,6 @@
 use crate::both;
 use crate::support::{TestApp, phone};
-use dangjian::domain::points::PointRule;
+use dangjian::domain::points::LedgerKey;
 use dangjian::store::points;
 
 fn now() -> i64 {
@@ -39,8 +39,7 @@ both!(
                 let n = points::credit(
                     tx.conn(),
                     member,
-                    PointRule::ArticleRead,
-                    &format!("article:{i}:{member}"),
+                    &LedgerKey::article_read(i, member),
                     "阅读文章",
                     now(),
                 )
@@ -68,8 +67,7 @@ both!(
         let a = points::credit(
             tx.conn(),
             member,
-            PointRule::MeetingAttended,
-            "meeting:1:x",
+            &LedgerKey::meeting_attended(1, member),
             "会",
             now(),
         )
@@ -78,8 +76,7 @@ both!(
         let b = points::credit(
             tx.conn(),
             member,
-            PointRule::MeetingAttended,
-            "meeting:1:x",
+            &LedgerKey::meeting_attended(1, member),
             "会",
             now(),
         )

@@ -1,15 +1,15 @@
 use crate::both;
 use crate::support::{TestApp, phone};
-use dangjian::domain::points::PointRule;
+use dangjian::domain::points::LedgerKey;
 use dangjian::store::points;
 
-async fn earn(app: &TestApp, member: i64, key: &str) {
+/// Attending meeting `meeting` earns the member 5 points.
+async fn earn(app: &TestApp, member: i64, meeting: i64) {
     let mut tx = app.db.begin().await.unwrap();
     points::credit(
         tx.conn(),
         member,
-        PointRule::MeetingAttended,
-        key,
+        &LedgerKey::meeting_attended(meeting, member),
         "参加组织生活",
         dangjian::domain::clock::now_epoch(),
     )
@@ -22,16 +22,16 @@ both!(
     ranks_update_at_once_and_ties_share,
     |app: TestApp| async move {
         let a = app.login(phone::MEMBER_A).await; // +1 for logging in
-        earn(&app, app.ids.member_b, "m:1:b").await; // 5
+        earn(&app, app.ids.member_b, 1).await; // 5
         let page = a.get("/rankings?scope=county&period=month").await;
         assert!(page.contains("第2名"), "{}", page.body);
         // A credit is ranked the moment it is committed.
-        earn(&app, app.ids.member_a, "m:1:a").await; // 6
+        earn(&app, app.ids.member_a, 1).await; // 6
         let page = a.get("/rankings?scope=county&period=month").await;
         assert!(page.contains("<strong id=\"my-rank\">第1名</strong>"));
         // Ties share a rank: C logs in and earns 5 too (6 in all).
         app.login(phone::MEMBER_C).await;
-        earn(&app, app.ids.member_c, "m:1:c").await;
+        earn(&app, app.ids.member_c, 1).await;
         let page = a.get("/rankings?scope=county&period=all").await;
         assert!(page.contains("<strong id=\"my-rank\">第1名</strong>"));
         let table = page.body.split("id=\"ranking\"").nth(1).unwrap();
@@ -81,19 +81,18 @@ both!(
             points::credit(
                 slow.conn(),
                 app.ids.member_c,
-                PointRule::MeetingAttended,
-                "late:c",
+                &LedgerKey::meeting_attended(2, app.ids.member_c),
                 "参加组织生活",
                 now,
             )
             .await
             .unwrap();
-            earn(&app, app.ids.member_b, "early:b").await;
+            earn(&app, app.ids.member_b, 3).await;
             let page = c.get("/rankings?scope=county&period=all").await;
             assert_eq!(score(&page.body), 1, "not committed yet");
             slow.commit().await.unwrap();
         } else {
-            earn(&app, app.ids.member_c, "late:c").await;
+            earn(&app, app.ids.member_c, 2).await;
         }
         let page = c.get("/rankings?scope=county&period=all").await;
         assert_eq!(score(&page.body), 6);
