@@ -975,14 +975,10 @@ pub async fn orglife(
     let today = crate::domain::clock::local_date(now);
     let window_start = today - Duration::days(i64::from(months) * 30);
     let keys = store_demo_photos(files).await?;
-    let holders: Vec<Org> = sqlx::query_as(
-        "SELECT id, parent_id, path, depth, name, kind, category, sort_order, address, dissolved_at FROM orgs \
-         WHERE kind IN ('branch','joint_branch','temporary_branch','general_branch','joint_village_general_branch','party_group') ORDER BY id",
-    )
-    .fetch_all(&db.pool)
-    .await
-    .map_err(|e| e.to_string())?;
-    let all_rules = crate::store::rules::all(db).await.map_err(err)?;
+    let holders = crate::store::orgs::meeting_holders(db, true)
+        .await
+        .map_err(err)?;
+    let all_rules = crate::store::requirements::all(db).await.map_err(err)?;
     let (mut meeting_count, mut photo_count) = (0, 0);
     let topics: &[(&str, &[&str])] = &[
         (
@@ -1118,7 +1114,7 @@ pub async fn orglife(
                 let (key, thumb, sha, size) = &keys[rng.below(keys.len() as u64) as usize];
                 let file = NewFile {
                     meeting_id: id,
-                    kind: "photo",
+                    kind: crate::domain::meetings::FileKind::Photo,
                     storage_key: key,
                     thumb_key: Some(thumb),
                     original_name: "现场照片.jpg",

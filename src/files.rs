@@ -229,6 +229,15 @@ pub fn process_photo(bytes: &[u8]) -> Result<Photo, &'static str> {
     })
 }
 
+/// A photo in storage: the re-encoded picture (no metadata) and its thumbnail.
+pub struct SavedPhoto {
+    pub key: String,
+    pub thumb_key: String,
+    pub size: i64,
+    pub sha256: String,
+    pub captured_at: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use crate::domain::clock::{format_minute, local_date, now_epoch};
 use crate::domain::org::path_ids;
 use crate::domain::orglife::{Colour, MeetingKind, applies_to, verdict};
 use crate::error::AppResult;
-use crate::store::{Db, meetings, notifications, orgs::Org, rules};
+use crate::store::{Db, meetings, notifications, requirements};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -109,13 +109,8 @@ pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
 /// 3. Administrators, when a required item is still grey seven days before its period ends.
 async fn remind_grey(db: &Db, now: i64) -> AppResult<usize> {
     let today = local_date(now);
-    let all_rules = rules::all(db).await?;
-    let holders: Vec<Org> = sqlx::query_as(
-        "SELECT id, parent_id, path, depth, name, kind, category, sort_order, address, dissolved_at FROM orgs \
-         WHERE dissolved_at IS NULL AND kind IN ('branch','joint_branch','temporary_branch','general_branch','joint_village_general_branch','party_group')",
-    )
-    .fetch_all(&db.pool)
-    .await?;
+    let all_rules = requirements::all(db).await?;
+    let holders = crate::store::orgs::meeting_holders(db, false).await?;
     let year_start = crate::domain::orglife::Frequency::Yearly
         .period_of(today)
         .start;
@@ -142,7 +137,7 @@ async fn remind_grey(db: &Db, now: i64) -> AppResult<usize> {
             .copied()
             .filter(|k| applies_to(*k, org.kind()))
         {
-            let Some(req) = rules::effective(&all_rules, &ancestry, kind, today) else {
+            let Some(req) = requirements::effective(&all_rules, &ancestry, kind, today) else {
                 continue;
             };
             let period = req.frequency.period_of(today);

@@ -1,4 +1,6 @@
-//! Check-in rules: the rotating QR token's freshness and the time a meeting accepts check-ins.
+//! Check-in rules: the rotating QR token (made and checked only here), the time a meeting
+//! accepts check-ins, the geofence distance, and the signed calendar feed address.
+use crate::crypto::{Keys, constant_time_eq, hex};
 
 /// The QR code shows a new token every this many seconds.
 pub const WINDOW_SECS: i64 = 30;
@@ -31,6 +33,37 @@ pub fn make_token(window: i64, mac: &str) -> String {
     format!("{window}.{mac}")
 }
 
+/// The MAC a meeting's token carries for one window: only the server can make it.
+fn token_mac(keys: &Keys, meeting_id: i64, window: i64) -> String {
+    hex(&keys.mac(&[
+        b"checkin",
+        meeting_id.to_string().as_bytes(),
+        window.to_string().as_bytes(),
+    ])[..10])
+}
+
+/// The check-in token of a meeting for one 30-second window (what the QR code carries).
+pub fn token(keys: &Keys, meeting_id: i64, window: i64) -> String {
+    make_token(window, &token_mac(keys, meeting_id, window))
+}
+
+/// Whether a scanned token is this meeting's and still fresh.
+pub fn verify(keys: &Keys, meeting_id: i64, token: &str, now: i64) -> Result<(), TokenProblem> {
+    check_token(token, now, |w| token_mac(keys, meeting_id, w))
+}
+
+/// The private part of a member's calendar feed address (`MEMBER-MAC`).
+pub fn calendar_token(keys: &Keys, member_id: i64) -> String {
+    let mac = hex(&keys.mac(&[b"calendar", member_id.to_string().as_bytes()])[..12]);
+    format!("{member_id}-{mac}")
+}
+
+/// The member a calendar token was made for, when it is genuine.
+pub fn calendar_member(keys: &Keys, token: &str) -> Option<i64> {
+    let member: i64 = token.split('-').next()?.parse().ok()?;
+    constant_time_eq(calendar_token(keys, member).as_bytes(), token.as_bytes()).then_some(member)
+}
+
 pub fn check_token(
     token: &str,
     now: i64,
@@ -38,7 +71,7 @@ pub fn check_token(
 ) -> Result<(), TokenProblem> {
     let (w, mac) = token.split_once('.').ok_or(TokenProblem::Forged)?;
     let w: i64 = w.parse().map_err(|_| TokenProblem::Forged)?;
-    if !crate::crypto::constant_time_eq(mac.as_bytes(), mac_for(w).as_bytes()) {
+    if !constant_time_eq(mac.as_bytes(), mac_for(w).as_bytes()) {
         return Err(TokenProblem::Forged);
     }
     let current = window(now);
@@ -100,6 +133,21 @@ mod tests {
             check_token(&make_token(w + 1, &mac(w + 1)), now, mac),
             Err(TokenProblem::Forged)
         );
+    }
+
+    #[test]
+    fn meeting_tokens_and_calendar_addresses_are_signed() {
+        let keys = Keys::from_master(&[7; 32]);
+        let now = 1_000_000;
+        let t = token(&keys, 5, window(now));
+        assert_eq!(verify(&keys, 5, &t, now), Ok(()));
+        assert_eq!(verify(&keys, 6, &t, now), Err(TokenProblem::Forged));
+        let other = Keys::from_master(&[8; 32]);
+        assert_eq!(verify(&other, 5, &t, now), Err(TokenProblem::Forged));
+        let cal = calendar_token(&keys, 42);
+        assert_eq!(calendar_member(&keys, &cal), Some(42));
+        assert_eq!(calendar_member(&keys, &cal.replacen("42", "43", 1)), None);
+        assert_eq!(calendar_member(&other, &cal), None);
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod checkin;
 pub mod clock;
 pub mod history;
 pub mod idcard;
+pub mod meetings;
 pub mod member;
 pub mod org;
 pub mod orglife;

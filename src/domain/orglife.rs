@@ -24,6 +24,20 @@ labelled_enum!(Frequency {
     Yearly => "yearly", "每年";
 });
 
+/// Organizations that hold organizational life.
+pub fn holds_meetings(org: OrgType) -> bool {
+    org.is_branch() || org.is_general_branch() || org == OrgType::PartyGroup
+}
+
+/// Kinds that may be held by an organization of this type (required ones first).
+pub fn kinds_for(org: OrgType) -> Vec<MeetingKind> {
+    MeetingKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| applies_to(*k, org) || *k == MeetingKind::Other)
+        .collect()
+}
+
 /// What a record must hold to count as done to standard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standard {

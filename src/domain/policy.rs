@@ -136,6 +136,12 @@ impl Actor {
                 .is_some_and(|b| path.starts_with(b))
     }
 
+    /// May see a meeting of the organization at `path`: whoever sees its organizational
+    /// life, and whoever is expected at it (members at a general branch's meeting).
+    pub fn may_view_meeting(&self, path: &str, expected: bool) -> bool {
+        expected || self.may_view_orglife(path)
+    }
+
     /// May change the required organizational-life items for the subtree at `path`.
     pub fn may_configure_requirements(&self, path: &str) -> bool {
         self.covers(Role::OrgAdmin, path)

@@ -4,7 +4,7 @@
 use super::access::{Editor, Found, Member};
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, render, render_invalid};
-use super::stored::{SavedPhoto, attach, check_photo, discard, read_upload, save_photos};
+use super::stored::{check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::articles::{self as rules, ArticleInput, ArticleText, MAX_IMAGES};
 use crate::domain::clock::{format_minute, now_epoch};
@@ -12,6 +12,7 @@ use crate::domain::org::path_ids;
 use crate::domain::points::LedgerKey;
 use crate::domain::policy::Actor;
 use crate::error::AppResult;
+use crate::files::SavedPhoto;
 use crate::store::articles::{self, Article};
 use crate::store::{audit, orgs, photos, points, settings};
 use askama::Template;
@@ -305,8 +306,8 @@ async fn write_article(
     let mut tx = state.db.begin().await?;
     let id = articles::insert(tx.conn(), org.id, a, editor.user_id, now).await?;
     let owner = (photos::ARTICLE, id);
-    attach(tx.conn(), owner, photos::COVER, 0, cover, now).await?;
-    attach(tx.conn(), owner, photos::IMAGE, cover.len(), images, now).await?;
+    photos::attach(tx.conn(), owner, photos::COVER, 0, cover, now).await?;
+    photos::attach(tx.conn(), owner, photos::IMAGE, cover.len(), images, now).await?;
     audit::append(
         tx.conn(),
         &ctx.audit_actor(),

@@ -273,13 +273,6 @@ pub struct GrantForm {
     org: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct GrantListRow {
-    id: i64,
-    name: String,
-    phone_mask: String,
-}
-
 async fn grants_page(
     state: &AppState,
     ctx: &Ctx,
@@ -287,11 +280,7 @@ async fn grants_page(
     errors: FieldErrors,
     q: String,
 ) -> AppResult<GrantsPage> {
-    let holders: Vec<GrantListRow> = sqlx::query_as(
-        "SELECT DISTINCT u.id, u.name, u.phone_mask FROM users u JOIN role_grants g ON g.user_id = u.id ORDER BY u.id LIMIT 500",
-    )
-    .fetch_all(&state.db.pool)
-    .await?;
+    let holders = users::grant_holders(&state.db).await?;
     let mut grants = Vec::new();
     for h in holders {
         for g in users::grants(&state.db, h.id).await? {

@@ -117,22 +117,18 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
         vec![]
     };
     let counts = orgs::subtree_counts(&state.db, &org.path).await?;
-    let leaders = sqlx::query_as::<_, (String, String)>(
-        "SELECT name, posts FROM members WHERE branch_id = $1 AND posts <> '' ORDER BY name",
-    )
-    .bind(org.id)
-    .fetch_all(&state.db.pool)
-    .await?
-    .into_iter()
-    .map(|(n, p)| (n, crate::domain::member::posts_label(&p)))
-    .filter(|(_, p)| !p.is_empty())
-    .collect();
+    let leaders = crate::store::members::office_holders(&state.db, org.id)
+        .await?
+        .into_iter()
+        .map(|(n, p)| (n, crate::domain::member::posts_label(&p)))
+        .filter(|(_, p)| !p.is_empty())
+        .collect();
     let may_add = OrgType::ALL
         .iter()
         .any(|t| t.may_sit_under(org.kind()) && actor.may_add_child(&org.path, *t));
     render(&ShowPage {
         page: ctx.page(org.name.clone()),
-        holds_meetings: super::orglife::holds_meetings(org.kind()),
+        holds_meetings: crate::domain::orglife::holds_meetings(org.kind()),
         may_configure: actor.may_configure_requirements(&org.path),
         badges: crate::store::badges::of(&state.db, "org", org.id).await?,
         may_shape: actor.may_shape_org(&org.path, org.kind()),

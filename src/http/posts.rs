@@ -4,7 +4,7 @@
 use super::access::{Admin, Found};
 use super::context::{Page, flash_redirect};
 use super::form::{Id, ReviewForm, render, render_invalid};
-use super::stored::{SavedPhoto, attach, check_photo, discard, read_upload, save_photos};
+use super::stored::{check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::org::path_ids;
@@ -13,6 +13,7 @@ use crate::domain::policy::Actor;
 use crate::domain::review::{Review, ReviewProblem, ReviewStatus};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
+use crate::files::SavedPhoto;
 use crate::store::posts::{self, BODY_MAX_CHARS, MAX_PHOTOS, Post};
 use crate::store::review::{self, Submission};
 use crate::store::{audit, orgs, photos, points, users};
@@ -165,7 +166,7 @@ async fn write_post(
         let key = LedgerKey::post_approved(id);
         points::credit(tx.conn(), member, &key, "党建新鲜事发布", now).await?;
     }
-    attach(tx.conn(), (photos::POST, id), photos::IMAGE, 0, saved, now).await?;
+    photos::attach(tx.conn(), (photos::POST, id), photos::IMAGE, 0, saved, now).await?;
     audit::append(
         tx.conn(),
         &ctx.audit_actor(),

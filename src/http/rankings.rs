@@ -1,9 +1,10 @@
 //! 排行榜: members within the branch, the town and the county; branches within the town.
+use super::access::Member;
 use super::context::Page;
 use super::form::{Choice, choices, render};
 use super::{AppState, Ctx};
 use crate::domain::clock::{local_date, now_epoch};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::rankings::Period;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -48,9 +49,9 @@ struct RankingsPage {
 pub async fn page(
     State(state): State<AppState>,
     ctx: Ctx,
+    Member { id: member, .. }: Member,
     Query(q): Query<RankQuery>,
 ) -> AppResult<Response> {
-    let member = ctx.actor()?.member_id.ok_or(AppError::NotFound)?;
     let scope_code = match q.scope.as_str() {
         "branch" | "town" | "county" => q.scope.clone(),
         _ => "county".to_string(),
@@ -68,19 +69,8 @@ pub async fn page(
         .rankings
         .standing(&state.db, scope, period, today, member, 20)
         .await?;
-    let ids: Vec<String> = standing.top.iter().map(|(_, m, _)| m.to_string()).collect();
-    let names: std::collections::HashMap<i64, String> = if ids.is_empty() {
-        Default::default()
-    } else {
-        sqlx::query_as::<_, (i64, String)>(&format!(
-            "SELECT id, name FROM members WHERE id IN ({})",
-            ids.join(",")
-        ))
-        .fetch_all(&state.db.pool)
-        .await?
-        .into_iter()
-        .collect()
-    };
+    let ids: Vec<i64> = standing.top.iter().map(|(_, m, _)| *m).collect();
+    let names = crate::store::members::names(&state.db, &ids).await?;
     let rows = standing
         .top
         .iter()
@@ -93,46 +83,22 @@ pub async fn page(
         .collect();
     // Branches of the town by points per member in the period (from the boards), and by badges.
     let town_org = crate::store::orgs::get(&state.db, town).await?;
-    let (lo, hi) = crate::domain::org::subtree_range(&town_org.path);
-    let branches: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT o.id, o.name, (SELECT COUNT(*) FROM members m WHERE m.branch_id = o.id), \
-         (SELECT COUNT(*) FROM badges b WHERE b.holder_kind = 'org' AND b.holder_id = o.id) \
-         FROM orgs o WHERE o.path >= $1 AND o.path < $2 AND o.dissolved_at IS NULL AND o.kind IN ('branch', 'joint_branch', 'temporary_branch')",
-    )
-    .bind(lo)
-    .bind(hi)
-    .fetch_all(&state.db.pool)
-    .await?;
-    let ids: Vec<i64> = branches.iter().map(|b| b.0).collect();
+    let branches = crate::store::orgs::branch_tallies(&state.db, &town_org.path).await?;
+    let ids: Vec<i64> = branches.iter().map(|b| b.id).collect();
     let totals = state
         .rankings
         .totals(&state.db, &ids, period, today)
         .await?;
-    let raw: Vec<(i64, String, i64, i64, i64)> = branches
+    let mut scored: Vec<(i64, String, f64, i64)> = branches
         .into_iter()
-        .map(|(id, name, members, badges)| {
-            (
-                id,
-                name,
-                members,
-                totals.get(&id).copied().unwrap_or(0),
-                badges,
-            )
-        })
-        .collect();
-    let mut scored: Vec<(i64, String, f64, i64)> = raw
-        .into_iter()
-        .map(|(id, name, members, points, badges)| {
-            (
-                id,
-                name,
-                if members > 0 {
-                    points as f64 / members as f64
-                } else {
-                    0.0
-                },
-                badges,
-            )
+        .map(|b| {
+            let points = totals.get(&b.id).copied().unwrap_or(0) as f64;
+            let per_member = if b.members > 0 {
+                points / b.members as f64
+            } else {
+                0.0
+            };
+            (b.id, b.name, per_member, b.badges)
         })
         .collect();
     scored.sort_by(|a, b| b.2.total_cmp(&a.2).then(b.3.cmp(&a.3)));

@@ -2,12 +2,13 @@
 //! their subtree and hand them out.
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
-use super::stored::{SavedPhoto, attach, check_photo, discard, read_upload, save_photos};
+use super::stored::{check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::badges::{prize_badge_choices, prize_badge_label};
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
+use crate::files::SavedPhoto;
 use crate::store::shop::{self, NewPrize, Order, Prize};
 use crate::store::{audit, orgs, photos, points};
 use askama::Template;
@@ -164,7 +165,7 @@ async fn write_prize(
     let now = now_epoch();
     let mut tx = state.db.begin().await?;
     let id = shop::create(tx.conn(), p, now).await?;
-    attach(tx.conn(), (photos::PRIZE, id), photos::COVER, 0, photo, now).await?;
+    photos::attach(tx.conn(), (photos::PRIZE, id), photos::COVER, 0, photo, now).await?;
     audit::append(
         tx.conn(),
         &ctx.audit_actor(),

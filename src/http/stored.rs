@@ -2,6 +2,7 @@
 use super::form::Id;
 use super::{AppState, Ctx};
 use crate::error::{AppError, AppResult};
+use crate::files::SavedPhoto;
 use crate::store::photos::{self, ContentPhoto};
 use axum::extract::State;
 use axum::http::header;
@@ -86,15 +87,6 @@ pub async fn read_upload(
     Ok(upload)
 }
 
-/// A photo in storage: the re-encoded picture (no metadata) and its thumbnail.
-pub struct SavedPhoto {
-    pub key: String,
-    pub thumb_key: String,
-    pub size: i64,
-    pub sha256: String,
-    pub captured_at: Option<i64>,
-}
-
 /// Checks the limits every photo upload shares, before anything is stored.
 pub fn check_photo(bytes: &[u8]) -> Result<(), String> {
     use crate::domain::upload::{self, Kind};
@@ -137,29 +129,6 @@ pub async fn save_photo(state: &AppState, base: &str, bytes: Vec<u8>) -> AppResu
         sha256,
         captured_at: photo.captured_at,
     })
-}
-
-/// The rows for saved photos of one owner and role, in order from `first_position`.
-pub async fn attach(
-    conn: &mut sqlx::AnyConnection,
-    owner: (&'static str, i64),
-    role: &'static str,
-    first_position: usize,
-    saved: &[SavedPhoto],
-    now: i64,
-) -> AppResult<()> {
-    for (i, p) in saved.iter().enumerate() {
-        let row = photos::NewPhoto {
-            owner_kind: owner.0,
-            owner_id: owner.1,
-            role,
-            position: (first_position + i) as i64,
-            storage_key: &p.key,
-            thumb_key: &p.thumb_key,
-        };
-        photos::add(&mut *conn, &row, now).await?;
-    }
-    Ok(())
 }
 
 /// Removes photos whose rows were never written (the write failed after the files).

@@ -4,7 +4,7 @@ use crate::domain::org::path_ids;
 use crate::domain::orglife::{Colour, shortfalls, verdict};
 use crate::error::AppResult;
 use crate::store::meetings::{self, Meeting};
-use crate::store::{Db, rules};
+use crate::store::{Db, requirements};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BadgeRow {
@@ -27,7 +27,7 @@ pub async fn of(db: &Db, holder_kind: &str, holder_id: i64) -> AppResult<Vec<Bad
 /// organization and each member who attended a meeting that met the standard earn the
 /// period's badge. The key (organization, item, period) makes it happen once.
 pub async fn award(db: &Db, m: &Meeting, now: i64) -> AppResult<bool> {
-    let all_rules = rules::all(db).await?;
+    let all_rules = requirements::all(db).await?;
     let mut tx = db.begin().await?;
     let awarded = award_in(tx.conn(), &all_rules, m, now).await?;
     tx.commit().await?;
@@ -37,12 +37,13 @@ pub async fn award(db: &Db, m: &Meeting, now: i64) -> AppResult<bool> {
 /// As `award`, inside the caller's transaction and with the rules already loaded.
 pub async fn award_in(
     conn: &mut sqlx::AnyConnection,
-    all_rules: &[rules::RuleRow],
+    all_rules: &[requirements::RuleRow],
     m: &Meeting,
     now: i64,
 ) -> AppResult<bool> {
     let start_day = local_date(m.starts_at);
-    let Some(req) = rules::effective(all_rules, &path_ids(&m.org_path), m.kind(), start_day) else {
+    let Some(req) = requirements::effective(all_rules, &path_ids(&m.org_path), m.kind(), start_day)
+    else {
         return Ok(false);
     };
     let period = req.frequency.period_of(start_day);

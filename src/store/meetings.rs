@@ -1,5 +1,6 @@
 //! Meetings of organizational life: planning, expected attendees, check-ins, leave,
 //! minutes, closing, and the facts the completion verdict needs.
+use crate::domain::meetings::{CheckinMethod, FileKind, LeaveStatus};
 use crate::domain::org::subtree_range;
 use crate::domain::orglife::{MeetingFacts, MeetingKind};
 use crate::error::{AppError, AppResult};
@@ -209,20 +210,23 @@ pub struct AttendeeRow {
 }
 
 impl AttendeeRow {
+    pub fn method(&self) -> Option<CheckinMethod> {
+        self.method.as_deref().and_then(CheckinMethod::from_code)
+    }
+    pub fn leave(&self) -> Option<LeaveStatus> {
+        self.leave_status
+            .as_deref()
+            .and_then(LeaveStatus::from_code)
+    }
     pub fn method_label(&self) -> &'static str {
-        match self.method.as_deref() {
-            Some("qr") => "扫码签到",
-            Some("manual") => "代签到",
-            _ => "",
-        }
+        self.method().map(CheckinMethod::label).unwrap_or("")
     }
     pub fn leave_label(&self) -> &'static str {
-        match self.leave_status.as_deref() {
-            Some("pending") => "请假待批",
-            Some("approved") => "已准假",
-            Some("refused") => "未准假",
-            _ => "",
-        }
+        self.leave().map(LeaveStatus::label).unwrap_or("")
+    }
+    /// A leave request waiting for the secretary.
+    pub fn leave_pending(&self) -> bool {
+        self.leave() == Some(LeaveStatus::Pending)
     }
 }
 
@@ -256,24 +260,28 @@ pub async fn is_expected(
     Ok(n > 0)
 }
 
+/// A member's check-in at a meeting.
+pub struct CheckIn {
+    pub meeting_id: i64,
+    pub member_id: i64,
+    pub method: CheckinMethod,
+    /// Who checked in: the member's own account, or the secretary's for a manual one.
+    pub by_user: i64,
+    /// How far from the venue the phone was, when the geofence asked.
+    pub distance_m: Option<i64>,
+    pub at: i64,
+}
+
 /// Records a check-in; `false` when the member was already checked in (nothing changes).
-pub async fn check_in(
-    conn: &mut AnyConnection,
-    meeting_id: i64,
-    member_id: i64,
-    method: &str,
-    by_user: Option<i64>,
-    distance_m: Option<i64>,
-    now: i64,
-) -> AppResult<bool> {
+pub async fn check_in(conn: &mut AnyConnection, c: &CheckIn) -> AppResult<bool> {
     let done = crate::q!(
         "INSERT INTO checkins (meeting_id, member_id, at, method, by_user_id, distance_m) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (meeting_id, member_id) DO NOTHING",
-        meeting_id,
-        member_id,
-        now,
-        method,
-        by_user,
-        distance_m
+        c.meeting_id,
+        c.member_id,
+        c.at,
+        c.method.code(),
+        c.by_user,
+        c.distance_m
     )
     .execute(conn)
     .await?;
@@ -288,10 +296,11 @@ pub async fn request_leave(
     now: i64,
 ) -> AppResult<()> {
     let done = crate::q!(
-        "INSERT INTO leave_requests (meeting_id, member_id, reason, status, created_at) VALUES ($1,$2,$3,'pending',$4) ON CONFLICT (meeting_id, member_id) DO NOTHING",
+        "INSERT INTO leave_requests (meeting_id, member_id, reason, status, created_at) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (meeting_id, member_id) DO NOTHING",
         meeting_id,
         member_id,
         reason,
+        LeaveStatus::Pending.code(),
         now
     )
     .execute(conn)
@@ -311,12 +320,18 @@ pub async fn decide_leave(
     now: i64,
 ) -> AppResult<()> {
     let done = crate::q!(
-        "UPDATE leave_requests SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND meeting_id = $5 AND status = 'pending'",
-        if approve { "approved" } else { "refused" },
+        "UPDATE leave_requests SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND meeting_id = $5 AND status = $6",
+        if approve {
+            LeaveStatus::Approved
+        } else {
+            LeaveStatus::Refused
+        }
+        .code(),
         by,
         now,
         leave_id,
-        meeting_id
+        meeting_id,
+        LeaveStatus::Pending.code()
     )
     .execute(conn)
     .await?;
@@ -373,7 +388,7 @@ pub fn summarize(rows: &[AttendeeRow]) -> Summary {
     let present = rows.iter().filter(|r| r.checked_in_at.is_some()).count() as i64;
     let on_leave = rows
         .iter()
-        .filter(|r| r.checked_in_at.is_none() && r.leave_status.as_deref() == Some("approved"))
+        .filter(|r| r.checked_in_at.is_none() && r.leave() == Some(LeaveStatus::Approved))
         .count() as i64;
     Summary {
         expected,
@@ -411,14 +426,19 @@ impl FactsRow {
     }
 }
 
-/// Verdict facts of every meeting in a subtree that starts in `[from, to)`.
-const FACTS_SELECT: &str = "SELECT m.id, m.org_id, m.kind, m.starts_at, m.ends_at, \
-     CAST(CASE WHEN m.closed_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS closed, \
-     CAST(CASE WHEN m.minutes = '' THEN 0 ELSE 1 END AS BIGINT) AS has_minutes, \
-     (SELECT COUNT(*) FROM meeting_files f WHERE f.meeting_id = m.id AND f.kind = 'photo') AS photos, \
-     (SELECT COUNT(*) FROM meeting_attendees a WHERE a.meeting_id = m.id) AS expected, \
-     (SELECT COUNT(*) FROM checkins c WHERE c.meeting_id = m.id) AS attended \
-     FROM meetings m";
+/// What the completion verdict needs of each meeting.
+fn facts_select() -> String {
+    format!(
+        "SELECT m.id, m.org_id, m.kind, m.starts_at, m.ends_at, \
+         CAST(CASE WHEN m.closed_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS closed, \
+         CAST(CASE WHEN m.minutes = '' THEN 0 ELSE 1 END AS BIGINT) AS has_minutes, \
+         (SELECT COUNT(*) FROM meeting_files f WHERE f.meeting_id = m.id AND f.kind = '{}') AS photos, \
+         (SELECT COUNT(*) FROM meeting_attendees a WHERE a.meeting_id = m.id) AS expected, \
+         (SELECT COUNT(*) FROM checkins c WHERE c.meeting_id = m.id) AS attended \
+         FROM meetings m",
+        FileKind::Photo.code()
+    )
+}
 
 /// Verdict facts of every meeting in a subtree that starts in `[from, to)`.
 pub async fn facts<'e, E>(exec: E, root_path: &str, from: i64, to: i64) -> AppResult<Vec<FactsRow>>
@@ -428,8 +448,9 @@ where
     let (lo, hi) = subtree_range(root_path);
     Ok(sqlx::query_as(&format!(
         // Organizations first, then each one's meetings by index.
-        "{FACTS_SELECT} WHERE m.org_id IN (SELECT id FROM orgs WHERE path >= $1 AND path < $2) \
-         AND m.starts_at >= $3 AND m.starts_at < $4"
+        "{} WHERE m.org_id IN (SELECT id FROM orgs WHERE path >= $1 AND path < $2) \
+         AND m.starts_at >= $3 AND m.starts_at < $4",
+        facts_select()
     ))
     .bind(lo)
     .bind(hi)
@@ -452,7 +473,8 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     Ok(sqlx::query_as(&format!(
-        "{FACTS_SELECT} WHERE m.org_id = $1 AND m.kind = $2 AND m.starts_at >= $3 AND m.starts_at < $4"
+        "{} WHERE m.org_id = $1 AND m.kind = $2 AND m.starts_at >= $3 AND m.starts_at < $4",
+        facts_select()
     ))
     .bind(org_id)
     .bind(kind.code())
@@ -464,7 +486,7 @@ where
 
 pub struct NewFile<'a> {
     pub meeting_id: i64,
-    pub kind: &'a str,
+    pub kind: FileKind,
     pub storage_key: &'a str,
     pub thumb_key: Option<&'a str>,
     pub original_name: &'a str,
@@ -481,7 +503,7 @@ pub async fn add_file(conn: &mut AnyConnection, f: &NewFile<'_>, now: i64) -> Ap
         "INSERT INTO meeting_files (meeting_id, kind, storage_key, thumb_key, original_name, mime, size, captured_at, sha256, uploaded_by, created_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
         f.meeting_id,
-        f.kind,
+        f.kind.code(),
         f.storage_key,
         f.thumb_key,
         f.original_name,
@@ -495,4 +517,82 @@ pub async fn add_file(conn: &mut AnyConnection, f: &NewFile<'_>, now: i64) -> Ap
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A meeting's photo or material.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FileRow {
+    pub id: i64,
+    pub meeting_id: i64,
+    #[sqlx(try_from = "String")]
+    pub kind: FileKind,
+    pub storage_key: String,
+    pub thumb_key: Option<String>,
+    pub original_name: String,
+    pub mime: String,
+    pub size: i64,
+    pub captured_at: Option<i64>,
+}
+
+impl FileRow {
+    pub fn size_text(&self) -> String {
+        if self.size >= 1024 * 1024 {
+            format!("{:.1} MB", self.size as f64 / 1048576.0)
+        } else {
+            format!("{} KB", (self.size + 1023) / 1024)
+        }
+    }
+    pub fn captured_text(&self) -> String {
+        self.captured_at
+            .map(|t| format!("拍摄于 {}", crate::domain::clock::format_minute(t)))
+            .unwrap_or_else(|| "无拍摄时间".into())
+    }
+}
+
+const FILE_COLUMNS: &str =
+    "id, meeting_id, kind, storage_key, thumb_key, original_name, mime, size, captured_at";
+
+/// A meeting's files, in upload order.
+pub async fn files(db: &super::Db, meeting_id: i64) -> AppResult<Vec<FileRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {FILE_COLUMNS} FROM meeting_files WHERE meeting_id = $1 ORDER BY id"
+    ))
+    .bind(meeting_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn file(db: &super::Db, id: i64) -> AppResult<FileRow> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {FILE_COLUMNS} FROM meeting_files WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+/// The member's leave request for a meeting, if any.
+pub async fn leave_status(
+    db: &super::Db,
+    meeting_id: i64,
+    member_id: i64,
+) -> AppResult<Option<LeaveStatus>> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT status FROM leave_requests WHERE meeting_id = $1 AND member_id = $2",
+    )
+    .bind(meeting_id)
+    .bind(member_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.and_then(|(s,)| LeaveStatus::from_code(&s)))
+}
+
+pub async fn has_checked_in(db: &super::Db, meeting_id: i64, member_id: i64) -> AppResult<bool> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM checkins WHERE meeting_id = $1 AND member_id = $2")
+            .bind(meeting_id)
+            .bind(member_id)
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(n > 0)
 }

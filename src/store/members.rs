@@ -336,3 +336,54 @@ pub async fn has_account(db: &super::Db, member_id: i64) -> AppResult<bool> {
         .await?;
     Ok(n > 0)
 }
+
+/// The members of an organization, for choosing a host or recorder: a party group's own
+/// members, or everyone in the subtree's branches. Office holders first, then by name.
+pub async fn of_org(db: &super::Db, org_id: i64, org_path: &str) -> AppResult<Vec<(i64, String)>> {
+    let (lo, hi) = crate::domain::org::subtree_range(org_path);
+    Ok(sqlx::query_as(
+        "SELECT m.id, m.name FROM members m JOIN orgs b ON b.id = m.branch_id \
+         WHERE (b.path >= $1 AND b.path < $2) OR m.party_group_id = $3 ORDER BY m.posts = '', m.name LIMIT 500",
+    )
+    .bind(lo)
+    .bind(hi)
+    .bind(org_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+pub async fn name_in(conn: &mut AnyConnection, id: i64) -> AppResult<String> {
+    let (name,): (String,) = sqlx::query_as("SELECT name FROM members WHERE id = $1")
+        .bind(id)
+        .fetch_one(conn)
+        .await?;
+    Ok(name)
+}
+
+/// Names of several members, by id.
+pub async fn names(
+    db: &super::Db,
+    ids: &[i64],
+) -> AppResult<std::collections::HashMap<i64, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, name FROM members WHERE id IN ({})",
+        list.join(",")
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A branch's office holders (书记, 组织委员 …) with their posts' codes.
+pub async fn office_holders(db: &super::Db, branch_id: i64) -> AppResult<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT name, posts FROM members WHERE branch_id = $1 AND posts <> '' ORDER BY name",
+    )
+    .bind(branch_id)
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -37,6 +37,70 @@ impl Org {
 const COLUMNS: &str =
     "id, parent_id, path, depth, name, kind, category, sort_order, address, dissolved_at";
 
+/// `column IN ('branch', …)`: the organization types a domain rule accepts, as SQL, so that
+/// lists of type codes are never written by hand.
+pub fn kinds_sql(column: &str, accepts: impl Fn(OrgType) -> bool) -> String {
+    let codes: Vec<String> = OrgType::ALL
+        .iter()
+        .filter(|t| accepts(**t))
+        .map(|t| format!("'{}'", t.code()))
+        .collect();
+    format!("{column} IN ({})", codes.join(", "))
+}
+
+/// Organizations that hold organizational life, by id; with `dissolved`, those dissolved
+/// since too (their past meetings still count).
+pub async fn meeting_holders(db: &super::Db, dissolved: bool) -> AppResult<Vec<Org>> {
+    let kinds = kinds_sql("kind", crate::domain::orglife::holds_meetings);
+    let active = if dissolved {
+        ""
+    } else {
+        "AND dissolved_at IS NULL"
+    };
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM orgs WHERE {kinds} {active} ORDER BY id"
+    ))
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// The organizations of a subtree that are not dissolved, in path order (the root first).
+pub async fn subtree(db: &super::Db, path: &str) -> AppResult<Vec<Org>> {
+    let (lo, hi) = subtree_range(path);
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM orgs WHERE path >= $1 AND path < $2 AND dissolved_at IS NULL ORDER BY path"
+    ))
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// A branch of a town's ranking: its members and the badges it holds.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BranchTally {
+    pub id: i64,
+    pub name: String,
+    pub members: i64,
+    pub badges: i64,
+}
+
+/// Every branch of a subtree with its member and badge counts.
+pub async fn branch_tallies(db: &super::Db, path: &str) -> AppResult<Vec<BranchTally>> {
+    let (lo, hi) = subtree_range(path);
+    let branches = kinds_sql("o.kind", OrgType::is_branch);
+    Ok(sqlx::query_as(&format!(
+        "SELECT o.id, o.name, (SELECT COUNT(*) FROM members m WHERE m.branch_id = o.id) AS members, \
+         (SELECT COUNT(*) FROM badges b WHERE b.holder_kind = $3 AND b.holder_id = o.id) AS badges \
+         FROM orgs o WHERE o.path >= $1 AND o.path < $2 AND o.dissolved_at IS NULL AND {branches}"
+    ))
+    .bind(lo)
+    .bind(hi)
+    .bind(crate::domain::badges::Holder::Org.code())
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 pub async fn get(db: &super::Db, id: i64) -> AppResult<Org> {
     Ok(
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM orgs WHERE id = $1"))
@@ -125,8 +189,8 @@ pub struct SubtreeCounts {
 pub async fn subtree_counts(db: &super::Db, path: &str) -> AppResult<SubtreeCounts> {
     let (lo, hi) = subtree_range(path);
     let (orgs, branches): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(CAST(SUM(CASE WHEN kind IN ('branch','joint_branch','temporary_branch') THEN 1 ELSE 0 END) AS BIGINT), CAST(0 AS BIGINT)) \
-         FROM orgs WHERE path >= $1 AND path < $2 AND dissolved_at IS NULL",
+        &format!("SELECT COUNT(*), COALESCE(CAST(SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS BIGINT), CAST(0 AS BIGINT)) \
+         FROM orgs WHERE path >= $1 AND path < $2 AND dissolved_at IS NULL", kinds_sql("kind", OrgType::is_branch)),
     )
     .bind(&lo)
     .bind(&hi)
@@ -329,9 +393,10 @@ pub async fn dissolve(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<
 /// Party groups of a branch, for member forms.
 pub async fn party_groups(db: &super::Db, branch_id: i64) -> AppResult<Vec<Org>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM orgs WHERE parent_id = $1 AND kind = 'party_group' AND dissolved_at IS NULL ORDER BY sort_order, id"
+        "SELECT {COLUMNS} FROM orgs WHERE parent_id = $1 AND kind = $2 AND dissolved_at IS NULL ORDER BY sort_order, id"
     ))
     .bind(branch_id)
+    .bind(OrgType::PartyGroup.code())
     .fetch_all(&db.pool)
     .await?)
 }

@@ -48,6 +48,29 @@ pub async fn add(conn: &mut AnyConnection, p: &NewPhoto<'_>, now: i64) -> AppRes
     Ok(id)
 }
 
+/// The rows for saved photos of one owner and role, in order from `first_position`.
+pub async fn attach(
+    conn: &mut AnyConnection,
+    owner: (&'static str, i64),
+    role: &'static str,
+    first_position: usize,
+    saved: &[crate::files::SavedPhoto],
+    now: i64,
+) -> AppResult<()> {
+    for (i, p) in saved.iter().enumerate() {
+        let row = NewPhoto {
+            owner_kind: owner.0,
+            owner_id: owner.1,
+            role,
+            position: (first_position + i) as i64,
+            storage_key: &p.key,
+            thumb_key: &p.thumb_key,
+        };
+        add(&mut *conn, &row, now).await?;
+    }
+    Ok(())
+}
+
 /// The photos of several owners of one kind, in order.
 pub async fn of(
     db: &super::Db,

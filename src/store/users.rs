@@ -39,6 +39,22 @@ pub async fn member_of(conn: &mut AnyConnection, user_id: i64) -> AppResult<Opti
     Ok(row.and_then(|r| r.0))
 }
 
+/// An account that holds any role, with its masked phone.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GrantHolder {
+    pub id: i64,
+    pub name: String,
+    pub phone_mask: String,
+}
+
+pub async fn grant_holders(db: &super::Db) -> AppResult<Vec<GrantHolder>> {
+    Ok(sqlx::query_as(
+        "SELECT DISTINCT u.id, u.name, u.phone_mask FROM users u JOIN role_grants g ON g.user_id = u.id ORDER BY u.id LIMIT 500",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct GrantRow {
     pub id: i64,

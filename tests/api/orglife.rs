@@ -111,7 +111,7 @@ both!(
         let forged = other.get(&format!("/checkin/{id}?t=123.abcdef")).await;
         assert!(forged.contains("签到二维码无效"));
         let old_window = dangjian::domain::checkin::window(now()) - 10;
-        let token = dangjian::http::checkin_token(&app.keys, id, old_window);
+        let token = dangjian::domain::checkin::token(&app.keys, id, old_window);
         let expired = other
             .post(&format!("/checkin/{id}"), &[("t", &token)])
             .await;
@@ -158,7 +158,7 @@ both!(
         let id = meeting(&app, app.ids.branch_a, MeetingKind::ThemeDay, now() - 600).await;
         let member = std::sync::Arc::new(app.login(phone::MEMBER_A).await);
         let w = dangjian::domain::checkin::window(now());
-        let token = dangjian::http::checkin_token(&app.keys, id, w);
+        let token = dangjian::domain::checkin::token(&app.keys, id, w);
         let mut handles = Vec::new();
         for _ in 0..50 {
             let m = member.clone();
@@ -254,7 +254,7 @@ both!(
                 && !grid.contains("丙村党支部")
         );
         // The private calendar feed.
-        let cal_token = dangjian::http::calendar_token(&app.keys, app.ids.member_a);
+        let cal_token = dangjian::domain::checkin::calendar_token(&app.keys, app.ids.member_a);
         let feed = app
             .client()
             .get(&format!("/calendar/{cal_token}.ics"))
@@ -389,7 +389,7 @@ both!(
                 attendance_pct: 80,
             },
         };
-        dangjian::store::rules::add(tx.conn(), county.id, &req, true, from, 1, now())
+        dangjian::store::requirements::add(tx.conn(), county.id, &req, true, from, 1, now())
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -606,7 +606,7 @@ both!(
         );
         let member = app.login(phone::MEMBER_A).await;
         let w = dangjian::domain::checkin::window(now());
-        let t = dangjian::http::checkin_token(&app.keys, id, w);
+        let t = dangjian::domain::checkin::token(&app.keys, id, w);
         assert!(
             member
                 .get(&format!("/checkin/{id}?t={t}"))

@@ -1,0 +1,536 @@
+//! An organization's meetings: plan one (or copy the last of a kind), its page with
+//! attendance and what it still lacks, leave requests, minutes, closing and reopening.
+use super::super::access::{Admin, Found, Member};
+use super::super::context::{Page, flash_redirect};
+use super::super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
+use super::super::{AppState, Ctx};
+use crate::domain::clock::{format_date, format_minute, local, local_date, now_epoch};
+use crate::domain::meetings::{
+    FileKind, LEAVE_REASON_MAX_CHARS, MINUTES_MAX_CHARS, PlanInput, parse_plan,
+};
+use crate::domain::org::{OrgType, path_ids};
+use crate::domain::orglife::{MeetingKind, holds_meetings, kinds_for};
+use crate::domain::policy::Actor;
+use crate::domain::text;
+use crate::error::{AppError, AppResult};
+use crate::store::meetings::{self, AttendeeRow, FileRow, Meeting, NewMeeting, Summary};
+use crate::store::members as store_members;
+use crate::store::orgs::{self, Org};
+use crate::store::{audit, requirements};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "meetings_index.html")]
+struct MeetingsIndex {
+    page: Page,
+    org: Org,
+    rows: Vec<(Meeting, String)>,
+    admin: bool,
+    kinds: Vec<Choice>,
+}
+
+pub async fn index(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let org = orgs::get(&state.db, id)
+        .await
+        .found_if(|o| actor.may_view_orglife(&o.path) && holds_meetings(o.kind()))?;
+    let rows = meetings::for_org(&state.db, id, 200)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let when = format_minute(m.starts_at);
+            (m, when)
+        })
+        .collect();
+    render(&MeetingsIndex {
+        page: ctx.page(format!("{} · 组织生活", org.name)),
+        admin: actor.administers(&org.path),
+        kinds: choices(
+            kinds_for(org.kind()).iter().map(|k| (k.code(), k.label())),
+            "",
+        ),
+        org,
+        rows,
+    })
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct MeetingForm {
+    kind: String,
+    topic: String,
+    date: String,
+    start: String,
+    end: String,
+    place: String,
+    lat: String,
+    lng: String,
+    host: String,
+    recorder: String,
+    agenda: String,
+    copy: String,
+}
+
+#[derive(Template)]
+#[template(path = "meeting_form.html")]
+struct MeetingFormPage {
+    page: Page,
+    org: Org,
+    form: MeetingForm,
+    errors: FieldErrors,
+    kinds: Vec<Choice>,
+    hosts: Vec<Choice>,
+    recorders: Vec<Choice>,
+    copied: bool,
+}
+
+async fn meeting_form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    org: Org,
+    form: MeetingForm,
+    errors: FieldErrors,
+) -> AppResult<MeetingFormPage> {
+    let members = store_members::of_org(&state.db, org.id, &org.path).await?;
+    let ids: Vec<(String, String)> = members
+        .iter()
+        .map(|(i, n)| (i.to_string(), n.clone()))
+        .collect();
+    let opts = |sel: &str| choices(ids.iter().map(|(v, l)| (v.as_str(), l.as_str())), sel);
+    Ok(MeetingFormPage {
+        page: ctx.page("安排会议"),
+        kinds: choices(
+            kinds_for(org.kind()).iter().map(|k| (k.code(), k.label())),
+            &form.kind,
+        ),
+        hosts: opts(&form.host),
+        recorders: opts(&form.recorder),
+        copied: !form.copy.is_empty(),
+        org,
+        form,
+        errors,
+    })
+}
+
+/// An organization the actor plans meetings for: one they administer that holds them.
+async fn administered_holder(state: &AppState, actor: &Actor, id: i64) -> AppResult<Org> {
+    orgs::get(&state.db, id)
+        .await
+        .found_if(|o| actor.administers(&o.path) && holds_meetings(o.kind()) && !o.is_dissolved())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewQuery {
+    copy: String,
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    Query(q): Query<NewQuery>,
+) -> AppResult<Response> {
+    let org = administered_holder(&state, &actor, id).await?;
+    let today = local_date(now_epoch());
+    let mut form = MeetingForm {
+        date: format_date(today),
+        start: "09:00".into(),
+        end: "11:00".into(),
+        ..Default::default()
+    };
+    if let Some(kind) = MeetingKind::from_code(&q.copy) {
+        form.kind = kind.code().into();
+        if let Some(last) = meetings::last_of_kind(&state.db, org.id, kind).await? {
+            let hm = |t: i64| {
+                let l = local(t);
+                format!("{:02}:{:02}", l.hour(), l.minute())
+            };
+            form.topic = last.topic.clone();
+            form.place = last.place.clone();
+            form.start = hm(last.starts_at);
+            form.end = hm(last.ends_at);
+            form.host = last
+                .host_member_id
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            form.recorder = last
+                .recorder_member_id
+                .map(|i| i.to_string())
+                .unwrap_or_default();
+            form.lat = last
+                .lat_e6
+                .map(|v| format!("{:.6}", v as f64 / 1e6))
+                .unwrap_or_default();
+            form.lng = last
+                .lng_e6
+                .map(|v| format!("{:.6}", v as f64 / 1e6))
+                .unwrap_or_default();
+            form.agenda = meetings::agenda(&state.db, last.id).await?.join("\n");
+            form.copy = last.id.to_string();
+        }
+    }
+    render(&meeting_form_page(&state, &ctx, org, form, FieldErrors::default()).await?)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    axum::Form(form): axum::Form<MeetingForm>,
+) -> AppResult<Response> {
+    let org = administered_holder(&state, &actor, id).await?;
+    let members: Vec<i64> = store_members::of_org(&state.db, org.id, &org.path)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let input = PlanInput {
+        kind: &form.kind,
+        topic: &form.topic,
+        date: &form.date,
+        start: &form.start,
+        end: &form.end,
+        place: &form.place,
+        lat: &form.lat,
+        lng: &form.lng,
+        host: &form.host,
+        recorder: &form.recorder,
+        agenda: &form.agenda,
+    };
+    let plan = match parse_plan(&input, &kinds_for(org.kind()), &members) {
+        Ok(plan) => plan,
+        Err(errors) => {
+            return render_invalid(&meeting_form_page(&state, &ctx, org, form, errors).await?);
+        }
+    };
+    let (kind, starts_at) = (plan.kind, plan.starts_at);
+    let now = now_epoch();
+    let mut tx = state.db.begin().await?;
+    let new = NewMeeting {
+        org_id: org.id,
+        org_path: org.path.clone(),
+        party_group: org.kind() == OrgType::PartyGroup,
+        kind,
+        topic: plan.topic,
+        starts_at,
+        ends_at: plan.ends_at,
+        place: plan.place,
+        point_e6: plan.point_e6,
+        host_member_id: plan.host,
+        recorder_member_id: plan.recorder,
+        agenda: plan.agenda,
+        created_by: actor.user_id,
+    };
+    let meeting_id = meetings::create(tx.conn(), &new, now).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "安排会议",
+        &format!("会议 {meeting_id} {}", new.topic),
+        audit::OK,
+        &format!("{} {} {}", org.name, kind.label(), format_minute(starts_at)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/meetings/{meeting_id}"),
+        "会议已安排，应到党员将在首页看到",
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "meeting_show.html")]
+struct MeetingPage {
+    page: Page,
+    m: Meeting,
+    when: String,
+    agenda: Vec<String>,
+    attendance: Vec<AttendeeRow>,
+    summary: Summary,
+    admin: bool,
+    me_expected: bool,
+    me_checked_in: bool,
+    problems: Vec<String>,
+    photos: Vec<FileRow>,
+    materials: Vec<FileRow>,
+}
+
+impl MeetingPage {
+    fn time(&self, t: &Option<i64>) -> String {
+        t.map(format_minute).unwrap_or_default()
+    }
+}
+
+pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let m = super::visible_meeting(&state, actor, id).await?;
+    let attendance = meetings::attendance(&state.db, id).await?;
+    let summary = meetings::summarize(&attendance);
+    let me = actor
+        .member_id
+        .and_then(|me| attendance.iter().find(|a| a.member_id == me));
+    let facts = meetings::facts(&state.db.pool, &m.org_path, m.starts_at, m.starts_at + 1)
+        .await?
+        .into_iter()
+        .find(|f| f.id == id);
+    let ancestry = path_ids(&m.org_path);
+    let period_start = local_date(m.starts_at);
+    let problems = match (
+        facts,
+        requirements::effective(
+            &requirements::all(&state.db).await?,
+            &ancestry,
+            m.kind(),
+            period_start,
+        ),
+    ) {
+        (Some(f), Some(req)) => {
+            crate::domain::orglife::shortfalls(&f.facts(), &req.standard, now_epoch())
+        }
+        _ => vec![],
+    };
+    let (photos, materials) = meetings::files(&state.db, id)
+        .await?
+        .into_iter()
+        .partition(|f| f.kind == FileKind::Photo);
+    render(&MeetingPage {
+        page: ctx.page(m.topic.clone()),
+        photos,
+        materials,
+        when: format!(
+            "{} 至 {}",
+            format_minute(m.starts_at),
+            format_minute(m.ends_at)
+        ),
+        agenda: meetings::agenda(&state.db, id).await?,
+        admin: actor.administers(&m.org_path),
+        me_expected: me.is_some(),
+        me_checked_in: me.is_some_and(|a| a.checked_in_at.is_some()),
+        summary,
+        attendance,
+        problems,
+        m,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LeaveForm {
+    reason: String,
+}
+
+pub async fn ask_leave(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Member { id: member, .. }: Member,
+    Id(id): Id,
+    axum::Form(form): axum::Form<LeaveForm>,
+) -> AppResult<Response> {
+    let m = super::visible_meeting(&state, ctx.actor()?, id).await?;
+    let back = "/orglife";
+    let reason = match text::required(&form.reason, LEAVE_REASON_MAX_CHARS) {
+        Ok(r) => r,
+        Err(e) => return Ok(flash_redirect(&state, back, &format!("请假原因：{e}"))),
+    };
+    if m.starts_at <= now_epoch() {
+        return Ok(flash_redirect(&state, back, "会议已开始，不能再请假"));
+    }
+    let mut tx = state.db.begin().await?;
+    if !meetings::is_expected(tx.conn(), id, member).await? {
+        return Err(AppError::NotFound);
+    }
+    match meetings::request_leave(tx.conn(), id, member, &reason, now_epoch()).await {
+        Ok(()) => {}
+        Err(AppError::Conflict(msg)) => return Ok(flash_redirect(&state, back, &msg)),
+        Err(e) => return Err(e),
+    }
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "请假",
+        &m.audit_target(),
+        audit::OK,
+        &reason,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, back, "请假申请已提交，等待支部审批"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecideForm {
+    leave: String,
+    decision: String,
+}
+
+pub async fn decide_leave(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    axum::Form(form): axum::Form<DecideForm>,
+) -> AppResult<Response> {
+    let m = super::administered_meeting(&state, &actor, id).await?;
+    let leave: i64 = form.leave.trim().parse().map_err(|_| AppError::NotFound)?;
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        _ => return Err(AppError::BadRequest("请选择批准或不批准".into())),
+    };
+    let mut tx = state.db.begin().await?;
+    meetings::decide_leave(tx.conn(), id, leave, approve, actor.user_id, now_epoch()).await?;
+    let action = if approve {
+        "批准请假"
+    } else {
+        "不批准请假"
+    };
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        action,
+        &m.audit_target(),
+        audit::OK,
+        &format!("请假 {leave}"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/meetings/{id}"),
+        &format!("已{action}"),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MinutesForm {
+    minutes: String,
+}
+
+pub async fn save_minutes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    axum::Form(form): axum::Form<MinutesForm>,
+) -> AppResult<Response> {
+    let m = super::administered_meeting(&state, &actor, id).await?;
+    let minutes = match text::optional(&form.minutes, MINUTES_MAX_CHARS) {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok(flash_redirect(
+                &state,
+                &format!("/meetings/{id}"),
+                &format!("会议记录{e}"),
+            ));
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    meetings::set_minutes(tx.conn(), id, &minutes, now_epoch()).await?;
+    let action = if m.is_closed() {
+        "更正会议记录"
+    } else {
+        "填写会议记录"
+    };
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        action,
+        &m.audit_target(),
+        audit::OK,
+        &format!("{}字", minutes.chars().count()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/meetings/{id}"),
+        "会议记录已保存",
+    ))
+}
+
+/// Closing fixes the record; when the item is done to standard, the organization and each
+/// attendee earn the period's badge (once: the key is the item and the period).
+pub async fn close(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let m = super::administered_meeting(&state, &actor, id).await?;
+    let now = now_epoch();
+    if m.is_closed() {
+        return Ok(flash_redirect(
+            &state,
+            &format!("/meetings/{id}"),
+            "会议已归档",
+        ));
+    }
+    if m.starts_at > now {
+        return Ok(flash_redirect(
+            &state,
+            &format!("/meetings/{id}"),
+            "会议尚未开始，不能归档",
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    meetings::set_closed(tx.conn(), id, Some((now, actor.user_id))).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "会议归档",
+        &m.audit_target(),
+        audit::OK,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    let awarded = crate::store::badges::award(&state.db, &m, now_epoch()).await?;
+    let msg = if awarded {
+        "会议已归档，本项组织生活已达标，获得党建徽章"
+    } else {
+        "会议已归档"
+    };
+    Ok(flash_redirect(&state, &format!("/meetings/{id}"), msg))
+}
+
+pub async fn reopen(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let m = super::administered_meeting(&state, &actor, id).await?;
+    if !m.is_closed() {
+        return Ok(flash_redirect(
+            &state,
+            &format!("/meetings/{id}"),
+            "会议尚未归档",
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    meetings::set_closed(tx.conn(), id, None).await?;
+    audit::append(
+        tx.conn(),
+        &ctx.audit_actor(),
+        "重新打开会议记录",
+        &m.audit_target(),
+        audit::OK,
+        "更正",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/meetings/{id}"),
+        "已重新打开，更正后请再次归档",
+    ))
+}

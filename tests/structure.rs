@@ -1,0 +1,63 @@
+//! Checks a newcomer can rely on: the layers keep their jobs, a clone stands on its own,
+//! functions stay readable.
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut out);
+    out.sort();
+    out
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn lines_with(files: &[PathBuf], needle: &str) -> Vec<String> {
+    files
+        .iter()
+        .flat_map(|f| {
+            read(f)
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.contains(needle))
+                .map(|(i, l)| format!("{}:{}: {}", f.display(), i + 1, l.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn sql_lives_only_in_the_store() {
+    let found = lines_with(&rust_files("src/http"), "sqlx::");
+    assert!(
+        found.is_empty(),
+        "SQL belongs in src/store/, not in handlers:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn nothing_reads_beside_the_clone() {
+    // Spelled in two parts so that this file does not find itself.
+    let outside = concat!("..", "/shared");
+    let mut files = rust_files("src");
+    files.extend(rust_files("tests"));
+    files.extend(rust_files("bench"));
+    let found = lines_with(&files, outside);
+    assert!(
+        found.is_empty(),
+        "tests and code must not read {outside}: copy what they need into tests/fixtures\n{}",
+        found.join("\n")
+    );
+}
