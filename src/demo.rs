@@ -1512,7 +1512,7 @@ const KNOWLEDGE: &[(&str, &[&str], &str, &str)] = &[
 
 /// A question bank of real content: history, rules and knowledge (at least 100 questions).
 pub async fn question_bank(db: &Db) -> Result<usize, String> {
-    use crate::domain::question::{QuestionInput, ValidQuestion, validate};
+    use crate::domain::daily::{QuestionInput, ValidQuestion, parse_question};
     use crate::store::daily;
     // The demo's questions pass the same rules as an editor's.
     fn checked(
@@ -1524,7 +1524,7 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
         tags: &str,
         difficulty: &str,
     ) -> ValidQuestion {
-        validate(&QuestionInput {
+        parse_question(&QuestionInput {
             kind,
             stem,
             options,
@@ -1532,6 +1532,7 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
             explanation,
             tags,
             difficulty,
+            pinned_day: "",
         })
         .expect("demo questions are valid")
     }
@@ -1552,9 +1553,7 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
         let explanation = format!("{event}是在{year}年。");
         let options: Vec<&str> = options.iter().map(String::as_str).collect();
         let q = checked("单选", &stem, options, answer, &explanation, "党史", "2");
-        daily::create(tx.conn(), &q, None, 0, now)
-            .await
-            .map_err(err)?;
+        daily::create(tx.conn(), &q, 0, now).await.map_err(err)?;
         n += 1;
     }
     for (statement, truth, explanation) in STATEMENTS {
@@ -1568,9 +1567,7 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
             "党章党规",
             "1",
         );
-        daily::create(tx.conn(), &q, None, 0, now)
-            .await
-            .map_err(err)?;
+        daily::create(tx.conn(), &q, 0, now).await.map_err(err)?;
         n += 1;
     }
     for (stem, options, answer, explanation) in KNOWLEDGE {
@@ -1584,13 +1581,11 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
             "党建知识",
             "2",
         );
-        daily::create(tx.conn(), &q, None, 0, now)
-            .await
-            .map_err(err)?;
+        daily::create(tx.conn(), &q, 0, now).await.map_err(err)?;
         n += 1;
     }
     // 1 July: the party's birthday has its own question.
-    let q = checked(
+    let mut q = checked(
         "判断",
         "今天是中国共产党成立纪念日。",
         vec![],
@@ -1599,10 +1594,11 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
         "党史",
         "1",
     );
-    let july_first = format!("{}-07-01", crate::domain::clock::local_date(now).year());
-    daily::create(tx.conn(), &q, Some(&july_first), 0, now)
-        .await
-        .map_err(err)?;
+    q.pinned_day = Some(format!(
+        "{}-07-01",
+        crate::domain::clock::local_date(now).year()
+    ));
+    daily::create(tx.conn(), &q, 0, now).await.map_err(err)?;
     n += 1;
     // Prizes from the county for everyone.
     let (root,): (i64,) =
@@ -1616,18 +1612,18 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
         ("党徽（标准款）", 80, 200, 3),
         ("红色教育基地参观名额", 300, 20, 12),
     ] {
-        let p = crate::store::shop::NewPrize {
-            org_id: root,
+        // The demo's prizes pass the same rules as an administrator's.
+        let (price, stock, badges) = (price.to_string(), stock.to_string(), badges.to_string());
+        let p = crate::domain::shop::parse_prize(&crate::domain::shop::PrizeInput {
             name,
-            description: "",
-            price,
-            stock,
-            monthly_limit: 1,
-            required_badges: badges,
-            required_badge: "",
-            created_by: 0,
-        };
-        crate::store::shop::create(tx.conn(), &p, now)
+            price: &price,
+            stock: &stock,
+            monthly_limit: "1",
+            required_badges: &badges,
+            ..Default::default()
+        })
+        .map_err(|e| format!("demo prize {name}: {e:?}"))?;
+        crate::store::shop::create(tx.conn(), root, &p, 0, now)
             .await
             .map_err(err)?;
     }

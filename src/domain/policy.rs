@@ -84,10 +84,6 @@ pub fn check_grant(
 }
 
 impl Actor {
-    pub fn has(&self, role: Role) -> bool {
-        self.grants.iter().any(|g| g.role == role)
-    }
-
     pub fn is_officer(&self) -> bool {
         self.grants.iter().any(|g| g.role.is_officer())
     }
@@ -112,6 +108,11 @@ impl Actor {
             .iter()
             .filter(|g| roles.contains(&g.role))
             .filter_map(|g| g.org_path.as_deref())
+    }
+
+    /// Any grant of the role, whatever its subtree (which routes it opens).
+    pub fn has(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
     }
 
     /// Administers the organization at `path`: an org admin over its subtree, or the branch
@@ -147,6 +148,12 @@ impl Actor {
         self.covers(Role::OrgAdmin, path)
     }
 
+    /// May set the county-wide rules (points, minimum reading time): an organization
+    /// administrator of the county root at `root_path`.
+    pub fn may_set_county_rules(&self, root_path: &str) -> bool {
+        self.roots(&[Role::OrgAdmin]).any(|r| r == root_path)
+    }
+
     /// May create, edit, move or dissolve the organization at `path` of type `kind`.
     /// Org admins shape their subtree below its root; branch admins their party groups.
     pub fn may_shape_org(&self, path: &str, kind: OrgType) -> bool {
@@ -164,18 +171,36 @@ impl Actor {
         self.administers(branch_path)
     }
 
+    /// The actor is this member.
+    pub fn is_member(&self, member_id: i64) -> bool {
+        self.member_id == Some(member_id)
+    }
+
     pub fn may_view_member(&self, member_id: i64, branch_path: &str) -> bool {
-        self.member_id == Some(member_id) || self.may_manage_member(branch_path)
+        self.is_member(member_id) || self.may_manage_member(branch_path)
     }
 
     /// Seeing an ID or phone number in full is its own permission (and is audited).
     pub fn may_reveal_pii(&self, member_id: i64, branch_path: &str) -> bool {
-        self.member_id == Some(member_id) || self.covers(Role::PiiViewer, branch_path)
+        self.is_member(member_id) || self.covers(Role::PiiViewer, branch_path)
+    }
+
+    /// May settle a prize order of `member_id` for a prize offered at `path`: its
+    /// administrators hand prizes out or cancel; a member may only cancel their own.
+    pub fn may_settle_order(&self, member_id: i64, path: &str, collecting: bool) -> bool {
+        self.administers(path) || (!collecting && self.is_member(member_id))
     }
 
     /// The subtree roots this actor administers, for list queries.
     pub fn admin_roots(&self) -> Vec<&str> {
         self.roots(&[Role::OrgAdmin, Role::BranchAdmin]).collect()
+    }
+
+    /// The grants that make this actor an administrator, each with its subtree.
+    pub fn admin_grants(&self) -> impl Iterator<Item = &Grant> {
+        self.grants.iter().filter(|g| {
+            matches!(g.role, Role::OrgAdmin | Role::BranchAdmin) && g.org_path.is_some()
+        })
     }
 
     /// A superior of the organization at `path`: administers a subtree strictly above it.
@@ -354,6 +379,20 @@ mod tests {
         assert!(!editor.edits("/1/20/"));
         assert_eq!(editor.editor_roots(), vec!["/1/2/"]);
         assert!(editor.admin_roots().is_empty());
+    }
+
+    #[test]
+    fn members_cancel_their_own_orders_administrators_hand_prizes_out() {
+        let member = actor(&[]); // member 7
+        assert!(member.may_settle_order(7, "/1/", false));
+        assert!(
+            !member.may_settle_order(7, "/1/", true),
+            "no self-service hand-out"
+        );
+        assert!(!member.may_settle_order(8, "/1/2/3/", false));
+        let town = actor(&[(Role::OrgAdmin, "/1/2/")]);
+        assert!(town.may_settle_order(8, "/1/2/", true));
+        assert!(!town.may_settle_order(8, "/1/", true), "the county's prize");
     }
 
     #[test]

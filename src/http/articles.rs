@@ -3,12 +3,11 @@
 //! as the server measured it.
 use super::access::{Editor, Found, Member};
 use super::context::{Page, flash_redirect};
-use super::form::{Choice, FieldErrors, Id, render, render_invalid};
+use super::form::{Choice, FieldErrors, Id, org_choices, render, render_invalid};
 use super::stored::{check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::articles::{self as rules, ArticleInput, ArticleText, MAX_IMAGES};
 use crate::domain::clock::{format_minute, now_epoch};
-use crate::domain::org::path_ids;
 use crate::domain::points::LedgerKey;
 use crate::domain::policy::Actor;
 use crate::error::AppResult;
@@ -178,18 +177,8 @@ pub struct ArticleForm {
 
 /// The audiences an editor may publish to: the roots of their grants.
 async fn editor_orgs(state: &AppState, editor: &Actor, selected: &str) -> AppResult<Vec<Choice>> {
-    let mut out = Vec::new();
-    for root in editor.editor_roots() {
-        if let Some(id) = path_ids(root).last() {
-            let o = orgs::get(&state.db, *id).await?;
-            out.push(Choice {
-                value: o.id.to_string(),
-                selected: selected == o.id.to_string(),
-                label: o.name,
-            });
-        }
-    }
-    Ok(out)
+    let orgs = orgs::at_roots(&state.db, &editor.editor_roots()).await?;
+    Ok(org_choices(&orgs, selected))
 }
 
 pub async fn new_page(

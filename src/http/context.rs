@@ -1,6 +1,7 @@
 //! What every request carries: the signed-in principal (if any), its CSRF token, the client
 //! address and a one-shot flash message. Loaded once per request by `load`.
 use super::AppState;
+use super::access::Access;
 use crate::crypto::{constant_time_eq, hex, random_token};
 use crate::domain::clock::now_epoch;
 use crate::domain::policy::{Actor, Grant};
@@ -66,9 +67,9 @@ impl Ctx {
 impl Ctx {
     /// What the page layout needs to know.
     pub fn page(&self, title: impl Into<String>) -> Page {
-        use crate::domain::policy::Role;
         let p = self.principal.as_ref();
-        let has = |r| p.is_some_and(|p| p.actor.has(r));
+        // The menu offers what the route table's access admits, by the same check.
+        let may = |access: Access| access.admits(p);
         Page {
             title: title.into(),
             user_name: p.map(|p| p.name.clone()).unwrap_or_default(),
@@ -76,12 +77,12 @@ impl Ctx {
             csrf: self.csrf.clone(),
             large_font: p.is_some_and(|p| p.large_font),
             flash: self.flash.clone().unwrap_or_default(),
-            is_member: p.is_some_and(|p| p.actor.member_id.is_some()),
-            is_admin: p.is_some_and(|p| p.actor.is_admin()),
-            is_editor: has(Role::ContentEditor),
-            is_system_admin: has(Role::SystemAdmin),
-            is_security_admin: has(Role::SecurityAdmin),
-            is_audit_admin: has(Role::AuditAdmin),
+            is_member: may(Access::Member),
+            is_admin: may(Access::Admin),
+            is_editor: may(Access::Editor),
+            is_system_admin: may(Access::SystemAdmin),
+            is_security_admin: may(Access::SecurityAdmin),
+            is_audit_admin: may(Access::AuditAdmin),
             branch_id: p.and_then(|p| p.branch_id).unwrap_or(0),
             member_id: p.and_then(|p| p.actor.member_id).unwrap_or(0),
             unread: p.map(|p| p.unread).unwrap_or(0),

@@ -1,14 +1,15 @@
 //! 每日一题: members answer once a day and get the answer, explanation and a text to share;
 //! branch administrators see the day's participation; editors keep the question bank.
+use super::access::{Found, Member};
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::domain::clock::{format_date, local_date, now_epoch, parse_date};
-use crate::domain::points::LedgerKey;
-use crate::domain::question::{
-    Difficulty, QuestionInput, QuestionKind, ValidQuestion, is_correct, normalize, valid_choice,
-    validate,
+use crate::domain::clock::{format_date, local_date, now_epoch};
+use crate::domain::daily::{
+    Difficulty, QuestionInput, QuestionKind, ValidQuestion, is_correct, normalize, parse_question,
+    valid_choice,
 };
+use crate::domain::points::LedgerKey;
 use crate::error::{AppError, AppResult};
 use crate::store::daily::{self, Question};
 use crate::store::{audit, orgs, points};
@@ -53,10 +54,10 @@ struct DailyPage {
 async fn daily_page(
     state: &AppState,
     ctx: &Ctx,
+    member: i64,
     error: String,
     points: i64,
 ) -> AppResult<DailyPage> {
-    let member = ctx.actor()?.member_id.ok_or(AppError::NotFound)?;
     let day = today();
     let question = daily::for_day(&state.db, &day).await?;
     let answered = daily::my_answer(&state.db, &day, member).await?;
@@ -75,17 +76,17 @@ async fn daily_page(
     })
 }
 
-pub async fn page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    render(&daily_page(&state, &ctx, String::new(), 0).await?)
+pub async fn page(State(state): State<AppState>, ctx: Ctx, member: Member) -> AppResult<Response> {
+    render(&daily_page(&state, &ctx, member.id, String::new(), 0).await?)
 }
 
 /// The form's `choice` fields (several for a multiple-choice question) joined into letters.
 pub async fn answer(
     State(state): State<AppState>,
     ctx: Ctx,
+    Member { id: member, .. }: Member,
     axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
-    let member = ctx.actor()?.member_id.ok_or(AppError::NotFound)?;
     let choice: String = fields
         .iter()
         .filter(|(k, _)| k == "choice")
@@ -100,7 +101,7 @@ pub async fn answer(
             QuestionKind::Multiple => "多选题请至少选择两项",
             _ => "请选择一个答案",
         };
-        return render_invalid(&daily_page(&state, &ctx, msg.into(), 0).await?);
+        return render_invalid(&daily_page(&state, &ctx, member, msg.into(), 0).await?);
     }
     let choice = normalize(&choice);
     let correct = is_correct(&q.answer, &choice);
@@ -129,7 +130,7 @@ pub async fn answer(
     }
     crate::store::badges::award_study(tx.conn(), member, now).await?;
     tx.commit().await?;
-    render(&daily_page(&state, &ctx, String::new(), earned).await?)
+    render(&daily_page(&state, &ctx, member, String::new(), earned).await?)
 }
 
 #[derive(Template)]
@@ -146,10 +147,10 @@ struct BranchPage {
 
 /// The branch's participation today, with a summary to copy.
 pub async fn branch(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
-    let org = orgs::get(&state.db, id).await?;
-    if !ctx.actor()?.administers(&org.path) || !org.kind().is_branch() {
-        return Err(AppError::NotFound);
-    }
+    let actor = ctx.actor()?;
+    let org = orgs::get(&state.db, id)
+        .await
+        .found_if(|o| actor.administers(&o.path) && o.kind().is_branch())?;
     let day = today();
     let rows = daily::branch_day(&state.db, id, &day).await?;
     let answered = rows.iter().filter(|r| r.1.is_some()).count();
@@ -183,7 +184,7 @@ pub async fn branch(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppR
 }
 
 #[derive(Template)]
-#[template(path = "questions.html")]
+#[template(path = "daily_questions.html")]
 struct QuestionsPage {
     page: Page,
     q: String,
@@ -253,23 +254,12 @@ pub async fn questions(
     )
 }
 
-/// Turns the domain's (field, message) pairs into the form's messages.
-fn field_errors(problems: Vec<(&'static str, String)>) -> FieldErrors {
-    let mut errors = FieldErrors::default();
-    for (field, message) in problems {
-        if !errors.has(field) {
-            errors.add(field, message);
-        }
-    }
-    errors
-}
-
 pub async fn add_question(
     State(state): State<AppState>,
     ctx: Ctx,
     axum::Form(form): axum::Form<QuestionForm>,
 ) -> AppResult<Response> {
-    let checked = validate(&QuestionInput {
+    let checked = parse_question(&QuestionInput {
         kind: &form.kind,
         stem: &form.stem,
         options: form.options.lines().collect(),
@@ -277,33 +267,17 @@ pub async fn add_question(
         explanation: &form.explanation,
         tags: &form.tags,
         difficulty: &form.difficulty,
+        pinned_day: &form.pinned_day,
     });
-    let pinned = match form.pinned_day.trim() {
-        "" => Ok(None),
-        d => parse_date(d)
-            .map(|d| Some(format_date(d)))
-            .ok_or("日期格式如 2026-07-01"),
-    };
-    let (q, pinned) = match (checked, pinned) {
-        (Ok(q), Ok(pinned)) => (q, pinned),
-        (checked, pinned) => {
-            let mut errors = field_errors(checked.err().unwrap_or_default());
-            if let Err(e) = pinned {
-                errors.add("pinned_day", e);
-            }
+    let q = match checked {
+        Ok(q) => q,
+        Err(errors) => {
             let page = questions_page(&state, &ctx, String::new(), form, errors, vec![]).await?;
             return render_invalid(&page);
         }
     };
     let mut tx = state.db.begin().await?;
-    let id = daily::create(
-        tx.conn(),
-        &q,
-        pinned.as_deref(),
-        ctx.actor()?.user_id,
-        now_epoch(),
-    )
-    .await?;
+    let id = daily::create(tx.conn(), &q, ctx.actor()?.user_id, now_epoch()).await?;
     audit::append(
         tx.conn(),
         &ctx.audit_actor(),
@@ -427,14 +401,15 @@ fn check_import(
             explanation: row.cell(9),
             tags: row.cell(10),
             difficulty: row.cell(11),
+            pinned_day: "",
         };
-        match validate(&input) {
+        match parse_question(&input) {
             Ok(q) => match seen.insert(q.stem.clone(), row.number) {
                 Some(0) => report.push(format!("第{}行 题目：题库中已有这道题", row.number)),
                 Some(first) => report.push(format!("第{}行 题目：与第{first}行重复", row.number)),
                 None => questions.push(q),
             },
-            Err(problems) => report.extend(problems.into_iter().map(|(field, message)| {
+            Err(problems) => report.extend(problems.iter().map(|(field, message)| {
                 format!("第{}行 {}：{message}", row.number, column_label(field))
             })),
         }
@@ -504,7 +479,7 @@ pub async fn import(
     let (user, now) = (ctx.actor()?.user_id, now_epoch());
     let mut tx = state.db.begin().await?;
     for q in &questions {
-        daily::create(tx.conn(), q, None, user, now).await?;
+        daily::create(tx.conn(), q, user, now).await?;
     }
     audit::append(
         tx.conn(),

@@ -47,6 +47,17 @@ pub fn choices<'a>(
         .collect()
 }
 
+/// The organizations a form offers (where to post, publish or offer a prize).
+pub fn org_choices(orgs: &[crate::store::orgs::Org], selected: &str) -> Vec<Choice> {
+    orgs.iter()
+        .map(|o| Choice {
+            value: o.id.to_string(),
+            label: o.name.clone(),
+            selected: selected == o.id.to_string(),
+        })
+        .collect()
+}
+
 pub fn render(t: &impl Template) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())
 }

@@ -105,23 +105,16 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         None => String::new(),
     };
     let mut scopes = Vec::new();
-    for g in crate::store::users::grants(&state.db, p.actor.user_id).await? {
-        let (Some(role), Some(org_id), Some(path)) = (g.role(), g.org_id, g.org_path.as_deref())
-        else {
-            continue;
-        };
-        if !matches!(
-            role,
-            crate::domain::policy::Role::OrgAdmin | crate::domain::policy::Role::BranchAdmin
-        ) {
-            continue;
+    for g in p.actor.admin_grants() {
+        let path = g.org_path.as_deref().unwrap_or_default();
+        for org in orgs::at_roots(&state.db, &[path]).await? {
+            scopes.push(ScopeSummary {
+                org_id: org.id,
+                name: org.name,
+                role: g.role.label(),
+                counts: orgs::subtree_counts(&state.db, path).await?,
+            });
         }
-        scopes.push(ScopeSummary {
-            org_id,
-            name: g.org_name.clone().unwrap_or_default(),
-            role: role.label(),
-            counts: orgs::subtree_counts(&state.db, path).await?,
-        });
     }
     let next_meeting = match p.actor.member_id {
         Some(member) => crate::store::meetings::upcoming_for_member(

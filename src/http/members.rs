@@ -1,5 +1,6 @@
 //! The member register: list and search, create, edit, transfer, profile, and revealing
 //! a masked number (its own permission, audited).
+use super::access::Found;
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
@@ -23,23 +24,18 @@ use serde::Deserialize;
 
 const PAGE_SIZE: i64 = 20;
 
+/// A member the actor manages, else 404.
 async fn managed(state: &AppState, actor: &Actor, id: i64) -> AppResult<Member> {
-    let m = members::get(&state.db, id).await?;
-    if actor.may_manage_member(&m.branch_path) {
-        Ok(m)
-    } else {
-        Err(AppError::NotFound)
-    }
+    members::get(&state.db, id)
+        .await
+        .found_if(|m| actor.may_manage_member(&m.branch_path))
 }
 
-/// A branch the actor administers, for placing members.
+/// A branch the actor administers, for placing members; else 404.
 async fn managed_branch(state: &AppState, actor: &Actor, id: i64) -> AppResult<Org> {
-    let org = orgs::get(&state.db, id).await?;
-    if actor.administers(&org.path) && org.kind().is_branch() && !org.is_dissolved() {
-        Ok(org)
-    } else {
-        Err(AppError::NotFound)
-    }
+    orgs::get(&state.db, id)
+        .await
+        .found_if(|o| actor.administers(&o.path) && o.kind().is_branch() && !o.is_dissolved())
 }
 
 #[derive(Deserialize, Default)]
@@ -76,13 +72,11 @@ pub async fn index(
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let branch = match lq.branch.trim().parse::<i64>() {
-        Ok(id) => {
-            let org = orgs::get(&state.db, id).await?;
-            if !actor.administers(&org.path) {
-                return Err(AppError::NotFound);
-            }
-            Some(org)
-        }
+        Ok(id) => Some(
+            orgs::get(&state.db, id)
+                .await
+                .found_if(|o| actor.administers(&o.path))?,
+        ),
         Err(_) => None,
     };
     // A branch filter narrows the scope to its subtree.
@@ -587,10 +581,9 @@ impl ShowPage {
 
 async fn show_page(state: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> AppResult<ShowPage> {
     let actor = ctx.actor()?;
-    let m = members::get(&state.db, id).await?;
-    if !actor.may_view_member(m.id, &m.branch_path) {
-        return Err(AppError::NotFound);
-    }
+    let m = members::get(&state.db, id)
+        .await
+        .found_if(|m| actor.may_view_member(m.id, &m.branch_path))?;
     let may_reveal = actor.may_reveal_pii(m.id, &m.branch_path);
     let revealed = reveal && may_reveal;
     let (id_number, phone) = if revealed {

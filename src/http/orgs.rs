@@ -1,9 +1,10 @@
 //! Organization tree pages: browse, create, edit, move a subtree, dissolve.
+use super::access::Found;
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::domain::clock::now_epoch;
-use crate::domain::org::{OrgCategory, OrgType};
+use crate::domain::org::{OrgCategory, OrgType, is_in_subtree};
 use crate::domain::policy::Actor;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
@@ -14,23 +15,11 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-/// The organization, if this actor may see it; otherwise "not found".
-async fn visible(state: &AppState, actor: &Actor, id: i64) -> AppResult<Org> {
-    let org = orgs::get(&state.db, id).await?;
-    if actor.may_view_org(&org.path) {
-        Ok(org)
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
+/// An organization the actor administers, else 404.
 async fn administered(state: &AppState, actor: &Actor, id: i64) -> AppResult<Org> {
-    let org = orgs::get(&state.db, id).await?;
-    if actor.administers(&org.path) {
-        Ok(org)
-    } else {
-        Err(AppError::NotFound)
-    }
+    orgs::get(&state.db, id)
+        .await
+        .found_if(|o| actor.administers(&o.path))
 }
 
 #[derive(Template)]
@@ -50,20 +39,9 @@ pub async fn index(
     let actor = ctx.actor()?;
     let roots = actor.admin_roots();
     let mut root_orgs = Vec::new();
-    for g in &actor.grants {
-        if !matches!(
-            g.role,
-            crate::domain::policy::Role::OrgAdmin | crate::domain::policy::Role::BranchAdmin
-        ) {
-            continue;
-        }
-        if let Some(path) = &g.org_path
-            && let Some(id) = crate::domain::org::path_ids(path).last()
-        {
-            let org = orgs::get(&state.db, *id).await?;
-            let counts = orgs::subtree_counts(&state.db, path).await?;
-            root_orgs.push((org, counts));
-        }
+    for org in orgs::at_roots(&state.db, &roots).await? {
+        let counts = orgs::subtree_counts(&state.db, &org.path).await?;
+        root_orgs.push((org, counts));
     }
     let q = sq.text(50);
     let results = if q.is_empty() {
@@ -104,7 +82,9 @@ impl ShowPage {
 
 pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
     let actor = ctx.actor()?;
-    let org = visible(&state, actor, id).await?;
+    let org = orgs::get(&state.db, id)
+        .await
+        .found_if(|o| actor.may_view_org(&o.path))?;
     let admin = actor.administers(&org.path);
     let crumbs = orgs::ancestors(&state.db, &org.path)
         .await?
@@ -373,7 +353,7 @@ async fn move_candidates(
         .await?
         .into_iter()
         .filter(|p| {
-            !p.path.starts_with(&org.path)
+            !is_in_subtree(&p.path, &org.path)
                 && Some(p.id) != org.parent_id
                 && actor.may_add_child(&p.path, org.kind())
         })
@@ -427,7 +407,7 @@ pub async fn move_org(
     let problem = match &target {
         None => Some("请选择新的上级组织"),
         Some(t) if !actor.administers(&t.path) => Some("请选择新的上级组织"),
-        Some(t) if t.path.starts_with(&org.path) => Some("不能移动到自身或其下级组织之下"),
+        Some(t) if is_in_subtree(&t.path, &org.path) => Some("不能移动到自身或其下级组织之下"),
         Some(t) if !org.kind().may_sit_under(t.kind()) => Some("该类型的组织不能隶属于所选组织"),
         Some(t) if !actor.may_add_child(&t.path, org.kind()) || t.is_dissolved() => {
             Some("请选择新的上级组织")

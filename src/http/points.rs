@@ -1,4 +1,5 @@
 //! 积分: the member's points, rank and history; the rules, for county administrators.
+use super::access::{Found, Member};
 use super::context::{Page, flash_redirect};
 use super::form::{render, render_invalid};
 use super::{AppState, Ctx};
@@ -27,8 +28,11 @@ impl PointsPage {
     }
 }
 
-pub async fn mine(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let member = ctx.actor()?.member_id.ok_or(AppError::NotFound)?;
+pub async fn mine(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Member { id: member, .. }: Member,
+) -> AppResult<Response> {
     let totals = points::totals(&state.db, member).await?;
     let (_, _, county) = state.rankings.scopes(&state.db, member).await?;
     let today = crate::domain::clock::local_date(now_epoch());
@@ -79,12 +83,12 @@ struct RulesPage {
 
 /// Only the county's organization administrators set the rules.
 async fn county_admin(state: &AppState, ctx: &Ctx) -> AppResult<()> {
-    let root = orgs::root(&state.db).await?.ok_or(AppError::NotFound)?;
-    if ctx.actor()?.may_configure_requirements(&root.path) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+    let actor = ctx.actor()?;
+    orgs::root(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)
+        .found_if(|root| actor.may_set_county_rules(&root.path))?;
+    Ok(())
 }
 
 async fn rules_page(state: &AppState, ctx: &Ctx, error: String) -> AppResult<RulesPage> {

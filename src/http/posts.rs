@@ -7,7 +7,6 @@ use super::form::{Id, ReviewForm, render, render_invalid};
 use super::stored::{check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
-use crate::domain::org::path_ids;
 use crate::domain::points::LedgerKey;
 use crate::domain::policy::Actor;
 use crate::domain::review::{Review, ReviewProblem, ReviewStatus};
@@ -59,15 +58,17 @@ async fn feed_page(state: &AppState, ctx: &Ctx, error: String) -> AppResult<Feed
         }
         None => vec![],
     };
-    let mut can_post = Vec::new();
+    let roots = actor.admin_roots();
     // Posts waiting for this administrator: below their roots, not their own root's.
     let mut pending = Vec::new();
-    for root in actor.admin_roots() {
-        if let Some(id) = path_ids(root).last() {
-            can_post.push((*id, orgs::get(&state.db, *id).await?.name));
-        }
+    for root in &roots {
         pending.extend(posts::pending_below(&state.db, actor.user_id, root).await?);
     }
+    let can_post = orgs::at_roots(&state.db, &roots)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
     Ok(FeedPage {
         page: ctx.page("党建新鲜事"),
         posts,

@@ -1,15 +1,18 @@
 //! 积分商城 pages: members redeem and see their orders; administrators set up prizes for
 //! their subtree and hand them out.
+use super::access::{Admin, Found, Member};
 use super::context::{Page, flash_redirect};
-use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
+use super::form::{Choice, FieldErrors, Id, choices, org_choices, render, render_invalid};
 use super::stored::{check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
-use crate::domain::badges::{prize_badge_choices, prize_badge_label};
+use crate::domain::badges::prize_badge_choices;
 use crate::domain::clock::{format_minute, now_epoch};
-use crate::domain::text;
+use crate::domain::policy::Actor;
+use crate::domain::shop::{PrizeInput, PrizeTerms, parse_prize};
 use crate::error::{AppError, AppResult};
 use crate::files::SavedPhoto;
-use crate::store::shop::{self, NewPrize, Order, Prize};
+use crate::store::orgs::Org;
+use crate::store::shop::{self, Order, Prize};
 use crate::store::{audit, orgs, photos, points};
 use askama::Template;
 use axum::extract::State;
@@ -31,27 +34,27 @@ impl ShopPage {
     }
 }
 
-pub async fn index(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
-    let actor = ctx.actor()?;
-    let member = actor.member_id.ok_or(AppError::NotFound)?;
-    let branch = actor.branch_path.clone().unwrap_or_default();
+pub async fn index(State(state): State<AppState>, ctx: Ctx, member: Member) -> AppResult<Response> {
+    let offered = shop::offered_to(&state.db, &member.branch_path).await?;
     render(&ShopPage {
         page: ctx.page("积分商城"),
-        balance: points::totals(&state.db, member).await?.balance,
-        prizes: with_photos(&state, shop::offered_to(&state.db, &branch).await?).await?,
-        orders: shop::orders_of(&state.db, member).await?,
+        balance: points::totals(&state.db, member.id).await?.balance,
+        prizes: with_photos(&state, offered).await?,
+        orders: shop::orders_of(&state.db, member.id).await?,
     })
 }
 
-pub async fn redeem(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+pub async fn redeem(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Member { id: member, .. }: Member,
+    Id(id): Id,
+) -> AppResult<Response> {
     let actor = ctx.actor()?;
-    let member = actor.member_id.ok_or(AppError::NotFound)?;
-    let prize = shop::get(&state.db, id).await?;
     // Offered by an organization above the member's branch, or not at all.
-    let branch = actor.branch_path.as_deref().unwrap_or("");
-    if prize.active == 0 || !branch.starts_with(&prize.org_path) {
-        return Err(AppError::NotFound);
-    }
+    let prize = shop::get(&state.db, id)
+        .await
+        .found_if(|p| p.active != 0 && actor.in_audience(&p.org_path))?;
     let now = now_epoch();
     let mut tx = state.db.begin().await?;
     match shop::redeem(tx.conn(), &prize, member, now).await {
@@ -92,14 +95,10 @@ pub async fn collect(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> App
 async fn settle(state: AppState, ctx: Ctx, id: i64, collected: bool) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let mut tx = state.db.begin().await?;
-    let o = shop::order(tx.conn(), id).await?;
-    let own = actor.member_id == Some(o.member_id);
-    let admin = actor.administers(&o.org_path);
-    // Only administrators hand prizes out; members may only cancel their own.
-    if !(admin || (own && !collected)) {
-        return Err(AppError::NotFound);
-    }
-    let back = if admin && !own {
+    let o = shop::order(tx.conn(), id)
+        .await
+        .found_if(|o| actor.may_settle_order(o.member_id, &o.org_path, collected))?;
+    let back = if !actor.is_member(o.member_id) {
         "/shop/admin"
     } else {
         "/shop"
@@ -158,13 +157,14 @@ impl AdminPage {
 async fn write_prize(
     ctx: &Ctx,
     state: &AppState,
-    p: &NewPrize<'_>,
-    org_name: &str,
+    by: &Actor,
+    org: &Org,
+    p: &PrizeTerms,
     photo: &[SavedPhoto],
 ) -> AppResult<()> {
     let now = now_epoch();
     let mut tx = state.db.begin().await?;
-    let id = shop::create(tx.conn(), p, now).await?;
+    let id = shop::create(tx.conn(), org.id, p, by.user_id, now).await?;
     photos::attach(tx.conn(), (photos::PRIZE, id), photos::COVER, 0, photo, now).await?;
     audit::append(
         tx.conn(),
@@ -172,7 +172,7 @@ async fn write_prize(
         "上架奖品",
         &format!("奖品 {id} {}", p.name),
         audit::OK,
-        &format!("{}积分，库存{}，{org_name}", p.price, p.stock),
+        &format!("{}积分，库存{}，{}", p.price, p.stock, org.name),
     )
     .await?;
     tx.commit().await?;
@@ -192,17 +192,11 @@ async fn with_photos(state: &AppState, mut prizes: Vec<Prize>) -> AppResult<Vec<
 
 /// Whether the actor may see a prize's photo: it is offered to them, or they administer it.
 pub async fn visible(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<()> {
-    let prize = shop::get(&state.db, id).await?;
     let actor = ctx.actor()?;
-    let offered = actor
-        .branch_path
-        .as_deref()
-        .is_some_and(|b| b.starts_with(&prize.org_path));
-    if offered || actor.administers(&prize.org_path) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+    shop::get(&state.db, id)
+        .await
+        .found_if(|p| actor.in_audience(&p.org_path) || actor.administers(&p.org_path))?;
+    Ok(())
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -221,41 +215,33 @@ pub struct PrizeForm {
 async fn admin_page(
     state: &AppState,
     ctx: &Ctx,
+    admin: &Actor,
     form: PrizeForm,
     errors: FieldErrors,
 ) -> AppResult<AdminPage> {
-    let actor = ctx.actor()?;
-    let roots = actor.admin_roots();
-    let mut org_choices = Vec::new();
-    for g in &actor.grants {
-        if let Some(path) = &g.org_path
-            && roots.contains(&path.as_str())
-            && let Some(id) = crate::domain::org::path_ids(path).last()
-        {
-            let o = orgs::get(&state.db, *id).await?;
-            org_choices.push(Choice {
-                value: o.id.to_string(),
-                selected: form.org == o.id.to_string(),
-                label: o.name,
-            });
-        }
-    }
+    let roots = admin.admin_roots();
+    let offering = orgs::at_roots(&state.db, &roots).await?;
     Ok(AdminPage {
         page: ctx.page("积分商城管理"),
         prizes: with_photos(state, shop::managed(&state.db, &roots).await?).await?,
         orders: shop::orders_to_fulfil(&state.db, &roots).await?,
-        orgs: org_choices,
+        orgs: org_choices(&offering, &form.org),
         badges: choices(prize_badge_choices(), &form.required_badge),
         form,
         errors,
     })
 }
 
-pub async fn admin(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+pub async fn admin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(admin): Admin,
+) -> AppResult<Response> {
     render(
         &admin_page(
             &state,
             &ctx,
+            &admin,
             PrizeForm {
                 monthly_limit: "1".into(),
                 required_badges: "0".into(),
@@ -271,6 +257,7 @@ pub async fn admin(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
 pub async fn create_prize(
     State(state): State<AppState>,
     ctx: Ctx,
+    Admin(admin): Admin,
     multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
     let upload = read_upload(multipart, "照片太大：不能超过10MB").await?;
@@ -285,8 +272,16 @@ pub async fn create_prize(
         required_badges: field("required_badges"),
         required_badge: field("required_badge"),
     };
-    let actor = ctx.actor()?;
-    let mut errors = FieldErrors::default();
+    let terms = parse_prize(&PrizeInput {
+        name: &form.name,
+        description: &form.description,
+        price: &form.price,
+        stock: &form.stock,
+        monthly_limit: &form.monthly_limit,
+        required_badges: &form.required_badges,
+        required_badge: &form.required_badge,
+    });
+    let mut errors = terms.clone().err().unwrap_or_default();
     let photo = upload.files("photo");
     if let Some(e) = photo.first().and_then(|p| check_photo(p).err()) {
         errors.add("photo", e);
@@ -294,62 +289,25 @@ pub async fn create_prize(
     let org = match form.org.trim().parse::<i64>() {
         Ok(id) => orgs::get(&state.db, id)
             .await
-            .ok()
-            .filter(|o| actor.administers(&o.path)),
+            .found_if(|o| admin.administers(&o.path))
+            .ok(),
         Err(_) => None,
     };
     if org.is_none() {
         errors.add("org", "请选择提供奖品的组织");
     }
-    let name = errors.check("name", text::required(&form.name, 40));
-    let description = errors.check("description", text::optional(&form.description, 200));
-    let mut number = |field: &'static str, v: &str, lo: i64, hi: i64, what: &str| match v
-        .trim()
-        .parse::<i64>()
-    {
-        Ok(n) if (lo..=hi).contains(&n) => n,
-        _ => {
-            errors.add(field, format!("{what}应为{lo}到{hi}之间的整数"));
-            0
-        }
-    };
-    let price = number("price", &form.price, 1, 100_000, "所需积分");
-    let stock = number("stock", &form.stock, 0, 100_000, "库存");
-    let monthly_limit = number("monthly_limit", &form.monthly_limit, 1, 100, "每人每月限兑");
-    let required_badges = number(
-        "required_badges",
-        &form.required_badges,
-        0,
-        1000,
-        "所需徽章",
-    );
-    let badge = form.required_badge.trim();
-    if !badge.is_empty() && prize_badge_label(badge).is_none() {
-        errors.add("required_badge", "请从列表中选择徽章");
-    }
-    let (Some(org), true) = (org, errors.is_empty()) else {
-        return render_invalid(&admin_page(&state, &ctx, form, errors).await?);
+    let (Some(org), Ok(terms), true) = (org, terms, errors.is_empty()) else {
+        return render_invalid(&admin_page(&state, &ctx, &admin, form, errors).await?);
     };
     let pictures = photo.iter().take(1).map(|p| p.to_vec()).collect();
     let saved = save_photos(&state, &format!("prizes/{}", org.id), pictures).await?;
-    let p = NewPrize {
-        org_id: org.id,
-        name: &name,
-        description: &description,
-        price,
-        stock,
-        monthly_limit,
-        required_badges,
-        required_badge: badge,
-        created_by: actor.user_id,
-    };
-    if let Err(e) = write_prize(&ctx, &state, &p, &org.name, &saved).await {
+    if let Err(e) = write_prize(&ctx, &state, &admin, &org, &terms, &saved).await {
         discard(&state, &saved).await;
         return Err(e);
     }
     Ok(flash_redirect(
         &state,
         "/shop/admin",
-        &format!("已上架{name}"),
+        &format!("已上架{}", terms.name),
     ))
 }

@@ -1,5 +1,5 @@
 //! 每日一题: the bank, the county's question of each day, and one answer per member per day.
-use crate::domain::question::{Difficulty, QuestionKind, ValidQuestion};
+use crate::domain::daily::{Difficulty, QuestionKind, ValidQuestion};
 use crate::error::AppResult;
 use sqlx::AnyConnection;
 
@@ -26,7 +26,7 @@ impl Question {
         self.options
             .lines()
             .filter(|l| !l.trim().is_empty())
-            .zip(crate::domain::question::LETTERS)
+            .zip(crate::domain::daily::LETTERS)
             .map(|(t, l)| (l.to_string(), t.trim().to_string()))
             .collect()
     }
@@ -34,7 +34,7 @@ impl Question {
         Difficulty::from_level(self.difficulty)
     }
     pub fn answer_text(&self) -> String {
-        crate::domain::question::answer_text(self.kind(), &self.answer)
+        crate::domain::daily::answer_text(self.kind(), &self.answer)
     }
 }
 
@@ -45,7 +45,6 @@ const COLUMNS: &str =
 pub async fn create(
     conn: &mut AnyConnection,
     q: &ValidQuestion,
-    pinned_day: Option<&str>,
     created_by: i64,
     now: i64,
 ) -> AppResult<i64> {
@@ -60,7 +59,7 @@ pub async fn create(
     .bind(&q.explanation)
     .bind(&q.tags)
     .bind(q.difficulty.level())
-    .bind(pinned_day)
+    .bind(&q.pinned_day)
     .bind(created_by)
     .bind(now)
     .fetch_one(conn)

@@ -127,6 +127,17 @@ pub async fn root(db: &super::Db) -> AppResult<Option<Org>> {
     .await?)
 }
 
+/// The organizations at the roots of a user's subtrees, in the order given.
+pub async fn at_roots(db: &super::Db, roots: &[&str]) -> AppResult<Vec<Org>> {
+    let mut out = Vec::new();
+    for root in roots {
+        if let Some(id) = path_ids(root).last() {
+            out.push(get(db, *id).await?);
+        }
+    }
+    Ok(out)
+}
+
 /// The organizations along `path`, root first (breadcrumbs).
 pub async fn ancestors(db: &super::Db, path: &str) -> AppResult<Vec<Org>> {
     let ids = path_ids(path);

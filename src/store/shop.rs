@@ -1,7 +1,9 @@
 //! 积分商城: prizes and orders. A redemption takes the member's balance and the prize's stock
 //! in one transaction: never oversold, never a negative balance.
+use crate::domain::badges::Holder;
 use crate::domain::badges::{meets_badge, prize_badge_label};
 use crate::domain::clock::{format_date, local_date};
+use crate::domain::shop::{OrderStatus, PrizeTerms};
 use crate::error::{AppError, AppResult};
 use sqlx::AnyConnection;
 
@@ -65,32 +67,27 @@ pub async fn managed(db: &super::Db, roots: &[&str]) -> AppResult<Vec<Prize>> {
     Ok(q.fetch_all(&db.pool).await?)
 }
 
-pub struct NewPrize<'a> {
-    pub org_id: i64,
-    pub name: &'a str,
-    pub description: &'a str,
-    pub price: i64,
-    pub stock: i64,
-    pub monthly_limit: i64,
-    pub required_badges: i64,
-    pub required_badge: &'a str,
-    pub created_by: i64,
-}
-
-pub async fn create(conn: &mut AnyConnection, p: &NewPrize<'_>, now: i64) -> AppResult<i64> {
+/// Sets up a prize offered by the organization `org_id` to its subtree.
+pub async fn create(
+    conn: &mut AnyConnection,
+    org_id: i64,
+    p: &PrizeTerms,
+    by: i64,
+    now: i64,
+) -> AppResult<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO prizes (org_id, name, description, price, stock, monthly_limit, required_badges, required_badge, created_by, created_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id",
     )
-    .bind(p.org_id)
-    .bind(p.name)
-    .bind(p.description)
+    .bind(org_id)
+    .bind(&p.name)
+    .bind(&p.description)
     .bind(p.price)
     .bind(p.stock)
     .bind(p.monthly_limit)
     .bind(p.required_badges)
-    .bind(p.required_badge)
-    .bind(p.created_by)
+    .bind(&p.required_badge)
+    .bind(by)
     .bind(now)
     .fetch_one(conn)
     .await?;
@@ -106,12 +103,12 @@ pub async fn redeem(
     now: i64,
 ) -> AppResult<i64> {
     let month = format_date(local_date(now))[..7].to_string();
-    let held: Vec<(String,)> = sqlx::query_as(
-        "SELECT source_key FROM badges WHERE holder_kind = 'member' AND holder_id = $1",
-    )
-    .bind(member_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let held: Vec<(String,)> =
+        sqlx::query_as("SELECT source_key FROM badges WHERE holder_kind = $1 AND holder_id = $2")
+            .bind(Holder::Member.code())
+            .bind(member_id)
+            .fetch_all(&mut *conn)
+            .await?;
     let held: Vec<String> = held.into_iter().map(|r| r.0).collect();
     if (held.len() as i64) < prize.required_badges {
         return Err(AppError::Conflict(format!(
@@ -126,11 +123,12 @@ pub async fn redeem(
         )));
     }
     let (this_month,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM prize_orders WHERE member_id = $1 AND prize_id = $2 AND month = $3 AND status <> 'cancelled'",
+        "SELECT COUNT(*) FROM prize_orders WHERE member_id = $1 AND prize_id = $2 AND month = $3 AND status <> $4",
     )
     .bind(member_id)
     .bind(prize.id)
     .bind(&month)
+    .bind(OrderStatus::Cancelled.code())
     .fetch_one(&mut *conn)
     .await?;
     if this_month >= prize.monthly_limit {
@@ -140,11 +138,12 @@ pub async fn redeem(
         )));
     }
     let (order,): (i64,) = sqlx::query_as(
-        "INSERT INTO prize_orders (prize_id, member_id, price, status, month, created_at, updated_at) VALUES ($1,$2,$3,'pending',$4,$5,$5) RETURNING id",
+        "INSERT INTO prize_orders (prize_id, member_id, price, status, month, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$6) RETURNING id",
     )
     .bind(prize.id)
     .bind(member_id)
     .bind(prize.price)
+    .bind(OrderStatus::Pending.code())
     .bind(&month)
     .bind(now)
     .fetch_one(&mut *conn)
@@ -171,7 +170,8 @@ pub struct Order {
     pub prize_id: i64,
     pub member_id: i64,
     pub price: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: OrderStatus,
     pub created_at: i64,
     pub prize_name: String,
     pub member_name: String,
@@ -179,12 +179,8 @@ pub struct Order {
 }
 
 impl Order {
-    pub fn status_label(&self) -> &'static str {
-        match self.status.as_str() {
-            "pending" => "待领取",
-            "collected" => "已领取",
-            _ => "已取消",
-        }
+    pub fn is_pending(&self) -> bool {
+        self.status == OrderStatus::Pending
     }
 }
 
@@ -212,7 +208,8 @@ pub async fn orders_of(db: &super::Db, member_id: i64) -> AppResult<Vec<Order>> 
 pub async fn orders_to_fulfil(db: &super::Db, roots: &[&str]) -> AppResult<Vec<Order>> {
     let (scope, args) = super::orgs::scope_clause("o.path", roots, 1);
     let sql = format!(
-        "{ORDER_SELECT} WHERE {scope} ORDER BY (CASE WHEN r.status = 'pending' THEN 0 ELSE 1 END), r.id DESC LIMIT 300"
+        "{ORDER_SELECT} WHERE {scope} ORDER BY (CASE WHEN r.status = '{}' THEN 0 ELSE 1 END), r.id DESC LIMIT 300",
+        OrderStatus::Pending.code()
     );
     let mut q = sqlx::query_as(&sql);
     for a in args {
@@ -230,11 +227,17 @@ pub async fn settle(
     now: i64,
 ) -> AppResult<()> {
     let done = crate::q!(
-        "UPDATE prize_orders SET status = $1, handled_by = $2, updated_at = $3 WHERE id = $4 AND status = 'pending'",
-        if collected { "collected" } else { "cancelled" },
+        "UPDATE prize_orders SET status = $1, handled_by = $2, updated_at = $3 WHERE id = $4 AND status = $5",
+        if collected {
+            OrderStatus::Collected
+        } else {
+            OrderStatus::Cancelled
+        }
+        .code(),
         by,
         now,
-        o.id
+        o.id,
+        OrderStatus::Pending.code()
     )
     .execute(&mut *conn)
     .await?;

@@ -62,10 +62,10 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
             .await
             .unwrap()
     {
-        let kind = dangjian::domain::question::QuestionKind::from_code(&kind).unwrap();
+        let kind = dangjian::domain::daily::QuestionKind::from_code(&kind).unwrap();
         let n = options.lines().filter(|l| !l.trim().is_empty()).count();
         assert!(
-            dangjian::domain::question::valid_choice(kind, n, &answer),
+            dangjian::domain::daily::valid_choice(kind, n, &answer),
             "{options} / {answer}"
         );
     }

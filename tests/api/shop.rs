@@ -1,6 +1,7 @@
 use crate::both;
 use crate::support::{TestApp, id_number, phone, testdata};
 use dangjian::domain::member::{Education, Gender, MemberCategory, MemberStatus};
+use dangjian::domain::shop::PrizeTerms;
 use dangjian::store::members::{self, MemberInput};
 use dangjian::store::{points, shop};
 
@@ -10,23 +11,18 @@ fn now() -> i64 {
 
 async fn prize(app: &TestApp, org: i64, price: i64, stock: i64, limit: i64) -> i64 {
     let mut tx = app.db.begin().await.unwrap();
-    let id = shop::create(
-        tx.conn(),
-        &shop::NewPrize {
-            org_id: org,
-            name: "党徽",
-            description: "",
-            price,
-            stock,
-            monthly_limit: limit,
-            required_badges: 0,
-            required_badge: "",
-            created_by: 1,
-        },
-        now(),
-    )
-    .await
-    .unwrap();
+    let terms = PrizeTerms {
+        name: "党徽".into(),
+        description: String::new(),
+        price,
+        stock,
+        monthly_limit: limit,
+        required_badges: 0,
+        required_badge: String::new(),
+    };
+    let id = shop::create(tx.conn(), org, &terms, 1, now())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     id
 }

@@ -1,4 +1,6 @@
 //! 每日一题: question kinds, checking a choice, and the text to share with the study group.
+use super::clock::{format_date, parse_date};
+use super::text::{FieldErrors, optional, required};
 
 labelled_enum!(QuestionKind {
     Single => "single", "单选题";
@@ -102,6 +104,8 @@ pub struct QuestionInput<'a> {
     pub explanation: &'a str,
     pub tags: &'a str,
     pub difficulty: &'a str,
+    /// `YYYY-MM-DD` the question is asked on, or empty (the form only; an import has none).
+    pub pinned_day: &'a str,
 }
 
 /// A question that passed every rule, ready to store.
@@ -115,28 +119,40 @@ pub struct ValidQuestion {
     pub explanation: String,
     pub tags: String,
     pub difficulty: Difficulty,
+    pub pinned_day: Option<String>,
 }
 
-/// Checks a question; each problem is (field, message in Chinese).
-pub fn validate(input: &QuestionInput) -> Result<ValidQuestion, Vec<(&'static str, String)>> {
-    use super::text::{optional, required};
-    let mut errors: Vec<(&'static str, String)> = Vec::new();
-    let mut take = |field: &'static str, r: Result<String, String>| {
-        r.unwrap_or_else(|e| {
-            errors.push((field, e));
-            String::new()
-        })
+pub const STEM_MAX_CHARS: usize = 300;
+pub const EXPLANATION_MAX_CHARS: usize = 1000;
+pub const TAGS_MAX_CHARS: usize = 100;
+pub const OPTION_MAX_CHARS: usize = 200;
+
+/// Checks a question; each problem is named at its field, in Chinese.
+pub fn parse_question(input: &QuestionInput) -> Result<ValidQuestion, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let stem = errors.check("stem", required(input.stem, STEM_MAX_CHARS));
+    let explanation = errors.check(
+        "explanation",
+        required(input.explanation, EXPLANATION_MAX_CHARS),
+    );
+    let tags = errors.check("tags", optional(input.tags, TAGS_MAX_CHARS));
+    let pinned_day = match input.pinned_day.trim() {
+        "" => None,
+        d => {
+            let day = parse_date(d).map(format_date);
+            if day.is_none() {
+                errors.add("pinned_day", "日期格式如 2026-07-01");
+            }
+            day
+        }
     };
-    let stem = take("stem", required(input.stem, 300));
-    let explanation = take("explanation", required(input.explanation, 1000));
-    let tags = take("tags", optional(input.tags, 100));
     let kind = QuestionKind::parse(input.kind);
     let difficulty = Difficulty::parse(input.difficulty);
     if kind.is_none() {
-        errors.push(("kind", "题型应为单选题、多选题或判断题".into()));
+        errors.add("kind", "题型应为单选题、多选题或判断题");
     }
     if difficulty.is_none() {
-        errors.push(("difficulty", "难度应为易、中或难".into()));
+        errors.add("difficulty", "难度应为易、中或难");
     }
     let options: Vec<&str> = input
         .options
@@ -152,16 +168,14 @@ pub fn validate(input: &QuestionInput) -> Result<ValidQuestion, Vec<(&'static st
     };
     if let Some(k) = kind {
         match k {
-            QuestionKind::Judge if !options.is_empty() => {
-                errors.push(("options", "判断题不需要选项".into()))
-            }
+            QuestionKind::Judge if !options.is_empty() => errors.add("options", "判断题不需要选项"),
             QuestionKind::Single | QuestionKind::Multiple if !(2..=6).contains(&options.len()) => {
-                errors.push(("options", "请填写2到6个选项".into()))
+                errors.add("options", "请填写2到6个选项")
             }
             _ => {}
         }
-        if options.iter().any(|o| o.chars().count() > 200) {
-            errors.push(("options", "每个选项不能超过200个字".into()));
+        if options.iter().any(|o| o.chars().count() > OPTION_MAX_CHARS) {
+            errors.add("options", format!("每个选项不能超过{OPTION_MAX_CHARS}个字"));
         }
         if !valid_choice(k, options.len(), answer) {
             let message = match k {
@@ -169,7 +183,7 @@ pub fn validate(input: &QuestionInput) -> Result<ValidQuestion, Vec<(&'static st
                 QuestionKind::Single => "单选题答案填一个选项字母，如 B",
                 QuestionKind::Multiple => "多选题答案填两个以上选项字母，如 AC",
             };
-            errors.push(("answer", message.into()));
+            errors.add("answer", message);
         }
     }
     match (kind, difficulty) {
@@ -181,6 +195,7 @@ pub fn validate(input: &QuestionInput) -> Result<ValidQuestion, Vec<(&'static st
             explanation,
             tags,
             difficulty,
+            pinned_day,
         }),
         _ => Err(errors),
     }
@@ -215,41 +230,50 @@ mod tests {
             explanation: "党章第十条。",
             tags: "党章",
             difficulty: "",
+            pinned_day: "",
         }
     }
 
     #[test]
     fn spreadsheet_words_are_accepted() {
-        let q = validate(&input("单选", vec!["A 项", " ", "B 项"], "b")).unwrap();
+        let q = parse_question(&input("单选", vec!["A 项", " ", "B 项"], "b")).unwrap();
         assert_eq!((q.kind, q.answer.as_str()), (QuestionKind::Single, "B"));
         assert_eq!(q.options, "A 项\nB 项", "blank option cells are dropped");
         assert_eq!(q.difficulty, Difficulty::Easy);
-        let q = validate(&input("判断题", vec![], "错误")).unwrap();
+        let q = parse_question(&input("判断题", vec![], "错误")).unwrap();
         assert_eq!(q.answer, "F");
         assert_eq!(Difficulty::parse("较难"), Some(Difficulty::Hard));
     }
 
     #[test]
     fn each_problem_names_its_field() {
-        let fields = |r: Result<ValidQuestion, Vec<(&'static str, String)>>| {
-            r.unwrap_err().into_iter().map(|e| e.0).collect::<Vec<_>>()
+        let fields = |r: Result<ValidQuestion, FieldErrors>| {
+            r.unwrap_err().iter().map(|e| e.0).collect::<Vec<_>>()
         };
-        assert_eq!(fields(validate(&input("填空", vec![], "A"))), vec!["kind"]);
         assert_eq!(
-            fields(validate(&input("单选", vec!["甲"], "B"))),
+            fields(parse_question(&input("填空", vec![], "A"))),
+            vec!["kind"]
+        );
+        assert_eq!(
+            fields(parse_question(&input("单选", vec!["甲"], "B"))),
             vec!["options", "answer"]
         );
         assert_eq!(
-            fields(validate(&input("多选", vec!["甲", "乙"], "A"))),
+            fields(parse_question(&input("多选", vec!["甲", "乙"], "A"))),
             vec!["answer"]
         );
         assert_eq!(
-            fields(validate(&input("判断", vec!["甲"], "T"))),
+            fields(parse_question(&input("判断", vec!["甲"], "T"))),
             vec!["options"]
         );
         let mut i = input("单选", vec!["甲", "乙"], "C");
         i.stem = " ";
         i.difficulty = "极难";
-        assert_eq!(fields(validate(&i)), vec!["stem", "difficulty", "answer"]);
+        assert_eq!(
+            fields(parse_question(&i)),
+            vec!["stem", "difficulty", "answer"]
+        );
+        i.pinned_day = "2025-02-29";
+        assert!(fields(parse_question(&i)).contains(&"pinned_day"));
     }
 }
