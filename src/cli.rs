@@ -247,7 +247,7 @@ async fn run(args: Args) -> Result<(), String> {
                 other => return Err(format!("unknown role {other}")),
             };
             let phone = text::phone(&args.require("phone")?).map_err(String::from)?;
-            let name = text::required(&args.require("name")?, 30)?;
+            let name = text::required(&args.require("name")?, text::PERSON_NAME_MAX_CHARS)?;
             let (db, keys) = startup::open(&args.config()?).await?;
             let e = |e: crate::error::AppError| format!("{e:?}");
             let org = match (role, args.get("org")) {

@@ -3,10 +3,11 @@
 use crate::crypto::{Keys, hash_password};
 use crate::domain::idcard::check_char;
 use crate::domain::member::{Education, Gender, MemberCategory, MemberStatus};
+use crate::domain::member::{MemberEntry, parse_member};
 use crate::domain::org::{OrgCategory, OrgType};
+use crate::domain::org::{OrgEntry, parse_org};
 use crate::domain::policy::Role;
-use crate::store::members::MemberInput;
-use crate::store::orgs::{self, Org, OrgInput};
+use crate::store::orgs::{self, Org};
 use crate::store::{Db, WriteTx, audit, members, users};
 use std::collections::HashSet;
 use time::{Date, Duration, Month};
@@ -25,6 +26,22 @@ pub const LOGINS: &[(&str, &str)] = &[
     ("安全管理员", "13900000002"),
     ("审计管理员", "13900000003"),
 ];
+
+/// A demo member before the register's rules check them.
+struct Person {
+    name: String,
+    gender: Gender,
+    ethnicity: &'static str,
+    id_number: String,
+    phone: Option<String>,
+    education: Education,
+    joined_on: String,
+    /// Empty while probationary.
+    full_member_on: String,
+    probationary: bool,
+    category: MemberCategory,
+    veteran: bool,
+}
 
 /// SplitMix64: small, fast and the same on every machine.
 struct Rng(u64);
@@ -140,13 +157,24 @@ impl Ctx<'_> {
         kind: OrgType,
         category: OrgCategory,
     ) -> Result<Org, String> {
-        let input = OrgInput {
-            name,
-            kind,
-            category,
-            address: String::new(),
-            sort_order: self.orgs as i64,
+        // The demo's tree obeys the same rules as an administrator's.
+        if let Some(p) = parent
+            && !kind.may_sit_under(p.kind())
+        {
+            return Err(format!(
+                "demo: a {} cannot sit under {}",
+                kind.label(),
+                p.name
+            ));
+        }
+        let sort_order = self.orgs.to_string();
+        let entry = OrgEntry {
+            name: &name,
+            category: category.code(),
+            address: "",
+            sort_order: &sort_order,
         };
+        let input = parse_org(&entry, kind).map_err(|e| format!("demo org {name}: {e:?}"))?;
         let id = orgs::create(self.tx.conn(), parent, &input, self.now)
             .await
             .map_err(err)?;
@@ -208,15 +236,9 @@ impl Ctx<'_> {
         }
     }
 
-    /// Adds one member to `branch` with an account; returns the member id.
-    async fn member(
-        &mut self,
-        branch: &Org,
-        group: Option<i64>,
-        posts: &str,
-        category_hint: OrgCategory,
-        fixed_phone: Option<&str>,
-    ) -> Result<i64, String> {
+    /// A plausible person for a branch of this category, born, joined and (unless still
+    /// probationary) made a full member before today.
+    fn person(&mut self, posts: &str, category_hint: OrgCategory) -> Person {
         let gender = if self
             .rng
             .chance(if posts.contains("secretary") { 80 } else { 68 })
@@ -235,9 +257,9 @@ impl Ctx<'_> {
         } else {
             self.rng.range(22, 59)
         };
-        let birth_year = 2026 - age as i32;
+        let today = crate::domain::clock::local_date(self.now);
         let birth = Date::from_calendar_date(
-            birth_year,
+            today.year() - age as i32,
             Month::try_from(self.rng.range(1, 12) as u8).expect("1..=12"),
             self.rng.range(1, 28) as u8,
         )
@@ -245,13 +267,11 @@ impl Ctx<'_> {
         let id_number = self.id_number(birth, gender);
         let join_age = self.rng.range(19, (age - 1).clamp(19, 45));
         let joined = (birth + Duration::days(join_age * 365 + self.rng.range(0, 300)))
-            .min(Date::from_calendar_date(2026, Month::October, 1).expect("valid"));
-        let probationary = age < 40 && self.rng.chance(8) && joined.year() >= 2025;
-        let status = if probationary {
-            MemberStatus::Probationary
-        } else {
-            MemberStatus::Full
-        };
+            .min(today - Duration::days(60));
+        let full_member_on = joined + Duration::days(366);
+        // Recent members are still probationary, and a few younger ones besides.
+        let probationary = full_member_on > today
+            || (age < 40 && self.rng.chance(8) && joined.year() >= today.year() - 1);
         let category = if retired {
             MemberCategory::Retired
         } else if self.rng.chance(6) {
@@ -283,42 +303,79 @@ impl Ctx<'_> {
         } else {
             *self.rng.pick(&["回族", "满族", "蒙古族"])
         };
-        let phone = match fixed_phone {
-            Some(p) => {
-                self.phones.insert(p.to_string());
-                Some(p.to_string())
-            }
-            None if age > 80 && self.rng.chance(40) => None,
-            None => Some(self.phone()),
-        };
-        let name = self.name(gender);
-        let input = MemberInput {
-            name: name.clone(),
+        let has_phone = !(age > 80 && self.rng.chance(40));
+        Person {
+            name: self.name(gender),
             gender,
-            ethnicity: ethnicity.into(),
-            birth_date: crate::domain::clock::format_date(birth),
+            ethnicity,
             id_number,
-            phone: phone.clone(),
+            phone: has_phone.then(|| self.phone()),
             education,
             joined_on: crate::domain::clock::format_date(joined),
-            full_member_on: (!probationary)
-                .then(|| crate::domain::clock::format_date(joined + Duration::days(366))),
-            status,
+            full_member_on: if probationary {
+                String::new()
+            } else {
+                crate::domain::clock::format_date(full_member_on)
+            },
+            probationary,
             category,
-            branch_id: branch.id,
-            party_group_id: group,
-            posts: posts.into(),
             veteran: gender == Gender::Male && self.rng.chance(9),
+        }
+    }
+
+    /// Adds one member to `branch` with an account; returns the member id.
+    async fn member(
+        &mut self,
+        branch: &Org,
+        group: Option<i64>,
+        posts: &str,
+        category_hint: OrgCategory,
+        fixed_phone: Option<&str>,
+    ) -> Result<i64, String> {
+        let mut p = self.person(posts, category_hint);
+        if let Some(fixed) = fixed_phone {
+            self.phones.insert(fixed.to_string());
+            p.phone = Some(fixed.to_string());
+        }
+        let status = if p.probationary {
+            MemberStatus::Probationary
+        } else {
+            MemberStatus::Full
         };
-        let id = members::insert(self.tx.conn(), self.keys, &input, self.now)
+        let group_text = group.map(|g| g.to_string()).unwrap_or_default();
+        // The demo's members pass the same rules as an administrator's.
+        let entry = MemberEntry {
+            name: &p.name,
+            gender: p.gender.code(),
+            ethnicity: p.ethnicity,
+            id_number: &p.id_number,
+            phone: p.phone.as_deref().unwrap_or(""),
+            education: p.education.code(),
+            joined_on: &p.joined_on,
+            full_member_on: &p.full_member_on,
+            status: status.code(),
+            category: p.category.code(),
+            party_group: &group_text,
+            posts: posts.split(',').filter(|s| !s.is_empty()).collect(),
+            veteran: p.veteran,
+        };
+        let today = crate::domain::clock::local_date(self.now);
+        let record = parse_member(
+            &entry,
+            branch.id,
+            &group.into_iter().collect::<Vec<_>>(),
+            today,
+        )
+        .map_err(|e| format!("demo member {}: {e:?}", p.name))?;
+        let id = members::insert(self.tx.conn(), self.keys, &record, self.now)
             .await
             .map_err(err)?;
-        if let Some(phone) = &phone {
+        if let Some(phone) = &p.phone {
             users::create(
                 self.tx.conn(),
                 self.keys,
                 &users::NewUser {
-                    name: &name,
+                    name: &p.name,
                     phone,
                     password_hash: &self.password_hash,
                     member_id: Some(id),

@@ -51,7 +51,7 @@ pub async fn bootstrap(db: &Db, keys: &Keys) -> Result<Option<String>, String> {
     .await
     .map_err(e)?;
     if orgs::root(db).await.map_err(e)?.is_none() {
-        let input = orgs::OrgInput {
+        let input = crate::domain::org::OrgRecord {
             name: "县委".into(),
             kind: OrgType::County,
             category: OrgCategory::Government,

@@ -4,8 +4,9 @@
 //!   cargo run -p bench --release -- tree [--orgs 100000] [--database postgres://…]
 //!   cargo run -p bench --release -- ranking
 //!   cargo run -p bench --release -- pages [--members 1000000] [--database postgres://…]
+use dangjian::domain::org::OrgRecord;
 use dangjian::domain::org::{OrgCategory, OrgType};
-use dangjian::store::orgs::{self, OrgInput};
+use dangjian::store::orgs;
 use dangjian::store::{Db, schema};
 use std::time::{Duration, Instant};
 
@@ -83,7 +84,7 @@ async fn tree(args: &[String]) {
     // County → towns → general branches → branches → party groups, N organizations in all.
     let started = Instant::now();
     let mut tx = db.begin().await.unwrap();
-    let input = |name: String, kind| OrgInput {
+    let input = |name: String, kind| OrgRecord {
         name,
         kind,
         category: OrgCategory::Rural,
@@ -448,7 +449,7 @@ async fn add_synthetic_members(db: &Db, mut remaining: i64) {
             .await
             .unwrap();
     let root = orgs::get(db, root).await.unwrap();
-    let input = |name: String, kind| OrgInput {
+    let input = |name: String, kind| OrgRecord {
         name,
         kind,
         category: OrgCategory::Rural,

@@ -1,4 +1,12 @@
-//! The member register's coded fields (党员名册).
+//! The member register (党员名册): its coded fields, and the rules a member record obeys
+//! whether it comes from the form, a spreadsheet or the demo.
+use super::clock::{format_date, parse_date};
+use super::idcard::IdNumber;
+use super::text::{FieldErrors, PERSON_NAME_MAX_CHARS, phone, required};
+use time::Date;
+
+/// Longest reason for a transfer (转接).
+pub const TRANSFER_REASON_MAX_CHARS: usize = 200;
 
 labelled_enum!(Gender {
     Male => "male", "男";
@@ -64,6 +72,192 @@ pub fn posts_label(codes: &str) -> String {
         .join("、")
 }
 
+/// What an administrator typed for a member (codes or labels for the coded fields).
+#[derive(Debug, Default, Clone)]
+pub struct MemberEntry<'a> {
+    pub name: &'a str,
+    pub gender: &'a str,
+    pub ethnicity: &'a str,
+    pub id_number: &'a str,
+    /// Empty for a member without a phone (no account then).
+    pub phone: &'a str,
+    pub education: &'a str,
+    /// `YYYY-MM-DD`
+    pub joined_on: &'a str,
+    /// `YYYY-MM-DD`, for full members only.
+    pub full_member_on: &'a str,
+    pub status: &'a str,
+    pub category: &'a str,
+    /// A party group's id, or empty.
+    pub party_group: &'a str,
+    pub posts: Vec<&'a str>,
+    pub veteran: bool,
+}
+
+/// A member record that passed every rule, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRecord {
+    pub name: String,
+    pub gender: Gender,
+    pub ethnicity: String,
+    /// From the ID number, `YYYY-MM-DD`.
+    pub birth_date: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub education: Education,
+    pub joined_on: String,
+    pub full_member_on: Option<String>,
+    pub status: MemberStatus,
+    pub category: MemberCategory,
+    pub branch_id: i64,
+    pub party_group_id: Option<i64>,
+    /// Post codes, comma-separated.
+    pub posts: String,
+    pub veteran: bool,
+}
+
+/// The join date: not in the future, and at 18 or older by the ID number's birth date.
+fn check_joined(
+    joined: Option<Date>,
+    id: Option<&IdNumber>,
+    today: Date,
+) -> Result<Date, &'static str> {
+    let joined = joined.ok_or("请填写入党日期，格式如 2020-07-01")?;
+    if joined > today {
+        return Err("入党日期不能晚于今天");
+    }
+    if let Some(id) = id {
+        let birth = id.birth_date();
+        // Born on 29 February: of age on 28 February of a common year.
+        let adult = birth
+            .replace_year(birth.year() + 18)
+            .or_else(|_| Date::from_calendar_date(birth.year() + 18, time::Month::February, 28))
+            .unwrap_or(birth);
+        if joined < adult {
+            return Err("入党时应年满18周岁，请核对入党日期或身份证号");
+        }
+    }
+    Ok(joined)
+}
+
+/// The full-membership date: required of full members, after joining and not in the future;
+/// probationary members have none.
+fn check_full_member_on(
+    status: MemberStatus,
+    value: &str,
+    joined: Option<Date>,
+    today: Date,
+) -> Result<Option<String>, &'static str> {
+    match (status, value.trim()) {
+        (MemberStatus::Probationary, "") => Ok(None),
+        (MemberStatus::Probationary, _) => Err("预备党员不应填写转正日期"),
+        (MemberStatus::Full, "") => Err("正式党员请填写转正日期"),
+        (MemberStatus::Full, s) => match parse_date(s) {
+            None => Err("日期格式如 2021-07-01"),
+            Some(d) if joined.is_some_and(|j| d <= j) => Err("转正日期应晚于入党日期"),
+            Some(d) if d > today => Err("转正日期不能晚于今天"),
+            Some(d) => Ok(Some(format_date(d))),
+        },
+    }
+}
+
+/// Checks a member of the branch `branch_id`, whose party groups are `party_groups`.
+pub fn parse_member(
+    e: &MemberEntry,
+    branch_id: i64,
+    party_groups: &[i64],
+    today: Date,
+) -> Result<MemberRecord, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", required(e.name, PERSON_NAME_MAX_CHARS));
+    let gender = Gender::from_code_or_label(e.gender);
+    if gender.is_none() {
+        errors.add("gender", "请选择性别");
+    }
+    let ethnicity = e.ethnicity.trim();
+    if !ETHNICITIES.contains(&ethnicity) {
+        errors.add("ethnicity", "请选择民族");
+    }
+    let id = IdNumber::parse(e.id_number)
+        .map_err(|m| errors.add("id_number", m))
+        .ok();
+    if let (Some(id), Some(g)) = (&id, gender)
+        && id.is_male() != (g == Gender::Male)
+    {
+        errors.add("gender", "性别与身份证号不一致");
+    }
+    let phone = match e.phone.trim() {
+        "" => None,
+        p => Some(errors.check("phone", phone(p))),
+    };
+    let education = Education::from_code_or_label(e.education);
+    if education.is_none() {
+        errors.add("education", "请选择学历");
+    }
+    let joined = parse_date(e.joined_on);
+    let joined_ok = errors.check(
+        "joined_on",
+        check_joined(joined, id.as_ref(), today).map(Some),
+    );
+    let status = MemberStatus::from_code_or_label(e.status);
+    let full_member_on = match status {
+        None => {
+            errors.add("status", "请选择党员状态");
+            None
+        }
+        Some(s) => errors.check(
+            "full_member_on",
+            check_full_member_on(s, e.full_member_on, joined, today),
+        ),
+    };
+    let category = MemberCategory::from_code_or_label(e.category);
+    if category.is_none() {
+        errors.add("category", "请选择党员类别");
+    }
+    let party_group_id = match e.party_group.trim() {
+        "" => None,
+        g => {
+            let id = g.parse::<i64>().ok().filter(|id| party_groups.contains(id));
+            if id.is_none() {
+                errors.add("party_group", "请选择本支部的党小组");
+            }
+            id
+        }
+    };
+    let posts: Vec<&str> = e
+        .posts
+        .iter()
+        .filter_map(|p| Post::from_code_or_label(p).map(Post::code))
+        .collect();
+    if posts.len() != e.posts.len() {
+        errors.add("posts", "职务选择有误");
+    }
+    match (gender, id, education, joined_ok, status, category) {
+        (Some(gender), Some(id), Some(education), Some(joined), Some(status), Some(category))
+            if errors.is_empty() =>
+        {
+            Ok(MemberRecord {
+                name,
+                gender,
+                ethnicity: ethnicity.to_string(),
+                birth_date: format_date(id.birth_date()),
+                id_number: id.as_str().to_string(),
+                phone,
+                education,
+                joined_on: format_date(joined),
+                full_member_on,
+                status,
+                category,
+                branch_id,
+                party_group_id,
+                posts: posts.join(","),
+                veteran: e.veteran,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +270,110 @@ mod tests {
         );
         assert_eq!(posts_label("secretary,organizer"), "书记、组织委员");
         assert_eq!(posts_label(""), "");
+    }
+
+    /// 1990-02-28, male (odd sequence).
+    const ID: &str = "13098419900228001";
+
+    fn id_number(body: &str) -> String {
+        format!("{body}{}", crate::domain::idcard::check_char(body).unwrap())
+    }
+
+    fn entry(id: &str) -> MemberEntry<'_> {
+        MemberEntry {
+            name: "张建国",
+            gender: "male",
+            ethnicity: "汉族",
+            id_number: id,
+            phone: "13812345678",
+            education: "senior",
+            joined_on: "2010-07-01",
+            full_member_on: "2011-07-01",
+            status: "full",
+            category: "farmer",
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_good_record_from_codes_or_from_the_labels_a_spreadsheet_holds() {
+        let today = time::macros::date!(2026 - 11 - 28);
+        let id = id_number(ID);
+        let r = parse_member(&entry(&id), 5, &[], today).unwrap();
+        assert_eq!(r.birth_date, "1990-02-28");
+        assert_eq!((r.gender, r.branch_id), (Gender::Male, 5));
+        let labels = MemberEntry {
+            gender: "男",
+            education: "高中/中专",
+            status: "正式党员",
+            category: "农牧渔民",
+            posts: vec!["书记", "organizer"],
+            ..entry(&id)
+        };
+        let r = parse_member(&labels, 5, &[], today).unwrap();
+        assert_eq!(r.posts, "secretary,organizer");
+    }
+
+    #[test]
+    fn dates_must_agree_with_the_id_number_and_each_other() {
+        let today = time::macros::date!(2026 - 11 - 28);
+        let id = id_number(ID);
+        let young = MemberEntry {
+            joined_on: "2008-02-27",
+            ..entry(&id)
+        };
+        let e = parse_member(&young, 5, &[], today).unwrap_err();
+        assert_eq!(
+            e.get("joined_on"),
+            "入党时应年满18周岁，请核对入党日期或身份证号"
+        );
+        let of_age = MemberEntry {
+            joined_on: "2008-02-28",
+            full_member_on: "2009-02-28",
+            ..entry(&id)
+        };
+        assert!(parse_member(&of_age, 5, &[], today).is_ok());
+        let probationary = MemberEntry {
+            status: "probationary",
+            ..entry(&id)
+        };
+        let e = parse_member(&probationary, 5, &[], today).unwrap_err();
+        assert_eq!(e.get("full_member_on"), "预备党员不应填写转正日期");
+        let female = MemberEntry {
+            gender: "female",
+            ..entry(&id)
+        };
+        assert_eq!(
+            parse_member(&female, 5, &[], today)
+                .unwrap_err()
+                .get("gender"),
+            "性别与身份证号不一致"
+        );
+    }
+
+    #[test]
+    fn a_leap_day_birth_comes_of_age_on_28_february() {
+        let today = time::macros::date!(2026 - 11 - 28);
+        let id = id_number("13098419920229001");
+        let joined = |d| MemberEntry {
+            joined_on: d,
+            full_member_on: "2012-01-01",
+            ..entry(&id)
+        };
+        assert!(parse_member(&joined("2010-02-28"), 5, &[], today).is_ok());
+        assert!(parse_member(&joined("2010-02-27"), 5, &[], today).is_err());
+    }
+
+    #[test]
+    fn a_party_group_of_another_branch_is_refused() {
+        let today = time::macros::date!(2026 - 11 - 28);
+        let id = id_number(ID);
+        let grouped = MemberEntry {
+            party_group: "9",
+            ..entry(&id)
+        };
+        assert!(parse_member(&grouped, 5, &[9], today).is_ok());
+        let e = parse_member(&grouped, 5, &[8], today).unwrap_err();
+        assert_eq!(e.get("party_group"), "请选择本支部的党小组");
     }
 }

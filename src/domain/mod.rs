@@ -13,6 +13,11 @@ macro_rules! labelled_enum {
             pub fn from_code(code: &str) -> Option<Self> {
                 match code { $($code => Some($name::$variant),)+ _ => None }
             }
+            /// From a form's code or the label people type (a spreadsheet cell).
+            pub fn from_code_or_label(value: &str) -> Option<Self> {
+                let v = value.trim();
+                Self::from_code(v).or_else(|| Self::ALL.iter().copied().find(|x| x.label() == v))
+            }
         }
         /// Reading the code back from a database row.
         impl TryFrom<String> for $name {

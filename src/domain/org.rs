@@ -60,6 +60,63 @@ impl OrgType {
     }
 }
 
+pub const NAME_MAX_CHARS: usize = 60;
+pub const ADDRESS_MAX_CHARS: usize = 200;
+pub const SORT_ORDER_RANGE: std::ops::RangeInclusive<i64> = 0..=9999;
+
+/// What an administrator typed for an organization.
+#[derive(Debug, Default, Clone)]
+pub struct OrgEntry<'a> {
+    pub name: &'a str,
+    /// A code or label.
+    pub category: &'a str,
+    pub address: &'a str,
+    /// Empty for 0.
+    pub sort_order: &'a str,
+}
+
+/// An organization that passed every rule, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgRecord {
+    pub name: String,
+    pub kind: OrgType,
+    pub category: OrgCategory,
+    pub address: String,
+    pub sort_order: i64,
+}
+
+/// Checks an organization of type `kind` (which the caller has checked may sit where it goes).
+pub fn parse_org(e: &OrgEntry, kind: OrgType) -> Result<OrgRecord, super::text::FieldErrors> {
+    use super::text::{FieldErrors, optional, required};
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", required(e.name, NAME_MAX_CHARS));
+    let category = OrgCategory::from_code_or_label(e.category);
+    if category.is_none() {
+        errors.add("category", "请选择组织类别");
+    }
+    let address = errors.check("address", optional(e.address, ADDRESS_MAX_CHARS));
+    let sort_order = match e.sort_order.trim() {
+        "" => 0,
+        s => errors.check(
+            "sort_order",
+            s.parse::<i64>()
+                .ok()
+                .filter(|n| SORT_ORDER_RANGE.contains(n))
+                .ok_or("排序号应为0到9999的整数"),
+        ),
+    };
+    match category {
+        Some(category) if errors.is_empty() => Ok(OrgRecord {
+            name,
+            kind,
+            category,
+            address,
+            sort_order,
+        }),
+        _ => Err(errors),
+    }
+}
+
 /// The path of a child whose parent has `parent_path`.
 pub fn child_path(parent_path: &str, id: i64) -> String {
     format!("{parent_path}{id}/")
@@ -114,6 +171,31 @@ mod tests {
             );
             assert!(!is_in_subtree(p, "/1/5/"));
         }
+    }
+
+    #[test]
+    fn an_organization_needs_a_name_and_a_category() {
+        let entry = OrgEntry {
+            name: " 双孟集村党支部 ",
+            category: "农村",
+            sort_order: "3",
+            ..Default::default()
+        };
+        let r = parse_org(&entry, OrgType::Branch).unwrap();
+        assert_eq!(
+            (r.name.as_str(), r.category, r.sort_order),
+            ("双孟集村党支部", OrgCategory::Rural, 3)
+        );
+        let bad = OrgEntry {
+            name: "",
+            category: "",
+            sort_order: "10000",
+            ..Default::default()
+        };
+        let e = parse_org(&bad, OrgType::Branch).unwrap_err();
+        assert_eq!(e.get("name"), "此项必填");
+        assert_eq!(e.get("category"), "请选择组织类别");
+        assert_eq!(e.get("sort_order"), "排序号应为0到9999的整数");
     }
 
     #[test]

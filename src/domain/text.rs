@@ -52,6 +52,16 @@ impl FieldErrors {
     }
 }
 
+/// Longest name of a person (a member, an account).
+pub const PERSON_NAME_MAX_CHARS: usize = 30;
+/// Longest text a search box takes.
+pub const SEARCH_MAX_CHARS: usize = 50;
+
+/// What was typed in a search box, trimmed, at most as long as a search box takes.
+pub fn search(value: &str) -> String {
+    value.trim().chars().take(SEARCH_MAX_CHARS).collect()
+}
+
 /// Trims and checks a required field's length in characters.
 pub fn required(value: &str, max_chars: usize) -> Result<String, String> {
     let v = value.trim();

@@ -39,7 +39,7 @@ pub async fn index(
     member: Member,
     Query(sq): Query<super::form::SearchQuery>,
 ) -> AppResult<Response> {
-    let q: String = sq.text(30);
+    let q: String = sq.text();
     let articles = articles::for_branch(&state.db, &member.branch_path, &q, now_epoch()).await?;
     render(&ListPage {
         page: ctx.page("理论自习室"),

@@ -240,7 +240,7 @@ pub async fn questions(
     ctx: Ctx,
     Query(sq): Query<super::form::SearchQuery>,
 ) -> AppResult<Response> {
-    let q: String = sq.text(30);
+    let q: String = sq.text();
     render(
         &questions_page(
             &state,

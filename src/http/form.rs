@@ -75,9 +75,9 @@ pub struct SearchQuery {
 }
 
 impl SearchQuery {
-    /// What was typed, trimmed to at most `max_chars` characters.
-    pub fn text(&self, max_chars: usize) -> String {
-        self.q.trim().chars().take(max_chars).collect()
+    /// What was typed, trimmed, at most as long as a search box takes.
+    pub fn text(&self) -> String {
+        crate::domain::text::search(&self.q)
     }
 }
 

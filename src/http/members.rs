@@ -5,16 +5,16 @@ use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::crypto::{hash_password, one_time_password};
-use crate::domain::clock::{format_date, format_minute, local_date, now_epoch, parse_date};
-use crate::domain::idcard::IdNumber;
+use crate::domain::clock::{format_minute, local_date, now_epoch};
 use crate::domain::member::{
-    ETHNICITIES, Education, Gender, MemberCategory, MemberStatus, Post, parse_posts,
+    ETHNICITIES, Education, Gender, MemberCategory, MemberEntry, MemberRecord, MemberStatus, Post,
+    TRANSFER_REASON_MAX_CHARS, parse_member, parse_posts,
 };
 use crate::domain::org::OrgType;
 use crate::domain::policy::Actor;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
-use crate::store::members::{self, ListFilter, Member, MemberInput, TransferRow};
+use crate::store::members::{self, ListFilter, Member, TransferRow};
 use crate::store::orgs::{self, Org};
 use crate::store::{audit, users};
 use askama::Template;
@@ -86,7 +86,7 @@ pub async fn index(
     };
     let keep = |v: &str, ok: bool| if ok { v.to_string() } else { String::new() };
     let filter = ListFilter {
-        q: lq.q.trim().chars().take(30).collect(),
+        q: text::search(&lq.q),
         branch_id: None,
         status: keep(&lq.status, MemberStatus::from_code(&lq.status).is_some()),
         category: keep(
@@ -259,144 +259,34 @@ async fn form_page(
     })
 }
 
-/// Checks every field; on success the record to store.
+/// Checks every field against the domain's rules; the record to store, or the messages.
 async fn validate(
     state: &AppState,
     form: &MemberForm,
     branch: &Org,
-    errors: &mut FieldErrors,
-) -> AppResult<Option<MemberInput>> {
-    let name = errors.check("name", text::required(&form.name, 30));
-    let gender = Gender::from_code(&form.gender);
-    if gender.is_none() {
-        errors.add("gender", "请选择性别");
-    }
-    if !ETHNICITIES.contains(&form.ethnicity.as_str()) {
-        errors.add("ethnicity", "请选择民族");
-    }
-    let id = match IdNumber::parse(&form.id_number) {
-        Ok(id) => Some(id),
-        Err(e) => {
-            errors.add("id_number", e);
-            None
-        }
-    };
-    if let (Some(id), Some(g)) = (&id, gender)
-        && id.is_male() != (g == Gender::Male)
-    {
-        errors.add("gender", "性别与身份证号不一致");
-    }
-    let phone = match form.phone.trim() {
-        "" => None,
-        p => Some(errors.check("phone", text::phone(p).map_err(String::from))),
-    };
-    let education = Education::from_code(&form.education);
-    if education.is_none() {
-        errors.add("education", "请选择学历");
-    }
-    let today = local_date(now_epoch());
-    let joined = parse_date(&form.joined_on);
-    match (joined, &id) {
-        (None, _) => errors.add("joined_on", "请填写入党日期，格式如 2020-07-01"),
-        (Some(j), _) if j > today => errors.add("joined_on", "入党日期不能晚于今天"),
-        (Some(j), Some(id))
-            if j < id
-                .birth_date()
-                .replace_year(id.birth_date().year() + 18)
-                .unwrap_or(id.birth_date()) =>
-        {
-            errors.add("joined_on", "入党时应年满18周岁，请核对入党日期或身份证号")
-        }
-        _ => {}
-    }
-    let status = MemberStatus::from_code(&form.status);
-    let full_member_on = match (status, form.full_member_on.trim()) {
-        (None, _) => {
-            errors.add("status", "请选择党员状态");
-            None
-        }
-        (Some(MemberStatus::Probationary), "") => None,
-        (Some(MemberStatus::Probationary), _) => {
-            errors.add("full_member_on", "预备党员不应填写转正日期");
-            None
-        }
-        (Some(MemberStatus::Full), "") => {
-            errors.add("full_member_on", "正式党员请填写转正日期");
-            None
-        }
-        (Some(MemberStatus::Full), s) => match parse_date(s) {
-            None => {
-                errors.add("full_member_on", "日期格式如 2021-07-01");
-                None
-            }
-            Some(d) if joined.is_some_and(|j| d <= j) => {
-                errors.add("full_member_on", "转正日期应晚于入党日期");
-                None
-            }
-            Some(d) if d > today => {
-                errors.add("full_member_on", "转正日期不能晚于今天");
-                None
-            }
-            Some(d) => Some(format_date(d)),
-        },
-    };
-    let category = MemberCategory::from_code(&form.category);
-    if category.is_none() {
-        errors.add("category", "请选择党员类别");
-    }
-    let party_group_id = match form.party_group.trim() {
-        "" => None,
-        g => {
-            let groups = orgs::party_groups(&state.db, branch.id).await?;
-            match g
-                .parse::<i64>()
-                .ok()
-                .filter(|id| groups.iter().any(|x| x.id == *id))
-            {
-                Some(id) => Some(id),
-                None => {
-                    errors.add("party_group", "请选择本支部的党小组");
-                    None
-                }
-            }
-        }
-    };
-    let posts: Vec<&str> = form
-        .posts
+) -> AppResult<Result<MemberRecord, FieldErrors>> {
+    let groups: Vec<i64> = orgs::party_groups(&state.db, branch.id)
+        .await?
         .iter()
-        .filter_map(|p| Post::from_code(p).map(|p| p.code()))
+        .map(|g| g.id)
         .collect();
-    if posts.len() != form.posts.len() {
-        errors.add("posts", "职务选择有误");
-    }
-    let (Some(gender), Some(id), Some(education), Some(joined), Some(status), Some(category), true) = (
-        gender,
-        id,
-        education,
-        joined,
-        status,
-        category,
-        errors.is_empty(),
-    ) else {
-        return Ok(None);
-    };
-    Ok(Some(MemberInput {
-        name,
-        gender,
-        ethnicity: form.ethnicity.clone(),
-        birth_date: format_date(id.birth_date()),
-        id_number: id.as_str().to_string(),
-        phone,
-        education,
-        joined_on: format_date(joined),
-        full_member_on,
-        status,
-        category,
-        branch_id: branch.id,
-        party_group_id,
-        posts: posts.join(","),
+    let entry = MemberEntry {
+        name: &form.name,
+        gender: &form.gender,
+        ethnicity: &form.ethnicity,
+        id_number: &form.id_number,
+        phone: &form.phone,
+        education: &form.education,
+        joined_on: &form.joined_on,
+        full_member_on: &form.full_member_on,
+        status: &form.status,
+        category: &form.category,
+        party_group: &form.party_group,
+        posts: form.posts.iter().map(String::as_str).collect(),
         veteran: !form.veteran.is_empty(),
-    }))
+    };
+    let today = local_date(now_epoch());
+    Ok(parse_member(&entry, branch.id, &groups, today))
 }
 
 #[derive(Deserialize, Default)]
@@ -430,7 +320,7 @@ pub async fn new_page(
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let Ok(branch_id) = bq.branch.trim().parse::<i64>() else {
-        let q: String = bq.q.trim().chars().take(50).collect();
+        let q = text::search(&bq.q);
         let branches =
             orgs::search(&state.db, &actor.admin_roots(), &q, &branch_kinds(), 50).await?;
         return render(&BranchPickPage {
@@ -481,8 +371,9 @@ pub async fn create(
         .parse::<i64>()
         .map_err(|_| AppError::NotFound)?;
     let branch = managed_branch(&state, actor, branch_id).await?;
-    let mut errors = FieldErrors::default();
-    let input = validate(&state, &form, &branch, &mut errors).await?;
+    let checked = validate(&state, &form, &branch).await?;
+    let mut errors = checked.clone().err().unwrap_or_default();
+    let input = checked.ok();
     // Hashed before the transaction: no lock is held while argon2 works.
     let account = match input.as_ref().and_then(|i| i.phone.as_ref()) {
         Some(_) => {
@@ -690,8 +581,9 @@ pub async fn update(
     let actor = ctx.actor()?;
     let m = managed(&state, actor, id).await?;
     let branch = orgs::get(&state.db, m.branch_id).await?;
-    let mut errors = FieldErrors::default();
-    let input = validate(&state, &form, &branch, &mut errors).await?;
+    let checked = validate(&state, &form, &branch).await?;
+    let mut errors = checked.clone().err().unwrap_or_default();
+    let input = checked.ok();
     let mut tx = state.db.begin().await?;
     if let Some(input) = &input {
         for (field, message) in members::conflicts(tx.conn(), &state.keys, input, Some(id)).await? {
@@ -747,7 +639,7 @@ pub async fn transfer_page(
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let m = managed(&state, actor, id).await?;
-    let q: String = bq.q.trim().chars().take(50).collect();
+    let q = text::search(&bq.q);
     let branches = orgs::search(&state.db, &actor.admin_roots(), &q, &branch_kinds(), 50)
         .await?
         .into_iter()
@@ -782,7 +674,7 @@ pub async fn transfer(
         Ok(t) => managed_branch(&state, actor, t).await.ok(),
         Err(_) => None,
     };
-    let reason = text::required(&form.reason, 200);
+    let reason = text::required(&form.reason, TRANSFER_REASON_MAX_CHARS);
     let error = match (&target, &reason) {
         (None, _) => "请选择转入的党支部（须在您的管理范围内）".to_string(),
         (Some(t), _) if t.id == m.branch_id => "已在该党支部".to_string(),

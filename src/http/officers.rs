@@ -82,7 +82,7 @@ pub async fn accounts(
     ctx: Ctx,
     Query(sq): Query<super::form::SearchQuery>,
 ) -> AppResult<Response> {
-    let q = sq.text(30);
+    let q = sq.text();
     render(
         &accounts_page(
             &state,
@@ -112,7 +112,10 @@ pub async fn create_account(
     axum::Form(form): axum::Form<NewAccountForm>,
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
-    let name = errors.check("name", text::required(&form.name, 30));
+    let name = errors.check(
+        "name",
+        text::required(&form.name, text::PERSON_NAME_MAX_CHARS),
+    );
     let phone = errors.check("phone", text::phone(&form.phone).map_err(String::from));
     let invalid = |errors| async {
         render_invalid(&accounts_page(&state, &ctx, String::new(), form.clone(), errors).await?)
@@ -312,7 +315,7 @@ pub async fn grants(
     ctx: Ctx,
     Query(sq): Query<super::form::SearchQuery>,
 ) -> AppResult<Response> {
-    let q = sq.text(50);
+    let q = sq.text();
     render(
         &grants_page(
             &state,
@@ -600,8 +603,8 @@ pub async fn audit_log(
         }),
     };
     let filter = audit::Filter {
-        actor: q.actor.trim().chars().take(30).collect(),
-        action: q.action.trim().chars().take(30).collect(),
+        actor: text::search(&q.actor),
+        action: text::search(&q.action),
         result: match q.result.as_str() {
             audit::OK | audit::FAILED => q.result.clone(),
             _ => String::new(),

@@ -4,12 +4,11 @@ use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::domain::clock::now_epoch;
-use crate::domain::org::{OrgCategory, OrgType, is_in_subtree};
+use crate::domain::org::{OrgCategory, OrgEntry, OrgType, is_in_subtree, parse_org};
 use crate::domain::policy::Actor;
-use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::store::audit;
-use crate::store::orgs::{self, ChildSummary, Org, OrgInput, SubtreeCounts};
+use crate::store::orgs::{self, ChildSummary, Org, SubtreeCounts};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -43,7 +42,7 @@ pub async fn index(
         let counts = orgs::subtree_counts(&state.db, &org.path).await?;
         root_orgs.push((org, counts));
     }
-    let q = sq.text(50);
+    let q = sq.text();
     let results = if q.is_empty() {
         vec![]
     } else {
@@ -160,28 +159,15 @@ fn category_choices(selected: &str) -> Vec<Choice> {
     )
 }
 
-/// Checks the fields shared by create and edit.
-fn validate(
-    form: &OrgForm,
-    errors: &mut FieldErrors,
-) -> Option<(String, OrgCategory, String, i64)> {
-    let name = errors.check("name", text::required(&form.name, 60));
-    let category = OrgCategory::from_code(&form.category);
-    if category.is_none() {
-        errors.add("category", "请选择组织类别");
+impl OrgForm {
+    fn entry(&self) -> OrgEntry<'_> {
+        OrgEntry {
+            name: &self.name,
+            category: &self.category,
+            address: &self.address,
+            sort_order: &self.sort_order,
+        }
     }
-    let address = errors.check("address", text::optional(&form.address, 200));
-    let sort_order = match form.sort_order.trim() {
-        "" => 0,
-        s => match s.parse::<i64>() {
-            Ok(n) if (0..=9999).contains(&n) => n,
-            _ => {
-                errors.add("sort_order", "排序号应为0到9999的整数");
-                0
-            }
-        },
-    };
-    Some((name, category?, address, sort_order))
 }
 
 pub async fn new_page(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
@@ -211,16 +197,15 @@ pub async fn create(
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let parent = administered(&state, actor, id).await?;
-    let mut errors = FieldErrors::default();
     let kind = OrgType::from_code(&form.kind)
         .filter(|k| k.may_sit_under(parent.kind()) && actor.may_add_child(&parent.path, *k));
+    // The fields are checked whatever the kind, so every message shows at once.
+    let checked = parse_org(&form.entry(), kind.unwrap_or(OrgType::Branch));
+    let mut errors = checked.clone().err().unwrap_or_default();
     if kind.is_none() {
         errors.add("kind", "请选择可在此组织下设立的组织类型");
     }
-    let valid = validate(&form, &mut errors);
-    let (Some(kind), Some((name, category, address, sort_order)), true) =
-        (kind, valid, errors.is_empty())
-    else {
+    let (Some(_), Ok(input), true) = (kind, checked, errors.is_empty()) else {
         return render_invalid(&FormPage {
             page: ctx.page("新建下级组织"),
             action: format!("/orgs/{id}/new"),
@@ -231,13 +216,6 @@ pub async fn create(
             errors,
             editing: false,
         });
-    };
-    let input = OrgInput {
-        name,
-        kind,
-        category,
-        address,
-        sort_order,
     };
     let mut tx = state.db.begin().await?;
     let new_id = orgs::create(tx.conn(), Some(&parent), &input, now_epoch()).await?;
@@ -287,26 +265,20 @@ pub async fn update(
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let org = administered(&state, actor, id).await?;
-    let mut errors = FieldErrors::default();
-    let valid = validate(&form, &mut errors);
-    let (Some((name, category, address, sort_order)), true) = (valid, errors.is_empty()) else {
-        return render_invalid(&FormPage {
-            page: ctx.page("编辑组织"),
-            action: format!("/orgs/{id}/edit"),
-            parent_name: String::new(),
-            kinds: vec![],
-            categories: category_choices(&form.category),
-            form,
-            errors,
-            editing: true,
-        });
-    };
-    let input = OrgInput {
-        name,
-        kind: org.kind(),
-        category,
-        address,
-        sort_order,
+    let input = match parse_org(&form.entry(), org.kind()) {
+        Ok(input) => input,
+        Err(errors) => {
+            return render_invalid(&FormPage {
+                page: ctx.page("编辑组织"),
+                action: format!("/orgs/{id}/edit"),
+                parent_name: String::new(),
+                kinds: vec![],
+                categories: category_choices(&form.category),
+                form,
+                errors,
+                editing: true,
+            });
+        }
     };
     let mut tx = state.db.begin().await?;
     orgs::update(tx.conn(), id, &input, now_epoch()).await?;
@@ -372,7 +344,7 @@ pub async fn move_page(
     if !actor.may_shape_org(&org.path, org.kind()) {
         return Err(AppError::NotFound);
     }
-    let q = sq.text(50);
+    let q = sq.text();
     let candidates = move_candidates(&state, actor, &org, &q).await?;
     render(&MovePage {
         page: ctx.page("调整隶属关系"),

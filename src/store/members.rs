@@ -1,7 +1,9 @@
 //! The member register (党员名册). ID and phone numbers are stored encrypted, with a mask
 //! for lists and a keyed hash for uniqueness and lookup.
 use crate::crypto::Keys;
-use crate::domain::member::{Education, Gender, MemberCategory, MemberStatus, posts_label};
+use crate::domain::member::{
+    Education, Gender, MemberCategory, MemberRecord, MemberStatus, posts_label,
+};
 use crate::error::{AppError, AppResult};
 use sqlx::AnyConnection;
 
@@ -143,31 +145,11 @@ pub async fn list(
     Ok((rows, total))
 }
 
-/// A validated member record, ready to store.
-#[derive(Debug, Clone)]
-pub struct MemberInput {
-    pub name: String,
-    pub gender: Gender,
-    pub ethnicity: String,
-    pub birth_date: String,
-    pub id_number: String,
-    pub phone: Option<String>,
-    pub education: Education,
-    pub joined_on: String,
-    pub full_member_on: Option<String>,
-    pub status: MemberStatus,
-    pub category: MemberCategory,
-    pub branch_id: i64,
-    pub party_group_id: Option<i64>,
-    pub posts: String,
-    pub veteran: bool,
-}
-
 /// Which field a uniqueness conflict concerns, with its message.
 pub async fn conflicts(
     conn: &mut AnyConnection,
     keys: &Keys,
-    input: &MemberInput,
+    input: &MemberRecord,
     except_id: Option<i64>,
 ) -> AppResult<Vec<(&'static str, String)>> {
     let mut out = Vec::new();
@@ -206,7 +188,7 @@ pub async fn conflicts(
 pub async fn insert(
     conn: &mut AnyConnection,
     keys: &Keys,
-    m: &MemberInput,
+    m: &MemberRecord,
     now: i64,
 ) -> AppResult<i64> {
     let id_number = crate::domain::idcard::IdNumber::parse(&m.id_number)
@@ -246,7 +228,7 @@ pub async fn update(
     conn: &mut AnyConnection,
     keys: &Keys,
     id: i64,
-    m: &MemberInput,
+    m: &MemberRecord,
     now: i64,
 ) -> AppResult<()> {
     let id_number = crate::domain::idcard::IdNumber::parse(&m.id_number)

@@ -1,5 +1,7 @@
 //! Organizations and subtree queries over the materialized path.
-use crate::domain::org::{OrgCategory, OrgType, child_path, path_ids, root_path, subtree_range};
+use crate::domain::org::{
+    OrgCategory, OrgRecord, OrgType, child_path, path_ids, root_path, subtree_range,
+};
 use crate::error::{AppError, AppResult};
 use sqlx::AnyConnection;
 
@@ -236,12 +238,7 @@ pub async fn search(
     let kinds_sql = if kinds.is_empty() {
         String::new()
     } else {
-        let list = kinds
-            .iter()
-            .map(|k| format!("'{}'", k.code()))
-            .collect::<Vec<_>>()
-            .join(",");
-        format!(" AND kind IN ({list})")
+        format!(" AND {}", kinds_sql("kind", |t| kinds.contains(&t)))
     };
     let sql = format!(
         "SELECT {COLUMNS} FROM orgs WHERE ({scope}) AND dissolved_at IS NULL AND ($1 = '' OR name LIKE '%' || $1 || '%'){kinds_sql} ORDER BY path LIMIT $2"
@@ -270,19 +267,11 @@ pub fn scope_clause(column: &str, roots: &[&str], first_param: usize) -> (String
     (parts.join(" OR "), args)
 }
 
-pub struct OrgInput {
-    pub name: String,
-    pub kind: OrgType,
-    pub category: OrgCategory,
-    pub address: String,
-    pub sort_order: i64,
-}
-
 /// Creates the root (no parent) or a child; the path is filled in from the new id.
 pub async fn create(
     conn: &mut AnyConnection,
     parent: Option<&Org>,
-    input: &OrgInput,
+    input: &OrgRecord,
     now: i64,
 ) -> AppResult<i64> {
     let (id,): (i64,) = sqlx::query_as(
@@ -312,7 +301,7 @@ pub async fn create(
 pub async fn update(
     conn: &mut AnyConnection,
     id: i64,
-    input: &OrgInput,
+    input: &OrgRecord,
     now: i64,
 ) -> AppResult<()> {
     crate::q!(

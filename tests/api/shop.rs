@@ -1,8 +1,9 @@
 use crate::both;
 use crate::support::{TestApp, id_number, phone, testdata};
+use dangjian::domain::member::MemberRecord;
 use dangjian::domain::member::{Education, Gender, MemberCategory, MemberStatus};
 use dangjian::domain::shop::PrizeTerms;
-use dangjian::store::members::{self, MemberInput};
+use dangjian::store::members;
 use dangjian::store::{points, shop};
 
 fn now() -> i64 {
@@ -41,7 +42,7 @@ both!(
         let mut tx = app.db.begin().await.unwrap();
         let mut ids = Vec::new();
         for i in 0..200u32 {
-            let m = MemberInput {
+            let m = MemberRecord {
                 name: format!("党员{i}"),
                 gender: Gender::Male,
                 ethnicity: "汉族".into(),

@@ -2,12 +2,12 @@
 //! PostgreSQL database when DANGJIAN_TEST_DATABASE_URL is set), and a small county.
 use dangjian::config::Config;
 use dangjian::crypto::{Keys, hash_password};
+use dangjian::domain::member::MemberRecord;
 use dangjian::domain::member::{Education, Gender, MemberCategory, MemberStatus};
+use dangjian::domain::org::OrgRecord;
 use dangjian::domain::org::{OrgCategory, OrgType};
 use dangjian::domain::policy::Role;
 use dangjian::startup::Server;
-use dangjian::store::members::MemberInput;
-use dangjian::store::orgs::OrgInput;
 use dangjian::store::{Db, members, orgs, users};
 use reqwest::redirect::Policy;
 use std::path::PathBuf;
@@ -323,7 +323,7 @@ pub async fn fixture(db: &Db, keys: &Keys) -> Ids {
                 Some(id) => Some(orgs::get_in(tx.conn(), id).await.unwrap()),
                 None => None,
             };
-            let input = OrgInput {
+            let input = OrgRecord {
                 name: $name.into(),
                 kind: $kind,
                 category: OrgCategory::Rural,
@@ -345,7 +345,7 @@ pub async fn fixture(db: &Db, keys: &Keys) -> Ids {
     let mut seq = 10;
     let mut member = |name: &'static str, branch: i64, phone: &'static str, posts: &'static str| {
         seq += 2;
-        MemberInput {
+        MemberRecord {
             name: name.into(),
             gender: Gender::Male,
             ethnicity: "汉族".into(),
