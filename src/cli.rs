@@ -3,96 +3,143 @@ use crate::config::{Config, Overrides};
 use crate::crypto::{hash_password, one_time_password};
 use crate::domain::policy::Role;
 use crate::domain::text;
+use crate::error::{AppError, AppResult};
 use crate::startup;
-use crate::store::{Engine, audit, sessions, users};
+use crate::store::{audit, sessions, users};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "党建云 dangjian
-
-Usage:
-  dangjian serve   [--bind ADDR] [--data DIR] [--database URL] [--config FILE]
-  dangjian demo    [--data DIR] [--database URL] [--seed N] [--months 12] [--study-days 60] [--serve true] [--bind ADDR]
-  dangjian migrate [--data DIR] [--database URL]
-  dangjian reset-password --phone PHONE
-  dangjian create-admin --role system|security|audit|org --phone PHONE --name NAME [--org ID]
-  dangjian audit verify
-  dangjian backup FILE            (SQLite; for PostgreSQL use pg_dump)
-
-Every command also takes --data, --database and --config. Settings can come from
-DIR/dangjian.toml and DANGJIAN_* environment variables (see README).";
-
-struct Args {
-    command: Vec<String>,
-    flags: Vec<(String, String)>,
+/// 党建云 Dangjian Cloud: a self-hosted smart party-building platform.
+///
+/// Settings come from defaults, a TOML file (--config, DANGJIAN_CONFIG or DATA/dangjian.toml),
+/// DANGJIAN_* environment variables (DANGJIAN_DATA, DANGJIAN_DATABASE_URL, DANGJIAN_BIND and
+/// the rest in the README), then these options.
+#[derive(Parser, Debug)]
+#[command(name = "dangjian", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
 }
 
-impl Args {
-    fn parse(raw: impl Iterator<Item = String>) -> Result<Self, String> {
-        let mut command = Vec::new();
-        let mut flags = Vec::new();
-        let mut it = raw.peekable();
-        while let Some(a) = it.next() {
-            if let Some(name) = a.strip_prefix("--") {
-                let (name, value) = match name.split_once('=') {
-                    Some((n, v)) => (n.to_string(), v.to_string()),
-                    None => (
-                        name.to_string(),
-                        it.next().ok_or_else(|| format!("--{name} needs a value"))?,
-                    ),
-                };
-                flags.push((name, value));
-            } else {
-                command.push(a);
-            }
+/// Where the data lives; every command takes these.
+#[derive(Args, Debug)]
+struct Common {
+    /// Data folder: SQLite file, key file, uploaded files [default: ./data; env DANGJIAN_DATA]
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// postgres://… for PostgreSQL [default: DATA/dangjian.db; env DANGJIAN_DATABASE_URL]
+    #[arg(long, global = true, value_name = "URL")]
+    database: Option<String>,
+    /// A TOML settings file [env DANGJIAN_CONFIG]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the platform (applies pending migrations first).
+    Serve {
+        /// Listen address [default: 127.0.0.1:8080; env DANGJIAN_BIND]
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+    },
+    /// Fill an empty database with a demo county, and serve it with --serve.
+    Demo(DemoArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Give an account a one-time password (its sessions end).
+    ResetPassword {
+        #[arg(long)]
+        phone: String,
+    },
+    /// Create an officer (三员) or the first county administrator, with a one-time password.
+    CreateAdmin {
+        #[arg(long, value_enum)]
+        role: AdminRole,
+        #[arg(long)]
+        phone: String,
+        #[arg(long)]
+        name: String,
+        /// The organization an `org` administrator administers [default: the county]
+        #[arg(long, value_name = "ID")]
+        org: Option<i64>,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of the SQLite database while the server runs (PostgreSQL: pg_dump).
+    Backup {
+        /// The copy to write; must not exist yet.
+        file: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Seed of the generator: the same seed makes the same county.
+    #[arg(long, default_value_t = 2019)]
+    seed: u64,
+    /// Months of organizational life to generate.
+    #[arg(long, default_value_t = 12)]
+    months: u32,
+    /// Days of members studying to generate.
+    #[arg(long, default_value_t = 60)]
+    study_days: u32,
+    /// Serve the demo once it is filled (or at once, when it already is).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value_t = false, action = ArgAction::Set)]
+    serve: bool,
+    /// Listen address when serving [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    bind: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Walk the hash chain and name the first broken link, if any.
+    Verify,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum AdminRole {
+    /// 系统管理员: accounts
+    System,
+    /// 安全管理员: role grants, security settings
+    Security,
+    /// 审计管理员: the audit log
+    Audit,
+    /// 组织管理员 of an organization's subtree
+    Org,
+}
+
+impl AdminRole {
+    fn role(self) -> Role {
+        match self {
+            AdminRole::System => Role::SystemAdmin,
+            AdminRole::Security => Role::SecurityAdmin,
+            AdminRole::Audit => Role::AuditAdmin,
+            AdminRole::Org => Role::OrgAdmin,
         }
-        Ok(Self { command, flags })
     }
+}
 
-    fn get(&self, name: &str) -> Option<String> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    }
-
-    fn require(&self, name: &str) -> Result<String, String> {
-        self.get(name)
-            .ok_or_else(|| format!("--{name} is required"))
-    }
-
-    fn check_known(&self, known: &[&str]) -> Result<(), String> {
-        for (n, _) in &self.flags {
-            if !known.contains(&n.as_str()) {
-                return Err(format!("unknown option --{n}"));
-            }
-        }
-        Ok(())
-    }
-
-    fn config(&self) -> Result<Config, String> {
+impl Common {
+    fn config(&self, bind: Option<String>) -> AppResult<Config> {
         Config::load(Overrides {
-            config_file: self.get("config").map(PathBuf::from),
-            bind: self.get("bind"),
-            data_dir: self.get("data").map(PathBuf::from),
-            database_url: self.get("database"),
+            config_file: self.config.clone(),
+            bind,
+            data_dir: self.data.clone(),
+            database_url: self.database.clone(),
         })
     }
 }
 
 pub fn main() -> ExitCode {
-    let args = match Args::parse(std::env::args().skip(1)) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("{e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    if args.command.is_empty() || args.command[0] == "help" || args.get("help").is_some() {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
+    let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("DANGJIAN_LOG")
@@ -104,7 +151,7 @@ pub fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    match runtime.block_on(run(args)) {
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -113,216 +160,167 @@ pub fn main() -> ExitCode {
     }
 }
 
-const COMMON: &[&str] = &["data", "database", "config"];
-
-async fn run(args: Args) -> Result<(), String> {
-    let cmd: Vec<&str> = args.command.iter().map(String::as_str).collect();
-    let known = |extra: &[&str]| {
-        let all: Vec<&str> = COMMON.iter().chain(extra).copied().collect();
-        args.check_known(&all)
-    };
-    match cmd.as_slice() {
-        ["serve"] => {
-            known(&["bind"])?;
-            let config = args.config()?;
-            let server = startup::Server::build(config.clone()).await?;
-            if let Some(pw) = startup::bootstrap(&server.state.db, &server.state.keys).await? {
-                println!(
-                    "首次启动：已创建系统管理员账号。\n  手机号: {}\n  一次性密码: {pw}\n  首次登录须修改密码。",
-                    startup::BOOTSTRAP_ADMIN_PHONE
-                );
-            }
-            tracing::info!(
-                addr = %server.addr(),
-                database = %crate::store::engine::redact_url(&config.database_url()),
-                "党建云 listening"
-            );
-            println!("党建云 listening on http://{}", server.addr());
-            server.run().await.map_err(|e| e.to_string())
-        }
-        ["migrate"] => {
-            known(&[])?;
-            let config = args.config()?;
-            let (_db, _) = startup::open(&config).await?;
+async fn run(cli: Cli) -> AppResult<()> {
+    let common = &cli.common;
+    match cli.command {
+        Command::Serve { bind } => serve(common.config(bind)?).await,
+        Command::Demo(args) => demo(common.config(args.bind.clone())?, &args).await,
+        Command::Migrate => {
+            startup::open(&common.config(None)?).await?;
             println!("database is up to date");
             Ok(())
         }
-        ["demo"] => {
-            known(&["seed", "serve", "bind", "months", "study-days"])?;
-            let months = match args.get("months") {
-                Some(m) => m.parse().map_err(|_| "--months must be a number")?,
-                None => 12,
-            };
-            let study_days = match args.get("study-days") {
-                Some(d) => d.parse().map_err(|_| "--study-days must be a number")?,
-                None => 60,
-            };
-            let seed = match args.get("seed") {
-                Some(s) => s.parse().map_err(|_| "--seed must be a number")?,
-                None => 2019,
-            };
-            let serve = match args.get("serve").as_deref() {
-                None | Some("false") => false,
-                Some("true") => true,
-                Some(_) => return Err("--serve takes true or false".into()),
-            };
-            let config = args.config()?;
-            let server = startup::Server::build(config).await?;
-            match crate::demo::generate(&server.state.db, &server.state.keys, seed).await {
-                Ok(summary) => {
-                    println!("{summary}");
-                    let questions = crate::demo::question_bank(&server.state.db).await?;
-                    println!("每日一题题库：{questions} 道题；积分商城：4 件奖品");
-                    let started = std::time::Instant::now();
-                    let life =
-                        crate::demo::orglife(&server.state.db, &server.state.files, seed, months)
-                            .await?;
-                    if !life.is_empty() {
-                        println!(
-                            "{}（用时 {:.1} 秒）",
-                            life.trim_end(),
-                            started.elapsed().as_secs_f64()
-                        );
-                    }
-                    let started = std::time::Instant::now();
-                    let study =
-                        crate::demo::study(&server.state.db, &server.state.files, seed, study_days)
-                            .await?;
-                    println!(
-                        "{}（用时 {:.1} 秒）",
-                        study.trim_end(),
-                        started.elapsed().as_secs_f64()
-                    );
+        Command::ResetPassword { phone } => reset_password(&common.config(None)?, &phone).await,
+        Command::CreateAdmin {
+            role,
+            phone,
+            name,
+            org,
+        } => create_admin(&common.config(None)?, role.role(), &phone, &name, org).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let (db, _) = startup::open(&common.config(None)?).await?;
+            match audit::verify(&db).await? {
+                audit::Chain::Intact(n) => {
+                    println!("audit chain intact: {n} entries");
+                    Ok(())
                 }
-                // Serving an already filled demo is fine: run the command again after a stop.
-                Err(e) if serve && e.contains("already holds data") => {
-                    println!("演示数据已存在，直接启动。");
+                audit::Chain::Broken(link) => {
+                    Err(AppError::Conflict(format!("audit chain broken: {link}")))
                 }
-                Err(e) => return Err(e),
             }
-            if serve {
-                println!("党建云 listening on http://{}", server.addr());
-                server.run().await.map_err(|e| e.to_string())?;
-            }
-            Ok(())
         }
-        ["reset-password"] => {
-            known(&["phone"])?;
-            let phone = text::phone(&args.require("phone")?).map_err(String::from)?;
-            let (db, keys) = startup::open(&args.config()?).await?;
-            let user = users::by_phone(&db, &keys, &phone)
-                .await
-                .map_err(|e| format!("{e:?}"))?
-                .ok_or("no account uses that phone number")?;
-            let password = one_time_password();
-            let hash = hash_password(&password);
-            let mut tx = db.begin().await.map_err(|e| format!("{e:?}"))?;
-            users::set_password(tx.conn(), user.id, &hash, true)
-                .await
-                .map_err(|e| format!("{e:?}"))?;
-            sessions::delete_all_for(tx.conn(), user.id)
-                .await
-                .map_err(|e| format!("{e:?}"))?;
-            audit::append(
-                tx.conn(),
-                &cli_actor(),
-                "重置密码",
-                &format!("账号 {} {}", user.id, user.name),
-                audit::OK,
-                "命令行",
-            )
-            .await
-            .map_err(|e| format!("{e:?}"))?;
-            tx.commit().await.map_err(|e| format!("{e:?}"))?;
-            println!("{} 的一次性密码: {password}（登录后须修改）", user.name);
-            Ok(())
-        }
-        ["create-admin"] => {
-            known(&["role", "phone", "name", "org"])?;
-            let role = match args.require("role")?.as_str() {
-                "system" => Role::SystemAdmin,
-                "security" => Role::SecurityAdmin,
-                "audit" => Role::AuditAdmin,
-                "org" => Role::OrgAdmin,
-                other => return Err(format!("unknown role {other}")),
-            };
-            let phone = text::phone(&args.require("phone")?).map_err(String::from)?;
-            let name = text::required(&args.require("name")?, text::PERSON_NAME_MAX_CHARS)?;
-            let (db, keys) = startup::open(&args.config()?).await?;
-            let e = |e: crate::error::AppError| format!("{e:?}");
-            let org = match (role, args.get("org")) {
-                (Role::OrgAdmin, Some(id)) => {
-                    let id: i64 = id.parse().map_err(|_| "--org must be a number")?;
-                    Some(crate::store::orgs::get(&db, id).await.map_err(e)?)
-                }
-                (Role::OrgAdmin, None) => crate::store::orgs::root(&db).await.map_err(e)?,
-                _ => None,
-            };
-            crate::domain::policy::check_grant(role, false, &[], org.as_ref().map(|o| o.kind()))?;
-            let password = one_time_password();
-            let hash = hash_password(&password);
-            let mut tx = db.begin().await.map_err(e)?;
-            let id = users::create(
-                tx.conn(),
-                &keys,
-                &users::NewUser {
-                    name: &name,
-                    phone: &phone,
-                    password_hash: &hash,
-                    member_id: None,
-                    must_change_password: true,
-                },
-            )
-            .await
-            .map_err(e)?;
-            users::add_grant(tx.conn(), id, role, org.as_ref().map(|o| o.id), None)
-                .await
-                .map_err(e)?;
-            audit::append(
-                tx.conn(),
-                &cli_actor(),
-                "创建管理员",
-                &format!("账号 {id} {name}"),
-                audit::OK,
-                role.label(),
-            )
-            .await
-            .map_err(e)?;
-            tx.commit().await.map_err(e)?;
+        Command::Backup { file } => {
+            let (db, _) = startup::open(&common.config(None)?).await?;
+            crate::store::backup_sqlite(&db, &file).await?;
             println!(
-                "已创建{}：{name}，手机号 {phone}，一次性密码 {password}（登录后须修改）",
-                role.label()
+                "backup written to {}; keep the key file (secret.key) safe with it",
+                file.display()
             );
             Ok(())
         }
-        ["audit", "verify"] => {
-            known(&[])?;
-            let (db, _) = startup::open(&args.config()?).await?;
-            let n = audit::verify(&db)
-                .await
-                .map_err(|e| format!("audit chain broken: {e}"))?;
-            println!("audit chain intact: {n} entries");
-            Ok(())
-        }
-        ["backup", file] => {
-            known(&[])?;
-            let (db, _) = startup::open(&args.config()?).await?;
-            if db.engine != Engine::Sqlite {
-                return Err("for PostgreSQL use pg_dump (see README)".into());
-            }
-            if std::path::Path::new(file).exists() {
-                return Err(format!("{file} already exists"));
-            }
-            sqlx::query("VACUUM INTO $1")
-                .bind(*file)
-                .execute(&db.pool)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("backup written to {file}; keep the key file (secret.key) safe with it");
-            Ok(())
-        }
-        _ => Err(format!("unknown command\n\n{USAGE}")),
     }
+}
+
+async fn serve(config: Config) -> AppResult<()> {
+    let server = startup::Server::build(config.clone()).await?;
+    if let Some(pw) = startup::bootstrap(&server.state.db, &server.state.keys).await? {
+        println!(
+            "首次启动：已创建系统管理员账号。\n  手机号: {}\n  一次性密码: {pw}\n  首次登录须修改密码。",
+            startup::BOOTSTRAP_ADMIN_PHONE
+        );
+    }
+    tracing::info!(
+        addr = %server.addr(),
+        database = %crate::store::engine::redact_url(&config.database_url()),
+        "党建云 listening"
+    );
+    println!("党建云 listening on http://{}", server.addr());
+    Ok(server.run().await?)
+}
+
+/// Fills the demo county (nothing listens meanwhile), then serves it when asked.
+async fn demo(config: Config, args: &DemoArgs) -> AppResult<()> {
+    let (db, keys) = startup::open(&config).await?;
+    if args.serve && !crate::demo::is_empty(&db).await? {
+        // Serving an already filled demo is fine: run the command again after a stop.
+        println!("演示数据已存在，直接启动。");
+    } else {
+        let files = crate::files::Storage::for_config(&config);
+        let started = std::time::Instant::now();
+        println!("{}", crate::demo::generate(&db, &keys, args.seed).await?);
+        let questions = crate::demo::question_bank(&db).await?;
+        println!("每日一题题库：{questions} 道题；积分商城：4 件奖品");
+        let life = crate::demo::orglife(&db, &files, args.seed, args.months).await?;
+        let study = crate::demo::study(&db, &files, args.seed, args.study_days).await?;
+        println!("{}\n{}", life.trim_end(), study.trim_end());
+        println!(
+            "演示数据已生成（用时 {:.1} 秒）",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    drop(db);
+    if args.serve {
+        let server = startup::Server::build(config).await?;
+        println!("党建云 listening on http://{}", server.addr());
+        server.run().await?;
+    }
+    Ok(())
+}
+
+async fn reset_password(config: &Config, phone: &str) -> AppResult<()> {
+    let phone = text::phone(phone).map_err(|m| AppError::BadRequest(m.into()))?;
+    let (db, keys) = startup::open(config).await?;
+    let user = users::by_phone(&db, &keys, &phone)
+        .await?
+        .ok_or_else(|| AppError::BadRequest("no account uses that phone number".into()))?;
+    let password = one_time_password();
+    let hash = hash_password(&password);
+    let mut tx = db.begin().await?;
+    users::set_password(tx.conn(), user.id, &hash, true).await?;
+    sessions::delete_all_for(tx.conn(), user.id).await?;
+    let target = format!("账号 {} {}", user.id, user.name);
+    audit::append(
+        tx.conn(),
+        &cli_actor(),
+        "重置密码",
+        &target,
+        audit::OK,
+        "命令行",
+    )
+    .await?;
+    tx.commit().await?;
+    println!("{} 的一次性密码: {password}（登录后须修改）", user.name);
+    Ok(())
+}
+
+async fn create_admin(
+    config: &Config,
+    role: Role,
+    phone: &str,
+    name: &str,
+    org: Option<i64>,
+) -> AppResult<()> {
+    let bad = AppError::BadRequest;
+    let phone = text::phone(phone).map_err(|m| bad(m.into()))?;
+    let name = text::required(name, text::PERSON_NAME_MAX_CHARS).map_err(bad)?;
+    let (db, keys) = startup::open(config).await?;
+    let org = match (role, org) {
+        (Role::OrgAdmin, Some(id)) => Some(crate::store::orgs::get(&db, id).await?),
+        (Role::OrgAdmin, None) => crate::store::orgs::root(&db).await?,
+        _ => None,
+    };
+    let kind = org.as_ref().map(|o| o.kind());
+    crate::domain::policy::check_grant(role, false, &[], kind).map_err(|m| bad(m.into()))?;
+    let password = one_time_password();
+    let hash = hash_password(&password);
+    let mut tx = db.begin().await?;
+    let account = users::NewUser {
+        name: &name,
+        phone: &phone,
+        password_hash: &hash,
+        member_id: None,
+        must_change_password: true,
+    };
+    let id = users::create(tx.conn(), &keys, &account).await?;
+    users::add_grant(tx.conn(), id, role, org.as_ref().map(|o| o.id), None).await?;
+    let target = format!("账号 {id} {name}");
+    audit::append(
+        tx.conn(),
+        &cli_actor(),
+        "创建管理员",
+        &target,
+        audit::OK,
+        role.label(),
+    )
+    .await?;
+    tx.commit().await?;
+    println!(
+        "已创建{}：{name}，手机号 {phone}，一次性密码 {password}（登录后须修改）",
+        role.label()
+    );
+    Ok(())
 }
 
 fn cli_actor() -> audit::Actor {
@@ -330,5 +328,46 @@ fn cli_actor() -> audit::Actor {
         user_id: None,
         name: "命令行".into(),
         ip: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_is_a_flag_and_still_takes_true() {
+        for args in [
+            &["dangjian", "demo", "--serve"][..],
+            &["dangjian", "demo", "--serve", "true"],
+            &[
+                "dangjian", "--data", "/tmp/x", "demo", "--serve", "--months", "1",
+            ],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            let Command::Demo(d) = cli.command else {
+                panic!("demo")
+            };
+            assert!(d.serve, "{args:?}");
+        }
+        let cli = Cli::try_parse_from(["dangjian", "demo", "--study-days", "7"]).unwrap();
+        let Command::Demo(d) = cli.command else {
+            panic!("demo")
+        };
+        assert!(!d.serve);
+        assert_eq!((d.months, d.study_days, d.seed), (12, 7, 2019));
+    }
+
+    #[test]
+    fn options_go_before_or_after_the_command() {
+        let cli = Cli::try_parse_from(["dangjian", "audit", "verify", "--data", "d"]).unwrap();
+        assert_eq!(cli.common.data, Some(PathBuf::from("d")));
+        assert!(Cli::try_parse_from(["dangjian", "create-admin", "--role", "king"]).is_err());
     }
 }

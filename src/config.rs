@@ -1,4 +1,5 @@
 //! Settings from defaults, then a TOML file, then `DANGJIAN_*` variables, then flags.
+use crate::error::{AppError, AppResult};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -53,7 +54,7 @@ impl Default for Config {
 }
 
 impl Config {
-    pub fn load(flags: Overrides) -> Result<Self, String> {
+    pub fn load(flags: Overrides) -> AppResult<Self> {
         let mut c = Config::default();
         let env = |k: &str| {
             std::env::var(format!("DANGJIAN_{k}"))
@@ -77,17 +78,19 @@ impl Config {
         };
         if let Some(path) = file {
             let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let f: FileConfig =
-                toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+                .map_err(|e| AppError::Setup(format!("cannot read {}: {e}", path.display())))?;
+            let f: FileConfig = toml::from_str(&text)
+                .map_err(|e| AppError::Setup(format!("{}: {e}", path.display())))?;
             c.apply_file(f);
         }
-        let flag = |k: &str| -> Result<Option<bool>, String> {
+        let flag = |k: &str| -> AppResult<Option<bool>> {
             env(k)
                 .map(|v| match v.as_str() {
                     "1" | "true" | "yes" => Ok(true),
                     "0" | "false" | "no" => Ok(false),
-                    _ => Err(format!("DANGJIAN_{k} must be true or false")),
+                    _ => Err(AppError::Setup(format!(
+                        "DANGJIAN_{k} must be true or false"
+                    ))),
                 })
                 .transpose()
         };

@@ -1,5 +1,6 @@
 //! Keys and the few primitives the app needs: field encryption for personal data,
 //! keyed lookup hashes, random tokens, and MACs.
+use crate::error::{AppError, AppResult};
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 use hmac::{Hmac, Mac};
@@ -76,26 +77,27 @@ impl Keys {
     }
 
     /// The key from configuration, or the key file (created with mode 0600 at first start).
-    pub fn load(configured_hex: Option<&str>, key_file: &Path) -> Result<Self, String> {
+    pub fn load(configured_hex: Option<&str>, key_file: &Path) -> AppResult<Self> {
+        let setup = |m: String| AppError::Setup(m);
         let master: [u8; 32] = if let Some(h) = configured_hex {
             unhex(h.trim())
                 .and_then(|v| v.try_into().ok())
-                .ok_or("the secret key must be 64 hex characters")?
+                .ok_or_else(|| setup("the secret key must be 64 hex characters".into()))?
         } else if key_file.exists() {
             let text = std::fs::read_to_string(key_file)
-                .map_err(|e| format!("cannot read {}: {e}", key_file.display()))?;
+                .map_err(|e| setup(format!("cannot read {}: {e}", key_file.display())))?;
             unhex(text.trim())
                 .and_then(|v| v.try_into().ok())
                 .ok_or_else(|| {
-                    format!(
+                    setup(format!(
                         "{} does not hold a 64-hex-character key",
                         key_file.display()
-                    )
+                    ))
                 })?
         } else {
             let key = random_bytes::<32>();
             if let Some(dir) = key_file.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                std::fs::create_dir_all(dir)?;
             }
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
@@ -103,10 +105,9 @@ impl Keys {
             std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
             let mut f = opts
                 .open(key_file)
-                .map_err(|e| format!("cannot create {}: {e}", key_file.display()))?;
+                .map_err(|e| setup(format!("cannot create {}: {e}", key_file.display())))?;
             f.write_all(hex(&key).as_bytes())
-                .and_then(|_| f.sync_all())
-                .map_err(|e| e.to_string())?;
+                .and_then(|_| f.sync_all())?;
             key
         };
         Ok(Self::from_master(&master))
@@ -166,6 +167,19 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
             .verify_password(password.as_bytes(), &h)
             .is_ok()
     })
+}
+
+/// `hash_password` off the async threads: argon2 takes tens of milliseconds of CPU.
+pub async fn hash_password_blocking(password: String) -> Result<String, tokio::task::JoinError> {
+    tokio::task::spawn_blocking(move || hash_password(&password)).await
+}
+
+/// `verify_password` off the async threads.
+pub async fn verify_password_blocking(
+    password: String,
+    stored: String,
+) -> Result<bool, tokio::task::JoinError> {
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await
 }
 
 /// A readable one-time password that meets the password rules.

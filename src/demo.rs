@@ -2,11 +2,12 @@
 //! accounts and one login per role.
 use crate::crypto::{Keys, hash_password};
 use crate::domain::idcard::check_char;
-use crate::domain::member::{Education, Gender, MemberCategory, MemberStatus};
-use crate::domain::member::{MemberEntry, parse_member};
-use crate::domain::org::{OrgCategory, OrgType};
-use crate::domain::org::{OrgEntry, parse_org};
+use crate::domain::member::{
+    Education, Gender, MemberCategory, MemberEntry, MemberStatus, parse_member,
+};
+use crate::domain::org::{OrgCategory, OrgEntry, OrgType, parse_org};
 use crate::domain::policy::Role;
+use crate::error::{AppError, AppResult};
 use crate::store::orgs::{self, Org};
 use crate::store::{Db, WriteTx, audit, members, users};
 use std::collections::HashSet;
@@ -145,10 +146,6 @@ struct Ctx<'a> {
     special: Vec<(usize, i64)>,
 }
 
-fn err(e: crate::error::AppError) -> String {
-    format!("{e:?}")
-}
-
 impl Ctx<'_> {
     async fn org(
         &mut self,
@@ -156,16 +153,16 @@ impl Ctx<'_> {
         name: String,
         kind: OrgType,
         category: OrgCategory,
-    ) -> Result<Org, String> {
+    ) -> AppResult<Org> {
         // The demo's tree obeys the same rules as an administrator's.
         if let Some(p) = parent
             && !kind.may_sit_under(p.kind())
         {
-            return Err(format!(
+            return Err(AppError::internal(format!(
                 "demo: a {} cannot sit under {}",
                 kind.label(),
                 p.name
-            ));
+            )));
         }
         let sort_order = self.orgs.to_string();
         let entry = OrgEntry {
@@ -174,12 +171,11 @@ impl Ctx<'_> {
             address: "",
             sort_order: &sort_order,
         };
-        let input = parse_org(&entry, kind).map_err(|e| format!("demo org {name}: {e:?}"))?;
-        let id = orgs::create(self.tx.conn(), parent, &input, self.now)
-            .await
-            .map_err(err)?;
+        let input = parse_org(&entry, kind)
+            .map_err(|e| AppError::internal(format!("demo org {name}: {e:?}")))?;
+        let id = orgs::create(self.tx.conn(), parent, &input, self.now).await?;
         self.orgs += 1;
-        orgs::get_in(self.tx.conn(), id).await.map_err(err)
+        orgs::get_in(self.tx.conn(), id).await
     }
 
     fn name(&mut self, gender: Gender) -> String {
@@ -331,7 +327,7 @@ impl Ctx<'_> {
         posts: &str,
         category_hint: OrgCategory,
         fixed_phone: Option<&str>,
-    ) -> Result<i64, String> {
+    ) -> AppResult<i64> {
         let mut p = self.person(posts, category_hint);
         if let Some(fixed) = fixed_phone {
             self.phones.insert(fixed.to_string());
@@ -366,10 +362,8 @@ impl Ctx<'_> {
             &group.into_iter().collect::<Vec<_>>(),
             today,
         )
-        .map_err(|e| format!("demo member {}: {e:?}", p.name))?;
-        let id = members::insert(self.tx.conn(), self.keys, &record, self.now)
-            .await
-            .map_err(err)?;
+        .map_err(|e| AppError::internal(format!("demo member {}: {e:?}", p.name)))?;
+        let id = members::insert(self.tx.conn(), self.keys, &record, self.now).await?;
         if let Some(phone) = &p.phone {
             users::create(
                 self.tx.conn(),
@@ -382,19 +376,17 @@ impl Ctx<'_> {
                     must_change_password: false,
                 },
             )
-            .await
-            .map_err(err)?;
+            .await?;
         }
         self.members += 1;
         Ok(id)
     }
 
-    async fn user_of_member(&mut self, member_id: i64) -> Result<i64, String> {
+    async fn user_of_member(&mut self, member_id: i64) -> AppResult<i64> {
         let (id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE member_id = $1")
             .bind(member_id)
             .fetch_one(self.tx.conn())
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         Ok(id)
     }
 
@@ -406,7 +398,7 @@ impl Ctx<'_> {
         kind: OrgType,
         category: OrgCategory,
         size: i64,
-    ) -> Result<(Org, i64), String> {
+    ) -> AppResult<(Org, i64)> {
         let branch = self.org(Some(parent), name, kind, category).await?;
         let groups = if size >= 18 {
             let n = if size >= 30 { 3 } else { 2 };
@@ -470,21 +462,21 @@ impl Ctx<'_> {
 }
 
 /// Fills an empty database. Returns the summary to print.
-pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> Result<String, String> {
-    let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM members")
-        .fetch_one(&db.pool)
-        .await
-        .map_err(|e| e.to_string())?;
-    let (org_count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orgs")
-        .fetch_one(&db.pool)
-        .await
-        .map_err(|e| e.to_string())?;
-    if existing > 0 || org_count > 1 {
-        return Err("the database already holds data; the demo needs an empty database (use a new --data folder)".into());
+/// Whether the database holds nothing but the root organization a first start makes.
+pub async fn is_empty(db: &Db) -> AppResult<bool> {
+    let (members, orgs) = crate::store::members::counts(db).await?;
+    Ok(members == 0 && orgs <= 1)
+}
+
+pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> AppResult<String> {
+    if !is_empty(db).await? {
+        return Err(AppError::Conflict(
+            "the database already holds data; the demo needs an empty database (use a new --data folder)".into(),
+        ));
     }
     let started = std::time::Instant::now();
     let password_hash = hash_password(DEMO_PASSWORD);
-    let mut tx = db.begin().await.map_err(err)?;
+    let mut tx = db.begin().await?;
     let mut c = Ctx {
         tx: &mut tx,
         keys,
@@ -497,7 +489,7 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> Result<String, String>
         members: 0,
         special: Vec::new(),
     };
-    let county = match orgs::root(db).await.map_err(err)? {
+    let county = match orgs::root(db).await? {
         Some(root) => {
             crate::q!(
                 "UPDATE orgs SET name = $1 WHERE id = $2",
@@ -505,10 +497,9 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> Result<String, String>
                 root.id
             )
             .execute(c.tx.conn())
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
             c.orgs += 1;
-            orgs::get_in(c.tx.conn(), root.id).await.map_err(err)?
+            orgs::get_in(c.tx.conn(), root.id).await?
         }
         None => {
             c.org(
@@ -841,12 +832,9 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> Result<String, String>
         "SELECT u.id, m.branch_id FROM members m JOIN users u ON u.member_id = m.id WHERE m.posts LIKE '%secretary%' AND m.posts NOT LIKE '%deputy%' ORDER BY m.id",
     )
     .fetch_all(c.tx.conn())
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     for (user, branch) in secretaries {
-        users::add_grant(c.tx.conn(), user, Role::BranchAdmin, Some(branch), None)
-            .await
-            .map_err(err)?;
+        users::add_grant(c.tx.conn(), user, Role::BranchAdmin, Some(branch), None).await?;
     }
     let specials = c.special.clone();
     for (login, member) in specials {
@@ -854,35 +842,24 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> Result<String, String>
         let branch: (i64,) = sqlx::query_as("SELECT branch_id FROM members WHERE id = $1")
             .bind(member)
             .fetch_one(c.tx.conn())
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         match login {
             1 => {
                 users::add_grant(c.tx.conn(), user, Role::BranchAdmin, Some(branch.0), None)
-                    .await
-                    .map_err(err)?;
-                users::add_grant(c.tx.conn(), user, Role::PiiViewer, Some(branch.0), None)
-                    .await
-                    .map_err(err)?;
+                    .await?;
+                users::add_grant(c.tx.conn(), user, Role::PiiViewer, Some(branch.0), None).await?;
             }
             2 => {
                 let town: (Option<i64>,) =
                     sqlx::query_as("SELECT parent_id FROM orgs WHERE id = $1")
                         .bind(branch.0)
                         .fetch_one(c.tx.conn())
-                        .await
-                        .map_err(|e| e.to_string())?;
-                users::add_grant(c.tx.conn(), user, Role::OrgAdmin, town.0, None)
-                    .await
-                    .map_err(err)?;
+                        .await?;
+                users::add_grant(c.tx.conn(), user, Role::OrgAdmin, town.0, None).await?;
             }
             3 => {
-                users::add_grant(c.tx.conn(), user, Role::OrgAdmin, Some(county.id), None)
-                    .await
-                    .map_err(err)?;
-                users::add_grant(c.tx.conn(), user, Role::PiiViewer, Some(county.id), None)
-                    .await
-                    .map_err(err)?;
+                users::add_grant(c.tx.conn(), user, Role::OrgAdmin, Some(county.id), None).await?;
+                users::add_grant(c.tx.conn(), user, Role::PiiViewer, Some(county.id), None).await?;
             }
             4 => {
                 users::add_grant(
@@ -892,8 +869,7 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> Result<String, String>
                     Some(county.id),
                     None,
                 )
-                .await
-                .map_err(err)?;
+                .await?;
             }
             _ => {}
         }
@@ -907,7 +883,7 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> Result<String, String>
     .enumerate()
     {
         let phone = LOGINS[5 + i].1;
-        let existing = users::by_phone(db, keys, phone).await.map_err(err)?;
+        let existing = users::by_phone(db, keys, phone).await?;
         if existing.is_some() {
             continue;
         }
@@ -922,11 +898,8 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> Result<String, String>
                 must_change_password: false,
             },
         )
-        .await
-        .map_err(err)?;
-        users::add_grant(c.tx.conn(), id, *role, None, None)
-            .await
-            .map_err(err)?;
+        .await?;
+        users::add_grant(c.tx.conn(), id, *role, None, None).await?;
     }
     let (orgs_made, members_made) = (c.orgs, c.members);
     audit::append(
@@ -941,9 +914,8 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> Result<String, String>
         audit::OK,
         &format!("{orgs_made}个组织，{members_made}名党员"),
     )
-    .await
-    .map_err(err)?;
-    tx.commit().await.map_err(err)?;
+    .await?;
+    tx.commit().await?;
     let mut out = format!(
         "演示县已生成：{orgs_made} 个党组织，{members_made} 名党员（用时 {:.1} 秒）\n所有演示账号的密码：{DEMO_PASSWORD}\n",
         started.elapsed().as_secs_f64()
@@ -995,7 +967,7 @@ fn demo_photos() -> Vec<crate::files::Photo> {
 /// The demo pictures in storage, once each: (key, thumbnail key, sha256, size).
 async fn store_demo_photos(
     files: &crate::files::Storage,
-) -> Result<Vec<(String, String, String, i64)>, String> {
+) -> AppResult<Vec<(String, String, String, i64)>> {
     let mut keys = Vec::new();
     for (i, p) in demo_photos().into_iter().enumerate() {
         let (key, thumb) = (
@@ -1004,11 +976,8 @@ async fn store_demo_photos(
         );
         let sha = crate::crypto::sha256_hex(&p.jpeg);
         let size = p.jpeg.len() as i64;
-        files.put(&key, p.jpeg).await.map_err(|e| e.to_string())?;
-        files
-            .put(&thumb, p.thumb)
-            .await
-            .map_err(|e| e.to_string())?;
+        files.put(&key, p.jpeg).await?;
+        files.put(&thumb, p.thumb).await?;
         keys.push((key, thumb, sha, size));
     }
     Ok(keys)
@@ -1021,7 +990,7 @@ pub async fn orglife(
     files: &crate::files::Storage,
     seed: u64,
     months: u32,
-) -> Result<String, String> {
+) -> AppResult<String> {
     use crate::domain::orglife::{applies_to, default_requirements};
     use crate::store::meetings::{self, NewFile, NewMeeting};
     if months == 0 {
@@ -1032,10 +1001,8 @@ pub async fn orglife(
     let today = crate::domain::clock::local_date(now);
     let window_start = today - Duration::days(i64::from(months) * 30);
     let keys = store_demo_photos(files).await?;
-    let holders = crate::store::orgs::meeting_holders(db, true)
-        .await
-        .map_err(err)?;
-    let all_rules = crate::store::requirements::all(db).await.map_err(err)?;
+    let holders = crate::store::orgs::meeting_holders(db, true).await?;
+    let all_rules = crate::store::requirements::all(db).await?;
     let (mut meeting_count, mut photo_count) = (0, 0);
     let topics: &[(&str, &[&str])] = &[
         (
@@ -1099,7 +1066,7 @@ pub async fn orglife(
         if planned.is_empty() {
             continue;
         }
-        let mut tx = db.begin().await.map_err(err)?;
+        let mut tx = db.begin().await?;
         let mut closed = Vec::new();
         for (kind, start, to_standard, flaw) in planned {
             let names = topics
@@ -1131,9 +1098,7 @@ pub async fn orglife(
                 ],
                 created_by: 0,
             };
-            let id = meetings::create(tx.conn(), &m, start - 7 * 86_400)
-                .await
-                .map_err(err)?;
+            let id = meetings::create(tx.conn(), &m, start - 7 * 86_400).await?;
             meeting_count += 1;
             if start > now {
                 continue; // planned, still to come
@@ -1154,8 +1119,7 @@ pub async fn orglife(
                 pct
             )
             .execute(tx.conn())
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
             let no_minutes = !to_standard && flaw == 1;
             let no_photo = !to_standard && flaw == 2;
             let not_closed = !to_standard && flaw == 3;
@@ -1163,9 +1127,7 @@ pub async fn orglife(
                 let minutes = format!(
                     "会议由支部书记主持。{topic}。与会党员结合工作实际交流发言，会议对下一阶段工作作出安排。"
                 );
-                meetings::set_minutes(tx.conn(), id, &minutes, start + 5400)
-                    .await
-                    .map_err(err)?;
+                meetings::set_minutes(tx.conn(), id, &minutes, start + 5400).await?;
             }
             if !no_photo {
                 let (key, thumb, sha, size) = &keys[rng.below(keys.len() as u64) as usize];
@@ -1181,25 +1143,19 @@ pub async fn orglife(
                     sha256: sha,
                     uploaded_by: 0,
                 };
-                meetings::add_file(tx.conn(), &file, start + 5400)
-                    .await
-                    .map_err(err)?;
+                meetings::add_file(tx.conn(), &file, start + 5400).await?;
                 photo_count += 1;
             }
             if !not_closed {
-                meetings::set_closed(tx.conn(), id, Some((start + 6000, 0)))
-                    .await
-                    .map_err(err)?;
+                meetings::set_closed(tx.conn(), id, Some((start + 6000, 0))).await?;
                 closed.push(id);
             }
         }
         for id in closed {
-            let m = meetings::get_in(tx.conn(), id).await.map_err(err)?;
-            crate::store::badges::award_in(tx.conn(), &all_rules, &m, now)
-                .await
-                .map_err(err)?;
+            let m = meetings::get_in(tx.conn(), id).await?;
+            crate::store::badges::award_in(tx.conn(), &all_rules, &m, now).await?;
         }
-        tx.commit().await.map_err(err)?;
+        tx.commit().await?;
     }
     // Attending earned meeting points: the same ledger entries, keys and totals as a live
     // check-in makes, written in bulk.
@@ -1211,17 +1167,13 @@ pub async fn orglife(
         at: "c.at",
         from: "FROM checkins c",
     };
-    crate::store::points::bulk_credit(db, &attended, now)
-        .await
-        .map_err(err)?;
+    crate::store::points::bulk_credit(db, &attended, now).await?;
     let (checkins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkins")
         .fetch_one(&db.pool)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let (badges,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM badges")
         .fetch_one(&db.pool)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     Ok(format!(
         "组织生活（近{months}个月）：{meeting_count} 次会议，{checkins} 人次签到，{photo_count} 张现场照片，{badges} 枚党建徽章\n"
     ))
@@ -1568,7 +1520,7 @@ const KNOWLEDGE: &[(&str, &[&str], &str, &str)] = &[
 ];
 
 /// A question bank of real content: history, rules and knowledge (at least 100 questions).
-pub async fn question_bank(db: &Db) -> Result<usize, String> {
+pub async fn question_bank(db: &Db) -> AppResult<usize> {
     use crate::domain::daily::{QuestionInput, ValidQuestion, parse_question};
     use crate::store::daily;
     // The demo's questions pass the same rules as an editor's.
@@ -1594,7 +1546,7 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
         .expect("demo questions are valid")
     }
     let now = crate::domain::clock::now_epoch();
-    let mut tx = db.begin().await.map_err(err)?;
+    let mut tx = db.begin().await?;
     let mut n = 0;
     for (i, (event, year)) in HISTORY.iter().enumerate() {
         let offsets: [i32; 4] = match i % 4 {
@@ -1610,7 +1562,7 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
         let explanation = format!("{event}是在{year}年。");
         let options: Vec<&str> = options.iter().map(String::as_str).collect();
         let q = checked("单选", &stem, options, answer, &explanation, "党史", "2");
-        daily::create(tx.conn(), &q, 0, now).await.map_err(err)?;
+        daily::create(tx.conn(), &q, 0, now).await?;
         n += 1;
     }
     for (statement, truth, explanation) in STATEMENTS {
@@ -1624,7 +1576,7 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
             "党章党规",
             "1",
         );
-        daily::create(tx.conn(), &q, 0, now).await.map_err(err)?;
+        daily::create(tx.conn(), &q, 0, now).await?;
         n += 1;
     }
     for (stem, options, answer, explanation) in KNOWLEDGE {
@@ -1638,7 +1590,7 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
             "党建知识",
             "2",
         );
-        daily::create(tx.conn(), &q, 0, now).await.map_err(err)?;
+        daily::create(tx.conn(), &q, 0, now).await?;
         n += 1;
     }
     // 1 July: the party's birthday has its own question.
@@ -1655,14 +1607,13 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
         "{}-07-01",
         crate::domain::clock::local_date(now).year()
     ));
-    daily::create(tx.conn(), &q, 0, now).await.map_err(err)?;
+    daily::create(tx.conn(), &q, 0, now).await?;
     n += 1;
     // Prizes from the county for everyone.
     let (root,): (i64,) =
         sqlx::query_as("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1")
             .fetch_one(tx.conn())
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
     for (name, price, stock, badges) in [
         ("党员学习笔记本", 30, 500, 0),
         ("《中国共产党章程》单行本", 50, 300, 0),
@@ -1679,11 +1630,9 @@ pub async fn question_bank(db: &Db) -> Result<usize, String> {
             required_badges: &badges,
             ..Default::default()
         })
-        .map_err(|e| format!("demo prize {name}: {e:?}"))?;
-        crate::store::shop::create(tx.conn(), root, &p, 0, now)
-            .await
-            .map_err(err)?;
+        .map_err(|e| AppError::internal(format!("demo prize {name}: {e:?}")))?;
+        crate::store::shop::create(tx.conn(), root, &p, 0, now).await?;
     }
-    tx.commit().await.map_err(err)?;
+    tx.commit().await?;
     Ok(n)
 }

@@ -1,4 +1,5 @@
-//! The one error type. Handlers return it; it renders as a page (or JSON when asked).
+//! The one error type, for handlers, the store, start-up, the demo and the command line.
+//! A handler's error renders as an error page; the command line prints it.
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,7 +16,48 @@ pub enum AppError {
     Csrf,
     BadRequest(String),
     Conflict(String),
-    Internal(String),
+    /// What the operator must fix before the platform runs (configuration, the database
+    /// address, the key file, a command-line value); the message is for them.
+    Setup(String),
+    /// A fault inside. The source is kept for the log and never shown to a user.
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// An inner fault with what was being done when it happened.
+#[derive(Debug)]
+struct Context {
+    doing: String,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl std::fmt::Display for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.doing, self.source)
+    }
+}
+
+impl std::error::Error for Context {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
+    }
+}
+
+impl AppError {
+    /// A fault inside, from any error (or a message).
+    pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        AppError::Internal(e.into())
+    }
+
+    /// A fault inside, saying what was being done.
+    pub fn internal_in(
+        doing: impl Into<String>,
+        e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        AppError::Internal(Box::new(Context {
+            doing: doing.into(),
+            source: e.into(),
+        }))
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -24,14 +66,26 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => AppError::NotFound,
-            other => AppError::Internal(other.to_string()),
+            other => AppError::internal(other),
         }
     }
 }
 
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
-        AppError::Internal(format!("template: {e}"))
+        AppError::internal_in("rendering a template", e)
+    }
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> Self {
+        AppError::internal(e)
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        AppError::internal_in("a background task", e)
     }
 }
 
@@ -64,7 +118,7 @@ impl AppError {
             AppError::SignIn => (StatusCode::UNAUTHORIZED, "请先登录", "请先登录。".into()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "请求有误", m.clone()),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "操作未完成", m.clone()),
-            AppError::Internal(_) => (
+            AppError::Setup(_) | AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "系统繁忙",
                 "系统出了点问题，请稍后再试。".into(),
@@ -75,8 +129,10 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        match &self {
+            AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            AppError::Setup(detail) => tracing::error!(%detail, "set-up error"),
+            _ => {}
         }
         if matches!(self, AppError::SignIn) {
             return Redirect::to("/login").into_response();
@@ -102,8 +158,26 @@ impl IntoResponse for AppError {
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AppError::Internal(d) => write!(f, "internal error: {d}"),
+            AppError::Internal(e) => {
+                write!(f, "{e}")?;
+                let mut source = e.source();
+                while let Some(cause) = source {
+                    write!(f, ": {cause}")?;
+                    source = cause.source();
+                }
+                Ok(())
+            }
+            AppError::Setup(message) => write!(f, "{message}"),
             other => write!(f, "{}", other.parts().2),
+        }
+    }
+}
+
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AppError::Internal(e) => Some(e.as_ref()),
+            _ => None,
         }
     }
 }

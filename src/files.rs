@@ -14,6 +14,11 @@ impl Storage {
         Self { root: root.into() }
     }
 
+    /// Uploaded files live under `DATA/files/`.
+    pub fn for_config(config: &crate::config::Config) -> Self {
+        Self::local(config.data_dir.join("files"))
+    }
+
     fn path(&self, key: &str) -> Option<PathBuf> {
         // Keys are ours ("meetings/12/abc.jpg"); refuse anything that could leave the root.
         if key

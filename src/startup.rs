@@ -2,13 +2,14 @@
 use crate::config::Config;
 use crate::crypto::{Keys, hash_password, one_time_password};
 use crate::domain::org::{OrgCategory, OrgType};
+use crate::error::{AppError, AppResult};
 use crate::http::{self, AppState};
 use crate::store::{Db, audit, orgs, schema, settings, users};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 /// Opens the database and applies pending migrations.
-pub async fn open(config: &Config) -> Result<(Db, Keys), String> {
+pub async fn open(config: &Config) -> AppResult<(Db, Keys)> {
     let keys = Keys::load(config.secret_key.as_deref(), &config.key_path())?;
     let db = Db::connect(&config.database_url()).await?;
     schema::migrate(&db).await?;
@@ -20,14 +21,13 @@ pub const BOOTSTRAP_ADMIN_PHONE: &str = "10000000000";
 
 /// On a database without accounts: the 系统管理员 with a one-time password, and the root
 /// organization for the county administrators to rename. Returns the password to print.
-pub async fn bootstrap(db: &Db, keys: &Keys) -> Result<Option<String>, String> {
-    let e = |e: crate::error::AppError| format!("{e:?}");
-    if users::count(db).await.map_err(e)? > 0 {
+pub async fn bootstrap(db: &Db, keys: &Keys) -> AppResult<Option<String>> {
+    if users::count(db).await? > 0 {
         return Ok(None);
     }
     let password = one_time_password();
     let hash = hash_password(&password);
-    let mut tx = db.begin().await.map_err(e)?;
+    let mut tx = db.begin().await?;
     let id = users::create(
         tx.conn(),
         keys,
@@ -39,8 +39,7 @@ pub async fn bootstrap(db: &Db, keys: &Keys) -> Result<Option<String>, String> {
             must_change_password: true,
         },
     )
-    .await
-    .map_err(e)?;
+    .await?;
     users::add_grant(
         tx.conn(),
         id,
@@ -48,9 +47,8 @@ pub async fn bootstrap(db: &Db, keys: &Keys) -> Result<Option<String>, String> {
         None,
         None,
     )
-    .await
-    .map_err(e)?;
-    if orgs::root(db).await.map_err(e)?.is_none() {
+    .await?;
+    if orgs::root(db).await?.is_none() {
         let input = crate::domain::org::OrgRecord {
             name: "县委".into(),
             kind: OrgType::County,
@@ -58,9 +56,7 @@ pub async fn bootstrap(db: &Db, keys: &Keys) -> Result<Option<String>, String> {
             address: String::new(),
             sort_order: 0,
         };
-        orgs::create(tx.conn(), None, &input, crate::domain::clock::now_epoch())
-            .await
-            .map_err(e)?;
+        orgs::create(tx.conn(), None, &input, crate::domain::clock::now_epoch()).await?;
     }
     let system = audit::Actor {
         user_id: None,
@@ -75,9 +71,8 @@ pub async fn bootstrap(db: &Db, keys: &Keys) -> Result<Option<String>, String> {
         audit::OK,
         "首次启动",
     )
-    .await
-    .map_err(e)?;
-    tx.commit().await.map_err(e)?;
+    .await?;
+    tx.commit().await?;
     Ok(Some(password))
 }
 
@@ -87,14 +82,12 @@ pub struct Server {
 }
 
 impl Server {
-    pub async fn build(config: Config) -> Result<Self, String> {
+    pub async fn build(config: Config) -> AppResult<Self> {
         let (db, keys) = open(&config).await?;
-        let security = settings::load_security(&db)
-            .await
-            .map_err(|e| format!("{e:?}"))?;
+        let security = settings::load_security(&db).await?;
         let listener = TcpListener::bind(&config.bind)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+            .map_err(|e| AppError::Setup(format!("cannot listen on {}: {e}", config.bind)))?;
         Ok(Self {
             state: AppState::new(db, keys, config, security),
             listener,

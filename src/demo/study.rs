@@ -1,8 +1,9 @@
 //! The demo's 云上讲堂: articles, 党建新鲜事 posts, 党史上的今天, and weeks of members
 //! reading and answering the daily question, credited with the same ledger keys as live use.
-use super::{Rng, err, store_demo_photos};
+use super::{Rng, store_demo_photos};
 use crate::domain::clock::{SHANGHAI, format_date, local_date, now_epoch};
 use crate::domain::points::PointRule;
+use crate::error::AppResult;
 use crate::store::Db;
 use crate::store::points::BulkCredit;
 use std::collections::HashSet;
@@ -109,17 +110,13 @@ const POSTS: &[&str] = &[
     "党员先锋岗在防汛一线巡堤查险，连续值守三昼夜。",
 ];
 
-fn e(x: sqlx::Error) -> String {
-    x.to_string()
-}
-
 /// Articles, posts, history entries and `days` days of study for the demo county.
 pub async fn study(
     db: &Db,
     files: &crate::files::Storage,
     seed: u64,
     days: u32,
-) -> Result<String, String> {
+) -> AppResult<String> {
     let mut rng = Rng(seed ^ 0x0057_D1E5);
     let now = now_epoch();
     let today = local_date(now);
@@ -127,16 +124,14 @@ pub async fn study(
     let (county,): (i64,) =
         sqlx::query_as("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1")
             .fetch_one(&db.pool)
-            .await
-            .map_err(e)?;
+            .await?;
     let editor: Option<(i64,)> = sqlx::query_as(
         "SELECT user_id FROM role_grants WHERE role = 'content_editor' ORDER BY id LIMIT 1",
     )
     .fetch_optional(&db.pool)
-    .await
-    .map_err(e)?;
+    .await?;
     let editor = editor.map_or(0, |r| r.0);
-    let mut tx = db.begin().await.map_err(err)?;
+    let mut tx = db.begin().await?;
 
     // 党史上的今天: approved entries, as an editor would have left them.
     let mut history = 0;
@@ -165,8 +160,7 @@ pub async fn study(
             now
         )
         .execute(tx.conn())
-        .await
-        .map_err(e)?;
+        .await?;
         history += 1;
     }
 
@@ -199,8 +193,7 @@ pub async fn study(
         .bind(editor)
         .bind(now)
         .fetch_one(tx.conn())
-        .await
-        .map_err(e)?;
+        .await?;
         if i % 2 == 0 {
             let (key, thumb, ..) = &photos[i % photos.len()];
             let cover = crate::store::photos::NewPhoto {
@@ -211,9 +204,7 @@ pub async fn study(
                 storage_key: key,
                 thumb_key: thumb,
             };
-            crate::store::photos::add(tx.conn(), &cover, now)
-                .await
-                .map_err(err)?;
+            crate::store::photos::add(tx.conn(), &cover, now).await?;
         }
         articles.push((id, publish_at, title.to_string()));
     }
@@ -221,8 +212,7 @@ pub async fn study(
     // The county's prizes get a picture each.
     let prizes: Vec<(i64,)> = sqlx::query_as("SELECT id FROM prizes ORDER BY id")
         .fetch_all(tx.conn())
-        .await
-        .map_err(e)?;
+        .await?;
     for (i, (prize,)) in prizes.iter().enumerate() {
         let (key, thumb, ..) = &photos[(i + 2) % photos.len()];
         let photo = crate::store::photos::NewPhoto {
@@ -233,9 +223,7 @@ pub async fn study(
             storage_key: key,
             thumb_key: thumb,
         };
-        crate::store::photos::add(tx.conn(), &photo, now)
-            .await
-            .map_err(err)?;
+        crate::store::photos::add(tx.conn(), &photo, now).await?;
     }
 
     // 党建新鲜事 from some branches, approved by their town, with photos and likes.
@@ -243,8 +231,7 @@ pub async fn study(
         "SELECT m.branch_id, MIN(u.id) FROM members m JOIN users u ON u.member_id = m.id GROUP BY m.branch_id ORDER BY m.branch_id",
     )
     .fetch_all(tx.conn())
-    .await
-    .map_err(e)?;
+    .await?;
     let mut posts = 0;
     // Written oldest first, so the feed (newest id first) reads in time order.
     let mut chosen: Vec<(i64, i64, i64)> = Vec::new();
@@ -267,8 +254,7 @@ pub async fn study(
         .bind(at)
         .bind(at + 7_200)
         .fetch_one(tx.conn())
-        .await
-        .map_err(e)?;
+        .await?;
         for position in 0..rng.range(0, 3) {
             let (key, thumb, ..) = rng.pick(&photos);
             let photo = crate::store::photos::NewPhoto {
@@ -279,9 +265,7 @@ pub async fn study(
                 storage_key: key,
                 thumb_key: thumb,
             };
-            crate::store::photos::add(tx.conn(), &photo, now)
-                .await
-                .map_err(err)?;
+            crate::store::photos::add(tx.conn(), &photo, now).await?;
         }
         crate::q!(
             "INSERT INTO post_likes (post_id, user_id) SELECT $1, u.id FROM users u JOIN members m ON m.id = u.member_id WHERE m.branch_id = $2",
@@ -289,11 +273,10 @@ pub async fn study(
             branch
         )
         .execute(tx.conn())
-        .await
-        .map_err(e)?;
+        .await?;
         posts += 1;
     }
-    tx.commit().await.map_err(err)?;
+    tx.commit().await?;
 
     let (answers, reads) = activity(db, &mut rng, &articles, days).await?;
     Ok(format!(
@@ -310,13 +293,12 @@ async fn activity(
     rng: &mut Rng,
     articles: &[(i64, i64, String)],
     days: u32,
-) -> Result<(usize, usize), String> {
+) -> AppResult<(usize, usize)> {
     let now = now_epoch();
     let today = local_date(now);
     let members: Vec<(i64,)> = sqlx::query_as("SELECT id FROM members ORDER BY id")
         .fetch_all(&db.pool)
-        .await
-        .map_err(e)?;
+        .await?;
     let habits: Vec<(i64, u64)> = members
         .iter()
         .map(|(id,)| (*id, *rng.pick(&[85, 85, 35, 35, 5, 0])))
@@ -326,10 +308,7 @@ async fn activity(
     for back in (0..i64::from(days)).rev() {
         let day = today - Duration::days(back);
         let day_text = format_date(day);
-        let Some(q) = crate::store::daily::for_day(db, &day_text)
-            .await
-            .map_err(err)?
-        else {
+        let Some(q) = crate::store::daily::for_day(db, &day_text).await? else {
             break;
         };
         let opens = day
@@ -361,7 +340,7 @@ async fn activity(
                 read_rows.push((a.0, *member, at, (at + rng.range(40, 400)).min(now)));
             }
         }
-        let mut tx = db.begin().await.map_err(err)?;
+        let mut tx = db.begin().await?;
         for chunk in answer_rows.chunks(400) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| {
@@ -386,7 +365,7 @@ async fn activity(
                     .bind(i64::from(*correct))
                     .bind(*at);
             }
-            query.execute(tx.conn()).await.map_err(e)?;
+            query.execute(tx.conn()).await?;
         }
         for chunk in read_rows.chunks(400) {
             let values: Vec<String> = (0..chunk.len())
@@ -412,9 +391,9 @@ async fn activity(
                     .bind(*started)
                     .bind(*completed);
             }
-            query.execute(tx.conn()).await.map_err(e)?;
+            query.execute(tx.conn()).await?;
         }
-        tx.commit().await.map_err(err)?;
+        tx.commit().await?;
         answers += answer_rows.len();
         reads += read_rows.len();
     }
@@ -446,20 +425,16 @@ async fn activity(
         },
     ];
     for credit in &credits {
-        crate::store::points::bulk_credit(db, credit, now)
-            .await
-            .map_err(err)?;
+        crate::store::points::bulk_credit(db, credit, now).await?;
     }
-    let mut tx = db.begin().await.map_err(err)?;
+    let mut tx = db.begin().await?;
     // Streak and reading badges, as a live answer or read awards them.
     for (member, habit) in &habits {
         if *habit > 0 {
-            crate::store::badges::award_study(tx.conn(), *member, now)
-                .await
-                .map_err(err)?;
+            crate::store::badges::award_study(tx.conn(), *member, now).await?;
         }
     }
-    tx.commit().await.map_err(err)?;
+    tx.commit().await?;
     Ok((answers, reads))
 }
 

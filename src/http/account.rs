@@ -2,7 +2,7 @@
 use super::context::{Page, SESSION_COOKIE, cookie, flash_redirect, set_cookie};
 use super::form::{FieldErrors, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::crypto::{hash_password, verify_password};
+use crate::crypto::{hash_password_blocking, verify_password_blocking};
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::password::check_strength;
 use crate::domain::points::LedgerKey;
@@ -94,7 +94,7 @@ pub async fn login(
     };
     let Some(user) = users::by_phone(&state.db, &state.keys, &phone).await? else {
         // Spend the same time as a real check, so timing does not reveal which phones exist.
-        let _ = tokio::task::spawn_blocking(|| hash_password("timing")).await;
+        let _ = hash_password_blocking("timing".into()).await;
         let mut tx = state.db.begin().await?;
         audit::append(
             tx.conn(),
@@ -144,11 +144,7 @@ pub async fn login(
         tx.commit().await?;
         return fail(FieldErrors::default(), "账号已停用，请联系管理员");
     }
-    let password = form.password.clone();
-    let stored = user.password_hash.clone();
-    let good = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let good = verify_password_blocking(form.password.clone(), user.password_hash.clone()).await?;
     let mut tx = state.db.begin().await?;
     if !good {
         let locked = users::record_failure(
@@ -289,11 +285,8 @@ pub async fn change_password(
     let p = ctx.principal()?;
     let user = users::login_user(&state.db, p.actor.user_id).await?;
     let mut errors = FieldErrors::default();
-    let stored = user.password_hash.clone();
-    let current = form.current.clone();
-    let current_ok = tokio::task::spawn_blocking(move || verify_password(&current, &stored))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let current_ok =
+        verify_password_blocking(form.current.clone(), user.password_hash.clone()).await?;
     if !current_ok {
         errors.add("current", "当前密码不正确");
     }
@@ -311,10 +304,7 @@ pub async fn change_password(
             errors,
         });
     }
-    let new = form.new.clone();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = hash_password_blocking(form.new.clone()).await?;
     let mut tx = state.db.begin().await?;
     users::set_password(tx.conn(), p.actor.user_id, &hash, false).await?;
     // Other devices must sign in again with the new password.

@@ -127,7 +127,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             .extensions
             .get::<Ctx>()
             .cloned()
-            .ok_or_else(|| AppError::Internal("request context missing".into()))
+            .ok_or_else(|| AppError::internal("request context missing"))
     }
 }
 

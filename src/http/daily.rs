@@ -451,9 +451,8 @@ pub async fn import(
     let checked = match upload {
         Some(bytes) if bytes.len() > crate::xlsx::MAX_FILE_BYTES => Err(vec![too_big()]),
         Some(bytes) if !bytes.is_empty() => {
-            let read = tokio::task::spawn_blocking(move || crate::xlsx::read_first_sheet(&bytes))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let read =
+                tokio::task::spawn_blocking(move || crate::xlsx::read_first_sheet(&bytes)).await?;
             match read {
                 Ok(rows) => check_import(&rows, &daily::all_stems(&state.db).await?),
                 Err(message) => Err(vec![message]),

@@ -4,7 +4,7 @@ use super::access::Found;
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::crypto::{hash_password, one_time_password};
+use crate::crypto::{hash_password_blocking, one_time_password};
 use crate::domain::clock::{format_minute, local_date, now_epoch};
 use crate::domain::member::{
     ETHNICITIES, Education, Gender, MemberCategory, MemberEntry, MemberRecord, MemberStatus, Post,
@@ -378,10 +378,7 @@ pub async fn create(
     let account = match input.as_ref().and_then(|i| i.phone.as_ref()) {
         Some(_) => {
             let password = one_time_password();
-            let pw = password.clone();
-            let hash = tokio::task::spawn_blocking(move || hash_password(&pw))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let hash = hash_password_blocking(password.clone()).await?;
             Some((password, hash))
         }
         None => None,

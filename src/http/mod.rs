@@ -50,7 +50,7 @@ impl AppState {
     pub fn new(db: Db, keys: Keys, config: Config, security: Security) -> Self {
         Self {
             db,
-            files: crate::files::Storage::local(config.data_dir.join("files")),
+            files: crate::files::Storage::for_config(&config),
             keys: Arc::new(keys),
             config: Arc::new(config),
             rankings: Arc::new(crate::rankings::Rankings::default()),

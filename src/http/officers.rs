@@ -3,7 +3,7 @@
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::crypto::{hash_password, one_time_password};
+use crate::crypto::one_time_password;
 use crate::domain::clock::{format_minute, now_epoch, parse_date};
 use crate::domain::policy::{Role, check_grant};
 use crate::domain::text;
@@ -17,9 +17,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 async fn hash_blocking(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+    Ok(crate::crypto::hash_password_blocking(password).await?)
 }
 
 pub struct AccountView {

@@ -104,8 +104,7 @@ pub fn check_photo(bytes: &[u8]) -> Result<(), String> {
 pub async fn save_photo(state: &AppState, base: &str, bytes: Vec<u8>) -> AppResult<SavedPhoto> {
     check_photo(&bytes).map_err(AppError::BadRequest)?;
     let photo = tokio::task::spawn_blocking(move || crate::files::process_photo(&bytes))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .await?
         .map_err(|e| AppError::BadRequest(e.into()))?;
     let token = crate::crypto::random_token();
     let (key, thumb_key) = (
@@ -116,11 +115,10 @@ pub async fn save_photo(state: &AppState, base: &str, bytes: Vec<u8>) -> AppResu
         photo.jpeg.len() as i64,
         crate::crypto::sha256_hex(&photo.jpeg),
     );
-    let io = |e: std::io::Error| AppError::Internal(e.to_string());
-    state.files.put(&key, photo.jpeg).await.map_err(io)?;
+    state.files.put(&key, photo.jpeg).await?;
     if let Err(e) = state.files.put(&thumb_key, photo.thumb).await {
         state.files.delete(&key).await;
-        return Err(io(e));
+        return Err(e.into());
     }
     Ok(SavedPhoto {
         key,

@@ -147,8 +147,17 @@ pub async fn list(
     Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
 }
 
-/// Walks the whole chain; `Ok(count)` when intact, otherwise the first broken link.
-pub async fn verify(db: &super::Db) -> Result<i64, String> {
+/// What walking the chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chain {
+    /// Every entry is there and linked: how many.
+    Intact(i64),
+    /// The first broken link.
+    Broken(String),
+}
+
+/// Walks the whole chain.
+pub async fn verify(db: &super::Db) -> AppResult<Chain> {
     let mut expected_id = 1;
     let mut prev = String::new();
     let batch = 5000;
@@ -159,26 +168,25 @@ pub async fn verify(db: &super::Db) -> Result<i64, String> {
         .bind(expected_id)
         .bind(batch)
         .fetch_all(&db.pool)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
         let n = rows.len();
         for r in &rows {
-            let e = entry_from_row(r).map_err(|e| e.to_string())?;
+            let e = entry_from_row(r)?;
             if e.id != expected_id {
-                return Err(format!(
+                return Ok(Chain::Broken(format!(
                     "entry {expected_id} is missing (next present is {})",
                     e.id
-                ));
+                )));
             }
             if e.prev_hash != prev {
-                return Err(format!(
+                return Ok(Chain::Broken(format!(
                     "entry {} does not link to entry {}",
                     e.id,
                     e.id - 1
-                ));
+                )));
             }
             if entry_hash(&e) != e.hash {
-                return Err(format!("entry {} was altered", e.id));
+                return Ok(Chain::Broken(format!("entry {} was altered", e.id)));
             }
             prev = e.hash;
             expected_id += 1;
@@ -189,15 +197,14 @@ pub async fn verify(db: &super::Db) -> Result<i64, String> {
     }
     let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
         .fetch_one(&db.pool)
-        .await
-        .map_err(|e| e.to_string())?;
-    let last_id: i64 = head.try_get(0).map_err(|e| e.to_string())?;
-    let last_hash: String = head.try_get(1).map_err(|e| e.to_string())?;
+        .await?;
+    let last_id: i64 = head.try_get(0)?;
+    let last_hash: String = head.try_get(1)?;
     if last_id != expected_id - 1 || last_hash != prev {
-        return Err(format!(
+        return Ok(Chain::Broken(format!(
             "entries after {} are missing (the log had {last_id})",
             expected_id - 1
-        ));
+        )));
     }
-    Ok(last_id)
+    Ok(Chain::Intact(last_id))
 }

@@ -1,4 +1,5 @@
 //! Everything that differs between SQLite and PostgreSQL.
+use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -7,16 +8,16 @@ pub enum Engine {
 }
 
 impl Engine {
-    pub fn from_url(url: &str) -> Result<Self, String> {
+    pub fn from_url(url: &str) -> AppResult<Self> {
         if url.starts_with("sqlite:") {
             Ok(Engine::Sqlite)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Engine::Postgres)
         } else {
-            Err(format!(
+            Err(AppError::Setup(format!(
                 "unsupported database URL (use sqlite://FILE or postgres://…): {}",
                 redact_url(url)
-            ))
+            )))
         }
     }
 
@@ -92,7 +93,7 @@ impl Engine {
     }
 }
 
-pub fn ensure_sqlite_dir(url: &str) -> Result<(), String> {
+pub fn ensure_sqlite_dir(url: &str) -> AppResult<()> {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
@@ -101,7 +102,7 @@ pub fn ensure_sqlite_dir(url: &str) -> Result<(), String> {
         && !dir.as_os_str().is_empty()
     {
         std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            .map_err(|e| AppError::Setup(format!("cannot create {}: {e}", dir.display())))?;
     }
     Ok(())
 }

@@ -369,3 +369,14 @@ pub async fn office_holders(db: &super::Db, branch_id: i64) -> AppResult<Vec<(St
     .fetch_all(&db.pool)
     .await?)
 }
+
+/// How many members and organizations the register holds.
+pub async fn counts(db: &super::Db) -> AppResult<(i64, i64)> {
+    let (members,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM members")
+        .fetch_one(&db.pool)
+        .await?;
+    let (orgs,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orgs")
+        .fetch_one(&db.pool)
+        .await?;
+    Ok((members, orgs))
+}

@@ -54,7 +54,7 @@ impl WriteTx {
 }
 
 impl Db {
-    pub async fn connect(url: &str) -> Result<Self, String> {
+    pub async fn connect(url: &str) -> Result<Self, AppError> {
         sqlx::any::install_default_drivers();
         let engine = Engine::from_url(url)?;
         if engine == Engine::Sqlite {
@@ -72,13 +72,12 @@ impl Db {
             })
             .connect(url)
             .await
-            .map_err(|e| format!("cannot open the database: {e}"))?;
+            .map_err(|e| AppError::Setup(format!("cannot open the database: {e}")))?;
         if engine == Engine::Sqlite {
             // Persistent for the file; not allowed inside a transaction, so done once here.
             sqlx::query("PRAGMA journal_mode=WAL")
                 .execute(&pool)
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
         }
         Ok(Self {
             pool,
@@ -108,6 +107,27 @@ impl Db {
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
+}
+
+/// Writes a consistent copy of a SQLite database to `file` while it is in use.
+pub async fn backup_sqlite(db: &Db, file: &std::path::Path) -> Result<(), AppError> {
+    if db.engine != Engine::Sqlite {
+        return Err(AppError::BadRequest(
+            "for PostgreSQL use pg_dump (see README)".into(),
+        ));
+    }
+    if file.exists() {
+        return Err(AppError::BadRequest(format!(
+            "{} already exists",
+            file.display()
+        )));
+    }
+    let target = file.to_string_lossy();
+    sqlx::query("VACUUM INTO $1")
+        .bind(target.as_ref())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 /// Binds a list of values to a query in order.

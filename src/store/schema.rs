@@ -1,6 +1,7 @@
 //! Migrations: shared SQL, adapted per engine by `Engine::ddl`, applied in order once each.
 use super::Db;
 use crate::domain::clock::now_epoch;
+use crate::error::{AppError, AppResult};
 
 #[rustfmt::skip]
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -17,26 +18,24 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "prize_badge", include_str!("../../migrations/0011_prize_badge.sql")),
 ];
 
-pub async fn migrate(db: &Db) -> Result<usize, String> {
-    let err = |e: sqlx::Error| e.to_string();
+pub async fn migrate(db: &Db) -> AppResult<usize> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
     .execute(&db.pool)
     .await
-    .map_err(err)?;
+    ?;
     let mut applied = 0;
     for (version, name, sql) in MIGRATIONS {
-        let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+        let mut tx = db.begin().await?;
         if let Some(lock) = db.engine.migration_lock() {
-            sqlx::query(lock).execute(tx.conn()).await.map_err(err)?;
+            sqlx::query(lock).execute(tx.conn()).await?;
         }
         let done: Option<(i64,)> =
             sqlx::query_as("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(version)
                 .fetch_optional(tx.conn())
-                .await
-                .map_err(err)?;
+                .await?;
         if done.is_some() {
             continue;
         }
@@ -52,7 +51,7 @@ pub async fn migrate(db: &Db) -> Result<usize, String> {
             sqlx::query(statement)
                 .execute(tx.conn())
                 .await
-                .map_err(|e| format!("migration {version} ({name}): {e}"))?;
+                .map_err(|e| AppError::internal_in(format!("migration {version} ({name})"), e))?;
         }
         sqlx::query(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
@@ -61,9 +60,8 @@ pub async fn migrate(db: &Db) -> Result<usize, String> {
         .bind(*name)
         .bind(now_epoch())
         .execute(tx.conn())
-        .await
-        .map_err(err)?;
-        tx.commit().await.map_err(|e| e.to_string())?;
+        .await?;
+        tx.commit().await?;
         applied += 1;
     }
     Ok(applied)

@@ -1,5 +1,6 @@
 use crate::both;
 use crate::support::{TestApp, phone};
+use dangjian::store::audit::Chain;
 
 fn verify_cli(app: &TestApp) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_dangjian"))
@@ -37,8 +38,8 @@ both!(
         assert!(!altered.status.success());
         assert!(String::from_utf8_lossy(&altered.stderr).contains("entry 2 was altered"));
         assert_eq!(
-            dangjian::store::audit::verify(&app.db).await.unwrap_err(),
-            "entry 2 was altered"
+            dangjian::store::audit::verify(&app.db).await.unwrap(),
+            Chain::Broken("entry 2 was altered".into())
         );
     }
 );
@@ -59,15 +60,17 @@ both!(
             .execute(&app.db.pool)
             .await
             .unwrap();
-        let err = dangjian::store::audit::verify(&app.db).await.unwrap_err();
+        let Chain::Broken(err) = dangjian::store::audit::verify(&app.db).await.unwrap() else {
+            panic!("the removed row goes unnoticed")
+        };
         assert!(err.contains("missing"), "{err}");
         sqlx::query("DELETE FROM audit_log WHERE id = 2")
             .execute(&app.db.pool)
             .await
             .unwrap();
         assert_eq!(
-            dangjian::store::audit::verify(&app.db).await.unwrap_err(),
-            "entry 2 is missing (next present is 3)"
+            dangjian::store::audit::verify(&app.db).await.unwrap(),
+            Chain::Broken("entry 2 is missing (next present is 3)".into())
         );
     }
 );

@@ -61,7 +61,7 @@ pub async fn qr(
         checkin::token(&state.keys, id, checkin::window(now))
     );
     let svg = qrcode::QrCode::new(url.as_bytes())
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::internal)?
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(280, 280)
         .build();

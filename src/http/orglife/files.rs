@@ -62,11 +62,7 @@ pub async fn upload(
         let token = crate::crypto::random_token();
         let key = format!("meetings/{id}/{}.bin", &token[..20]);
         let (size, sha) = (bytes.len() as i64, crate::crypto::sha256_hex(&bytes));
-        state
-            .files
-            .put(&key, bytes)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        state.files.put(&key, bytes).await?;
         (key, None, kind.mime().to_string(), size, None, sha)
     };
     // The file is on disk; now the row. If this fails, remove the file: no orphan either way.
