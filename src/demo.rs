@@ -142,8 +142,8 @@ struct Ctx<'a> {
     password_hash: String,
     orgs: usize,
     members: usize,
-    /// Member ids to give the fixed demo logins to, set while generating.
-    special: Vec<(usize, i64)>,
+    /// Role grants to give once the accounts exist: (account, role, organization).
+    grants: Vec<(i64, Role, Option<i64>)>,
 }
 
 impl Ctx<'_> {
@@ -319,7 +319,8 @@ impl Ctx<'_> {
         }
     }
 
-    /// Adds one member to `branch` with an account; returns the member id.
+    /// Adds one member to `branch`, with an account when they have a phone; returns the
+    /// member's id and the account's.
     async fn member(
         &mut self,
         branch: &Org,
@@ -327,7 +328,7 @@ impl Ctx<'_> {
         posts: &str,
         category_hint: OrgCategory,
         fixed_phone: Option<&str>,
-    ) -> AppResult<i64> {
+    ) -> AppResult<(i64, Option<i64>)> {
         let mut p = self.person(posts, category_hint);
         if let Some(fixed) = fixed_phone {
             self.phones.insert(fixed.to_string());
@@ -364,30 +365,25 @@ impl Ctx<'_> {
         )
         .map_err(|e| AppError::internal(format!("demo member {}: {e:?}", p.name)))?;
         let id = members::insert(self.tx.conn(), self.keys, &record, self.now).await?;
+        let mut user = None;
         if let Some(phone) = &p.phone {
-            users::create(
-                self.tx.conn(),
-                self.keys,
-                &users::NewUser {
-                    name: &p.name,
-                    phone,
-                    password_hash: &self.password_hash,
-                    member_id: Some(id),
-                    must_change_password: false,
-                },
-            )
-            .await?;
+            user = Some(
+                users::create(
+                    self.tx.conn(),
+                    self.keys,
+                    &users::NewUser {
+                        name: &p.name,
+                        phone,
+                        password_hash: &self.password_hash,
+                        member_id: Some(id),
+                        must_change_password: false,
+                    },
+                )
+                .await?,
+            );
         }
         self.members += 1;
-        Ok(id)
-    }
-
-    async fn user_of_member(&mut self, member_id: i64) -> AppResult<i64> {
-        let (id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE member_id = $1")
-            .bind(member_id)
-            .fetch_one(self.tx.conn())
-            .await?;
-        Ok(id)
+        Ok((id, user))
     }
 
     /// A branch with its committee, party groups and ordinary members.
@@ -419,7 +415,7 @@ impl Ctx<'_> {
         } else {
             vec![]
         };
-        let secretary = self
+        let (secretary, user) = self
             .member(
                 &branch,
                 groups.first().copied(),
@@ -428,6 +424,10 @@ impl Ctx<'_> {
                 None,
             )
             .await?;
+        // Every branch's secretary administers the branch.
+        if let Some(user) = user {
+            self.grants.push((user, Role::BranchAdmin, Some(branch.id)));
+        }
         let posts = ["organizer", "propaganda", "discipline"];
         for (i, post) in posts.iter().enumerate() {
             if i as i64 + 1 < size / 6 || i == 0 {
@@ -461,13 +461,14 @@ impl Ctx<'_> {
     }
 }
 
-/// Fills an empty database. Returns the summary to print.
 /// Whether the database holds nothing but the root organization a first start makes.
 pub async fn is_empty(db: &Db) -> AppResult<bool> {
     let (members, orgs) = crate::store::members::counts(db).await?;
     Ok(members == 0 && orgs <= 1)
 }
 
+/// Fills an empty database: the county's tree, its members and accounts, one login per
+/// role. Returns the summary to print.
 pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> AppResult<String> {
     if !is_empty(db).await? {
         return Err(AppError::Conflict(
@@ -487,432 +488,33 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> AppResult<String> {
         password_hash,
         orgs: 0,
         members: 0,
-        special: Vec::new(),
+        grants: Vec::new(),
     };
-    let county = match orgs::root(db).await? {
-        Some(root) => {
-            crate::q!(
-                "UPDATE orgs SET name = $1 WHERE id = $2",
-                "云岭县委",
-                root.id
-            )
-            .execute(c.tx.conn())
-            .await?;
-            c.orgs += 1;
-            orgs::get_in(c.tx.conn(), root.id).await?
-        }
-        None => {
-            c.org(
-                None,
-                "云岭县委".into(),
-                OrgType::County,
-                OrgCategory::Government,
-            )
-            .await?
-        }
-    };
-    // County organs: the organization department's own branch holds the county admin.
-    let organs = c
-        .org(
-            Some(&county),
-            "县直机关工委".into(),
-            OrgType::WorkingCommittee,
-            OrgCategory::Government,
-        )
-        .await?;
-    let (org_dept, _) = c
-        .branch(
-            &organs,
-            "县委组织部党支部".into(),
-            OrgType::Branch,
-            OrgCategory::Government,
-            14,
-        )
-        .await?;
-    let county_admin = c
-        .member(
-            &org_dept,
-            None,
-            "",
-            OrgCategory::Government,
-            Some(LOGINS[3].1),
-        )
-        .await?;
-    let editor = c
-        .member(
-            &org_dept,
-            None,
-            "",
-            OrgCategory::Government,
-            Some(LOGINS[4].1),
-        )
-        .await?;
-    c.special.push((3, county_admin));
-    c.special.push((4, editor));
-    for dept in [
-        "县委办公室党支部",
-        "县政府办公室党支部",
-        "县发展和改革局党支部",
-        "县财政局党支部",
-        "县农业农村局党支部",
-        "县人力资源和社会保障局党支部",
-        "县退役军人事务局党支部",
-        "县自然资源和规划局党支部",
-    ] {
-        let size = c.rng.range(9, 20);
-        c.branch(
-            &organs,
-            dept.into(),
-            OrgType::Branch,
-            OrgCategory::Government,
-            size,
-        )
-        .await?;
-    }
-    let education = c
-        .org(
-            Some(&county),
-            "县委教育工委".into(),
-            OrgType::WorkingCommittee,
-            OrgCategory::School,
-        )
-        .await?;
-    for i in 1..=14 {
-        let name = if i <= 4 {
-            format!("县第{}中学党支部", ["一", "二", "三", "四"][i - 1])
-        } else {
-            format!("县第{}小学党支部", i - 4)
-        };
-        let size = c.rng.range(10, 30);
-        c.branch(&education, name, OrgType::Branch, OrgCategory::School, size)
-            .await?;
-    }
-    c.branch(
-        &education,
-        "县第一幼儿园党支部".into(),
-        OrgType::Branch,
-        OrgCategory::School,
-        12,
-    )
-    .await?;
-    let health = c
-        .org(
-            Some(&county),
-            "县卫生健康系统党委".into(),
-            OrgType::Committee,
-            OrgCategory::Hospital,
-        )
-        .await?;
-    for name in ["县人民医院党总支", "县中医医院党总支"] {
-        let gb = c
-            .org(
-                Some(&health),
-                name.into(),
-                OrgType::GeneralBranch,
-                OrgCategory::Hospital,
-            )
-            .await?;
-        for dept in ["内科", "外科", "医技", "行政后勤"] {
-            let size = c.rng.range(10, 25);
-            c.branch(
-                &gb,
-                format!("{dept}党支部"),
-                OrgType::Branch,
-                OrgCategory::Hospital,
-                size,
-            )
-            .await?;
-        }
-    }
-    let private = c
-        .org(
-            Some(&county),
-            "县个体私营经济协会党总支".into(),
-            OrgType::GeneralBranch,
-            OrgCategory::PrivateEnterprise,
-        )
-        .await?;
-    for e in ENTERPRISES {
-        let size = c.rng.range(3, 9);
-        c.branch(
-            &private,
-            format!("{e}党支部"),
-            OrgType::Branch,
-            OrgCategory::PrivateEnterprise,
-            size,
-        )
-        .await?;
-    }
-    c.branch(
-        &private,
-        "小微企业联合党支部".into(),
-        OrgType::JointBranch,
-        OrgCategory::PrivateEnterprise,
-        6,
-    )
-    .await?;
-    let state_owned = c
-        .org(
-            Some(&county),
-            "县国有资产监管系统党委".into(),
-            OrgType::Committee,
-            OrgCategory::StateEnterprise,
-        )
-        .await?;
-    for e in [
-        "县城市建设投资集团",
-        "县供水公司",
-        "县供销合作社",
-        "县农商银行",
-    ] {
-        let size = c.rng.range(8, 22);
-        c.branch(
-            &state_owned,
-            format!("{e}党支部"),
-            OrgType::Branch,
-            OrgCategory::StateEnterprise,
-            size,
-        )
-        .await?;
-    }
-    // The towns: villages (some in joint-village general branches), communities, organs.
+    let county = c.county(db).await?;
+    c.county_organs(&county).await?;
+    c.county_systems(&county).await?;
     let mut village_names = HashSet::new();
     for (t, town) in TOWNS.iter().enumerate() {
-        let committee = c
-            .org(
-                Some(&county),
-                format!("{town}党委"),
-                OrgType::Committee,
-                OrgCategory::Rural,
-            )
-            .await?;
-        let (town_organs, _) = c
-            .branch(
-                &committee,
-                format!("{town}机关党支部"),
-                OrgType::Branch,
-                OrgCategory::Government,
-                16,
-            )
-            .await?;
-        let town_admin = if t == 0 {
-            Some(
-                c.member(
-                    &town_organs,
-                    None,
-                    "",
-                    OrgCategory::Government,
-                    Some(LOGINS[2].1),
-                )
-                .await?,
-            )
-        } else {
-            None
-        };
-        if let Some(m) = town_admin {
-            c.special.push((2, m));
-        }
-        let villages = c.rng.range(30, 40);
-        let joint_groups = c.rng.range(1, 3);
-        let mut joint: Vec<Org> = Vec::new();
-        for j in 0..joint_groups {
-            joint.push(
-                c.org(
-                    Some(&committee),
-                    format!("{town}第{}联村党总支", ["一", "二", "三"][j as usize]),
-                    OrgType::JointVillageGeneralBranch,
-                    OrgCategory::Rural,
-                )
-                .await?,
-            );
-        }
-        for v in 0..villages {
-            let name = loop {
-                let n = format!(
-                    "{}{}{}",
-                    c.rng.pick(VILLAGE_PREFIX),
-                    c.rng
-                        .pick(&["家", "官", "辛", "杜", "苑", "孟", "韩", "宋", "高", ""]),
-                    c.rng.pick(VILLAGE_SUFFIX)
-                );
-                if village_names.insert(n.clone()) {
-                    break n;
-                }
-            };
-            let parent = if (v as usize) < joint.len() * 4 {
-                joint[v as usize / 4].clone()
-            } else {
-                committee.clone()
-            };
-            let size = c.rng.range(6, 26);
-            let (branch, secretary) = c
-                .branch(
-                    &parent,
-                    format!("{name}村党支部"),
-                    OrgType::Branch,
-                    OrgCategory::Rural,
-                    size,
-                )
-                .await?;
-            if t == 0 && v == 0 {
-                // The demo member and secretary logins live in the first village.
-                let member = c
-                    .member(&branch, None, "", OrgCategory::Rural, Some(LOGINS[0].1))
-                    .await?;
-                c.special.push((0, member));
-                let sec = c
-                    .member(
-                        &branch,
-                        None,
-                        "deputy_secretary",
-                        OrgCategory::Rural,
-                        Some(LOGINS[1].1),
-                    )
-                    .await?;
-                c.special.push((1, sec));
-                let _ = secretary;
-            }
-        }
-        for k in 0..c.rng.range(1, 3) {
-            let size = c.rng.range(15, 40);
-            c.branch(
-                &committee,
-                format!(
-                    "{town}{}社区党支部",
-                    ["东街", "西街", "南关", "北关"][k as usize]
-                ),
-                OrgType::Branch,
-                OrgCategory::Community,
-                size,
-            )
-            .await?;
-        }
-        let size = c.rng.range(8, 16);
-        c.branch(
-            &committee,
-            format!("{town}中心学校党支部"),
-            OrgType::Branch,
-            OrgCategory::School,
-            size,
-        )
-        .await?;
-        let size = c.rng.range(5, 12);
-        c.branch(
-            &committee,
-            format!("{town}卫生院党支部"),
-            OrgType::Branch,
-            OrgCategory::Hospital,
-            size,
-        )
-        .await?;
-        if t % 5 == 0 {
-            c.branch(
-                &committee,
-                format!("{town}农村人居环境整治临时党支部"),
-                OrgType::TemporaryBranch,
-                OrgCategory::Rural,
-                5,
-            )
-            .await?;
-        }
-        if t % 3 == 0 {
-            let size = c.rng.range(4, 8);
-            c.branch(
-                &committee,
-                format!("{town}社会组织联合党支部"),
-                OrgType::JointBranch,
-                OrgCategory::SocialOrganization,
-                size,
-            )
-            .await?;
-        }
+        c.town(&county, t, town, &mut village_names).await?;
     }
-    // Grants: every branch's secretary administers the branch.
-    let secretaries: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT u.id, m.branch_id FROM members m JOIN users u ON u.member_id = m.id WHERE m.posts LIKE '%secretary%' AND m.posts NOT LIKE '%deputy%' ORDER BY m.id",
-    )
-    .fetch_all(c.tx.conn())
-    .await?;
-    for (user, branch) in secretaries {
-        users::add_grant(c.tx.conn(), user, Role::BranchAdmin, Some(branch), None).await?;
-    }
-    let specials = c.special.clone();
-    for (login, member) in specials {
-        let user = c.user_of_member(member).await?;
-        let branch: (i64,) = sqlx::query_as("SELECT branch_id FROM members WHERE id = $1")
-            .bind(member)
-            .fetch_one(c.tx.conn())
-            .await?;
-        match login {
-            1 => {
-                users::add_grant(c.tx.conn(), user, Role::BranchAdmin, Some(branch.0), None)
-                    .await?;
-                users::add_grant(c.tx.conn(), user, Role::PiiViewer, Some(branch.0), None).await?;
-            }
-            2 => {
-                let town: (Option<i64>,) =
-                    sqlx::query_as("SELECT parent_id FROM orgs WHERE id = $1")
-                        .bind(branch.0)
-                        .fetch_one(c.tx.conn())
-                        .await?;
-                users::add_grant(c.tx.conn(), user, Role::OrgAdmin, town.0, None).await?;
-            }
-            3 => {
-                users::add_grant(c.tx.conn(), user, Role::OrgAdmin, Some(county.id), None).await?;
-                users::add_grant(c.tx.conn(), user, Role::PiiViewer, Some(county.id), None).await?;
-            }
-            4 => {
-                users::add_grant(
-                    c.tx.conn(),
-                    user,
-                    Role::ContentEditor,
-                    Some(county.id),
-                    None,
-                )
-                .await?;
-            }
-            _ => {}
-        }
-    }
-    for (i, (role, name)) in [
-        (Role::SystemAdmin, "赵系统"),
-        (Role::SecurityAdmin, "钱安全"),
-        (Role::AuditAdmin, "孙审计"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        let phone = LOGINS[5 + i].1;
-        let existing = users::by_phone(db, keys, phone).await?;
-        if existing.is_some() {
-            continue;
-        }
-        let id = users::create(
-            c.tx.conn(),
-            keys,
-            &users::NewUser {
-                name,
-                phone,
-                password_hash: &c.password_hash,
-                member_id: None,
-                must_change_password: false,
-            },
-        )
-        .await?;
-        users::add_grant(c.tx.conn(), id, *role, None, None).await?;
+    c.officers(db).await?;
+    for (user, role, org) in std::mem::take(&mut c.grants) {
+        users::add_grant(c.tx.conn(), user, role, org, None).await?;
     }
     let (orgs_made, members_made) = (c.orgs, c.members);
+    let cli = audit::Actor {
+        user_id: None,
+        name: "命令行".into(),
+        ip: String::new(),
+    };
+    let detail = format!("{orgs_made}个组织，{members_made}名党员");
     audit::append(
         tx.conn(),
-        &audit::Actor {
-            user_id: None,
-            name: "命令行".into(),
-            ip: String::new(),
-        },
+        &cli,
         "生成演示数据",
         "演示县",
         audit::OK,
-        &format!("{orgs_made}个组织，{members_made}名党员"),
+        &detail,
     )
     .await?;
     tx.commit().await?;
@@ -925,6 +527,298 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> AppResult<String> {
     }
     Ok(out)
 }
+
+impl Ctx<'_> {
+    /// The county: the root a first start made, renamed, or a new one.
+    async fn county(&mut self, db: &Db) -> AppResult<Org> {
+        match orgs::root(db).await? {
+            Some(root) => {
+                orgs::rename(self.tx.conn(), root.id, "云岭县委", self.now).await?;
+                self.orgs += 1;
+                orgs::get_in(self.tx.conn(), root.id).await
+            }
+            None => {
+                let (kind, category) = (OrgType::County, OrgCategory::Government);
+                self.org(None, "云岭县委".into(), kind, category).await
+            }
+        }
+    }
+
+    /// County organs; the organization department's own branch holds the county
+    /// administrator and the content editor.
+    async fn county_organs(&mut self, county: &Org) -> AppResult<()> {
+        let gov = OrgCategory::Government;
+        let organs = self
+            .org(
+                Some(county),
+                "县直机关工委".into(),
+                OrgType::WorkingCommittee,
+                gov,
+            )
+            .await?;
+        let dept = "县委组织部党支部".into();
+        let (org_dept, _) = self.branch(&organs, dept, OrgType::Branch, gov, 14).await?;
+        let (_, admin) = self
+            .member(&org_dept, None, "", gov, Some(LOGINS[3].1))
+            .await?;
+        let (_, editor) = self
+            .member(&org_dept, None, "", gov, Some(LOGINS[4].1))
+            .await?;
+        for (user, role) in [
+            (admin, Role::OrgAdmin),
+            (admin, Role::PiiViewer),
+            (editor, Role::ContentEditor),
+        ] {
+            let user = user.ok_or_else(|| AppError::internal("a demo login without a phone"))?;
+            self.grants.push((user, role, Some(county.id)));
+        }
+        for dept in [
+            "县委办公室党支部",
+            "县政府办公室党支部",
+            "县发展和改革局党支部",
+            "县财政局党支部",
+            "县农业农村局党支部",
+            "县人力资源和社会保障局党支部",
+            "县退役军人事务局党支部",
+            "县自然资源和规划局党支部",
+        ] {
+            let size = self.rng.range(9, 20);
+            self.branch(&organs, dept.into(), OrgType::Branch, gov, size)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The county's systems: schools, hospitals, private and state-owned enterprises.
+    async fn county_systems(&mut self, county: &Org) -> AppResult<()> {
+        use OrgCategory::{Hospital, PrivateEnterprise, School, StateEnterprise};
+        use OrgType::{Branch, Committee, GeneralBranch, JointBranch, WorkingCommittee};
+        let education = self
+            .org(
+                Some(county),
+                "县委教育工委".into(),
+                WorkingCommittee,
+                School,
+            )
+            .await?;
+        for i in 1..=14 {
+            let name = if i <= 4 {
+                format!("县第{}中学党支部", ["一", "二", "三", "四"][i - 1])
+            } else {
+                format!("县第{}小学党支部", i - 4)
+            };
+            let size = self.rng.range(10, 30);
+            self.branch(&education, name, Branch, School, size).await?;
+        }
+        let kindergarten = "县第一幼儿园党支部".into();
+        self.branch(&education, kindergarten, Branch, School, 12)
+            .await?;
+        let health = self
+            .org(
+                Some(county),
+                "县卫生健康系统党委".into(),
+                Committee,
+                Hospital,
+            )
+            .await?;
+        for name in ["县人民医院党总支", "县中医医院党总支"] {
+            let gb = self
+                .org(Some(&health), name.into(), GeneralBranch, Hospital)
+                .await?;
+            for dept in ["内科", "外科", "医技", "行政后勤"] {
+                let size = self.rng.range(10, 25);
+                self.branch(&gb, format!("{dept}党支部"), Branch, Hospital, size)
+                    .await?;
+            }
+        }
+        let private_name = "县个体私营经济协会党总支".into();
+        let private = self
+            .org(Some(county), private_name, GeneralBranch, PrivateEnterprise)
+            .await?;
+        for e in ENTERPRISES {
+            let size = self.rng.range(3, 9);
+            self.branch(
+                &private,
+                format!("{e}党支部"),
+                Branch,
+                PrivateEnterprise,
+                size,
+            )
+            .await?;
+        }
+        let joint = "小微企业联合党支部".into();
+        self.branch(&private, joint, JointBranch, PrivateEnterprise, 6)
+            .await?;
+        let soe_name = "县国有资产监管系统党委".into();
+        let state_owned = self
+            .org(Some(county), soe_name, Committee, StateEnterprise)
+            .await?;
+        for e in [
+            "县城市建设投资集团",
+            "县供水公司",
+            "县供销合作社",
+            "县农商银行",
+        ] {
+            let size = self.rng.range(8, 22);
+            self.branch(
+                &state_owned,
+                format!("{e}党支部"),
+                Branch,
+                StateEnterprise,
+                size,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A town: its organs, villages (some in joint-village general branches), communities,
+    /// school, clinic and now and then a temporary or a joint branch. The first town holds
+    /// the town administrator's login.
+    async fn town(
+        &mut self,
+        county: &Org,
+        t: usize,
+        town: &str,
+        village_names: &mut HashSet<String>,
+    ) -> AppResult<()> {
+        use OrgCategory::{Community, Government, Hospital, Rural, School, SocialOrganization};
+        use OrgType::{Branch, Committee, JointBranch, TemporaryBranch};
+        let committee = self
+            .org(Some(county), format!("{town}党委"), Committee, Rural)
+            .await?;
+        let organs = format!("{town}机关党支部");
+        let (town_organs, _) = self
+            .branch(&committee, organs, Branch, Government, 16)
+            .await?;
+        if t == 0 {
+            let phone = Some(LOGINS[2].1);
+            let (_, user) = self
+                .member(&town_organs, None, "", Government, phone)
+                .await?;
+            if let Some(user) = user {
+                self.grants.push((user, Role::OrgAdmin, Some(committee.id)));
+            }
+        }
+        self.villages(&committee, t == 0, town, village_names)
+            .await?;
+        for k in 0..self.rng.range(1, 3) {
+            let street = ["东街", "西街", "南关", "北关"][k as usize];
+            let size = self.rng.range(15, 40);
+            let name = format!("{town}{street}社区党支部");
+            self.branch(&committee, name, Branch, Community, size)
+                .await?;
+        }
+        let size = self.rng.range(8, 16);
+        let school = format!("{town}中心学校党支部");
+        self.branch(&committee, school, Branch, School, size)
+            .await?;
+        let size = self.rng.range(5, 12);
+        let clinic = format!("{town}卫生院党支部");
+        self.branch(&committee, clinic, Branch, Hospital, size)
+            .await?;
+        if t.is_multiple_of(5) {
+            let name = format!("{town}农村人居环境整治临时党支部");
+            self.branch(&committee, name, TemporaryBranch, Rural, 5)
+                .await?;
+        }
+        if t.is_multiple_of(3) {
+            let size = self.rng.range(4, 8);
+            let name = format!("{town}社会组织联合党支部");
+            self.branch(&committee, name, JointBranch, SocialOrganization, size)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A town's villages, the first few in joint-village general branches (联村党总支).
+    /// In the first town, the first village holds the member's and the secretary's logins.
+    async fn villages(
+        &mut self,
+        committee: &Org,
+        first_town: bool,
+        town: &str,
+        names: &mut HashSet<String>,
+    ) -> AppResult<()> {
+        let villages = self.rng.range(30, 40);
+        let mut joint: Vec<Org> = Vec::new();
+        for j in 0..self.rng.range(1, 3) {
+            let name = format!("{town}第{}联村党总支", ["一", "二", "三"][j as usize]);
+            let kind = OrgType::JointVillageGeneralBranch;
+            joint.push(
+                self.org(Some(committee), name, kind, OrgCategory::Rural)
+                    .await?,
+            );
+        }
+        for v in 0..villages {
+            let name = loop {
+                let n = format!(
+                    "{}{}{}",
+                    self.rng.pick(VILLAGE_PREFIX),
+                    self.rng
+                        .pick(&["家", "官", "辛", "杜", "苑", "孟", "韩", "宋", "高", ""]),
+                    self.rng.pick(VILLAGE_SUFFIX)
+                );
+                if names.insert(n.clone()) {
+                    break n;
+                }
+            };
+            let parent = match joint.get(v as usize / 4) {
+                Some(gb) if (v as usize) < joint.len() * 4 => gb.clone(),
+                _ => committee.clone(),
+            };
+            let size = self.rng.range(6, 26);
+            let name = format!("{name}村党支部");
+            let (branch, _) = self
+                .branch(&parent, name, OrgType::Branch, OrgCategory::Rural, size)
+                .await?;
+            if first_town && v == 0 {
+                let rural = OrgCategory::Rural;
+                self.member(&branch, None, "", rural, Some(LOGINS[0].1))
+                    .await?;
+                let deputy = "deputy_secretary";
+                let (_, user) = self
+                    .member(&branch, None, deputy, rural, Some(LOGINS[1].1))
+                    .await?;
+                if let Some(user) = user {
+                    self.grants.push((user, Role::BranchAdmin, Some(branch.id)));
+                    self.grants.push((user, Role::PiiViewer, Some(branch.id)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The three officers (三员), each a dedicated account.
+    async fn officers(&mut self, db: &Db) -> AppResult<()> {
+        for (i, (role, name)) in [
+            (Role::SystemAdmin, "赵系统"),
+            (Role::SecurityAdmin, "钱安全"),
+            (Role::AuditAdmin, "孙审计"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let phone = LOGINS[5 + i].1;
+            if users::by_phone(db, self.keys, phone).await?.is_some() {
+                continue;
+            }
+            let account = users::NewUser {
+                name,
+                phone,
+                password_hash: &self.password_hash,
+                member_id: None,
+                must_change_password: false,
+            };
+            let id = users::create(self.tx.conn(), self.keys, &account).await?;
+            self.grants.push((id, role, None));
+        }
+        Ok(())
+    }
+}
+
+/// A demo picture in storage: (key, thumbnail key, sha256, size).
+type DemoPhoto = (String, String, String, i64);
 
 /// Procedural photos for the demo's meetings: a few distinct pictures, stored once each.
 fn demo_photos() -> Vec<crate::files::Photo> {
@@ -965,9 +859,7 @@ fn demo_photos() -> Vec<crate::files::Photo> {
 }
 
 /// The demo pictures in storage, once each: (key, thumbnail key, sha256, size).
-async fn store_demo_photos(
-    files: &crate::files::Storage,
-) -> AppResult<Vec<(String, String, String, i64)>> {
+async fn store_demo_photos(files: &crate::files::Storage) -> AppResult<Vec<DemoPhoto>> {
     let mut keys = Vec::new();
     for (i, p) in demo_photos().into_iter().enumerate() {
         let (key, thumb) = (
@@ -983,6 +875,178 @@ async fn store_demo_photos(
     Ok(keys)
 }
 
+/// Topics by meeting kind, for the demo's meetings.
+const TOPICS: &[(&str, &[&str])] = &[
+    (
+        "branch_general",
+        &["学习贯彻全会精神", "讨论发展党员", "审议支部工作报告"],
+    ),
+    (
+        "branch_committee",
+        &["研究本月重点工作", "讨论村级事务", "部署防汛工作"],
+    ),
+    ("group_meeting", &["学习党章", "交流思想", "开展谈心谈话"]),
+    (
+        "party_lecture",
+        &["书记讲党课：传承红色基因", "学习新思想 建功新时代"],
+    ),
+    (
+        "theme_day",
+        &["重温入党誓词", "志愿服务进社区", "人居环境整治"],
+    ),
+    ("life_meeting", &["年度组织生活会"]),
+    ("appraisal", &["年度民主评议党员"]),
+    ("gb_general", &["党总支党员大会"]),
+    ("gb_lecture", &["党总支党课"]),
+];
+
+/// A meeting the demo writes: its item and start, whether it is kept to standard, and
+/// (when not) which flaw it has: 0 low attendance, 1 no minutes, 2 no photo, 3 not closed.
+struct Planned {
+    kind: crate::domain::orglife::MeetingKind,
+    start: i64,
+    to_standard: bool,
+    flaw: u64,
+}
+
+/// Writing `months` of organizational life.
+struct OrglifeRun {
+    rng: Rng,
+    seed: u64,
+    now: i64,
+    today: Date,
+    window_start: Date,
+    photos: Vec<DemoPhoto>,
+    meetings: usize,
+    photos_filed: usize,
+}
+
+impl OrglifeRun {
+    /// The meetings an organization held: 70 % keep it up, 22 % have gaps, 8 % fell silent
+    /// some months ago.
+    fn plan(&mut self, org: &Org) -> Vec<Planned> {
+        use crate::domain::orglife::{applies_to, default_requirements};
+        let rng = &mut self.rng;
+        let profile = rng.below(100);
+        let silent_from = (profile >= 92).then(|| self.today - Duration::days(rng.range(60, 200)));
+        let (held_pct, standard_pct) = if profile < 70 { (96, 92) } else { (72, 55) };
+        let mut planned = Vec::new();
+        for req in default_requirements()
+            .iter()
+            .filter(|r| applies_to(r.kind, org.kind()))
+        {
+            for year in [self.today.year() - 1, self.today.year()] {
+                for period in req.frequency.periods_in(year) {
+                    if period.end <= self.window_start || period.start > self.today {
+                        continue;
+                    }
+                    if !rng.chance(held_pct) {
+                        continue;
+                    }
+                    let span = (period.end - period.start).whole_days().max(1);
+                    let day = period.start + Duration::days(rng.range(3, span - 1).min(span - 1));
+                    if day < self.window_start
+                        || silent_from.is_some_and(|s| day >= s)
+                        || day > self.today + Duration::days(7)
+                    {
+                        continue;
+                    }
+                    let hour = *rng.pick(&[9u8, 14, 19]);
+                    let minute = if hour == 14 { 30 } else { 0 };
+                    let at = time::Time::from_hms(hour, minute, 0).expect("valid time");
+                    planned.push(Planned {
+                        kind: req.kind,
+                        start: crate::domain::clock::shanghai_epoch(day, at),
+                        to_standard: rng.chance(standard_pct),
+                        flaw: rng.below(4),
+                    });
+                }
+            }
+        }
+        planned
+    }
+
+    /// One meeting, and once it is over its check-ins, minutes, photo and closing as the
+    /// plan says; the meeting's id when it was closed.
+    async fn write(&mut self, tx: &mut WriteTx, org: &Org, p: &Planned) -> AppResult<Option<i64>> {
+        use crate::store::meetings::{self, NewFile, NewMeeting};
+        let names = TOPICS
+            .iter()
+            .find(|(k, _)| *k == p.kind.code())
+            .map(|t| t.1)
+            .unwrap_or(&["组织生活"]);
+        let topic = names[self.rng.below(names.len() as u64) as usize].to_string();
+        let group = org.kind() == OrgType::PartyGroup;
+        let m = NewMeeting {
+            org_id: org.id,
+            org_path: org.path.clone(),
+            party_group: group,
+            kind: p.kind,
+            topic: topic.clone(),
+            starts_at: p.start,
+            ends_at: p.start + 5400,
+            place: if group {
+                "党员家中"
+            } else {
+                "党员活动室"
+            }
+            .into(),
+            point_e6: None,
+            host_member_id: None,
+            recorder_member_id: None,
+            agenda: vec![
+                format!("{}：{topic}", p.kind.label()),
+                "党员交流发言".into(),
+                "支部书记总结".into(),
+            ],
+            created_by: 0,
+        };
+        let id = meetings::create(tx.conn(), &m, p.start - 7 * 86_400).await?;
+        self.meetings += 1;
+        if p.start > self.now {
+            return Ok(None); // planned, still to come
+        }
+        // Attendance: 85-100 % to standard, otherwise sometimes short.
+        let pct = if p.to_standard || p.flaw != 0 {
+            self.rng.range(85, 100)
+        } else {
+            self.rng.range(45, 78)
+        };
+        let salt = (self.seed % 97) as i64;
+        meetings::check_in_share(tx.conn(), id, p.start - 600, salt, pct).await?;
+        let flaw = (!p.to_standard).then_some(p.flaw);
+        if flaw != Some(1) {
+            let minutes = format!(
+                "会议由支部书记主持。{topic}。与会党员结合工作实际交流发言，会议对下一阶段工作作出安排。"
+            );
+            meetings::set_minutes(tx.conn(), id, &minutes, p.start + 5400).await?;
+        }
+        if flaw != Some(2) {
+            let pick = self.rng.below(self.photos.len() as u64) as usize;
+            let (key, thumb, sha, size) = &self.photos[pick];
+            let file = NewFile {
+                meeting_id: id,
+                kind: crate::domain::meetings::FileKind::Photo,
+                storage_key: key,
+                thumb_key: Some(thumb),
+                original_name: "现场照片.jpg",
+                mime: "image/jpeg",
+                size: *size,
+                captured_at: Some(p.start + 900),
+                sha256: sha,
+                uploaded_by: 0,
+            };
+            meetings::add_file(tx.conn(), &file, p.start + 5400).await?;
+            self.photos_filed += 1;
+        }
+        if flaw == Some(3) {
+            return Ok(None);
+        }
+        meetings::set_closed(tx.conn(), id, Some((p.start + 6000, 0))).await?;
+        Ok(Some(id))
+    }
+}
+
 /// A year (or `months`) of organizational life: most branches keep it to standard, some have
 /// gaps, a few have been silent for months.
 pub async fn orglife(
@@ -991,168 +1055,34 @@ pub async fn orglife(
     seed: u64,
     months: u32,
 ) -> AppResult<String> {
-    use crate::domain::orglife::{applies_to, default_requirements};
-    use crate::store::meetings::{self, NewFile, NewMeeting};
     if months == 0 {
         return Ok(String::new());
     }
-    let mut rng = Rng(seed ^ 0x5EED_0F11);
     let now = crate::domain::clock::now_epoch();
     let today = crate::domain::clock::local_date(now);
-    let window_start = today - Duration::days(i64::from(months) * 30);
-    let keys = store_demo_photos(files).await?;
-    let holders = crate::store::orgs::meeting_holders(db, true).await?;
+    let mut run = OrglifeRun {
+        rng: Rng(seed ^ 0x5EED_0F11),
+        seed,
+        now,
+        today,
+        window_start: today - Duration::days(i64::from(months) * 30),
+        photos: store_demo_photos(files).await?,
+        meetings: 0,
+        photos_filed: 0,
+    };
     let all_rules = crate::store::requirements::all(db).await?;
-    let (mut meeting_count, mut photo_count) = (0, 0);
-    let topics: &[(&str, &[&str])] = &[
-        (
-            "branch_general",
-            &["学习贯彻全会精神", "讨论发展党员", "审议支部工作报告"],
-        ),
-        (
-            "branch_committee",
-            &["研究本月重点工作", "讨论村级事务", "部署防汛工作"],
-        ),
-        ("group_meeting", &["学习党章", "交流思想", "开展谈心谈话"]),
-        (
-            "party_lecture",
-            &["书记讲党课：传承红色基因", "学习新思想 建功新时代"],
-        ),
-        (
-            "theme_day",
-            &["重温入党誓词", "志愿服务进社区", "人居环境整治"],
-        ),
-        ("life_meeting", &["年度组织生活会"]),
-        ("appraisal", &["年度民主评议党员"]),
-        ("gb_general", &["党总支党员大会"]),
-        ("gb_lecture", &["党总支党课"]),
-    ];
-    for org in &holders {
-        // 70 % keep it up, 22 % have gaps, 8 % fell silent some months ago.
-        let profile = rng.below(100);
-        let silent_from = (profile >= 92).then(|| today - Duration::days(rng.range(60, 200)));
-        let (held_pct, standard_pct) = if profile < 70 { (96, 92) } else { (72, 55) };
-        let mut planned = Vec::new();
-        for req in default_requirements()
-            .iter()
-            .filter(|r| applies_to(r.kind, org.kind()))
-        {
-            for year in [today.year() - 1, today.year()] {
-                for period in req.frequency.periods_in(year) {
-                    if period.end <= window_start || period.start > today {
-                        continue;
-                    }
-                    if !rng.chance(held_pct) {
-                        continue;
-                    }
-                    let span = (period.end - period.start).whole_days().max(1);
-                    let day = period.start + Duration::days(rng.range(3, span - 1).min(span - 1));
-                    if day < window_start
-                        || silent_from.is_some_and(|s| day >= s)
-                        || day > today + Duration::days(7)
-                    {
-                        continue;
-                    }
-                    let hour = *rng.pick(&[9u8, 14, 19]);
-                    let start = day
-                        .with_hms(hour, if hour == 14 { 30 } else { 0 }, 0)
-                        .expect("valid time")
-                        .assume_offset(crate::domain::clock::SHANGHAI)
-                        .unix_timestamp();
-                    planned.push((req.kind, start, rng.chance(standard_pct), rng.below(4)));
-                }
-            }
-        }
+    for org in &crate::store::orgs::meeting_holders(db, true).await? {
+        let planned = run.plan(org);
         if planned.is_empty() {
             continue;
         }
         let mut tx = db.begin().await?;
         let mut closed = Vec::new();
-        for (kind, start, to_standard, flaw) in planned {
-            let names = topics
-                .iter()
-                .find(|(k, _)| *k == kind.code())
-                .map(|t| t.1)
-                .unwrap_or(&["组织生活"]);
-            let topic = names[rng.below(names.len() as u64) as usize].to_string();
-            let m = NewMeeting {
-                org_id: org.id,
-                org_path: org.path.clone(),
-                party_group: org.kind() == OrgType::PartyGroup,
-                kind,
-                topic: topic.clone(),
-                starts_at: start,
-                ends_at: start + 5400,
-                place: if org.kind() == OrgType::PartyGroup {
-                    "党员家中".into()
-                } else {
-                    "党员活动室".into()
-                },
-                point_e6: None,
-                host_member_id: None,
-                recorder_member_id: None,
-                agenda: vec![
-                    format!("{}：{topic}", kind.label()),
-                    "党员交流发言".into(),
-                    "支部书记总结".into(),
-                ],
-                created_by: 0,
-            };
-            let id = meetings::create(tx.conn(), &m, start - 7 * 86_400).await?;
-            meeting_count += 1;
-            if start > now {
-                continue; // planned, still to come
-            }
-            // Attendance: 85-100 % to standard, otherwise sometimes short.
-            let pct = if to_standard || flaw != 0 {
-                rng.range(85, 100)
-            } else {
-                rng.range(45, 78)
-            };
-            crate::q!(
-                "INSERT INTO checkins (meeting_id, member_id, at, method, by_user_id) \
-                 SELECT meeting_id, member_id, $2 + (member_id % 20) * 30, CASE WHEN member_id % 9 = 0 THEN 'manual' ELSE 'qr' END, NULL \
-                 FROM meeting_attendees WHERE meeting_id = $1 AND (member_id * 37 + $3) % 100 < $4",
-                id,
-                start - 600,
-                (seed % 97) as i64,
-                pct
-            )
-            .execute(tx.conn())
-            .await?;
-            let no_minutes = !to_standard && flaw == 1;
-            let no_photo = !to_standard && flaw == 2;
-            let not_closed = !to_standard && flaw == 3;
-            if !no_minutes {
-                let minutes = format!(
-                    "会议由支部书记主持。{topic}。与会党员结合工作实际交流发言，会议对下一阶段工作作出安排。"
-                );
-                meetings::set_minutes(tx.conn(), id, &minutes, start + 5400).await?;
-            }
-            if !no_photo {
-                let (key, thumb, sha, size) = &keys[rng.below(keys.len() as u64) as usize];
-                let file = NewFile {
-                    meeting_id: id,
-                    kind: crate::domain::meetings::FileKind::Photo,
-                    storage_key: key,
-                    thumb_key: Some(thumb),
-                    original_name: "现场照片.jpg",
-                    mime: "image/jpeg",
-                    size: *size,
-                    captured_at: Some(start + 900),
-                    sha256: sha,
-                    uploaded_by: 0,
-                };
-                meetings::add_file(tx.conn(), &file, start + 5400).await?;
-                photo_count += 1;
-            }
-            if !not_closed {
-                meetings::set_closed(tx.conn(), id, Some((start + 6000, 0))).await?;
-                closed.push(id);
-            }
+        for p in &planned {
+            closed.extend(run.write(&mut tx, org, p).await?);
         }
         for id in closed {
-            let m = meetings::get_in(tx.conn(), id).await?;
+            let m = crate::store::meetings::get_in(tx.conn(), id).await?;
             crate::store::badges::award_in(tx.conn(), &all_rules, &m, now).await?;
         }
         tx.commit().await?;
@@ -1168,14 +1098,10 @@ pub async fn orglife(
         from: "FROM checkins c",
     };
     crate::store::points::bulk_credit(db, &attended, now).await?;
-    let (checkins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkins")
-        .fetch_one(&db.pool)
-        .await?;
-    let (badges,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM badges")
-        .fetch_one(&db.pool)
-        .await?;
+    let (checkins, badges) = crate::store::meetings::totals(db).await?;
     Ok(format!(
-        "组织生活（近{months}个月）：{meeting_count} 次会议，{checkins} 人次签到，{photo_count} 张现场照片，{badges} 枚党建徽章\n"
+        "组织生活（近{months}个月）：{} 次会议，{checkins} 人次签到，{} 张现场照片，{badges} 枚党建徽章\n",
+        run.meetings, run.photos_filed
     ))
 }
 
@@ -1610,10 +1536,10 @@ pub async fn question_bank(db: &Db) -> AppResult<usize> {
     daily::create(tx.conn(), &q, 0, now).await?;
     n += 1;
     // Prizes from the county for everyone.
-    let (root,): (i64,) =
-        sqlx::query_as("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1")
-            .fetch_one(tx.conn())
-            .await?;
+    let root = orgs::root(db)
+        .await?
+        .ok_or_else(|| AppError::internal("the demo county has no root"))?
+        .id;
     for (name, price, stock, badges) in [
         ("党员学习笔记本", 30, 500, 0),
         ("《中国共产党章程》单行本", 50, 300, 0),

@@ -61,3 +61,46 @@ fn nothing_reads_beside_the_clone() {
         found.join("\n")
     );
 }
+
+/// Longest function allowed under src/: past this, a function does several things.
+const MAX_FUNCTION_LINES: usize = 120;
+
+#[test]
+fn no_function_is_too_long_to_read() {
+    use syn::visit::Visit;
+    struct Lengths(Vec<(String, usize)>);
+    impl Lengths {
+        /// From `fn` to the closing brace.
+        fn add(&mut self, sig: &syn::Signature, body: &syn::Block) {
+            let first = sig.fn_token.span.start().line;
+            let last = body.brace_token.span.close().end().line;
+            self.0.push((sig.ident.to_string(), last - first + 1));
+        }
+    }
+    impl<'ast> Visit<'ast> for Lengths {
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            self.add(&f.sig, &f.block);
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+            self.add(&f.sig, &f.block);
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    let mut too_long = Vec::new();
+    for file in rust_files("src") {
+        let ast = syn::parse_file(&read(&file)).unwrap();
+        let mut lengths = Lengths(Vec::new());
+        lengths.visit_file(&ast);
+        for (name, lines) in lengths.0 {
+            if lines > MAX_FUNCTION_LINES {
+                too_long.push(format!("{}: {name} has {lines} lines", file.display()));
+            }
+        }
+    }
+    assert!(
+        too_long.is_empty(),
+        "split these into named steps (at most {MAX_FUNCTION_LINES} lines each):\n{}",
+        too_long.join("\n")
+    );
+}

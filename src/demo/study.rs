@@ -1,11 +1,17 @@
 //! The demo's 云上讲堂: articles, 党建新鲜事 posts, 党史上的今天, and weeks of members
 //! reading and answering the daily question, credited with the same ledger keys as live use.
-use super::{Rng, store_demo_photos};
-use crate::domain::clock::{SHANGHAI, format_date, local_date, now_epoch};
+use super::{DemoPhoto, Rng, store_demo_photos};
+use crate::domain::articles::ArticleInput;
+use crate::domain::clock::{format_date, local_date, now_epoch, shanghai_epoch};
+use crate::domain::history::EntryInput;
 use crate::domain::points::PointRule;
-use crate::error::AppResult;
-use crate::store::Db;
+use crate::domain::policy::Role;
+use crate::domain::review::{Review, ReviewStatus};
+use crate::error::{AppError, AppResult};
+use crate::store::orgs::{self, Org};
 use crate::store::points::BulkCredit;
+use crate::store::review::{self, Submission};
+use crate::store::{Db, WriteTx, history, photos, users};
 use std::collections::HashSet;
 use time::Duration;
 
@@ -119,22 +125,30 @@ pub async fn study(
 ) -> AppResult<String> {
     let mut rng = Rng(seed ^ 0x0057_D1E5);
     let now = now_epoch();
-    let today = local_date(now);
     let photos = store_demo_photos(files).await?;
-    let (county,): (i64,) =
-        sqlx::query_as("SELECT id FROM orgs WHERE parent_id IS NULL ORDER BY id LIMIT 1")
-            .fetch_one(&db.pool)
-            .await?;
-    let editor: Option<(i64,)> = sqlx::query_as(
-        "SELECT user_id FROM role_grants WHERE role = 'content_editor' ORDER BY id LIMIT 1",
-    )
-    .fetch_optional(&db.pool)
-    .await?;
-    let editor = editor.map_or(0, |r| r.0);
+    let county = orgs::root(db)
+        .await?
+        .ok_or_else(|| AppError::internal("the demo county has no root"))?;
+    let editor = users::first_with_role(db, Role::ContentEditor)
+        .await?
+        .unwrap_or(0);
     let mut tx = db.begin().await?;
+    let history = history_entries(&mut tx, editor, now).await?;
+    let articles = articles(&mut tx, &county, editor, &photos, days).await?;
+    prize_photos(db, &mut tx, &county, &photos).await?;
+    let span = i64::from(days.max(1));
+    let posts = posts(&mut tx, &mut rng, editor, &photos, span).await?;
+    tx.commit().await?;
+    let (answers, reads) = activity(db, &mut rng, &articles, days).await?;
+    Ok(format!(
+        "云上讲堂：{} 篇文章，{posts} 条党建新鲜事，{history} 条党史上的今天；近{days}天 {answers} 次每日一题作答，{reads} 次文章阅读\n",
+        articles.len()
+    ))
+}
 
-    // 党史上的今天: approved entries, as an editor would have left them.
-    let mut history = 0;
+/// 党史上的今天: entries a content editor has published; how many.
+async fn history_entries(tx: &mut WriteTx, editor: i64, now: i64) -> AppResult<usize> {
+    let mut n = 0;
     for line in HISTORY
         .lines()
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
@@ -149,24 +163,47 @@ pub async fn study(
             month.trim_start_matches('0'),
             d.trim_start_matches('0')
         );
-        crate::q!(
-            "INSERT INTO history_entries (month_day, year, title, body, source, status, reviewed_by, created_at, reviewed_at) \
-             VALUES ($1, $2, $3, $4, '党史资料（演示数据）', 'approved', $5, $6, $6)",
-            day,
-            year.parse::<i64>().unwrap_or(1921),
+        // The demo's entries pass the same rules as a member's.
+        let input = EntryInput {
+            month,
+            day: d,
+            year,
             title,
-            &body,
+            body: &body,
+            source: "党史资料（演示数据）",
+        };
+        let this_year = i64::from(local_date(now).year());
+        let entry = crate::domain::history::parse(&input, this_year)
+            .map_err(|e| AppError::internal(format!("demo history entry {line}: {e:?}")))?;
+        let id = history::contribute(tx.conn(), &entry, None, now).await?;
+        let published = Review::parse("approve", "").expect("approving needs no reason");
+        review::record(
+            tx.conn(),
+            Submission::HistoryEntry,
+            id,
+            &published,
             editor,
-            now
+            now,
         )
-        .execute(tx.conn())
         .await?;
-        history += 1;
+        n += 1;
     }
+    Ok(n)
+}
 
-    // Articles from the county, spread over the window, half with a cover; one is scheduled.
+/// Articles from the county, spread over `days`, half with a cover; the last one is
+/// scheduled for tomorrow. (id, publish time, title) of each.
+async fn articles(
+    tx: &mut WriteTx,
+    county: &Org,
+    editor: i64,
+    photos: &[DemoPhoto],
+    days: u32,
+) -> AppResult<Vec<(i64, i64, String)>> {
+    let now = now_epoch();
+    let today = local_date(now);
     let span = i64::from(days.max(1));
-    let mut articles: Vec<(i64, i64, String)> = Vec::new();
+    let mut out = Vec::new();
     for (i, (title, column, tags, source, body)) in ARTICLES.iter().enumerate() {
         let age = span * (ARTICLES.len() - 1 - i) as i64 / ARTICLES.len() as i64;
         let day = if i + 1 == ARTICLES.len() {
@@ -174,65 +211,58 @@ pub async fn study(
         } else {
             today - Duration::days(age)
         };
-        let publish_at = day
-            .with_hms(8, 0, 0)
-            .expect("08:00")
-            .assume_offset(SHANGHAI)
-            .unix_timestamp();
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO articles (org_id, title, source, author, column_name, tags, body, publish_at, created_by, created_at) \
-             VALUES ($1,$2,$3,'',$4,$5,$6,$7,$8,$9) RETURNING id",
-        )
-        .bind(county)
-        .bind(title)
-        .bind(source)
-        .bind(column)
-        .bind(tags)
-        .bind(body)
-        .bind(publish_at)
-        .bind(editor)
-        .bind(now)
-        .fetch_one(tx.conn())
-        .await?;
+        let date = format_date(day);
+        // The demo's articles pass the same rules as an editor's.
+        let input = ArticleInput {
+            title,
+            source,
+            author: "",
+            column_name: column,
+            tags,
+            body,
+            publish_date: &date,
+            publish_time: "08:00",
+        };
+        let text = crate::domain::articles::parse(&input, now)
+            .map_err(|e| AppError::internal(format!("demo article {title}: {e:?}")))?;
+        let id = crate::store::articles::insert(tx.conn(), county.id, &text, editor, now).await?;
         if i % 2 == 0 {
             let (key, thumb, ..) = &photos[i % photos.len()];
-            let cover = crate::store::photos::NewPhoto {
-                owner_kind: crate::store::photos::ARTICLE,
-                owner_id: id,
-                role: crate::store::photos::COVER,
-                position: 0,
-                storage_key: key,
-                thumb_key: thumb,
-            };
-            crate::store::photos::add(tx.conn(), &cover, now).await?;
+            let owner = (photos::ARTICLE, id);
+            add_photo(tx, owner, photos::COVER, 0, (key, thumb), now).await?;
         }
-        articles.push((id, publish_at, title.to_string()));
+        out.push((id, text.publish_at, title.to_string()));
     }
+    Ok(out)
+}
 
-    // The county's prizes get a picture each.
-    let prizes: Vec<(i64,)> = sqlx::query_as("SELECT id FROM prizes ORDER BY id")
-        .fetch_all(tx.conn())
-        .await?;
-    for (i, (prize,)) in prizes.iter().enumerate() {
+/// The county's prizes get a picture each.
+async fn prize_photos(
+    db: &Db,
+    tx: &mut WriteTx,
+    county: &Org,
+    photos: &[DemoPhoto],
+) -> AppResult<()> {
+    let now = now_epoch();
+    let prizes = crate::store::shop::managed(db, &[county.path.as_str()]).await?;
+    for (i, prize) in prizes.iter().rev().enumerate() {
         let (key, thumb, ..) = &photos[(i + 2) % photos.len()];
-        let photo = crate::store::photos::NewPhoto {
-            owner_kind: crate::store::photos::PRIZE,
-            owner_id: *prize,
-            role: crate::store::photos::COVER,
-            position: 0,
-            storage_key: key,
-            thumb_key: thumb,
-        };
-        crate::store::photos::add(tx.conn(), &photo, now).await?;
+        let owner = (photos::PRIZE, prize.id);
+        add_photo(tx, owner, photos::COVER, 0, (key, thumb), now).await?;
     }
+    Ok(())
+}
 
-    // 党建新鲜事 from some branches, approved by their town, with photos and likes.
-    let branches: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT m.branch_id, MIN(u.id) FROM members m JOIN users u ON u.member_id = m.id GROUP BY m.branch_id ORDER BY m.branch_id",
-    )
-    .fetch_all(tx.conn())
-    .await?;
-    let mut posts = 0;
+/// 党建新鲜事 from some branches, approved by the county, with photos and likes; how many.
+async fn posts(
+    tx: &mut WriteTx,
+    rng: &mut Rng,
+    editor: i64,
+    photos: &[DemoPhoto],
+    span: i64,
+) -> AppResult<usize> {
+    let now = now_epoch();
+    let branches = users::first_account_per_branch(tx.conn()).await?;
     // Written oldest first, so the feed (newest id first) reads in time order.
     let mut chosen: Vec<(i64, i64, i64)> = Vec::new();
     for (branch, author) in &branches {
@@ -241,48 +271,50 @@ pub async fn study(
         }
     }
     chosen.sort_unstable();
+    let approved = Review::parse("approve", "").expect("approving needs no reason");
     for (at, branch, author) in &chosen {
-        let at = *at;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO posts (org_id, author_id, body, status, reviewed_by, created_at, reviewed_at) \
-             VALUES ($1, $2, $3, 'approved', $4, $5, $6) RETURNING id",
+        let body = *rng.pick(POSTS);
+        let pending = ReviewStatus::Pending;
+        let id =
+            crate::store::posts::insert(tx.conn(), *branch, *author, body, pending, *at).await?;
+        review::record(
+            tx.conn(),
+            Submission::Post,
+            id,
+            &approved,
+            editor,
+            at + 7_200,
         )
-        .bind(branch)
-        .bind(author)
-        .bind(*rng.pick(POSTS))
-        .bind(editor)
-        .bind(at)
-        .bind(at + 7_200)
-        .fetch_one(tx.conn())
         .await?;
         for position in 0..rng.range(0, 3) {
-            let (key, thumb, ..) = rng.pick(&photos);
-            let photo = crate::store::photos::NewPhoto {
-                owner_kind: crate::store::photos::POST,
-                owner_id: id,
-                role: crate::store::photos::IMAGE,
-                position,
-                storage_key: key,
-                thumb_key: thumb,
-            };
-            crate::store::photos::add(tx.conn(), &photo, now).await?;
+            let (key, thumb, ..) = rng.pick(photos);
+            let owner = (photos::POST, id);
+            add_photo(tx, owner, photos::IMAGE, position, (key, thumb), now).await?;
         }
-        crate::q!(
-            "INSERT INTO post_likes (post_id, user_id) SELECT $1, u.id FROM users u JOIN members m ON m.id = u.member_id WHERE m.branch_id = $2",
-            id,
-            branch
-        )
-        .execute(tx.conn())
-        .await?;
-        posts += 1;
+        crate::store::posts::liked_by_branch(tx.conn(), id, *branch).await?;
     }
-    tx.commit().await?;
+    Ok(chosen.len())
+}
 
-    let (answers, reads) = activity(db, &mut rng, &articles, days).await?;
-    Ok(format!(
-        "云上讲堂：{} 篇文章，{posts} 条党建新鲜事，{history} 条党史上的今天；近{days}天 {answers} 次每日一题作答，{reads} 次文章阅读\n",
-        articles.len()
-    ))
+/// A demo picture's row for an article, a post or a prize.
+async fn add_photo(
+    tx: &mut WriteTx,
+    owner: (&'static str, i64),
+    role: &'static str,
+    position: i64,
+    (storage_key, thumb_key): (&str, &str),
+    now: i64,
+) -> AppResult<()> {
+    let row = photos::NewPhoto {
+        owner_kind: owner.0,
+        owner_id: owner.1,
+        role,
+        position,
+        storage_key,
+        thumb_key,
+    };
+    photos::add(tx.conn(), &row, now).await?;
+    Ok(())
 }
 
 /// Each member has a habit: a third answer most days, a third now and then, the rest rarely.
@@ -296,12 +328,10 @@ async fn activity(
 ) -> AppResult<(usize, usize)> {
     let now = now_epoch();
     let today = local_date(now);
-    let members: Vec<(i64,)> = sqlx::query_as("SELECT id FROM members ORDER BY id")
-        .fetch_all(&db.pool)
-        .await?;
-    let habits: Vec<(i64, u64)> = members
-        .iter()
-        .map(|(id,)| (*id, *rng.pick(&[85, 85, 35, 35, 5, 0])))
+    let habits: Vec<(i64, u64)> = crate::store::members::all_ids(db)
+        .await?
+        .into_iter()
+        .map(|id| (id, *rng.pick(&[85, 85, 35, 35, 5, 0])))
         .collect();
     let (mut answers, mut reads) = (0, 0);
     let mut read: HashSet<(i64, i64)> = HashSet::new();
@@ -311,11 +341,7 @@ async fn activity(
         let Some(q) = crate::store::daily::for_day(db, &day_text).await? else {
             break;
         };
-        let opens = day
-            .with_hms(7, 0, 0)
-            .expect("07:00")
-            .assume_offset(SHANGHAI)
-            .unix_timestamp();
+        let opens = shanghai_epoch(day, time::Time::from_hms(7, 0, 0).expect("07:00"));
         let mut answer_rows = Vec::new();
         let mut read_rows = Vec::new();
         for (member, habit) in &habits {
@@ -341,58 +367,8 @@ async fn activity(
             }
         }
         let mut tx = db.begin().await?;
-        for chunk in answer_rows.chunks(400) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    format!(
-                        "($1, ${}, $2, ${}, ${}, ${})",
-                        3 + i * 4,
-                        4 + i * 4,
-                        5 + i * 4,
-                        6 + i * 4
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO daily_answers (day, member_id, question_id, choice, correct, answered_at) VALUES {}",
-                values.join(",")
-            );
-            let mut query = sqlx::query(&sql).bind(&day_text).bind(q.id);
-            for (member, choice, correct, at) in chunk {
-                query = query
-                    .bind(*member)
-                    .bind(choice.clone())
-                    .bind(i64::from(*correct))
-                    .bind(*at);
-            }
-            query.execute(tx.conn()).await?;
-        }
-        for chunk in read_rows.chunks(400) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    format!(
-                        "(${}, ${}, ${}, ${})",
-                        1 + i * 4,
-                        2 + i * 4,
-                        3 + i * 4,
-                        4 + i * 4
-                    )
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO article_reads (article_id, member_id, started_at, completed_at) VALUES {}",
-                values.join(",")
-            );
-            let mut query = sqlx::query(&sql);
-            for (article, member, started, completed) in chunk {
-                query = query
-                    .bind(*article)
-                    .bind(*member)
-                    .bind(*started)
-                    .bind(*completed);
-            }
-            query.execute(tx.conn()).await?;
-        }
+        crate::store::daily::insert_answers(tx.conn(), &day_text, q.id, &answer_rows).await?;
+        crate::store::articles::insert_reads(tx.conn(), &read_rows).await?;
         tx.commit().await?;
         answers += answer_rows.len();
         reads += read_rows.len();

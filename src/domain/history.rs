@@ -5,8 +5,9 @@ use super::text::{FieldErrors, required};
 pub const TITLE_MAX_CHARS: usize = 60;
 pub const BODY_MAX_CHARS: usize = 2000;
 pub const SOURCE_MAX_CHARS: usize = 100;
-/// The earliest year an entry may name (the Opium War opens modern Chinese history).
-pub const FIRST_YEAR: i64 = 1840;
+/// The earliest year an entry may name: party history begins with the founders of
+/// Marxism (Marx was born in 1818).
+pub const FIRST_YEAR: i64 = 1800;
 
 /// What a member typed.
 pub struct EntryInput<'a> {
@@ -90,9 +91,10 @@ mod tests {
 
     #[test]
     fn each_problem_is_named_at_its_field() {
-        let errors = parse(&input("2", "30", "1839"), 2026).unwrap_err();
+        let errors = parse(&input("2", "30", "1799"), 2026).unwrap_err();
         assert_eq!(errors.get("day"), "请填写有效的月和日");
-        assert_eq!(errors.get("year"), "年份应在1840到2026之间");
+        assert_eq!(errors.get("year"), "年份应在1800到2026之间");
+        assert!(parse(&input("5", "5", "1818"), 2026).is_ok(), "Marx's birthday");
         let future = parse(&input("1", "1", "2027"), 2026).unwrap_err();
         assert!(future.has("year"));
         let long = "党".repeat(TITLE_MAX_CHARS + 1);

@@ -61,6 +61,19 @@ pub struct LoginForm {
     next: String,
 }
 
+/// One login attempt in the audit log, in its own transaction.
+async fn audit_login(
+    state: &AppState,
+    actor: &audit::Actor,
+    target: &str,
+    result: &str,
+    detail: &str,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    audit::append(tx.conn(), actor, "登录", target, result, detail).await?;
+    tx.commit().await
+}
+
 pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -85,27 +98,16 @@ pub async fn login(
         return fail(errors, "");
     }
     let now = now_epoch();
-    let security = state.security().await;
     let target = format!("账号 {}", text::mask_phone(&phone));
-    let anonymous = audit::Actor {
-        user_id: None,
-        name: "（未登录）".into(),
-        ip: ctx.ip.clone(),
-    };
     let Some(user) = users::by_phone(&state.db, &state.keys, &phone).await? else {
         // Spend the same time as a real check, so timing does not reveal which phones exist.
         let _ = hash_password_blocking("timing".into()).await;
-        let mut tx = state.db.begin().await?;
-        audit::append(
-            tx.conn(),
-            &anonymous,
-            "登录",
-            &target,
-            audit::FAILED,
-            "账号不存在",
-        )
-        .await?;
-        tx.commit().await?;
+        let anonymous = audit::Actor {
+            user_id: None,
+            name: "（未登录）".into(),
+            ip: ctx.ip.clone(),
+        };
+        audit_login(&state, &anonymous, &target, audit::FAILED, "账号不存在").await?;
         return fail(FieldErrors::default(), "手机号或密码错误");
     };
     let actor = audit::Actor {
@@ -114,86 +116,20 @@ pub async fn login(
         ip: ctx.ip.clone(),
     };
     if let Some(until) = user.locked_until.filter(|u| *u > now) {
-        let mut tx = state.db.begin().await?;
-        audit::append(
-            tx.conn(),
-            &actor,
-            "登录",
-            &target,
-            audit::FAILED,
-            "账号锁定中",
-        )
-        .await?;
-        tx.commit().await?;
-        return fail(
-            FieldErrors::default(),
-            &format!("账号已锁定，请于 {} 后再试", format_minute(until)),
-        );
+        audit_login(&state, &actor, &target, audit::FAILED, "账号锁定中").await?;
+        let message = format!("账号已锁定，请于 {} 后再试", format_minute(until));
+        return fail(FieldErrors::default(), &message);
     }
     if user.disabled != 0 {
-        let mut tx = state.db.begin().await?;
-        audit::append(
-            tx.conn(),
-            &actor,
-            "登录",
-            &target,
-            audit::FAILED,
-            "账号已停用",
-        )
-        .await?;
-        tx.commit().await?;
+        audit_login(&state, &actor, &target, audit::FAILED, "账号已停用").await?;
         return fail(FieldErrors::default(), "账号已停用，请联系管理员");
     }
     let good = verify_password_blocking(form.password.clone(), user.password_hash.clone()).await?;
-    let mut tx = state.db.begin().await?;
     if !good {
-        let locked = users::record_failure(
-            tx.conn(),
-            user.id,
-            security.lockout_threshold,
-            now + security.lockout_minutes * 60,
-        )
-        .await?;
-        let detail = if locked {
-            "密码错误，账号已锁定"
-        } else {
-            "密码错误"
-        };
-        audit::append(tx.conn(), &actor, "登录", &target, audit::FAILED, detail).await?;
-        tx.commit().await?;
-        let message = if locked {
-            format!(
-                "密码连续错误{}次，账号已锁定{}分钟",
-                security.lockout_threshold, security.lockout_minutes
-            )
-        } else {
-            "手机号或密码错误".to_string()
-        };
+        let message = wrong_password(&state, &user, &actor, &target, now).await?;
         return fail(FieldErrors::default(), &message);
     }
-    users::record_success(tx.conn(), user.id).await?;
-    // A new session id at every login; whatever session the browser had ends.
-    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
-        sessions::delete(tx.conn(), &sessions::hash_token(old)).await?;
-    }
-    let ua = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let token = sessions::create(tx.conn(), user.id, &ctx.ip, ua, now).await?;
-    if let Some(member) = user.member_id {
-        let day = crate::domain::clock::format_date(crate::domain::clock::local_date(now));
-        crate::store::points::credit(
-            tx.conn(),
-            member,
-            &LedgerKey::login(member, &day),
-            "每日登录",
-            now,
-        )
-        .await?;
-    }
-    audit::append(tx.conn(), &actor, "登录", &target, audit::OK, "").await?;
-    tx.commit().await?;
+    let token = start_session(&state, &ctx, &headers, &user, &actor, &target).await?;
     let to = if user.must_change_password != 0 {
         "/me/password".to_string()
     } else {
@@ -210,6 +146,67 @@ pub async fn login(
         axum::http::StatusCode::SEE_OTHER,
     )
         .into_response())
+}
+
+/// Counts a failed password toward the lockout; the message to show.
+async fn wrong_password(
+    state: &AppState,
+    user: &users::LoginUser,
+    actor: &audit::Actor,
+    target: &str,
+    now: i64,
+) -> AppResult<String> {
+    let security = state.security().await;
+    let until = now + security.lockout_minutes * 60;
+    let mut tx = state.db.begin().await?;
+    let locked =
+        users::record_failure(tx.conn(), user.id, security.lockout_threshold, until).await?;
+    let detail = if locked {
+        "密码错误，账号已锁定"
+    } else {
+        "密码错误"
+    };
+    audit::append(tx.conn(), actor, "登录", target, audit::FAILED, detail).await?;
+    tx.commit().await?;
+    Ok(if locked {
+        format!(
+            "密码连续错误{}次，账号已锁定{}分钟",
+            security.lockout_threshold, security.lockout_minutes
+        )
+    } else {
+        "手机号或密码错误".to_string()
+    })
+}
+
+/// A new session with a new id (whatever session the browser had ends), the day's login
+/// point, and the audit entry; the session's token.
+async fn start_session(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    user: &users::LoginUser,
+    actor: &audit::Actor,
+    target: &str,
+) -> AppResult<String> {
+    let now = now_epoch();
+    let mut tx = state.db.begin().await?;
+    users::record_success(tx.conn(), user.id).await?;
+    if let Some(old) = cookie(headers, SESSION_COOKIE) {
+        sessions::delete(tx.conn(), &sessions::hash_token(old)).await?;
+    }
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let token = sessions::create(tx.conn(), user.id, &ctx.ip, ua, now).await?;
+    if let Some(member) = user.member_id {
+        let day = crate::domain::clock::format_date(crate::domain::clock::local_date(now));
+        let key = LedgerKey::login(member, &day);
+        crate::store::points::credit(tx.conn(), member, &key, "每日登录", now).await?;
+    }
+    audit::append(tx.conn(), actor, "登录", target, audit::OK, "").await?;
+    tx.commit().await?;
+    Ok(token)
 }
 
 pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {

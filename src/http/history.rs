@@ -136,7 +136,7 @@ pub async fn contribute(
         }
     };
     let mut tx = state.db.begin().await?;
-    let id = history::contribute(tx.conn(), &entry, member.id, now_epoch()).await?;
+    let id = history::contribute(tx.conn(), &entry, Some(member.id), now_epoch()).await?;
     audit::append(
         tx.conn(),
         &ctx.audit_actor(),

@@ -114,7 +114,7 @@ pub async fn create_account(
         "name",
         text::required(&form.name, text::PERSON_NAME_MAX_CHARS),
     );
-    let phone = errors.check("phone", text::phone(&form.phone).map_err(String::from));
+    let phone = errors.check("phone", text::phone(&form.phone));
     let invalid = |errors| async {
         render_invalid(&accounts_page(&state, &ctx, String::new(), form.clone(), errors).await?)
     };
@@ -333,7 +333,7 @@ pub async fn add_grant(
 ) -> AppResult<Response> {
     let me = ctx.actor()?.user_id;
     let mut errors = FieldErrors::default();
-    let phone = errors.check("phone", text::phone(&form.phone).map_err(String::from));
+    let phone = errors.check("phone", text::phone(&form.phone));
     let user = if errors.is_empty() {
         users::by_phone(&state.db, &state.keys, &phone).await?
     } else {

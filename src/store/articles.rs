@@ -137,3 +137,33 @@ pub async fn complete(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Many completed reads in few statements (the demo's history):
+/// (article, member, started at, completed at).
+pub async fn insert_reads(
+    conn: &mut AnyConnection,
+    reads: &[(i64, i64, i64, i64)],
+) -> AppResult<()> {
+    for chunk in reads.chunks(400) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = 1 + i * 4;
+                format!("(${p}, ${}, ${}, ${})", p + 1, p + 2, p + 3)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO article_reads (article_id, member_id, started_at, completed_at) VALUES {}",
+            values.join(",")
+        );
+        let mut query = sqlx::query(&sql);
+        for (article, member, started, completed) in chunk {
+            query = query
+                .bind(*article)
+                .bind(*member)
+                .bind(*started)
+                .bind(*completed);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -186,3 +186,35 @@ pub async fn branch_day(
         .map(|(n, c)| (n, c.map(|c| c != 0)))
         .collect())
 }
+
+/// Many members' answers to a day's question in few statements (the demo's history):
+/// (member, choice, correct, answered at).
+pub async fn insert_answers(
+    conn: &mut AnyConnection,
+    day: &str,
+    question_id: i64,
+    answers: &[(i64, String, bool, i64)],
+) -> AppResult<()> {
+    for chunk in answers.chunks(400) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = 3 + i * 4;
+                format!("($1, ${p}, $2, ${}, ${}, ${})", p + 1, p + 2, p + 3)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO daily_answers (day, member_id, question_id, choice, correct, answered_at) VALUES {}",
+            values.join(",")
+        );
+        let mut query = sqlx::query(&sql).bind(day).bind(question_id);
+        for (member, choice, correct, at) in chunk {
+            query = query
+                .bind(*member)
+                .bind(choice.as_str())
+                .bind(i64::from(*correct))
+                .bind(*at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

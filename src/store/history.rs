@@ -74,11 +74,11 @@ pub async fn get_in(conn: &mut AnyConnection, id: i64) -> AppResult<Entry> {
     .await?)
 }
 
-/// A member's contribution, waiting for review.
+/// A contribution waiting for review: a member's, or (without one) an editor's own.
 pub async fn contribute(
     conn: &mut AnyConnection,
     e: &NewEntry,
-    member_id: i64,
+    member_id: Option<i64>,
     now: i64,
 ) -> AppResult<i64> {
     let (id,): (i64,) = sqlx::query_as(

@@ -288,6 +288,39 @@ pub async fn check_in(conn: &mut AnyConnection, c: &CheckIn) -> AppResult<bool> 
     Ok(done.rows_affected() == 1)
 }
 
+/// Checks in a fixed share (`pct` %) of a meeting's expected attendees around `at`, one in
+/// nine by the secretary: the demo's history, in one statement. `salt` varies who.
+pub async fn check_in_share(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    at: i64,
+    salt: i64,
+    pct: i64,
+) -> AppResult<()> {
+    let sql = format!(
+        "INSERT INTO checkins (meeting_id, member_id, at, method, by_user_id) \
+         SELECT meeting_id, member_id, $2 + (member_id % 20) * 30, CASE WHEN member_id % 9 = 0 THEN '{}' ELSE '{}' END, NULL \
+         FROM meeting_attendees WHERE meeting_id = $1 AND (member_id * 37 + $3) % 100 < $4",
+        CheckinMethod::Manual.code(),
+        CheckinMethod::Qr.code()
+    );
+    crate::q!(&sql, meeting_id, at, salt, pct)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// All check-ins and badges, for the demo's summary.
+pub async fn totals(db: &super::Db) -> AppResult<(i64, i64)> {
+    let (checkins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkins")
+        .fetch_one(&db.pool)
+        .await?;
+    let (badges,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM badges")
+        .fetch_one(&db.pool)
+        .await?;
+    Ok((checkins, badges))
+}
+
 pub async fn request_leave(
     conn: &mut AnyConnection,
     meeting_id: i64,

@@ -380,3 +380,11 @@ pub async fn counts(db: &super::Db) -> AppResult<(i64, i64)> {
         .await?;
     Ok((members, orgs))
 }
+
+/// Every member's id, in order.
+pub async fn all_ids(db: &super::Db) -> AppResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM members ORDER BY id")
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

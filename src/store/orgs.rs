@@ -379,6 +379,18 @@ pub async fn dissolve_blocker(conn: &mut AnyConnection, org: &Org) -> AppResult<
     Ok(None)
 }
 
+pub async fn rename(conn: &mut AnyConnection, id: i64, name: &str, now: i64) -> AppResult<()> {
+    crate::q!(
+        "UPDATE orgs SET name = $1, updated_at = $2 WHERE id = $3",
+        name,
+        now,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn dissolve(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<()> {
     crate::q!(
         "UPDATE orgs SET dissolved_at = $1, updated_at = $1 WHERE id = $2",

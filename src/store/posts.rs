@@ -188,3 +188,19 @@ pub async fn toggle_like(conn: &mut AnyConnection, post_id: i64, user_id: i64) -
     .await?;
     Ok(true)
 }
+
+/// Every member account of a branch likes the post (the demo's history).
+pub async fn liked_by_branch(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    branch_id: i64,
+) -> AppResult<()> {
+    crate::q!(
+        "INSERT INTO post_likes (post_id, user_id) SELECT $1, u.id FROM users u JOIN members m ON m.id = u.member_id WHERE m.branch_id = $2",
+        post_id,
+        branch_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

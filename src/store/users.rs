@@ -329,3 +329,22 @@ pub async fn count(db: &super::Db) -> AppResult<i64> {
         .await?;
     Ok(n)
 }
+
+/// The first account holding a role, if any (the demo's content editor).
+pub async fn first_with_role(db: &super::Db, role: Role) -> AppResult<Option<i64>> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM role_grants WHERE role = $1 ORDER BY id LIMIT 1")
+            .bind(role.code())
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Each branch with a member account, and its first such account: (branch, account).
+pub async fn first_account_per_branch(conn: &mut AnyConnection) -> AppResult<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT m.branch_id, MIN(u.id) FROM members m JOIN users u ON u.member_id = m.id GROUP BY m.branch_id ORDER BY m.branch_id",
+    )
+    .fetch_all(conn)
+    .await?)
+}
