@@ -1,7 +1,11 @@
-//! Real-browser tests: headless Chromium driven over WebDriver (chromium-driver), against
-//! the real server with the demo county. Screenshots go to target/test-artifacts/.
+//! Real-browser tests: headless Chromium driven over WebDriver (chromium-driver, through
+//! the fantoccini client), against the real server with the demo county. Screenshots go to
+//! target/test-artifacts/.
 use dangjian::config::Config;
 use dangjian::startup::Server;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -9,7 +13,6 @@ use std::time::Duration;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn tools_present() -> bool {
     let present =
@@ -36,38 +39,8 @@ fn artifacts() -> PathBuf {
     dir
 }
 
-fn base64_decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let bytes: Vec<u8> = s
-        .bytes()
-        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
-        .collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut n = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            n |= u32::from(val(*c)) << (18 - 6 * i);
-        }
-        out.push((n >> 16) as u8);
-        if chunk.len() > 2 {
-            out.push((n >> 8) as u8);
-        }
-        if chunk.len() > 3 {
-            out.push(n as u8);
-        }
-    }
-    out
-}
-
 struct Driver {
     process: Child,
-    http: reqwest::Client,
     base: String,
 }
 
@@ -77,10 +50,10 @@ impl Drop for Driver {
     }
 }
 
-struct Browser<'a> {
-    driver: &'a Driver,
-    session: String,
-    profile: std::path::PathBuf,
+/// One browser session, with the steps the tests take in words a user would use.
+struct Browser {
+    client: Client,
+    profile: PathBuf,
 }
 
 impl Driver {
@@ -98,15 +71,11 @@ impl Driver {
             .expect("chromedriver starts");
         let driver = Driver {
             process,
-            http: reqwest::Client::new(),
             base: format!("http://127.0.0.1:{port}"),
         };
+        let http = reqwest::Client::new();
         for _ in 0..100 {
-            if let Ok(r) = driver
-                .http
-                .get(format!("{}/status", driver.base))
-                .send()
-                .await
+            if let Ok(r) = http.get(format!("{}/status", driver.base)).send().await
                 && r.status().is_success()
             {
                 return driver;
@@ -117,115 +86,69 @@ impl Driver {
     }
 
     /// A phone-sized browser: 360 CSS pixels wide, WeChat's user agent.
-    async fn phone(&self) -> Browser<'_> {
+    async fn phone(&self) -> Browser {
         let profile =
             std::env::temp_dir().join(format!("dj-chrome-{}", dangjian::crypto::random_token()));
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--lang=zh-CN",
-                         format!("--user-data-dir={}", profile.display())],
-                "mobileEmulation": {
-                    "deviceMetrics": {"width": 360, "height": 780, "pixelRatio": 2.0},
-                    "userAgent": "Mozilla/5.0 (Linux; Android 12; Redmi Note 12) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.47"
-                }
+        let options = json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--lang=zh-CN",
+                     format!("--user-data-dir={}", profile.display())],
+            "mobileEmulation": {
+                "deviceMetrics": {"width": 360, "height": 780, "pixelRatio": 2.0},
+                "userAgent": "Mozilla/5.0 (Linux; Android 12; Redmi Note 12) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.47"
             }
-        }}});
-        let v: Value = self
-            .http
-            .post(format!("{}/session", self.base))
-            .json(&caps)
-            .send()
+        });
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), options);
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.base)
             .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let session = v["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {v}"))
-            .to_string();
-        Browser {
-            driver: self,
-            session,
-            profile,
-        }
+            .expect("a Chromium session");
+        Browser { client, profile }
     }
 }
 
-impl Browser<'_> {
-    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}/session/{}{path}", self.driver.base, self.session);
-        let mut req = self.driver.http.request(method, url);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let v: Value = req.send().await.unwrap().json().await.unwrap();
-        if v["value"].get("error").is_some() {
-            panic!("webdriver {path}: {}", v["value"]);
-        }
-        v["value"].clone()
-    }
-
+impl Browser {
     async fn goto(&self, url: &str) {
-        self.cmd(reqwest::Method::POST, "/url", Some(json!({"url": url})))
-            .await;
+        self.client.goto(url).await.unwrap();
     }
 
-    async fn find(&self, css: &str) -> String {
-        let v = self
-            .cmd(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .await;
-        v[ELEMENT].as_str().unwrap().to_string()
+    async fn find(&self, css: &str) -> Element {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
     /// Scrolls the element to the middle first, as a thumb would, clear of the tab bar.
     async fn click(&self, css: &str) {
-        let id = self.find(css).await;
-        self.cmd(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({"script": "arguments[0].scrollIntoView({block: 'center'});", "args": [{ELEMENT: id}]})),
-        )
-        .await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{id}/click"),
-            Some(json!({})),
-        )
-        .await;
+        let e = self.find(css).await;
+        let arg = serde_json::to_value(&e).unwrap();
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+            .await
+            .unwrap();
+        e.click().await.unwrap();
     }
 
     async fn type_into(&self, css: &str, text: &str) {
-        let id = self.find(css).await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{id}/clear"),
-            Some(json!({})),
-        )
-        .await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{id}/value"),
-            Some(json!({"text": text})),
-        )
-        .await;
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Chooses a file in a file input, as a phone's file picker hands it over.
+    async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let e = self.find(css).await;
+        e.send_keys(path.to_str().unwrap()).await.unwrap();
     }
 
     async fn text(&self, css: &str) -> String {
-        let id = self.find(css).await;
-        self.cmd(reqwest::Method::GET, &format!("/element/{id}/text"), None)
-            .await
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.find(css).await.text().await.unwrap()
     }
 
     /// Waits (up to 10 s) for a navigation to land on `url`.
@@ -241,26 +164,15 @@ impl Browser<'_> {
 
     /// Waits (up to 10 s) for an element to appear, e.g. after a form posts back to its page.
     async fn wait_for(&self, css: &str) {
-        let body = json!({"using": "css selector", "value": css});
-        for _ in 0..100 {
-            let url = format!("{}/session/{}/element", self.driver.base, self.session);
-            let v: Value = self
-                .driver
-                .http
-                .post(url)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if v["value"].get(ELEMENT).is_some() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let found = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await;
+        if found.is_err() {
+            panic!("{css} never appeared at {}", self.url().await);
         }
-        panic!("{css} never appeared at {}", self.url().await);
     }
 
     /// Waits (up to 10 s) for an element whose text contains `text`: the page after a post.
@@ -278,20 +190,11 @@ impl Browser<'_> {
     }
 
     async fn url(&self) -> String {
-        self.cmd(reqwest::Method::GET, "/url", None)
-            .await
-            .as_str()
-            .unwrap()
-            .to_string()
+        self.client.current_url().await.unwrap().to_string()
     }
 
     async fn script(&self, js: &str) -> Value {
-        self.cmd(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({"script": js, "args": []})),
-        )
-        .await
+        self.client.execute(js, vec![]).await.unwrap()
     }
 
     /// The page fits the phone's width: nothing scrolls sideways.
@@ -309,8 +212,8 @@ impl Browser<'_> {
     }
 
     async fn screenshot(&self, name: &str) {
-        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
-        std::fs::write(artifacts().join(name), base64_decode(v.as_str().unwrap())).unwrap();
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(artifacts().join(name), png).unwrap();
     }
 
     /// Fills in the login form and submits it.
@@ -321,42 +224,30 @@ impl Browser<'_> {
         self.click("#login-submit").await;
     }
 
+    /// Sets a field's value directly (a `<select>` choice, say).
     async fn value(&self, css: &str, value: &str) {
-        let id = self.find(css).await;
-        self.cmd(
-            reqwest::Method::POST,
-            "/execute/sync",
-            Some(json!({"script": "arguments[0].value = arguments[1];", "args": [{ELEMENT: id}, value]})),
-        )
-        .await;
+        let e = serde_json::to_value(self.find(css).await).unwrap();
+        self.client
+            .execute("arguments[0].value = arguments[1];", vec![e, json!(value)])
+            .await
+            .unwrap();
     }
 
     async fn count(&self, css: &str) -> usize {
-        let v = self
-            .cmd(
-                reqwest::Method::POST,
-                "/elements",
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .await;
-        v.as_array().map(|a| a.len()).unwrap_or(0)
+        self.client.find_all(Locator::Css(css)).await.unwrap().len()
     }
 
     async fn attribute(&self, css: &str, name: &str) -> String {
-        let id = self.find(css).await;
-        self.cmd(
-            reqwest::Method::GET,
-            &format!("/element/{id}/attribute/{name}"),
-            None,
-        )
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+        self.find(css)
+            .await
+            .attr(name)
+            .await
+            .unwrap()
+            .unwrap_or_default()
     }
 
     async fn quit(self) {
-        self.cmd(reqwest::Method::DELETE, "", None).await;
+        self.client.close().await.unwrap();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
@@ -572,14 +463,7 @@ async fn a_meeting_from_planning_to_a_red_cell() {
     secretary.click("form[action$='/minutes'] button").await;
     secretary.wait_for_text(".flash", "会议记录已保存").await;
     let photo = fixture_photo("meeting-with-exif-gps.jpg");
-    let input = secretary.find("#photo").await;
-    secretary
-        .cmd(
-            reqwest::Method::POST,
-            &format!("/element/{input}/value"),
-            Some(json!({"text": photo.display().to_string()})),
-        )
-        .await;
+    secretary.choose_file("#photo", &photo).await;
     secretary.click("#upload-photo").await;
     secretary.wait_for_text(".flash", "照片已上传").await;
     assert!(
@@ -634,7 +518,7 @@ async fn a_member_reads_answers_climbs_and_redeems() {
         .await;
     // A cover photo, chosen as a phone's file picker would hand it over.
     let cover = fixture_photo("galaxies.jpg");
-    editor.type_into("#cover", cover.to_str().unwrap()).await;
+    editor.choose_file("#cover", &cover).await;
     editor.click(".primary.wide").await;
     editor.wait_for_text(".flash", "已发布").await;
     editor.quit().await;

@@ -94,7 +94,10 @@ mod tests {
         let errors = parse(&input("2", "30", "1799"), 2026).unwrap_err();
         assert_eq!(errors.get("day"), "请填写有效的月和日");
         assert_eq!(errors.get("year"), "年份应在1800到2026之间");
-        assert!(parse(&input("5", "5", "1818"), 2026).is_ok(), "Marx's birthday");
+        assert!(
+            parse(&input("5", "5", "1818"), 2026).is_ok(),
+            "Marx's birthday"
+        );
         let future = parse(&input("1", "1", "2027"), 2026).unwrap_err();
         assert!(future.has("year"));
         let long = "党".repeat(TITLE_MAX_CHARS + 1);

@@ -77,8 +77,8 @@ pub fn applies_to(kind: MeetingKind, org: OrgType) -> bool {
     }
 }
 
-/// Defaults after the 2018 branch work regulations (DESIGN.md §3). 党小组会 is required of
-/// each party group (a branch without groups is not asked for it).
+/// Defaults after the 2018 branch work regulations (中国共产党支部工作条例（试行））.
+/// 党小组会 is required of each party group (a branch without groups is not asked for it).
 pub fn default_requirements() -> Vec<Requirement> {
     use Frequency::*;
     use MeetingKind::*;

@@ -119,7 +119,7 @@ pub struct RuleSetting {
     pub enabled: bool,
 }
 
-/// The defaults of DESIGN.md §3, in the spirit of 学习强国.
+/// The default amounts and daily caps, in the spirit of 学习强国.
 pub fn default_setting(rule: PointRule) -> RuleSetting {
     let (amount, cap) = match rule {
         PointRule::Login => (1, Some(1)),
