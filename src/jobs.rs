@@ -5,7 +5,7 @@ use crate::domain::clock::{format_minute, local_date, now_epoch};
 use crate::domain::org::path_ids;
 use crate::domain::orglife::{Colour, MeetingKind, applies_to, verdict};
 use crate::error::AppResult;
-use crate::store::{Db, meetings, notifications, requirements};
+use crate::store::{Db, meetings, notifications, requirements, users};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -28,33 +28,12 @@ pub fn spawn(db: Db) {
     });
 }
 
-/// The administrators of an organization: grants on it, or on its parent (a party group's
-/// branch).
-async fn admins_of(db: &Db, org_id: i64) -> AppResult<Vec<i64>> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT DISTINCT g.user_id FROM role_grants g JOIN orgs o ON o.id = $1 \
-         WHERE g.role IN ('branch_admin', 'org_admin') AND (g.org_id = o.id OR g.org_id = o.parent_id)",
-    )
-    .bind(org_id)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
-}
-
 /// Sends what is due at `now`; returns how many new notifications went out.
 pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
     let mut sent = 0;
     let mut tx = db.begin().await?;
     // 1. Expected attendees, 24 hours before.
-    let soon: Vec<(i64, i64, String, String, i64, String)> = sqlx::query_as(
-        "SELECT m.id, u.id, m.kind, m.topic, m.starts_at, m.place FROM meetings m \
-         JOIN meeting_attendees a ON a.meeting_id = m.id JOIN users u ON u.member_id = a.member_id \
-         WHERE m.starts_at > $1 AND m.starts_at <= $2",
-    )
-    .bind(now)
-    .bind(now + 24 * 3600)
-    .fetch_all(tx.conn())
-    .await?;
+    let soon = meetings::attendee_accounts_starting(tx.conn(), now, now + 24 * 3600).await?;
     for (meeting, user, kind, topic, starts, place) in soon {
         let kind = MeetingKind::from_code(&kind)
             .map(|k| k.label())
@@ -77,15 +56,10 @@ pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
         }
     }
     // 2. Administrators, when a meeting ended three days ago without a closed record.
-    let unclosed: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT id, org_id, topic FROM meetings WHERE closed_at IS NULL AND ends_at <= $1 AND ends_at > $2",
-    )
-    .bind(now - 3 * 86_400)
-    .bind(now - 60 * 86_400)
-    .fetch_all(tx.conn())
-    .await?;
+    let unclosed =
+        meetings::unclosed_ended_between(tx.conn(), now - 60 * 86_400, now - 3 * 86_400).await?;
     for (meeting, org, topic) in unclosed {
-        for user in admins_of(db, org).await? {
+        for user in users::admins_of(db, org).await? {
             let title = format!("「{topic}」已结束3天，会议记录尚未归档");
             if notifications::notify(
                 tx.conn(),
@@ -114,10 +88,7 @@ async fn remind_grey(db: &Db, now: i64) -> AppResult<usize> {
     let year_start = crate::domain::orglife::Frequency::Yearly
         .period_of(today)
         .start;
-    let from = year_start
-        .midnight()
-        .assume_offset(crate::domain::clock::SHANGHAI)
-        .unix_timestamp();
+    let from = crate::domain::clock::day_start(year_start);
     let mut facts_by_org: HashMap<(i64, String), Vec<crate::domain::orglife::MeetingFacts>> =
         HashMap::new();
     let Some(root) = crate::store::orgs::root(db).await? else {
@@ -156,7 +127,7 @@ async fn remind_grey(db: &Db, now: i64) -> AppResult<usize> {
     let mut sent = 0;
     let mut tx = db.begin().await?;
     for (org, name, kind, period) in due {
-        for user in admins_of(db, org).await? {
+        for user in users::admins_of(db, org).await? {
             let title = format!(
                 "{name}{}的{}尚未开展，本周期即将结束",
                 period.label(),

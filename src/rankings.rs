@@ -5,7 +5,7 @@ use crate::domain::clock::local_date;
 use crate::domain::org::path_ids;
 use crate::domain::ranking::Board;
 use crate::error::AppResult;
-use crate::store::Db;
+use crate::store::{Db, points};
 use std::collections::HashMap;
 use time::{Date, Duration};
 use tokio::sync::Mutex;
@@ -71,6 +71,8 @@ struct Scopes {
 /// are looked for again until this many newer ids have been applied (a rolled-back insert
 /// leaves a gap for good).
 const REREAD: i64 = 1000;
+/// Ledger entries read per look.
+const BATCH: usize = 100_000;
 
 #[derive(Default)]
 struct State {
@@ -100,12 +102,7 @@ fn scopes_of(path: &str, branch: i64) -> Scopes {
 }
 
 async fn member_scopes(db: &Db, member: i64) -> AppResult<Scopes> {
-    let (branch, path): (i64, String) = sqlx::query_as(
-        "SELECT m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id WHERE m.id = $1",
-    )
-    .bind(member)
-    .fetch_one(&db.pool)
-    .await?;
+    let (branch, path) = crate::store::members::placement(db, member).await?;
     Ok(scopes_of(&path, branch))
 }
 
@@ -133,19 +130,9 @@ impl Rankings {
         }
         let floor = state.last_id - REREAD;
         state.gaps = state.gaps.split_off(&floor);
-        let gaps: Vec<String> = state.gaps.iter().map(i64::to_string).collect();
-        let wanted = if gaps.is_empty() {
-            "id > $1".to_string()
-        } else {
-            format!("(id > $1 OR id IN ({}))", gaps.join(","))
-        };
-        let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
-            "SELECT id, member_id, lifetime_delta, created_at FROM points_ledger WHERE {wanted} ORDER BY id LIMIT 100000"
-        ))
-        .bind(state.last_id)
-        .fetch_all(&db.pool)
-        .await?;
-        let more = rows.len() == 100_000;
+        let gaps: Vec<i64> = state.gaps.iter().copied().collect();
+        let rows = points::entries_after(db, state.last_id, &gaps, BATCH).await?;
+        let more = rows.len() == BATCH;
         for (id, member, delta, at) in rows {
             if id > state.last_id {
                 state.gaps.extend(state.last_id + 1..id);
@@ -210,40 +197,14 @@ impl Rankings {
     async fn build(&self, db: &Db, state: &mut State) -> AppResult<()> {
         Self::load_scopes_into(db, state).await?;
         let today = local_date(crate::domain::clock::now_epoch());
-        let mut tx = db.begin_snapshot().await?;
-        let (cut,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM points_ledger")
-            .fetch_one(&mut *tx)
-            .await?;
-        let cut = cut.unwrap_or(0);
-        let since = |p: Period| {
-            p.start(today)
-                .midnight()
-                .assume_offset(crate::domain::clock::SHANGHAI)
-                .unix_timestamp()
-        };
-        // One pass over the ledger for all four periods. `+member_id` keeps SQLite from
-        // walking the member index with a table lookup per entry (a scan is 3× faster).
-        let sums: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT +member_id, CAST(SUM(lifetime_delta) AS BIGINT), \
-             CAST(SUM(CASE WHEN created_at >= $2 THEN lifetime_delta ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN created_at >= $3 THEN lifetime_delta ELSE 0 END) AS BIGINT), \
-             CAST(SUM(CASE WHEN created_at >= $4 THEN lifetime_delta ELSE 0 END) AS BIGINT) \
-             FROM points_ledger WHERE id <= $1 GROUP BY +member_id",
-        )
-        .bind(cut)
-        .bind(since(Period::Year))
-        .bind(since(Period::Month))
-        .bind(since(Period::Week))
-        .fetch_all(&mut *tx)
-        .await?;
-        // Ids near the cut that this snapshot does not hold yet are gaps to look for.
-        let present: Vec<(i64,)> =
-            sqlx::query_as("SELECT id FROM points_ledger WHERE id > $1 AND id <= $2")
-                .bind(cut - REREAD)
-                .bind(cut)
-                .fetch_all(&mut *tx)
-                .await?;
-        tx.commit().await?;
+        let since = |p: Period| crate::domain::clock::day_start(p.start(today));
+        let starts = [
+            since(Period::Year),
+            since(Period::Month),
+            since(Period::Week),
+        ];
+        let points::LedgerSnapshot { cut, sums, present } =
+            points::snapshot(db, starts, REREAD).await?;
         for (member, all, year, month, week) in sums {
             let scopes = self.scopes_in(db, state, member).await?;
             let periods = [
@@ -256,7 +217,6 @@ impl Rankings {
                 Self::add(state, scopes, member, period, period.start(today), sum);
             }
         }
-        let present: std::collections::HashSet<i64> = present.into_iter().map(|r| r.0).collect();
         state.gaps = ((cut - REREAD).max(0) + 1..=cut)
             .filter(|id| !present.contains(id))
             .collect();
@@ -311,12 +271,7 @@ impl Rankings {
     }
 
     async fn load_scopes_into(db: &Db, state: &mut State) -> AppResult<()> {
-        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT m.id, m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id",
-        )
-        .fetch_all(&db.pool)
-        .await?;
-        for (member, branch, path) in rows {
+        for (member, branch, path) in crate::store::members::placements(db).await? {
             state.scopes.insert(member, scopes_of(&path, branch));
         }
         Ok(())

@@ -310,6 +310,39 @@ pub async fn check_in_share(
     Ok(())
 }
 
+/// Meetings starting in `(from, to]` with each expected attendee's account: (meeting,
+/// account, kind, topic, start, place), for reminders.
+pub async fn attendee_accounts_starting(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<(i64, i64, String, String, i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT m.id, u.id, m.kind, m.topic, m.starts_at, m.place FROM meetings m \
+         JOIN meeting_attendees a ON a.meeting_id = m.id JOIN users u ON u.member_id = a.member_id \
+         WHERE m.starts_at > $1 AND m.starts_at <= $2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Meetings that ended in `(from, to]` and were never closed: (meeting, organization, topic).
+pub async fn unclosed_ended_between(
+    conn: &mut AnyConnection,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<(i64, i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, org_id, topic FROM meetings WHERE closed_at IS NULL AND ends_at <= $2 AND ends_at > $1",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// All check-ins and badges, for the demo's summary.
 pub async fn totals(db: &super::Db) -> AppResult<(i64, i64)> {
     let (checkins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkins")

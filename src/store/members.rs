@@ -388,3 +388,22 @@ pub async fn all_ids(db: &super::Db) -> AppResult<Vec<i64>> {
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// Where a member is registered: (branch, branch path).
+pub async fn placement(db: &super::Db, member_id: i64) -> AppResult<(i64, String)> {
+    Ok(sqlx::query_as(
+        "SELECT m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id WHERE m.id = $1",
+    )
+    .bind(member_id)
+    .fetch_one(&db.pool)
+    .await?)
+}
+
+/// Where every member is registered: (member, branch, branch path).
+pub async fn placements(db: &super::Db) -> AppResult<Vec<(i64, i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT m.id, m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}

@@ -348,3 +348,18 @@ pub async fn first_account_per_branch(conn: &mut AnyConnection) -> AppResult<Vec
     .fetch_all(conn)
     .await?)
 }
+
+/// The administrators of an organization: grants on it, or on its parent (a party group's
+/// branch).
+pub async fn admins_of(db: &super::Db, org_id: i64) -> AppResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT g.user_id FROM role_grants g JOIN orgs o ON o.id = $1 \
+         WHERE g.role IN ($2, $3) AND (g.org_id = o.id OR g.org_id = o.parent_id)",
+    )
+    .bind(org_id)
+    .bind(Role::BranchAdmin.code())
+    .bind(Role::OrgAdmin.code())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
