@@ -213,15 +213,7 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     let p = ctx.principal()?;
     let mut tx = state.db.begin().await?;
     sessions::delete(tx.conn(), &p.token_hash).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "退出登录",
-        "本人会话",
-        audit::OK,
-        "",
-    )
-    .await?;
+    ctx.audit(&mut tx, "退出登录", "本人会话", "").await?;
     tx.commit().await?;
     let mut res = flash_redirect(&state, "/login", "您已安全退出");
     if let Ok(v) = set_cookie(&state, SESSION_COOKIE, "", Some(0)).parse() {
@@ -312,15 +304,7 @@ pub async fn change_password(
     )
     .execute(tx.conn())
     .await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "修改密码",
-        "本人账号",
-        audit::OK,
-        "",
-    )
-    .await?;
+    ctx.audit(&mut tx, "修改密码", "本人账号", "").await?;
     tx.commit().await?;
     Ok(flash_redirect(&state, "/", "密码已修改"))
 }
@@ -335,15 +319,7 @@ pub async fn toggle_large_font(State(state): State<AppState>, ctx: Ctx) -> AppRe
     } else {
         "关闭大字模式"
     };
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        action,
-        "本人账号",
-        audit::OK,
-        "",
-    )
-    .await?;
+    ctx.audit(&mut tx, action, "本人账号", "").await?;
     tx.commit().await?;
     Ok(flash_redirect(
         &state,
@@ -402,15 +378,7 @@ pub async fn end_session(
     if sessions::delete_own(tx.conn(), p.actor.user_id, &id).await? == 0 {
         return Err(AppError::NotFound);
     }
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "结束会话",
-        "本人会话",
-        audit::OK,
-        "",
-    )
-    .await?;
+    ctx.audit(&mut tx, "结束会话", "本人会话", "").await?;
     tx.commit().await?;
     if id == p.token_hash {
         return Ok(flash_redirect(&state, "/login", "已退出当前设备"));

@@ -13,7 +13,7 @@ use crate::domain::policy::Actor;
 use crate::error::AppResult;
 use crate::files::SavedPhoto;
 use crate::store::articles::{self, Article};
-use crate::store::{audit, orgs, photos, points, settings};
+use crate::store::{orgs, photos, points, settings};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -297,12 +297,10 @@ async fn write_article(
     let owner = (photos::ARTICLE, id);
     photos::attach(tx.conn(), owner, photos::COVER, 0, cover, now).await?;
     photos::attach(tx.conn(), owner, photos::IMAGE, cover.len(), images, now).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "发布文章",
         &format!("文章 {id} {}", a.title),
-        audit::OK,
         &format!(
             "{}，{}，{}张图片",
             org.name,

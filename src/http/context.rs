@@ -65,6 +65,25 @@ impl Ctx {
 }
 
 impl Ctx {
+    /// Records a change this request made, in the audit log, inside its transaction.
+    pub async fn audit(
+        &self,
+        tx: &mut crate::store::WriteTx,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<(), AppError> {
+        audit::append(
+            tx.conn(),
+            &self.audit_actor(),
+            action,
+            target,
+            audit::OK,
+            detail,
+        )
+        .await
+    }
+
     /// What the page layout needs to know.
     pub fn page(&self, title: impl Into<String>) -> Page {
         let p = self.principal.as_ref();

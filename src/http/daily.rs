@@ -12,7 +12,7 @@ use crate::domain::daily::{
 use crate::domain::points::LedgerKey;
 use crate::error::{AppError, AppResult};
 use crate::store::daily::{self, Question};
-use crate::store::{audit, orgs, points};
+use crate::store::{orgs, points};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -278,15 +278,8 @@ pub async fn add_question(
     };
     let mut tx = state.db.begin().await?;
     let id = daily::create(tx.conn(), &q, ctx.actor()?.user_id, now_epoch()).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "新增题目",
-        &format!("题目 {id}"),
-        audit::OK,
-        &q.stem,
-    )
-    .await?;
+    ctx.audit(&mut tx, "新增题目", &format!("题目 {id}"), &q.stem)
+        .await?;
     tx.commit().await?;
     Ok(flash_redirect(&state, "/questions", "题目已加入题库"))
 }
@@ -480,12 +473,10 @@ pub async fn import(
     for q in &questions {
         daily::create(tx.conn(), q, user, now).await?;
     }
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "批量导入题目",
         "题库",
-        audit::OK,
         &format!("{}道", questions.len()),
     )
     .await?;

@@ -10,8 +10,8 @@ use crate::domain::points::LedgerKey;
 use crate::domain::review::{Review, ReviewProblem};
 use crate::error::{AppError, AppResult};
 use crate::store::history::{self, Entry};
+use crate::store::points;
 use crate::store::review::{self, Submission};
-use crate::store::{audit, points};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -137,12 +137,10 @@ pub async fn contribute(
     };
     let mut tx = state.db.begin().await?;
     let id = history::contribute(tx.conn(), &entry, Some(member.id), now_epoch()).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "投稿党史上的今天",
         &format!("条目 {id} {}", entry.title),
-        audit::OK,
         &entry.month_day,
     )
     .await?;
@@ -203,12 +201,10 @@ pub async fn review(
     } else {
         "退回党史上的今天"
     };
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         action,
         &format!("条目 {id} {}", entry.title),
-        audit::OK,
         &review.reason,
     )
     .await?;

@@ -16,7 +16,7 @@ use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::store::members::{self, ListFilter, Member, TransferRow};
 use crate::store::orgs::{self, Org};
-use crate::store::{audit, users};
+use crate::store::users;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -417,12 +417,10 @@ pub async fn create(
         )
         .await?;
     }
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "新增党员",
         &format!("党员 {id} {}", input.name),
-        audit::OK,
         &format!("所在支部：{}", branch.name),
     )
     .await?;
@@ -510,12 +508,10 @@ pub async fn reveal(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppR
         return Err(AppError::NotFound);
     }
     let mut tx = state.db.begin().await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "查看敏感信息",
         &format!("党员 {id} {}", page.m.name),
-        audit::OK,
         "身份证号、手机号",
     )
     .await?;
@@ -604,12 +600,10 @@ pub async fn update(
     if let Some(phone) = &input.phone {
         users::sync_member(tx.conn(), &state.keys, id, &input.name, phone).await?;
     }
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "编辑党员信息",
         &format!("党员 {id} {}", input.name),
-        audit::OK,
         "",
     )
     .await?;
@@ -700,12 +694,10 @@ pub async fn transfer(
         now_epoch(),
     )
     .await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "党员转接",
         &format!("党员 {id} {}", m.name),
-        audit::OK,
         &format!("{} → {}：{}", current.branch_name, target.name, reason),
     )
     .await?;

@@ -145,15 +145,8 @@ pub async fn create_account(
         }
         Err(e) => return Err(e),
     };
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "创建账号",
-        &format!("账号 {id} {name}"),
-        audit::OK,
-        "",
-    )
-    .await?;
+    ctx.audit(&mut tx, "创建账号", &format!("账号 {id} {name}"), "")
+        .await?;
     tx.commit().await?;
     render(&NoticePage {
         page: ctx.page("已创建账号"),
@@ -185,12 +178,10 @@ pub async fn reset_password(
     let mut tx = state.db.begin().await?;
     users::set_password(tx.conn(), id, &hash, true).await?;
     sessions::delete_all_for(tx.conn(), id).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "重置密码",
         &format!("账号 {id} {}", account.name),
-        audit::OK,
         "",
     )
     .await?;
@@ -231,15 +222,8 @@ pub async fn toggle_disabled(
     } else {
         "启用账号"
     };
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        action,
-        &format!("账号 {id} {}", account.name),
-        audit::OK,
-        "",
-    )
-    .await?;
+    ctx.audit(&mut tx, action, &format!("账号 {id} {}", account.name), "")
+        .await?;
     tx.commit().await?;
     Ok(flash_redirect(
         &state,
@@ -401,12 +385,10 @@ pub async fn add_grant(
         Some(me),
     )
     .await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "授予角色",
         &format!("账号 {} {}", user.id, user.name),
-        audit::OK,
         &format!(
             "{}{}",
             role.label(),
@@ -440,12 +422,10 @@ pub async fn revoke_grant(
     let account = users::account(&state.db, grant.user_id).await?;
     let mut tx = state.db.begin().await?;
     users::remove_grant(tx.conn(), id).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "撤销角色",
         &format!("账号 {} {}", account.id, account.name),
-        audit::OK,
         &format!(
             "{}{}",
             grant.role_label(),
@@ -526,15 +506,8 @@ pub async fn save_settings(
             changes.push(format!("{key}: {} → {v}", before.get(key)));
         }
     }
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "修改安全设置",
-        "安全设置",
-        audit::OK,
-        &changes.join("；"),
-    )
-    .await?;
+    ctx.audit(&mut tx, "修改安全设置", "安全设置", &changes.join("；"))
+        .await?;
     tx.commit().await?;
     state.set_security(settings::load_security(&state.db).await?);
     Ok(flash_redirect(

@@ -7,7 +7,6 @@ use crate::domain::clock::now_epoch;
 use crate::domain::org::{OrgCategory, OrgEntry, OrgType, is_in_subtree, parse_org};
 use crate::domain::policy::Actor;
 use crate::error::{AppError, AppResult};
-use crate::store::audit;
 use crate::store::orgs::{self, ChildSummary, Org, SubtreeCounts};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -219,12 +218,10 @@ pub async fn create(
     };
     let mut tx = state.db.begin().await?;
     let new_id = orgs::create(tx.conn(), Some(&parent), &input, now_epoch()).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "新建组织",
         &format!("组织 {new_id} {}", input.name),
-        audit::OK,
         &format!("上级：{}", parent.name),
     )
     .await?;
@@ -282,12 +279,10 @@ pub async fn update(
     };
     let mut tx = state.db.begin().await?;
     orgs::update(tx.conn(), id, &input, now_epoch()).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "编辑组织",
         &format!("组织 {id} {}", input.name),
-        audit::OK,
         &if org.name != input.name {
             format!("原名称：{}", org.name)
         } else {
@@ -403,12 +398,10 @@ pub async fn move_org(
     let org = orgs::get_in(tx.conn(), id).await?;
     let target = orgs::get_in(tx.conn(), target.id).await?;
     orgs::move_subtree(tx.conn(), &org, &target, now_epoch()).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "调整组织隶属",
         &format!("组织 {} {}", org.id, org.name),
-        audit::OK,
         &format!("新上级：{}", target.name),
     )
     .await?;
@@ -432,15 +425,8 @@ pub async fn dissolve(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Ap
         return Ok(flash_redirect(&state, &format!("/orgs/{id}"), &reason));
     }
     orgs::dissolve(tx.conn(), id, now_epoch()).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "撤销组织",
-        &format!("组织 {id} {}", org.name),
-        audit::OK,
-        "",
-    )
-    .await?;
+    ctx.audit(&mut tx, "撤销组织", &format!("组织 {id} {}", org.name), "")
+        .await?;
     tx.commit().await?;
     let back = org
         .parent_id

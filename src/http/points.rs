@@ -7,7 +7,7 @@ use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::points::{PointRule, RuleSetting};
 use crate::error::{AppError, AppResult};
 use crate::store::points::{self, HistoryRow, Totals};
-use crate::store::{audit, orgs, settings};
+use crate::store::{orgs, settings};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -173,15 +173,8 @@ pub async fn save_rule(
             .unwrap_or_else(|| "不限".into()),
         if setting.enabled { "启用" } else { "停用" }
     );
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "修改积分规则",
-        rule.label(),
-        audit::OK,
-        &detail,
-    )
-    .await?;
+    ctx.audit(&mut tx, "修改积分规则", rule.label(), &detail)
+        .await?;
     tx.commit().await?;
     Ok(flash_redirect(
         &state,
@@ -220,12 +213,10 @@ pub async fn save_read_time(
     };
     let mut tx = state.db.begin().await?;
     settings::save(tx.conn(), settings::READ_SECONDS_KEY, &seconds.to_string()).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "修改最少阅读时间",
         "理论自习室",
-        audit::OK,
         &format!("{seconds}秒"),
     )
     .await?;

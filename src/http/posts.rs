@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::files::SavedPhoto;
 use crate::store::posts::{self, BODY_MAX_CHARS, MAX_PHOTOS, Post};
 use crate::store::review::{self, Submission};
-use crate::store::{audit, orgs, photos, points, users};
+use crate::store::{orgs, photos, points, users};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -168,12 +168,10 @@ async fn write_post(
         points::credit(tx.conn(), member, &key, "党建新鲜事发布", now).await?;
     }
     photos::attach(tx.conn(), (photos::POST, id), photos::IMAGE, 0, saved, now).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "发布党建新鲜事",
         &format!("动态 {id} {}", org.name),
-        audit::OK,
         &format!(
             "{}，{}张照片",
             if direct { "直接发布" } else { "待审核" },
@@ -219,15 +217,8 @@ pub async fn review(
     } else {
         "退回党建新鲜事"
     };
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        action,
-        &format!("动态 {id}"),
-        audit::OK,
-        &review.reason,
-    )
-    .await?;
+    ctx.audit(&mut tx, action, &format!("动态 {id}"), &review.reason)
+        .await?;
     tx.commit().await?;
     Ok(flash_redirect(
         &state,
@@ -257,15 +248,7 @@ pub async fn trust(
     } else {
         "取消信任组织发布"
     };
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        action,
-        &org.name,
-        audit::OK,
-        "",
-    )
-    .await?;
+    ctx.audit(&mut tx, action, &org.name, "").await?;
     tx.commit().await?;
     Ok(flash_redirect(
         &state,

@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::files::SavedPhoto;
 use crate::store::orgs::Org;
 use crate::store::shop::{self, Order, Prize};
-use crate::store::{audit, orgs, photos, points};
+use crate::store::{orgs, photos, points};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -59,12 +59,10 @@ pub async fn redeem(
     let mut tx = state.db.begin().await?;
     match shop::redeem(tx.conn(), &prize, member, now).await {
         Ok(order) => {
-            audit::append(
-                tx.conn(),
-                &ctx.audit_actor(),
+            ctx.audit(
+                &mut tx,
                 "积分兑换",
                 &format!("订单 {order} {}", prize.name),
-                audit::OK,
                 &format!("{}积分", prize.price),
             )
             .await?;
@@ -114,12 +112,10 @@ async fn settle(state: AppState, ctx: Ctx, id: i64, collected: bool) -> AppResul
     } else {
         "取消兑换"
     };
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         action,
         &format!("订单 {} {}", o.id, o.prize_name),
-        audit::OK,
         &o.member_name,
     )
     .await?;
@@ -166,12 +162,10 @@ async fn write_prize(
     let mut tx = state.db.begin().await?;
     let id = shop::create(tx.conn(), org.id, p, by.user_id, now).await?;
     photos::attach(tx.conn(), (photos::PRIZE, id), photos::COVER, 0, photo, now).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "上架奖品",
         &format!("奖品 {id} {}", p.name),
-        audit::OK,
         &format!("{}积分，库存{}，{}", p.price, p.stock, org.name),
     )
     .await?;

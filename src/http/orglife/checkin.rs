@@ -333,15 +333,7 @@ async fn record(
     }
     let action = c.method.label();
     let target = m.audit_target();
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        action,
-        &target,
-        audit::OK,
-        detail,
-    )
-    .await?;
+    ctx.audit(tx, action, &target, detail).await?;
     let reason = format!("参加{}：{}", m.kind_label(), m.topic);
     let key = LedgerKey::meeting_attended(m.id, c.member_id);
     points::credit(tx.conn(), c.member_id, &key, &reason, c.at).await?;

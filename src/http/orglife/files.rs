@@ -8,7 +8,6 @@ use crate::domain::clock::now_epoch;
 use crate::domain::meetings::FileKind;
 use crate::domain::upload;
 use crate::error::{AppError, AppResult};
-use crate::store::audit;
 use crate::store::meetings::{self, FileRow};
 use axum::extract::State;
 use axum::response::Response;
@@ -91,15 +90,7 @@ pub async fn upload(
             (true, true) => "更正：补充会议照片",
             (false, true) => "更正：补充会议材料",
         };
-        audit::append(
-            tx.conn(),
-            &ctx.audit_actor(),
-            action,
-            &m.audit_target(),
-            audit::OK,
-            &name,
-        )
-        .await?;
+        ctx.audit(&mut tx, action, &m.audit_target(), &name).await?;
         tx.commit().await
     }
     .await;

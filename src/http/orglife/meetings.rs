@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::meetings::{self, AttendeeRow, FileRow, Meeting, NewMeeting, Summary};
 use crate::store::members as store_members;
 use crate::store::orgs::{self, Org};
-use crate::store::{audit, requirements};
+use crate::store::requirements;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -228,12 +228,10 @@ pub async fn create(
         created_by: actor.user_id,
     };
     let meeting_id = meetings::create(tx.conn(), &new, now).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "安排会议",
         &format!("会议 {meeting_id} {}", new.topic),
-        audit::OK,
         &format!("{} {} {}", org.name, kind.label(), format_minute(starts_at)),
     )
     .await?;
@@ -351,15 +349,8 @@ pub async fn ask_leave(
         Err(AppError::Conflict(msg)) => return Ok(flash_redirect(&state, back, &msg)),
         Err(e) => return Err(e),
     }
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "请假",
-        &m.audit_target(),
-        audit::OK,
-        &reason,
-    )
-    .await?;
+    ctx.audit(&mut tx, "请假", &m.audit_target(), &reason)
+        .await?;
     tx.commit().await?;
     Ok(flash_redirect(&state, back, "请假申请已提交，等待支部审批"))
 }
@@ -392,15 +383,8 @@ pub async fn decide_leave(
     } else {
         "不批准请假"
     };
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        action,
-        &m.audit_target(),
-        audit::OK,
-        &format!("请假 {leave}"),
-    )
-    .await?;
+    ctx.audit(&mut tx, action, &m.audit_target(), &format!("请假 {leave}"))
+        .await?;
     tx.commit().await?;
     Ok(flash_redirect(
         &state,
@@ -440,12 +424,10 @@ pub async fn save_minutes(
     } else {
         "填写会议记录"
     };
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         action,
         &m.audit_target(),
-        audit::OK,
         &format!("{}字", minutes.chars().count()),
     )
     .await?;
@@ -483,15 +465,8 @@ pub async fn close(
     }
     let mut tx = state.db.begin().await?;
     meetings::set_closed(tx.conn(), id, Some((now, actor.user_id))).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "会议归档",
-        &m.audit_target(),
-        audit::OK,
-        "",
-    )
-    .await?;
+    ctx.audit(&mut tx, "会议归档", &m.audit_target(), "")
+        .await?;
     tx.commit().await?;
     let awarded = crate::store::badges::award(&state.db, &m, now_epoch()).await?;
     let msg = if awarded {
@@ -518,15 +493,8 @@ pub async fn reopen(
     }
     let mut tx = state.db.begin().await?;
     meetings::set_closed(tx.conn(), id, None).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "重新打开会议记录",
-        &m.audit_target(),
-        audit::OK,
-        "更正",
-    )
-    .await?;
+    ctx.audit(&mut tx, "重新打开会议记录", &m.audit_target(), "更正")
+        .await?;
     tx.commit().await?;
     Ok(flash_redirect(
         &state,

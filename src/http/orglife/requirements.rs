@@ -10,7 +10,7 @@ use crate::domain::orglife::{MeetingKind, Requirement};
 use crate::domain::policy::Actor;
 use crate::error::{AppError, AppResult};
 use crate::store::orgs::{self, Org};
-use crate::store::{audit, requirements};
+use crate::store::requirements;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -210,12 +210,10 @@ pub async fn change_requirement(
         frequencies: vec![],
     };
     let summary = view.summary(&enabled.then_some(req));
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
+    ctx.audit(
+        &mut tx,
         "修改组织生活要求",
         &format!("组织 {} {}", org.id, org.name),
-        audit::OK,
         &format!("{}：{}，自{}起", kind.label(), summary, format_date(from)),
     )
     .await?;
@@ -267,15 +265,8 @@ pub async fn set_geofence(
     };
     let mut tx = state.db.begin().await?;
     crate::store::settings::save(tx.conn(), "checkin_geofence_m", &radius.to_string()).await?;
-    audit::append(
-        tx.conn(),
-        &ctx.audit_actor(),
-        "修改签到范围",
-        &org.name,
-        audit::OK,
-        &format!("{radius}米"),
-    )
-    .await?;
+    ctx.audit(&mut tx, "修改签到范围", &org.name, &format!("{radius}米"))
+        .await?;
     tx.commit().await?;
     let msg = if radius == 0 {
         "已关闭签到地理范围限制".to_string()
