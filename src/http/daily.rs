@@ -305,7 +305,7 @@ fn column_label(field: &str) -> &'static str {
 }
 
 /// The template: the header and three real questions showing each kind.
-pub async fn import_template() -> Response {
+pub async fn import_template() -> AppResult<Response> {
     let rows = [
         IMPORT_COLUMNS.to_vec(),
         vec![
@@ -351,11 +351,12 @@ pub async fn import_template() -> Response {
             "易",
         ],
     ];
-    super::stored::bytes_response(
-        crate::xlsx::write_sheet("题目", &rows),
+    let book = crate::xlsx::write_sheet("题目", &rows).map_err(AppError::internal)?;
+    Ok(super::stored::bytes_response(
+        book,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         Some("每日一题导入模板.xlsx"),
-    )
+    ))
 }
 
 /// Checks every row of an uploaded sheet against the bank; the questions, or one
