@@ -45,6 +45,7 @@ pub mod badges;
 pub mod checkin;
 pub mod clock;
 pub mod daily;
+pub mod dashboard;
 pub mod history;
 pub mod idcard;
 pub mod meetings;

@@ -49,6 +49,15 @@ impl Engine {
         }
     }
 
+    /// Taken inside a transaction that rewrites kept dashboard figures, so that instances
+    /// refreshing at once queue instead of losing each other's sums.
+    pub fn figures_lock(self) -> Option<&'static str> {
+        match self {
+            Engine::Sqlite => None, // one writer at a time already
+            Engine::Postgres => Some("SELECT pg_advisory_xact_lock(7202)"),
+        }
+    }
+
     /// SQL for the Shanghai calendar day ('YYYY-MM-DD') of an epoch-seconds expression.
     /// Makes a just-begun transaction read one snapshot throughout (SQLite's WAL readers
     /// already do; PostgreSQL's default gives each statement its own).

@@ -550,6 +550,27 @@ where
     .await?)
 }
 
+/// Verdict facts of one organization's meetings starting in `[from, to)`.
+pub async fn facts_of_org<'e, E>(
+    exec: E,
+    org_id: i64,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<FactsRow>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(sqlx::query_as(&format!(
+        "{} WHERE m.org_id = $1 AND m.starts_at >= $2 AND m.starts_at < $3",
+        facts_select()
+    ))
+    .bind(org_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(exec)
+    .await?)
+}
+
 pub struct NewFile<'a> {
     pub meeting_id: i64,
     pub kind: FileKind,

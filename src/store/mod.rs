@@ -4,6 +4,7 @@ pub mod articles;
 pub mod audit;
 pub mod badges;
 pub mod daily;
+pub mod dashboard;
 pub mod engine;
 pub mod history;
 pub mod meetings;

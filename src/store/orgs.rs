@@ -66,6 +66,14 @@ pub async fn meeting_holders(db: &super::Db, dissolved: bool) -> AppResult<Vec<O
     .await?)
 }
 
+/// Every organization's parent (none for the root).
+pub async fn parents(db: &super::Db) -> AppResult<std::collections::HashMap<i64, Option<i64>>> {
+    let rows: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, parent_id FROM orgs")
+        .fetch_all(&db.pool)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// The organizations of a subtree that are not dissolved, in path order (the root first).
 pub async fn subtree(db: &super::Db, path: &str) -> AppResult<Vec<Org>> {
     let (lo, hi) = subtree_range(path);

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "content_photos", include_str!("../../migrations/0009_content_photos.sql")),
     (10, "article_reads_member", include_str!("../../migrations/0010_article_reads_member.sql")),
     (11, "prize_badge", include_str!("../../migrations/0011_prize_badge.sql")),
+    (12, "dashboard", include_str!("../../migrations/0012_dashboard.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

@@ -6,6 +6,7 @@ mod accounts;
 mod articles;
 mod audit_log;
 mod daily;
+mod dashboard;
 mod demo;
 mod files;
 mod history;

@@ -1,0 +1,263 @@
+//! 数据看板: the figures a superior sees for every organization below it, per month, quarter
+//! or year — organizational life, study and members — and how they add up a subtree.
+use super::orglife::{Colour, Frequency, MeetingFacts, Period, Requirement, verdict};
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration};
+
+labelled_enum!(PeriodKind {
+    Month => "month", "月";
+    Quarter => "quarter", "季度";
+    Year => "year", "年";
+});
+
+impl PeriodKind {
+    fn frequency(self) -> Frequency {
+        match self {
+            PeriodKind::Month => Frequency::Monthly,
+            PeriodKind::Quarter => Frequency::Quarterly,
+            PeriodKind::Year => Frequency::Yearly,
+        }
+    }
+
+    /// The period of this kind containing `date`.
+    pub fn period_of(self, date: Date) -> Period {
+        self.frequency().period_of(date)
+    }
+
+    /// The period before `p`.
+    pub fn previous(self, p: &Period) -> Period {
+        self.period_of(p.start - Duration::days(1))
+    }
+}
+
+/// An organization's figures for one period. Every field adds up over disjoint
+/// organizations, so a subtree's figures are its organizations' own figures summed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Figures {
+    /// Members registered now.
+    pub members: i64,
+    /// Registered during the period.
+    pub new_members: i64,
+    pub transferred_in: i64,
+    pub transferred_out: i64,
+    /// Members who answered the daily question on at least the period's threshold of days.
+    pub active_answerers: i64,
+    /// Members who finished reading at least one article.
+    pub readers: i64,
+    /// Points earned (the ledger's lifetime points).
+    pub points: i64,
+    /// Badges members earned.
+    pub badges: i64,
+    /// Required items' periods that count for this period, by colour.
+    pub items_red: i64,
+    pub items_yellow: i64,
+    pub items_grey: i64,
+    /// Of those, the ones whose period is over and that are not red.
+    pub items_overdue: i64,
+}
+
+impl Figures {
+    pub fn add(&mut self, o: &Figures) {
+        self.members += o.members;
+        self.new_members += o.new_members;
+        self.transferred_in += o.transferred_in;
+        self.transferred_out += o.transferred_out;
+        self.active_answerers += o.active_answerers;
+        self.readers += o.readers;
+        self.points += o.points;
+        self.badges += o.badges;
+        self.items_red += o.items_red;
+        self.items_yellow += o.items_yellow;
+        self.items_grey += o.items_grey;
+        self.items_overdue += o.items_overdue;
+    }
+
+    pub fn items(&self) -> i64 {
+        self.items_red + self.items_yellow + self.items_grey
+    }
+
+    /// Adds one required item's period, with its colour as of `now` (a period not begun
+    /// counts for nothing).
+    pub fn count_item(
+        &mut self,
+        req: &Requirement,
+        period: &Period,
+        facts: &[MeetingFacts],
+        today: Date,
+        now: i64,
+    ) {
+        let colour = verdict(req, period, facts, now).colour;
+        match colour {
+            Colour::Red => self.items_red += 1,
+            Colour::Yellow => self.items_yellow += 1,
+            Colour::Grey => self.items_grey += 1,
+            Colour::NotYet => return,
+        }
+        if colour != Colour::Red && period.end <= today {
+            self.items_overdue += 1;
+        }
+    }
+}
+
+/// `part` of `whole` in whole percent, rounded; 0 of nothing is 0.
+pub fn percent(part: i64, whole: i64) -> i64 {
+    if whole <= 0 {
+        0
+    } else {
+        (part * 200 + whole) / (whole * 2)
+    }
+}
+
+/// `part` per `whole` with one decimal, as shown in a table ("3.5").
+pub fn per(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        "0.0".into()
+    } else {
+        format!("{:.1}", part as f64 / whole as f64)
+    }
+}
+
+/// Daily answers per 30 days that make a member active (a third of the days).
+pub const ACTIVE_DAYS_PER_30: i64 = 10;
+
+/// How many days of answers make a member active in `p`, prorated to the days of it that
+/// have begun by `today` (at least one).
+pub fn active_threshold(p: &Period, today: Date) -> i64 {
+    let end = if today < p.end {
+        today + Duration::days(1)
+    } else {
+        p.end
+    };
+    let days = (end - p.start).whole_days().max(0);
+    ((days * ACTIVE_DAYS_PER_30 + 29) / 30).max(1)
+}
+
+/// The periods of a required item of `frequency` that count for `p`: those overlapping it
+/// that have begun by `today`.
+pub fn item_periods(frequency: Frequency, p: &Period, today: Date) -> Vec<Period> {
+    let mut out = Vec::new();
+    let mut at = frequency.period_of(p.start);
+    while at.start < p.end && at.start <= today {
+        out.push(at);
+        at = frequency.period_of(at.end);
+    }
+    out
+}
+
+/// Subtree figures from each organization's own: `parents` gives each organization's parent;
+/// organizations are summed into every ancestor.
+pub fn roll_up(
+    own: &std::collections::HashMap<i64, Figures>,
+    parents: &std::collections::HashMap<i64, Option<i64>>,
+) -> std::collections::HashMap<i64, Figures> {
+    let mut total: std::collections::HashMap<i64, Figures> = std::collections::HashMap::new();
+    for (org, figures) in own {
+        let mut at = Some(*org);
+        while let Some(id) = at {
+            total.entry(id).or_default().add(figures);
+            at = parents.get(&id).copied().flatten();
+        }
+    }
+    total
+}
+
+/// The last `n` months ending with the one containing `today`, oldest first.
+pub fn recent_months(today: Date, n: usize) -> Vec<Period> {
+    let mut p = PeriodKind::Month.period_of(today);
+    let mut out = vec![p];
+    for _ in 1..n {
+        p = PeriodKind::Month.previous(&p);
+        out.push(p);
+    }
+    out.reverse();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::orglife::{MeetingKind, Standard};
+    use time::macros::date;
+
+    #[test]
+    fn periods_step_back_across_year_ends() {
+        let q1 = PeriodKind::Quarter.period_of(date!(2026 - 02 - 15));
+        assert_eq!(
+            (q1.start, q1.end),
+            (date!(2026 - 01 - 01), date!(2026 - 04 - 01))
+        );
+        let q4 = PeriodKind::Quarter.previous(&q1);
+        assert_eq!(q4.start, date!(2025 - 10 - 01));
+        let months = recent_months(date!(2026 - 02 - 28), 12);
+        assert_eq!(months.len(), 12);
+        assert_eq!(months[0].start, date!(2025 - 03 - 01));
+        assert_eq!(months[11].start, date!(2026 - 02 - 01));
+    }
+
+    #[test]
+    fn the_activity_threshold_grows_with_the_days_of_the_period_begun() {
+        let feb = PeriodKind::Month.period_of(date!(2024 - 02 - 01));
+        assert_eq!(active_threshold(&feb, date!(2024 - 02 - 01)), 1);
+        assert_eq!(active_threshold(&feb, date!(2024 - 02 - 15)), 5);
+        assert_eq!(active_threshold(&feb, date!(2024 - 03 - 20)), 10, "29 days");
+        let year = PeriodKind::Year.period_of(date!(2024 - 06 - 01));
+        assert_eq!(
+            active_threshold(&year, date!(2025 - 01 - 01)),
+            122,
+            "366 days"
+        );
+    }
+
+    #[test]
+    fn item_periods_overlap_the_period_and_have_begun() {
+        let nov = PeriodKind::Month.period_of(date!(2026 - 11 - 10));
+        let today = date!(2026 - 11 - 28);
+        assert_eq!(item_periods(Frequency::Monthly, &nov, today), vec![nov]);
+        let q4 = item_periods(Frequency::Quarterly, &nov, today);
+        assert_eq!(q4[0].start, date!(2026 - 10 - 01));
+        let year = PeriodKind::Year.period_of(today);
+        assert_eq!(item_periods(Frequency::Monthly, &year, today).len(), 11);
+        assert_eq!(item_periods(Frequency::Quarterly, &year, today).len(), 4);
+        let next_month = PeriodKind::Month.period_of(date!(2026 - 12 - 01));
+        assert!(item_periods(Frequency::Monthly, &next_month, today).is_empty());
+    }
+
+    #[test]
+    fn an_item_nobody_held_is_grey_and_overdue_once_its_period_ends() {
+        let req = Requirement {
+            kind: MeetingKind::BranchCommittee,
+            frequency: Frequency::Monthly,
+            min_count: 1,
+            standard: Standard::default(),
+        };
+        let oct = PeriodKind::Month.period_of(date!(2026 - 10 - 01));
+        let nov = PeriodKind::Month.period_of(date!(2026 - 11 - 01));
+        let today = date!(2026 - 11 - 28);
+        let now = 1_795_000_000;
+        let mut f = Figures::default();
+        f.count_item(&req, &oct, &[], today, now);
+        f.count_item(&req, &nov, &[], today, now);
+        assert_eq!((f.items_grey, f.items_overdue), (2, 1));
+        assert_eq!(percent(f.items_red, f.items()), 0);
+    }
+
+    #[test]
+    fn subtrees_sum_their_organizations() {
+        use std::collections::HashMap;
+        let one = |members| Figures {
+            members,
+            ..Default::default()
+        };
+        let own = HashMap::from([(1, one(1)), (2, one(2)), (3, one(4)), (4, one(8))]);
+        let parents = HashMap::from([(1, None), (2, Some(1)), (3, Some(2)), (4, Some(1))]);
+        let total = roll_up(&own, &parents);
+        assert_eq!(total[&1].members, 15);
+        assert_eq!(total[&2].members, 6);
+        assert_eq!(total[&3].members, 4);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(2, 3), 67);
+        assert_eq!(per(7, 2), "3.5");
+        assert_eq!(per(1, 0), "0.0");
+    }
+}
