@@ -235,6 +235,8 @@ async fn demo(config: Config, args: &DemoArgs) -> AppResult<()> {
         let life = crate::demo::orglife(&db, &files, args.seed, args.months).await?;
         let study = crate::demo::study(&db, &files, args.seed, args.study_days).await?;
         println!("{}\n{}", life.trim_end(), study.trim_end());
+        // The dashboard's figures for the year of history, as the nightly job keeps them.
+        crate::jobs::nightly_figures(&db, crate::domain::clock::now_epoch()).await?;
         println!(
             "演示数据已生成（用时 {:.1} 秒）",
             started.elapsed().as_secs_f64()

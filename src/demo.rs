@@ -364,7 +364,11 @@ impl Ctx<'_> {
             today,
         )
         .map_err(|e| AppError::internal(format!("demo member {}: {e:?}", p.name)))?;
-        let id = members::insert(self.tx.conn(), self.keys, &record, self.now).await?;
+        // Registered when the county adopted the platform about a year ago, or on joining.
+        let joined = crate::domain::clock::parse_date(&p.joined_on).unwrap_or(today);
+        let registered =
+            crate::domain::clock::day_start(joined.max(today - Duration::days(400))).min(self.now);
+        let id = members::insert(self.tx.conn(), self.keys, &record, registered).await?;
         let mut user = None;
         if let Some(phone) = &p.phone {
             user = Some(

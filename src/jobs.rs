@@ -13,6 +13,7 @@ use std::time::Duration;
 pub const INTERVAL: Duration = Duration::from_secs(300);
 
 pub fn spawn(db: Db) {
+    tokio::spawn(dashboard_upkeep(db.clone()));
     tokio::spawn(async move {
         // Not at the very start: let the server come up first.
         let first = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -26,6 +27,64 @@ pub fn spawn(db: Db) {
             }
         }
     });
+}
+
+/// How often study activity is folded into the dashboard's kept figures.
+pub const DASHBOARD_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Keeps the dashboard's figures current: once a day (once per deployment) the current and
+/// previous periods are rebuilt from the records and the last twelve months made sure of;
+/// every minute the branches whose members earned points since are refreshed.
+async fn dashboard_upkeep(db: Db) {
+    let first = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut tick = tokio::time::interval_at(first, DASHBOARD_INTERVAL);
+    let mut last_entry = None;
+    loop {
+        tick.tick().await;
+        let now = now_epoch();
+        if let Err(e) = nightly_figures(&db, now).await {
+            tracing::warn!(error = %e, "dashboard rebuild failed");
+        }
+        match refresh_credited(&db, last_entry, now).await {
+            Ok(newest) => last_entry = Some(newest),
+            Err(e) => tracing::warn!(error = %e, "dashboard refresh failed"),
+        }
+    }
+}
+
+/// The daily rebuild, when this instance is the first to claim today.
+pub async fn nightly_figures(db: &Db, now: i64) -> AppResult<bool> {
+    use crate::domain::dashboard::{PeriodKind, recent_months};
+    use crate::store::dashboard;
+    let today = local_date(now);
+    let day = crate::domain::clock::format_date(today);
+    if !crate::store::jobs::claim(db, "dashboard", &day, now).await? {
+        return Ok(false);
+    }
+    for kind in PeriodKind::ALL.iter().copied() {
+        let current = kind.period_of(today);
+        dashboard::rebuild(db, kind, &current, now).await?;
+        dashboard::rebuild(db, kind, &kind.previous(&current), now).await?;
+    }
+    for month in recent_months(today, 12) {
+        dashboard::ensure(db, PeriodKind::Month, &month, now).await?;
+    }
+    tracing::info!("dashboard figures rebuilt");
+    Ok(true)
+}
+
+/// Refreshes the branches whose members earned points after `after` (nothing on the first
+/// look, which only notes where the ledger stands); the newest entry seen.
+async fn refresh_credited(db: &Db, after: Option<i64>, now: i64) -> AppResult<i64> {
+    let (branches, newest) =
+        crate::store::points::branches_credited_since(db, after.unwrap_or(i64::MAX)).await?;
+    if after.is_some() {
+        for id in branches {
+            let org = crate::store::orgs::get(db, id).await?;
+            crate::store::dashboard::refresh(db, &org, now).await?;
+        }
+    }
+    Ok(newest)
 }
 
 /// Sends what is due at `now`; returns how many new notifications went out.

@@ -128,6 +128,32 @@ pub fn write_sheet(
     book.save_to_buffer()
 }
 
+/// A one-sheet table: a title in the first row, then the column headings (both bold),
+/// then the rows; numbers stay numbers.
+pub fn write_table(
+    sheet_name: &str,
+    title: &str,
+    rows: &[Vec<&str>],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_name)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    sheet.write_string_with_format(0, 0, title, &bold)?;
+    for (r, row) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, text) in row.iter().enumerate() {
+            let c = c as u16;
+            match text.parse::<f64>() {
+                Ok(n) if r > 1 && c > 0 => sheet.write_number(r, c, n)?,
+                _ if r == 1 => sheet.write_string_with_format(r, c, *text, &bold)?,
+                _ => sheet.write_string(r, c, *text)?,
+            };
+        }
+    }
+    book.save_to_buffer()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

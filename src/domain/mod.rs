@@ -46,6 +46,7 @@ pub mod checkin;
 pub mod clock;
 pub mod daily;
 pub mod dashboard;
+pub mod followups;
 pub mod history;
 pub mod idcard;
 pub mod meetings;

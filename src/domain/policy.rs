@@ -210,6 +210,17 @@ impl Actor {
             || self.covers_from_above(Role::BranchAdmin, path)
     }
 
+    /// May read a follow-up (督促) of the organization at `path`: whoever sent it, and the
+    /// organization's administrators.
+    pub fn may_view_followup(&self, sender: i64, path: &str) -> bool {
+        sender == self.user_id || self.administers(path)
+    }
+
+    /// May answer a follow-up: the organization's administrators other than its sender.
+    pub fn may_answer_followup(&self, sender: i64, path: &str) -> bool {
+        sender != self.user_id && self.administers(path)
+    }
+
     /// Whether something addressed to the subtree at `path` (an article, a prize) reaches
     /// this actor: their branch lies in that subtree.
     pub fn in_audience(&self, path: &str) -> bool {
@@ -393,6 +404,32 @@ mod tests {
         let town = actor(&[(Role::OrgAdmin, "/1/2/")]);
         assert!(town.may_settle_order(8, "/1/2/", true));
         assert!(!town.may_settle_order(8, "/1/", true), "the county's prize");
+    }
+
+    #[test]
+    fn follow_ups_go_down_and_are_answered_by_the_organization() {
+        let town = actor(&[(Role::OrgAdmin, "/1/2/")]);
+        assert!(
+            town.is_superior_of("/1/2/3/"),
+            "the town follows up its branch"
+        );
+        let secretary = Actor {
+            user_id: 9,
+            ..actor(&[(Role::BranchAdmin, "/1/2/3/")])
+        };
+        assert!(!secretary.is_superior_of("/1/2/"), "never upward");
+        assert!(secretary.may_view_followup(town.user_id, "/1/2/3/"));
+        assert!(secretary.may_answer_followup(town.user_id, "/1/2/3/"));
+        assert!(town.may_view_followup(town.user_id, "/1/2/3/"));
+        assert!(
+            !town.may_answer_followup(town.user_id, "/1/2/3/"),
+            "not its own"
+        );
+        let other = Actor {
+            user_id: 8,
+            ..actor(&[(Role::BranchAdmin, "/1/2/4/")])
+        };
+        assert!(!other.may_view_followup(town.user_id, "/1/2/3/"));
     }
 
     #[test]

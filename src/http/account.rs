@@ -130,10 +130,13 @@ pub async fn login(
         return fail(FieldErrors::default(), &message);
     }
     let token = start_session(&state, &ctx, &headers, &user, &actor, &target).await?;
-    let to = if user.must_change_password != 0 {
-        "/me/password".to_string()
-    } else {
-        safe_next(&form.next)
+    let to = match safe_next(&form.next) {
+        _ if user.must_change_password != 0 => "/me/password".to_string(),
+        // Organization administrators land on the dashboard of their subtree.
+        next if next == "/" && users::administers_a_subtree(&state.db, user.id).await? => {
+            "/dashboard".to_string()
+        }
+        next => next,
     };
     Ok((
         [

@@ -54,6 +54,12 @@ const TILES: &[Tile] = &[
         href: "/history",
     },
     Tile {
+        anchor: "town",
+        label: "比学赶超",
+        hint: "本镇各支部红黄灰",
+        href: "/town",
+    },
+    Tile {
         anchor: "arena",
         label: "擂台比武",
         hint: "书记擂台赛",

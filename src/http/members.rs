@@ -425,6 +425,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
+    super::dashboard::records_changed(&state, branch.id).await;
     let password = account.map(|(p, _)| p);
     render(&NoticePage {
         page: ctx.page("已新增党员"),
@@ -703,6 +704,9 @@ pub async fn transfer(
     .await?;
     tx.commit().await?;
     state.rankings.moved(&state.db, id).await?;
+    for branch in [current.branch_id, target.id] {
+        super::dashboard::records_changed(&state, branch).await;
+    }
     Ok(flash_redirect(
         &state,
         &format!("/members/{id}"),

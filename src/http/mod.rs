@@ -6,6 +6,8 @@ mod articles;
 mod assets;
 mod context;
 mod daily;
+mod dashboard;
+mod followups;
 mod form;
 mod history;
 mod home;
@@ -18,6 +20,7 @@ mod posts;
 mod rankings;
 mod shop;
 mod stored;
+mod town;
 
 pub use access::Access;
 pub use context::{Ctx, Principal};
@@ -131,6 +134,15 @@ fn routes() -> Vec<Route> {
         r("GET", "/notifications", SignedIn, get(account::notifications)),
         r("POST", "/notifications/read", SignedIn, post(account::read_notifications)),
         r("POST", "/me/sessions/{id}/end", SignedIn, post(account::end_session)),
+        r("GET", "/dashboard", Admin, get(dashboard::page)),
+        r("GET", "/dashboard/export", Admin, get(dashboard::export)),
+        r("GET", "/dashboard/trend", Admin, get(dashboard::trend::trend)),
+        r("GET", "/dashboard/wall", Admin, get(dashboard::wall::wall)),
+        r("GET", "/followups", Admin, get(followups::list)),
+        r("POST", "/followups", Admin, post(followups::create)),
+        r("GET", "/followups/new", Admin, get(followups::new_page)),
+        r("GET", "/followups/{id}", Admin, get(followups::show)),
+        r("POST", "/followups/{id}/answer", Admin, post(followups::answer)),
         r("GET", "/orgs", Admin, get(orgs::index)),
         r("GET", "/orgs/{id}", SignedIn, get(orgs::show)),
         r("GET", "/orgs/{id}/new", Admin, get(orgs::new_page)),
@@ -174,6 +186,8 @@ fn routes() -> Vec<Route> {
         r("GET", "/points", Member, get(points::mine)),
         r("GET", "/points/rules", Admin, get(points::rules)),
         r("GET", "/rankings", Member, get(rankings::page)),
+        r("GET", "/town", Member, get(town::page)),
+        r("POST", "/town/remind", Member, post(town::remind)),
         r("GET", "/daily", Member, get(daily::page)),
         r("POST", "/daily", Member, post(daily::answer)),
         r("GET", "/orgs/{id}/daily", Admin, get(daily::branch)),

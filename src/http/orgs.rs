@@ -226,6 +226,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
+    super::dashboard::tree_changed(&state);
     Ok(flash_redirect(
         &state,
         &format!("/orgs/{new_id}"),
@@ -406,6 +407,7 @@ pub async fn move_org(
     )
     .await?;
     tx.commit().await?;
+    super::dashboard::tree_changed(&state);
     Ok(flash_redirect(
         &state,
         &format!("/orgs/{id}"),
@@ -428,6 +430,7 @@ pub async fn dissolve(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Ap
     ctx.audit(&mut tx, "撤销组织", &format!("组织 {id} {}", org.name), "")
         .await?;
     tx.commit().await?;
+    super::dashboard::tree_changed(&state);
     let back = org
         .parent_id
         .map(|p| format!("/orgs/{p}"))

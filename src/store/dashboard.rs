@@ -250,6 +250,15 @@ pub async fn rebuild(db: &Db, kind: PeriodKind, p: &Period, now: i64) -> AppResu
     tx.commit().await
 }
 
+/// Rebuilds the month, quarter and year containing `now` (the tree changed shape).
+pub async fn rebuild_current(db: &Db, now: i64) -> AppResult<()> {
+    let today = local_date(now);
+    for kind in PeriodKind::ALL.iter().copied() {
+        rebuild(db, kind, &kind.period_of(today), now).await?;
+    }
+    Ok(())
+}
+
 /// Kept figures: (own, subtree total) by organization.
 type Kept = HashMap<i64, (Figures, Figures)>;
 
@@ -316,6 +325,39 @@ pub async fn with_children(
         .map(|(id, (_, total))| (id, total))
         .collect();
     Ok((own, children))
+}
+
+/// Every branch of a subtree (a town) with its figures for `p`, by name: (id, name, figures).
+pub async fn branches_in(
+    db: &Db,
+    kind: PeriodKind,
+    p: &Period,
+    path: &str,
+) -> AppResult<Vec<(i64, String, Figures)>> {
+    let (period, start) = key(kind, p);
+    let (lo, hi) = crate::domain::org::subtree_range(path);
+    let branches = super::orgs::kinds_sql("o.kind", crate::domain::org::OrgType::is_branch);
+    let rows = sqlx::query(&format!(
+        "SELECT o.id, o.name, f.total FROM orgs o JOIN org_figures f ON f.org_id = o.id \
+         WHERE f.period = $1 AND f.period_start = $2 AND o.path >= $3 AND o.path < $4 \
+         AND o.dissolved_at IS NULL AND {branches} ORDER BY o.name"
+    ))
+    .bind(period)
+    .bind(&start)
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let total: String = r.try_get(2)?;
+            Ok((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                serde_json::from_str(&total).unwrap_or_default(),
+            ))
+        })
+        .collect()
 }
 
 /// One organization's subtree figures for each of `periods` (kept or computed now).

@@ -187,6 +187,16 @@ impl ChildSummary {
     }
 }
 
+/// The organizations directly below one, not dissolved, in their order.
+pub async fn direct_children(db: &super::Db, id: i64) -> AppResult<Vec<Org>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM orgs WHERE parent_id = $1 AND dissolved_at IS NULL ORDER BY sort_order, id"
+    ))
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 /// Active children with the size of each one's subtree.
 pub async fn children(db: &super::Db, id: i64) -> AppResult<Vec<ChildSummary>> {
     Ok(sqlx::query_as(

@@ -430,3 +430,23 @@ pub async fn snapshot(db: &super::Db, starts: [i64; 3], reread: i64) -> AppResul
         present: present.into_iter().map(|r| r.0).collect(),
     })
 }
+
+/// The branches whose members earned points after ledger entry `after`, and the newest
+/// entry's id (for the next look).
+pub async fn branches_credited_since(db: &super::Db, after: i64) -> AppResult<(Vec<i64>, i64)> {
+    let (newest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM points_ledger")
+        .fetch_one(&db.pool)
+        .await?;
+    let newest = newest.unwrap_or(0);
+    if newest <= after {
+        return Ok((vec![], newest));
+    }
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT m.branch_id FROM points_ledger l JOIN members m ON m.id = l.member_id WHERE l.id > $1 AND l.id <= $2",
+    )
+    .bind(after)
+    .bind(newest)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok((rows.into_iter().map(|r| r.0).collect(), newest))
+}

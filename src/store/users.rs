@@ -363,3 +363,23 @@ pub async fn admins_of(db: &super::Db, org_id: i64) -> AppResult<Vec<i64>> {
     .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// Whether the account is an organization administrator (of any subtree).
+pub async fn administers_a_subtree(db: &super::Db, user_id: i64) -> AppResult<bool> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM role_grants WHERE user_id = $1 AND role = $2")
+            .bind(user_id)
+            .bind(Role::OrgAdmin.code())
+            .fetch_one(&db.pool)
+            .await?;
+    Ok(n > 0)
+}
+
+/// The account of a member, if they have one.
+pub async fn account_of_member(db: &super::Db, member_id: i64) -> AppResult<Option<i64>> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE member_id = $1")
+        .bind(member_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(row.map(|r| r.0))
+}

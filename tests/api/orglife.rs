@@ -662,13 +662,22 @@ both!(
                 .await
                 .contains("党小组会（每月）")
         );
-        // The county: one row per branch with percentages per colour.
+        // The county: one row per town with percentages per colour, each leading down to
+        // one row per branch.
         let county = app.login(phone::COUNTY_ADMIN).await;
         let all = county.get(&format!("/orgs/{}/grid", app.ids.county)).await;
-        for b in ["甲村党支部", "乙村党支部", "丙村党支部"] {
-            assert!(all.contains(b), "{b}");
+        for t in ["东湖镇党委", "西山乡党委"] {
+            assert!(all.contains(t), "{t}");
         }
+        assert!(
+            !all.contains("甲村党支部"),
+            "never one flat list of every branch"
+        );
         assert!(all.contains("（0%）") || all.contains("（100%）"));
+        let town = county.get(&format!("/orgs/{}/grid", app.ids.town)).await;
+        for b in ["甲村党支部", "乙村党支部"] {
+            assert!(town.contains(b), "{b}");
+        }
         // Another year is a link away.
         assert_eq!(
             county

@@ -101,6 +101,7 @@ pub async fn upload(
         }
         return Err(e);
     }
+    super::super::dashboard::records_changed(&state, m.org_id).await;
     Ok(flash_redirect(
         &state,
         &format!("/meetings/{id}"),

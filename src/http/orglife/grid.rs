@@ -6,17 +6,17 @@ use super::super::context::Page;
 use super::super::form::{Id, render};
 use super::super::{AppState, Ctx};
 use crate::domain::clock::{day_start, local_date, now_epoch};
+use crate::domain::dashboard::PeriodKind;
 use crate::domain::org::{OrgType, path_ids};
 use crate::domain::orglife::{MeetingKind, applies_to, verdict};
 use crate::error::AppResult;
 use crate::store::meetings;
 use crate::store::orgs::{self, Org};
-use crate::store::requirements;
+use crate::store::{dashboard, requirements};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use std::collections::HashMap;
 use time::Date;
 
 pub struct GridCell {
@@ -30,38 +30,18 @@ pub struct GridRow {
     pub cells: Vec<GridCell>,
 }
 
+/// A child organization's year, counted by colour from the kept figures.
 pub struct OrgRow {
     pub org: Org,
-    pub red: usize,
-    pub yellow: usize,
-    pub grey: usize,
+    pub red: i64,
+    pub yellow: i64,
+    pub grey: i64,
 }
 
 impl OrgRow {
-    fn count(org: Org, rows: &[GridRow]) -> Self {
-        let cells = rows.iter().flat_map(|r| r.cells.iter());
-        let (mut red, mut yellow, mut grey) = (0usize, 0usize, 0usize);
-        for c in cells {
-            match c.colour {
-                "red" => red += 1,
-                "yellow" => yellow += 1,
-                "grey" => grey += 1,
-                _ => {}
-            }
-        }
-        Self {
-            org,
-            red,
-            yellow,
-            grey,
-        }
-    }
-
     /// Percent of the periods due so far.
-    pub fn pct(&self, n: &usize) -> usize {
-        (n * 100)
-            .checked_div(self.red + self.yellow + self.grey)
-            .unwrap_or(0)
+    pub fn pct(&self, n: &i64) -> i64 {
+        crate::domain::dashboard::percent(*n, self.red + self.yellow + self.grey)
     }
 }
 
@@ -73,7 +53,7 @@ struct GridPage {
     year: i32,
     rows: Vec<GridRow>,
     orgs: Vec<OrgRow>,
-    totals: (usize, usize, usize),
+    totals: (i64, i64, i64),
 }
 
 #[derive(Deserialize, Default)]
@@ -158,43 +138,56 @@ pub async fn grid(
     let from = day_start(Date::from_calendar_date(year, time::Month::January, 1).expect("valid"));
     let to = day_start(Date::from_calendar_date(year + 1, time::Month::January, 1).expect("valid"));
     let all_rules = requirements::all(&state.db).await?;
-    let facts = meetings::facts(&state.db.pool, &org.path, from, to).await?;
-    let mut by_org: HashMap<i64, Vec<&meetings::FactsRow>> = HashMap::new();
-    for f in &facts {
-        by_org.entry(f.org_id).or_default().push(f);
-    }
-    let empty = Vec::new();
-    let grid_of = |o: &Org| {
-        org_grid(
-            o,
-            year,
-            &all_rules,
-            by_org.get(&o.id).unwrap_or(&empty),
-            now,
-        )
-    };
-    let below = orgs::subtree(&state.db, &org.path).await?;
     // The organization's own items; a branch also shows its party groups' 党小组会.
-    let mut rows = grid_of(&org);
-    if org.kind().is_branch() {
-        for g in below
-            .iter()
-            .filter(|o| o.parent_id == Some(org.id) && o.kind() == OrgType::PartyGroup)
-        {
-            for mut r in grid_of(g) {
-                r.label = format!("{}·{}", g.name, r.label);
-                rows.push(r);
+    let groups: Vec<Org> = if org.kind().is_branch() {
+        orgs::direct_children(&state.db, org.id)
+            .await?
+            .into_iter()
+            .filter(|o| o.kind() == OrgType::PartyGroup)
+            .collect()
+    } else {
+        vec![]
+    };
+    let mut rows = Vec::new();
+    for (o, prefix) in
+        std::iter::once((&org, None)).chain(groups.iter().map(|g| (g, Some(&g.name))))
+    {
+        let facts = meetings::facts_of_org(&state.db.pool, o.id, from, to).await?;
+        let facts: Vec<&meetings::FactsRow> = facts.iter().collect();
+        for mut r in org_grid(o, year, &all_rules, &facts, now) {
+            if let Some(name) = prefix {
+                r.label = format!("{name}·{}", r.label);
             }
+            rows.push(r);
         }
     }
-    // A superior sees one row per branch and general branch below, counted by colour.
+    // A superior sees one row per organization directly below, from the kept figures; each
+    // leads further down.
     let org_rows: Vec<OrgRow> = if org.kind().is_branch() || org.kind() == OrgType::PartyGroup {
         vec![]
     } else {
-        below
-            .iter()
-            .filter(|o| o.id != org.id && (o.kind().is_branch() || o.kind().is_general_branch()))
-            .map(|o| OrgRow::count(o.clone(), &grid_of(o)))
+        let kind = PeriodKind::Year;
+        let p =
+            kind.period_of(Date::from_calendar_date(year, time::Month::January, 1).expect("valid"));
+        dashboard::ensure(&state.db, kind, &p, now).await?;
+        let (_, kept) = dashboard::with_children(&state.db, kind, &p, org.id).await?;
+        orgs::direct_children(&state.db, org.id)
+            .await?
+            .into_iter()
+            .map(|o| {
+                let f = kept
+                    .iter()
+                    .find(|k| k.0 == o.id)
+                    .map(|k| k.1)
+                    .unwrap_or_default();
+                OrgRow {
+                    org: o,
+                    red: f.items_red,
+                    yellow: f.items_yellow,
+                    grey: f.items_grey,
+                }
+            })
+            .filter(|r| r.red + r.yellow + r.grey > 0)
             .collect()
     };
     let totals = org_rows.iter().fold((0, 0, 0), |t, r| {

@@ -236,6 +236,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
+    super::super::dashboard::records_changed(&state, org.id).await;
     Ok(flash_redirect(
         &state,
         &format!("/meetings/{meeting_id}"),
@@ -432,6 +433,7 @@ pub async fn save_minutes(
     )
     .await?;
     tx.commit().await?;
+    super::super::dashboard::records_changed(&state, m.org_id).await;
     Ok(flash_redirect(
         &state,
         &format!("/meetings/{id}"),
@@ -469,6 +471,7 @@ pub async fn close(
         .await?;
     tx.commit().await?;
     let awarded = crate::store::badges::award(&state.db, &m, now_epoch()).await?;
+    super::super::dashboard::records_changed(&state, m.org_id).await;
     let msg = if awarded {
         "会议已归档，本项组织生活已达标，获得党建徽章"
     } else {
@@ -496,6 +499,7 @@ pub async fn reopen(
     ctx.audit(&mut tx, "重新打开会议记录", &m.audit_target(), "更正")
         .await?;
     tx.commit().await?;
+    super::super::dashboard::records_changed(&state, m.org_id).await;
     Ok(flash_redirect(
         &state,
         &format!("/meetings/{id}"),

@@ -1,0 +1,224 @@
+//! 督促: from any row of the dashboard a superior follows up an organization below it; the
+//! organization's administrators see it in the bell and on the organization's page, read it
+//! and answer; the sender sees whether it was read and answered.
+use super::access::{Admin, Found};
+use super::context::{Page, flash_redirect};
+use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
+use super::{AppState, Ctx};
+use crate::domain::clock::{format_minute, now_epoch};
+use crate::domain::followups::{self as rules, Topic};
+use crate::domain::text;
+use crate::error::AppResult;
+use crate::store::followups::{self, Followup};
+use crate::store::orgs::{self, Org};
+use crate::store::{notifications, users};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct FollowupForm {
+    org: String,
+    topic: String,
+    message: String,
+}
+
+#[derive(Template)]
+#[template(path = "followups_new.html")]
+struct NewPage {
+    page: Page,
+    org: Org,
+    topics: Vec<Choice>,
+    form: FollowupForm,
+    errors: FieldErrors,
+}
+
+fn topic_choices(selected: &str) -> Vec<Choice> {
+    choices(Topic::ALL.iter().map(|t| (t.code(), t.label())), selected)
+}
+
+/// An organization the actor may follow up: one strictly below their subtree's root.
+async fn below(state: &AppState, actor: &crate::domain::policy::Actor, id: &str) -> AppResult<Org> {
+    let id = id.trim().parse::<i64>().unwrap_or_default();
+    orgs::get(&state.db, id)
+        .await
+        .found_if(|o| actor.is_superior_of(&o.path) && !o.is_dissolved())
+}
+
+pub async fn new_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Query(form): Query<FollowupForm>,
+) -> AppResult<Response> {
+    let org = below(&state, &actor, &form.org).await?;
+    render(&NewPage {
+        page: ctx.page("督促"),
+        topics: topic_choices(&form.topic),
+        org,
+        form,
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    axum::Form(form): axum::Form<FollowupForm>,
+) -> AppResult<Response> {
+    let org = below(&state, &actor, &form.org).await?;
+    let f = match rules::parse(&form.topic, &form.message) {
+        Ok(f) => f,
+        Err(errors) => {
+            return render_invalid(&NewPage {
+                page: ctx.page("督促"),
+                topics: topic_choices(&form.topic),
+                org,
+                form,
+                errors,
+            });
+        }
+    };
+    let now = now_epoch();
+    let recipients = users::admins_of(&state.db, org.id).await?;
+    let mut tx = state.db.begin().await?;
+    let id = followups::create(tx.conn(), org.id, actor.user_id, &f, now).await?;
+    let title = format!("上级督促：{}（{}）", f.topic.label(), org.name);
+    for user in recipients.into_iter().filter(|u| *u != actor.user_id) {
+        let link = format!("/followups/{id}");
+        notifications::notify(
+            tx.conn(),
+            user,
+            &format!("followup:{id}"),
+            &title,
+            &link,
+            now,
+        )
+        .await?;
+    }
+    let target = format!("督促 {id} {}", org.name);
+    ctx.audit(&mut tx, "发出督促", &target, f.topic.label())
+        .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/followups",
+        &format!("已向{}发出督促", org.name),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "followups.html")]
+struct ListPage {
+    page: Page,
+    sent: Vec<Followup>,
+    received: Vec<Followup>,
+}
+
+impl ListPage {
+    fn time(&self, t: &i64) -> String {
+        format_minute(*t)
+    }
+}
+
+/// What the actor sent, and what the organizations at their roots received.
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+) -> AppResult<Response> {
+    let mut received = Vec::new();
+    for org in orgs::at_roots(&state.db, &actor.admin_roots()).await? {
+        received.extend(followups::to_org(&state.db, org.id).await?);
+    }
+    render(&ListPage {
+        page: ctx.page("督促"),
+        sent: followups::sent_by(&state.db, actor.user_id).await?,
+        received,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "followups_show.html")]
+struct ShowPage {
+    page: Page,
+    f: Followup,
+    may_answer: bool,
+    answer_max: usize,
+}
+
+impl ShowPage {
+    fn time(&self, t: &Option<i64>) -> String {
+        t.map(format_minute).unwrap_or_default()
+    }
+    fn sent(&self) -> String {
+        format_minute(self.f.created_at)
+    }
+}
+
+/// The follow-up; the first look by the organization's administrators marks it read.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let mut f = followups::get(&state.db, id)
+        .await
+        .found_if(|f| actor.may_view_followup(f.from_user, &f.org_path))?;
+    let may_answer = actor.may_answer_followup(f.from_user, &f.org_path);
+    if may_answer && f.read_at.is_none() {
+        let now = now_epoch();
+        let mut tx = state.db.begin().await?;
+        followups::mark_read(tx.conn(), id, actor.user_id, now).await?;
+        tx.commit().await?;
+        f.read_at = Some(now);
+    }
+    render(&ShowPage {
+        page: ctx.page("督促"),
+        f,
+        may_answer,
+        answer_max: rules::ANSWER_MAX_CHARS,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AnswerForm {
+    answer: String,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    axum::Form(form): axum::Form<AnswerForm>,
+) -> AppResult<Response> {
+    let f = followups::get(&state.db, id)
+        .await
+        .found_if(|f| actor.may_answer_followup(f.from_user, &f.org_path))?;
+    let back = format!("/followups/{id}");
+    let text = match text::required(&form.answer, rules::ANSWER_MAX_CHARS) {
+        Ok(t) => t,
+        Err(e) => return Ok(flash_redirect(&state, &back, &format!("回复{e}"))),
+    };
+    let now = now_epoch();
+    let mut tx = state.db.begin().await?;
+    followups::answer(tx.conn(), id, actor.user_id, &text, now).await?;
+    let title = format!("{}已回复督促：{}", f.org_name, f.topic.label());
+    let key = format!("followup-answer:{id}");
+    notifications::notify(tx.conn(), f.from_user, &key, &title, &back, now).await?;
+    ctx.audit(
+        &mut tx,
+        "回复督促",
+        &format!("督促 {id} {}", f.org_name),
+        &text,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, &back, "已回复"))
+}
