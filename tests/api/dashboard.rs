@@ -1,5 +1,5 @@
 use crate::both;
-use crate::support::TestApp;
+use crate::support::{TestApp, phone};
 use dangjian::domain::clock::{SHANGHAI, day_start};
 use dangjian::domain::daily::{QuestionInput, parse_question};
 use dangjian::domain::dashboard::{Figures, PeriodKind};
@@ -233,5 +233,269 @@ both!(
             .unwrap();
         let zhang = rows.iter().find(|r| r.id == app.ids.member_a).unwrap();
         assert_eq!((zhang.answer_days, zhang.reads, zhang.points), (8, 1, 5));
+    }
+);
+
+/// Rows of the dashboard table, as (name, the row's cells' text).
+fn row_names(body: &str) -> Vec<String> {
+    body.split("<tr class=\"child\">")
+        .skip(1)
+        .map(|row| {
+            let cell = row.split("</td>").next().unwrap_or("");
+            let text: String = cell
+                .split('>')
+                .filter_map(|part| part.split('<').next())
+                .collect();
+            text.trim().to_string()
+        })
+        .collect()
+}
+
+both!(
+    superiors_land_on_the_dashboard_sort_drill_down_and_export,
+    |app: TestApp| async move {
+        let mut c = app.client();
+        let landing = c.login(phone::COUNTY_ADMIN, crate::support::PASSWORD).await;
+        assert_eq!(
+            landing.location, "/dashboard",
+            "an organization administrator"
+        );
+        let mut s = app.client();
+        let branch = s.login(phone::SECRETARY_A, crate::support::PASSWORD).await;
+        assert_eq!(
+            branch.location, "/",
+            "a branch administrator keeps the home page"
+        );
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let page = county.get("/dashboard").await;
+        assert_eq!(page.status, 200);
+        assert!(page.contains("测试县委（合计）"));
+        assert_eq!(row_names(&page.body), vec!["东湖镇党委", "西山乡党委"]);
+        // Sorting by members, most first: 东湖 has 4, 西山 2.
+        let by_members = county
+            .get(&format!(
+                "/dashboard?org={}&sort=members&desc=1",
+                app.ids.county
+            ))
+            .await;
+        assert_eq!(
+            row_names(&by_members.body),
+            vec!["东湖镇党委", "西山乡党委"]
+        );
+        let fewest = county
+            .get(&format!("/dashboard?org={}&sort=members", app.ids.county))
+            .await;
+        assert_eq!(row_names(&fewest.body), vec!["西山乡党委", "东湖镇党委"]);
+        // Down a level: the town's branches; then a branch's members.
+        let town = county
+            .get(&format!("/dashboard?org={}", app.ids.town))
+            .await;
+        assert_eq!(
+            row_names(&town.body),
+            vec!["甲村党支部", "乙村党支部"],
+            "tree order"
+        );
+        assert!(
+            town.contains("全县平均"),
+            "the county's average for comparison"
+        );
+        let branch = county
+            .get(&format!("/dashboard?org={}", app.ids.branch_a))
+            .await;
+        assert!(branch.contains("id=\"member-figures\"") && branch.contains("张甲"));
+        assert!(
+            branch.contains("东湖镇党委</a> ›"),
+            "a breadcrumb leads back up"
+        );
+        // A quarter and a year; trends over twelve months.
+        for period in ["quarter", "year"] {
+            let p = county.get(&format!("/dashboard?period={period}")).await;
+            assert_eq!(p.status, 200, "{period}");
+        }
+        let trend = county
+            .get(&format!("/dashboard/trend?org={}", app.ids.town))
+            .await;
+        assert_eq!(trend.status, 200);
+        assert_eq!(trend.body.matches("<svg class=\"trend\"").count(), 7);
+        // The table as a spreadsheet: title with the period, the same rows.
+        let (status, bytes) = county
+            .get_bytes(&format!("/dashboard/export?org={}", app.ids.county))
+            .await;
+        assert_eq!(status, 200);
+        let rows = dangjian::xlsx::read_first_sheet(&bytes).unwrap();
+        assert!(rows[0].cell(0).starts_with("测试县委 数据看板"));
+        assert_eq!(rows[1].cell(0), "组织");
+        assert_eq!(
+            (rows[2].cell(0), rows[2].cell(1)),
+            ("测试县委（合计）", "6")
+        );
+        let names: Vec<&str> = rows[3..].iter().map(|r| r.cell(0)).collect();
+        assert_eq!(names, vec!["东湖镇党委", "西山乡党委"]);
+        // The wall display reloads itself.
+        let wall = county.get("/dashboard/wall").await;
+        assert!(wall.contains("http-equiv=\"refresh\" content=\"60\""));
+    }
+);
+
+both!(
+    another_towns_dashboard_and_follow_ups_are_not_found,
+    |app: TestApp| async move {
+        let town = app.login(phone::TOWN_ADMIN).await;
+        assert_eq!(town.get("/dashboard").await.status, 200);
+        for path in [
+            format!("/dashboard?org={}", app.ids.town2),
+            format!("/dashboard/trend?org={}", app.ids.town2),
+            format!("/dashboard/export?org={}", app.ids.town2),
+            format!("/dashboard/wall?org={}", app.ids.town2),
+            format!("/dashboard?org={}", app.ids.county),
+            format!("/followups/new?org={}", app.ids.branch_c),
+        ] {
+            assert_eq!(town.get(&path).await.status, 404, "{path}");
+        }
+        // The county follows up branch C; the town cannot see it.
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let sent = county
+            .post(
+                "/followups",
+                &[
+                    ("org", &app.ids.branch_c.to_string()),
+                    ("topic", "study"),
+                    ("message", "本月答题参与率偏低，请组织党员按时答题"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, 303);
+        let id = app.count("SELECT MAX(id) FROM followups").await;
+        assert_eq!(town.get(&format!("/followups/{id}")).await.status, 404);
+        let answered = town
+            .post(&format!("/followups/{id}/answer"), &[("answer", "收到")])
+            .await;
+        assert_eq!(answered.status, 404);
+        // A branch never sends upward, nor to itself.
+        let secretary = app.login(phone::SECRETARY_A).await;
+        for org in [app.ids.town, app.ids.branch_a, app.ids.county] {
+            let up = secretary
+                .post(
+                    "/followups",
+                    &[
+                        ("org", &org.to_string()),
+                        ("topic", "other"),
+                        ("message", "请上级关注"),
+                    ],
+                )
+                .await;
+            assert_eq!(up.status, 404, "org {org}");
+        }
+        assert_eq!(app.count("SELECT COUNT(*) FROM followups").await, 1);
+        // Members have no dashboard.
+        let member = app.login(phone::MEMBER_A).await;
+        assert_eq!(member.get("/dashboard").await.status, 403);
+    }
+);
+
+both!(
+    a_follow_up_is_read_and_answered_and_the_sender_sees_it,
+    |app: TestApp| async move {
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let form = county
+            .get(&format!("/followups/new?org={}", app.ids.branch_a))
+            .await;
+        assert!(form.contains("督促 · 甲村党支部"));
+        let empty = county
+            .post("/followups", &[("org", &app.ids.branch_a.to_string())])
+            .await;
+        assert_eq!(empty.status, 422);
+        assert!(empty.contains("请选择督促事项"));
+        county
+            .post(
+                "/followups",
+                &[
+                    ("org", &app.ids.branch_a.to_string()),
+                    ("topic", "overdue"),
+                    ("message", "十月主题党日未开展，请说明情况"),
+                ],
+            )
+            .await;
+        let id = app.count("SELECT MAX(id) FROM followups").await;
+        assert!(county.get("/followups").await.contains("未读"));
+        // The branch secretary: the bell, then the follow-up, which marks it read.
+        let secretary = app.login(phone::SECRETARY_A).await;
+        let bell = secretary.get("/notifications").await;
+        assert!(bell.contains("上级督促：组织生活逾期（甲村党支部）"));
+        let shown = secretary.get(&format!("/followups/{id}")).await;
+        assert!(shown.contains("十月主题党日未开展"));
+        assert!(county.get("/followups").await.contains("已读"));
+        assert!(
+            secretary
+                .get("/followups")
+                .await
+                .contains("十月主题党日未开展")
+        );
+        let answered = secretary
+            .post(
+                &format!("/followups/{id}/answer"),
+                &[("answer", "已于11月3日补开，记录已上传")],
+            )
+            .await;
+        assert_eq!(answered.status, 303);
+        let list = county.get("/followups").await;
+        assert!(list.contains("已回复") && list.contains("已于11月3日补开"));
+        assert!(
+            county
+                .get("/notifications")
+                .await
+                .contains("甲村党支部已回复督促")
+        );
+        assert!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('发出督促', '回复督促')")
+                .await
+                == 2
+        );
+    }
+);
+
+both!(
+    members_see_their_towns_colours_and_remind_each_other_once_a_day,
+    |app: TestApp| async move {
+        let a = app.login(phone::MEMBER_A).await;
+        let town = a.get("/town").await;
+        assert_eq!(town.status, 200);
+        assert!(town.contains("甲村党支部") && town.contains("乙村党支部"));
+        assert!(!town.contains("丙村党支部"), "another town");
+        assert!(!town.contains("王乙"), "no names from other branches");
+        let secretary = app
+            .count(&format!(
+                "SELECT id FROM members WHERE branch_id = {} AND posts = 'secretary'",
+                app.ids.branch_a
+            ))
+            .await
+            .to_string();
+        let first = a
+            .post(
+                "/town/remind",
+                &[("member", &secretary), ("topic", "daily")],
+            )
+            .await;
+        assert_eq!(first.status, 303);
+        let again = a
+            .post(
+                "/town/remind",
+                &[("member", &secretary), ("topic", "meeting")],
+            )
+            .await;
+        assert_eq!(again.status, 303);
+        let sec = app.login(phone::SECRETARY_A).await;
+        let bell = sec.get("/notifications").await;
+        assert_eq!(bell.body.matches("张甲提醒您").count(), 1, "once a day");
+        let other = a
+            .post(
+                "/town/remind",
+                &[
+                    ("member", &app.ids.member_b.to_string()),
+                    ("topic", "daily"),
+                ],
+            )
+            .await;
+        assert_eq!(other.status, 404, "only one's own branch");
     }
 );

@@ -295,14 +295,11 @@ async fn rows(state: &AppState, sel: &Selection, q: &DashQuery) -> AppResult<(Ro
                 .unwrap_or_default(),
         })
         .collect();
-    let column = Column::ALL
-        .into_iter()
-        .find(|c| c.code() == q.sort)
-        .unwrap_or(Column::Name);
-    if column == Column::Name {
-        rows.sort_by(|a, b| a.name.cmp(&b.name));
-    } else {
-        rows.sort_by(|a, b| column.value(&a.f).total_cmp(&column.value(&b.f)));
+    // Unsorted, the rows keep the tree's own order.
+    match Column::ALL.into_iter().find(|c| c.code() == q.sort) {
+        Some(Column::Name) => rows.sort_by(|a, b| a.name.cmp(&b.name)),
+        Some(column) => rows.sort_by(|a, b| column.value(&a.f).total_cmp(&column.value(&b.f))),
+        None => {}
     }
     if q.desc == "1" {
         rows.reverse();
@@ -357,7 +354,7 @@ pub async fn page(
     let headings = Column::ALL
         .into_iter()
         .map(|c| {
-            let current = c.code() == q.sort || (q.sort.is_empty() && c == Column::Name);
+            let current = c.code() == q.sort;
             let desc = if current && q.desc != "1" { "1" } else { "" };
             Heading {
                 label: c.heading(),
