@@ -85,21 +85,52 @@ impl Driver {
         panic!("chromedriver did not become ready");
     }
 
+    /// A PC's browser in the office: 1366 pixels wide.
+    async fn desktop(&self) -> Browser {
+        self.browser(json!({"args": ["--window-size=1366,900"]}))
+            .await
+    }
+
     /// A phone-sized browser: 360 CSS pixels wide, WeChat's user agent.
     async fn phone(&self) -> Browser {
-        let profile =
-            std::env::temp_dir().join(format!("dj-chrome-{}", dangjian::crypto::random_token()));
-        let options = json!({
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--lang=zh-CN",
-                     format!("--user-data-dir={}", profile.display())],
+        self.browser(json!({
             "mobileEmulation": {
                 "deviceMetrics": {"width": 360, "height": 780, "pixelRatio": 2.0},
                 "userAgent": "Mozilla/5.0 (Linux; Android 12; Redmi Note 12) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 MicroMessenger/8.0.47"
             }
-        });
+        }))
+        .await
+    }
+
+    /// A headless Chromium with its own profile; `extra` adds to its Chrome options.
+    async fn browser(&self, extra: Value) -> Browser {
+        let profile =
+            std::env::temp_dir().join(format!("dj-chrome-{}", dangjian::crypto::random_token()));
+        let mut args = vec![
+            json!("--headless=new"),
+            json!("--no-sandbox"),
+            json!("--disable-gpu"),
+            json!("--disable-dev-shm-usage"),
+            json!("--disable-quic"),
+            json!("--no-first-run"),
+            json!("--disable-background-networking"),
+            json!("--disable-component-update"),
+            json!("--disable-sync"),
+            json!("--lang=zh-CN"),
+            json!(format!("--user-data-dir={}", profile.display())),
+        ];
+        let mut options = json!({"binary": CHROMIUM});
+        if let Value::Object(extra) = extra {
+            for (k, v) in extra {
+                match (k.as_str(), v) {
+                    ("args", Value::Array(more)) => args.extend(more),
+                    (k, v) => {
+                        options[k] = v;
+                    }
+                }
+            }
+        }
+        options["args"] = Value::Array(args);
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
         caps.insert("goog:chromeOptions".into(), options);
@@ -199,11 +230,16 @@ impl Browser {
 
     /// The page fits the phone's width: nothing scrolls sideways.
     async fn assert_fits_width(&self) {
+        self.assert_fits(360).await;
+    }
+
+    /// The page fits a window `width` pixels wide: nothing scrolls sideways.
+    async fn assert_fits(&self, width: i64) {
         let v = self
             .script("return [document.documentElement.scrollWidth, window.innerWidth];")
             .await;
         let (scroll, inner) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
-        assert_eq!(inner, 360, "the window is phone-sized");
+        assert_eq!(inner, width, "the window is {width} pixels wide");
         assert!(
             scroll <= inner,
             "page is {scroll}px wide on a {inner}px screen at {}",
@@ -603,4 +639,150 @@ async fn a_member_reads_answers_climbs_and_redeems() {
     assert!(m.text("#my-orders").await.contains("待领取"));
     m.screenshot("shop.png").await;
     m.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_county_drills_down_exports_and_follows_up_a_branch_that_answers() {
+    if !tools_present() {
+        return;
+    }
+    let base = demo_server(1).await;
+    let driver = Driver::start().await;
+
+    // The branch secretary's branch, as their home page names it.
+    let secretary = driver.phone().await;
+    secretary
+        .submit_login(&base, "13800000002", dangjian::demo::DEMO_PASSWORD)
+        .await;
+    secretary.wait_for_url(&format!("{base}/")).await;
+    let branch = secretary.text(".hero .muted").await;
+
+    // The county administrator lands on the dashboard, on a PC.
+    let county = driver.desktop().await;
+    county
+        .submit_login(&base, "13800000004", dangjian::demo::DEMO_PASSWORD)
+        .await;
+    county.wait_for_url(&format!("{base}/dashboard")).await;
+    county.wait_for("#dashboard").await;
+    county.assert_fits(1366).await;
+    assert!(
+        county
+            .text("#dashboard tr.total")
+            .await
+            .contains("云岭县委（合计）")
+    );
+    county.screenshot("dashboard-county.png").await;
+    // Sorted by completion, lowest first, then highest first.
+    county.click("#dashboard th:nth-child(4) a").await;
+    county
+        .wait_for_text("#dashboard th:nth-child(4)", "▲")
+        .await;
+    let ascending = county
+        .script("return [...document.querySelectorAll('#dashboard tr.child td:nth-child(4)')].map(td => parseInt(td.textContent.trim())).join(',');")
+        .await;
+    let values: Vec<i64> = ascending
+        .as_str()
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(values.windows(2).all(|w| w[0] <= w[1]), "{values:?}");
+    // The first town (城关镇党委), then the secretary's branch, then a member.
+    county.goto(&format!("{base}/dashboard")).await;
+    county.wait_for("#dashboard").await;
+    let town = county
+        .script("return [...document.querySelectorAll('#dashboard a.drill')].find(a => a.textContent.includes('城关镇')).getAttribute('href');")
+        .await;
+    county
+        .goto(&format!("{base}{}", town.as_str().unwrap()))
+        .await;
+    county.wait_for_text("h1", "城关镇党委").await;
+    // The branch may sit under a 联村党总支: found by name from the town.
+    county.type_into("input[name=q]", &branch).await;
+    county.click(".searchbar button").await;
+    county.wait_for("#found a").await;
+    county.click("#found a").await;
+    county.wait_for("#member-figures").await;
+    assert!(county.text("nav.crumbs").await.contains("城关镇党委"));
+    let parent = county
+        .script("const a = document.querySelectorAll('nav.crumbs a'); return a[a.length - 1].getAttribute('href');")
+        .await;
+    county.click("#member-figures tbody tr:first-child a").await;
+    county.wait_for("#member-name").await;
+
+    // The table of the branch's parent, as a spreadsheet, fetched with the browser's own
+    // session.
+    county
+        .goto(&format!("{base}{}", parent.as_str().unwrap()))
+        .await;
+    county.wait_for("#export").await;
+    let export = county.attribute("#export", "href").await;
+    let cookies = county.client.get_all_cookies().await.unwrap();
+    let cookie = cookies
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let xlsx = reqwest::Client::new()
+        .get(format!("{base}{export}"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.status(), 200);
+    let rows = dangjian::xlsx::read_first_sheet(&xlsx.bytes().await.unwrap()).unwrap();
+    assert!(rows[0].cell(0).contains(" 数据看板 "));
+    assert!(
+        rows.iter().any(|r| r.cell(0) == branch),
+        "{branch} is a row"
+    );
+
+    // 督促 from the branch's row.
+    let followup = county
+        .script(&format!(
+            "return [...document.querySelectorAll('#dashboard tr.child')].find(tr => tr.querySelector('a.drill').textContent.trim() === {branch:?}).querySelector('a.followup').getAttribute('href');"
+        ))
+        .await;
+    county
+        .goto(&format!("{base}{}", followup.as_str().unwrap()))
+        .await;
+    county.wait_for("#message").await;
+    county.value("#topic", "overdue").await;
+    county
+        .type_into("#message", "本月主题党日尚未开展，请尽快安排并上传记录")
+        .await;
+    county.click("#send-followup").await;
+    county.wait_for_text(".flash", "已向").await;
+    county.screenshot("followups-sent.png").await;
+
+    // The secretary sees it in the bell, reads it and answers, on the phone.
+    secretary.goto(&format!("{base}/notifications")).await;
+    secretary.wait_for_text("main", "上级督促").await;
+    secretary.goto(&format!("{base}/followups")).await;
+    secretary.click("#received li:first-child a").await;
+    secretary.wait_for("#answer").await;
+    secretary.assert_fits_width().await;
+    secretary
+        .type_into("#answer", "已安排本周五开展主题党日，会后上传记录")
+        .await;
+    secretary.click("#send-answer").await;
+    secretary.wait_for_text(".flash", "已回复").await;
+
+    // The county sees it answered.
+    county.goto(&format!("{base}/followups")).await;
+    county.wait_for("#sent").await;
+    let sent = county.text("#sent").await;
+    assert!(sent.contains("已回复") && sent.contains("已安排本周五开展主题党日"));
+
+    // The same dashboard fits a phone.
+    let phone = driver.phone().await;
+    phone
+        .submit_login(&base, "13800000004", dangjian::demo::DEMO_PASSWORD)
+        .await;
+    phone.wait_for_url(&format!("{base}/dashboard")).await;
+    phone.assert_fits_width().await;
+    phone.screenshot("dashboard-phone.png").await;
+    for b in [secretary, county, phone] {
+        b.quit().await;
+    }
 }
