@@ -4,6 +4,7 @@
 //!   cargo run -p bench --release -- tree [--orgs 100000] [--database postgres://…]
 //!   cargo run -p bench --release -- ranking
 //!   cargo run -p bench --release -- pages [--members 1000000] [--database postgres://…]
+//!   cargo run -p bench --release -- dashboard [--orgs 100000] [--database postgres://…]
 use dangjian::domain::org::OrgRecord;
 use dangjian::domain::org::{OrgCategory, OrgType};
 use dangjian::store::orgs;
@@ -42,8 +43,9 @@ async fn main() {
         Some("tree") => tree(&args).await,
         Some("ranking") => ranking(),
         Some("pages") => pages(&args).await,
+        Some("dashboard") => dashboard(&args).await,
         _ => eprintln!(
-            "usage: bench tree [--orgs N] [--database URL] | bench ranking | bench pages [--members N] [--database URL]"
+            "usage: bench tree [--orgs N] [--database URL] | bench ranking | bench pages [--members N] [--database URL] | bench dashboard [--orgs N] [--database URL]"
         ),
     }
 }
@@ -535,5 +537,206 @@ async fn add_synthetic_members(db: &Db, mut remaining: i64) {
         .execute(&db.pool)
         .await
         .unwrap();
+    }
+}
+
+/// Median time and size of a page for a signed-in user, and its ratio to the ceiling.
+async fn measure(
+    addr: std::net::SocketAddr,
+    cookies: &str,
+    path: &str,
+    ceiling: Duration,
+    label: &str,
+) -> Duration {
+    let (status, _, body) = http(addr, "GET", path, cookies, "").await;
+    assert_eq!(status, 200, "{path}: {body}");
+    let d = time_n(41, || async {
+        http(addr, "GET", path, cookies, "").await;
+    })
+    .await;
+    println!(
+        "{label}: {path:<40} {:>7.2} ms = {:>5.1} × ceiling, {:>4} KB",
+        d.as_secs_f64() * 1e3,
+        d.as_secs_f64() / ceiling.as_secs_f64(),
+        body.len() / 1024
+    );
+    d
+}
+
+/// The `/healthz` round trip, the ceiling the pages are compared with.
+async fn healthz_ceiling(addr: std::net::SocketAddr) -> Duration {
+    for _ in 0..5 {
+        http(addr, "GET", "/healthz", "", "").await;
+    }
+    time_n(41, || async {
+        http(addr, "GET", "/healthz", "", "").await;
+    })
+    .await
+}
+
+/// The county administrator's and a town administrator's dashboards on the demo county with
+/// a year of organizational life and 30 days of study; then the same with a synthetic
+/// province of `--orgs` organizations (default 100,000) beside the county's own.
+async fn dashboard(args: &[String]) {
+    let target: i64 = arg(args, "--orgs")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = std::env::temp_dir().join(format!("dj-bench-dashboard-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = arg(args, "--database");
+    let (db, keys) = dangjian::startup::open(&dangjian::config::Config {
+        data_dir: dir.clone(),
+        database_url: url.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let t = Instant::now();
+    dangjian::demo::generate(&db, &keys, 2019).await.unwrap();
+    dangjian::demo::question_bank(&db).await.unwrap();
+    let files = dangjian::files::Storage::local(dir.join("files"));
+    dangjian::demo::orglife(&db, &files, 2019, 12)
+        .await
+        .unwrap();
+    dangjian::demo::study(&db, &files, 2019, 30).await.unwrap();
+    println!(
+        "demo county, 12 months of organizational life, 30 days of study: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let now = dangjian::domain::clock::now_epoch();
+    let t = Instant::now();
+    dangjian::jobs::nightly_figures(&db, now).await.unwrap();
+    println!(
+        "nightly rebuild (current and previous month, quarter, year; 12 months ensured): {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    dangjian::store::dashboard::rebuild_current(&db, now)
+        .await
+        .unwrap();
+    println!(
+        "rebuild of the current month, quarter and year: {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    let county_login = dangjian::demo::LOGINS[3].1;
+    let town_login = dangjian::demo::LOGINS[2].1;
+    let password = dangjian::demo::DEMO_PASSWORD;
+    let addr = serve(&dir, &url).await;
+    let (county, town) = (
+        sign_in(addr, county_login, password).await,
+        sign_in(addr, town_login, password).await,
+    );
+    let orgs_now = count(&db, "SELECT COUNT(*) FROM orgs").await;
+    let ceiling = healthz_ceiling(addr).await;
+    let label = format!("demo, {orgs_now} organizations");
+    println!(
+        "{label}: ceiling GET /healthz {:.2} ms",
+        ceiling.as_secs_f64() * 1e3
+    );
+    let county_demo = measure(addr, &county, "/dashboard", ceiling, &label).await;
+    let town_demo = measure(addr, &town, "/dashboard", ceiling, &label).await;
+    measure(addr, &county, "/dashboard?period=year", ceiling, &label).await;
+
+    let t = Instant::now();
+    add_synthetic_province(&db, target - orgs_now).await;
+    let orgs_now = count(&db, "SELECT COUNT(*) FROM orgs").await;
+    println!(
+        "added a synthetic province in {:.1} s: {orgs_now} organizations",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    dangjian::store::dashboard::rebuild_current(&db, now)
+        .await
+        .unwrap();
+    println!(
+        "rebuild of the current month, quarter and year: {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    let ceiling = healthz_ceiling(addr).await;
+    let label = format!("province, {orgs_now} organizations");
+    println!(
+        "{label}: ceiling GET /healthz {:.2} ms",
+        ceiling.as_secs_f64() * 1e3
+    );
+    let county_big = measure(addr, &county, "/dashboard", ceiling, &label).await;
+    let town_big = measure(addr, &town, "/dashboard", ceiling, &label).await;
+    println!(
+        "province ÷ county: county administrator {:.2}×, town administrator {:.2}×",
+        county_big.as_secs_f64() / county_demo.as_secs_f64(),
+        town_big.as_secs_f64() / town_demo.as_secs_f64()
+    );
+    println!("process RSS {:.0} MB", rss_mb());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A synthetic 市 under the county with counties of ten towns of 99 branches each, until
+/// `remaining` organizations are added: the province's mass in one row of the county's
+/// dashboard, as kept figures roll it up.
+async fn add_synthetic_province(db: &Db, mut remaining: i64) {
+    let now = dangjian::domain::clock::now_epoch();
+    let root = orgs::root(db).await.unwrap().unwrap();
+    let input = |name: String, kind| OrgRecord {
+        name,
+        kind,
+        category: OrgCategory::Rural,
+        address: String::new(),
+        sort_order: 0,
+    };
+    let mut tx = db.begin().await.unwrap();
+    let city = orgs::create(
+        tx.conn(),
+        Some(&root),
+        &input("合成市委".into(), OrgType::Committee),
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let city = orgs::get(db, city).await.unwrap();
+    remaining -= 1;
+    let mut county_no = 0;
+    while remaining > 0 {
+        county_no += 1;
+        let mut tx = db.begin().await.unwrap();
+        let county_id = orgs::create(
+            tx.conn(),
+            Some(&city),
+            &input(format!("合成县{county_no}"), OrgType::Committee),
+            now,
+        )
+        .await
+        .unwrap();
+        let county = orgs::get_in(tx.conn(), county_id).await.unwrap();
+        remaining -= 1;
+        for t in 0..10 {
+            if remaining <= 0 {
+                break;
+            }
+            let town_id = orgs::create(
+                tx.conn(),
+                Some(&county),
+                &input(format!("合成镇{county_no}-{t}"), OrgType::Committee),
+                now,
+            )
+            .await
+            .unwrap();
+            let town = orgs::get_in(tx.conn(), town_id).await.unwrap();
+            remaining -= 1;
+            for b in 0..99 {
+                if remaining <= 0 {
+                    break;
+                }
+                orgs::create(
+                    tx.conn(),
+                    Some(&town),
+                    &input(format!("合成支部{county_no}-{t}-{b}"), OrgType::Branch),
+                    now,
+                )
+                .await
+                .unwrap();
+                remaining -= 1;
+            }
+        }
+        tx.commit().await.unwrap();
     }
 }

@@ -290,16 +290,22 @@ async fn kept_where(
     Ok(out)
 }
 
-/// Whether `p` has been computed yet.
+/// Whether `p` has been computed yet: the root's row stands for the whole period (a rebuild
+/// writes every organization's).
 pub async fn is_kept(db: &Db, kind: PeriodKind, p: &Period) -> AppResult<bool> {
+    let Some(root) = super::orgs::root(db).await? else {
+        return Ok(false);
+    };
     let (period, start) = key(kind, p);
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM org_figures WHERE period = $1 AND period_start = $2")
-            .bind(period)
-            .bind(&start)
-            .fetch_one(&db.pool)
-            .await?;
-    Ok(n > 0)
+    let found: Option<(i64,)> = sqlx::query_as(
+        "SELECT org_id FROM org_figures WHERE org_id = $1 AND period = $2 AND period_start = $3",
+    )
+    .bind(root.id)
+    .bind(period)
+    .bind(&start)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// Computes `p` once, the first time anyone looks at it.
@@ -317,11 +323,12 @@ pub async fn with_children(
     p: &Period,
     org_id: i64,
 ) -> AppResult<(Figures, Vec<(i64, Figures)>)> {
-    let kept = kept_where(db, kind, p, "(o.id = $3 OR o.parent_id = $3)", org_id).await?;
-    let own = kept.get(&org_id).map(|k| k.1).unwrap_or_default();
-    let children = kept
+    // Two index lookups (an OR would walk every organization of a province).
+    let own = kept_where(db, kind, p, "o.id = $3", org_id).await?;
+    let own = own.get(&org_id).map(|k| k.1).unwrap_or_default();
+    let children = kept_where(db, kind, p, "o.parent_id = $3", org_id)
+        .await?
         .into_iter()
-        .filter(|(id, _)| *id != org_id)
         .map(|(id, (_, total))| (id, total))
         .collect();
     Ok((own, children))
@@ -398,7 +405,9 @@ pub async fn refresh(db: &Db, org: &Org, now: i64) -> AppResult<()> {
         for id in path_ids(&org.path).into_iter().rev() {
             let rows = sqlx::query(
                 "SELECT f.org_id, o.parent_id, f.own, f.total FROM org_figures f JOIN orgs o ON o.id = f.org_id \
-                 WHERE f.period = $1 AND f.period_start = $2 AND (o.id = $3 OR o.parent_id = $3)",
+                 WHERE f.period = $1 AND f.period_start = $2 AND o.id = $3 \
+                 UNION ALL SELECT f.org_id, o.parent_id, f.own, f.total FROM org_figures f JOIN orgs o ON o.id = f.org_id \
+                 WHERE f.period = $1 AND f.period_start = $2 AND o.parent_id = $3",
             )
             .bind(period)
             .bind(&start)
