@@ -540,43 +540,10 @@ async fn add_synthetic_members(db: &Db, mut remaining: i64) {
     }
 }
 
-/// Median time and size of a page for a signed-in user, and its ratio to the ceiling.
-async fn measure(
-    addr: std::net::SocketAddr,
-    cookies: &str,
-    path: &str,
-    ceiling: Duration,
-    label: &str,
-) -> Duration {
-    let (status, _, body) = http(addr, "GET", path, cookies, "").await;
-    assert_eq!(status, 200, "{path}: {body}");
-    let d = time_n(41, || async {
-        http(addr, "GET", path, cookies, "").await;
-    })
-    .await;
-    println!(
-        "{label}: {path:<40} {:>7.2} ms = {:>5.1} × ceiling, {:>4} KB",
-        d.as_secs_f64() * 1e3,
-        d.as_secs_f64() / ceiling.as_secs_f64(),
-        body.len() / 1024
-    );
-    d
-}
-
-/// The `/healthz` round trip, the ceiling the pages are compared with.
-async fn healthz_ceiling(addr: std::net::SocketAddr) -> Duration {
-    for _ in 0..5 {
-        http(addr, "GET", "/healthz", "", "").await;
-    }
-    time_n(41, || async {
-        http(addr, "GET", "/healthz", "", "").await;
-    })
-    .await
-}
-
 /// The county administrator's and a town administrator's dashboards on the demo county with
-/// a year of organizational life and 30 days of study; then the same with a synthetic
-/// province of `--orgs` organizations (default 100,000) beside the county's own.
+/// a year of organizational life and 30 days of study, side by side with a copy of it that
+/// has a synthetic province of `--orgs` organizations (default 100,000) beside the county's
+/// own. Requests to the two servers alternate, so both are timed in the same conditions.
 async fn dashboard(args: &[String]) {
     let target: i64 = arg(args, "--orgs")
         .and_then(|v| v.parse().ok())
@@ -584,13 +551,7 @@ async fn dashboard(args: &[String]) {
     let dir = std::env::temp_dir().join(format!("dj-bench-dashboard-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = arg(args, "--database");
-    let (db, keys) = dangjian::startup::open(&dangjian::config::Config {
-        data_dir: dir.clone(),
-        database_url: url.clone(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let (db, keys) = open_at(&dir, &url).await;
     let t = Instant::now();
     dangjian::demo::generate(&db, &keys, 2019).await.unwrap();
     dangjian::demo::question_bank(&db).await.unwrap();
@@ -610,63 +571,145 @@ async fn dashboard(args: &[String]) {
         "nightly rebuild (current and previous month, quarter, year; 12 months ensured): {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let t = Instant::now();
-    dangjian::store::dashboard::rebuild_current(&db, now)
-        .await
-        .unwrap();
-    println!(
-        "rebuild of the current month, quarter and year: {:.2} s",
-        t.elapsed().as_secs_f64()
-    );
-    let county_login = dangjian::demo::LOGINS[3].1;
-    let town_login = dangjian::demo::LOGINS[2].1;
-    let password = dangjian::demo::DEMO_PASSWORD;
-    let addr = serve(&dir, &url).await;
-    let (county, town) = (
-        sign_in(addr, county_login, password).await,
-        sign_in(addr, town_login, password).await,
-    );
-    let orgs_now = count(&db, "SELECT COUNT(*) FROM orgs").await;
-    let ceiling = healthz_ceiling(addr).await;
-    let label = format!("demo, {orgs_now} organizations");
-    println!(
-        "{label}: ceiling GET /healthz {:.2} ms",
-        ceiling.as_secs_f64() * 1e3
-    );
-    let county_demo = measure(addr, &county, "/dashboard", ceiling, &label).await;
-    let town_demo = measure(addr, &town, "/dashboard", ceiling, &label).await;
-    measure(addr, &county, "/dashboard?period=year", ceiling, &label).await;
+    let demo_orgs = count(&db, "SELECT COUNT(*) FROM orgs").await;
 
+    let big_dir = dir.join("province");
+    let big_url = copy_database(db, &dir, &big_dir, &url).await;
+    let (big, _) = open_at(&big_dir, &big_url).await;
     let t = Instant::now();
-    add_synthetic_province(&db, target - orgs_now).await;
-    let orgs_now = count(&db, "SELECT COUNT(*) FROM orgs").await;
+    add_synthetic_province(&big, target - demo_orgs).await;
+    let big_orgs = count(&big, "SELECT COUNT(*) FROM orgs").await;
     println!(
-        "added a synthetic province in {:.1} s: {orgs_now} organizations",
+        "added a synthetic province to a copy in {:.1} s: {big_orgs} organizations",
         t.elapsed().as_secs_f64()
     );
     let t = Instant::now();
-    dangjian::store::dashboard::rebuild_current(&db, now)
+    dangjian::store::dashboard::rebuild_current(&big, now)
         .await
         .unwrap();
     println!(
         "rebuild of the current month, quarter and year: {:.2} s",
         t.elapsed().as_secs_f64()
     );
-    let ceiling = healthz_ceiling(addr).await;
-    let label = format!("province, {orgs_now} organizations");
-    println!(
-        "{label}: ceiling GET /healthz {:.2} ms",
-        ceiling.as_secs_f64() * 1e3
-    );
-    let county_big = measure(addr, &county, "/dashboard", ceiling, &label).await;
-    let town_big = measure(addr, &town, "/dashboard", ceiling, &label).await;
-    println!(
-        "province ÷ county: county administrator {:.2}×, town administrator {:.2}×",
-        county_big.as_secs_f64() / county_demo.as_secs_f64(),
-        town_big.as_secs_f64() / town_demo.as_secs_f64()
-    );
+
+    let (small, large) = (serve(&dir, &url).await, serve(&big_dir, &big_url).await);
+    let password = dangjian::demo::DEMO_PASSWORD;
+    for (role, login, path) in [
+        (
+            "county administrator",
+            dangjian::demo::LOGINS[3].1,
+            "/dashboard",
+        ),
+        (
+            "county administrator",
+            dangjian::demo::LOGINS[3].1,
+            "/dashboard?period=year",
+        ),
+        (
+            "town administrator",
+            dangjian::demo::LOGINS[2].1,
+            "/dashboard",
+        ),
+    ] {
+        let a = sign_in(small, login, password).await;
+        let b = sign_in(large, login, password).await;
+        let [ceiling, demo, province] = time_alternating(
+            41,
+            [
+                (small, "", "/healthz"),
+                (small, &a, path),
+                (large, &b, path),
+            ],
+        )
+        .await;
+        let kb = |addr, cookies| async move {
+            http(addr, "GET", path, cookies, "").await.2.len() / 1024
+        };
+        let (demo_kb, province_kb) = (kb(small, &a).await, kb(large, &b).await);
+        println!(
+            "{role}, {path}\n  demo ({demo_orgs} organizations): {:.2} ms = {:.1} × /healthz, {demo_kb} KB\n  \
+             province ({big_orgs}): {:.2} ms = {:.1} × /healthz, {province_kb} KB\n  province ÷ demo: {:.2}×",
+            demo.as_secs_f64() * 1e3,
+            demo.as_secs_f64() / ceiling.as_secs_f64(),
+            province.as_secs_f64() * 1e3,
+            province.as_secs_f64() / ceiling.as_secs_f64(),
+            province.as_secs_f64() / demo.as_secs_f64(),
+        );
+    }
     println!("process RSS {:.0} MB", rss_mb());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn open_at(dir: &std::path::Path, url: &Option<String>) -> (Db, dangjian::crypto::Keys) {
+    let config = dangjian::config::Config {
+        data_dir: dir.to_path_buf(),
+        database_url: url.clone(),
+        ..Default::default()
+    };
+    dangjian::startup::open(&config).await.unwrap()
+}
+
+/// Medians of GETs `(server, cookies, path)` taken in turn `n` times, so that whatever the
+/// machine does meanwhile weighs on each alike.
+async fn time_alternating<const N: usize>(
+    n: usize,
+    requests: [(std::net::SocketAddr, &str, &str); N],
+) -> [Duration; N] {
+    let mut samples = vec![Vec::with_capacity(n); N];
+    for round in 0..n + 5 {
+        for (i, (addr, cookies, path)) in requests.iter().enumerate() {
+            let t = Instant::now();
+            let (status, _, body) = http(*addr, "GET", path, cookies, "").await;
+            assert_eq!(status, 200, "{path}: {body}");
+            // The first rounds warm caches and are not counted.
+            if round >= 5 {
+                samples[i].push(t.elapsed());
+            }
+        }
+    }
+    samples
+        .into_iter()
+        .map(median)
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap()
+}
+
+/// A copy of the database in `to` (with the key its members' numbers are encrypted with);
+/// its URL. `db` is closed: PostgreSQL copies only a database no one is connected to.
+async fn copy_database(
+    db: Db,
+    from: &std::path::Path,
+    to: &std::path::Path,
+    url: &Option<String>,
+) -> Option<String> {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::copy(from.join("secret.key"), to.join("secret.key")).unwrap();
+    match url {
+        None => {
+            dangjian::store::backup_sqlite(&db, &to.join("dangjian.db"))
+                .await
+                .unwrap();
+            db.pool.close().await;
+            None
+        }
+        Some(url) => {
+            db.pool.close().await;
+            let (server, name) = url.rsplit_once('/').unwrap();
+            let copy = format!("{name}_province");
+            let mut admin =
+                <sqlx::AnyConnection as sqlx::Connection>::connect(&format!("{server}/postgres"))
+                    .await
+                    .unwrap();
+            for sql in [
+                format!("DROP DATABASE IF EXISTS {copy}"),
+                format!("CREATE DATABASE {copy} TEMPLATE {name}"),
+            ] {
+                sqlx::query(&sql).execute(&mut admin).await.unwrap();
+            }
+            Some(format!("{server}/{copy}"))
+        }
+    }
 }
 
 /// A synthetic 市 under the county with counties of ten towns of 99 branches each, until
