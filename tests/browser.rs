@@ -253,6 +253,13 @@ impl Browser {
     }
 
     /// Fills in the login form and submits it.
+    /// Signs a demo account in and waits for the page it lands on.
+    async fn sign_in(&self, base: &str, phone: &str, landing: &str) {
+        self.submit_login(base, phone, dangjian::demo::DEMO_PASSWORD)
+            .await;
+        self.wait_for_url(&format!("{base}{landing}")).await;
+    }
+
     async fn submit_login(&self, base: &str, phone: &str, password: &str) {
         self.goto(&format!("{base}/login")).await;
         self.type_into("#phone", phone).await;
@@ -327,9 +334,7 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
     assert!(b.text("#login-message").await.contains("手机号或密码错误"));
     b.assert_fits_width().await;
 
-    b.submit_login(&base, "13800000002", dangjian::demo::DEMO_PASSWORD)
-        .await;
-    b.wait_for_url(&format!("{base}/")).await;
+    b.sign_in(&base, "13800000002", "/").await;
     assert!(b.text(".greet").await.contains("同志，您好"));
     assert!(b.text("#arena").await.contains("即将上线"));
     b.assert_fits_width().await;
@@ -378,9 +383,7 @@ async fn large_font_mode_stays_on_for_an_elderly_member() {
     let base = demo_server(1).await;
     let driver = Driver::start().await;
     let b = driver.phone().await;
-    b.submit_login(&base, "13800000001", dangjian::demo::DEMO_PASSWORD)
-        .await;
-    b.wait_for_url(&format!("{base}/")).await;
+    b.sign_in(&base, "13800000001", "/").await;
     let size = "return getComputedStyle(document.body).fontSize;";
     assert_eq!(b.script(size).await, "16px");
     b.goto(&format!("{base}/me")).await;
@@ -402,10 +405,7 @@ async fn a_meeting_from_planning_to_a_red_cell() {
     let base = demo_server(0).await;
     let driver = Driver::start().await;
     let secretary = driver.phone().await;
-    secretary
-        .submit_login(&base, "13800000002", dangjian::demo::DEMO_PASSWORD)
-        .await;
-    secretary.wait_for_url(&format!("{base}/")).await;
+    secretary.sign_in(&base, "13800000002", "/").await;
 
     // From the 三会一课 entry to the branch's meetings, then plan one that started 5 minutes ago.
     secretary.click("#orglife").await;
@@ -537,10 +537,7 @@ async fn a_member_reads_answers_climbs_and_redeems() {
 
     // The content editor publishes an article to the county.
     let editor = driver.phone().await;
-    editor
-        .submit_login(&base, "13800000005", dangjian::demo::DEMO_PASSWORD)
-        .await;
-    editor.wait_for_url(&format!("{base}/")).await;
+    editor.sign_in(&base, "13800000005", "/").await;
     editor.goto(&format!("{base}/articles/new")).await;
     editor.wait_for("#title").await;
     let org = editor
@@ -561,10 +558,7 @@ async fn a_member_reads_answers_climbs_and_redeems() {
 
     // The branch secretary puts a small prize up for the branch.
     let secretary = driver.phone().await;
-    secretary
-        .submit_login(&base, "13800000002", dangjian::demo::DEMO_PASSWORD)
-        .await;
-    secretary.wait_for_url(&format!("{base}/")).await;
+    secretary.sign_in(&base, "13800000002", "/").await;
     secretary.goto(&format!("{base}/shop/admin")).await;
     secretary.wait_for("#org").await;
     let branch = secretary
@@ -582,9 +576,7 @@ async fn a_member_reads_answers_climbs_and_redeems() {
 
     // A member reads the article for the minimum time.
     let m = driver.phone().await;
-    m.submit_login(&base, "13800000001", dangjian::demo::DEMO_PASSWORD)
-        .await;
-    m.wait_for_url(&format!("{base}/")).await;
+    m.sign_in(&base, "13800000001", "/").await;
     m.click("#study").await;
     m.wait_for(".member-link").await;
     m.click(".member-link").await;
@@ -651,18 +643,12 @@ async fn the_county_drills_down_exports_and_follows_up_a_branch_that_answers() {
 
     // The branch secretary's branch, as their home page names it.
     let secretary = driver.phone().await;
-    secretary
-        .submit_login(&base, "13800000002", dangjian::demo::DEMO_PASSWORD)
-        .await;
-    secretary.wait_for_url(&format!("{base}/")).await;
+    secretary.sign_in(&base, "13800000002", "/").await;
     let branch = secretary.text(".hero .muted").await;
 
     // The county administrator lands on the dashboard, on a PC.
     let county = driver.desktop().await;
-    county
-        .submit_login(&base, "13800000004", dangjian::demo::DEMO_PASSWORD)
-        .await;
-    county.wait_for_url(&format!("{base}/dashboard")).await;
+    county.sign_in(&base, "13800000004", "/dashboard").await;
     county.wait_for("#dashboard").await;
     county.assert_fits(1366).await;
     assert!(
@@ -776,10 +762,7 @@ async fn the_county_drills_down_exports_and_follows_up_a_branch_that_answers() {
 
     // The same dashboard fits a phone.
     let phone = driver.phone().await;
-    phone
-        .submit_login(&base, "13800000004", dangjian::demo::DEMO_PASSWORD)
-        .await;
-    phone.wait_for_url(&format!("{base}/dashboard")).await;
+    phone.sign_in(&base, "13800000004", "/dashboard").await;
     phone.assert_fits_width().await;
     phone.screenshot("dashboard-phone.png").await;
     for b in [secretary, county, phone] {

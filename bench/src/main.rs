@@ -384,13 +384,7 @@ async fn pages(args: &[String]) {
     let dir = std::env::temp_dir().join(format!("dj-bench-pages-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = arg(args, "--database");
-    let (db, keys) = dangjian::startup::open(&dangjian::config::Config {
-        data_dir: dir.clone(),
-        database_url: url.clone(),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let (db, keys) = open_at(&dir, &url).await;
     let t = Instant::now();
     dangjian::demo::generate(&db, &keys, 2019).await.unwrap();
     dangjian::demo::question_bank(&db).await.unwrap();
@@ -716,70 +710,49 @@ async fn copy_database(
 /// `remaining` organizations are added: the province's mass in one row of the county's
 /// dashboard, as kept figures roll it up.
 async fn add_synthetic_province(db: &Db, mut remaining: i64) {
-    let now = dangjian::domain::clock::now_epoch();
     let root = orgs::root(db).await.unwrap().unwrap();
-    let input = |name: String, kind| OrgRecord {
+    let mut tx = db.begin().await.unwrap();
+    let city = add_org(&mut tx, &root, "合成市委".into(), OrgType::Committee).await;
+    remaining -= 1;
+    let mut county_no = 0;
+    while remaining > 0 {
+        county_no += 1;
+        let name = format!("合成县{county_no}");
+        let county = add_org(&mut tx, &city, name, OrgType::Committee).await;
+        remaining -= 1;
+        for t in 0..10 {
+            if remaining <= 0 {
+                break;
+            }
+            let name = format!("合成镇{county_no}-{t}");
+            let town = add_org(&mut tx, &county, name, OrgType::Committee).await;
+            remaining -= 1;
+            for b in 0..99.min(remaining) {
+                let name = format!("合成支部{county_no}-{t}-{b}");
+                add_org(&mut tx, &town, name, OrgType::Branch).await;
+                remaining -= 1;
+            }
+        }
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn add_org(
+    tx: &mut dangjian::store::WriteTx,
+    parent: &orgs::Org,
+    name: String,
+    kind: OrgType,
+) -> orgs::Org {
+    let record = OrgRecord {
         name,
         kind,
         category: OrgCategory::Rural,
         address: String::new(),
         sort_order: 0,
     };
-    let mut tx = db.begin().await.unwrap();
-    let city = orgs::create(
-        tx.conn(),
-        Some(&root),
-        &input("合成市委".into(), OrgType::Committee),
-        now,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    let city = orgs::get(db, city).await.unwrap();
-    remaining -= 1;
-    let mut county_no = 0;
-    while remaining > 0 {
-        county_no += 1;
-        let mut tx = db.begin().await.unwrap();
-        let county_id = orgs::create(
-            tx.conn(),
-            Some(&city),
-            &input(format!("合成县{county_no}"), OrgType::Committee),
-            now,
-        )
+    let now = dangjian::domain::clock::now_epoch();
+    let id = orgs::create(tx.conn(), Some(parent), &record, now)
         .await
         .unwrap();
-        let county = orgs::get_in(tx.conn(), county_id).await.unwrap();
-        remaining -= 1;
-        for t in 0..10 {
-            if remaining <= 0 {
-                break;
-            }
-            let town_id = orgs::create(
-                tx.conn(),
-                Some(&county),
-                &input(format!("合成镇{county_no}-{t}"), OrgType::Committee),
-                now,
-            )
-            .await
-            .unwrap();
-            let town = orgs::get_in(tx.conn(), town_id).await.unwrap();
-            remaining -= 1;
-            for b in 0..99 {
-                if remaining <= 0 {
-                    break;
-                }
-                orgs::create(
-                    tx.conn(),
-                    Some(&town),
-                    &input(format!("合成支部{county_no}-{t}-{b}"), OrgType::Branch),
-                    now,
-                )
-                .await
-                .unwrap();
-                remaining -= 1;
-            }
-        }
-        tx.commit().await.unwrap();
-    }
+    orgs::get_in(tx.conn(), id).await.unwrap()
 }

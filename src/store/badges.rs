@@ -48,15 +48,13 @@ pub async fn award_in(
     };
     let period = req.frequency.period_of(start_day);
     let day = |d: time::Date| d.midnight().assume_offset(SHANGHAI).unix_timestamp();
-    let facts = meetings::facts_of(
-        &mut *conn,
-        m.org_id,
-        m.kind(),
-        day(period.start),
-        day(period.end),
-    )
-    .await?;
-    let all: Vec<_> = facts.iter().map(|f| f.facts()).collect();
+    let facts =
+        meetings::facts_of_org(&mut *conn, m.org_id, day(period.start), day(period.end)).await?;
+    let all: Vec<_> = facts
+        .iter()
+        .filter(|f| f.kind == m.kind)
+        .map(|f| f.facts())
+        .collect();
     if verdict(&req, &period, &all, now).colour != Colour::Red {
         return Ok(false);
     }

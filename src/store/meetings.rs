@@ -526,30 +526,6 @@ where
     .await?)
 }
 
-/// Verdict facts of one organization's meetings of one kind starting in `[from, to)`
-/// (an index lookup, for awarding badges as each meeting closes).
-pub async fn facts_of<'e, E>(
-    exec: E,
-    org_id: i64,
-    kind: MeetingKind,
-    from: i64,
-    to: i64,
-) -> AppResult<Vec<FactsRow>>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
-    Ok(sqlx::query_as(&format!(
-        "{} WHERE m.org_id = $1 AND m.kind = $2 AND m.starts_at >= $3 AND m.starts_at < $4",
-        facts_select()
-    ))
-    .bind(org_id)
-    .bind(kind.code())
-    .bind(from)
-    .bind(to)
-    .fetch_all(exec)
-    .await?)
-}
-
 /// Verdict facts of one organization's meetings starting in `[from, to)`.
 pub async fn facts_of_org<'e, E>(
     exec: E,
