@@ -148,6 +148,8 @@ struct ShowPage {
     f: Followup,
     may_answer: bool,
     answer_max: usize,
+    answer: String,
+    errors: FieldErrors,
 }
 
 impl ShowPage {
@@ -182,6 +184,8 @@ pub async fn show(
         f,
         may_answer,
         answer_max: rules::ANSWER_MAX_CHARS,
+        answer: String::new(),
+        errors: FieldErrors::default(),
     })
 }
 
@@ -204,7 +208,18 @@ pub async fn answer(
     let back = format!("/followups/{id}");
     let text = match text::required(&form.answer, rules::ANSWER_MAX_CHARS) {
         Ok(t) => t,
-        Err(e) => return Ok(flash_redirect(&state, &back, &format!("回复{e}"))),
+        Err(e) => {
+            let mut errors = FieldErrors::default();
+            errors.add("answer", e);
+            return render_invalid(&ShowPage {
+                page: ctx.page("督促"),
+                f,
+                may_answer: true,
+                answer_max: rules::ANSWER_MAX_CHARS,
+                answer: form.answer,
+                errors,
+            });
+        }
     };
     let now = now_epoch();
     let mut tx = state.db.begin().await?;

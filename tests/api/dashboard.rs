@@ -431,6 +431,12 @@ both!(
                 .await
                 .contains("十月主题党日未开展")
         );
+        let blank = secretary
+            .post(&format!("/followups/{id}/answer"), &[("answer", "  ")])
+            .await;
+        assert_eq!(blank.status, 422);
+        assert!(blank.contains("此项必填"));
+        assert!(county.get("/followups").await.contains("已读"));
         let answered = secretary
             .post(
                 &format!("/followups/{id}/answer"),
