@@ -236,6 +236,41 @@ both!(
     }
 );
 
+both!(
+    the_daily_rebuild_runs_once_however_many_instances_ask,
+    |app: TestApp| async move {
+        records(&app).await;
+        let now = march_20();
+        // Three instances sharing the database wake at the same minute.
+        let run = || dangjian::jobs::nightly_figures(&app.db, now);
+        let (a, b, c) = tokio::join!(run(), run(), run());
+        let ran = [a, b, c]
+            .into_iter()
+            .filter(|r| *r.as_ref().unwrap())
+            .count();
+        assert_eq!(ran, 1);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM job_runs WHERE job = 'dashboard'")
+                .await,
+            1
+        );
+        // The day's run kept March (and February, the previous month) for every organization.
+        assert_eq!(kept(&app).await[&app.ids.branch_a].points, 5);
+        let orgs = app.count("SELECT COUNT(*) FROM orgs").await;
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM org_figures WHERE period = 'month' AND period_start = '2026-02-01'")
+                .await,
+            orgs
+        );
+        // The next day runs again.
+        assert!(
+            dangjian::jobs::nightly_figures(&app.db, now + 86_400)
+                .await
+                .unwrap()
+        );
+    }
+);
+
 /// Rows of the dashboard table, as (name, the row's cells' text).
 fn row_names(body: &str) -> Vec<String> {
     body.split("<tr class=\"child\">")
