@@ -1,6 +1,7 @@
 //! Stored files (photos, materials) behind one storage interface: a local folder by default.
 //! Every file is written durably (file and folder synced) before any row points at it.
 use crate::domain::clock::SHANGHAI;
+use crate::domain::near_duplicates::{PhotoPrint, VIEWS, WINDOWS};
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
@@ -74,6 +75,7 @@ pub struct Photo {
     pub jpeg: Vec<u8>,
     pub thumb: Vec<u8>,
     pub captured_at: Option<i64>,
+    pub print: PhotoPrint,
 }
 
 const MAX_SIDE: u32 = 2048;
@@ -231,7 +233,35 @@ pub fn process_photo(bytes: &[u8]) -> Result<Photo, &'static str> {
         jpeg: encode_jpeg(&big, 85)?,
         thumb: encode_jpeg(&thumb, 75)?,
         captured_at,
+        print: photo_print(&thumb),
     })
+}
+
+/// The photo's perceptual print: an average hash (8 × 8) of each view of the picture. The
+/// thumbnail is plenty: the hash sees 64 cells.
+pub fn photo_print(img: &image::DynamicImage) -> PhotoPrint {
+    let hasher = image_hasher::HasherConfig::new()
+        .hash_alg(image_hasher::HashAlg::Mean)
+        .hash_size(8, 8)
+        .to_hasher();
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    let mut views = [0u64; VIEWS];
+    let windows = WINDOWS
+        .iter()
+        .flat_map(|y| WINDOWS.iter().map(move |x| (*x, *y)));
+    for (view, ((x0, x1), (y0, y1))) in views.iter_mut().zip(windows) {
+        let crop = img.crop_imm(
+            (x0 * w) as u32,
+            (y0 * h) as u32,
+            (((x1 - x0) * w) as u32).max(1),
+            (((y1 - y0) * h) as u32).max(1),
+        );
+        let bytes = hasher.hash_image(&crop);
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&bytes.as_bytes()[..8]);
+        *view = u64::from_be_bytes(b);
+    }
+    PhotoPrint(views)
 }
 
 /// A photo in storage: the re-encoded picture (no metadata) and its thumbnail.
@@ -241,6 +271,7 @@ pub struct SavedPhoto {
     pub size: i64,
     pub sha256: String,
     pub captured_at: Option<i64>,
+    pub print: PhotoPrint,
 }
 
 #[cfg(test)]
@@ -280,6 +311,87 @@ mod tests {
         assert!(!p.jpeg.windows(4).any(|w| w == b"GPS\0"));
         let thumb = image::load_from_memory(&p.thumb).unwrap();
         assert!(thumb.width().max(thumb.height()) <= THUMB_SIDE);
+    }
+
+    fn jpeg(img: &image::DynamicImage, quality: u8) -> Vec<u8> {
+        encode_jpeg(img, quality).unwrap()
+    }
+
+    /// The versions of a photo someone reusing it would upload.
+    fn altered(original: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
+        let img = image::load_from_memory(original).unwrap();
+        let (w, h) = (img.width(), img.height());
+        let window = |x0: f32, x1: f32, y0: f32, y1: f32| {
+            let (fw, fh) = (w as f32, h as f32);
+            img.crop_imm(
+                (x0 * fw) as u32,
+                (y0 * fh) as u32,
+                ((x1 - x0) * fw) as u32,
+                ((y1 - y0) * fh) as u32,
+            )
+        };
+        vec![
+            ("re-encoded at quality 40", jpeg(&img, 40)),
+            (
+                "resized to half",
+                jpeg(
+                    &img.resize(w / 2, h / 2, image::imageops::FilterType::Triangle),
+                    85,
+                ),
+            ),
+            (
+                "cropped 5 % all round",
+                jpeg(&window(0.05, 0.95, 0.05, 0.95), 85),
+            ),
+            (
+                "cropped 10 % off the left",
+                jpeg(&window(0.1, 1.0, 0.0, 1.0), 85),
+            ),
+            ("cropped unevenly", jpeg(&window(0.03, 0.95, 0.07, 1.0), 70)),
+            (
+                "cropped and shrunk",
+                jpeg(
+                    &window(0.08, 0.98, 0.02, 0.93).resize(
+                        w / 3,
+                        h / 3,
+                        image::imageops::FilterType::Triangle,
+                    ),
+                    60,
+                ),
+            ),
+        ]
+    }
+
+    #[test]
+    fn a_reused_photo_is_near_itself_and_far_from_other_photos() {
+        use crate::domain::near_duplicates::PHOTO_DISTANCE;
+        let names = ["cat.jpg", "coffee.jpg", "rocket.jpg", "galaxies.jpg"];
+        let prints: Vec<PhotoPrint> = names
+            .iter()
+            .map(|n| process_photo(&testdata(n)).unwrap().print)
+            .collect();
+        for (name, print) in names.iter().zip(&prints) {
+            for (how, bytes) in altered(&testdata(name)) {
+                let copy = process_photo(&bytes).unwrap().print;
+                let d = print.distance(&copy);
+                assert!(d <= PHOTO_DISTANCE, "{name} {how}: {d} bits apart");
+                assert_eq!(copy.distance(print), d, "the distance is symmetric");
+            }
+        }
+        for (i, a) in prints.iter().enumerate() {
+            for (j, b) in prints.iter().enumerate().skip(i + 1) {
+                let d = a.distance(b);
+                assert!(
+                    d > PHOTO_DISTANCE + 6,
+                    "{} and {} are {d} bits apart",
+                    names[i],
+                    names[j]
+                );
+            }
+        }
+        // The phone's copy of the coffee is the coffee.
+        let phone = process_photo(&testdata("meeting-with-exif-gps.jpg")).unwrap();
+        assert!(prints[1].distance(&phone.print) <= PHOTO_DISTANCE);
     }
 
     #[test]

@@ -51,6 +51,7 @@ pub mod history;
 pub mod idcard;
 pub mod meetings;
 pub mod member;
+pub mod near_duplicates;
 pub mod org;
 pub mod orglife;
 pub mod password;

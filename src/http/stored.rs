@@ -126,6 +126,7 @@ pub async fn save_photo(state: &AppState, base: &str, bytes: Vec<u8>) -> AppResu
         size,
         sha256,
         captured_at: photo.captured_at,
+        print: photo.print,
     })
 }
 
