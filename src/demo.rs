@@ -1039,6 +1039,7 @@ impl OrglifeRun {
                 captured_at: Some(p.start + 900),
                 sha256: sha,
                 uploaded_by: 0,
+                print: None,
             };
             meetings::add_file(tx.conn(), &file, p.start + 5400).await?;
             self.photos_filed += 1;

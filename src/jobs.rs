@@ -2,11 +2,9 @@
 //! notification has a dedupe key), so running it often, late, or on several instances at
 //! once is harmless.
 use crate::domain::clock::{format_minute, local_date, now_epoch};
-use crate::domain::org::path_ids;
-use crate::domain::orglife::{Colour, MeetingKind, applies_to, verdict};
+use crate::domain::orglife::{Colour, MeetingKind, verdict};
 use crate::error::AppResult;
 use crate::store::{Db, meetings, notifications, requirements, users};
-use std::collections::HashMap;
 use std::time::Duration;
 
 /// How often the reminder job runs.
@@ -148,41 +146,25 @@ async fn remind_grey(db: &Db, now: i64) -> AppResult<usize> {
         .period_of(today)
         .start;
     let from = crate::domain::clock::day_start(year_start);
-    let mut facts_by_org: HashMap<(i64, String), Vec<crate::domain::orglife::MeetingFacts>> =
-        HashMap::new();
     let Some(root) = crate::store::orgs::root(db).await? else {
         return Ok(0);
     };
-    for f in meetings::facts(&db.pool, &root.path, from, now + 366 * 86_400).await? {
-        facts_by_org
-            .entry((f.org_id, f.kind.clone()))
-            .or_default()
-            .push(f.facts());
-    }
+    let facts = meetings::facts(&db.pool, &root.path, from, now + 366 * 86_400).await?;
     let mut due = Vec::new();
-    for org in &holders {
-        let ancestry = path_ids(&org.path);
-        for kind in MeetingKind::ALL
-            .iter()
-            .copied()
-            .filter(|k| applies_to(*k, org.kind()))
-        {
-            let Some(req) = requirements::effective(&all_rules, &ancestry, kind, today) else {
-                continue;
-            };
-            let period = req.frequency.period_of(today);
-            if (period.end - today).whole_days() > 7 {
-                continue;
+    requirements::each_item_period(
+        &holders,
+        &all_rules,
+        &requirements::facts_by_kind(&facts),
+        today,
+        |frequency| vec![frequency.period_of(today)],
+        |org, req, period, meetings| {
+            if (period.end - today).whole_days() <= 7
+                && verdict(req, period, meetings, now).colour == Colour::Grey
+            {
+                due.push((org.id, org.name.clone(), req.kind, *period));
             }
-            let empty = Vec::new();
-            let facts = facts_by_org
-                .get(&(org.id, kind.code().to_string()))
-                .unwrap_or(&empty);
-            if verdict(&req, &period, facts, now).colour == Colour::Grey {
-                due.push((org.id, org.name.clone(), kind, period));
-            }
-        }
-    }
+        },
+    );
     let mut sent = 0;
     let mut tx = db.begin().await?;
     for (org, name, kind, period) in due {

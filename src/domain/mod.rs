@@ -62,5 +62,6 @@ pub mod ranking;
 pub mod review;
 pub mod richtext;
 pub mod shop;
+pub mod supervision;
 pub mod text;
 pub mod upload;

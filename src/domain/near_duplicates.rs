@@ -178,7 +178,7 @@ impl<'a> PhotoIndex<'a> {
 
 /// Characters of a passage that count as copied: shorter shared runs are common phrasing.
 pub const SHINGLE: usize = 8;
-const WINDOW: usize = 4;
+const WINDOW: usize = 8;
 
 /// The characters minutes are compared on: letters and digits, without spaces or punctuation.
 fn significant(text: &str) -> Vec<char> {

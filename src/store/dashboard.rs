@@ -10,7 +10,7 @@ use crate::domain::badges::Holder;
 use crate::domain::clock::{day_start, format_date, local_date};
 use crate::domain::dashboard::{Figures, PeriodKind, active_threshold, item_periods, roll_up};
 use crate::domain::org::path_ids;
-use crate::domain::orglife::{MeetingKind, Period, applies_to, holds_meetings};
+use crate::domain::orglife::{Period, holds_meetings};
 use crate::error::AppResult;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -129,36 +129,19 @@ fn orglife_figures(
     own: &mut HashMap<i64, Figures>,
 ) {
     let today = local_date(now);
-    let mut by_org: HashMap<(i64, &str), Vec<_>> = HashMap::new();
-    for f in facts {
-        by_org
-            .entry((f.org_id, f.kind.as_str()))
-            .or_default()
-            .push(f.facts());
-    }
-    for org in holders.iter().filter(|o| holds_meetings(o.kind())) {
-        let ancestry = path_ids(&org.path);
-        let figures = own.entry(org.id).or_default();
-        for kind in MeetingKind::ALL
-            .iter()
-            .copied()
-            .filter(|k| applies_to(*k, org.kind()))
-        {
-            let Some(rule) = requirements::effective(rules, &ancestry, kind, p.start) else {
-                continue;
-            };
-            let facts = by_org
-                .get(&(org.id, kind.code()))
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            for item in item_periods(rule.frequency, p, today) {
-                // A rule changed mid-way applies from its period on.
-                if let Some(req) = requirements::effective(rules, &ancestry, kind, item.start) {
-                    figures.count_item(&req, &item, facts, today, now);
-                }
-            }
-        }
-    }
+    let by_kind = requirements::facts_by_kind(facts);
+    requirements::each_item_period(
+        holders,
+        rules,
+        &by_kind,
+        p.start,
+        |frequency| item_periods(frequency, p, today),
+        |org, req, item, meetings| {
+            own.entry(org.id)
+                .or_default()
+                .count_item(req, item, meetings, today, now);
+        },
+    );
 }
 
 /// The span of meetings the items counting for `p` may hold: the years it touches.
@@ -260,7 +243,7 @@ pub async fn rebuild_current(db: &Db, now: i64) -> AppResult<()> {
 }
 
 /// Kept figures: (own, subtree total) by organization.
-type Kept = HashMap<i64, (Figures, Figures)>;
+pub type Kept = HashMap<i64, (Figures, Figures)>;
 
 async fn kept_where(
     db: &Db,
@@ -288,6 +271,11 @@ async fn kept_where(
         );
     }
     Ok(out)
+}
+
+/// Every organization's kept figures for `p`: (own, subtree total).
+pub async fn all_kept(db: &Db, kind: PeriodKind, p: &Period) -> AppResult<Kept> {
+    kept_where(db, kind, p, "o.id <> $3", 0).await
 }
 
 /// Whether `p` has been computed yet: the root's row stands for the whole period (a rebuild

@@ -1,6 +1,7 @@
 //! Meetings of organizational life: planning, expected attendees, check-ins, leave,
 //! minutes, closing, and the facts the completion verdict needs.
 use crate::domain::meetings::{CheckinMethod, FileKind, LeaveStatus};
+use crate::domain::near_duplicates::{PhotoPrint, minutes_prints};
 use crate::domain::org::subtree_range;
 use crate::domain::orglife::{MeetingFacts, MeetingKind};
 use crate::error::{AppError, AppResult};
@@ -419,8 +420,22 @@ pub async fn set_minutes(
         now,
         id
     )
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    // The minutes' prints, for finding copies through an index.
+    crate::q!("DELETE FROM minutes_prints WHERE meeting_id = $1", id)
+        .execute(&mut *conn)
+        .await?;
+    let prints = minutes_prints(minutes);
+    for chunk in prints.chunks(100) {
+        let values: Vec<String> = chunk.iter().map(|p| format!("({id}, {p})")).collect();
+        sqlx::query(&format!(
+            "INSERT INTO minutes_prints (meeting_id, print) VALUES {}",
+            values.join(",")
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -558,13 +573,15 @@ pub struct NewFile<'a> {
     pub captured_at: Option<i64>,
     pub sha256: &'a str,
     pub uploaded_by: i64,
+    /// A photo's perceptual print (none for materials).
+    pub print: Option<&'a PhotoPrint>,
 }
 
 /// The row for a file already written to storage.
 pub async fn add_file(conn: &mut AnyConnection, f: &NewFile<'_>, now: i64) -> AppResult<()> {
     crate::q!(
-        "INSERT INTO meeting_files (meeting_id, kind, storage_key, thumb_key, original_name, mime, size, captured_at, sha256, uploaded_by, created_at) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
+        "INSERT INTO meeting_files (meeting_id, kind, storage_key, thumb_key, original_name, mime, size, captured_at, sha256, uploaded_by, created_at, print) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
         f.meeting_id,
         f.kind.code(),
         f.storage_key,
@@ -575,7 +592,8 @@ pub async fn add_file(conn: &mut AnyConnection, f: &NewFile<'_>, now: i64) -> Ap
         f.captured_at,
         f.sha256,
         f.uploaded_by,
-        now
+        now,
+        f.print.map(PhotoPrint::to_hex)
     )
     .execute(conn)
     .await?;

@@ -22,6 +22,7 @@ pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod shop;
+pub mod supervision;
 pub mod users;
 
 use crate::error::AppError;

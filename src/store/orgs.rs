@@ -17,6 +17,7 @@ pub struct Org {
     pub sort_order: i64,
     pub address: String,
     pub dissolved_at: Option<i64>,
+    pub created_at: i64,
 }
 
 impl Org {
@@ -36,8 +37,7 @@ impl Org {
     }
 }
 
-const COLUMNS: &str =
-    "id, parent_id, path, depth, name, kind, category, sort_order, address, dissolved_at";
+const COLUMNS: &str = "id, parent_id, path, depth, name, kind, category, sort_order, address, dissolved_at, created_at";
 
 /// `column IN ('branch', …)`: the organization types a domain rule accepts, as SQL, so that
 /// lists of type codes are never written by hand.
@@ -144,6 +144,22 @@ pub async fn at_roots(db: &super::Db, roots: &[&str]) -> AppResult<Vec<Org>> {
         if let Some(id) = path_ids(root).last() {
             out.push(get(db, *id).await?);
         }
+    }
+    Ok(out)
+}
+
+/// The organizations with these ids, by id.
+pub async fn by_ids(db: &super::Db, ids: &[i64]) -> AppResult<std::collections::HashMap<i64, Org>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+        let rows: Vec<Org> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM orgs WHERE id IN ({})",
+            list.join(",")
+        ))
+        .fetch_all(&db.pool)
+        .await?;
+        out.extend(rows.into_iter().map(|o| (o.id, o)));
     }
     Ok(out)
 }

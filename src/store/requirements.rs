@@ -1,5 +1,10 @@
 //! Required-item rules: the product defaults, overridden per subtree from a period on.
-use crate::domain::orglife::{Frequency, MeetingKind, Requirement, Standard, default_requirements};
+use super::orgs::Org;
+use crate::domain::org::path_ids;
+use crate::domain::orglife::{
+    Frequency, MeetingFacts, MeetingKind, Period, Requirement, Standard, applies_to,
+    default_requirements, holds_meetings,
+};
 use crate::error::AppResult;
 use sqlx::AnyConnection;
 use time::Date;
@@ -16,6 +21,54 @@ pub struct RuleRow {
     pub attendance_pct: i64,
     pub enabled: i64,
     pub effective_from: String,
+}
+
+/// Meetings' verdict facts by (organization, kind of meeting).
+pub type FactsByKind = std::collections::HashMap<(i64, String), Vec<MeetingFacts>>;
+
+pub fn facts_by_kind(rows: &[super::meetings::FactsRow]) -> FactsByKind {
+    let mut out = FactsByKind::new();
+    for f in rows {
+        out.entry((f.org_id, f.kind.clone()))
+            .or_default()
+            .push(f.facts());
+    }
+    out
+}
+
+/// Calls `f` with each required item's period of each organization that holds meetings, and
+/// that organization's meetings of the item's kind. The rule in force on `at` says how often
+/// an item is due (`periods` picks which of its periods); each period is judged by the rule
+/// in force on its first day, so a change applies from the next period on.
+pub fn each_item_period(
+    holders: &[Org],
+    rules: &[RuleRow],
+    facts: &FactsByKind,
+    at: Date,
+    periods: impl Fn(Frequency) -> Vec<Period>,
+    mut f: impl FnMut(&Org, &Requirement, &Period, &[MeetingFacts]),
+) {
+    for org in holders.iter().filter(|o| holds_meetings(o.kind())) {
+        let ancestry = path_ids(&org.path);
+        for kind in MeetingKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| applies_to(*k, org.kind()))
+        {
+            let Some(rule) = effective(rules, &ancestry, kind, at) else {
+                continue;
+            };
+            let meetings = facts
+                .get(&(org.id, kind.code().to_string()))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            for period in periods(rule.frequency) {
+                if let Some(req) = effective(rules, &ancestry, kind, period.start) {
+                    f(org, &req, &period, meetings);
+                }
+            }
+        }
+    }
 }
 
 /// Every override (there are few); callers pick per organization and period.

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "article_reads_member", include_str!("../../migrations/0010_article_reads_member.sql")),
     (11, "prize_badge", include_str!("../../migrations/0011_prize_badge.sql")),
     (12, "dashboard", include_str!("../../migrations/0012_dashboard.sql")),
+    (13, "supervision", include_str!("../../migrations/0013_supervision.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

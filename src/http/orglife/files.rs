@@ -42,7 +42,7 @@ pub async fn upload(
         return Err(AppError::BadRequest("材料不能超过20MB".into()));
     }
     let kind = upload::sniff(&bytes, &name);
-    let (key, thumb_key, mime, size, captured_at, sha) = if is_photo {
+    let (key, thumb_key, mime, size, captured_at, sha, print) = if is_photo {
         let photo = stored::save_photo(&state, &format!("meetings/{id}"), bytes).await?;
         (
             photo.key,
@@ -51,6 +51,7 @@ pub async fn upload(
             photo.size,
             photo.captured_at,
             photo.sha256,
+            Some(photo.print),
         )
     } else {
         let Some(kind) = kind.filter(|k| !k.is_image()) else {
@@ -62,7 +63,7 @@ pub async fn upload(
         let key = format!("meetings/{id}/{}.bin", &token[..20]);
         let (size, sha) = (bytes.len() as i64, crate::crypto::sha256_hex(&bytes));
         state.files.put(&key, bytes).await?;
-        (key, None, kind.mime().to_string(), size, None, sha)
+        (key, None, kind.mime().to_string(), size, None, sha, None)
     };
     // The file is on disk; now the row. If this fails, remove the file: no orphan either way.
     let stored = async {
@@ -82,6 +83,7 @@ pub async fn upload(
             captured_at,
             sha256: &sha,
             uploaded_by: actor.user_id,
+            print: print.as_ref(),
         };
         meetings::add_file(tx.conn(), &file, now_epoch()).await?;
         let action = match (is_photo, m.is_closed()) {
