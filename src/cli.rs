@@ -232,11 +232,16 @@ async fn demo(config: Config, args: &DemoArgs) -> AppResult<()> {
         println!("{}", crate::demo::generate(&db, &keys, args.seed).await?);
         let questions = crate::demo::question_bank(&db).await?;
         println!("每日一题题库：{questions} 道题；积分商城：4 件奖品");
-        let life = crate::demo::orglife(&db, &files, args.seed, args.months).await?;
-        let study = crate::demo::study(&db, &files, args.seed, args.study_days).await?;
+        let (life, mut planted) = crate::demo::orglife(&db, &files, args.seed, args.months).await?;
+        let (study, stopped) = crate::demo::study(&db, &files, args.seed, args.study_days).await?;
+        planted.stopped_studying = stopped;
         println!("{}\n{}", life.trim_end(), study.trim_end());
-        // The dashboard's figures for the year of history, as the nightly job keeps them.
-        crate::jobs::nightly_figures(&db, crate::domain::clock::now_epoch()).await?;
+        // The dashboard's figures for the year of history, as the nightly job keeps them;
+        // then the day's 电子监察 scan over all of it.
+        let now = crate::domain::clock::now_epoch();
+        crate::jobs::nightly_figures(&db, now).await?;
+        let scanned = crate::demo::supervised(&db, &planted, now).await?;
+        println!("{}", scanned.trim_end());
         println!(
             "演示数据已生成（用时 {:.1} 秒）",
             started.elapsed().as_secs_f64()

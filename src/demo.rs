@@ -47,6 +47,7 @@ struct Person {
 /// SplitMix64: small, fast and the same on every machine.
 struct Rng(u64);
 
+mod scenes;
 mod study;
 pub use study::study;
 
@@ -179,18 +180,7 @@ impl Ctx<'_> {
     }
 
     fn name(&mut self, gender: Gender) -> String {
-        let surname = *self.rng.pick(SURNAMES);
-        let chars = if gender == Gender::Male {
-            MALE_CHARS
-        } else {
-            FEMALE_CHARS
-        };
-        let first = *self.rng.pick(chars);
-        if self.rng.chance(35) {
-            format!("{surname}{first}")
-        } else {
-            format!("{surname}{first}{}", self.rng.pick(chars))
-        }
+        person_name(&mut self.rng, gender)
     }
 
     fn id_number(&mut self, birth: Date, gender: Gender) -> String {
@@ -824,59 +814,129 @@ impl Ctx<'_> {
 /// A demo picture in storage: (key, thumbnail key, sha256, size).
 type DemoPhoto = (String, String, String, i64);
 
-/// Procedural photos for the demo's meetings: a few distinct pictures, stored once each.
-fn demo_photos() -> Vec<crate::files::Photo> {
-    let palettes = [
-        ([183u8, 28, 28], [244u8, 197, 66]),
-        ([120, 30, 30], [250, 240, 220]),
-        ([40, 70, 120], [230, 230, 230]),
-        ([60, 110, 60], [245, 235, 200]),
-        ([150, 60, 20], [255, 250, 240]),
-        ([90, 90, 90], [220, 60, 50]),
-    ];
-    palettes
-        .iter()
-        .enumerate()
-        .map(|(i, (a, b))| {
-            let img = image::RgbImage::from_fn(640, 420, |x, y| {
-                // A banner across a room: bands, a table, a row of heads.
-                let t = y as f32 / 420.0;
-                let band = ((x / (40 + i as u32 * 7)) + (y / 60)).is_multiple_of(2);
-                let mix = |c: usize| (a[c] as f32 * (1.0 - t) + b[c] as f32 * t) as u8;
-                if (60..110).contains(&y) {
-                    image::Rgb([a[0], a[1], a[2]])
-                } else if y > 300 && ((x as i32 - 320).pow(2) / 300 + (y as i32 - 300)) % 57 < 20 {
-                    image::Rgb([40, 35, 30])
-                } else if band {
-                    image::Rgb([mix(0), mix(1), mix(2)])
-                } else {
-                    image::Rgb([mix(0).saturating_add(12), mix(1).saturating_add(12), mix(2)])
-                }
-            });
-            let mut jpeg = Vec::new();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
-                .encode_image(&img)
-                .expect("in-memory JPEG");
-            crate::files::process_photo(&jpeg).expect("a valid picture")
-        })
-        .collect()
-}
-
-/// The demo pictures in storage, once each: (key, thumbnail key, sha256, size).
+/// Pictures for articles, prizes and posts: scenes from the end of the range meetings use.
 async fn store_demo_photos(files: &crate::files::Storage) -> AppResult<Vec<DemoPhoto>> {
     let mut keys = Vec::new();
-    for (i, p) in demo_photos().into_iter().enumerate() {
-        let (key, thumb) = (
-            format!("demo/photo-{i}.jpg"),
-            format!("demo/photo-{i}-thumb.jpg"),
-        );
-        let sha = crate::crypto::sha256_hex(&p.jpeg);
-        let size = p.jpeg.len() as i64;
-        files.put(&key, p.jpeg).await?;
-        files.put(&thumb, p.thumb).await?;
-        keys.push((key, thumb, sha, size));
+    for i in 0..6u32 {
+        let scene = scenes::scene(scenes::DISTINCT - 1 - i, u64::from(i));
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
+            .encode_image(&scene)
+            .map_err(|e| AppError::internal(format!("demo photo: {e}")))?;
+        let key = format!("demo/photo-{i}.jpg");
+        let sha = crate::crypto::sha256_hex(&jpeg);
+        let size = jpeg.len() as i64;
+        files.put(&key, jpeg).await?;
+        keys.push((key.clone(), key, sha, size));
     }
     Ok(keys)
+}
+
+/// What the demo plants for 电子监察 to find: a few of each, spread over the county.
+const PLANT_REUSED_PHOTOS: u32 = 6;
+const PLANT_FAR_CAPTURES: u32 = 4;
+const PLANT_COPIED_MINUTES: u32 = 5;
+const PLANT_SILENT_BRANCHES: u32 = 5;
+/// One organization in this many plants (until each kind has its few).
+const PLANT_ONE_IN: u64 = 120;
+
+/// What the demo planted, by kind, to set beside what the scan found.
+#[derive(Default)]
+pub struct Planted {
+    reused_photos: u32,
+    far_captures: u32,
+    copied_minutes: u32,
+    silent_branches: u32,
+    /// Closed meetings without minutes or photos, and with attendance below the standard.
+    incomplete: u32,
+    low_attendance: u32,
+    /// Set by `study`, which plants them.
+    pub stopped_studying: u32,
+}
+
+/// A photo the demo filed, to be reused by a planted copy: (picture number, seed, org).
+type Filed = (u32, u64, i64);
+
+fn person_name(rng: &mut Rng, gender: Gender) -> String {
+    let surname = *rng.pick(SURNAMES);
+    let chars = if gender == Gender::Male {
+        MALE_CHARS
+    } else {
+        FEMALE_CHARS
+    };
+    let first = *rng.pick(chars);
+    if rng.chance(35) {
+        format!("{surname}{first}")
+    } else {
+        format!("{surname}{first}{}", rng.pick(chars))
+    }
+}
+
+/// What members said at a meeting, for its minutes.
+const REMARKS: &[&str] = &[
+    "结合本职工作谈了学习体会",
+    "提出要把学习成果转化为为民服务的实效",
+    "建议加强与外出流动党员的联系",
+    "汇报了联系户走访中群众反映的问题",
+    "谈了抓好秋收秋种和农资供应的打算",
+    "建议组织党员带头参与环境卫生整治",
+    "就村集体经济合作社的分红方案提出意见",
+    "介绍了所在网格矛盾纠纷化解情况",
+    "谈了参加志愿服务的收获",
+    "建议在党员活动室增设农技图书",
+    "汇报了帮扶困难群众的进展",
+    "提出要多关心年老体弱党员的生活",
+    "对照党章查找了自身不足",
+    "建议把防汛物资清点纳入下月重点",
+    "就发展年轻党员谈了看法",
+    "介绍了电商销售农产品的经验",
+];
+
+/// Tasks a meeting decided on, for its minutes.
+const TASKS: &[&str] = &[
+    "清理村内沟渠",
+    "走访慰问困难党员",
+    "整理党员档案",
+    "更新党务公开栏",
+    "组织党员志愿服务",
+    "排查消防安全隐患",
+    "收缴本季度党费",
+    "修缮文化广场",
+    "开展防溺水宣传",
+    "推进农村改厕",
+    "统计流动党员去向",
+    "筹备重阳节敬老活动",
+];
+
+/// One meeting's minutes, as a secretary writes them: who spoke and what was decided.
+fn minutes_text(rng: &mut Rng, org: &str, kind: &str, topic: &str, day: Date) -> String {
+    let name = |rng: &mut Rng| {
+        let g = if rng.chance(60) {
+            Gender::Male
+        } else {
+            Gender::Female
+        };
+        person_name(rng, g)
+    };
+    let chair = name(rng);
+    let mut text = format!(
+        "{}月{}日，{org}召开{kind}，由{chair}主持。会议围绕“{topic}”开展学习讨论。",
+        day.month() as u8,
+        day.day()
+    );
+    for _ in 0..rng.range(2, 4) {
+        let speaker = name(rng);
+        text.push_str(&format!("{speaker}{}。", rng.pick(REMARKS)));
+    }
+    let due = day + Duration::days(rng.range(10, 40));
+    let lead = name(rng);
+    text.push_str(&format!(
+        "会议决定由{lead}牵头{}，{}月{}日前完成。{chair}作总结讲话。",
+        rng.pick(TASKS),
+        due.month() as u8,
+        due.day()
+    ));
+    text
 }
 
 /// Topics by meeting kind, for the demo's meetings.
@@ -913,6 +973,14 @@ struct Planned {
     flaw: u64,
 }
 
+/// Which kind of case an organization plants, for 电子监察 to find.
+#[derive(Clone, Copy, PartialEq)]
+enum Plant {
+    ReusedPhoto,
+    FarCapture,
+    CopiedMinutes,
+}
+
 /// Writing `months` of organizational life.
 struct OrglifeRun {
     rng: Rng,
@@ -920,20 +988,65 @@ struct OrglifeRun {
     now: i64,
     today: Date,
     window_start: Date,
-    photos: Vec<DemoPhoto>,
     meetings: usize,
-    photos_filed: usize,
+    photos_filed: u32,
+    planted: Planted,
+    /// What this organization plants, until a meeting takes it.
+    plant: Option<Plant>,
+    /// Branches planted silent, from when: their party groups fall silent with them.
+    silent: std::collections::HashMap<i64, Date>,
+    /// Photos of the organization being written, stored before its rows commit.
+    pending_files: Vec<(String, Vec<u8>)>,
+    /// Recent photos and minutes, for planted copies to copy.
+    recent_photos: std::collections::VecDeque<Filed>,
+    recent_minutes: std::collections::VecDeque<(i64, String, String)>,
 }
 
 impl OrglifeRun {
-    /// The meetings an organization held: 70 % keep it up, 22 % have gaps, 8 % fell silent
-    /// some months ago.
+    /// Whether this organization plants a case of a kind still short of its few.
+    fn plants(&mut self, done: u32, quota: u32) -> bool {
+        done < quota && self.rng.below(PLANT_ONE_IN) == 0
+    }
+
+    /// The meetings an organization held: 70 % keep it up, the rest have gaps, a planted
+    /// few fell silent some months ago.
     fn plan(&mut self, org: &Org) -> Vec<Planned> {
         use crate::domain::orglife::{applies_to, default_requirements};
+        let silent = org.kind().is_branch()
+            && self.plants(self.planted.silent_branches, PLANT_SILENT_BRANCHES);
+        self.planted.silent_branches += u32::from(silent);
+        let group_of_silent = org.parent_id.and_then(|p| self.silent.get(&p).copied());
+        self.plant = [
+            (
+                Plant::ReusedPhoto,
+                self.planted.reused_photos,
+                PLANT_REUSED_PHOTOS,
+            ),
+            (
+                Plant::FarCapture,
+                self.planted.far_captures,
+                PLANT_FAR_CAPTURES,
+            ),
+            (
+                Plant::CopiedMinutes,
+                self.planted.copied_minutes,
+                PLANT_COPIED_MINUTES,
+            ),
+        ]
+        .into_iter()
+        .find(|(_, done, quota)| !silent && group_of_silent.is_none() && self.plants(*done, *quota))
+        .map(|(kind, _, _)| kind);
         let rng = &mut self.rng;
+        let silent_from = silent
+            .then(|| self.today - Duration::days(rng.range(75, 200)))
+            .or(group_of_silent);
+        if let (true, Some(from)) = (silent, silent_from) {
+            self.silent.insert(org.id, from);
+        }
         let profile = rng.below(100);
-        let silent_from = (profile >= 92).then(|| self.today - Duration::days(rng.range(60, 200)));
-        let (held_pct, standard_pct) = if profile < 70 { (96, 92) } else { (72, 55) };
+        let (held_pct, standard_pct) = if profile < 70 { (97, 96) } else { (80, 70) };
+        // Lagging or not, a branch that has not fell silent met in the last two months.
+        let recent = self.today - Duration::days(75);
         let mut planned = Vec::new();
         for req in default_requirements()
             .iter()
@@ -944,7 +1057,7 @@ impl OrglifeRun {
                     if period.end <= self.window_start || period.start > self.today {
                         continue;
                     }
-                    if !rng.chance(held_pct) {
+                    if !rng.chance(held_pct) && period.end < recent {
                         continue;
                     }
                     let span = (period.end - period.start).whole_days().max(1);
@@ -967,13 +1080,14 @@ impl OrglifeRun {
                 }
             }
         }
+        planned.sort_by_key(|p| p.start);
         planned
     }
 
     /// One meeting, and once it is over its check-ins, minutes, photo and closing as the
     /// plan says; the meeting's id when it was closed.
     async fn write(&mut self, tx: &mut WriteTx, org: &Org, p: &Planned) -> AppResult<Option<i64>> {
-        use crate::store::meetings::{self, NewFile, NewMeeting};
+        use crate::store::meetings::{self, NewMeeting};
         let names = TOPICS
             .iter()
             .find(|(k, _)| *k == p.kind.code())
@@ -1011,69 +1125,169 @@ impl OrglifeRun {
             return Ok(None); // planned, still to come
         }
         // Attendance: 85-100 % to standard, otherwise sometimes short.
-        let pct = if p.to_standard || p.flaw != 0 {
-            self.rng.range(85, 100)
-        } else {
+        let flaw = (!p.to_standard).then_some(p.flaw);
+        let closed = flaw != Some(3);
+        let short = flaw == Some(0);
+        let pct = if short {
             self.rng.range(45, 78)
+        } else {
+            self.rng.range(85, 100)
         };
         let salt = (self.seed % 97) as i64;
-        meetings::check_in_share(tx.conn(), id, p.start - 600, salt, pct).await?;
-        let flaw = (!p.to_standard).then_some(p.flaw);
+        meetings::check_in_share(tx.conn(), id, p.start - 600, salt, pct, !short).await?;
+        self.planted.low_attendance += u32::from(short && closed);
+        self.planted.incomplete += u32::from(matches!(flaw, Some(1 | 2)));
         if flaw != Some(1) {
-            let minutes = format!(
-                "会议由支部书记主持。{topic}。与会党员结合工作实际交流发言，会议对下一阶段工作作出安排。"
-            );
-            meetings::set_minutes(tx.conn(), id, &minutes, p.start + 5400).await?;
+            self.write_minutes(tx, org, id, p, &topic).await?;
         }
         if flaw != Some(2) {
-            let pick = self.rng.below(self.photos.len() as u64) as usize;
-            let (key, thumb, sha, size) = &self.photos[pick];
-            let file = NewFile {
-                meeting_id: id,
-                kind: crate::domain::meetings::FileKind::Photo,
-                storage_key: key,
-                thumb_key: Some(thumb),
-                original_name: "现场照片.jpg",
-                mime: "image/jpeg",
-                size: *size,
-                captured_at: Some(p.start + 900),
-                sha256: sha,
-                uploaded_by: 0,
-                print: None,
-            };
-            meetings::add_file(tx.conn(), &file, p.start + 5400).await?;
-            self.photos_filed += 1;
+            self.file_photo(tx, org, id, p).await?;
         }
-        if flaw == Some(3) {
+        if !closed {
             return Ok(None);
         }
         meetings::set_closed(tx.conn(), id, Some((p.start + 6000, 0))).await?;
         Ok(Some(id))
     }
+
+    /// The meeting's minutes: its own, or (planted) another organization's copied.
+    async fn write_minutes(
+        &mut self,
+        tx: &mut WriteTx,
+        org: &Org,
+        id: i64,
+        p: &Planned,
+        topic: &str,
+    ) -> AppResult<()> {
+        let day = crate::domain::clock::local_date(p.start);
+        let copied = (self.plant == Some(Plant::CopiedMinutes))
+            .then(|| self.recent_minutes.iter().find(|m| m.0 != org.id).cloned())
+            .flatten();
+        let minutes = match copied {
+            Some((_, their_org, text)) => {
+                self.plant = None;
+                self.planted.copied_minutes += 1;
+                text.replace(&their_org, &org.name)
+            }
+            None => minutes_text(&mut self.rng, &org.name, p.kind.label(), topic, day),
+        };
+        crate::store::meetings::set_minutes(tx.conn(), id, &minutes, p.start + 5400).await?;
+        self.recent_minutes
+            .push_back((org.id, org.name.clone(), minutes));
+        if self.recent_minutes.len() > 40 {
+            self.recent_minutes.pop_front();
+        }
+        Ok(())
+    }
+
+    /// The meeting's photo: a scene of its own, stored once (small enough to be its own
+    /// thumbnail), or (planted) another meeting's photo cropped, or taken days before.
+    async fn file_photo(
+        &mut self,
+        tx: &mut WriteTx,
+        org: &Org,
+        id: i64,
+        p: &Planned,
+    ) -> AppResult<()> {
+        use crate::store::meetings::{self, NewFile};
+        let reused = (self.plant == Some(Plant::ReusedPhoto))
+            .then(|| self.recent_photos.iter().find(|f| f.2 != org.id).copied())
+            .flatten();
+        let picture = match reused {
+            Some((n, seed, _)) => {
+                self.plant = None;
+                self.planted.reused_photos += 1;
+                // Cropped 10 % off one side, or 5 % all round, and saved again.
+                let scene = image::DynamicImage::ImageRgb8(scenes::scene(n, seed));
+                let (w, h) = (scenes::WIDTH, scenes::HEIGHT);
+                let crop = if n % 2 == 0 {
+                    scene.crop_imm(w / 10, 0, w - w / 10, h)
+                } else {
+                    scene.crop_imm(w / 20, h / 20, w - w / 10, h - h / 10)
+                };
+                crop.resize_exact(w, h, image::imageops::FilterType::Triangle)
+            }
+            None => {
+                let (n, seed) = (self.photos_filed % scenes::DISTINCT, self.seed ^ id as u64);
+                self.recent_photos.push_back((n, seed, org.id));
+                if self.recent_photos.len() > 40 {
+                    self.recent_photos.pop_front();
+                }
+                image::DynamicImage::ImageRgb8(scenes::scene(n, seed))
+            }
+        };
+        let far = self.plant == Some(Plant::FarCapture);
+        if far {
+            self.plant = None;
+            self.planted.far_captures += 1;
+        }
+        let print = crate::files::photo_print(&picture);
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 70)
+            .encode_image(&picture.to_rgb8())
+            .map_err(|e| AppError::internal(format!("demo photo: {e}")))?;
+        let key = format!("demo/meeting-{id}.jpg");
+        let sha = crate::crypto::sha256_hex(&jpeg);
+        let size = jpeg.len() as i64;
+        self.pending_files.push((key.clone(), jpeg));
+        let file = NewFile {
+            meeting_id: id,
+            kind: crate::domain::meetings::FileKind::Photo,
+            storage_key: &key,
+            thumb_key: Some(&key),
+            original_name: "现场照片.jpg",
+            mime: "image/jpeg",
+            size,
+            captured_at: Some(if far {
+                p.start - 9 * 86_400
+            } else {
+                p.start + 900
+            }),
+            sha256: &sha,
+            uploaded_by: 0,
+            print: Some(&print),
+        };
+        meetings::add_file(tx.conn(), &file, p.start + 5400).await?;
+        self.photos_filed += 1;
+        Ok(())
+    }
 }
 
 /// A year (or `months`) of organizational life: most branches keep it to standard, some have
-/// gaps, a few have been silent for months.
+/// gaps; a planted few fell silent, reused a photo or copied minutes, and 电子监察's scan
+/// over it finds them.
 pub async fn orglife(
     db: &Db,
     files: &crate::files::Storage,
     seed: u64,
     months: u32,
-) -> AppResult<String> {
+) -> AppResult<(String, Planted)> {
     if months == 0 {
-        return Ok(String::new());
+        return Ok((String::new(), Planted::default()));
     }
     let now = crate::domain::clock::now_epoch();
     let today = crate::domain::clock::local_date(now);
+    let window_start = today - Duration::days(i64::from(months) * 30);
+    // The county's organizations were founded before the history begins.
+    orgs::set_founded(
+        db,
+        crate::domain::clock::day_start(window_start - Duration::days(30)),
+    )
+    .await?;
     let mut run = OrglifeRun {
         rng: Rng(seed ^ 0x5EED_0F11),
         seed,
         now,
         today,
-        window_start: today - Duration::days(i64::from(months) * 30),
-        photos: store_demo_photos(files).await?,
+        window_start,
         meetings: 0,
         photos_filed: 0,
+        planted: Planted::default(),
+        plant: None,
+        silent: Default::default(),
+        pending_files: Vec::new(),
+        recent_photos: Default::default(),
+        recent_minutes: Default::default(),
     };
     let all_rules = crate::store::requirements::all(db).await?;
     for org in &crate::store::orgs::meeting_holders(db, true).await? {
@@ -1086,6 +1300,10 @@ pub async fn orglife(
         for p in &planned {
             closed.extend(run.write(&mut tx, org, p).await?);
         }
+        // The photos are on disk before the rows that point at them.
+        files
+            .put_all(std::mem::take(&mut run.pending_files))
+            .await?;
         for id in closed {
             let m = crate::store::meetings::get_in(tx.conn(), id).await?;
             crate::store::badges::award_in(tx.conn(), &all_rules, &m, now).await?;
@@ -1104,10 +1322,39 @@ pub async fn orglife(
     };
     crate::store::points::bulk_credit(db, &attended, now).await?;
     let (checkins, badges) = crate::store::meetings::totals(db).await?;
-    Ok(format!(
+    let summary = format!(
         "组织生活（近{months}个月）：{} 次会议，{checkins} 人次签到，{} 张现场照片，{badges} 枚党建徽章\n",
         run.meetings, run.photos_filed
-    ))
+    );
+    Ok((summary, run.planted))
+}
+
+/// 电子监察 over the demo's history (after its study): what it planted beside what the
+/// scan found.
+pub async fn supervised(db: &Db, planted: &Planted, now: i64) -> AppResult<String> {
+    use crate::domain::supervision::Rule;
+    let found = crate::supervision::scan(db, None, now).await?;
+    let mut out = String::from("电子监察（计划 / 检出）：");
+    let planted_of = |rule: Rule| match rule {
+        Rule::Silent => Some(planted.silent_branches),
+        Rule::Incomplete => Some(planted.incomplete),
+        Rule::LowAttendance => Some(planted.low_attendance),
+        Rule::PhotoReused => Some(planted.reused_photos),
+        Rule::PhotoTime => Some(planted.far_captures),
+        Rule::MinutesCopied => Some(planted.copied_minutes),
+        Rule::ManualOnly => Some(0),
+        Rule::StudyStopped => Some(planted.stopped_studying),
+        Rule::Missed => None,
+    };
+    for rule in Rule::ALL {
+        let got = found.get(rule).copied().unwrap_or(0);
+        match planted_of(*rule) {
+            Some(n) => out.push_str(&format!("{} {n} / {got}；", rule.label())),
+            None => out.push_str(&format!("{} {got}；", rule.label())),
+        }
+    }
+    out.push('\n');
+    Ok(out)
 }
 
 /// (event, year) pairs for the question bank's history questions.

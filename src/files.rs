@@ -1,9 +1,9 @@
 //! Stored files (photos, materials) behind one storage interface: a local folder by default.
 //! Every file is written durably (file and folder synced) before any row points at it.
 use crate::domain::clock::SHANGHAI;
-use crate::domain::near_duplicates::{PhotoPrint, VIEWS, WINDOWS};
+use crate::domain::near_duplicates::{GRID, PhotoPrint};
 use std::io::{Cursor, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Clone, Debug)]
 pub struct Storage {
@@ -33,10 +33,19 @@ impl Storage {
 
     /// Writes to a temporary name, syncs, renames into place and syncs the folder.
     pub async fn put(&self, key: &str, bytes: Vec<u8>) -> std::io::Result<()> {
-        let path = self
-            .path(key)
-            .ok_or_else(|| std::io::Error::other("bad key"))?;
-        tokio::task::spawn_blocking(move || write_durably(&path, &bytes))
+        self.put_all(vec![(key.to_string(), bytes)]).await
+    }
+
+    /// `put` for many files at once: each synced, each folder synced once at the end.
+    pub async fn put_all(&self, files: Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+        let mut paths = Vec::with_capacity(files.len());
+        for (key, bytes) in files {
+            let path = self
+                .path(&key)
+                .ok_or_else(|| std::io::Error::other("bad key"))?;
+            paths.push((path, bytes));
+        }
+        tokio::task::spawn_blocking(move || write_durably(&paths))
             .await
             .map_err(std::io::Error::other)?
     }
@@ -55,17 +64,24 @@ impl Storage {
     }
 }
 
-fn write_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("no folder"))?;
-    std::fs::create_dir_all(dir)?;
-    let tmp = path.with_extension("part");
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    std::fs::File::open(dir)?.sync_all()?;
+fn write_durably(files: &[(PathBuf, Vec<u8>)]) -> std::io::Result<()> {
+    let mut dirs = std::collections::BTreeSet::new();
+    for (path, bytes) in files {
+        let dir = path
+            .parent()
+            .ok_or_else(|| std::io::Error::other("no folder"))?;
+        if dirs.insert(dir.to_path_buf()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = path.with_extension("part");
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+    }
+    for dir in dirs {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
     Ok(())
 }
 
@@ -237,31 +253,13 @@ pub fn process_photo(bytes: &[u8]) -> Result<Photo, &'static str> {
     })
 }
 
-/// The photo's perceptual print: an average hash (8 × 8) of each view of the picture. The
-/// thumbnail is plenty: the hash sees 64 cells.
+/// The photo's perceptual print: its grey miniature (the print compares views of it).
 pub fn photo_print(img: &image::DynamicImage) -> PhotoPrint {
-    let hasher = image_hasher::HasherConfig::new()
-        .hash_alg(image_hasher::HashAlg::Mean)
-        .hash_size(8, 8)
-        .to_hasher();
-    let (w, h) = (img.width() as f32, img.height() as f32);
-    let mut views = [0u64; VIEWS];
-    let windows = WINDOWS
-        .iter()
-        .flat_map(|y| WINDOWS.iter().map(move |x| (*x, *y)));
-    for (view, ((x0, x1), (y0, y1))) in views.iter_mut().zip(windows) {
-        let crop = img.crop_imm(
-            (x0 * w) as u32,
-            (y0 * h) as u32,
-            (((x1 - x0) * w) as u32).max(1),
-            (((y1 - y0) * h) as u32).max(1),
-        );
-        let bytes = hasher.hash_image(&crop);
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&bytes.as_bytes()[..8]);
-        *view = u64::from_be_bytes(b);
-    }
-    PhotoPrint(views)
+    let side = GRID as u32;
+    let grey = img
+        .resize_exact(side, side, image::imageops::FilterType::Triangle)
+        .to_luma8();
+    PhotoPrint::from_cells(grey.into_raw()).expect("a miniature of GRID × GRID cells")
 }
 
 /// A photo in storage: the re-encoded picture (no metadata) and its thumbnail.
@@ -280,7 +278,7 @@ mod tests {
 
     fn testdata(name: &str) -> Vec<u8> {
         std::fs::read(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/fixtures/photos")
                 .join(name),
         )
@@ -364,7 +362,7 @@ mod tests {
 
     #[test]
     fn a_reused_photo_is_near_itself_and_far_from_other_photos() {
-        use crate::domain::near_duplicates::PHOTO_DISTANCE;
+        use crate::domain::near_duplicates::PHOTO_SIMILARITY;
         let names = ["cat.jpg", "coffee.jpg", "rocket.jpg", "galaxies.jpg"];
         let prints: Vec<PhotoPrint> = names
             .iter()
@@ -373,17 +371,17 @@ mod tests {
         for (name, print) in names.iter().zip(&prints) {
             for (how, bytes) in altered(&testdata(name)) {
                 let copy = process_photo(&bytes).unwrap().print;
-                let d = print.distance(&copy);
-                assert!(d <= PHOTO_DISTANCE, "{name} {how}: {d} bits apart");
-                assert_eq!(copy.distance(print), d, "the distance is symmetric");
+                let s = print.similarity(&copy);
+                assert!(s >= PHOTO_SIMILARITY, "{name} {how}: {s} % alike");
+                assert_eq!(copy.similarity(print), s, "the similarity is symmetric");
             }
         }
         for (i, a) in prints.iter().enumerate() {
             for (j, b) in prints.iter().enumerate().skip(i + 1) {
-                let d = a.distance(b);
+                let s = a.similarity(b);
                 assert!(
-                    d > PHOTO_DISTANCE + 6,
-                    "{} and {} are {d} bits apart",
+                    s < PHOTO_SIMILARITY - 40,
+                    "{} and {} are {s} % alike",
                     names[i],
                     names[j]
                 );
@@ -391,7 +389,7 @@ mod tests {
         }
         // The phone's copy of the coffee is the coffee.
         let phone = process_photo(&testdata("meeting-with-exif-gps.jpg")).unwrap();
-        assert!(prints[1].distance(&phone.print) <= PHOTO_DISTANCE);
+        assert!(prints[1].similarity(&phone.print) >= PHOTO_SIMILARITY);
     }
 
     #[test]

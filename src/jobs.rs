@@ -43,6 +43,10 @@ async fn dashboard_upkeep(db: Db) {
         if let Err(e) = nightly_figures(&db, now).await {
             tracing::warn!(error = %e, "dashboard rebuild failed");
         }
+        // After the figures: the study rule reads the kept months.
+        if let Err(e) = daily_scan(&db, now).await {
+            tracing::warn!(error = %e, "电子监察 scan failed");
+        }
         match refresh_credited(&db, last_entry, now).await {
             Ok(newest) => last_entry = Some(newest),
             Err(e) => tracing::warn!(error = %e, "dashboard refresh failed"),
@@ -68,6 +72,16 @@ pub async fn nightly_figures(db: &Db, now: i64) -> AppResult<bool> {
         dashboard::ensure(db, PeriodKind::Month, &month, now).await?;
     }
     tracing::info!("dashboard figures rebuilt");
+    Ok(true)
+}
+
+/// 电子监察's daily scan, when this instance is the first to claim today.
+pub async fn daily_scan(db: &Db, now: i64) -> AppResult<bool> {
+    let day = crate::domain::clock::format_date(local_date(now));
+    if !crate::store::jobs::claim(db, "supervision", &day, now).await? {
+        return Ok(false);
+    }
+    crate::supervision::scan(db, None, now).await?;
     Ok(true)
 }
 

@@ -11,4 +11,5 @@ pub mod jobs;
 pub mod rankings;
 pub mod startup;
 pub mod store;
+pub mod supervision;
 pub mod xlsx;

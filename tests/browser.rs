@@ -307,9 +307,17 @@ async fn demo_server(months: u32) -> String {
     dangjian::demo::generate(&server.state.db, &server.state.keys, 2019)
         .await
         .unwrap();
-    dangjian::demo::orglife(&server.state.db, &server.state.files, 2019, months)
+    let (_, planted) = dangjian::demo::orglife(&server.state.db, &server.state.files, 2019, months)
         .await
         .unwrap();
+    // The day's 电子监察 scan, as the server's job runs it.
+    dangjian::demo::supervised(
+        &server.state.db,
+        &planted,
+        dangjian::domain::clock::now_epoch(),
+    )
+    .await
+    .unwrap();
     dangjian::demo::question_bank(&server.state.db)
         .await
         .unwrap();

@@ -5,6 +5,7 @@
 //!   cargo run -p bench --release -- ranking
 //!   cargo run -p bench --release -- pages [--members 1000000] [--database postgres://…]
 //!   cargo run -p bench --release -- dashboard [--orgs 100000] [--database postgres://…]
+//!   cargo run -p bench --release -- supervision [--orgs 100000] [--database postgres://…]
 use dangjian::domain::org::OrgRecord;
 use dangjian::domain::org::{OrgCategory, OrgType};
 use dangjian::store::orgs;
@@ -38,14 +39,17 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 
 #[tokio::main]
 async fn main() {
+    // The application's own log lines (a scan's parts, say) are part of the report.
+    tracing_subscriber::fmt().with_target(false).init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("tree") => tree(&args).await,
         Some("ranking") => ranking(),
         Some("pages") => pages(&args).await,
         Some("dashboard") => dashboard(&args).await,
+        Some("supervision") => supervision(&args).await,
         _ => eprintln!(
-            "usage: bench tree [--orgs N] [--database URL] | bench ranking | bench pages [--members N] [--database URL] | bench dashboard [--orgs N] [--database URL]"
+            "usage: bench tree [--orgs N] [--database URL] | bench ranking | bench pages [--members N] [--database URL] | bench dashboard|supervision [--orgs N] [--database URL]"
         ),
     }
 }
@@ -758,4 +762,88 @@ async fn add_org(
         .await
         .unwrap();
     orgs::get_in(tx.conn(), id).await.unwrap()
+}
+
+/// 电子监察's scan on the demo county (a year of organizational life: 32,000 photos and
+/// minutes) and on a copy with a synthetic province of `--orgs` organizations beside it: the
+/// first scan, which compares every photo and minutes, and the daily scan after it, which
+/// compares what changed since against everything.
+async fn supervision(args: &[String]) {
+    let target: i64 = arg(args, "--orgs")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let url = arg(args, "--database");
+    if let Some(data) = arg(args, "--data") {
+        // An existing demo's folder: its scans alone, to look at one part quickly.
+        let (db, _) = open_at(std::path::Path::new(&data), &url).await;
+        sqlx::query("DELETE FROM supervision_runs")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let t = Instant::now();
+        dangjian::supervision::scan(&db, None, dangjian::domain::clock::now_epoch())
+            .await
+            .unwrap();
+        println!("first scan of {data}: {:.2} s", t.elapsed().as_secs_f64());
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("dj-bench-supervision-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (db, keys) = open_at(&dir, &url).await;
+    dangjian::demo::generate(&db, &keys, 2019).await.unwrap();
+    let files = dangjian::files::Storage::local(dir.join("files"));
+    let t = Instant::now();
+    dangjian::demo::orglife(&db, &files, 2019, 12)
+        .await
+        .unwrap();
+    println!(
+        "demo county with 12 months of organizational life: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let now = dangjian::domain::clock::now_epoch();
+    let demo_orgs = count(&db, "SELECT COUNT(*) FROM orgs").await;
+    let big_dir = dir.join("province");
+    let big_url = copy_database(db.clone(), &dir, &big_dir, &url).await;
+    let (big, _) = open_at(&big_dir, &big_url).await;
+    add_synthetic_province(&big, target - demo_orgs).await;
+    let big_orgs = count(&big, "SELECT COUNT(*) FROM orgs").await;
+    let photos = count(
+        &db,
+        "SELECT COUNT(*) FROM meeting_files WHERE print IS NOT NULL",
+    )
+    .await;
+    let mut rows = Vec::new();
+    for (name, db, orgs) in [
+        ("demo county", &db, demo_orgs),
+        ("with province", &big, big_orgs),
+    ] {
+        // The first scan: forget earlier runs, so every photo and minutes is compared.
+        sqlx::query("DELETE FROM supervision_runs")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        let t = Instant::now();
+        dangjian::supervision::scan(db, None, now).await.unwrap();
+        let first = t.elapsed();
+        let mut daily = Vec::new();
+        for day in 1..=3 {
+            let t = Instant::now();
+            dangjian::supervision::scan(db, None, now + day * 86_400)
+                .await
+                .unwrap();
+            daily.push(t.elapsed());
+        }
+        rows.push((name, orgs, first, median(daily)));
+    }
+    println!("{photos} photos with prints");
+    let (base_first, base_daily) = (rows[0].2, rows[0].3);
+    for (name, orgs, first, daily) in rows {
+        println!(
+            "{name:>14} ({orgs:>6} organizations): first scan {:>7.2} s ({:.2}×), daily scan {:>7.2} s ({:.2}×)",
+            first.as_secs_f64(),
+            first.as_secs_f64() / base_first.as_secs_f64(),
+            daily.as_secs_f64(),
+            daily.as_secs_f64() / base_daily.as_secs_f64()
+        );
+    }
 }

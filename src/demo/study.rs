@@ -117,12 +117,13 @@ const POSTS: &[&str] = &[
 ];
 
 /// Articles, posts, history entries and `days` days of study for the demo county.
+/// Also how many branches it planted whose members stopped studying.
 pub async fn study(
     db: &Db,
     files: &crate::files::Storage,
     seed: u64,
     days: u32,
-) -> AppResult<String> {
+) -> AppResult<(String, u32)> {
     let mut rng = Rng(seed ^ 0x0057_D1E5);
     let now = now_epoch();
     let photos = store_demo_photos(files).await?;
@@ -139,11 +140,14 @@ pub async fn study(
     let span = i64::from(days.max(1));
     let posts = posts(&mut tx, &mut rng, editor, &photos, span).await?;
     tx.commit().await?;
-    let (answers, reads) = activity(db, &mut rng, &articles, days).await?;
-    Ok(format!(
+    let habits = habits(db, &mut rng).await?;
+    let stopped = habits.1;
+    let (answers, reads) = activity(db, &mut rng, &articles, &habits.0, days).await?;
+    let summary = format!(
         "云上讲堂：{} 篇文章，{posts} 条党建新鲜事，{history} 条党史上的今天；近{days}天 {answers} 次每日一题作答，{reads} 次文章阅读\n",
         articles.len()
-    ))
+    );
+    Ok((summary, stopped))
 }
 
 /// 党史上的今天: entries a content editor has published; how many.
@@ -317,22 +321,44 @@ async fn add_photo(
     Ok(())
 }
 
-/// Each member has a habit: a third answer most days, a third now and then, the rest rarely.
+/// Branches whose members stopped studying, planted for 电子监察 to find.
+const PLANT_STOPPED_STUDYING: u32 = 4;
+
+/// Each member's habit (percent of days they answer), and how many branches stopped. In a
+/// branch that studies, 55–90 % of the members answer most days (well above the threshold
+/// of 电子监察), the rest now and then or rarely; in a planted few nobody does.
+async fn habits(db: &Db, rng: &mut Rng) -> AppResult<(Vec<(i64, u64)>, u32)> {
+    let rows = crate::store::members::with_branches(db).await?;
+    let mut habits = Vec::with_capacity(rows.len());
+    let mut stopped = 0;
+    for branch in rows.chunk_by(|a, b| a.1 == b.1) {
+        let stops = stopped < PLANT_STOPPED_STUDYING && branch.len() >= 6 && rng.below(120) == 0;
+        stopped += u32::from(stops);
+        let keen = ((branch.len() as i64 * rng.range(55, 90) + 99) / 100) as usize;
+        for (i, (member, _)) in branch.iter().enumerate() {
+            let habit = match (stops, i < keen) {
+                (true, _) => *rng.pick(&[5, 0]),
+                (false, true) => 85,
+                (false, false) => *rng.pick(&[20, 5, 0]),
+            };
+            habits.push((*member, habit));
+        }
+    }
+    Ok((habits, stopped))
+}
+
+/// Each member answers on a share of days that is their habit.
 /// Answers and reads are written in bulk; their points are the ledger entries a live answer
 /// or read makes (same rules, amounts and keys), then badges are awarded as live.
 async fn activity(
     db: &Db,
     rng: &mut Rng,
     articles: &[(i64, i64, String)],
+    habits: &[(i64, u64)],
     days: u32,
 ) -> AppResult<(usize, usize)> {
     let now = now_epoch();
     let today = local_date(now);
-    let habits: Vec<(i64, u64)> = crate::store::members::all_ids(db)
-        .await?
-        .into_iter()
-        .map(|id| (id, *rng.pick(&[85, 85, 35, 35, 5, 0])))
-        .collect();
     let (mut answers, mut reads) = (0, 0);
     let mut read: HashSet<(i64, i64)> = HashSet::new();
     for back in (0..i64::from(days)).rev() {
@@ -344,7 +370,7 @@ async fn activity(
         let opens = shanghai_epoch(day, time::Time::from_hms(7, 0, 0).expect("07:00"));
         let mut answer_rows = Vec::new();
         let mut read_rows = Vec::new();
-        for (member, habit) in &habits {
+        for (member, habit) in habits {
             let at = (opens + rng.range(0, 15 * 3600)).min(now - 60);
             if at < opens || !rng.chance(*habit) {
                 continue;
@@ -405,7 +431,7 @@ async fn activity(
     }
     let mut tx = db.begin().await?;
     // Streak and reading badges, as a live answer or read awards them.
-    for (member, habit) in &habits {
+    for (member, habit) in habits {
         if *habit > 0 {
             crate::store::badges::award_study(tx.conn(), *member, now).await?;
         }

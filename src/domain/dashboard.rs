@@ -57,6 +57,12 @@ pub struct Figures {
     pub items_overdue: i64,
 }
 
+impl std::ops::AddAssign for Figures {
+    fn add_assign(&mut self, o: Figures) {
+        self.add(&o);
+    }
+}
+
 impl Figures {
     pub fn add(&mut self, o: &Figures) {
         self.members += o.members;
@@ -145,17 +151,17 @@ pub fn item_periods(frequency: Frequency, p: &Period, today: Date) -> Vec<Period
     out
 }
 
-/// Subtree figures from each organization's own: `parents` gives each organization's parent;
-/// organizations are summed into every ancestor.
-pub fn roll_up(
-    own: &std::collections::HashMap<i64, Figures>,
+/// Subtree totals from each organization's own: `parents` gives each organization's parent;
+/// each organization's own is added into every ancestor's total.
+pub fn roll_up<T: Copy + Default + std::ops::AddAssign>(
+    own: &std::collections::HashMap<i64, T>,
     parents: &std::collections::HashMap<i64, Option<i64>>,
-) -> std::collections::HashMap<i64, Figures> {
-    let mut total: std::collections::HashMap<i64, Figures> = std::collections::HashMap::new();
-    for (org, figures) in own {
+) -> std::collections::HashMap<i64, T> {
+    let mut total: std::collections::HashMap<i64, T> = std::collections::HashMap::new();
+    for (org, value) in own {
         let mut at = Some(*org);
         while let Some(id) = at {
-            total.entry(id).or_default().add(figures);
+            *total.entry(id).or_default() += *value;
             at = parents.get(&id).copied().flatten();
         }
     }

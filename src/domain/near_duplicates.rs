@@ -4,81 +4,213 @@
 //! comparing every pair.
 use std::collections::HashSet;
 
-/// Windows of a photo each print covers, as (left, right) and (top, bottom) fractions: the
-/// whole frame first, then frames cropped by 10 % at either end or 5 % at both. A copy
-/// cropped by up to 10 % lies close to one of them.
+/// Windows of a photo compared, as (left, right) and (top, bottom) fractions: the whole
+/// frame first, then frames cropped by 10 % at either end or 5 % at both. A copy cropped by
+/// up to 10 % lies close to one of them.
 pub const WINDOWS: [(f32, f32); 4] = [(0.0, 1.0), (0.1, 1.0), (0.0, 0.9), (0.05, 0.95)];
 
-/// Number of views a photo print holds: every pair of horizontal and vertical windows.
+/// Finer windows, every 2.5 % up to 10 % cropped in all, tried once two photos look alike
+/// through `WINDOWS`, for crops that fall between them.
+const FINE_STEPS: [f32; 5] = [0.0, 0.025, 0.05, 0.075, 0.1];
+
+/// Number of views of a photo the index keys: every pair of horizontal and vertical windows.
 pub const VIEWS: usize = WINDOWS.len() * WINDOWS.len();
 
-/// A photo's perceptual print: a 64-bit hash of each view, the whole frame first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PhotoPrint(pub [u64; VIEWS]);
+/// Side of a photo's print, a grey miniature of `GRID` × `GRID` cells.
+pub const GRID: usize = 32;
+/// Side of a view compared, sampled from the miniature.
+const SIDE: usize = 28;
+/// Side of a view's index key, an average hash of `KEY` × `KEY` bits.
+const KEY: usize = 8;
+
+/// A photo's perceptual print: its grey miniature. Views of it (the frame and crops of it)
+/// are compared by correlation, and indexed by their average hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoPrint(Vec<u8>);
+
+type Window = ((f32, f32), (f32, f32));
 
 impl PhotoPrint {
-    pub fn full(&self) -> u64 {
-        self.0[0]
+    /// From `GRID` × `GRID` grey cells, row by row.
+    pub fn from_cells(cells: Vec<u8>) -> Option<Self> {
+        (cells.len() == GRID * GRID).then_some(Self(cells))
     }
 
-    /// Stored as hex, 16 characters per view.
-    pub fn to_hex(&self) -> String {
-        self.0.iter().map(|h| format!("{h:016x}")).collect()
+    /// Stored as base64.
+    pub fn to_text(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD_NO_PAD.encode(&self.0)
     }
 
-    pub fn from_hex(s: &str) -> Option<Self> {
-        if s.len() != VIEWS * 16 || !s.is_ascii() {
-            return None;
+    pub fn from_text(s: &str) -> Option<Self> {
+        use base64::Engine;
+        let cells = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(s)
+            .ok()?;
+        Self::from_cells(cells)
+    }
+
+    fn cell(&self, x: usize, y: usize) -> f32 {
+        f32::from(self.0[y * GRID + x])
+    }
+
+    /// The miniature at a point, in cells, between the cells' centres.
+    fn sample(&self, x: f32, y: f32) -> f32 {
+        let last = (GRID - 1) as f32;
+        let (x, y) = (x.clamp(0.0, last), y.clamp(0.0, last));
+        let (x0, y0) = (x.floor() as usize, y.floor() as usize);
+        let (x1, y1) = ((x0 + 1).min(GRID - 1), (y0 + 1).min(GRID - 1));
+        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+        let top = self.cell(x0, y0) * (1.0 - fx) + self.cell(x1, y0) * fx;
+        let bottom = self.cell(x0, y1) * (1.0 - fx) + self.cell(x1, y1) * fx;
+        top * (1.0 - fy) + bottom * fy
+    }
+
+    /// A window of the photo as `side` × `side` samples.
+    fn view(&self, ((x0, x1), (y0, y1)): Window, side: usize) -> Vec<f32> {
+        let at = |from: f32, to: f32, i: usize| {
+            (from + (to - from) * (i as f32 + 0.5) / side as f32) * GRID as f32 - 0.5
+        };
+        (0..side)
+            .flat_map(|j| (0..side).map(move |i| (i, j)))
+            .map(|(i, j)| self.sample(at(x0, x1, i), at(y0, y1, j)))
+            .collect()
+    }
+
+    /// A view scaled to mean 0 and deviation 1, so that correlating two is a dot product.
+    fn standard_view(&self, window: Window) -> Vec<f32> {
+        let v = self.view(window, SIDE);
+        let n = v.len() as f32;
+        let mean = v.iter().sum::<f32>() / n;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n)
+            .sqrt()
+            .max(1.0);
+        v.iter().map(|x| (x - mean) / sd).collect()
+    }
+
+    /// Index keys: the average hash of each view, the whole frame first.
+    pub fn keys(&self) -> [u64; VIEWS] {
+        let mut keys = [0u64; VIEWS];
+        for (key, window) in keys.iter_mut().zip(windows(&WINDOWS)) {
+            let v = self.view(window, KEY);
+            let mean = v.iter().sum::<f32>() / v.len() as f32;
+            *key = v
+                .iter()
+                .enumerate()
+                .fold(0, |k, (i, x)| if *x > mean { k | 1 << i } else { k });
         }
-        let mut views = [0u64; VIEWS];
-        for (i, v) in views.iter_mut().enumerate() {
-            *v = u64::from_str_radix(&s[i * 16..(i + 1) * 16], 16).ok()?;
-        }
-        Some(Self(views))
+        keys
     }
 
-    /// How far apart two photos are: the fewest differing bits between one's whole frame and
-    /// any view of the other (so a crop of either matches).
-    pub fn distance(&self, other: &PhotoPrint) -> u32 {
-        let a = other.0.iter().map(|v| (v ^ self.full()).count_ones());
-        let b = self.0.iter().map(|v| (v ^ other.full()).count_ones());
-        a.chain(b).min().unwrap_or(64)
+    /// How alike two photos are, in percent: the best correlation between one's whole frame
+    /// and a view of the other (so that a crop of either matches).
+    pub fn similarity(&self, other: &PhotoPrint) -> i64 {
+        let best = |coarse: &[(f32, f32)]| {
+            let a = best_correlation(self, other, coarse);
+            let b = best_correlation(other, self, coarse);
+            a.max(b)
+        };
+        let mut r = best(&WINDOWS);
+        // Between the coarse windows lie crops they miss by up to 2.5 %.
+        if r > 0.5 {
+            let fine: Vec<(f32, f32)> = FINE_STEPS
+                .iter()
+                .flat_map(|a| FINE_STEPS.iter().map(move |b| (*a, 1.0 - b)))
+                .filter(|(a, b)| a + (1.0 - b) <= 0.1 + 1e-6)
+                .collect();
+            r = r.max(best(&fine));
+        }
+        (r * 100.0).floor() as i64
     }
 }
 
-/// Bits differing at most, by default, for two photos to count as one picture.
-pub const PHOTO_DISTANCE: u32 = 10;
+fn windows(per_axis: &[(f32, f32)]) -> impl Iterator<Item = Window> + '_ {
+    per_axis
+        .iter()
+        .flat_map(move |y| per_axis.iter().map(move |x| (*x, *y)))
+}
+
+const WHOLE: Window = ((0.0, 1.0), (0.0, 1.0));
+
+fn correlation(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>() / a.len() as f32
+}
+
+/// The best correlation of `a`'s whole frame with a window of `b`.
+fn best_correlation(a: &PhotoPrint, b: &PhotoPrint, per_axis: &[(f32, f32)]) -> f32 {
+    let whole = a.standard_view(WHOLE);
+    windows(per_axis)
+        .map(|w| correlation(&whole, &b.standard_view(w)))
+        .fold(-1.0, f32::max)
+}
+
+/// A first look at two photos whose keys are close: the correlation of the one view pair
+/// the keys point at (one's whole frame, the other's nearest view), before `similarity`
+/// tries them all.
+fn keyed_correlation(
+    a: &PhotoPrint,
+    a_keys: &[u64; VIEWS],
+    b: &PhotoPrint,
+    b_keys: &[u64; VIEWS],
+) -> f32 {
+    let nearest = |keys: &[u64; VIEWS], key: u64| {
+        (0..VIEWS)
+            .min_by_key(|i| (keys[*i] ^ key).count_ones())
+            .map(|i| (i, (keys[i] ^ key).count_ones()))
+            .unwrap_or((0, 64))
+    };
+    let (in_b, d_b) = nearest(b_keys, a_keys[0]);
+    let (in_a, d_a) = nearest(a_keys, b_keys[0]);
+    let view = |i: usize| windows(&WINDOWS).nth(i).unwrap_or(WHOLE);
+    if d_b <= d_a {
+        correlation(&a.standard_view(WHOLE), &b.standard_view(view(in_b)))
+    } else {
+        correlation(&b.standard_view(WHOLE), &a.standard_view(view(in_a)))
+    }
+}
+
+/// How far below the threshold a first look may fall and the photos still be compared in
+/// full: the keyed view pair can miss a crop by up to 2.5 %.
+const FIRST_LOOK_MARGIN: f32 = 0.25;
+
+/// Percent two photos' prints must be alike, by default, to count as one picture.
+pub const PHOTO_SIMILARITY: i64 = 85;
+
+/// Bits two index keys may differ by for their photos to be compared at all: a copy's keys
+/// lie within it, a different picture's seldom do.
+const KEY_DISTANCE: u32 = 12;
 
 const BANDS: usize = 4;
 
-/// Multi-index hashing over the 64-bit hashes: each split into four 16-bit bands, each band
-/// a table from its value to the entries holding it. Two hashes within `d` bits agree within
+/// Multi-index hashing over the 64-bit keys: each split into four 16-bit bands, each band
+/// a table from its value to the entries holding it. Two keys within `d` bits agree within
 /// `d / 4` bits on some band, so probing each band's neighbours within that radius finds
-/// every hash within `d` — without looking at the rest.
+/// every key within `d` — without looking at the rest.
 struct BandIndex {
     /// Per band: where each of the 65,536 values' entries start in `entries`.
     starts: Vec<Vec<u32>>,
-    entries: Vec<Vec<u32>>,
+    /// Per band: (owner, key), grouped by the band's value.
+    entries: Vec<Vec<(u32, u64)>>,
 }
 
 impl BandIndex {
-    fn new(hashes: &[(u32, u64)]) -> Self {
+    fn new(keys: &[(u32, u64)]) -> Self {
         let mut starts = Vec::with_capacity(BANDS);
         let mut entries = Vec::with_capacity(BANDS);
         for band in 0..BANDS {
             let value = |h: u64| ((h >> (16 * band)) & 0xFFFF) as usize;
             let mut start = vec![0u32; 65_537];
-            for (_, h) in hashes {
+            for (_, h) in keys {
                 start[value(*h) + 1] += 1;
             }
             for i in 1..start.len() {
                 start[i] += start[i - 1];
             }
             let mut fill = start.clone();
-            let mut list = vec![0u32; hashes.len()];
-            for (owner, h) in hashes {
-                let v = value(*h);
-                list[fill[v] as usize] = *owner;
+            let mut list = vec![(0u32, 0u64); keys.len()];
+            for entry in keys {
+                let v = value(entry.1);
+                list[fill[v] as usize] = *entry;
                 fill[v] += 1;
             }
             starts.push(start);
@@ -87,91 +219,105 @@ impl BandIndex {
         Self { starts, entries }
     }
 
-    /// Owners of hashes that may be within `max_distance` of `h` (a superset; check them).
-    fn candidates(&self, h: u64, max_distance: u32, out: &mut HashSet<u32>) {
+    /// Owners of keys within `max_distance` of `h` (some more than once).
+    fn candidates(&self, h: u64, max_distance: u32, out: &mut Vec<u32>) {
         let radius = max_distance as usize / BANDS;
         for band in 0..BANDS {
             let v = ((h >> (16 * band)) & 0xFFFF) as u16;
             for_each_within(v, radius, &mut |probe| {
                 let p = probe as usize;
                 let (a, b) = (self.starts[band][p], self.starts[band][p + 1]);
-                out.extend(&self.entries[band][a as usize..b as usize]);
+                out.extend(
+                    self.entries[band][a as usize..b as usize]
+                        .iter()
+                        .filter(|(_, k)| (k ^ h).count_ones() <= max_distance)
+                        .map(|(owner, _)| *owner),
+                );
             });
         }
     }
 }
 
-/// Calls `f` with every 16-bit value within `radius` bits of `v` (radius up to 3).
+/// Calls `f` once with every 16-bit value within `radius` bits of `v`.
 fn for_each_within(v: u16, radius: usize, f: &mut dyn FnMut(u16)) {
-    f(v);
-    for i in 0..16 {
-        let a = v ^ (1 << i);
-        if radius >= 1 {
-            f(a);
+    fn flip_from(v: u16, first_bit: u32, left: usize, f: &mut dyn FnMut(u16)) {
+        f(v);
+        if left == 0 {
+            return;
         }
-        for j in i + 1..16 {
-            let b = a ^ (1 << j);
-            if radius >= 2 {
-                f(b);
-            }
-            for k in j + 1..16 {
-                if radius >= 3 {
-                    f(b ^ (1 << k));
-                }
-            }
+        for bit in first_bit..16 {
+            flip_from(v ^ (1 << bit), bit + 1, left - 1, f);
         }
     }
+    flip_from(v, 0, radius, f);
 }
 
 /// Photos to compare, each with the meeting it belongs to.
 pub struct PhotoIndex<'a> {
     photos: &'a [(i64, i64, PhotoPrint)],
-    /// Every view of every photo, by the photo's position in `photos`.
+    keys: Vec<[u64; VIEWS]>,
+    /// Every view's key of every photo, by the photo's position in `photos`.
     views: BandIndex,
-    /// Every photo's whole frame.
+    /// Every photo's whole-frame key.
     fulls: BandIndex,
 }
 
 impl<'a> PhotoIndex<'a> {
     /// `photos`: (file id, meeting id, print).
     pub fn new(photos: &'a [(i64, i64, PhotoPrint)]) -> Self {
+        let keys: Vec<[u64; VIEWS]> = photos.iter().map(|(_, _, p)| p.keys()).collect();
         let mut views = Vec::with_capacity(photos.len() * VIEWS);
         let mut fulls = Vec::with_capacity(photos.len());
-        for (i, (_, _, print)) in photos.iter().enumerate() {
-            views.extend(print.0.iter().map(|h| (i as u32, *h)));
-            fulls.push((i as u32, print.full()));
+        for (i, k) in keys.iter().enumerate() {
+            views.extend(k.iter().map(|h| (i as u32, *h)));
+            fulls.push((i as u32, k[0]));
         }
         Self {
             photos,
+            keys,
             views: BandIndex::new(&views),
             fulls: BandIndex::new(&fulls),
         }
     }
 
-    /// Photos of other meetings within `max_distance` of `print`: (file id, meeting id,
-    /// distance), nearest first.
+    /// Photos of other meetings at least `min_similarity` percent alike to `print`: (file id,
+    /// meeting id, similarity), most alike first. The photo may be a crop of another; with
+    /// `crops_of_it`, another may also be a crop of it (when every photo is asked in turn,
+    /// each pair is found from its cropped side, and that half of the work can be left out).
     pub fn matches(
         &self,
         print: &PhotoPrint,
         meeting_id: i64,
-        max_distance: u32,
-    ) -> Vec<(i64, i64, u32)> {
-        let mut candidates = HashSet::new();
-        // It may be a crop of another photo, or another photo a crop of it.
+        min_similarity: i64,
+        crops_of_it: bool,
+    ) -> Vec<(i64, i64, i64)> {
+        let keys = print.keys();
+        let mut candidates = Vec::new();
         self.views
-            .candidates(print.full(), max_distance, &mut candidates);
-        for view in &print.0 {
-            self.fulls.candidates(*view, max_distance, &mut candidates);
+            .candidates(keys[0], KEY_DISTANCE, &mut candidates);
+        if crops_of_it {
+            for key in &keys {
+                self.fulls.candidates(*key, KEY_DISTANCE, &mut candidates);
+            }
         }
-        let mut found: Vec<(i64, i64, u32)> = candidates
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut found: Vec<(i64, i64, i64)> = candidates
             .into_iter()
             .filter_map(|i| {
                 let (file, meeting, other) = &self.photos[i as usize];
-                let d = print.distance(other);
-                (*meeting != meeting_id && d <= max_distance).then_some((*file, *meeting, d))
+                if *meeting == meeting_id {
+                    return None;
+                }
+                let first = keyed_correlation(print, &keys, other, &self.keys[i as usize]);
+                if first < min_similarity as f32 / 100.0 - FIRST_LOOK_MARGIN {
+                    return None;
+                }
+                let s = print.similarity(other);
+                (s >= min_similarity).then_some((*file, *meeting, s))
             })
             .collect();
-        found.sort_by_key(|(file, _, d)| (*d, *file));
+        found.sort_by_key(|(file, _, s)| (-s, *file));
         found
     }
 }
@@ -292,54 +438,85 @@ pub fn split_marked(text: &str, runs: &[(usize, usize)]) -> Vec<(String, bool)> 
 mod tests {
     use super::*;
 
-    fn print_with(full: u64, others: u64) -> PhotoPrint {
-        let mut v = [others; VIEWS];
-        v[0] = full;
-        PhotoPrint(v)
+    /// A miniature whose cells follow `shade(x, y)`.
+    fn print_of(shade: impl Fn(usize, usize) -> u8) -> PhotoPrint {
+        let cells = (0..GRID * GRID)
+            .map(|i| shade(i % GRID, i / GRID))
+            .collect();
+        PhotoPrint::from_cells(cells).unwrap()
+    }
+
+    fn noise(seed: u64) -> impl Fn(usize, usize) -> u8 {
+        move |x, y| {
+            let mut z = (seed ^ ((x / 2) as u64 * 31 + (y / 2) as u64 * 1009))
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            z ^= z >> 29;
+            (z.wrapping_mul(0xBF58_476D_1CE4_E5B9) >> 56) as u8
+        }
     }
 
     #[test]
-    fn prints_round_trip_through_hex() {
-        let p = print_with(0x0123_4567_89ab_cdef, u64::MAX);
-        assert_eq!(PhotoPrint::from_hex(&p.to_hex()), Some(p));
-        assert_eq!(PhotoPrint::from_hex("zz"), None);
+    fn prints_round_trip_through_text() {
+        let p = print_of(noise(1));
+        assert_eq!(PhotoPrint::from_text(&p.to_text()), Some(p));
+        assert_eq!(PhotoPrint::from_text("zz"), None);
+        assert_eq!(PhotoPrint::from_cells(vec![0; 10]), None);
     }
 
     #[test]
     fn a_crop_matches_through_a_view_of_the_other() {
-        let original = print_with(0, 0xFF00_FF00_FF00_FF00);
-        // Its crop's whole frame is the original's cropped view, off by two bits.
-        let crop = print_with(0xFF00_FF00_FF00_FF03, 0x1234_5678_9abc_def0);
-        assert_eq!(original.distance(&crop), 2);
-        assert_eq!(crop.distance(&original), 2);
+        let original = print_of(|x, y| ((x * 7 + y * y * 3) % 256) as u8 ^ noise(2)(x, y));
+        // The right 90 % of it, stretched back to the whole frame.
+        let crop = print_of(|x, y| {
+            let from = 0.1 * GRID as f32 + x as f32 * 0.9;
+            let column = |c: usize| f32::from(original.0[y * GRID + c.min(GRID - 1)]);
+            let (c, f) = (from.floor() as usize, from.fract());
+            (column(c) * (1.0 - f) + column(c + 1) * f) as u8
+        });
+        assert!(original.similarity(&crop) >= PHOTO_SIMILARITY);
+        assert_eq!(original.similarity(&crop), crop.similarity(&original));
+        assert!(original.similarity(&print_of(noise(3))) < 50);
     }
 
     #[test]
-    fn the_index_finds_every_print_within_the_distance_and_only_those() {
-        let base = 0x0F0F_3C3C_5A5A_9696u64;
-        // Flip `n` bits spread over all four bands.
-        let flip =
-            |n: u32| -> u64 { (0..n).fold(base, |h, i| h ^ (1u64 << ((i * 16 + i * 3) % 64))) };
-        let photos: Vec<(i64, i64, PhotoPrint)> = (0..=16)
-            .map(|n| (n as i64, 100 + n as i64, print_with(flip(n), flip(n))))
+    fn the_index_finds_the_copies_and_not_the_others() {
+        let photos: Vec<(i64, i64, PhotoPrint)> = (0..200)
+            .map(|n| (n, 100 + n, print_of(noise(n as u64))))
+            .chain([(1000, 2000, print_of(noise(17)))])
             .collect();
         let index = PhotoIndex::new(&photos);
-        let probe = print_with(base, base);
-        let found: Vec<i64> = index.matches(&probe, 999, 10).iter().map(|m| m.0).collect();
-        assert_eq!(found, (0..=10).collect::<Vec<i64>>());
+        let probe = print_of(noise(17));
+        for both in [false, true] {
+            let found: Vec<i64> = index
+                .matches(&probe, 999, PHOTO_SIMILARITY, both)
+                .iter()
+                .map(|m| m.0)
+                .collect();
+            assert_eq!(found, vec![17, 1000]);
+        }
         // Its own meeting's photos are not a reuse.
-        assert!(index.matches(&probe, 100, 10).iter().all(|m| m.1 != 100));
+        let own: Vec<i64> = index
+            .matches(&probe, 117, PHOTO_SIMILARITY, true)
+            .iter()
+            .map(|m| m.0)
+            .collect();
+        assert_eq!(own, vec![1000]);
     }
 
     #[test]
     fn every_value_within_the_radius_is_probed_once() {
-        let mut seen = Vec::new();
-        for_each_within(0, 2, &mut |v| seen.push(v));
-        assert_eq!(seen.len(), 1 + 16 + 120);
-        seen.sort_unstable();
-        seen.dedup();
-        assert_eq!(seen.len(), 137);
-        assert!(seen.iter().all(|v| v.count_ones() <= 2));
+        for (radius, count) in [(0, 1), (2, 1 + 16 + 120), (3, 1 + 16 + 120 + 560)] {
+            let mut seen = Vec::new();
+            for_each_within(0b1010, radius, &mut |v| seen.push(v));
+            assert_eq!(seen.len(), count);
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len(), count, "each once");
+            assert!(
+                seen.iter()
+                    .all(|v| (v ^ 0b1010).count_ones() as usize <= radius)
+            );
+        }
     }
 
     const MINUTES: &str = "会议由村党支部书记王建国主持，应到党员23名，实到21名。会议传达学习了县委关于秋冬季人居环境整治的部署，\

@@ -221,6 +221,23 @@ impl Actor {
         sender != self.user_id && self.administers(path)
     }
 
+    /// May see a 电子监察 finding of the organization at `path`: its administrators and
+    /// superiors.
+    pub fn may_view_finding(&self, path: &str) -> bool {
+        self.administers(path)
+    }
+
+    /// May answer a finding (申诉): the organization's own administrators, not a superior
+    /// (who decides the answer).
+    pub fn may_appeal_finding(&self, path: &str) -> bool {
+        self.administers(path) && !self.is_superior_of(path)
+    }
+
+    /// May accept or reject an answer to a finding: a superior of the organization.
+    pub fn may_decide_finding(&self, path: &str) -> bool {
+        self.is_superior_of(path)
+    }
+
     /// Whether something addressed to the subtree at `path` (an article, a prize) reaches
     /// this actor: their branch lies in that subtree.
     pub fn in_audience(&self, path: &str) -> bool {
@@ -319,6 +336,21 @@ mod tests {
         assert!(!a.may_shape_org("/1/2/", OrgType::Committee)); // not its own root
         assert!(a.may_add_child("/1/2/", OrgType::Branch));
         assert!(!a.may_reveal_pii(8, "/1/2/3/"));
+    }
+
+    #[test]
+    fn a_branch_answers_its_findings_and_only_a_superior_decides() {
+        let branch = actor(&[(Role::BranchAdmin, "/1/2/3/")]);
+        let town = actor(&[(Role::OrgAdmin, "/1/2/")]);
+        assert!(branch.may_view_finding("/1/2/3/"));
+        assert!(branch.may_appeal_finding("/1/2/3/"));
+        assert!(!branch.may_decide_finding("/1/2/3/"));
+        assert!(!branch.may_view_finding("/1/2/4/"));
+        assert!(town.may_view_finding("/1/2/3/"));
+        assert!(!town.may_appeal_finding("/1/2/3/"));
+        assert!(town.may_decide_finding("/1/2/3/"));
+        assert!(!town.may_view_finding("/1/20/3/"));
+        assert!(!town.may_decide_finding("/1/2/"), "not its own root's");
     }
 
     #[test]

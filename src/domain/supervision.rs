@@ -62,8 +62,8 @@ pub const DECISION_MAX_CHARS: usize = 300;
 pub struct Thresholds {
     /// Days without organizational life that make a branch silent.
     pub silence_days: i64,
-    /// Bits two photos' prints may differ by and still be one picture.
-    pub photo_distance: i64,
+    /// Percent two photos' prints must be alike to be one picture.
+    pub photo_similarity: i64,
     /// Hours a photo's capture time may be from its meeting.
     pub capture_hours: i64,
     /// Percent of telling prints two minutes share to count as copied.
@@ -90,7 +90,7 @@ impl Default for Thresholds {
     fn default() -> Self {
         Self {
             silence_days: 60,
-            photo_distance: super::near_duplicates::PHOTO_DISTANCE as i64,
+            photo_similarity: super::near_duplicates::PHOTO_SIMILARITY,
             capture_hours: 48,
             minutes_overlap: super::near_duplicates::MINUTES_OVERLAP,
             study_pct: 30,
@@ -111,10 +111,10 @@ impl Thresholds {
             365,
         ),
         (
-            "photo_distance",
-            "照片相似度阈值（差异位数，越小越严格）",
-            0,
-            16,
+            "photo_similarity",
+            "照片相似度达到多少视为同一张（%）",
+            70,
+            99,
         ),
         (
             "capture_hours",
@@ -129,7 +129,7 @@ impl Thresholds {
     pub fn get(&self, key: &str) -> i64 {
         match key {
             "silence_days" => self.silence_days,
-            "photo_distance" => self.photo_distance,
+            "photo_similarity" => self.photo_similarity,
             "capture_hours" => self.capture_hours,
             "minutes_overlap" => self.minutes_overlap,
             _ => self.study_pct,
@@ -139,7 +139,7 @@ impl Thresholds {
     fn set(&mut self, key: &str, v: i64) {
         match key {
             "silence_days" => self.silence_days = v,
-            "photo_distance" => self.photo_distance = v,
+            "photo_similarity" => self.photo_similarity = v,
             "capture_hours" => self.capture_hours = v,
             "minutes_overlap" => self.minutes_overlap = v,
             _ => self.study_pct = v,
@@ -611,7 +611,7 @@ mod tests {
         };
         let mut ok: Vec<(&str, &str)> = vec![
             ("silence_days", "45"),
-            ("photo_distance", "8"),
+            ("photo_similarity", "90"),
             ("capture_hours", "24"),
             ("minutes_overlap", "70"),
             ("study_pct", "25"),

@@ -21,6 +21,8 @@ use serde::Deserialize;
 #[serde(default)]
 pub struct FollowupForm {
     org: String,
+    /// The 电子监察 finding it follows up, if sent from one.
+    finding: String,
     topic: String,
     message: String,
 }
@@ -39,6 +41,22 @@ fn topic_choices(selected: &str) -> Vec<Choice> {
     choices(Topic::ALL.iter().map(|t| (t.code(), t.label())), selected)
 }
 
+/// The finding a follow-up is sent from: one of that organization's, that the actor sees.
+async fn finding_of(
+    state: &AppState,
+    actor: &crate::domain::policy::Actor,
+    org: &Org,
+    id: &str,
+) -> AppResult<Option<crate::store::supervision::Finding>> {
+    let Ok(id) = id.trim().parse::<i64>() else {
+        return Ok(None);
+    };
+    crate::store::supervision::finding(&state.db, id)
+        .await
+        .found_if(|f| f.org_id == org.id && actor.may_view_finding(&f.org_path))
+        .map(Some)
+}
+
 /// An organization the actor may follow up: one strictly below their subtree's root.
 async fn below(state: &AppState, actor: &crate::domain::policy::Actor, id: &str) -> AppResult<Org> {
     let id = id.trim().parse::<i64>().unwrap_or_default();
@@ -51,9 +69,13 @@ pub async fn new_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    Query(form): Query<FollowupForm>,
+    Query(mut form): Query<FollowupForm>,
 ) -> AppResult<Response> {
     let org = below(&state, &actor, &form.org).await?;
+    if let Some(f) = finding_of(&state, &actor, &org, &form.finding).await? {
+        form.topic = f.rule.topic().code().into();
+        form.message = format!("电子监察发现：{}。请核实整改，并在本页回复。", f.summary);
+    }
     render(&NewPage {
         page: ctx.page("督促"),
         topics: topic_choices(&form.topic),
@@ -70,6 +92,7 @@ pub async fn create(
     axum::Form(form): axum::Form<FollowupForm>,
 ) -> AppResult<Response> {
     let org = below(&state, &actor, &form.org).await?;
+    let finding = finding_of(&state, &actor, &org, &form.finding).await?;
     let f = match rules::parse(&form.topic, &form.message) {
         Ok(f) => f,
         Err(errors) => {
@@ -85,7 +108,22 @@ pub async fn create(
     let now = now_epoch();
     let recipients = users::admins_of(&state.db, org.id).await?;
     let mut tx = state.db.begin().await?;
-    let id = followups::create(tx.conn(), org.id, actor.user_id, &f, now).await?;
+    let finding_id = finding.as_ref().map(|x| x.id);
+    let id = followups::create(tx.conn(), org.id, actor.user_id, &f, finding_id, now).await?;
+    if let Some(finding) = finding_id {
+        use crate::domain::supervision::EventKind;
+        let note = format!("{}（督促 {id}）", f.message);
+        crate::store::supervision::add_event(
+            tx.conn(),
+            finding,
+            EventKind::FollowedUp,
+            Some(actor.user_id),
+            &note,
+            None,
+            now,
+        )
+        .await?;
+    }
     let title = format!("上级督促：{}（{}）", f.topic.label(), org.name);
     for user in recipients.into_iter().filter(|u| *u != actor.user_id) {
         let link = format!("/followups/{id}");

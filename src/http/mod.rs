@@ -20,6 +20,7 @@ mod posts;
 mod rankings;
 mod shop;
 mod stored;
+mod supervision;
 mod town;
 
 pub use access::Access;
@@ -117,7 +118,7 @@ fn r(
 #[rustfmt::skip]
 fn routes() -> Vec<Route> {
     use Access::*;
-    vec![
+    let application = vec![
         r("GET", "/healthz", Public, get(assets::healthz)),
         r("GET", "/static/{file}", Public, get(assets::file)),
         r("GET", "/manifest.webmanifest", Public, get(assets::manifest)),
@@ -143,6 +144,12 @@ fn routes() -> Vec<Route> {
         r("GET", "/followups/new", Admin, get(followups::new_page)),
         r("GET", "/followups/{id}", Admin, get(followups::show)),
         r("POST", "/followups/{id}/answer", Admin, post(followups::answer)),
+        r("GET", "/findings", Admin, get(supervision::list)),
+        r("POST", "/findings/scan", Admin, post(supervision::scan)),
+        r("GET", "/findings/{id}", Admin, get(supervision::show)),
+        r("GET", "/findings/{id}/photos/{n}", Admin, get(supervision::photo)),
+        r("POST", "/findings/{id}/appeal", Admin, post(supervision::appeal)),
+        r("POST", "/findings/{id}/decide", Admin, post(supervision::decide)),
         r("GET", "/orgs", Admin, get(orgs::index)),
         r("GET", "/orgs/{id}", SignedIn, get(orgs::show)),
         r("GET", "/orgs/{id}/new", Admin, get(orgs::new_page)),
@@ -219,6 +226,15 @@ fn routes() -> Vec<Route> {
         r("POST", "/shop/orders/{id}/collect", Admin, post(shop::collect)),
         r("GET", "/shop/admin", Admin, get(shop::admin)),
         r("POST", "/shop/admin/prizes", Admin, post(shop::create_prize).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+    ];
+    application.into_iter().chain(officer_routes()).collect()
+}
+
+/// The officers' routes: accounts, grants, security settings and the audit log.
+#[rustfmt::skip]
+fn officer_routes() -> Vec<Route> {
+    use Access::*;
+    vec![
         r("GET", "/admin/accounts", SystemAdmin, get(officers::accounts)),
         r("POST", "/admin/accounts", SystemAdmin, post(officers::create_account)),
         r("POST", "/admin/accounts/{id}/reset", SystemAdmin, post(officers::reset_password)),

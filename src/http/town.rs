@@ -45,6 +45,8 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, member: Member) -> Ap
             name,
             drill: false,
             f,
+            // Members compare branches; warnings are for administrators.
+            open_findings: 0,
         })
         .collect();
     let (branch, branch_path) = members::placement(&state.db, member.id).await?;

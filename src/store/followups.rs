@@ -36,16 +36,18 @@ pub async fn create(
     org_id: i64,
     from: i64,
     f: &NewFollowup,
+    finding: Option<i64>,
     now: i64,
 ) -> AppResult<i64> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO followups (org_id, from_user, topic, message, created_at) VALUES ($1,$2,$3,$4,$5) RETURNING id",
+        "INSERT INTO followups (org_id, from_user, topic, message, created_at, finding_id) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
     )
     .bind(org_id)
     .bind(from)
     .bind(f.topic.code())
     .bind(&f.message)
     .bind(now)
+    .bind(finding)
     .fetch_one(conn)
     .await?;
     Ok(id)

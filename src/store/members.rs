@@ -381,12 +381,13 @@ pub async fn counts(db: &super::Db) -> AppResult<(i64, i64)> {
     Ok((members, orgs))
 }
 
-/// Every member's id, in order.
-pub async fn all_ids(db: &super::Db) -> AppResult<Vec<i64>> {
-    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM members ORDER BY id")
-        .fetch_all(&db.pool)
-        .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+/// Every member with their branch: (member, branch), by branch.
+pub async fn with_branches(db: &super::Db) -> AppResult<Vec<(i64, i64)>> {
+    Ok(
+        sqlx::query_as("SELECT id, branch_id FROM members ORDER BY branch_id, id")
+            .fetch_all(&db.pool)
+            .await?,
+    )
 }
 
 /// Where a member is registered: (branch, branch path).

@@ -66,6 +66,14 @@ pub async fn meeting_holders(db: &super::Db, dissolved: bool) -> AppResult<Vec<O
     .await?)
 }
 
+/// Dates every organization's founding back to `at`: the demo's history begins before today.
+pub async fn set_founded(db: &super::Db, at: i64) -> AppResult<()> {
+    crate::q!("UPDATE orgs SET created_at = $1", at)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
 /// Every organization's parent (none for the root).
 pub async fn parents(db: &super::Db) -> AppResult<std::collections::HashMap<i64, Option<i64>>> {
     let rows: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, parent_id FROM orgs")

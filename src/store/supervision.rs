@@ -10,7 +10,7 @@ use crate::domain::supervision::{
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sqlx::{AnyConnection, Row};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use time::Date;
 
 pub const THRESHOLDS: &str = "thresholds";
@@ -95,7 +95,7 @@ pub struct Evidence {
     pub files: Vec<i64>,
     /// The period of a missed item, as people say it ("2026年第三季度").
     pub period: String,
-    /// How alike two photos (differing bits) or two minutes (percent shared) are.
+    /// How alike two photos or two minutes are, in percent.
     pub measure: Option<i64>,
 }
 
@@ -512,42 +512,12 @@ pub async fn minutes_changed(db: &Db, from: i64, since: i64) -> AppResult<Vec<(i
     .await?)
 }
 
-/// Prints shared by more than `meetings` meetings' minutes: set phrases, not copying.
-pub async fn common_prints(db: &Db, meetings: i64) -> AppResult<HashSet<i64>> {
-    let rows: Vec<(i64,)> =
-        sqlx::query_as("SELECT print FROM minutes_prints GROUP BY print HAVING COUNT(*) > $1")
-            .bind(meetings)
-            .fetch_all(&db.pool)
-            .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
-}
-
-pub async fn prints_of(db: &Db, meeting_id: i64) -> AppResult<Vec<i64>> {
-    let rows: Vec<(i64,)> =
-        sqlx::query_as("SELECT print FROM minutes_prints WHERE meeting_id = $1")
-            .bind(meeting_id)
-            .fetch_all(&db.pool)
-            .await?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
-}
-
-/// Other meetings whose minutes share any of `prints`, through the print index: (meeting,
-/// organization, start, prints shared).
-pub async fn sharing_prints(
-    db: &Db,
-    meeting_id: i64,
-    prints: &[i64],
-) -> AppResult<Vec<(i64, i64, i64, i64)>> {
-    if prints.is_empty() {
-        return Ok(vec![]);
-    }
-    let list: Vec<String> = prints.iter().map(i64::to_string).collect();
-    Ok(sqlx::query_as(&format!(
-        "SELECT p.meeting_id, m.org_id, m.starts_at, COUNT(*) FROM minutes_prints p JOIN meetings m ON m.id = p.meeting_id \
-         WHERE p.print IN ({}) AND p.meeting_id <> $1 GROUP BY p.meeting_id, m.org_id, m.starts_at",
-        list.join(",")
-    ))
-    .bind(meeting_id)
+/// The minutes' prints of every meeting starting from `from` on: (meeting, print).
+pub async fn minutes_prints_since(db: &Db, from: i64) -> AppResult<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT p.meeting_id, p.print FROM minutes_prints p JOIN meetings m ON m.id = p.meeting_id WHERE m.starts_at >= $1",
+    )
+    .bind(from)
     .fetch_all(&db.pool)
     .await?)
 }

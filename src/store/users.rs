@@ -364,6 +364,17 @@ pub async fn admins_of(db: &super::Db, org_id: i64) -> AppResult<Vec<i64>> {
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Every administrator's grant: (account, the path of the subtree administered).
+pub async fn admin_grants(db: &super::Db) -> AppResult<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT g.user_id, o.path FROM role_grants g JOIN orgs o ON o.id = g.org_id WHERE g.role IN ($1, $2)",
+    )
+    .bind(Role::BranchAdmin.code())
+    .bind(Role::OrgAdmin.code())
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 /// Whether the account is an organization administrator (of any subtree).
 pub async fn administers_a_subtree(db: &super::Db, user_id: i64) -> AppResult<bool> {
     let (n,): (i64,) =

@@ -90,7 +90,7 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
 
     // Three days of study: articles to read, history, points earned the live way.
     let files = dangjian::files::Storage::local(app.data_dir.join("files"));
-    let study = dangjian::demo::study(&app.db, &files, 2019, 3)
+    let (study, _) = dangjian::demo::study(&app.db, &files, 2019, 3)
         .await
         .unwrap();
     assert!(study.contains("篇文章"), "{study}");

@@ -18,3 +18,4 @@ mod points;
 mod posts;
 mod rankings;
 mod shop;
+mod supervision;

@@ -191,6 +191,8 @@ pub struct Row {
     /// Whether the row leads further down.
     pub drill: bool,
     pub f: Figures,
+    /// 数据预警: open 电子监察 findings in its subtree.
+    pub open_findings: i64,
 }
 
 impl Row {
@@ -293,8 +295,14 @@ async fn rows(state: &AppState, sel: &Selection, q: &DashQuery) -> AppResult<(Ro
                 .find(|(id, _)| *id == c.id)
                 .map(|x| x.1)
                 .unwrap_or_default(),
+            open_findings: 0,
         })
         .collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).chain([sel.org.id]).collect();
+    let open = crate::store::supervision::open_totals(&state.db, &ids).await?;
+    for r in &mut rows {
+        r.open_findings = open.get(&r.id).copied().unwrap_or(0);
+    }
     // Unsorted, the rows keep the tree's own order.
     match Column::ALL.into_iter().find(|c| c.code() == q.sort) {
         Some(Column::Name) => rows.sort_by(|a, b| a.name.cmp(&b.name)),
@@ -309,6 +317,7 @@ async fn rows(state: &AppState, sel: &Selection, q: &DashQuery) -> AppResult<(Ro
         name: format!("{}（合计）", sel.org.name),
         drill: false,
         f: total,
+        open_findings: open.get(&sel.org.id).copied().unwrap_or(0),
     };
     Ok((total, rows))
 }
@@ -335,6 +344,7 @@ pub async fn page(
                 name: "全县平均".into(),
                 drill: false,
                 f,
+                open_findings: 0,
             })
         }
         _ => None,

@@ -1,0 +1,394 @@
+//! 电子监察 on screen: the findings in the actor's subtree, each with its evidence (the
+//! meetings, the two photos side by side, the two minutes with the shared passages marked)
+//! and its history; a branch answers a finding (申诉), a superior accepts or rejects the
+//! answer; the county administrator runs a scan at once.
+use super::access::{Admin, Found};
+use super::context::{Page, flash_redirect};
+use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
+use super::{AppState, Ctx};
+use crate::domain::clock::{format_minute, now_epoch};
+use crate::domain::near_duplicates::{shared_passages, split_marked};
+use crate::domain::policy::Actor;
+use crate::domain::supervision::{
+    APPEAL_MAX_CHARS, DECISION_MAX_CHARS, EventKind, FindingStatus, Rule,
+};
+use crate::domain::text;
+use crate::error::{AppError, AppResult};
+use crate::store::meetings::{self, Meeting};
+use crate::store::supervision::{self as store, Event, Finding, FindingFilter};
+use crate::store::{notifications, orgs, users};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    /// One organization's subtree (from the dashboard's warning).
+    org: String,
+    rule: String,
+    /// "all" shows closed findings too.
+    status: String,
+    page: i64,
+}
+
+#[derive(Template)]
+#[template(path = "findings.html")]
+struct ListPage {
+    page: Page,
+    findings: Vec<Finding>,
+    total: i64,
+    rules: Vec<Choice>,
+    all: bool,
+    rule: String,
+    org: String,
+    page_no: i64,
+    pages: i64,
+    may_scan: bool,
+    last_run: String,
+}
+
+/// The subtree a list shows: the actor's widest administered root.
+fn list_root(actor: &Actor) -> AppResult<String> {
+    actor
+        .admin_roots()
+        .into_iter()
+        .min_by_key(|p| p.len())
+        .map(str::to_string)
+        .ok_or(AppError::NotFound)
+}
+
+/// May run a scan: an administrator of the county root.
+async fn may_scan(state: &AppState, actor: &Actor) -> AppResult<bool> {
+    Ok(orgs::root(&state.db)
+        .await?
+        .is_some_and(|r| actor.may_set_county_rules(&r.path)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let root_path = match q.org.trim().parse::<i64>() {
+        Ok(id) => {
+            orgs::get(&state.db, id)
+                .await
+                .found_if(|o| actor.may_view_finding(&o.path))?
+                .path
+        }
+        Err(_) => list_root(&actor)?,
+    };
+    let filter = FindingFilter {
+        root_path,
+        rule: Rule::from_code(&q.rule),
+        open_only: q.status != "all",
+        observed: None,
+    };
+    let page_no = q.page.max(1);
+    let (findings, total) =
+        store::findings(&state.db, &filter, PAGE_SIZE, (page_no - 1) * PAGE_SIZE).await?;
+    let last_run = store::last_run(&state.db)
+        .await?
+        .map(|r| {
+            format!(
+                "最近一次检查：{}，新发现{}条",
+                format_minute(r.started_at),
+                r.found
+            )
+        })
+        .unwrap_or_else(|| "尚未检查".into());
+    render(&ListPage {
+        page: ctx.page("电子监察"),
+        findings,
+        total,
+        rules: choices(Rule::ALL.iter().map(|r| (r.code(), r.label())), &q.rule),
+        all: q.status == "all",
+        rule: q.rule,
+        org: q.org,
+        page_no,
+        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        may_scan: may_scan(&state, &actor).await?,
+        last_run,
+    })
+}
+
+/// 立即检查: the daily scan, now.
+pub async fn scan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+) -> AppResult<Response> {
+    if !may_scan(&state, &actor).await? {
+        return Err(AppError::NotFound);
+    }
+    let found = crate::supervision::scan(&state.db, Some(actor.user_id), now_epoch()).await?;
+    let n: i64 = found.values().sum();
+    let mut tx = state.db.begin().await?;
+    ctx.audit(&mut tx, "电子监察", "立即检查", &format!("新发现{n}条"))
+        .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/findings",
+        &format!("检查完成，新发现{n}条问题"),
+    ))
+}
+
+/// A meeting named in the evidence, with its minutes cut at the passages it shares with the
+/// other meeting's.
+struct Shown {
+    meeting: Meeting,
+    minutes: Vec<(String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "finding_show.html")]
+struct ShowPage {
+    page: Page,
+    f: Finding,
+    meetings: Vec<Shown>,
+    photos: Vec<(usize, String)>,
+    events: Vec<Event>,
+    may_appeal: bool,
+    may_decide: bool,
+    may_follow_up: bool,
+    appeal_max: usize,
+    decision_max: usize,
+    note: String,
+    errors: FieldErrors,
+}
+
+impl ShowPage {
+    fn time(&self, t: &i64) -> String {
+        format_minute(*t)
+    }
+}
+
+/// The finding, when `allowed` of its organization's path (404 otherwise).
+async fn finding_where(
+    state: &AppState,
+    id: i64,
+    allowed: impl Fn(&str) -> bool,
+) -> AppResult<Finding> {
+    store::finding(&state.db, id)
+        .await
+        .found_if(|f| allowed(&f.org_path))
+}
+
+/// The finding's page again with what was typed and the error at its field (422).
+async fn invalid(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    f: Finding,
+    note: String,
+    (field, message): (&'static str, String),
+) -> AppResult<Response> {
+    let mut errors = FieldErrors::default();
+    errors.add(field, message);
+    render_invalid(&show_page(state, ctx, actor, f, note, errors).await?)
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    f: Finding,
+    note: String,
+    errors: FieldErrors,
+) -> AppResult<ShowPage> {
+    let evidence = f.evidence();
+    let mut shown = Vec::new();
+    for id in &evidence.meetings {
+        shown.push(meetings::get(&state.db, *id).await?);
+    }
+    let copied = f.rule == Rule::MinutesCopied && shown.len() == 2;
+    let meetings = shown
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let minutes = if copied {
+                let other = &shown[1 - i].minutes;
+                split_marked(&m.minutes, &shared_passages(&m.minutes, other))
+            } else {
+                vec![(m.minutes.clone(), false)]
+            };
+            Shown {
+                meeting: m.clone(),
+                minutes,
+            }
+        })
+        .collect();
+    let mut photos = Vec::new();
+    for (i, file) in evidence.files.iter().enumerate() {
+        let row = meetings::file(&state.db, *file).await?;
+        let of = shown
+            .iter()
+            .find(|m| m.id == row.meeting_id)
+            .map(|m| format!("{} {}", m.org_name, format_minute(m.starts_at)))
+            .unwrap_or_default();
+        photos.push((i, of));
+    }
+    let appealable = f.status == FindingStatus::Open;
+    let decidable = f.status == FindingStatus::Appealed;
+    Ok(ShowPage {
+        page: ctx.page("电子监察"),
+        meetings,
+        photos,
+        events: store::events(&state.db, f.id).await?,
+        may_appeal: appealable && actor.may_appeal_finding(&f.org_path),
+        may_decide: decidable && actor.may_decide_finding(&f.org_path),
+        may_follow_up: actor.is_superior_of(&f.org_path),
+        appeal_max: APPEAL_MAX_CHARS,
+        decision_max: DECISION_MAX_CHARS,
+        note,
+        errors,
+        f,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let f = finding_where(&state, id, |p| actor.may_view_finding(p)).await?;
+    render(
+        &show_page(
+            &state,
+            &ctx,
+            &actor,
+            f,
+            String::new(),
+            FieldErrors::default(),
+        )
+        .await?,
+    )
+}
+
+/// A photo of the evidence, by its place in it: shown to whoever sees the finding, even when
+/// the other photo is another town's.
+pub async fn photo(
+    State(state): State<AppState>,
+    Admin(actor): Admin,
+    Path((id, n)): Path<(i64, usize)>,
+) -> AppResult<Response> {
+    let f = finding_where(&state, id, |p| actor.may_view_finding(p)).await?;
+    let file = *f.evidence().files.get(n).ok_or(AppError::NotFound)?;
+    let row = meetings::file(&state.db, file).await?;
+    let key = row.thumb_key.as_deref().unwrap_or(&row.storage_key);
+    super::stored::send_file(&state, key, "image/jpeg", None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NoteForm {
+    note: String,
+    decision: String,
+}
+
+/// 申诉: the branch explains; the superiors above it are told.
+pub async fn appeal(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    axum::Form(form): axum::Form<NoteForm>,
+) -> AppResult<Response> {
+    let f = finding_where(&state, id, |p| actor.may_appeal_finding(p)).await?;
+    let note = match text::required(&form.note, APPEAL_MAX_CHARS) {
+        Ok(n) if f.status == FindingStatus::Open => n,
+        Ok(_) => return Err(AppError::Conflict("该问题已申诉或已处理".into())),
+        Err(e) => return invalid(&state, &ctx, &actor, f, form.note, ("note", e)).await,
+    };
+    let now = now_epoch();
+    // The administrators of the organization above (and the one above that) decide.
+    let superiors = match orgs::get(&state.db, f.org_id).await?.parent_id {
+        Some(parent) => users::admins_of(&state.db, parent).await?,
+        None => Vec::new(),
+    };
+    let mut tx = state.db.begin().await?;
+    if !store::set_status(
+        tx.conn(),
+        &f,
+        FindingStatus::Open,
+        FindingStatus::Appealed,
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict("该问题已申诉或已处理".into()));
+    }
+    store::add_event(
+        tx.conn(),
+        id,
+        EventKind::Appealed,
+        Some(actor.user_id),
+        &note,
+        None,
+        now,
+    )
+    .await?;
+    let link = format!("/findings/{id}");
+    let title = format!("{}对电子监察问题提出申诉", f.org_name);
+    for user in superiors {
+        let key = format!("finding-appeal:{id}");
+        notifications::notify(tx.conn(), user, &key, &title, &link, now).await?;
+    }
+    ctx.audit(&mut tx, "申诉", &format!("问题 {id} {}", f.org_name), &note)
+        .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, &link, "申诉已提交，等待上级审核"))
+}
+
+/// The superior accepts the answer (closed as explained) or rejects it (the finding stands).
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    axum::Form(form): axum::Form<NoteForm>,
+) -> AppResult<Response> {
+    let f = finding_where(&state, id, |p| actor.may_decide_finding(p)).await?;
+    let (to, kind) = match form.decision.as_str() {
+        "accept" => (FindingStatus::Explained, EventKind::Accepted),
+        "reject" => (FindingStatus::Upheld, EventKind::Rejected),
+        _ => {
+            let e = ("decision", "请选择采纳或驳回".into());
+            return invalid(&state, &ctx, &actor, f, form.note, e).await;
+        }
+    };
+    let note = form.note.trim();
+    if note.chars().count() > DECISION_MAX_CHARS {
+        let e = ("note", format!("意见不能超过{DECISION_MAX_CHARS}个字"));
+        return invalid(&state, &ctx, &actor, f, form.note, e).await;
+    }
+    let now = now_epoch();
+    let admins = users::admins_of(&state.db, f.org_id).await?;
+    let mut tx = state.db.begin().await?;
+    if !store::set_status(tx.conn(), &f, FindingStatus::Appealed, to, now).await? {
+        return Err(AppError::Conflict("该申诉已处理".into()));
+    }
+    store::add_event(tx.conn(), id, kind, Some(actor.user_id), note, None, now).await?;
+    let link = format!("/findings/{id}");
+    let title = format!("上级{}：{}", kind.label(), f.rule.label());
+    for user in admins {
+        let key = format!("finding-decision:{id}");
+        notifications::notify(tx.conn(), user, &key, &title, &link, now).await?;
+    }
+    ctx.audit(
+        &mut tx,
+        kind.label(),
+        &format!("问题 {id} {}", f.org_name),
+        note,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, &link, kind.label()))
+}

@@ -1,0 +1,435 @@
+//! 电子监察 on a fixture county with known patterns: a good branch (乙村), a branch that
+//! reused 乙村's photo, copied its minutes and fell short of attendance (甲村), a silent
+//! branch in another town (丙村); scanned on a fixed day.
+use crate::both;
+use crate::support::*;
+use dangjian::domain::clock::{parse_date, shanghai_epoch};
+use dangjian::domain::orglife::MeetingKind;
+use dangjian::domain::supervision::Thresholds;
+use dangjian::store::{meetings, orgs, supervision};
+use std::collections::BTreeSet;
+
+/// The day of the scan: 2026-04-02, noon in Shanghai.
+fn scan_day() -> i64 {
+    shanghai_epoch(
+        parse_date("2026-04-02").unwrap(),
+        time::macros::time!(12:00),
+    )
+}
+
+fn at(day: &str, hour: u8) -> i64 {
+    shanghai_epoch(
+        parse_date(day).unwrap(),
+        time::Time::from_hms(hour, 0, 0).unwrap(),
+    )
+}
+
+const MINUTES_B: &str = "3月10日，乙村党支部召开支部委员会，由王乙主持。会议传达学习了县委关于春季植树造林的部署，\
+    讨论确定了本村沿河两岸补植香樟三百株、修复灌溉渠两处的任务，明确由党员责任区分片包干，四月底前完成。\
+    会议还研究了困难党员刘大伯的慰问事宜，决定由组织委员牵头走访。";
+
+const MINUTES_OWN: &str = "3月20日，乙村党支部开展主题党日，组织党员到县革命纪念馆重温入党誓词，\
+    观看纪录片《初心》，随后在村文化广场开展义诊和政策宣讲，共服务群众八十余人次。";
+
+/// A meeting as a secretary records it: check-ins (`pct` % of those expected), minutes, a
+/// photo uploaded through the page, then closed.
+async fn held(
+    app: &TestApp,
+    uploader: &Client,
+    (org, kind, start): (i64, MeetingKind, i64),
+    pct: i64,
+    minutes: &str,
+    photo: Vec<u8>,
+) -> i64 {
+    let o = orgs::get(&app.db, org).await.unwrap();
+    let mut tx = app.db.begin().await.unwrap();
+    let m = meetings::NewMeeting {
+        org_id: org,
+        org_path: o.path.clone(),
+        party_group: false,
+        kind,
+        topic: kind.label().into(),
+        starts_at: start,
+        ends_at: start + 5400,
+        place: "党员活动室".into(),
+        point_e6: None,
+        host_member_id: None,
+        recorder_member_id: None,
+        agenda: vec!["学习".into()],
+        created_by: 0,
+    };
+    let id = meetings::create(tx.conn(), &m, start - 86_400)
+        .await
+        .unwrap();
+    meetings::check_in_share(tx.conn(), id, start, 0, pct, pct >= 80)
+        .await
+        .unwrap();
+    meetings::set_minutes(tx.conn(), id, minutes, start + 5400)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let up = uploader
+        .upload(&format!("/meetings/{id}/files"), "photo", "现场.jpg", photo)
+        .await;
+    assert_eq!(up.status, 303, "{}", up.body);
+    let mut tx = app.db.begin().await.unwrap();
+    meetings::set_closed(tx.conn(), id, Some((start + 6000, 0)))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+/// 10 % cut off the left of a photo, saved again.
+fn cropped(bytes: &[u8]) -> Vec<u8> {
+    let img = image::load_from_memory(bytes).unwrap();
+    let (w, h) = (img.width(), img.height());
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&img.crop_imm(w / 10, 0, w - w / 10, h).to_rgb8())
+        .unwrap();
+    out
+}
+
+async fn the_county(app: &TestApp) {
+    let county = app.login(phone::COUNTY_ADMIN).await;
+    // Founded at the new year; supervised from March on, silent after 30 days.
+    sqlx::query("UPDATE orgs SET created_at = $1")
+        .bind(at("2026-01-01", 9))
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let t = Thresholds {
+        silence_days: 30,
+        since: parse_date("2026-03-01"),
+        ..Thresholds::default()
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    supervision::save_setting(
+        tx.conn(),
+        supervision::THRESHOLDS,
+        parse_date("2026-03-01").unwrap(),
+        &t,
+        None,
+        0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (rocket, galaxies) = (testdata("rocket.jpg"), testdata("galaxies.jpg"));
+    let ids = &app.ids;
+    use MeetingKind::*;
+    held(
+        app,
+        &county,
+        (ids.branch_b, BranchCommittee, at("2026-03-10", 9)),
+        100,
+        MINUTES_B,
+        rocket.clone(),
+    )
+    .await;
+    held(
+        app,
+        &county,
+        (ids.branch_b, ThemeDay, at("2026-03-20", 9)),
+        100,
+        MINUTES_OWN,
+        galaxies,
+    )
+    .await;
+    // 甲村: its committee's photo is 乙村's cropped, its minutes 乙村's with the names
+    // changed, and one of its three members stayed away; no theme day.
+    let copied = MINUTES_B
+        .replace("乙村", "甲村")
+        .replace("王乙", "李书记")
+        .replace("3月10日", "3月15日");
+    held(
+        app,
+        &county,
+        (ids.branch_a, BranchCommittee, at("2026-03-15", 14)),
+        66,
+        &copied,
+        cropped(&rocket),
+    )
+    .await;
+}
+
+fn found(rows: &[(String, String)]) -> BTreeSet<(String, String)> {
+    rows.iter().cloned().collect()
+}
+
+both!(
+    the_scan_finds_exactly_the_known_patterns_once,
+    |app: TestApp| async move {
+        the_county(&app).await;
+        let by_rule = dangjian::supervision::scan(&app.db, None, scan_day())
+            .await
+            .unwrap();
+        assert_eq!(by_rule.values().sum::<i64>(), 8, "{by_rule:?}");
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT o.name, f.rule FROM findings f JOIN orgs o ON o.id = f.org_id ORDER BY o.name, f.rule",
+        )
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+        let expected: Vec<(String, String)> = [
+            ("甲村党支部", "attendance"),
+            ("甲村党支部", "minutes_copied"),
+            ("甲村党支部", "missed"), // no theme day in March
+            ("甲村党支部", "photo_reused"),
+            ("第一党小组", "missed"), // no group meeting in March
+            ("丙村党支部", "missed"),
+            ("丙村党支部", "missed"),
+            ("丙村党支部", "silent"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        assert_eq!(found(&rows), found(&expected));
+        assert_eq!(
+            rows.len(),
+            8,
+            "丙村 missed both its committee and theme day: {rows:?}"
+        );
+        // Run again the same day, or the next: nothing new, nothing twice.
+        let again = dangjian::supervision::scan(&app.db, None, scan_day())
+            .await
+            .unwrap();
+        assert!(again.is_empty(), "{again:?}");
+        let next = dangjian::supervision::scan(&app.db, None, scan_day() + 86_400)
+            .await
+            .unwrap();
+        assert!(next.is_empty(), "{next:?}");
+        assert_eq!(app.count("SELECT COUNT(*) FROM findings").await, 8);
+        // The administrators above were told, once per scan that found something.
+        let bells = app
+            .count("SELECT COUNT(*) FROM notifications WHERE title LIKE '电子监察%'")
+            .await;
+        assert!(
+            bells >= 2,
+            "the county and the town administrators: {bells}"
+        );
+    }
+);
+
+async fn finding_id(app: &TestApp, org: i64, rule: &str) -> i64 {
+    let (id,): (i64,) =
+        sqlx::query_as("SELECT MIN(id) FROM findings WHERE org_id = $1 AND rule = $2")
+            .bind(org)
+            .bind(rule)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    id
+}
+
+both!(
+    evidence_appeals_and_who_may_see_what,
+    |app: TestApp| async move {
+        the_county(&app).await;
+        dangjian::supervision::scan(&app.db, None, scan_day())
+            .await
+            .unwrap();
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let list = county.get("/findings").await;
+        assert_eq!(list.status, 200);
+        assert!(list.contains("甲村党支部") && list.contains("丙村党支部"));
+        assert!(list.contains("照片疑似重复使用"));
+        // 数据预警: each town's row on the dashboard carries its open findings.
+        let dash = county.get("/dashboard").await;
+        assert!(dash.contains(&format!(
+            "/findings?org={}\" class=\"warning\"",
+            app.ids.town
+        )));
+        assert!(
+            dash.contains("title=\"5个待处理问题\"") && dash.contains("title=\"3个待处理问题\""),
+            "{}",
+            dash.body
+        );
+        // The reused photo: both pictures, side by side, each served to whoever sees it.
+        let photo = finding_id(&app, app.ids.branch_a, "photo_reused").await;
+        let page = county.get(&format!("/findings/{photo}")).await;
+        assert!(page.contains(&format!("/findings/{photo}/photos/0")));
+        assert!(page.contains(&format!("/findings/{photo}/photos/1")));
+        assert!(page.contains("乙村党支部") && page.contains("甲村党支部"));
+        for n in 0..2 {
+            let (status, bytes) = county
+                .get_bytes(&format!("/findings/{photo}/photos/{n}"))
+                .await;
+            assert_eq!(status, 200);
+            assert!(image::load_from_memory(&bytes).is_ok());
+        }
+        assert_eq!(
+            county
+                .get_bytes(&format!("/findings/{photo}/photos/2"))
+                .await
+                .0,
+            404
+        );
+        // 督促 from the finding: the form says what was found, and the finding keeps it.
+        assert!(
+            page.contains(&format!(
+                "/followups/new?org={}&amp;finding={photo}",
+                app.ids.branch_a
+            )) || page.contains(&format!(
+                "/followups/new?org={}&finding={photo}",
+                app.ids.branch_a
+            ))
+        );
+        let form = county
+            .get(&format!(
+                "/followups/new?org={}&finding={photo}",
+                app.ids.branch_a
+            ))
+            .await;
+        assert!(form.contains("电子监察发现"), "{}", form.body);
+        let sent = county
+            .post(
+                "/followups",
+                &[
+                    ("org", &app.ids.branch_a.to_string()),
+                    ("finding", &photo.to_string()),
+                    ("topic", "records"),
+                    ("message", "照片疑似重复使用，请说明情况"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, 303);
+        assert!(
+            county
+                .get(&format!("/findings/{photo}"))
+                .await
+                .contains("发出督促")
+        );
+        // Another organization's finding cannot ride on a follow-up.
+        let silent_c = finding_id(&app, app.ids.branch_c, "silent").await;
+        let wrong = county
+            .get(&format!(
+                "/followups/new?org={}&finding={silent_c}",
+                app.ids.branch_a
+            ))
+            .await;
+        assert_eq!(wrong.status, 404);
+        // The copied minutes: the shared passages marked.
+        let minutes = finding_id(&app, app.ids.branch_a, "minutes_copied").await;
+        let page = county.get(&format!("/findings/{minutes}")).await;
+        assert!(page.contains("<mark>"), "{}", page.body);
+        assert!(page.contains("沿河两岸补植香樟三百株"));
+        // The town administrator sees its own town's findings, not the other town's.
+        let town = app.login(phone::TOWN_ADMIN).await;
+        let silent = finding_id(&app, app.ids.branch_c, "silent").await;
+        assert_eq!(town.get(&format!("/findings/{silent}")).await.status, 404);
+        assert!(!town.get("/findings").await.contains("丙村党支部"));
+        assert_eq!(town.get(&format!("/findings/{photo}")).await.status, 200);
+        // Only the county runs a scan.
+        assert_eq!(town.post("/findings/scan", &[]).await.status, 404);
+        // 甲村 answers the photo finding; it cannot decide its own answer.
+        let secretary = app.login(phone::SECRETARY_A).await;
+        let empty = secretary
+            .post(&format!("/findings/{photo}/appeal"), &[("note", " ")])
+            .await;
+        assert_eq!(empty.status, 422);
+        assert!(empty.contains("note-error"));
+        let appealed = secretary
+            .post(
+                &format!("/findings/{photo}/appeal"),
+                &[("note", "两村同一天在县里联合开会，照片是同一场合拍的")],
+            )
+            .await;
+        assert_eq!(appealed.status, 303);
+        let own = secretary
+            .post(
+                &format!("/findings/{photo}/decide"),
+                &[("decision", "accept"), ("note", "")],
+            )
+            .await;
+        assert_eq!(own.status, 404);
+        assert_eq!(
+            secretary.get(&format!("/findings/{silent}")).await.status,
+            404
+        );
+        // The town accepts it; the attendance finding's answer the county rejects.
+        let accepted = town
+            .post(
+                &format!("/findings/{photo}/decide"),
+                &[("decision", "accept"), ("note", "情况属实")],
+            )
+            .await;
+        assert_eq!(accepted.status, 303);
+        let attendance = finding_id(&app, app.ids.branch_a, "attendance").await;
+        secretary
+            .post(
+                &format!("/findings/{attendance}/appeal"),
+                &[("note", "一名党员外出务工")],
+            )
+            .await;
+        let rejected = county
+            .post(
+                &format!("/findings/{attendance}/decide"),
+                &[("decision", "reject"), ("note", "外出党员应请假")],
+            )
+            .await;
+        assert_eq!(rejected.status, 303);
+        let status = |id: i64| {
+            let db = app.db.clone();
+            async move {
+                let (s,): (String,) = sqlx::query_as("SELECT status FROM findings WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&db.pool)
+                    .await
+                    .unwrap();
+                s
+            }
+        };
+        assert_eq!(status(photo).await, "explained");
+        assert_eq!(status(attendance).await, "upheld");
+        // Decided either way, neither is open any more: 东湖镇 5 → 3, the county 8 → 6.
+        let dash = county.get("/dashboard").await;
+        assert!(
+            dash.contains("title=\"3个待处理问题\"") && dash.contains("title=\"6个待处理问题\"")
+        );
+        assert!(!dash.contains("5个待处理问题"));
+        // Decided once: a second decision is refused.
+        let twice = county
+            .post(
+                &format!("/findings/{photo}/decide"),
+                &[("decision", "reject"), ("note", "")],
+            )
+            .await;
+        assert_eq!(twice.status, 409);
+        // The whole history stays on the finding, and a scan does not reopen it.
+        let page = secretary.get(&format!("/findings/{photo}")).await;
+        for step in ["发现问题", "提出申诉", "采纳申诉", "情况属实"] {
+            assert!(page.contains(step), "{step}");
+        }
+        dangjian::supervision::scan(&app.db, None, scan_day() + 86_400)
+            .await
+            .unwrap();
+        assert_eq!(status(photo).await, "explained");
+        assert_eq!(app.count("SELECT COUNT(*) FROM findings").await, 8);
+    }
+);
+
+both!(
+    the_daily_scan_runs_once_however_many_instances_ask,
+    |app: TestApp| async move {
+        the_county(&app).await;
+        // Three instances sharing the database wake at the same minute.
+        let run = || dangjian::jobs::daily_scan(&app.db, scan_day());
+        let (a, b, c) = tokio::join!(run(), run(), run());
+        let ran = [a, b, c]
+            .into_iter()
+            .filter(|r| *r.as_ref().unwrap())
+            .count();
+        assert_eq!(ran, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM supervision_runs").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM findings").await, 8);
+        // The next day it runs again, and finds nothing new.
+        assert!(
+            dangjian::jobs::daily_scan(&app.db, scan_day() + 86_400)
+                .await
+                .unwrap()
+        );
+        assert_eq!(app.count("SELECT COUNT(*) FROM findings").await, 8);
+    }
+);
