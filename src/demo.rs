@@ -854,8 +854,9 @@ pub struct Planted {
     pub stopped_studying: u32,
 }
 
-/// A photo the demo filed, to be reused by a planted copy: (picture number, seed, org).
-type Filed = (u32, u64, i64);
+/// A photo the demo filed, to be reused by a planted copy: (picture number, seed, org,
+/// meeting start).
+type Filed = (u32, u64, i64, i64);
 
 fn person_name(rng: &mut Rng, gender: Gender) -> String {
     let surname = *rng.pick(SURNAMES);
@@ -999,7 +1000,7 @@ struct OrglifeRun {
     pending_files: Vec<(String, Vec<u8>)>,
     /// Recent photos and minutes, for planted copies to copy.
     recent_photos: std::collections::VecDeque<Filed>,
-    recent_minutes: std::collections::VecDeque<(i64, String, String)>,
+    recent_minutes: std::collections::VecDeque<(i64, String, String, i64)>,
 }
 
 impl OrglifeRun {
@@ -1161,10 +1162,13 @@ impl OrglifeRun {
     ) -> AppResult<()> {
         let day = crate::domain::clock::local_date(p.start);
         let copied = (self.plant == Some(Plant::CopiedMinutes))
-            .then(|| self.recent_minutes.iter().find(|m| m.0 != org.id).cloned())
+            .then(|| {
+                let earlier = |m: &&(i64, String, String, i64)| m.0 != org.id && m.3 < p.start;
+                self.recent_minutes.iter().find(earlier).cloned()
+            })
             .flatten();
         let minutes = match copied {
-            Some((_, their_org, text)) => {
+            Some((_, their_org, text, _)) => {
                 self.plant = None;
                 self.planted.copied_minutes += 1;
                 text.replace(&their_org, &org.name)
@@ -1173,7 +1177,7 @@ impl OrglifeRun {
         };
         crate::store::meetings::set_minutes(tx.conn(), id, &minutes, p.start + 5400).await?;
         self.recent_minutes
-            .push_back((org.id, org.name.clone(), minutes));
+            .push_back((org.id, org.name.clone(), minutes, p.start));
         if self.recent_minutes.len() > 40 {
             self.recent_minutes.pop_front();
         }
@@ -1191,10 +1195,13 @@ impl OrglifeRun {
     ) -> AppResult<()> {
         use crate::store::meetings::{self, NewFile};
         let reused = (self.plant == Some(Plant::ReusedPhoto))
-            .then(|| self.recent_photos.iter().find(|f| f.2 != org.id).copied())
+            .then(|| {
+                let earlier = |f: &&Filed| f.2 != org.id && f.3 < p.start;
+                self.recent_photos.iter().find(earlier).copied()
+            })
             .flatten();
         let picture = match reused {
-            Some((n, seed, _)) => {
+            Some((n, seed, _, _)) => {
                 self.plant = None;
                 self.planted.reused_photos += 1;
                 // Cropped 10 % off one side, or 5 % all round, and saved again.
@@ -1209,7 +1216,7 @@ impl OrglifeRun {
             }
             None => {
                 let (n, seed) = (self.photos_filed % scenes::DISTINCT, self.seed ^ id as u64);
-                self.recent_photos.push_back((n, seed, org.id));
+                self.recent_photos.push_back((n, seed, org.id, p.start));
                 if self.recent_photos.len() > 40 {
                     self.recent_photos.pop_front();
                 }

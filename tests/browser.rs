@@ -777,3 +777,43 @@ async fn the_county_drills_down_exports_and_follows_up_a_branch_that_answers() {
         b.quit().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_county_sees_a_reused_photo_side_by_side_and_follows_it_up() {
+    if !tools_present() {
+        return;
+    }
+    let base = demo_server(1).await;
+    let driver = Driver::start().await;
+    let county = driver.desktop().await;
+    county.sign_in(&base, "13800000004", "/dashboard").await;
+    // 数据预警: towns with open findings carry their count on the dashboard.
+    county.wait_for("#dashboard a.warning").await;
+    county.click("nav.sidemenu a[href='/findings']").await;
+    county.wait_for("#findings").await;
+    county.assert_fits(1366).await;
+    county
+        .goto(&format!("{base}/findings?rule=photo_reused"))
+        .await;
+    county.wait_for("#findings tbody a").await;
+    county.click("#findings tbody tr:first-child a").await;
+    county.wait_for("#evidence-photos img").await;
+    let shown = county
+        .script("return [...document.querySelectorAll('#evidence-photos img')].filter(i => i.complete && i.naturalWidth > 0).length;")
+        .await;
+    assert_eq!(shown.as_i64(), Some(2), "both photos, side by side");
+    county.screenshot("finding-reused-photo.png").await;
+    let finding = county.script("return location.pathname;").await;
+    // 督促 from the finding: the form already says what was found.
+    county.click("#send-followup-link").await;
+    county.wait_for("#send-followup").await;
+    assert!(county.text("#message").await.contains("电子监察发现"));
+    county.click("#send-followup").await;
+    county.wait_for(".flash").await;
+    assert!(county.text(".flash").await.contains("发出督促"));
+    county
+        .goto(&format!("{base}{}", finding.as_str().unwrap()))
+        .await;
+    county.wait_for_text("#finding-history", "发出督促").await;
+    county.quit().await;
+}
