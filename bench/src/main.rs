@@ -803,7 +803,8 @@ async fn supervision(args: &[String]) {
     let now = dangjian::domain::clock::now_epoch();
     let demo_orgs = count(&db, "SELECT COUNT(*) FROM orgs").await;
     let big_dir = dir.join("province");
-    let big_url = copy_database(db.clone(), &dir, &big_dir, &url).await;
+    let big_url = copy_database(db, &dir, &big_dir, &url).await;
+    let (db, _) = open_at(&dir, &url).await;
     let (big, _) = open_at(&big_dir, &big_url).await;
     add_synthetic_province(&big, target - demo_orgs).await;
     let big_orgs = count(&big, "SELECT COUNT(*) FROM orgs").await;

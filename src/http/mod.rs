@@ -146,6 +146,8 @@ fn routes() -> Vec<Route> {
         r("POST", "/followups/{id}/answer", Admin, post(followups::answer)),
         r("GET", "/findings", Admin, get(supervision::list)),
         r("POST", "/findings/scan", Admin, post(supervision::scan)),
+        r("GET", "/findings/settings", Admin, get(supervision::settings)),
+        r("POST", "/findings/settings", Admin, post(supervision::save_settings)),
         r("GET", "/findings/{id}", Admin, get(supervision::show)),
         r("GET", "/findings/{id}/photos/{n}", Admin, get(supervision::photo)),
         r("POST", "/findings/{id}/appeal", Admin, post(supervision::appeal)),

@@ -6,11 +6,12 @@ use super::access::{Admin, Found};
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::domain::clock::{format_minute, now_epoch};
+use crate::domain::clock::{format_date, format_minute, local_date, now_epoch};
 use crate::domain::near_duplicates::{shared_passages, split_marked};
 use crate::domain::policy::Actor;
 use crate::domain::supervision::{
-    APPEAL_MAX_CHARS, DECISION_MAX_CHARS, EventKind, FindingStatus, Rule,
+    APPEAL_MAX_CHARS, DECISION_MAX_CHARS, EventKind, FindingStatus, Rule, Thresholds,
+    thresholds_effective,
 };
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
@@ -21,6 +22,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
+use std::collections::HashMap;
+use time::Date;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -391,4 +394,118 @@ pub async fn decide(
     .await?;
     tx.commit().await?;
     Ok(flash_redirect(&state, &link, kind.label()))
+}
+
+#[derive(Template)]
+#[template(path = "findings_settings.html")]
+struct SettingsPage {
+    page: Page,
+    /// (field, label, least, most, value as typed or in force).
+    fields: Vec<(&'static str, &'static str, i64, i64, String)>,
+    since: String,
+    in_force_from: String,
+    scheduled: Option<(String, Thresholds)>,
+    errors: FieldErrors,
+}
+
+fn settings_page(
+    ctx: &Ctx,
+    shown: &HashMap<String, String>,
+    scheduled: Option<(Date, Thresholds)>,
+    errors: FieldErrors,
+) -> SettingsPage {
+    let today = local_date(now_epoch());
+    SettingsPage {
+        page: ctx.page("电子监察设置"),
+        fields: Thresholds::FIELDS
+            .iter()
+            .map(|(k, label, lo, hi)| {
+                (
+                    *k,
+                    *label,
+                    *lo,
+                    *hi,
+                    shown.get(*k).cloned().unwrap_or_default(),
+                )
+            })
+            .collect(),
+        since: shown.get("since").cloned().unwrap_or_default(),
+        in_force_from: format_date(thresholds_effective(today)),
+        scheduled: scheduled.map(|(d, t)| (format_date(d), t)),
+        errors,
+    }
+}
+
+fn as_form(t: &Thresholds) -> HashMap<String, String> {
+    let mut form: HashMap<String, String> = Thresholds::FIELDS
+        .iter()
+        .map(|(k, ..)| (k.to_string(), t.get(k).to_string()))
+        .collect();
+    form.insert("since".into(), t.since_text());
+    form
+}
+
+/// The county's thresholds: those in force today, and a change saved for tomorrow.
+pub async fn settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+) -> AppResult<Response> {
+    if !may_scan(&state, &actor).await? {
+        return Err(AppError::NotFound);
+    }
+    let today = local_date(now_epoch());
+    let scheduled = store::scheduled(&state.db, store::THRESHOLDS, today).await?;
+    let shown = match &scheduled {
+        Some((_, t)) => *t,
+        None => store::thresholds_on(&state.db, today).await?,
+    };
+    render(&settings_page(
+        &ctx,
+        &as_form(&shown),
+        scheduled,
+        FieldErrors::default(),
+    ))
+}
+
+/// Saves new thresholds, in force from tomorrow: today's scan keeps today's rules.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> AppResult<Response> {
+    if !may_scan(&state, &actor).await? {
+        return Err(AppError::NotFound);
+    }
+    let t = match Thresholds::parse(&form) {
+        Ok(t) => t,
+        Err(errors) => return render_invalid(&settings_page(&ctx, &form, None, errors)),
+    };
+    let now = now_epoch();
+    let from = thresholds_effective(local_date(now));
+    let mut tx = state.db.begin().await?;
+    store::save_setting(
+        tx.conn(),
+        store::THRESHOLDS,
+        from,
+        &t,
+        Some(actor.user_id),
+        now,
+    )
+    .await?;
+    let detail = serde_json::to_string(&t).unwrap_or_default();
+    ctx.audit(
+        &mut tx,
+        "电子监察设置",
+        &format!("自{}起", format_date(from)),
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/findings/settings",
+        &format!("已保存，自{}起生效", format_date(from)),
+    ))
 }

@@ -433,3 +433,47 @@ both!(
         assert_eq!(app.count("SELECT COUNT(*) FROM findings").await, 8);
     }
 );
+
+both!(
+    the_county_changes_thresholds_from_the_next_day_on,
+    |app: TestApp| async move {
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let page = county.get("/findings/settings").await;
+        assert_eq!(page.status, 200);
+        assert!(page.contains("value=\"60\""), "the default silence");
+        let town = app.login(phone::TOWN_ADMIN).await;
+        assert_eq!(town.get("/findings/settings").await.status, 404);
+        let form = |silence: &'static str| {
+            vec![
+                ("silence_days", silence),
+                ("photo_similarity", "85"),
+                ("capture_hours", "48"),
+                ("minutes_overlap", "60"),
+                ("study_pct", "30"),
+                ("since", ""),
+            ]
+        };
+        assert_eq!(
+            town.post("/findings/settings", &form("30")).await.status,
+            404
+        );
+        let bad = county.post("/findings/settings", &form("5")).await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("silence_days-error"));
+        assert_eq!(app.count("SELECT COUNT(*) FROM county_settings").await, 0);
+        let saved = county.post("/findings/settings", &form("30")).await;
+        assert_eq!(saved.status, 303);
+        let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
+        let now = supervision::thresholds_on(&app.db, today).await.unwrap();
+        let next = supervision::thresholds_on(&app.db, today + time::Duration::days(1))
+            .await
+            .unwrap();
+        assert_eq!((now.silence_days, next.silence_days), (60, 30));
+        assert!(
+            county
+                .get("/findings/settings")
+                .await
+                .contains("id=\"scheduled\"")
+        );
+    }
+);
