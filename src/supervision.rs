@@ -248,7 +248,9 @@ impl Scan {
                 ..Default::default()
             };
             let subject = format!("{}:{}", kind.code(), format_date(period.start));
-            self.add(Rule::Missed, org, subject, period.end, summary, evidence);
+            // Dated on the period's last day: March's miss belongs to March's tiers and report.
+            let last_day = period.end - Duration::days(1);
+            self.add(Rule::Missed, org, subject, last_day, summary, evidence);
         }
     }
 

@@ -147,6 +147,7 @@ fn routes() -> Vec<Route> {
         r("GET", "/findings", Admin, get(supervision::list)),
         r("POST", "/findings/scan", Admin, post(supervision::scan)),
         r("GET", "/findings/settings", Admin, get(supervision::settings)),
+        r("GET", "/tiers", Admin, get(supervision::tiers)),
         r("POST", "/findings/settings", Admin, post(supervision::save_settings)),
         r("GET", "/findings/{id}", Admin, get(supervision::show)),
         r("GET", "/findings/{id}/photos/{n}", Admin, get(supervision::photo)),

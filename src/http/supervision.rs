@@ -6,11 +6,12 @@ use super::access::{Admin, Found};
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::domain::clock::{format_date, format_minute, local_date, now_epoch};
+use crate::domain::clock::{format_date, format_minute, local_date, now_epoch, parse_date};
+use crate::domain::dashboard::PeriodKind;
 use crate::domain::near_duplicates::{shared_passages, split_marked};
 use crate::domain::policy::Actor;
 use crate::domain::supervision::{
-    APPEAL_MAX_CHARS, DECISION_MAX_CHARS, EventKind, FindingStatus, Rule, Thresholds,
+    APPEAL_MAX_CHARS, DECISION_MAX_CHARS, EventKind, FindingStatus, Rule, Score, Thresholds,
     thresholds_effective,
 };
 use crate::domain::text;
@@ -508,4 +509,84 @@ pub async fn save_settings(
         "/findings/settings",
         &format!("已保存，自{}起生效", format_date(from)),
     ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TiersQuery {
+    org: String,
+    /// "2026-03"; the month before this one when empty.
+    month: String,
+}
+
+#[derive(Template)]
+#[template(path = "tiers.html")]
+struct TiersPage {
+    page: Page,
+    org: crate::store::orgs::Org,
+    month: String,
+    formula: String,
+    /// The organizations directly below, each with its score (none before it was placed).
+    rows: Vec<(crate::store::orgs::Org, Option<Score>)>,
+    own: Option<Score>,
+    history: Vec<(String, Score)>,
+}
+
+/// 分级分档: the month's tiers of the organizations below one, the formula that placed them,
+/// and the organization's own tier month by month.
+pub async fn tiers(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Query(q): Query<TiersQuery>,
+) -> AppResult<Response> {
+    let org = match q.org.trim().parse::<i64>() {
+        Ok(id) => orgs::get(&state.db, id)
+            .await
+            .found_if(|o| actor.may_view_finding(&o.path))?,
+        Err(_) => {
+            let root = list_root(&actor)?;
+            orgs::at_roots(&state.db, &[root.as_str()])
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(AppError::NotFound)?
+        }
+    };
+    let now = now_epoch();
+    let this_month = PeriodKind::Month.period_of(local_date(now));
+    let month = parse_date(&format!("{}-01", q.month.trim()))
+        .map(|d| PeriodKind::Month.period_of(d))
+        .filter(|m| m.end <= this_month.start)
+        .unwrap_or_else(|| PeriodKind::Month.previous(&this_month));
+    // A month the monthly job has not placed yet (before the server ran) is placed now.
+    if !store::tiers_kept(&state.db, month.start).await? {
+        crate::supervision::tiers(&state.db, &month, now).await?;
+    }
+    let children = orgs::direct_children(&state.db, org.id).await?;
+    let ids: Vec<i64> = children.iter().map(|c| c.id).chain([org.id]).collect();
+    let mut scores = store::tiers_of(&state.db, month.start, &ids).await?;
+    let own = scores.remove(&org.id);
+    let rows = children
+        .into_iter()
+        .filter(|c| c.kind() != crate::domain::org::OrgType::PartyGroup)
+        .map(|c| {
+            let s = scores.remove(&c.id);
+            (c, s)
+        })
+        .collect();
+    let history = store::tier_history(&state.db, org.id, 12)
+        .await?
+        .into_iter()
+        .map(|(d, s)| (format_date(d)[..7].to_string(), s))
+        .collect();
+    render(&TiersPage {
+        page: ctx.page("分级分档"),
+        month: format_date(month.start)[..7].to_string(),
+        formula: store::formula_for(&state.db, month.start).await?.describe(),
+        rows,
+        own,
+        history,
+        org,
+    })
 }

@@ -477,3 +477,67 @@ both!(
         );
     }
 );
+
+both!(
+    march_places_the_good_branch_above_the_ones_that_fell_behind,
+    |app: TestApp| async move {
+        the_county(&app).await;
+        dangjian::supervision::scan(&app.db, None, scan_day())
+            .await
+            .unwrap();
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let page = county
+            .get(&format!("/tiers?org={}&month=2026-03", app.ids.town))
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(page.contains("甲村党支部") && page.contains("乙村党支部"));
+        assert!(
+            page.contains("得分 = 组织生活完成率"),
+            "the formula is shown"
+        );
+        let total = |org: i64| {
+            let db = app.db.clone();
+            async move {
+                let (t,): (i64,) = sqlx::query_as(
+                    "SELECT score FROM org_tiers WHERE org_id = $1 AND month = '2026-03-01'",
+                )
+                .bind(org)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+                t
+            }
+        };
+        let (a, b, c) = (
+            total(app.ids.branch_a).await,
+            total(app.ids.branch_b).await,
+            total(app.ids.branch_c).await,
+        );
+        // 乙村 kept its two monthly items (of four due with the quarter's), with no findings
+        // and nobody studying: 50 × 50 % + 100 × 20 % = 45; 甲村's one meeting fell short of
+        // attendance (not done to standard) and it has four findings: 0; 丙村 is silent and
+        // missed both monthly items: 100 − 3 × 25 = 25, × 20 % = 5. All 差 (below 55).
+        assert_eq!((b, a, c), (45, 0, 5));
+        for org in [app.ids.branch_a, app.ids.branch_b, app.ids.branch_c] {
+            let (tier,): (String,) = sqlx::query_as(
+                "SELECT tier FROM org_tiers WHERE org_id = $1 AND month = '2026-03-01'",
+            )
+            .bind(org)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+            assert_eq!(tier, "poor");
+        }
+        // The month is placed once; the page shows what was placed.
+        let placed = app.count("SELECT COUNT(*) FROM org_tiers").await;
+        county
+            .get(&format!("/tiers?org={}&month=2026-03", app.ids.county))
+            .await;
+        assert_eq!(app.count("SELECT COUNT(*) FROM org_tiers").await, placed);
+        // Another town's tiers are not the town administrator's.
+        let town = app.login(phone::TOWN_ADMIN).await;
+        let other = town.get(&format!("/tiers?org={}", app.ids.town2)).await;
+        assert_eq!(other.status, 404);
+        assert_eq!(town.get("/tiers").await.status, 200);
+    }
+);
