@@ -393,6 +393,52 @@ mod tier_code {
 
 /// Settings take effect the day after they are saved (thresholds) or the month after
 /// (the tier formula), so no day or month already begun is judged twice.
+/// A county-wide setting kept by version: the form it is edited in, and when a change applies.
+pub trait CountySetting: Sized + Copy + Default + Serialize + serde::de::DeserializeOwned {
+    /// Its kind in storage.
+    const KIND: &'static str;
+    const FIELDS: &'static [Field];
+    fn value(&self, key: &str) -> i64;
+    fn from_form(form: &std::collections::HashMap<String, String>) -> Result<Self, FieldErrors>;
+    /// The first day a change saved `today` applies.
+    fn effective(today: Date) -> Date;
+    /// The since-day of thresholds, as the form shows it; none for others.
+    fn since(&self) -> Option<String> {
+        None
+    }
+}
+
+impl CountySetting for Thresholds {
+    const KIND: &'static str = "thresholds";
+    const FIELDS: &'static [Field] = Thresholds::FIELDS;
+    fn value(&self, key: &str) -> i64 {
+        self.get(key)
+    }
+    fn from_form(form: &std::collections::HashMap<String, String>) -> Result<Self, FieldErrors> {
+        Thresholds::parse(form)
+    }
+    fn effective(today: Date) -> Date {
+        thresholds_effective(today)
+    }
+    fn since(&self) -> Option<String> {
+        Some(self.since_text())
+    }
+}
+
+impl CountySetting for TierFormula {
+    const KIND: &'static str = "tiers";
+    const FIELDS: &'static [Field] = TierFormula::FIELDS;
+    fn value(&self, key: &str) -> i64 {
+        self.get(key)
+    }
+    fn from_form(form: &std::collections::HashMap<String, String>) -> Result<Self, FieldErrors> {
+        TierFormula::parse(form)
+    }
+    fn effective(today: Date) -> Date {
+        formula_effective(today)
+    }
+}
+
 pub fn thresholds_effective(today: Date) -> Date {
     today + Duration::days(1)
 }

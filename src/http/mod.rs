@@ -148,6 +148,8 @@ fn routes() -> Vec<Route> {
         r("POST", "/findings/scan", Admin, post(supervision::scan)),
         r("GET", "/findings/settings", Admin, get(supervision::settings)),
         r("GET", "/tiers", Admin, get(supervision::tiers)),
+        r("GET", "/tiers/settings", Admin, get(supervision::formula)),
+        r("POST", "/tiers/settings", Admin, post(supervision::save_formula)),
         r("POST", "/findings/settings", Admin, post(supervision::save_settings)),
         r("GET", "/findings/{id}", Admin, get(supervision::show)),
         r("GET", "/findings/{id}/photos/{n}", Admin, get(supervision::photo)),

@@ -11,8 +11,8 @@ use crate::domain::dashboard::PeriodKind;
 use crate::domain::near_duplicates::{shared_passages, split_marked};
 use crate::domain::policy::Actor;
 use crate::domain::supervision::{
-    APPEAL_MAX_CHARS, DECISION_MAX_CHARS, EventKind, FindingStatus, Rule, Score, Thresholds,
-    thresholds_effective,
+    APPEAL_MAX_CHARS, CountySetting, DECISION_MAX_CHARS, EventKind, FindingStatus, Rule, Score,
+    Thresholds, TierFormula,
 };
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
@@ -401,114 +401,150 @@ pub async fn decide(
 #[template(path = "findings_settings.html")]
 struct SettingsPage {
     page: Page,
+    /// Where the form posts.
+    action: &'static str,
     /// (field, label, least, most, value as typed or in force).
     fields: Vec<(&'static str, &'static str, i64, i64, String)>,
-    since: String,
+    /// The since-day field, for thresholds.
+    since: Option<String>,
     in_force_from: String,
-    scheduled: Option<(String, Thresholds)>,
+    scheduled: Option<String>,
     errors: FieldErrors,
 }
 
-fn settings_page(
+/// The page of one county setting: (title, the path it lives at).
+type SettingPlace = (&'static str, &'static str);
+
+fn settings_page<T: CountySetting>(
     ctx: &Ctx,
+    (title, action): SettingPlace,
     shown: &HashMap<String, String>,
-    scheduled: Option<(Date, Thresholds)>,
+    scheduled: Option<Date>,
     errors: FieldErrors,
 ) -> SettingsPage {
     let today = local_date(now_epoch());
+    let value = |k: &str| shown.get(k).cloned().unwrap_or_default();
     SettingsPage {
-        page: ctx.page("电子监察设置"),
-        fields: Thresholds::FIELDS
+        page: ctx.page(title),
+        action,
+        fields: T::FIELDS
             .iter()
-            .map(|(k, label, lo, hi)| {
-                (
-                    *k,
-                    *label,
-                    *lo,
-                    *hi,
-                    shown.get(*k).cloned().unwrap_or_default(),
-                )
-            })
+            .map(|(k, label, lo, hi)| (*k, *label, *lo, *hi, value(k)))
             .collect(),
-        since: shown.get("since").cloned().unwrap_or_default(),
-        in_force_from: format_date(thresholds_effective(today)),
-        scheduled: scheduled.map(|(d, t)| (format_date(d), t)),
+        since: (T::KIND == store::THRESHOLDS).then(|| value("since")),
+        in_force_from: format_date(T::effective(today)),
+        scheduled: scheduled.map(format_date),
         errors,
     }
 }
 
-fn as_form(t: &Thresholds) -> HashMap<String, String> {
-    let mut form: HashMap<String, String> = Thresholds::FIELDS
+fn as_form<T: CountySetting>(t: &T) -> HashMap<String, String> {
+    let mut form: HashMap<String, String> = T::FIELDS
         .iter()
-        .map(|(k, ..)| (k.to_string(), t.get(k).to_string()))
+        .map(|(k, ..)| (k.to_string(), t.value(k).to_string()))
         .collect();
-    form.insert("since".into(), t.since_text());
+    if let Some(since) = t.since() {
+        form.insert("since".into(), since);
+    }
     form
 }
 
-/// The county's thresholds: those in force today, and a change saved for tomorrow.
+/// A county setting as in force today, or as saved to apply later.
+async fn show_setting<T: CountySetting>(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    place: SettingPlace,
+) -> AppResult<Response> {
+    if !may_scan(state, actor).await? {
+        return Err(AppError::NotFound);
+    }
+    let today = local_date(now_epoch());
+    let scheduled = store::scheduled::<T>(&state.db, T::KIND, today).await?;
+    let shown = match &scheduled {
+        Some((_, t)) => *t,
+        None => store::setting_on::<T>(&state.db, T::KIND, today).await?,
+    };
+    let page = settings_page::<T>(
+        ctx,
+        place,
+        &as_form(&shown),
+        scheduled.map(|s| s.0),
+        FieldErrors::default(),
+    );
+    render(&page)
+}
+
+/// Saves a county setting to apply from its next day (thresholds) or month (the formula):
+/// what was decided before stays as it was.
+async fn save_setting<T: CountySetting>(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    place: SettingPlace,
+    form: HashMap<String, String>,
+) -> AppResult<Response> {
+    if !may_scan(state, actor).await? {
+        return Err(AppError::NotFound);
+    }
+    let t = match T::from_form(&form) {
+        Ok(t) => t,
+        Err(errors) => return render_invalid(&settings_page::<T>(ctx, place, &form, None, errors)),
+    };
+    let now = now_epoch();
+    let from = T::effective(local_date(now));
+    let mut tx = state.db.begin().await?;
+    store::save_setting(tx.conn(), T::KIND, from, &t, Some(actor.user_id), now).await?;
+    let detail = serde_json::to_string(&t).unwrap_or_default();
+    ctx.audit(
+        &mut tx,
+        place.0,
+        &format!("自{}起", format_date(from)),
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    let message = format!("已保存，自{}起生效", format_date(from));
+    Ok(flash_redirect(state, place.1, &message))
+}
+
+const THRESHOLDS_PAGE: SettingPlace = ("电子监察设置", "/findings/settings");
+const FORMULA_PAGE: SettingPlace = ("分档标准设置", "/tiers/settings");
+
+/// The county's thresholds, changed from the next day on.
 pub async fn settings(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
 ) -> AppResult<Response> {
-    if !may_scan(&state, &actor).await? {
-        return Err(AppError::NotFound);
-    }
-    let today = local_date(now_epoch());
-    let scheduled = store::scheduled(&state.db, store::THRESHOLDS, today).await?;
-    let shown = match &scheduled {
-        Some((_, t)) => *t,
-        None => store::thresholds_on(&state.db, today).await?,
-    };
-    render(&settings_page(
-        &ctx,
-        &as_form(&shown),
-        scheduled,
-        FieldErrors::default(),
-    ))
+    show_setting::<Thresholds>(&state, &ctx, &actor, THRESHOLDS_PAGE).await
 }
 
-/// Saves new thresholds, in force from tomorrow: today's scan keeps today's rules.
 pub async fn save_settings(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
     axum::Form(form): axum::Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    if !may_scan(&state, &actor).await? {
-        return Err(AppError::NotFound);
-    }
-    let t = match Thresholds::parse(&form) {
-        Ok(t) => t,
-        Err(errors) => return render_invalid(&settings_page(&ctx, &form, None, errors)),
-    };
-    let now = now_epoch();
-    let from = thresholds_effective(local_date(now));
-    let mut tx = state.db.begin().await?;
-    store::save_setting(
-        tx.conn(),
-        store::THRESHOLDS,
-        from,
-        &t,
-        Some(actor.user_id),
-        now,
-    )
-    .await?;
-    let detail = serde_json::to_string(&t).unwrap_or_default();
-    ctx.audit(
-        &mut tx,
-        "电子监察设置",
-        &format!("自{}起", format_date(from)),
-        &detail,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(flash_redirect(
-        &state,
-        "/findings/settings",
-        &format!("已保存，自{}起生效", format_date(from)),
-    ))
+    save_setting::<Thresholds>(&state, &ctx, &actor, THRESHOLDS_PAGE, form).await
+}
+
+/// The tiers' formula, changed from the next month on: past months keep theirs.
+pub async fn formula(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+) -> AppResult<Response> {
+    show_setting::<TierFormula>(&state, &ctx, &actor, FORMULA_PAGE).await
+}
+
+pub async fn save_formula(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> AppResult<Response> {
+    save_setting::<TierFormula>(&state, &ctx, &actor, FORMULA_PAGE, form).await
 }
 
 #[derive(Deserialize, Default)]
@@ -530,6 +566,7 @@ struct TiersPage {
     rows: Vec<(crate::store::orgs::Org, Option<Score>)>,
     own: Option<Score>,
     history: Vec<(String, Score)>,
+    may_set: bool,
 }
 
 /// 分级分档: the month's tiers of the organizations below one, the formula that placed them,
@@ -588,5 +625,6 @@ pub async fn tiers(
         own,
         history,
         org,
+        may_set: may_scan(&state, &actor).await?,
     })
 }

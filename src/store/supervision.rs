@@ -5,7 +5,7 @@ use super::Db;
 use crate::domain::clock::{format_date, parse_date};
 use crate::domain::org::{path_ids, subtree_range};
 use crate::domain::supervision::{
-    EventKind, FindingStatus, Rule, Score, Thresholds, Tier, TierFormula,
+    CountySetting, EventKind, FindingStatus, Rule, Score, Thresholds, Tier, TierFormula,
 };
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -13,11 +13,15 @@ use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use time::Date;
 
-pub const THRESHOLDS: &str = "thresholds";
-pub const TIERS: &str = "tiers";
+pub const THRESHOLDS: &str = <Thresholds as CountySetting>::KIND;
+pub const TIERS: &str = <TierFormula as CountySetting>::KIND;
 
 /// The version of a setting in force on `day` (the defaults before any was saved).
-async fn setting_on<T: DeserializeOwned + Default>(db: &Db, kind: &str, day: Date) -> AppResult<T> {
+pub async fn setting_on<T: DeserializeOwned + Default>(
+    db: &Db,
+    kind: &str,
+    day: Date,
+) -> AppResult<T> {
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT value FROM county_settings WHERE kind = $1 AND effective_from <= $2 \
          ORDER BY effective_from DESC LIMIT 1",
