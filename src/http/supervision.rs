@@ -297,21 +297,68 @@ pub struct NoteForm {
     decision: String,
 }
 
-/// 申诉: the branch explains; the superiors above it are told.
+/// An appeal as sent: the explanation and an optional attachment (name, bytes).
+async fn read_appeal(
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<(String, Option<(String, Vec<u8>)>)> {
+    let too_big = || AppError::BadRequest("附件不能超过20MB".into());
+    let (mut note, mut file) = (String::new(), None);
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
+        match field.name() {
+            Some("note") => note = field.text().await.map_err(|_| too_big())?,
+            Some("attachment") => {
+                let name = crate::domain::upload::clean_name(field.file_name().unwrap_or(""));
+                let bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();
+                if !bytes.is_empty() {
+                    file = Some((name, bytes));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((note, file))
+}
+
+/// 申诉: the branch explains, with a document or photo if it has one; the superiors above it
+/// are told.
 pub async fn appeal(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(form): axum::Form<NoteForm>,
+    multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
+    use crate::domain::upload::{MATERIAL_MAX_BYTES, sniff};
     let f = finding_where(&state, id, |p| actor.may_appeal_finding(p)).await?;
-    let note = match text::required(&form.note, APPEAL_MAX_CHARS) {
+    let (note, file) = read_appeal(multipart).await?;
+    let note = match text::required(&note, APPEAL_MAX_CHARS) {
         Ok(n) if f.status == FindingStatus::Open => n,
         Ok(_) => return Err(AppError::Conflict("该问题已申诉或已处理".into())),
-        Err(e) => return invalid(&state, &ctx, &actor, f, form.note, ("note", e)).await,
+        Err(e) => return invalid(&state, &ctx, &actor, f, note, ("note", e)).await,
+    };
+    let attachment = match file {
+        Some((name, bytes)) => match sniff(&bytes, &name) {
+            Some(kind) if bytes.len() <= MATERIAL_MAX_BYTES => Some((name, kind.mime(), bytes)),
+            _ => {
+                let e = (
+                    "attachment",
+                    "附件只能是不超过20MB的 PDF、Word、Excel 或照片".into(),
+                );
+                return invalid(&state, &ctx, &actor, f, note, e).await;
+            }
+        },
+        None => None,
     };
     let now = now_epoch();
+    // The attachment is on disk before the history row that points at it.
+    let stored = match attachment {
+        Some((name, mime, bytes)) => {
+            let key = format!("findings/{id}/{}", crate::crypto::random_token());
+            state.files.put(&key, bytes).await?;
+            Some((key, name, mime))
+        }
+        None => None,
+    };
     // The administrators of the organization above (and the one above that) decide.
     let superiors = match orgs::get(&state.db, f.org_id).await?.parent_id {
         Some(parent) => users::admins_of(&state.db, parent).await?,
@@ -329,13 +376,16 @@ pub async fn appeal(
     {
         return Err(AppError::Conflict("该问题已申诉或已处理".into()));
     }
+    let file = stored
+        .as_ref()
+        .map(|(k, n, m)| (k.as_str(), n.as_str(), *m));
     store::add_event(
         tx.conn(),
         id,
         EventKind::Appealed,
         Some(actor.user_id),
         &note,
-        None,
+        file,
         now,
     )
     .await?;
@@ -349,6 +399,22 @@ pub async fn appeal(
         .await?;
     tx.commit().await?;
     Ok(flash_redirect(&state, &link, "申诉已提交，等待上级审核"))
+}
+
+/// An attachment in a finding's history, to whoever sees the finding.
+pub async fn attachment(
+    State(state): State<AppState>,
+    Admin(actor): Admin,
+    Path((id, event)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    finding_where(&state, id, |p| actor.may_view_finding(p)).await?;
+    let (finding, e) = store::event(&state.db, event).await?;
+    match (finding == id, &e.file_key, &e.file_mime) {
+        (true, Some(key), Some(mime)) => {
+            super::stored::send_file(&state, key, mime, e.file_name.as_deref()).await
+        }
+        _ => Err(AppError::NotFound),
+    }
 }
 
 /// The superior accepts the answer (closed as explained) or rejects it (the finding stands).

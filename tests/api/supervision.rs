@@ -326,17 +326,49 @@ both!(
         // 甲村 answers the photo finding; it cannot decide its own answer.
         let secretary = app.login(phone::SECRETARY_A).await;
         let empty = secretary
-            .post(&format!("/findings/{photo}/appeal"), &[("note", " ")])
+            .post_multipart(
+                &format!("/findings/{photo}/appeal"),
+                &[("note", " ")],
+                vec![],
+            )
             .await;
         assert_eq!(empty.status, 422);
         assert!(empty.contains("note-error"));
+        let note = [("note", "两村同一天在县里联合开会，照片是同一场合拍的")];
+        let program = vec![(
+            "attachment",
+            "说明.exe",
+            b"MZ\x90\x00 not a document".to_vec(),
+        )];
+        let refused = secretary
+            .post_multipart(&format!("/findings/{photo}/appeal"), &note, program)
+            .await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.contains("attachment-error"));
+        let pdf = "%PDF-1.4\n% 联合会议通知\n".as_bytes().to_vec();
         let appealed = secretary
-            .post(
+            .post_multipart(
                 &format!("/findings/{photo}/appeal"),
-                &[("note", "两村同一天在县里联合开会，照片是同一场合拍的")],
+                &note,
+                vec![("attachment", "会议通知.pdf", pdf.clone())],
             )
             .await;
         assert_eq!(appealed.status, 303);
+        // The attachment is in the finding's history, for the superior to read.
+        let event = app
+            .count("SELECT MAX(id) FROM finding_events WHERE file_key IS NOT NULL")
+            .await;
+        let history = town.get(&format!("/findings/{photo}")).await;
+        assert!(history.contains("附件：会议通知.pdf"));
+        let (status, bytes) = town
+            .get_bytes(&format!("/findings/{photo}/files/{event}"))
+            .await;
+        assert_eq!((status, bytes), (200, pdf));
+        let silent_c = finding_id(&app, app.ids.branch_c, "silent").await;
+        let elsewhere = town
+            .get_bytes(&format!("/findings/{silent_c}/files/{event}"))
+            .await;
+        assert_eq!(elsewhere.0, 404, "not through another finding");
         let own = secretary
             .post(
                 &format!("/findings/{photo}/decide"),
@@ -358,9 +390,10 @@ both!(
         assert_eq!(accepted.status, 303);
         let attendance = finding_id(&app, app.ids.branch_a, "attendance").await;
         secretary
-            .post(
+            .post_multipart(
                 &format!("/findings/{attendance}/appeal"),
                 &[("note", "一名党员外出务工")],
+                vec![],
             )
             .await;
         let rejected = county
