@@ -8,7 +8,8 @@ use crate::domain::near_duplicates::{PhotoIndex, PhotoPrint, minutes_overlap};
 use crate::domain::org::{OrgType, is_in_subtree};
 use crate::domain::orglife::{Colour, Frequency, MeetingKind, Period, verdict};
 use crate::domain::supervision::{
-    MonthFacts, Rule, Score, Thresholds, capture_off, record_flaws, silent_since, stopped_studying,
+    MonthFacts, Rule, Score, Thresholds, TierFormula, capture_off, record_flaws, silent_since,
+    stopped_studying,
 };
 use crate::error::AppResult;
 use crate::store::meetings::FactsRow;
@@ -46,7 +47,7 @@ struct Scan {
 /// Runs every rule over the records; the new findings, by rule.
 pub async fn scan(db: &Db, by: Option<i64>, now: i64) -> AppResult<BTreeMap<Rule, i64>> {
     let today = local_date(now);
-    let t = store::thresholds_on(db, today).await?;
+    let t: Thresholds = store::setting_on(db, today).await?;
     let last = store::last_run(db).await?;
     let run = store::start_run(db, by, now).await?;
     let from = t
@@ -615,7 +616,7 @@ impl std::ops::AddAssign for Tally {
 /// daily question, findings observed that month per branch — with the formula in force that
 /// month, and kept. The same records give the same tiers.
 pub async fn tiers(db: &Db, month: &Period, now: i64) -> AppResult<HashMap<i64, Score>> {
-    let formula = store::formula_for(db, month.start).await?;
+    let formula: TierFormula = store::setting_on(db, month.start).await?;
     let Some(root) = orgs::root(db).await? else {
         return Ok(HashMap::new());
     };

@@ -497,7 +497,7 @@ fn settings_page<T: CountySetting>(
             .iter()
             .map(|(k, label, lo, hi)| (*k, *label, *lo, *hi, value(k)))
             .collect(),
-        since: (T::KIND == store::THRESHOLDS).then(|| value("since")),
+        since: T::default().since().map(|_| value("since")),
         in_force_from: format_date(T::effective(today)),
         scheduled: scheduled.map(format_date),
         errors,
@@ -526,10 +526,10 @@ async fn show_setting<T: CountySetting>(
         return Err(AppError::NotFound);
     }
     let today = local_date(now_epoch());
-    let scheduled = store::scheduled::<T>(&state.db, T::KIND, today).await?;
+    let scheduled = store::scheduled::<T>(&state.db, today).await?;
     let shown = match &scheduled {
         Some((_, t)) => *t,
-        None => store::setting_on::<T>(&state.db, T::KIND, today).await?,
+        None => store::setting_on::<T>(&state.db, today).await?,
     };
     let page = settings_page::<T>(
         ctx,
@@ -560,7 +560,7 @@ async fn save_setting<T: CountySetting>(
     let now = now_epoch();
     let from = T::effective(local_date(now));
     let mut tx = state.db.begin().await?;
-    store::save_setting(tx.conn(), T::KIND, from, &t, Some(actor.user_id), now).await?;
+    store::save_setting(tx.conn(), from, &t, Some(actor.user_id), now).await?;
     let detail = serde_json::to_string(&t).unwrap_or_default();
     ctx.audit(
         &mut tx,
@@ -686,7 +686,9 @@ pub async fn tiers(
     render(&TiersPage {
         page: ctx.page("分级分档"),
         month: format_date(month.start)[..7].to_string(),
-        formula: store::formula_for(&state.db, month.start).await?.describe(),
+        formula: store::setting_on::<TierFormula>(&state.db, month.start)
+            .await?
+            .describe(),
         rows,
         own,
         history,

@@ -4,29 +4,20 @@
 use super::Db;
 use crate::domain::clock::{format_date, parse_date};
 use crate::domain::org::{path_ids, subtree_range};
-use crate::domain::supervision::{
-    CountySetting, EventKind, FindingStatus, Rule, Score, Thresholds, Tier, TierFormula,
-};
+use crate::domain::supervision::{CountySetting, EventKind, FindingStatus, Rule, Score, Tier};
 use crate::error::{AppError, AppResult};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use time::Date;
 
-pub const THRESHOLDS: &str = <Thresholds as CountySetting>::KIND;
-pub const TIERS: &str = <TierFormula as CountySetting>::KIND;
-
 /// The version of a setting in force on `day` (the defaults before any was saved).
-pub async fn setting_on<T: DeserializeOwned + Default>(
-    db: &Db,
-    kind: &str,
-    day: Date,
-) -> AppResult<T> {
+pub async fn setting_on<T: CountySetting>(db: &Db, day: Date) -> AppResult<T> {
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT value FROM county_settings WHERE kind = $1 AND effective_from <= $2 \
          ORDER BY effective_from DESC LIMIT 1",
     )
-    .bind(kind)
+    .bind(T::KIND)
     .bind(format_date(day))
     .fetch_optional(&db.pool)
     .await?;
@@ -35,24 +26,18 @@ pub async fn setting_on<T: DeserializeOwned + Default>(
         .unwrap_or_default())
 }
 
-pub async fn thresholds_on(db: &Db, day: Date) -> AppResult<Thresholds> {
-    setting_on(db, THRESHOLDS, day).await
-}
-
-pub async fn formula_for(db: &Db, month_start: Date) -> AppResult<TierFormula> {
-    setting_on(db, TIERS, month_start).await
-}
-
 /// Saves a version of a setting from `effective` on (replacing one saved for the same day).
-pub async fn save_setting<T: Serialize>(
+pub async fn save_setting<T: CountySetting>(
     conn: &mut AnyConnection,
-    kind: &str,
     effective: Date,
     value: &T,
     by: Option<i64>,
     now: i64,
 ) -> AppResult<()> {
-    let json = serde_json::to_string(value).map_err(AppError::internal)?;
+    let (kind, json) = (
+        T::KIND,
+        serde_json::to_string(value).map_err(AppError::internal)?,
+    );
     let day = format_date(effective);
     crate::q!(
         "DELETE FROM county_settings WHERE kind = $1 AND effective_from = $2",
@@ -75,16 +60,12 @@ pub async fn save_setting<T: Serialize>(
 }
 
 /// A version saved to take effect after `today`, if any: (its first day, the value).
-pub async fn scheduled<T: DeserializeOwned>(
-    db: &Db,
-    kind: &str,
-    today: Date,
-) -> AppResult<Option<(Date, T)>> {
+pub async fn scheduled<T: CountySetting>(db: &Db, today: Date) -> AppResult<Option<(Date, T)>> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT effective_from, value FROM county_settings WHERE kind = $1 AND effective_from > $2 \
          ORDER BY effective_from DESC LIMIT 1",
     )
-    .bind(kind)
+    .bind(T::KIND)
     .bind(format_date(today))
     .fetch_optional(&db.pool)
     .await?;

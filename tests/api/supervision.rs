@@ -5,7 +5,7 @@ use crate::both;
 use crate::support::*;
 use dangjian::domain::clock::{parse_date, shanghai_epoch};
 use dangjian::domain::orglife::MeetingKind;
-use dangjian::domain::supervision::Thresholds;
+use dangjian::domain::supervision::{Thresholds, TierFormula};
 use dangjian::store::{meetings, orgs, supervision};
 use std::collections::BTreeSet;
 
@@ -105,16 +105,9 @@ async fn the_county(app: &TestApp) {
         ..Thresholds::default()
     };
     let mut tx = app.db.begin().await.unwrap();
-    supervision::save_setting(
-        tx.conn(),
-        supervision::THRESHOLDS,
-        parse_date("2026-03-01").unwrap(),
-        &t,
-        None,
-        0,
-    )
-    .await
-    .unwrap();
+    supervision::save_setting(tx.conn(), parse_date("2026-03-01").unwrap(), &t, None, 0)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let (rocket, galaxies) = (testdata("rocket.jpg"), testdata("galaxies.jpg"));
     let ids = &app.ids;
@@ -497,8 +490,10 @@ both!(
         let saved = county.post("/findings/settings", &form("30")).await;
         assert_eq!(saved.status, 303);
         let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
-        let now = supervision::thresholds_on(&app.db, today).await.unwrap();
-        let next = supervision::thresholds_on(&app.db, today + time::Duration::days(1))
+        let now = supervision::setting_on::<Thresholds>(&app.db, today)
+            .await
+            .unwrap();
+        let next = supervision::setting_on::<Thresholds>(&app.db, today + time::Duration::days(1))
             .await
             .unwrap();
         assert_eq!((now.silence_days, next.silence_days), (60, 30));
@@ -508,6 +503,60 @@ both!(
                 .await
                 .contains("id=\"scheduled\"")
         );
+        // The tiers' formula changes from the next month on; weights must make 100.
+        let weights = |completion: &'static str| {
+            vec![
+                ("completion_weight", completion),
+                ("study_weight", "30"),
+                ("findings_weight", "20"),
+                ("finding_penalty", "25"),
+                ("good", "80"),
+                ("fair", "65"),
+                ("average", "50"),
+            ]
+        };
+        assert_eq!(
+            town.post("/tiers/settings", &weights("50")).await.status,
+            404
+        );
+        let bad = county.post("/tiers/settings", &weights("60")).await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("completion_weight-error") && bad.contains("三项权重之和应为100"));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM county_settings WHERE kind = 'tiers'")
+                .await,
+            0
+        );
+        assert_eq!(
+            county.post("/tiers/settings", &weights("50")).await.status,
+            303
+        );
+        let month = dangjian::domain::dashboard::PeriodKind::Month.period_of(today);
+        let this = supervision::setting_on::<TierFormula>(&app.db, month.start)
+            .await
+            .unwrap();
+        let next = supervision::setting_on::<TierFormula>(&app.db, month.end)
+            .await
+            .unwrap();
+        assert_eq!(
+            (this.good, next.good),
+            (85, 80),
+            "this month keeps its formula"
+        );
+        assert!(
+            county
+                .get("/tiers/settings")
+                .await
+                .contains("id=\"scheduled\"")
+        );
+        // The tiers page offers the setting to the county only.
+        assert!(
+            county
+                .get("/tiers")
+                .await
+                .contains("id=\"formula-settings\"")
+        );
+        assert!(!town.get("/tiers").await.contains("id=\"formula-settings\""));
     }
 );
 
