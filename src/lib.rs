@@ -8,6 +8,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod jobs;
+pub mod pdf;
 pub mod rankings;
 pub mod startup;
 pub mod store;

@@ -59,6 +59,7 @@ pub mod points;
 pub mod policy;
 
 pub mod ranking;
+pub mod report;
 pub mod review;
 pub mod richtext;
 pub mod shop;

@@ -1,0 +1,360 @@
+//! A report as a PDF (krilla): a title, paragraphs and tables on A4 pages, in the Chinese
+//! font that ships with the binary (a subset of Noto Sans CJK SC, OFL; see static/fonts),
+//! so it renders on a machine with no fonts and its text can be copied and searched.
+use crate::domain::report::{ReportContent, Section};
+use krilla::Document;
+use krilla::color::rgb;
+use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::page::PageSettings;
+use krilla::paint::{Fill, Stroke};
+use krilla::surface::Surface;
+use krilla::text::{Font, TextDirection};
+use skrifa::instance::{LocationRef, Size};
+use skrifa::{FontRef, MetadataProvider};
+
+const FONT: &[u8] = include_bytes!("../static/fonts/NotoSansSC-GB2312.otf");
+
+const PAGE_W: f32 = 595.0;
+const PAGE_H: f32 = 842.0;
+const MARGIN: f32 = 50.0;
+const BODY: f32 = 10.5;
+const CELL_PAD: f32 = 4.0;
+const LINE: f32 = 1.45;
+
+/// Widths of text in the font, in points.
+struct Measure<'a> {
+    font: FontRef<'a>,
+}
+
+impl Measure<'_> {
+    fn width(&self, text: &str, size: f32) -> f32 {
+        let widths = self.char_widths(size);
+        text.chars().map(widths).sum()
+    }
+
+    fn char_widths(&self, size: f32) -> impl Fn(char) -> f32 + '_ {
+        let charmap = self.font.charmap();
+        let metrics = self
+            .font
+            .glyph_metrics(Size::new(size), LocationRef::default());
+        move |c| {
+            charmap
+                .map(c)
+                .and_then(|g| metrics.advance_width(g))
+                .unwrap_or(size)
+        }
+    }
+
+    /// `text` broken into lines no wider than `width` (between any two characters: Chinese
+    /// has no spaces to break at).
+    fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
+        let widths = self.char_widths(size);
+        let mut lines = Vec::new();
+        let (mut line, mut used) = (String::new(), 0.0);
+        for c in text.chars() {
+            let w = widths(c);
+            if !line.is_empty() && used + w > width {
+                lines.push(std::mem::take(&mut line));
+                used = 0.0;
+            }
+            line.push(c);
+            used += w;
+        }
+        if !line.is_empty() || lines.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+/// Lays text out down the pages, starting a new page when the next block would not fit.
+struct Writer<'a> {
+    doc: Document,
+    font: Font,
+    measure: Measure<'a>,
+    /// The page's drawing so far: (text, x, baseline y, size) and rules (x1, y, x2).
+    texts: Vec<(String, f32, f32, f32)>,
+    rules: Vec<(f32, f32, f32)>,
+    shades: Vec<Rect>,
+    y: f32,
+    pages: usize,
+    footer: String,
+}
+
+impl Writer<'_> {
+    fn room(&self) -> f32 {
+        PAGE_H - MARGIN - self.y
+    }
+
+    fn ensure(&mut self, height: f32) {
+        if self.room() < height && self.y > MARGIN {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        self.pages += 1;
+        let footer = format!("{}　第{}页", self.footer, self.pages);
+        let w = self.measure.width(&footer, 8.0);
+        self.texts
+            .push((footer, (PAGE_W - w) / 2.0, PAGE_H - MARGIN / 2.0, 8.0));
+        let mut page = self
+            .doc
+            .start_page_with(PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4"));
+        let mut surface = page.surface();
+        draw(
+            &mut surface,
+            &self.font,
+            &self.texts,
+            &self.rules,
+            &self.shades,
+        );
+        surface.finish();
+        page.finish();
+        self.texts.clear();
+        self.rules.clear();
+        self.shades.clear();
+        self.y = MARGIN;
+    }
+
+    fn paragraph(&mut self, text: &str, size: f32, centred: bool) {
+        for line in self.measure.wrap(text, size, PAGE_W - 2.0 * MARGIN) {
+            self.ensure(size * LINE);
+            let x = if centred {
+                (PAGE_W - self.measure.width(&line, size)) / 2.0
+            } else {
+                MARGIN
+            };
+            self.texts.push((line, x, self.y + size, size));
+            self.y += size * LINE;
+        }
+    }
+
+    fn table(&mut self, s: &Section) {
+        self.ensure(BODY * LINE * 4.0);
+        self.y += BODY * 0.6;
+        self.paragraph(&s.title, 12.5, false);
+        if s.rows.is_empty() {
+            if !s.empty.is_empty() {
+                self.paragraph(&s.empty, BODY, false);
+            }
+            return;
+        }
+        let widths = self.column_widths(s);
+        self.row(&s.headings, &widths, true);
+        for row in &s.rows {
+            if self.row(row, &widths, false) {
+                self.row(&s.headings, &widths, true);
+                self.row(row, &widths, false);
+            }
+        }
+        if let Some(note) = s.more_note() {
+            self.paragraph(&note, BODY, false);
+        }
+    }
+
+    /// One table row; true when it did not fit and a page was begun instead.
+    fn row(&mut self, cells: &[String], widths: &[f32], heading: bool) -> bool {
+        let wrapped: Vec<Vec<String>> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| self.measure.wrap(c, BODY, w - 2.0 * CELL_PAD))
+            .collect();
+        let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+        let height = lines as f32 * BODY * LINE + CELL_PAD;
+        if self.room() < height && self.y > MARGIN && !heading {
+            self.flush();
+            return true;
+        }
+        if heading {
+            self.ensure(height * 2.0);
+            if let Some(r) = Rect::from_xywh(MARGIN, self.y, widths.iter().sum(), height) {
+                self.shades.push(r);
+            }
+        }
+        let mut x = MARGIN;
+        for (cell, w) in wrapped.iter().zip(widths) {
+            for (n, line) in cell.iter().enumerate() {
+                let baseline = self.y + CELL_PAD / 2.0 + BODY * (n as f32 * LINE + 1.1);
+                self.texts
+                    .push((line.clone(), x + CELL_PAD, baseline, BODY));
+            }
+            x += w;
+        }
+        self.y += height;
+        self.rules.push((MARGIN, self.y, x));
+        false
+    }
+
+    /// Each column as wide as its widest cell, the widest ones narrowed until the table fits.
+    fn column_widths(&self, s: &Section) -> Vec<f32> {
+        let avail = PAGE_W - 2.0 * MARGIN;
+        let natural: Vec<f32> = (0..s.headings.len())
+            .map(|c| {
+                std::iter::once(&s.headings[c])
+                    .chain(s.rows.iter().filter_map(|r| r.get(c)))
+                    .map(|t| self.measure.width(t, BODY) + 2.0 * CELL_PAD + 1.0)
+                    .fold(3.0 * BODY, f32::max)
+            })
+            .collect();
+        let total: f32 = natural.iter().sum();
+        if total <= avail {
+            let spare = (avail - total) / natural.len() as f32;
+            return natural.iter().map(|w| w + spare).collect();
+        }
+        // The cap c with Σ min(w, c) = avail.
+        let mut sorted = natural.clone();
+        sorted.sort_by(f32::total_cmp);
+        let (mut below, mut cap) = (0.0, avail / natural.len() as f32);
+        for (i, w) in sorted.iter().enumerate() {
+            let rest = (sorted.len() - i) as f32;
+            let c = (avail - below) / rest;
+            if *w >= c {
+                cap = c;
+                break;
+            }
+            below += w;
+        }
+        natural.iter().map(|w| w.min(cap)).collect()
+    }
+}
+
+fn draw(
+    surface: &mut Surface,
+    font: &Font,
+    texts: &[(String, f32, f32, f32)],
+    rules: &[(f32, f32, f32)],
+    shades: &[Rect],
+) {
+    let grey = |v: u8| rgb::Color::new(v, v, v);
+    surface.set_stroke(None);
+    surface.set_fill(Some(Fill {
+        paint: grey(235).into(),
+        ..Default::default()
+    }));
+    for r in shades {
+        let mut p = PathBuilder::new();
+        p.push_rect(*r);
+        if let Some(path) = p.finish() {
+            surface.draw_path(&path);
+        }
+    }
+    surface.set_fill(None);
+    surface.set_stroke(Some(Stroke {
+        paint: grey(160).into(),
+        width: 0.5,
+        ..Default::default()
+    }));
+    for (x1, y, x2) in rules {
+        let mut p = PathBuilder::new();
+        p.move_to(*x1, *y);
+        p.line_to(*x2, *y);
+        if let Some(path) = p.finish() {
+            surface.draw_path(&path);
+        }
+    }
+    surface.set_stroke(None);
+    surface.set_fill(Some(Fill {
+        paint: grey(20).into(),
+        ..Default::default()
+    }));
+    for (text, x, y, size) in texts {
+        surface.draw_text(
+            Point::from_xy(*x, *y),
+            font.clone(),
+            *size,
+            text,
+            false,
+            TextDirection::Auto,
+        );
+    }
+}
+
+/// The report as a PDF; `footer` goes at the foot of every page with its number.
+pub fn report(content: &ReportContent, footer: &str) -> Result<Vec<u8>, String> {
+    render(content, footer).map(|(pdf, _)| pdf)
+}
+
+/// The PDF and how many pages it has.
+fn render(content: &ReportContent, footer: &str) -> Result<(Vec<u8>, usize), String> {
+    let font = Font::new(FONT.into(), 0).ok_or("报表字体无法读取")?;
+    let measure = Measure {
+        font: FontRef::from_index(FONT, 0).map_err(|e| e.to_string())?,
+    };
+    let mut doc = Document::new();
+    doc.set_metadata(
+        krilla::metadata::Metadata::new()
+            .title(content.title.clone())
+            .language("zh-CN".into())
+            .creator("党建云".into()),
+    );
+    let mut w = Writer {
+        doc,
+        font,
+        measure,
+        texts: Vec::new(),
+        rules: Vec::new(),
+        shades: Vec::new(),
+        y: MARGIN,
+        pages: 0,
+        footer: footer.to_string(),
+    };
+    w.paragraph(&content.title, 16.0, true);
+    w.y += BODY;
+    for p in &content.summary {
+        w.paragraph(p, BODY, false);
+    }
+    for s in &content.sections {
+        w.table(s);
+    }
+    w.flush();
+    let pages = w.pages;
+    Ok((w.doc.finish().map_err(|e| format!("{e:?}"))?, pages))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(rows: usize) -> ReportContent {
+        ReportContent {
+            title: "城关县委2026年2月党建工作月度通报".into(),
+            summary: vec!["电子监察发现问题3条。".into()],
+            sections: vec![Section {
+                title: "四、问题通报".into(),
+                headings: vec!["组织".into(), "情况".into()],
+                rows: (0..rows)
+                    .map(|i| vec![format!("第{i}村党支部"), "照片与另一次会议的照片相同".repeat(4)])
+                    .collect(),
+                more: 0,
+                empty: "无".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_report_is_a_pdf_that_embeds_only_a_subset_of_the_font() {
+        let pdf = report(&content(3), "城关县委").unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        assert!(pdf.len() < FONT.len() / 4, "{} bytes", pdf.len());
+    }
+
+    #[test]
+    fn a_long_table_runs_over_pages() {
+        assert_eq!(render(&content(3), "x").unwrap().1, 1);
+        assert!(render(&content(200), "x").unwrap().1 > 5);
+    }
+
+    #[test]
+    fn wrapping_keeps_every_character_and_each_line_within_the_width() {
+        let m = Measure {
+            font: FontRef::from_index(FONT, 0).unwrap(),
+        };
+        let text = "党员学习参与率低：本月参与率12%，低于标准30%";
+        let lines = m.wrap(text, BODY, 80.0);
+        assert!(lines.len() > 2);
+        assert_eq!(lines.concat(), text);
+        assert!(lines.iter().all(|l| m.width(l, BODY) <= 80.0));
+        assert!(m.width("党", BODY) > m.width("1", BODY));
+    }
+}
