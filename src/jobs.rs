@@ -47,8 +47,8 @@ async fn dashboard_upkeep(db: Db) {
         if let Err(e) = daily_scan(&db, now).await {
             tracing::warn!(error = %e, "电子监察 scan failed");
         }
-        if let Err(e) = monthly_tiers(&db, now).await {
-            tracing::warn!(error = %e, "分级分档 failed");
+        if let Err(e) = monthly_report(&db, now).await {
+            tracing::warn!(error = %e, "月度通报 failed");
         }
         match refresh_credited(&db, last_entry, now).await {
             Ok(newest) => last_entry = Some(newest),
@@ -88,16 +88,21 @@ pub async fn daily_scan(db: &Db, now: i64) -> AppResult<bool> {
     Ok(true)
 }
 
-/// 分级分档 of the month before, on the first day of a month (once per deployment).
-pub async fn monthly_tiers(db: &Db, now: i64) -> AppResult<bool> {
+/// 分级分档 and 月度通报 of the month before, on the first day of a month (once per
+/// deployment): the tiers first, which the reports name.
+pub async fn monthly_report(db: &Db, now: i64) -> AppResult<bool> {
     use crate::domain::dashboard::PeriodKind;
     let month = PeriodKind::Month.previous(&PeriodKind::Month.period_of(local_date(now)));
     let key = crate::domain::clock::format_date(month.start);
-    if !crate::store::jobs::claim(db, "tiers", &key, now).await? {
+    if !crate::store::jobs::claim(db, "report", &key, now).await? {
         return Ok(false);
     }
-    crate::supervision::tiers(db, &month, now).await?;
-    tracing::info!(month = key, "分级分档 placed");
+    let changed = crate::reports::generate(db, &month, now).await?;
+    tracing::info!(
+        month = key,
+        reports = changed,
+        "分级分档 placed, 月度通报 published"
+    );
     Ok(true)
 }
 

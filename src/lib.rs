@@ -10,6 +10,7 @@ pub mod http;
 pub mod jobs;
 pub mod pdf;
 pub mod rankings;
+pub mod reports;
 pub mod startup;
 pub mod store;
 pub mod supervision;

@@ -324,7 +324,12 @@ mod tests {
                 title: "四、问题通报".into(),
                 headings: vec!["组织".into(), "情况".into()],
                 rows: (0..rows)
-                    .map(|i| vec![format!("第{i}村党支部"), "照片与另一次会议的照片相同".repeat(4)])
+                    .map(|i| {
+                        vec![
+                            format!("第{i}村党支部"),
+                            "照片与另一次会议的照片相同".repeat(4),
+                        ]
+                    })
                     .collect(),
                 more: 0,
                 empty: "无".into(),

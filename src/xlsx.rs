@@ -128,6 +128,13 @@ pub fn write_sheet(
     book.save_to_buffer()
 }
 
+/// A sheet of a workbook: title lines (bold), then the column headings (bold) and the rows.
+pub struct Table<'a> {
+    pub sheet: &'a str,
+    pub titles: Vec<&'a str>,
+    pub rows: Vec<Vec<&'a str>>,
+}
+
 /// A one-sheet table: a title in the first row, then the column headings (both bold),
 /// then the rows; numbers stay numbers.
 pub fn write_table(
@@ -135,20 +142,34 @@ pub fn write_table(
     title: &str,
     rows: &[Vec<&str>],
 ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    write_tables(&[Table {
+        sheet: sheet_name,
+        titles: vec![title],
+        rows: rows.to_vec(),
+    }])
+}
+
+/// A workbook of tables, one per sheet; numbers past the first column stay numbers.
+pub fn write_tables(tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = rust_xlsxwriter::Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name(sheet_name)?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
-    sheet.write_string_with_format(0, 0, title, &bold)?;
-    for (r, row) in rows.iter().enumerate() {
-        let r = r as u32 + 1;
-        for (c, text) in row.iter().enumerate() {
-            let c = c as u16;
-            match text.parse::<f64>() {
-                Ok(n) if r > 1 && c > 0 => sheet.write_number(r, c, n)?,
-                _ if r == 1 => sheet.write_string_with_format(r, c, *text, &bold)?,
-                _ => sheet.write_string(r, c, *text)?,
-            };
+    for t in tables {
+        let sheet = book.add_worksheet();
+        sheet.set_name(t.sheet)?;
+        for (r, title) in t.titles.iter().enumerate() {
+            sheet.write_string_with_format(r as u32, 0, *title, &bold)?;
+        }
+        let first = t.titles.len() as u32;
+        for (r, row) in t.rows.iter().enumerate() {
+            let r = r as u32 + first;
+            for (c, text) in row.iter().enumerate() {
+                let c = c as u16;
+                match text.parse::<f64>() {
+                    Ok(n) if r > first && c > 0 => sheet.write_number(r, c, n)?,
+                    _ if r == first => sheet.write_string_with_format(r, c, *text, &bold)?,
+                    _ => sheet.write_string(r, c, *text)?,
+                };
+            }
         }
     }
     book.save_to_buffer()

@@ -151,9 +151,26 @@ pub fn path_ids(path: &str) -> Vec<i64> {
     path.split('/').filter_map(|s| s.parse().ok()).collect()
 }
 
+/// The paths of the organization at `path` and of every one above it, the root first.
+pub fn path_prefixes(path: &str) -> Vec<String> {
+    let ids = path_ids(path);
+    (1..=ids.len())
+        .map(|n| {
+            let part: Vec<String> = ids[..n].iter().map(i64::to_string).collect();
+            format!("/{}/", part.join("/"))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_prefixes_run_from_the_root_down_to_the_organization() {
+        assert_eq!(path_prefixes("/1/5/23/"), vec!["/1/", "/1/5/", "/1/5/23/"]);
+        assert_eq!(path_prefixes("/1/"), vec!["/1/"]);
+    }
 
     #[test]
     fn subtree_range_holds_exactly_the_subtree() {

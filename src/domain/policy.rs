@@ -238,6 +238,14 @@ impl Actor {
         self.is_superior_of(path)
     }
 
+    /// May read the 月度通报 of the organization at `path`: administrators of its subtree
+    /// (it is published to them) and of those above it.
+    pub fn may_view_report(&self, path: &str) -> bool {
+        self.admin_roots()
+            .iter()
+            .any(|root| crate::domain::report::reaches(path, root))
+    }
+
     /// Whether something addressed to the subtree at `path` (an article, a prize) reaches
     /// this actor: their branch lies in that subtree.
     pub fn in_audience(&self, path: &str) -> bool {
@@ -351,6 +359,12 @@ mod tests {
         assert!(town.may_decide_finding("/1/2/3/"));
         assert!(!town.may_view_finding("/1/20/3/"));
         assert!(!town.may_decide_finding("/1/2/"), "not its own root's");
+        assert!(
+            branch.may_view_report("/1/2/"),
+            "its town's report is published to it"
+        );
+        assert!(town.may_view_report("/1/"));
+        assert!(!town.may_view_report("/1/20/"), "not another town's");
     }
 
     #[test]

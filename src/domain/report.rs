@@ -4,6 +4,7 @@
 //! content is the same whatever reads it (the page, the PDF, the spreadsheet) and depends
 //! only on the records, so composing a month again gives the same report unless they changed.
 use super::dashboard::Figures;
+use super::org::is_in_subtree;
 use super::supervision::{FindingStatus, Rule, Score, Tier};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -88,6 +89,13 @@ pub struct MonthRecords<'a> {
     pub findings: &'a [FindingLine],
     /// The month's figures of each organization's subtree.
     pub figures: &'a HashMap<i64, Figures>,
+}
+
+/// A report is published to the administrators of its subtree and read by those above:
+/// an administrator of `admin_root` reads the report of `report_path` when one lies in the
+/// other's subtree.
+pub fn reaches(report_path: &str, admin_root: &str) -> bool {
+    is_in_subtree(report_path, admin_root) || is_in_subtree(admin_root, report_path)
 }
 
 /// "2026年11月".
@@ -291,7 +299,10 @@ fn figures_section(f: &Figures) -> Section {
     for (label, value) in [
         ("党员人数", f.members.to_string()),
         ("本月新增党员", f.new_members.to_string()),
-        ("本月转入 / 转出", format!("{} / {}", f.transferred_in, f.transferred_out)),
+        (
+            "本月转入 / 转出",
+            format!("{} / {}", f.transferred_in, f.transferred_out),
+        ),
         (
             "每日一题活跃党员",
             format!(
@@ -303,7 +314,12 @@ fn figures_section(f: &Figures) -> Section {
         ("阅读文章党员", format!("{}人", f.readers)),
         (
             "规定事项已完成",
-            format!("{}/{}项（{}%）", f.items_red, items, percent(f.items_red, items)),
+            format!(
+                "{}/{}项（{}%）",
+                f.items_red,
+                items,
+                percent(f.items_red, items)
+            ),
         ),
         ("规定事项逾期未完成", format!("{}项", f.items_overdue)),
     ] {
@@ -361,7 +377,8 @@ mod tests {
             (5, score(20, Tier::Poor)),
         ]
         .into();
-        let previous: HashMap<i64, Tier> = [(3, Tier::Fair), (4, Tier::Good), (5, Tier::Poor)].into();
+        let previous: HashMap<i64, Tier> =
+            [(3, Tier::Fair), (4, Tier::Good), (5, Tier::Poor)].into();
         let figures: HashMap<i64, Figures> = [(
             1,
             Figures {
@@ -399,7 +416,11 @@ mod tests {
         let reports = compose_county(&[]);
         let mut ids: Vec<i64> = reports.keys().copied().collect();
         ids.sort();
-        assert_eq!(ids, vec![1, 2], "not 5, whose only subordinate is a party group");
+        assert_eq!(
+            ids,
+            vec![1, 2],
+            "not 5, whose only subordinate is a party group"
+        );
         assert_eq!(reports[&1].title, "城关县委2026年2月党建工作月度通报");
     }
 
@@ -407,18 +428,32 @@ mod tests {
     fn the_county_report_counts_tiers_names_rises_and_the_last_tier_below_it() {
         let reports = compose_county(&[]);
         let county = &reports[&1];
-        assert!(county.summary[0].contains("共4个组织参与分级分档：好2个、较好0个、一般1个、差1个"));
+        assert!(
+            county.summary[0].contains("共4个组织参与分级分档：好2个、较好0个、一般1个、差1个")
+        );
         let tiers = &county.sections[1];
         assert_eq!(tiers.rows[0], vec!["好", "2", "50%"]);
         let children = &county.sections[2];
         assert_eq!(children.rows.len(), 2, "the two towns, not the branches");
         assert_eq!(children.rows[1], vec!["南镇党委", "90", "好", "较好", "0"]);
         let improved = &county.sections[4];
-        assert_eq!(improved.rows, vec![vec!["南镇党委", "直属", "较好", "好", "90"]]);
+        assert_eq!(
+            improved.rows,
+            vec![vec!["南镇党委", "直属", "较好", "好", "90"]]
+        );
         let lagging = &county.sections[5];
-        assert_eq!(lagging.rows, vec![vec!["西村党支部", "东镇党委", "20", "0"]]);
-        assert_eq!(county.sections[0].rows[3], vec!["每日一题活跃党员", "10人（25%）"]);
-        assert_eq!(county.sections[0].rows[5], vec!["规定事项已完成", "3/4项（75%）"]);
+        assert_eq!(
+            lagging.rows,
+            vec![vec!["西村党支部", "东镇党委", "20", "0"]]
+        );
+        assert_eq!(
+            county.sections[0].rows[3],
+            vec!["每日一题活跃党员", "10人（25%）"]
+        );
+        assert_eq!(
+            county.sections[0].rows[5],
+            vec!["规定事项已完成", "3/4项（75%）"]
+        );
     }
 
     #[test]
@@ -430,10 +465,17 @@ mod tests {
             finding(3, Rule::MinutesCopied, FindingStatus::Appealed),
         ]);
         let town = &reports[&2].sections[3];
-        assert_eq!(town.rows.len(), 2, "the branch's and its group's, not the explained one");
+        assert_eq!(
+            town.rows.len(),
+            2,
+            "the branch's and its group's, not the explained one"
+        );
         assert_eq!(town.rows[0][0], "西村党支部");
         assert_eq!(town.rows[0][1], "直属");
-        assert_eq!(town.rows[1][1], "西村党支部", "a group belongs to its branch");
+        assert_eq!(
+            town.rows[1][1], "西村党支部",
+            "a group belongs to its branch"
+        );
         let county = &reports[&1];
         assert_eq!(county.sections[3].rows.len(), 3);
         assert_eq!(county.sections[3].rows[2][4], "申诉中");
@@ -459,6 +501,15 @@ mod tests {
         assert_eq!(named.rows.len(), MAX_ROWS);
         assert_eq!(named.more, 7);
         assert!(named.more_note().unwrap().contains("另有7项"));
+    }
+
+    #[test]
+    fn a_report_reaches_its_subtree_and_those_above_but_not_a_neighbour() {
+        assert!(reaches("/1/2/", "/1/2/5/"), "a branch reads its town's");
+        assert!(reaches("/1/2/", "/1/"), "the county reads the town's");
+        assert!(reaches("/1/2/", "/1/2/"));
+        assert!(!reaches("/1/2/", "/1/3/"), "another town does not");
+        assert!(!reaches("/1/2/", "/1/22/"));
     }
 
     #[test]

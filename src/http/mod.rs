@@ -18,6 +18,7 @@ mod orgs;
 mod points;
 mod posts;
 mod rankings;
+mod reports;
 mod shop;
 mod stored;
 mod supervision;
@@ -156,6 +157,11 @@ fn routes() -> Vec<Route> {
         r("POST", "/findings/{id}/appeal", Admin, post(supervision::appeal).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
         r("GET", "/findings/{id}/files/{event}", Admin, get(supervision::attachment)),
         r("POST", "/findings/{id}/decide", Admin, post(supervision::decide)),
+        r("GET", "/reports", Admin, get(reports::list)),
+        r("POST", "/reports/generate", Admin, post(reports::generate)),
+        r("GET", "/reports/{id}", Admin, get(reports::show)),
+        r("GET", "/reports/{id}/pdf", Admin, get(reports::pdf)),
+        r("GET", "/reports/{id}/xlsx", Admin, get(reports::xlsx)),
         r("GET", "/orgs", Admin, get(orgs::index)),
         r("GET", "/orgs/{id}", SignedIn, get(orgs::show)),
         r("GET", "/orgs/{id}/new", Admin, get(orgs::new_page)),

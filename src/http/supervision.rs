@@ -65,8 +65,9 @@ fn list_root(actor: &Actor) -> AppResult<String> {
         .ok_or(AppError::NotFound)
 }
 
-/// May run a scan: an administrator of the county root.
-async fn may_scan(state: &AppState, actor: &Actor) -> AppResult<bool> {
+/// May run a scan (or generate a month's reports again): an administrator of the county
+/// root.
+pub(super) async fn may_scan(state: &AppState, actor: &Actor) -> AppResult<bool> {
     Ok(orgs::root(&state.db)
         .await?
         .is_some_and(|r| actor.may_set_county_rules(&r.path)))

@@ -16,6 +16,7 @@ pub mod orgs;
 pub mod photos;
 pub mod points;
 pub mod posts;
+pub mod reports;
 pub mod requirements;
 pub mod review;
 pub mod schema;

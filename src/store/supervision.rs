@@ -507,13 +507,15 @@ pub async fn minutes_prints_since(db: &Db, from: i64) -> AppResult<Vec<(i64, i64
     .await?)
 }
 
-/// Findings per organization observed in `[from, to)`.
+/// Findings per organization observed in `[from, to)`, but those explained (an accepted
+/// appeal).
 pub async fn findings_per_org(db: &Db, from: Date, to: Date) -> AppResult<HashMap<i64, i64>> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT org_id, COUNT(*) FROM findings WHERE observed_on >= $1 AND observed_on < $2 GROUP BY org_id",
+        "SELECT org_id, COUNT(*) FROM findings WHERE observed_on >= $1 AND observed_on < $2 AND status <> $3 GROUP BY org_id",
     )
     .bind(format_date(from))
     .bind(format_date(to))
+    .bind(FindingStatus::Explained.code())
     .fetch_all(&db.pool)
     .await?;
     Ok(rows.into_iter().collect())
