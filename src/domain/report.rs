@@ -137,6 +137,18 @@ pub fn compose(r: &MonthRecords) -> Vec<(i64, ReportContent)> {
     out
 }
 
+/// The lists a report is made of, filled walking its subtree.
+struct Lists {
+    /// Organizations placed in each tier, best first.
+    counts: [usize; 4],
+    children: Section,
+    named: Section,
+    improved: Section,
+    lagging: Section,
+    findings: usize,
+    finding_orgs: usize,
+}
+
 /// The report of the subtree `subtree` (its head first).
 fn report_of(
     r: &MonthRecords,
@@ -145,6 +157,62 @@ fn report_of(
 ) -> ReportContent {
     let head = &subtree[0];
     let month = month_label(r.month);
+    let l = walk(r, subtree, findings);
+    let placed: usize = l.counts.iter().sum();
+    let mut tiers = Section::new(
+        "二、分级分档",
+        &["档次", "组织数", "占比"],
+        "本月尚未分级分档。",
+    );
+    if placed > 0 {
+        for (tier, n) in Tier::ALL.iter().zip(l.counts) {
+            tiers.push(vec![
+                tier.label().into(),
+                n.to_string(),
+                format!("{}%", percent(n as i64, placed as i64)),
+            ]);
+        }
+    }
+    let [good, fair, average, poor] = l.counts;
+    let rises = l.improved.rows.len() + l.improved.more;
+    let found = if l.findings > 0 {
+        format!(
+            "电子监察发现问题{}条，涉及{}个组织（申诉已采纳的不计入）",
+            l.findings, l.finding_orgs
+        )
+    } else {
+        "电子监察未发现问题".to_string()
+    };
+    let summary = vec![
+        format!(
+            "{month}，{}及下属共{placed}个组织参与分级分档：好{good}个、较好{fair}个、一般{average}个、差{poor}个。",
+            head.name
+        ),
+        format!("{found}；{rises}个组织档次较上月提升，{poor}个组织处于“差”档。"),
+    ];
+    let figures = r.figures.get(&head.id).copied().unwrap_or_default();
+    ReportContent {
+        title: format!("{}{month}党建工作月度通报", head.name),
+        summary,
+        sections: vec![
+            figures_section(&figures),
+            tiers,
+            l.children,
+            l.named,
+            l.improved,
+            l.lagging,
+        ],
+    }
+}
+
+/// Walks the subtree once: its tiers, the direct subordinates, the findings named, the
+/// organizations that rose a tier and those in the last one.
+fn walk(
+    r: &MonthRecords,
+    subtree: &[OrgLine],
+    findings: &HashMap<i64, Vec<&FindingLine>>,
+) -> Lists {
+    let head = &subtree[0];
     // The organization directly below the head that each one belongs to.
     let mut top: HashMap<i64, &str> = HashMap::new();
     for o in &subtree[1..] {
@@ -166,35 +234,37 @@ fn report_of(
     };
     let tier_label = |t: Option<Tier>| t.map_or("—".to_string(), |t| t.label().to_string());
     let problems = |o: &OrgLine| findings.get(&o.id).map_or(0, Vec::len);
-
-    let mut counts = [0usize; 4];
-    let mut children = Section::new(
-        "三、下级组织档次",
-        &["组织", "得分", "档次", "上月档次", "问题数"],
-        "本月尚无下级组织的档次。",
-    );
-    let mut named = Section::new(
-        "四、问题通报",
-        &["组织", "所属", "问题", "情况", "状态"],
-        "本月电子监察未发现问题。",
-    );
-    let mut improved = Section::new(
-        "五、进步组织",
-        &["组织", "所属", "上月档次", "本月档次", "得分"],
-        "本月没有档次提升的组织。",
-    );
-    let mut lagging = Section::new(
-        "六、落后组织（“差”档）",
-        &["组织", "所属", "得分", "问题数"],
-        "本月没有“差”档组织。",
-    );
-    let (mut finding_count, mut finding_orgs) = (0, 0);
+    let mut l = Lists {
+        counts: [0; 4],
+        children: Section::new(
+            "三、下级组织档次",
+            &["组织", "得分", "档次", "上月档次", "问题数"],
+            "本月尚无下级组织的档次。",
+        ),
+        named: Section::new(
+            "四、问题通报",
+            &["组织", "所属", "问题", "情况", "状态"],
+            "本月电子监察未发现问题。",
+        ),
+        improved: Section::new(
+            "五、进步组织",
+            &["组织", "所属", "上月档次", "本月档次", "得分"],
+            "本月没有档次提升的组织。",
+        ),
+        lagging: Section::new(
+            "六、落后组织（“差”档）",
+            &["组织", "所属", "得分", "问题数"],
+            "本月没有“差”档组织。",
+        ),
+        findings: 0,
+        finding_orgs: 0,
+    };
     for o in subtree {
         if let Some(list) = findings.get(&o.id) {
-            finding_count += list.len();
-            finding_orgs += 1;
+            l.findings += list.len();
+            l.finding_orgs += 1;
             for f in list {
-                named.push(vec![
+                l.named.push(vec![
                     o.name.clone(),
                     belongs(o),
                     f.rule.label().into(),
@@ -209,7 +279,7 @@ fn report_of(
         let score = r.tiers.get(&o.id);
         let before = r.previous.get(&o.id).copied();
         if o.parent == Some(head.id) {
-            children.push(vec![
+            l.children.push(vec![
                 o.name.clone(),
                 score.map_or("—".into(), |s| s.total.to_string()),
                 tier_label(score.map(|s| s.tier)),
@@ -218,9 +288,9 @@ fn report_of(
             ]);
         }
         let Some(score) = score else { continue };
-        counts[3 - score.tier.rank() as usize] += 1;
+        l.counts[3 - score.tier.rank() as usize] += 1;
         if before.is_some_and(|b| score.tier.rank() > b.rank()) {
-            improved.push(vec![
+            l.improved.push(vec![
                 o.name.clone(),
                 belongs(o),
                 tier_label(before),
@@ -229,7 +299,7 @@ fn report_of(
             ]);
         }
         if score.tier == Tier::Poor {
-            lagging.push(vec![
+            l.lagging.push(vec![
                 o.name.clone(),
                 belongs(o),
                 score.total.to_string(),
@@ -237,55 +307,7 @@ fn report_of(
             ]);
         }
     }
-    let placed: usize = counts.iter().sum();
-    let mut tiers = Section::new(
-        "二、分级分档",
-        &["档次", "组织数", "占比"],
-        "本月尚未分级分档。",
-    );
-    if placed > 0 {
-        for (tier, n) in [Tier::Good, Tier::Fair, Tier::Average, Tier::Poor]
-            .iter()
-            .zip(counts)
-        {
-            tiers.push(vec![
-                tier.label().into(),
-                n.to_string(),
-                format!("{}%", percent(n as i64, placed as i64)),
-            ]);
-        }
-    }
-    let figures = r.figures.get(&head.id).copied().unwrap_or_default();
-    let mut summary = vec![format!(
-        "{month}，{}及下属共{placed}个组织参与分级分档：好{}个、较好{}个、一般{}个、差{}个。",
-        head.name, counts[0], counts[1], counts[2], counts[3]
-    )];
-    summary.push(if finding_count > 0 {
-        format!(
-            "电子监察发现问题{finding_count}条，涉及{finding_orgs}个组织（申诉已采纳的不计入）；\
-             {}个组织档次较上月提升，{}个组织处于“差”档。",
-            improved.rows.len() + improved.more,
-            lagging.rows.len() + lagging.more
-        )
-    } else {
-        format!(
-            "电子监察未发现问题；{}个组织档次较上月提升，{}个组织处于“差”档。",
-            improved.rows.len() + improved.more,
-            lagging.rows.len() + lagging.more
-        )
-    });
-    ReportContent {
-        title: format!("{}{month}党建工作月度通报", head.name),
-        summary,
-        sections: vec![
-            figures_section(&figures),
-            tiers,
-            children,
-            named,
-            improved,
-            lagging,
-        ],
-    }
+    l
 }
 
 fn percent(n: i64, of: i64) -> i64 {

@@ -145,23 +145,6 @@ fn routes() -> Vec<Route> {
         r("GET", "/followups/new", Admin, get(followups::new_page)),
         r("GET", "/followups/{id}", Admin, get(followups::show)),
         r("POST", "/followups/{id}/answer", Admin, post(followups::answer)),
-        r("GET", "/findings", Admin, get(supervision::list)),
-        r("POST", "/findings/scan", Admin, post(supervision::scan)),
-        r("GET", "/findings/settings", Admin, get(supervision::settings)),
-        r("GET", "/tiers", Admin, get(supervision::tiers)),
-        r("GET", "/tiers/settings", Admin, get(supervision::formula)),
-        r("POST", "/tiers/settings", Admin, post(supervision::save_formula)),
-        r("POST", "/findings/settings", Admin, post(supervision::save_settings)),
-        r("GET", "/findings/{id}", Admin, get(supervision::show)),
-        r("GET", "/findings/{id}/photos/{n}", Admin, get(supervision::photo)),
-        r("POST", "/findings/{id}/appeal", Admin, post(supervision::appeal).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
-        r("GET", "/findings/{id}/files/{event}", Admin, get(supervision::attachment)),
-        r("POST", "/findings/{id}/decide", Admin, post(supervision::decide)),
-        r("GET", "/reports", Admin, get(reports::list)),
-        r("POST", "/reports/generate", Admin, post(reports::generate)),
-        r("GET", "/reports/{id}", Admin, get(reports::show)),
-        r("GET", "/reports/{id}/pdf", Admin, get(reports::pdf)),
-        r("GET", "/reports/{id}/xlsx", Admin, get(reports::xlsx)),
         r("GET", "/orgs", Admin, get(orgs::index)),
         r("GET", "/orgs/{id}", SignedIn, get(orgs::show)),
         r("GET", "/orgs/{id}/new", Admin, get(orgs::new_page)),
@@ -239,7 +222,36 @@ fn routes() -> Vec<Route> {
         r("GET", "/shop/admin", Admin, get(shop::admin)),
         r("POST", "/shop/admin/prizes", Admin, post(shop::create_prize).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
     ];
-    application.into_iter().chain(officer_routes()).collect()
+    application
+        .into_iter()
+        .chain(supervision_routes())
+        .chain(officer_routes())
+        .collect()
+}
+
+/// 纵向监管's routes: 电子监察, 分级分档 and 月度通报.
+#[rustfmt::skip]
+fn supervision_routes() -> Vec<Route> {
+    use Access::*;
+    vec![
+        r("GET", "/findings", Admin, get(supervision::list)),
+        r("POST", "/findings/scan", Admin, post(supervision::scan)),
+        r("GET", "/findings/settings", Admin, get(supervision::settings)),
+        r("GET", "/tiers", Admin, get(supervision::tiers)),
+        r("GET", "/tiers/settings", Admin, get(supervision::formula)),
+        r("POST", "/tiers/settings", Admin, post(supervision::save_formula)),
+        r("POST", "/findings/settings", Admin, post(supervision::save_settings)),
+        r("GET", "/findings/{id}", Admin, get(supervision::show)),
+        r("GET", "/findings/{id}/photos/{n}", Admin, get(supervision::photo)),
+        r("POST", "/findings/{id}/appeal", Admin, post(supervision::appeal).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("GET", "/findings/{id}/files/{event}", Admin, get(supervision::attachment)),
+        r("POST", "/findings/{id}/decide", Admin, post(supervision::decide)),
+        r("GET", "/reports", Admin, get(reports::list)),
+        r("POST", "/reports/generate", Admin, post(reports::generate)),
+        r("GET", "/reports/{id}", Admin, get(reports::show)),
+        r("GET", "/reports/{id}/pdf", Admin, get(reports::pdf)),
+        r("GET", "/reports/{id}/xlsx", Admin, get(reports::xlsx)),
+    ]
 }
 
 /// The officers' routes: accounts, grants, security settings and the audit log.

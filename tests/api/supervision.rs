@@ -623,3 +623,192 @@ both!(
         assert_eq!(town.get("/tiers").await.status, 200);
     }
 );
+
+/// A file's text as `pdftotext` reads it: the PDF's text can be extracted.
+fn pdf_text(app: &TestApp, pdf: &[u8]) -> String {
+    let path = app.data_dir.join("report.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn report_id(app: &TestApp, org: i64) -> i64 {
+    let (id,): (i64,) =
+        sqlx::query_as("SELECT id FROM monthly_reports WHERE org_id = $1 AND month = '2026-03-01'")
+            .bind(org)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    id
+}
+
+both!(
+    march_s_report_names_the_findings_and_opens_as_pdf_and_spreadsheet,
+    |app: TestApp| async move {
+        the_county(&app).await;
+        dangjian::supervision::scan(&app.db, None, scan_day())
+            .await
+            .unwrap();
+        // 甲村's photo finding explained (accepted), its attendance finding upheld.
+        let (town, county) = (
+            app.login(phone::TOWN_ADMIN).await,
+            app.login(phone::COUNTY_ADMIN).await,
+        );
+        let secretary = app.login(phone::SECRETARY_A).await;
+        let photo = finding_id(&app, app.ids.branch_a, "photo_reused").await;
+        let attendance = finding_id(&app, app.ids.branch_a, "attendance").await;
+        for id in [photo, attendance] {
+            secretary
+                .post_multipart(
+                    &format!("/findings/{id}/appeal"),
+                    &[("note", "情况说明")],
+                    vec![],
+                )
+                .await;
+        }
+        town.post(
+            &format!("/findings/{photo}/decide"),
+            &[("decision", "accept"), ("note", "")],
+        )
+        .await;
+        town.post(
+            &format!("/findings/{attendance}/decide"),
+            &[("decision", "reject"), ("note", "")],
+        )
+        .await;
+        // The first of April: March's tiers and reports, once however often it is asked.
+        let first_of_april = at("2026-04-01", 1);
+        assert!(
+            dangjian::jobs::monthly_report(&app.db, first_of_april)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !dangjian::jobs::monthly_report(&app.db, first_of_april)
+                .await
+                .unwrap()
+        );
+        // The county and both towns have subordinates; 甲村 has only a party group.
+        assert_eq!(app.count("SELECT COUNT(*) FROM monthly_reports").await, 3);
+        let bells = app
+            .count("SELECT COUNT(*) FROM notifications WHERE title = '2026年3月月度通报已发布'")
+            .await;
+        assert_eq!(
+            bells, 3,
+            "the county's, the town's and 甲村's administrators, once each"
+        );
+
+        let county_report = report_id(&app, app.ids.county).await;
+        let page = county.get(&format!("/reports/{county_report}")).await;
+        assert_eq!(page.status, 200);
+        assert!(page.contains("测试县委2026年3月党建工作月度通报"));
+        assert!(page.contains("丙村党支部") && page.contains("长期未开展组织生活"));
+        assert!(page.contains("到会率不达标") && page.contains("申诉未采纳"));
+        assert!(
+            !page.contains("照片疑似重复使用"),
+            "an explained finding is not named"
+        );
+        let (status, pdf) = county
+            .get_bytes(&format!("/reports/{county_report}/pdf"))
+            .await;
+        assert_eq!(status, 200);
+        let text = pdf_text(&app, &pdf);
+        for name in [
+            "测试县委2026年3月党建工作月度通报",
+            "甲村党支部",
+            "丙村党支部",
+            "东湖镇党委",
+            "西山乡党委",
+        ] {
+            assert!(text.contains(name), "{name} in {text}");
+        }
+        let (status, book) = county
+            .get_bytes(&format!("/reports/{county_report}/xlsx"))
+            .await;
+        assert_eq!(status, 200);
+        let first = dangjian::xlsx::read_first_sheet(&book).unwrap();
+        assert_eq!(first[0].cell(0), "测试县委2026年3月党建工作月度通报");
+
+        // A town reads its own report and the county's, not the other town's.
+        let listed = town.get("/reports").await;
+        assert!(listed.contains("东湖镇党委") && listed.contains("测试县委"));
+        assert!(!listed.contains("西山乡党委"));
+        let other = report_id(&app, app.ids.town2).await;
+        assert_eq!(town.get(&format!("/reports/{other}")).await.status, 404);
+        assert_eq!(
+            town.get_bytes(&format!("/reports/{other}/pdf")).await.0,
+            404
+        );
+        let own = report_id(&app, app.ids.town).await;
+        let own_page = secretary.get(&format!("/reports/{own}")).await;
+        assert!(
+            own_page.contains("甲村党支部"),
+            "published down to the branch"
+        );
+
+        // Generated again on the same records: the same reports.
+        let kept: Vec<(String, i64)> =
+            sqlx::query_as("SELECT digest, generated_at FROM monthly_reports ORDER BY id")
+                .fetch_all(&app.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            town.post("/reports/generate", &[("month", "2026-03")])
+                .await
+                .status,
+            404
+        );
+        let same = county
+            .post("/reports/generate", &[("month", "2026-03")])
+            .await;
+        assert_eq!(same.status, 303);
+        let again: Vec<(String, i64)> =
+            sqlx::query_as("SELECT digest, generated_at FROM monthly_reports ORDER BY id")
+                .fetch_all(&app.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(kept, again);
+        // A month not yet over is refused at its field.
+        let future = county
+            .post("/reports/generate", &[("month", "2999-01")])
+            .await;
+        assert_eq!(future.status, 422);
+        assert!(future.contains("month-error"));
+        // The records change (丙村's silence explained): the reports above it change.
+        let silent = finding_id(&app, app.ids.branch_c, "silent").await;
+        sqlx::query("UPDATE findings SET status = 'explained' WHERE id = $1")
+            .bind(silent)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        county
+            .post("/reports/generate", &[("month", "2026-03")])
+            .await;
+        let changed: Vec<(String, i64)> =
+            sqlx::query_as("SELECT digest, generated_at FROM monthly_reports ORDER BY id")
+                .fetch_all(&app.db.pool)
+                .await
+                .unwrap();
+        let differ = kept
+            .iter()
+            .zip(&changed)
+            .filter(|(a, b)| a.0 != b.0)
+            .count();
+        assert_eq!(differ, 2, "the county's and 西山乡's, not 东湖镇's");
+        assert!(
+            app.count("SELECT COUNT(*) FROM notifications WHERE title = '2026年3月月度通报已更新'")
+                .await
+                >= 1
+        );
+    }
+);
