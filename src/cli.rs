@@ -240,7 +240,7 @@ async fn demo(config: Config, args: &DemoArgs) -> AppResult<()> {
         // then the day's 电子监察 scan over all of it.
         let now = crate::domain::clock::now_epoch();
         crate::jobs::nightly_figures(&db, now).await?;
-        let scanned = crate::demo::supervised(&db, &planted, now).await?;
+        let scanned = crate::demo::supervised(&db, &planted, args.months, now).await?;
         println!("{}", scanned.trim_end());
         println!(
             "演示数据已生成（用时 {:.1} 秒）",

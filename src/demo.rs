@@ -1338,7 +1338,7 @@ pub async fn orglife(
 
 /// 电子监察 over the demo's history (after its study): what it planted beside what the
 /// scan found.
-pub async fn supervised(db: &Db, planted: &Planted, now: i64) -> AppResult<String> {
+pub async fn supervised(db: &Db, planted: &Planted, months: u32, now: i64) -> AppResult<String> {
     use crate::domain::supervision::Rule;
     let found = crate::supervision::scan(db, None, now).await?;
     let mut out = String::from("电子监察（计划 / 检出）：");
@@ -1361,7 +1361,24 @@ pub async fn supervised(db: &Db, planted: &Planted, now: i64) -> AppResult<Strin
         }
     }
     out.push('\n');
+    out.push_str(&monthly_reports(db, months, now).await?);
     Ok(out)
+}
+
+/// 分级分档 and 月度通报 of the last `months` months that have ended, each as the job made
+/// it on the 1st of the month after, oldest first (a month's risers need the one before).
+async fn monthly_reports(db: &Db, months: u32, now: i64) -> AppResult<String> {
+    use crate::domain::clock::{day_start, local_date};
+    use crate::domain::dashboard::recent_months;
+    let months = months.max(1) as usize;
+    let ended = recent_months(local_date(now), months + 1);
+    let mut reports = 0;
+    for month in &ended[..months] {
+        reports += crate::reports::generate(db, month, day_start(month.end) + 3600).await?;
+    }
+    Ok(format!(
+        "分级分档与月度通报：{months}个月，共{reports}份通报（每月1日生成上月的）\n"
+    ))
 }
 
 /// (event, year) pairs for the question bank's history questions.

@@ -240,9 +240,12 @@ impl Browser {
             .await;
         let (scroll, inner) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
         assert_eq!(inner, width, "the window is {width} pixels wide");
+        let wide = self
+            .script("return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth).slice(0, 3).map(e => e.tagName + '.' + e.className + ' ' + e.outerHTML.slice(0, 120));")
+            .await;
         assert!(
             scroll <= inner,
-            "page is {scroll}px wide on a {inner}px screen at {}",
+            "page is {scroll}px wide on a {inner}px screen at {}: {wide}",
             self.url().await
         );
     }
@@ -297,6 +300,17 @@ impl Browser {
 
 /// The demo county on a fresh server, with `months` of organizational life.
 async fn demo_server(months: u32) -> String {
+    demo_server_with_db(months).await.0
+}
+
+/// The demo server and its database, for a test that sets up what an officer would.
+async fn demo_server_with_db(
+    months: u32,
+) -> (
+    String,
+    dangjian::store::Db,
+    std::sync::Arc<dangjian::crypto::Keys>,
+) {
     let dir = std::env::temp_dir().join(format!("dj-browser-{}", dangjian::crypto::random_token()));
     let config = Config {
         bind: "127.0.0.1:0".into(),
@@ -314,6 +328,7 @@ async fn demo_server(months: u32) -> String {
     dangjian::demo::supervised(
         &server.state.db,
         &planted,
+        months,
         dangjian::domain::clock::now_epoch(),
     )
     .await
@@ -322,8 +337,9 @@ async fn demo_server(months: u32) -> String {
         .await
         .unwrap();
     let base = format!("http://{}", server.addr());
+    let (db, keys) = (server.state.db.clone(), server.state.keys.clone());
     tokio::spawn(server.run());
-    base
+    (base, db, keys)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -783,7 +799,7 @@ async fn the_county_sees_a_reused_photo_side_by_side_and_follows_it_up() {
     if !tools_present() {
         return;
     }
-    let base = demo_server(1).await;
+    let (base, db, keys) = demo_server_with_db(1).await;
     let driver = Driver::start().await;
     let county = driver.desktop().await;
     county.sign_in(&base, "13800000004", "/dashboard").await;
@@ -815,5 +831,82 @@ async fn the_county_sees_a_reused_photo_side_by_side_and_follows_it_up() {
         .goto(&format!("{base}{}", finding.as_str().unwrap()))
         .await;
     county.wait_for_text("#finding-history", "发出督促").await;
+    // The branch's secretary answers on a phone. (The demo's secretary login is made an
+    // administrator of the planted branch, as the security administrator would grant.)
+    let finding_id: i64 = finding
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let branch = dangjian::store::supervision::finding(&db, finding_id)
+        .await
+        .unwrap()
+        .org_id;
+    let secretary_user = dangjian::store::users::by_phone(&db, &keys, "13800000002")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let mut tx = db.begin().await.unwrap();
+    dangjian::store::users::add_grant(
+        tx.conn(),
+        secretary_user,
+        dangjian::domain::policy::Role::BranchAdmin,
+        Some(branch),
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let secretary = driver.phone().await;
+    secretary.sign_in(&base, "13800000002", "/").await;
+    secretary
+        .goto(&format!("{base}{}", finding.as_str().unwrap()))
+        .await;
+    secretary.wait_for("#send-appeal").await;
+    secretary.assert_fits(360).await;
+    secretary
+        .type_into("#note", "两村在镇里联合召开会议，照片为同一场合所拍")
+        .await;
+    secretary.click("#send-appeal").await;
+    secretary
+        .wait_for_text("#finding-history", "提出申诉")
+        .await;
+    secretary.quit().await;
+    // The county accepts the answer.
+    county
+        .goto(&format!("{base}{}", finding.as_str().unwrap()))
+        .await;
+    county.wait_for("#accept-appeal").await;
+    county.click("#accept-appeal").await;
+    county.wait_for_text("#finding-history", "采纳申诉").await;
+    // 月度通报 from the menu: last month's county report, and its PDF opens.
+    county.click("nav.sidemenu a[href='/reports']").await;
+    county.wait_for("#reports tbody a").await;
+    county.assert_fits(1366).await;
+    county
+        .click("#reports tbody tr:first-child td:nth-child(2) a")
+        .await;
+    county.wait_for("#report-pdf").await;
+    assert!(county.text("h1").await.contains("月度通报"));
+    let pdf = county
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             fetch(document.querySelector('#report-pdf').href).then(r => r.arrayBuffer().then(b => { \
+               const a = new Uint8Array(b); \
+               done([r.status, r.headers.get('content-type'), String.fromCharCode(...a.slice(0, 5)), a.length]); }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(pdf[0].as_i64(), Some(200));
+    assert_eq!(pdf[1].as_str(), Some("application/pdf"));
+    assert_eq!(pdf[2].as_str(), Some("%PDF-"));
+    assert!(pdf[3].as_i64().unwrap() > 10_000, "{pdf:?}");
+    county.screenshot("monthly-report.png").await;
     county.quit().await;
 }
