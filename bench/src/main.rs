@@ -767,7 +767,7 @@ async fn add_org(
 /// 电子监察's scan on the demo county (a year of organizational life: 32,000 photos and
 /// minutes) and on a copy with a synthetic province of `--orgs` organizations beside it: the
 /// first scan, which compares every photo and minutes, and the daily scan after it, which
-/// compares what changed since against everything.
+/// compares what changed since against everything; then last month's 月度通报.
 async fn supervision(args: &[String]) {
     let target: i64 = arg(args, "--orgs")
         .and_then(|v| v.parse().ok())
@@ -834,11 +834,12 @@ async fn supervision(args: &[String]) {
                 .unwrap();
             daily.push(t.elapsed());
         }
-        rows.push((name, orgs, first, median(daily)));
+        let (report, reports, pdf, pages) = monthly_report(db, now).await;
+        rows.push((name, orgs, first, median(daily), report, reports, pdf, pages));
     }
     println!("{photos} photos with prints");
-    let (base_first, base_daily) = (rows[0].2, rows[0].3);
-    for (name, orgs, first, daily) in rows {
+    let (base_first, base_daily, base_report) = (rows[0].2, rows[0].3, rows[0].4);
+    for (name, orgs, first, daily, report, reports, pdf, bytes) in rows {
         println!(
             "{name:>14} ({orgs:>6} organizations): first scan {:>7.2} s ({:.2}×), daily scan {:>7.2} s ({:.2}×)",
             first.as_secs_f64(),
@@ -846,5 +847,34 @@ async fn supervision(args: &[String]) {
             daily.as_secs_f64(),
             daily.as_secs_f64() / base_daily.as_secs_f64()
         );
+        println!(
+            "{:>37} monthly report {:>7.2} s ({:.2}×) for {reports} organizations; the root's PDF {:.2} s, {} KB",
+            "",
+            report.as_secs_f64(),
+            report.as_secs_f64() / base_report.as_secs_f64(),
+            pdf.as_secs_f64(),
+            bytes / 1024
+        );
     }
+}
+
+/// 月度通报 of last month as the job makes it on the 1st (the tiers, then every report),
+/// and the root's report as a PDF: (time, reports, PDF time, PDF bytes).
+async fn monthly_report(db: &Db, now: i64) -> (Duration, usize, Duration, usize) {
+    use dangjian::domain::dashboard::PeriodKind;
+    let month = PeriodKind::Month.previous(&PeriodKind::Month.period_of(
+        dangjian::domain::clock::local_date(now),
+    ));
+    let t = Instant::now();
+    let reports = dangjian::reports::generate(db, &month, now).await.unwrap();
+    let took = t.elapsed();
+    let root = orgs::root(db).await.unwrap().unwrap();
+    let (list, _) =
+        dangjian::store::reports::visible(db, &[root.path.as_str()], Some(month.start), 1, 0)
+            .await
+            .unwrap();
+    let content = list[0].content().unwrap();
+    let t = Instant::now();
+    let pdf = dangjian::pdf::report(&content, &root.name).unwrap();
+    (took, reports, t.elapsed(), pdf.len())
 }
