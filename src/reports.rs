@@ -1,8 +1,7 @@
 //! 月度通报: a month's reports for every organization with subordinates, composed from the
 //! kept tiers, the findings and the dashboard's figures, kept when they changed, and
 //! published to the administrators they reach with one notification each.
-use crate::domain::clock::format_date;
-use crate::domain::dashboard::PeriodKind;
+use crate::domain::dashboard::{PeriodKind, month_key};
 use crate::domain::org::{OrgType, path_prefixes};
 use crate::domain::orglife::Period;
 use crate::domain::report::{MonthRecords, OrgLine, compose, month_label};
@@ -71,7 +70,7 @@ async fn publish(
     let reports: HashSet<&str> = changed.iter().copied().collect();
     let above: HashSet<String> = changed.iter().flat_map(|p| path_prefixes(p)).collect();
     let label = month_label(month.start);
-    let key_month = &format_date(month.start)[..7];
+    let key_month = month_key(month);
     let (title, key) = if first {
         (
             format!("{label}月度通报已发布"),

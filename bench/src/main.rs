@@ -835,7 +835,16 @@ async fn supervision(args: &[String]) {
             daily.push(t.elapsed());
         }
         let (report, reports, pdf, pages) = monthly_report(db, now).await;
-        rows.push((name, orgs, first, median(daily), report, reports, pdf, pages));
+        rows.push((
+            name,
+            orgs,
+            first,
+            median(daily),
+            report,
+            reports,
+            pdf,
+            pages,
+        ));
     }
     println!("{photos} photos with prints");
     let (base_first, base_daily, base_report) = (rows[0].2, rows[0].3, rows[0].4);
@@ -862,9 +871,8 @@ async fn supervision(args: &[String]) {
 /// and the root's report as a PDF: (time, reports, PDF time, PDF bytes).
 async fn monthly_report(db: &Db, now: i64) -> (Duration, usize, Duration, usize) {
     use dangjian::domain::dashboard::PeriodKind;
-    let month = PeriodKind::Month.previous(&PeriodKind::Month.period_of(
-        dangjian::domain::clock::local_date(now),
-    ));
+    let month = PeriodKind::Month
+        .previous(&PeriodKind::Month.period_of(dangjian::domain::clock::local_date(now)));
     let t = Instant::now();
     let reports = dangjian::reports::generate(db, &month, now).await.unwrap();
     let took = t.elapsed();

@@ -168,6 +168,16 @@ pub fn roll_up<T: Copy + Default + std::ops::AddAssign>(
     total
 }
 
+/// A month as a form and a link name it: "2026-11".
+pub fn month_key(month: &Period) -> String {
+    super::clock::format_date(month.start)[..7].to_string()
+}
+
+/// The month a form's or link's "2026-11" names.
+pub fn month_of_key(key: &str) -> Option<Period> {
+    super::clock::parse_date(&format!("{}-01", key.trim())).map(|d| PeriodKind::Month.period_of(d))
+}
+
 /// The last `n` months ending with the one containing `today`, oldest first.
 pub fn recent_months(today: Date, n: usize) -> Vec<Period> {
     let mut p = PeriodKind::Month.period_of(today);
@@ -183,6 +193,19 @@ pub fn recent_months(today: Date, n: usize) -> Vec<Period> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_key_names_its_month_and_back() {
+        let feb = month_of_key(" 2024-02 ").unwrap();
+        assert_eq!(
+            feb.end,
+            time::macros::date!(2024 - 03 - 01),
+            "a leap February"
+        );
+        assert_eq!(month_key(&feb), "2024-02");
+        assert!(month_of_key("2024-13").is_none());
+        assert!(month_of_key("").is_none());
+    }
     use crate::domain::orglife::{MeetingKind, Standard};
     use time::macros::date;
 

@@ -3,7 +3,7 @@
 //! findings observed that month, those that rose a tier and those in the last one. The
 //! content is the same whatever reads it (the page, the PDF, the spreadsheet) and depends
 //! only on the records, so composing a month again gives the same report unless they changed.
-use super::dashboard::Figures;
+use super::dashboard::{Figures, percent};
 use super::org::is_in_subtree;
 use super::supervision::{FindingStatus, Rule, Score, Tier};
 use serde::{Deserialize, Serialize};
@@ -308,10 +308,6 @@ fn walk(
         }
     }
     l
-}
-
-fn percent(n: i64, of: i64) -> i64 {
-    if of == 0 { 0 } else { (n * 100 + of / 2) / of }
 }
 
 /// 一、基本情况: the subtree's dashboard figures for the month.

@@ -6,8 +6,8 @@ use super::context::{Page, flash_redirect};
 use super::form::{FieldErrors, render, render_invalid};
 use super::stored::bytes_response;
 use super::{AppState, Ctx};
-use crate::domain::clock::{format_date, format_minute, local_date, now_epoch, parse_date};
-use crate::domain::dashboard::PeriodKind;
+use crate::domain::clock::{format_minute, local_date, now_epoch, parse_date};
+use crate::domain::dashboard::{PeriodKind, month_key, month_of_key};
 use crate::domain::orglife::Period;
 use crate::domain::policy::Actor;
 use crate::domain::report::{ReportContent, month_label};
@@ -54,11 +54,6 @@ impl ListPage {
     }
 }
 
-/// A month typed as "2026-11": its period.
-fn month_of(key: &str) -> Option<Period> {
-    parse_date(&format!("{}-01", key.trim())).map(|d| PeriodKind::Month.period_of(d))
-}
-
 fn last_month() -> Period {
     PeriodKind::Month.previous(&PeriodKind::Month.period_of(local_date(now_epoch())))
 }
@@ -71,7 +66,7 @@ async fn list_page(
     errors: FieldErrors,
 ) -> AppResult<ListPage> {
     let page_no = q.page.max(1);
-    let month = month_of(&q.month);
+    let month = month_of_key(&q.month);
     let (reports, total) = store::visible(
         &state.db,
         &actor.admin_roots(),
@@ -87,15 +82,14 @@ async fn list_page(
         months: store::months(&state.db)
             .await?
             .into_iter()
-            .map(|m| m[..7].to_string())
+            .filter_map(|m| parse_date(&m))
+            .map(|d| month_key(&PeriodKind::Month.period_of(d)))
             .collect(),
-        month: month
-            .map(|m| format_date(m.start)[..7].to_string())
-            .unwrap_or_default(),
+        month: month.as_ref().map(month_key).unwrap_or_default(),
         page_no,
         pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
         may_generate: super::supervision::may_scan(state, actor).await?,
-        last_month: format_date(last_month().start)[..7].to_string(),
+        last_month: month_key(&last_month()),
         errors,
     })
 }
@@ -125,7 +119,7 @@ pub async fn generate(
     if !super::supervision::may_scan(&state, &actor).await? {
         return Err(AppError::NotFound);
     }
-    let Some(month) = month_of(&form.month).filter(|m| m.end <= last_month().end) else {
+    let Some(month) = month_of_key(&form.month).filter(|m| m.end <= last_month().end) else {
         let mut errors = FieldErrors::default();
         errors.add("month", "请选择已经结束的月份");
         let q = ListQuery::default();
@@ -147,10 +141,9 @@ pub async fn generate(
     } else {
         format!("{label}月度通报已重新生成，{changed}份有变化")
     };
-    let key = &format_date(month.start)[..7];
     Ok(flash_redirect(
         &state,
-        &format!("/reports?month={key}"),
+        &format!("/reports?month={}", month_key(&month)),
         &message,
     ))
 }

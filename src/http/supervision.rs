@@ -6,8 +6,8 @@ use super::access::{Admin, Found};
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::domain::clock::{format_date, format_minute, local_date, now_epoch, parse_date};
-use crate::domain::dashboard::PeriodKind;
+use crate::domain::clock::{format_date, format_minute, local_date, now_epoch};
+use crate::domain::dashboard::{PeriodKind, month_key, month_of_key};
 use crate::domain::near_duplicates::{shared_passages, split_marked};
 use crate::domain::policy::Actor;
 use crate::domain::supervision::{
@@ -659,8 +659,7 @@ pub async fn tiers(
     };
     let now = now_epoch();
     let this_month = PeriodKind::Month.period_of(local_date(now));
-    let month = parse_date(&format!("{}-01", q.month.trim()))
-        .map(|d| PeriodKind::Month.period_of(d))
+    let month = month_of_key(&q.month)
         .filter(|m| m.end <= this_month.start)
         .unwrap_or_else(|| PeriodKind::Month.previous(&this_month));
     // A month the monthly job has not placed yet (before the server ran) is placed now.
@@ -686,7 +685,7 @@ pub async fn tiers(
         .collect();
     render(&TiersPage {
         page: ctx.page("分级分档"),
-        month: format_date(month.start)[..7].to_string(),
+        month: month_key(&month),
         formula: store::setting_on::<TierFormula>(&state.db, month.start)
             .await?
             .describe(),
