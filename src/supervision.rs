@@ -658,6 +658,9 @@ pub async fn tiers(db: &Db, month: &Period, now: i64) -> AppResult<HashMap<i64, 
     let total = roll_up(&own, &orgs::parents(db).await?);
     dashboard::ensure(db, PeriodKind::Month, month, now).await?;
     let kept = dashboard::all_kept(db, PeriodKind::Month, month).await?;
+    let study_open = store::study_began(db)
+        .await?
+        .is_some_and(|began| began < month.end);
     let mut scores = HashMap::new();
     for org in orgs::subtree(db, &root.path).await? {
         if org.kind() == OrgType::PartyGroup {
@@ -672,6 +675,7 @@ pub async fn tiers(db: &Db, month: &Period, now: i64) -> AppResult<HashMap<i64, 
             studying: figures.active_answerers,
             findings: t.findings,
             branches: t.branches,
+            study_open,
         };
         scores.insert(org.id, formula.score(&facts));
     }

@@ -368,6 +368,7 @@ mod tests {
             findings: 0,
             total,
             tier,
+            study_counted: true,
         }
     }
 

@@ -304,7 +304,8 @@ impl TierFormula {
     pub fn describe(&self) -> String {
         format!(
             "得分 = 组织生活完成率 × {}% + 学习参与率 × {}% + （100 − 每个支部平均问题数 × {}）× {}%；\
-             {} 分及以上为“好”，{} 分及以上为“较好”，{} 分及以上为“一般”，其余为“差”。",
+             {} 分及以上为“好”，{} 分及以上为“较好”，{} 分及以上为“一般”，其余为“差”。\
+             开展每日一题之前的月份不计学习参与率，其余两项按权重折算。",
             self.completion_weight,
             self.study_weight,
             self.finding_penalty,
@@ -327,7 +328,9 @@ impl TierFormula {
         }
     }
 
-    /// A month's score from an organization's (subtree's) figures and findings.
+    /// A month's score from an organization's (subtree's) figures and findings. A month
+    /// before anyone could answer the daily question leaves study out, and the other two
+    /// weigh in its place: nobody fell behind at something that did not exist yet.
     pub fn score(&self, m: &MonthFacts) -> Score {
         let completion = if m.items_due == 0 {
             100
@@ -341,17 +344,24 @@ impl TierFormula {
         };
         let per_branch_x100 = m.findings * 100 / m.branches.max(1);
         let findings = (100 - per_branch_x100 * self.finding_penalty / 100).max(0);
-        let total = (completion * self.completion_weight
-            + study * self.study_weight
-            + findings * self.findings_weight
-            + 50)
-            / 100;
+        let study_weight = if m.study_open { self.study_weight } else { 0 };
+        let weights = self.completion_weight + study_weight + self.findings_weight;
+        let total = if weights == 0 {
+            100
+        } else {
+            (completion * self.completion_weight
+                + study * study_weight
+                + findings * self.findings_weight
+                + weights / 2)
+                / weights
+        };
         Score {
             completion,
             study,
             findings,
             total,
             tier: self.tier(total),
+            study_counted: m.study_open,
         }
     }
 }
@@ -368,6 +378,8 @@ pub struct MonthFacts {
     pub findings: i64,
     /// Organizations holding meetings (branches), for findings per branch.
     pub branches: i64,
+    /// Members could answer the daily question during the month.
+    pub study_open: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -378,6 +390,13 @@ pub struct Score {
     pub total: i64,
     #[serde(with = "tier_code")]
     pub tier: Tier,
+    /// Whether study counted (a month before the daily question began leaves it out).
+    #[serde(default = "counted")]
+    pub study_counted: bool,
+}
+
+fn counted() -> bool {
+    true
 }
 
 mod tier_code {
@@ -620,6 +639,7 @@ mod tests {
             studying: 18,
             findings: 0,
             branches: 1,
+            study_open: true,
         };
         let s = f.score(&good);
         assert_eq!((s.completion, s.study, s.findings), (90, 90, 100));
@@ -642,9 +662,46 @@ mod tests {
             studying: 1,
             findings: 3,
             branches: 1,
+            study_open: true,
         });
         assert_eq!(poor.tier, Tier::Poor);
         assert!(f.describe().contains("× 50%"));
+    }
+
+    #[test]
+    fn a_month_before_the_daily_question_leaves_study_out() {
+        let f = TierFormula::default();
+        let nobody_could = MonthFacts {
+            items_done: 9,
+            items_due: 10,
+            members: 20,
+            studying: 0,
+            findings: 0,
+            branches: 1,
+            study_open: false,
+        };
+        let s = f.score(&nobody_could);
+        // (90 × 50 + 100 × 20) / 70, rounded.
+        assert_eq!((s.total, s.tier, s.study_counted), (93, Tier::Good, false));
+        let nobody_did = f.score(&MonthFacts {
+            study_open: true,
+            ..nobody_could
+        });
+        assert_eq!((nobody_did.total, nobody_did.tier), (65, Tier::Average));
+        // A formula that weighs study alone has nothing to judge such a month by.
+        let study_only = TierFormula {
+            completion_weight: 0,
+            study_weight: 100,
+            findings_weight: 0,
+            ..f
+        };
+        assert_eq!(study_only.score(&nobody_could).total, 100);
+        // Scores kept before study was left out read back as counted.
+        let old: Score = serde_json::from_str(
+            r#"{"completion":90,"study":0,"findings":100,"total":65,"tier":"average"}"#,
+        )
+        .unwrap();
+        assert!(old.study_counted);
     }
 
     #[test]

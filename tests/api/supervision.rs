@@ -595,12 +595,18 @@ both!(
             total(app.ids.branch_b).await,
             total(app.ids.branch_c).await,
         );
-        // 乙村 kept its two monthly items (of four due with the quarter's), with no findings
-        // and nobody studying: 50 × 50 % + 100 × 20 % = 45; 甲村's one meeting fell short of
-        // attendance (not done to standard) and it has four findings: 0; 丙村 is silent and
-        // missed both monthly items: 100 − 3 × 25 = 25, × 20 % = 5. All 差 (below 55).
-        assert_eq!((b, a, c), (45, 0, 5));
-        for org in [app.ids.branch_a, app.ids.branch_b, app.ids.branch_c] {
+        // Nobody in the county has answered the daily question yet, so study is left out and
+        // the other two weigh in its place (50 and 20 of 70). 乙村 kept its two monthly items
+        // (of four due with the quarter's), with no findings: (50 × 50 + 100 × 20) / 70 = 64;
+        // 甲村's one meeting fell short of attendance (not done to standard) and it has four
+        // findings: 0; 丙村 is silent and missed both monthly items: 100 − 3 × 25 = 25, so
+        // 25 × 20 / 70 = 7. 乙村 一般 (55 and up), the others 差.
+        assert_eq!((b, a, c), (64, 0, 7));
+        for (org, expected) in [
+            (app.ids.branch_a, "poor"),
+            (app.ids.branch_b, "average"),
+            (app.ids.branch_c, "poor"),
+        ] {
             let (tier,): (String,) = sqlx::query_as(
                 "SELECT tier FROM org_tiers WHERE org_id = $1 AND month = '2026-03-01'",
             )
@@ -608,8 +614,9 @@ both!(
             .fetch_one(&app.db.pool)
             .await
             .unwrap();
-            assert_eq!(tier, "poor");
+            assert_eq!(tier, expected);
         }
+        assert!(page.contains("title=\"尚未开展每日一题，不计入\""));
         // The month is placed once; the page shows what was placed.
         let placed = app.count("SELECT COUNT(*) FROM org_tiers").await;
         county
