@@ -654,6 +654,25 @@ async fn a_member_reads_answers_climbs_and_redeems() {
     assert_eq!(m.text("#balance").await.parse::<i64>().unwrap(), before - 2);
     assert!(m.text("#my-orders").await.contains("待领取"));
     m.screenshot("shop.png").await;
+
+    // The history: newest first, the redemption on top, fitting the phone.
+    m.goto(&format!("{base}/points")).await;
+    m.wait_for("#points-history").await;
+    assert!(
+        m.text("#points-history tbody tr:first-child")
+            .await
+            .contains("积分兑换")
+    );
+    m.assert_fits_width().await;
+    let cut = m
+        .script("const t = document.querySelector('#points-history'); return t.scrollWidth - t.clientWidth;")
+        .await;
+    assert_eq!(
+        cut.as_i64(),
+        Some(0),
+        "nothing of the history is cut at the right"
+    );
+    m.screenshot("points.png").await;
     m.quit().await;
 }
 

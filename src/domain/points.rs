@@ -152,9 +152,66 @@ pub fn rank(higher: i64) -> i64 {
     higher + 1
 }
 
+/// 积分更正: how much one correction may move, and how long its reason may be.
+pub const CORRECTION_MAX: i64 = 10_000;
+pub const CORRECTION_REASON_MAX_CHARS: usize = 200;
+
+/// A correction an administrator enters: points to add (or, negative, to take away) and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Correction {
+    pub amount: i64,
+    pub reason: String,
+}
+
+impl Correction {
+    pub fn parse(amount: &str, reason: &str) -> Result<Self, super::text::FieldErrors> {
+        let mut errors = super::text::FieldErrors::default();
+        let amount = errors.check(
+            "amount",
+            match amount.trim().trim_start_matches('+').parse::<i64>() {
+                Err(_) => Err("请填写整数分值，加分如 5，扣分如 -5".to_string()),
+                Ok(0) => Err("更正分值不能为0".to_string()),
+                Ok(n) if n.abs() > CORRECTION_MAX => {
+                    Err(format!("单次更正不超过{CORRECTION_MAX}分"))
+                }
+                Ok(n) => Ok(n),
+            },
+        );
+        let reason = errors.check(
+            "reason",
+            super::text::required(reason, CORRECTION_REASON_MAX_CHARS).map_err(|e| {
+                if e == "此项必填" {
+                    "请填写更正原因".into()
+                } else {
+                    e
+                }
+            }),
+        );
+        errors.or_value(|| Correction { amount, reason })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_correction_needs_a_nonzero_whole_amount_within_bounds_and_a_reason() {
+        let ok = Correction::parse(" +5 ", " 补录3月主题党日 ").unwrap();
+        assert_eq!((ok.amount, ok.reason.as_str()), (5, "补录3月主题党日"));
+        assert_eq!(Correction::parse("-20", "重复计分").unwrap().amount, -20);
+        for bad in ["", "abc", "1.5", "0", "10001", "-10001"] {
+            let e = Correction::parse(bad, "原因").unwrap_err();
+            assert!(e.has("amount"), "{bad}");
+        }
+        let e = Correction::parse("5", "  ").unwrap_err();
+        assert_eq!(e.get("reason"), "请填写更正原因");
+        assert!(
+            Correction::parse("5", &"长".repeat(201))
+                .unwrap_err()
+                .has("reason")
+        );
+    }
 
     #[test]
     fn caps_hold_and_never_go_negative() {

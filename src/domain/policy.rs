@@ -171,6 +171,12 @@ impl Actor {
         self.administers(branch_path)
     }
 
+    /// May correct a member's points (积分更正): an organization administrator over the
+    /// member's branch, not the branch's own administrator.
+    pub fn may_correct_points(&self, branch_path: &str) -> bool {
+        self.covers(Role::OrgAdmin, branch_path)
+    }
+
     /// The actor is this member.
     pub fn is_member(&self, member_id: i64) -> bool {
         self.member_id == Some(member_id)

@@ -186,6 +186,8 @@ fn routes() -> Vec<Route> {
         r("POST", "/checkin/{id}", Member, post(orglife::checkin::check_in)),
         r("GET", "/calendar/{file}", Public, get(orglife::calendar::calendar)),
         r("GET", "/points", Member, get(points::mine)),
+        r("GET", "/members/{id}/points", SignedIn, get(points::of_member)),
+        r("POST", "/members/{id}/points", Admin, post(points::correct)),
         r("GET", "/points/rules", Admin, get(points::rules)),
         r("GET", "/rankings", Member, get(rankings::page)),
         r("GET", "/town", Member, get(town::page)),

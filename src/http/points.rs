@@ -1,38 +1,68 @@
 //! 积分: the member's points, rank and history; the rules, for county administrators.
 use super::access::{Found, Member};
 use super::context::{Page, flash_redirect};
-use super::form::{render, render_invalid};
+use super::form::{FieldErrors, Id, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
-use crate::domain::points::{PointRule, RuleSetting};
+use crate::domain::points::{Correction, PointRule, RuleSetting};
 use crate::error::{AppError, AppResult};
 use crate::store::points::{self, HistoryRow, Totals};
-use crate::store::{orgs, settings};
+use crate::store::{members, notifications, orgs, settings, users};
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::Response;
+use serde::Deserialize;
+
+const PAGE_SIZE: usize = 30;
 
 #[derive(Template)]
 #[template(path = "points.html")]
 struct PointsPage {
     page: Page,
+    /// Whose points: the member's own page, or an administrator's view of a member.
+    member_id: i64,
+    own: bool,
     totals: Totals,
     county_rank: i64,
     badges: usize,
     rows: Vec<HistoryRow>,
+    page_no: usize,
+    pages: usize,
+    /// 积分更正, for an organization administrator over the member's branch.
+    may_correct: bool,
+    amount: String,
+    reason: String,
+    errors: FieldErrors,
 }
 
 impl PointsPage {
     fn time(&self, t: &i64) -> String {
         format_minute(*t)
     }
+
+    fn link(&self, page: usize) -> String {
+        let base = if self.own {
+            "/points".to_string()
+        } else {
+            format!("/members/{}/points", self.member_id)
+        };
+        format!("{base}?page={page}")
+    }
 }
 
-pub async fn mine(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Member { id: member, .. }: Member,
-) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PageQuery {
+    page: usize,
+}
+
+async fn points_page(
+    state: &AppState,
+    ctx: &Ctx,
+    member: i64,
+    title: String,
+    page_no: usize,
+) -> AppResult<PointsPage> {
     let totals = points::totals(&state.db, member).await?;
     let (_, _, county) = state.rankings.scopes(&state.db, member).await?;
     let today = crate::domain::clock::local_date(now_epoch());
@@ -47,15 +77,130 @@ pub async fn mine(
             0,
         )
         .await?;
-    render(&PointsPage {
-        page: ctx.page("我的积分"),
+    let page_no = page_no.max(1);
+    let (rows, total) =
+        points::history(&state.db, member, PAGE_SIZE, (page_no - 1) * PAGE_SIZE).await?;
+    Ok(PointsPage {
+        page: ctx.page(title),
+        member_id: member,
+        own: ctx.actor()?.is_member(member),
         totals,
         county_rank: standing.my_rank,
         badges: crate::store::badges::of(&state.db, "member", member)
             .await?
             .len(),
-        rows: points::history(&state.db, member).await?,
+        rows,
+        page_no,
+        pages: total.div_ceil(PAGE_SIZE),
+        may_correct: false,
+        amount: String::new(),
+        reason: String::new(),
+        errors: FieldErrors::default(),
     })
+}
+
+pub async fn mine(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Member { id: member, .. }: Member,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
+    render(&points_page(&state, &ctx, member, "我的积分".into(), q.page).await?)
+}
+
+/// A member's points as an administrator over them sees them, with 积分更正 for those who
+/// may correct them.
+async fn member_points(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    page_no: usize,
+) -> AppResult<(PointsPage, crate::store::members::Member)> {
+    let actor = ctx.actor()?;
+    let m = members::get(&state.db, id)
+        .await
+        .found_if(|m| actor.may_view_member(m.id, &m.branch_path))?;
+    let mut page = points_page(state, ctx, id, format!("{}的积分", m.name), page_no).await?;
+    page.may_correct = actor.may_correct_points(&m.branch_path);
+    Ok((page, m))
+}
+
+pub async fn of_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Response> {
+    render(&member_points(&state, &ctx, id, q.page).await?.0)
+}
+
+#[derive(Deserialize)]
+pub struct CorrectionForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// 积分更正: a new ledger entry with its reason, audited, and the member told.
+pub async fn correct(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    axum::Form(form): axum::Form<CorrectionForm>,
+) -> AppResult<Response> {
+    let (mut page, m) = member_points(&state, &ctx, id, 1).await?;
+    if !page.may_correct {
+        return Err(AppError::NotFound);
+    }
+    let refuse = |mut page: PointsPage, errors: FieldErrors| {
+        page.amount = form.amount.clone();
+        page.reason = form.reason.clone();
+        page.errors = errors;
+        render_invalid(&page)
+    };
+    let c = match Correction::parse(&form.amount, &form.reason) {
+        Ok(c) => c,
+        Err(errors) => return refuse(page, errors),
+    };
+    let now = now_epoch();
+    let actor = ctx.actor()?;
+    let mut tx = state.db.begin().await?;
+    if !points::correct(tx.conn(), id, c.amount, &c.reason, actor.user_id, now).await? {
+        drop(tx);
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "amount",
+            format!("扣减后可用积分将小于0（现有{}分）", page.totals.balance),
+        );
+        page.page = ctx.page(format!("{}的积分", m.name));
+        return refuse(page, errors);
+    }
+    let change = format!("{:+}分：{}", c.amount, c.reason);
+    ctx.audit(
+        &mut tx,
+        "积分更正",
+        &format!("党员 {id} {}", m.name),
+        &change,
+    )
+    .await?;
+    if let Some(user) = users::account_of_member(&state.db, id).await? {
+        notifications::notify(
+            tx.conn(),
+            user,
+            &format!("correction:{id}:{now}"),
+            &format!("您的积分已更正：{change}"),
+            "/points",
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/members/{id}/points"),
+        &format!("已更正{}的积分：{change}", m.name),
+    ))
 }
 
 pub struct RuleRow {

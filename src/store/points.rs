@@ -162,7 +162,8 @@ pub async fn credit(
     )
 }
 
-/// A correction by an administrator: a new entry, positive or negative, with its reason.
+/// A correction by an administrator: a new entry, positive or negative, with its reason;
+/// `false` (and nothing written) when it would take the balance below zero.
 pub async fn correct(
     conn: &mut AnyConnection,
     member_id: i64,
@@ -170,8 +171,16 @@ pub async fn correct(
     reason: &str,
     by: i64,
     now: i64,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     lock_member(conn, member_id, now).await?;
+    let (balance,): (i64,) =
+        sqlx::query_as("SELECT balance FROM member_points WHERE member_id = $1")
+            .bind(member_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    if balance + amount < 0 {
+        return Ok(false);
+    }
     let key = LedgerKey::correction(&crate::crypto::random_token());
     append(
         conn,
@@ -185,8 +194,7 @@ pub async fn correct(
         },
         now,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -229,16 +237,23 @@ impl HistoryRow {
     }
 }
 
-/// The member's entries, newest first, each with the running totals after it.
-pub async fn history(db: &super::Db, member_id: i64) -> AppResult<Vec<HistoryRow>> {
+/// A page of the member's entries, newest first, each with the running totals after it;
+/// and how many there are in all.
+pub async fn history(
+    db: &super::Db,
+    member_id: i64,
+    limit: usize,
+    offset: usize,
+) -> AppResult<(Vec<HistoryRow>, usize)> {
     let entries: Vec<Entry> = sqlx::query_as(
         "SELECT rule, lifetime_delta, balance_delta, reason, created_at FROM points_ledger WHERE member_id = $1 ORDER BY id",
     )
     .bind(member_id)
     .fetch_all(&db.pool)
     .await?;
+    let total = entries.len();
     let (mut lifetime, mut balance) = (0, 0);
-    let mut rows: Vec<HistoryRow> = entries
+    let rows: Vec<HistoryRow> = entries
         .into_iter()
         .map(|entry| {
             lifetime += entry.lifetime_delta;
@@ -250,9 +265,10 @@ pub async fn history(db: &super::Db, member_id: i64) -> AppResult<Vec<HistoryRow
             }
         })
         .collect();
-    rows.reverse();
-    rows.truncate(200);
-    Ok(rows)
+    Ok((
+        rows.into_iter().rev().skip(offset).take(limit).collect(),
+        total,
+    ))
 }
 
 /// Spends from the balance (a redemption of `order`); `false` when the balance is short. Lifetime

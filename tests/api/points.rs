@@ -89,7 +89,8 @@ both!(
         tx.commit().await.unwrap();
         assert_eq!((a, b), (5, 0));
         assert_eq!(lifetime(&app, member).await, 8);
-        let history = points::history(&app.db, member).await.unwrap();
+        let (history, total) = points::history(&app.db, member, 50, 0).await.unwrap();
+        assert_eq!(total, history.len());
         assert_eq!(history[0].entry.lifetime_delta, -3);
         assert_eq!(history[0].lifetime, 8);
         assert_eq!(history.last().unwrap().lifetime, 1);
@@ -137,5 +138,106 @@ both!(
         );
         let town = app.login(phone::TOWN_ADMIN).await;
         assert_eq!(town.get("/points/rules").await.status, 404);
+    }
+);
+
+fn rank_on(page: &crate::support::Page) -> String {
+    let at = page.body.find("id=\"county-rank\">").expect("a rank") + "id=\"county-rank\">".len();
+    page.body[at..].split('<').next().unwrap().to_string()
+}
+
+both!(
+    an_organization_administrator_corrects_a_members_points_with_a_reason,
+    |app: TestApp| async move {
+        let (a, c) = (app.ids.member_a, app.ids.member_c);
+        let mut tx = app.db.begin().await.unwrap();
+        points::correct(tx.conn(), app.ids.member_b, 5, "测试发放", 1, now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let member = app.login(phone::MEMBER_A).await;
+        assert_eq!(rank_on(&member.get("/points").await), "2");
+        let start = lifetime(&app, a).await; // a point for logging in
+        let town = app.login(phone::TOWN_ADMIN).await;
+        let path = format!("/members/{a}/points");
+        let page = town.get(&path).await;
+        assert!(page.contains("id=\"correct-points\""));
+        // Bad input is refused at its field and nothing is written.
+        let entries = || app.count("SELECT COUNT(*) FROM points_ledger");
+        let before = entries().await;
+        let bad = town.post(&path, &[("amount", "五"), ("reason", "")]).await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("amount-error") && bad.contains("reason-error"));
+        assert!(bad.contains("请填写更正原因"));
+        let below = town
+            .post(&path, &[("amount", "-1000"), ("reason", "重复计分")])
+            .await;
+        assert_eq!(below.status, 422);
+        assert!(below.contains("可用积分将小于0"));
+        assert_eq!(entries().await, before);
+        // The correction: a new entry with its reason, audited, the member told, ranked at once.
+        let done = town
+            .post(
+                &path,
+                &[("amount", "+7"), ("reason", "补记3月主题党日签到积分")],
+            )
+            .await;
+        assert_eq!(done.status, 303);
+        assert_eq!(lifetime(&app, a).await, start + 7);
+        let mine = member.get("/points").await;
+        assert!(mine.contains("积分更正") && mine.contains("补记3月主题党日签到积分"));
+        assert_eq!(rank_on(&mine), "1", "above 王乙's 5 at once");
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM audit_log WHERE action = '积分更正' AND detail LIKE '%+7分%'"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM notifications WHERE title = '您的积分已更正：+7分：补记3月主题党日签到积分'")
+                .await,
+            1
+        );
+        // Another town's member is not the town's (404); a branch's own administrator sees
+        // the points but does not correct them.
+        let elsewhere = town
+            .post(
+                &format!("/members/{c}/points"),
+                &[("amount", "1"), ("reason", "x")],
+            )
+            .await;
+        assert_eq!(elsewhere.status, 404);
+        assert_eq!(town.get(&format!("/members/{c}/points")).await.status, 404);
+        let secretary = app.login(phone::SECRETARY_A).await;
+        let seen = secretary.get(&path).await;
+        assert_eq!(seen.status, 200);
+        assert!(!seen.contains("id=\"correct-points\""));
+        let own = secretary
+            .post(&path, &[("amount", "1"), ("reason", "x")])
+            .await;
+        assert_eq!(own.status, 404);
+        assert_eq!(lifetime(&app, a).await, start + 7);
+    }
+);
+
+both!(
+    a_long_history_is_paged_newest_first,
+    |app: TestApp| async move {
+        let a = app.ids.member_a;
+        let mut tx = app.db.begin().await.unwrap();
+        for n in 1..=65 {
+            points::correct(tx.conn(), a, 1, &format!("第{n}条"), 1, now() + n)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let member = app.login(phone::MEMBER_A).await;
+        let first = member.get("/points").await;
+        assert!(first.contains("第65条<") && !first.contains("第36条<"));
+        assert!(first.contains("第1/3页") && first.contains("href=\"/points?page=2\""));
+        let last = member.get("/points?page=3").await;
+        // 66 entries with today's login point: the third page holds the oldest six.
+        assert!(last.contains("第1条<") && last.contains("第6条<") && !last.contains("第7条<"));
     }
 );
