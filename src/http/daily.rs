@@ -60,7 +60,13 @@ async fn daily_page(
 ) -> AppResult<DailyPage> {
     let day = today();
     let question = daily::for_day(&state.db, &day).await?;
-    let answered = daily::my_answer(&state.db, &day, member).await?;
+    // The member's choice as the answer reads ("正确", "A、C"), not as stored ("T", "AC").
+    let answered = daily::my_answer(&state.db, &day, member)
+        .await?
+        .map(|(choice, correct)| match &question {
+            Some(q) => (crate::domain::daily::answer_text(q.kind(), &choice), correct),
+            None => (choice, correct),
+        });
     let share = match (&question, &answered) {
         (Some(q), Some(_)) => share_text(&day, q),
         _ => String::new(),

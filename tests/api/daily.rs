@@ -180,3 +180,32 @@ both!(
         assert_eq!(app.count("SELECT COUNT(*) FROM questions").await, 6);
     }
 );
+
+both!(
+    a_true_or_false_answer_reads_as_words,
+    |app: TestApp| async move {
+        let editor = app.login(phone::COUNTY_ADMIN).await;
+        let ok = editor
+            .post(
+                "/questions",
+                &[
+                    ("kind", "judge"),
+                    ("stem", "中国共产党第一次全国代表大会于1921年召开。"),
+                    ("options", ""),
+                    ("answer", "正确"),
+                    ("explanation", "1921年7月，中共一大在上海召开。"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        let a = app.login(phone::MEMBER_A).await;
+        let answered = a.post("/daily", &[("choice", "F")]).await;
+        assert_eq!(answered.status, 200);
+        assert!(
+            answered.contains("您的答案：错误　正确答案：<strong id=\"daily-answer\">正确</strong>"),
+            "{}",
+            answered.body
+        );
+        assert!(!a.get("/daily").await.contains("您的答案：F"));
+    }
+);
