@@ -1313,7 +1313,9 @@ pub async fn orglife(
             .await?;
         for id in closed {
             let m = crate::store::meetings::get_in(tx.conn(), id).await?;
-            crate::store::badges::award_in(tx.conn(), &all_rules, &m, now).await?;
+            // Awarded when the record was closed, as a live close awards it.
+            let closed_at = m.closed_at.unwrap_or(now);
+            crate::store::badges::award_in(tx.conn(), &all_rules, &m, closed_at).await?;
         }
         tx.commit().await?;
     }

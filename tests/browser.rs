@@ -359,7 +359,7 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
     b.assert_fits_width().await;
 
     b.sign_in(&base, "13800000002", "/").await;
-    assert!(b.text(".greet").await.contains("同志，您好"));
+    assert!(b.text("h1.greet").await.contains("同志，您好"));
     assert!(b.text("#arena").await.contains("即将上线"));
     b.assert_fits_width().await;
     b.screenshot("member-home.png").await;
@@ -819,6 +819,13 @@ async fn the_county_sees_a_reused_photo_side_by_side_and_follows_it_up() {
         return;
     }
     let (base, db, keys) = demo_server_with_db(1).await;
+    // The demo's badges carry the day their meeting's record was closed, not the demo's run.
+    let (first, last): (i64, i64) =
+        sqlx::query_as("SELECT MIN(awarded_at), MAX(awarded_at) FROM badges")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert!(last - first > 7 * 86_400, "badges from {first} to {last}");
     let driver = Driver::start().await;
     let county = driver.desktop().await;
     county.sign_in(&base, "13800000004", "/dashboard").await;

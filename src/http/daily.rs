@@ -64,7 +64,10 @@ async fn daily_page(
     let answered = daily::my_answer(&state.db, &day, member)
         .await?
         .map(|(choice, correct)| match &question {
-            Some(q) => (crate::domain::daily::answer_text(q.kind(), &choice), correct),
+            Some(q) => (
+                crate::domain::daily::answer_text(q.kind(), &choice),
+                correct,
+            ),
             None => (choice, correct),
         });
     let share = match (&question, &answered) {

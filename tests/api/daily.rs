@@ -202,7 +202,8 @@ both!(
         let answered = a.post("/daily", &[("choice", "F")]).await;
         assert_eq!(answered.status, 200);
         assert!(
-            answered.contains("您的答案：错误　正确答案：<strong id=\"daily-answer\">正确</strong>"),
+            answered
+                .contains("您的答案：错误　正确答案：<strong id=\"daily-answer\">正确</strong>"),
             "{}",
             answered.body
         );
