@@ -150,6 +150,13 @@ impl Actor {
 
     /// May set the county-wide rules (points, minimum reading time): an organization
     /// administrator of the county root at `root_path`.
+    /// Administers the whole county (an organization administrator of a root): the county's
+    /// settings are theirs.
+    pub fn administers_county(&self) -> bool {
+        self.roots(&[Role::OrgAdmin])
+            .any(|r| crate::domain::org::path_ids(r).len() == 1)
+    }
+
     pub fn may_set_county_rules(&self, root_path: &str) -> bool {
         self.roots(&[Role::OrgAdmin]).any(|r| r == root_path)
     }

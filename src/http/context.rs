@@ -31,6 +31,8 @@ pub struct Principal {
     pub branch_id: Option<i64>,
     /// Unread notifications, for the bell.
     pub unread: i64,
+    /// 党建新鲜事 waiting for this administrator's review, for the menu.
+    pub pending_reviews: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -102,9 +104,11 @@ impl Ctx {
             is_system_admin: may(Access::SystemAdmin),
             is_security_admin: may(Access::SecurityAdmin),
             is_audit_admin: may(Access::AuditAdmin),
+            is_county_admin: p.is_some_and(|p| p.actor.administers_county()),
             branch_id: p.and_then(|p| p.branch_id).unwrap_or(0),
             member_id: p.and_then(|p| p.actor.member_id).unwrap_or(0),
             unread: p.map(|p| p.unread).unwrap_or(0),
+            pending_reviews: p.map(|p| p.pending_reviews).unwrap_or(0),
         }
     }
 }
@@ -124,9 +128,12 @@ pub struct Page {
     pub is_system_admin: bool,
     pub is_security_admin: bool,
     pub is_audit_admin: bool,
+    /// Sets the county's rules (积分规则 and the like).
+    pub is_county_admin: bool,
     pub branch_id: i64,
     pub member_id: i64,
     pub unread: i64,
+    pub pending_reviews: i64,
 }
 
 impl Page {
@@ -239,19 +246,23 @@ async fn principal_for(state: &AppState, token: &str) -> Result<Option<Principal
             })
         })
         .collect();
+    let actor = Actor {
+        user_id: u.user_id,
+        member_id: u.member_id,
+        branch_path: u.branch_path,
+        grants,
+    };
+    let pending_reviews =
+        crate::store::posts::pending_count_below(&state.db, &actor.admin_roots()).await?;
     Ok(Some(Principal {
-        actor: Actor {
-            user_id: u.user_id,
-            member_id: u.member_id,
-            branch_path: u.branch_path,
-            grants,
-        },
+        actor,
         name: u.name,
         token_hash,
         large_font: u.large_font != 0,
         must_change_password: u.must_change_password != 0,
         branch_id: u.branch_id,
         unread: crate::store::notifications::unread(&state.db, u.user_id).await?,
+        pending_reviews,
     }))
 }
 

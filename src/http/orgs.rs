@@ -68,6 +68,8 @@ struct ShowPage {
     may_add: bool,
     may_shape: bool,
     holds_meetings: bool,
+    /// A branch: its members' 每日一题 summary.
+    is_branch: bool,
     may_configure: bool,
     badges: Vec<crate::store::badges::BadgeRow>,
 }
@@ -107,6 +109,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
     render(&ShowPage {
         page: ctx.page(org.name.clone()),
         holds_meetings: crate::domain::orglife::holds_meetings(org.kind()),
+        is_branch: org.kind().is_branch(),
         may_configure: actor.may_configure_requirements(&org.path),
         badges: crate::store::badges::of(&state.db, "org", org.id).await?,
         may_shape: actor.may_shape_org(&org.path, org.kind()),

@@ -103,6 +103,34 @@ pub async fn pending_below(db: &Db, reader: i64, root: &str) -> AppResult<Vec<Po
     with_photos(db, posts).await
 }
 
+/// How many posts wait for review strictly below any of `roots`: the menu's count.
+pub async fn pending_count_below(db: &Db, roots: &[&str]) -> AppResult<i64> {
+    if roots.is_empty() {
+        return Ok(0);
+    }
+    let mut binds = vec![ReviewStatus::Pending.code().to_string()];
+    let mut alternatives = Vec::new();
+    for root in roots {
+        let (lo, hi) = subtree_range(root);
+        binds.extend([lo, hi, root.to_string()]);
+        let n = binds.len();
+        alternatives.push(format!(
+            "(o.path >= ${} AND o.path < ${} AND o.path <> ${n})",
+            n - 2,
+            n - 1
+        ));
+    }
+    let sql = format!(
+        "SELECT COUNT(*) FROM posts p JOIN orgs o ON o.id = p.org_id WHERE p.status = $1 AND ({})",
+        alternatives.join(" OR ")
+    );
+    let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+    for b in &binds {
+        q = q.bind(b);
+    }
+    Ok(q.fetch_one(&db.pool).await?.0)
+}
+
 /// Fills in each post's photos with one query.
 async fn with_photos(db: &Db, mut posts: Vec<Post>) -> AppResult<Vec<Post>> {
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();

@@ -11,6 +11,7 @@ mod demo;
 mod files;
 mod history;
 mod members;
+mod menus;
 mod orglife;
 mod orgs;
 mod permissions;

@@ -56,6 +56,9 @@ both!(
         );
         let town = app.login(phone::TOWN_ADMIN).await;
         assert!(town.get("/posts").await.contains("review-queue"));
+        // The town's menu counts it, on every page; the branch's own does not.
+        assert!(town.get("/orgs").await.contains("title=\"1条待审核\""));
+        assert!(!sec.get("/orgs").await.contains("条待审核"));
         // While pending, the photos are the author's and the reviewer's only.
         assert_eq!(a.get(&photo).await.status, 404);
         assert_eq!(sec.get(&photo).await.status, 200);
