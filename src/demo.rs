@@ -1818,20 +1818,23 @@ pub async fn question_bank(db: &Db) -> AppResult<usize> {
         .await?
         .ok_or_else(|| AppError::internal("the demo county has no root"))?
         .id;
-    for (name, price, stock, badges) in [
-        ("党员学习笔记本", 30, 500, 0),
-        ("《中国共产党章程》单行本", 50, 300, 0),
-        ("党徽（标准款）", 80, 200, 3),
-        ("红色教育基地参观名额", 300, 20, 12),
+    // (name, points, stock, badges to hold, badges spent)
+    for (name, price, stock, badges, badge_price) in [
+        ("党员学习笔记本", 30, 500, 0, 0),
+        ("《中国共产党章程》单行本", 50, 300, 0, 0),
+        ("党徽（标准款）", 40, 200, 0, 1),
+        ("红色教育基地参观名额", 300, 20, 12, 0),
     ] {
         // The demo's prizes pass the same rules as an administrator's.
         let (price, stock, badges) = (price.to_string(), stock.to_string(), badges.to_string());
+        let badge_price = badge_price.to_string();
         let p = crate::domain::shop::parse_prize(&crate::domain::shop::PrizeInput {
             name,
             price: &price,
             stock: &stock,
             monthly_limit: "1",
             required_badges: &badges,
+            badge_price: &badge_price,
             ..Default::default()
         })
         .map_err(|e| AppError::internal(format!("demo prize {name}: {e:?}")))?;

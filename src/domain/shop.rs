@@ -1,5 +1,5 @@
-//! 积分商城: what a prize must hold, and an order's life (待领取 → 已领取, or 已取消 with the
-//! points returned).
+//! 积分商城: what a prize must hold (its price in points, badges or both), and an order's
+//! life (待领取 → 已领取, or 已取消 with the points and badges returned).
 use super::badges::prize_badge_label;
 use super::text::{FieldErrors, optional, required};
 
@@ -11,7 +11,9 @@ labelled_enum!(OrderStatus {
 
 pub const NAME_MAX_CHARS: usize = 40;
 pub const DESCRIPTION_MAX_CHARS: usize = 200;
-pub const PRICE_RANGE: std::ops::RangeInclusive<i64> = 1..=100_000;
+pub const PRICE_RANGE: std::ops::RangeInclusive<i64> = 0..=100_000;
+pub const BADGE_PRICE_RANGE: std::ops::RangeInclusive<i64> = 0..=100;
+pub const RESTOCK_RANGE: std::ops::RangeInclusive<i64> = 1..=100_000;
 pub const STOCK_RANGE: std::ops::RangeInclusive<i64> = 0..=100_000;
 pub const MONTHLY_LIMIT_RANGE: std::ops::RangeInclusive<i64> = 1..=100;
 pub const REQUIRED_BADGES_RANGE: std::ops::RangeInclusive<i64> = 0..=1000;
@@ -27,6 +29,8 @@ pub struct PrizeInput<'a> {
     pub required_badges: &'a str,
     /// A badge key, or empty for none.
     pub required_badge: &'a str,
+    /// Badges spent on it.
+    pub badge_price: &'a str,
 }
 
 /// A prize that passed every rule.
@@ -39,6 +43,7 @@ pub struct PrizeTerms {
     pub monthly_limit: i64,
     pub required_badges: i64,
     pub required_badge: String,
+    pub badge_price: i64,
 }
 
 /// A whole number in `range`, or the message saying so.
@@ -72,6 +77,17 @@ pub fn parse_prize(input: &PrizeInput) -> Result<PrizeTerms, FieldErrors> {
         "required_badges",
         number_in(input.required_badges, &REQUIRED_BADGES_RANGE, "所需徽章"),
     );
+    // Left blank, a prize costs no badges.
+    let badge_price = match input.badge_price.trim() {
+        "" => 0,
+        typed => errors.check(
+            "badge_price",
+            number_in(typed, &BADGE_PRICE_RANGE, "所需徽章"),
+        ),
+    };
+    if !errors.has("price") && !errors.has("badge_price") && price == 0 && badge_price == 0 {
+        errors.add("price", "请设置价格：所需积分和所需徽章至少一项大于0");
+    }
     let badge = input.required_badge.trim();
     if !badge.is_empty() && prize_badge_label(badge).is_none() {
         errors.add("required_badge", "请从列表中选择徽章");
@@ -84,7 +100,32 @@ pub fn parse_prize(input: &PrizeInput) -> Result<PrizeTerms, FieldErrors> {
         monthly_limit,
         required_badges,
         required_badge: badge.to_string(),
+        badge_price,
     })
+}
+
+/// What a member holds towards a prize.
+pub struct Holding {
+    pub balance: i64,
+    /// Badges not yet spent on a prize.
+    pub unspent_badges: i64,
+    /// They hold the particular badge the prize asks for (or it asks for none).
+    pub has_required_badge: bool,
+}
+
+/// Why a member cannot redeem a prize now, as the shop tells them; `None` when they can.
+pub fn why_not(p: &PrizeTerms, h: &Holding) -> Option<&'static str> {
+    if p.stock == 0 {
+        Some("已兑完")
+    } else if h.balance < p.price {
+        Some("积分不足")
+    } else if h.unspent_badges < p.badge_price.max(p.required_badges) {
+        Some("党建徽章不足")
+    } else if !h.has_required_badge {
+        Some("尚未获得所需徽章")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -99,8 +140,36 @@ mod tests {
             monthly_limit: "1",
             required_badges: "0",
             required_badge: badge,
+            badge_price: "0",
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_shop_says_why_a_prize_is_out_of_reach() {
+        let p = parse_prize(&PrizeInput {
+            badge_price: "1",
+            ..input("30", "")
+        })
+        .unwrap();
+        let rich = Holding {
+            balance: 30,
+            unspent_badges: 1,
+            has_required_badge: true,
+        };
+        assert_eq!(why_not(&p, &rich), None);
+        let spent = Holding {
+            unspent_badges: 0,
+            ..rich
+        };
+        assert_eq!(why_not(&p, &spent), Some("党建徽章不足"));
+        let poor = Holding {
+            balance: 29,
+            ..rich
+        };
+        assert_eq!(why_not(&p, &poor), Some("积分不足"));
+        let gone = PrizeTerms { stock: 0, ..p };
+        assert_eq!(why_not(&gone, &rich), Some("已兑完"));
     }
 
     #[test]
@@ -108,7 +177,28 @@ mod tests {
         let p = parse_prize(&input("50", "study:read10")).unwrap();
         assert_eq!((p.price, p.required_badge.as_str()), (50, "study:read10"));
         let free = parse_prize(&input("0", "")).unwrap_err();
-        assert_eq!(free.get("price"), "所需积分应为1到100000之间的整数");
+        assert_eq!(
+            free.get("price"),
+            "请设置价格：所需积分和所需徽章至少一项大于0"
+        );
+        let badges_only = parse_prize(&PrizeInput {
+            badge_price: "2",
+            ..input("0", "")
+        })
+        .unwrap();
+        assert_eq!((badges_only.price, badges_only.badge_price), (0, 2));
+        let blank = parse_prize(&PrizeInput {
+            badge_price: " ",
+            ..input("5", "")
+        })
+        .unwrap();
+        assert_eq!(blank.badge_price, 0, "blank is none");
+        let odd = parse_prize(&PrizeInput {
+            badge_price: "-1",
+            ..input("5", "")
+        })
+        .unwrap_err();
+        assert_eq!(odd.get("badge_price"), "所需徽章应为0到100之间的整数");
         let odd = parse_prize(&input("50", "study:read999")).unwrap_err();
         assert_eq!(odd.get("required_badge"), "请从列表中选择徽章");
         assert!(parse_prize(&input("1.5", "")).is_err());

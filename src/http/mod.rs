@@ -222,6 +222,10 @@ fn routes() -> Vec<Route> {
         r("POST", "/shop/orders/{id}/cancel", SignedIn, post(shop::cancel)),
         r("POST", "/shop/orders/{id}/collect", Admin, post(shop::collect)),
         r("GET", "/shop/admin", Admin, get(shop::admin)),
+        r("GET", "/shop/admin/prizes/{id}", Admin, get(shop::edit)),
+        r("POST", "/shop/admin/prizes/{id}", Admin, post(shop::update)),
+        r("POST", "/shop/admin/prizes/{id}/restock", Admin, post(shop::restock)),
+        r("POST", "/shop/admin/prizes/{id}/active", Admin, post(shop::set_active)),
         r("POST", "/shop/admin/prizes", Admin, post(shop::create_prize).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
     ];
     application

@@ -5,10 +5,11 @@ use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, org_choices, render, render_invalid};
 use super::stored::{check_photo, discard, read_upload, save_photos};
 use super::{AppState, Ctx};
+use crate::domain::badges::meets_badge;
 use crate::domain::badges::prize_badge_choices;
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::policy::Actor;
-use crate::domain::shop::{PrizeInput, PrizeTerms, parse_prize};
+use crate::domain::shop::{Holding, PrizeInput, PrizeTerms, parse_prize, why_not};
 use crate::error::{AppError, AppResult};
 use crate::files::SavedPhoto;
 use crate::store::orgs::Org;
@@ -24,7 +25,9 @@ use serde::Deserialize;
 struct ShopPage {
     page: Page,
     balance: i64,
-    prizes: Vec<Prize>,
+    unspent_badges: usize,
+    /// Each prize with why the member cannot redeem it now, if they cannot.
+    prizes: Vec<(Prize, Option<&'static str>)>,
     orders: Vec<Order>,
 }
 
@@ -36,10 +39,28 @@ impl ShopPage {
 
 pub async fn index(State(state): State<AppState>, ctx: Ctx, member: Member) -> AppResult<Response> {
     let offered = shop::offered_to(&state.db, &member.branch_path).await?;
+    let balance = points::totals(&state.db, member.id).await?.balance;
+    let mut conn = state.db.pool.acquire().await?;
+    let held = shop::unspent_badges(&mut conn, member.id).await?;
+    drop(conn);
+    let prizes = with_photos(&state, offered)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let holding = Holding {
+                balance,
+                unspent_badges: held.len() as i64,
+                has_required_badge: meets_badge(&held, &p.required_badge),
+            };
+            let why = why_not(&p.terms(), &holding);
+            (p, why)
+        })
+        .collect();
     render(&ShopPage {
         page: ctx.page("积分商城"),
-        balance: points::totals(&state.db, member.id).await?.balance,
-        prizes: with_photos(&state, offered).await?,
+        balance,
+        unspent_badges: held.len(),
+        prizes,
         orders: shop::orders_of(&state.db, member.id).await?,
     })
 }
@@ -126,7 +147,7 @@ async fn settle(state: AppState, ctx: Ctx, id: i64, collected: bool) -> AppResul
         if collected {
             "已登记领取"
         } else {
-            "已取消，积分已退回"
+            "已取消，积分和徽章已退回"
         },
     ))
 }
@@ -204,6 +225,22 @@ pub struct PrizeForm {
     monthly_limit: String,
     required_badges: String,
     required_badge: String,
+    badge_price: String,
+}
+
+impl PrizeForm {
+    fn input(&self) -> PrizeInput<'_> {
+        PrizeInput {
+            name: &self.name,
+            description: &self.description,
+            price: &self.price,
+            stock: &self.stock,
+            monthly_limit: &self.monthly_limit,
+            required_badges: &self.required_badges,
+            required_badge: &self.required_badge,
+            badge_price: &self.badge_price,
+        }
+    }
 }
 
 async fn admin_page(
@@ -239,6 +276,7 @@ pub async fn admin(
             PrizeForm {
                 monthly_limit: "1".into(),
                 required_badges: "0".into(),
+                badge_price: "0".into(),
                 ..Default::default()
             },
             FieldErrors::default(),
@@ -265,16 +303,9 @@ pub async fn create_prize(
         monthly_limit: field("monthly_limit"),
         required_badges: field("required_badges"),
         required_badge: field("required_badge"),
+        badge_price: field("badge_price"),
     };
-    let terms = parse_prize(&PrizeInput {
-        name: &form.name,
-        description: &form.description,
-        price: &form.price,
-        stock: &form.stock,
-        monthly_limit: &form.monthly_limit,
-        required_badges: &form.required_badges,
-        required_badge: &form.required_badge,
-    });
+    let terms = parse_prize(&form.input());
     let mut errors = terms.clone().err().unwrap_or_default();
     let photo = upload.files("photo");
     if let Some(e) = photo.first().and_then(|p| check_photo(p).err()) {
@@ -303,5 +334,185 @@ pub async fn create_prize(
         &state,
         "/shop/admin",
         &format!("已上架{}", terms.name),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "prize_edit.html")]
+struct EditPage {
+    page: Page,
+    prize: Prize,
+    badges: Vec<Choice>,
+    form: PrizeForm,
+    amount: String,
+    errors: FieldErrors,
+}
+
+/// A prize the administrator set up (in their subtree); another's is 404.
+async fn managed_prize(state: &AppState, admin: &Actor, id: i64) -> AppResult<Prize> {
+    shop::get(&state.db, id)
+        .await
+        .found_if(|p| admin.administers(&p.org_path))
+}
+
+fn edit_page(
+    ctx: &Ctx,
+    prize: Prize,
+    form: PrizeForm,
+    amount: String,
+    errors: FieldErrors,
+) -> EditPage {
+    EditPage {
+        page: ctx.page(format!("编辑奖品：{}", prize.name)),
+        badges: choices(prize_badge_choices(), &form.required_badge),
+        prize,
+        form,
+        amount,
+        errors,
+    }
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(admin): Admin,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let p = managed_prize(&state, &admin, id).await?;
+    let form = PrizeForm {
+        org: p.org_id.to_string(),
+        name: p.name.clone(),
+        description: p.description.clone(),
+        price: p.price.to_string(),
+        stock: p.stock.to_string(),
+        monthly_limit: p.monthly_limit.to_string(),
+        required_badges: p.required_badges.to_string(),
+        required_badge: p.required_badge.clone(),
+        badge_price: p.badge_price.to_string(),
+    };
+    render(&edit_page(
+        &ctx,
+        p,
+        form,
+        String::new(),
+        FieldErrors::default(),
+    ))
+}
+
+/// Saves a prize's terms (its stock changes by restocking), audited.
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(admin): Admin,
+    Id(id): Id,
+    axum::Form(mut form): axum::Form<PrizeForm>,
+) -> AppResult<Response> {
+    let p = managed_prize(&state, &admin, id).await?;
+    form.stock = p.stock.to_string();
+    let terms = match parse_prize(&form.input()) {
+        Ok(t) => t,
+        Err(errors) => return render_invalid(&edit_page(&ctx, p, form, String::new(), errors)),
+    };
+    let mut tx = state.db.begin().await?;
+    shop::update(tx.conn(), id, &terms).await?;
+    ctx.audit(
+        &mut tx,
+        "修改奖品",
+        &format!("奖品 {id} {}", terms.name),
+        &format!("{}积分，{}枚徽章", terms.price, terms.badge_price),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/shop/admin/prizes/{id}"),
+        "已保存",
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RestockForm {
+    amount: String,
+}
+
+/// 补货: adds to the stock, audited.
+pub async fn restock(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(admin): Admin,
+    Id(id): Id,
+    axum::Form(f): axum::Form<RestockForm>,
+) -> AppResult<Response> {
+    let p = managed_prize(&state, &admin, id).await?;
+    let n = match crate::domain::shop::number_in(
+        &f.amount,
+        &crate::domain::shop::RESTOCK_RANGE,
+        "补货数量",
+    ) {
+        Ok(n) => n,
+        Err(message) => {
+            let mut errors = FieldErrors::default();
+            errors.add("amount", message);
+            let form = PrizeForm {
+                name: p.name.clone(),
+                description: p.description.clone(),
+                price: p.price.to_string(),
+                monthly_limit: p.monthly_limit.to_string(),
+                required_badges: p.required_badges.to_string(),
+                required_badge: p.required_badge.clone(),
+                badge_price: p.badge_price.to_string(),
+                ..Default::default()
+            };
+            return render_invalid(&edit_page(&ctx, p, form, f.amount, errors));
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    shop::restock(tx.conn(), id, n).await?;
+    ctx.audit(
+        &mut tx,
+        "奖品补货",
+        &format!("奖品 {id} {}", p.name),
+        &format!("+{n}"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/shop/admin/prizes/{id}"),
+        &format!("已补货{n}件，库存{}件", p.stock + n),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActiveForm {
+    active: String,
+}
+
+/// 下架 or 重新上架: members see the prize or not; orders already placed stand.
+pub async fn set_active(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(admin): Admin,
+    Id(id): Id,
+    axum::Form(f): axum::Form<ActiveForm>,
+) -> AppResult<Response> {
+    let p = managed_prize(&state, &admin, id).await?;
+    let active = f.active == "1";
+    let mut tx = state.db.begin().await?;
+    shop::set_active(tx.conn(), id, active).await?;
+    let action = if active {
+        "重新上架"
+    } else {
+        "下架奖品"
+    };
+    ctx.audit(&mut tx, action, &format!("奖品 {id} {}", p.name), "")
+        .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/shop/admin/prizes/{id}"),
+        &format!("{}已{}", p.name, if active { "重新上架" } else { "下架" }),
     ))
 }

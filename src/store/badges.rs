@@ -11,11 +11,13 @@ pub struct BadgeRow {
     pub title: String,
     pub reason: String,
     pub awarded_at: i64,
+    /// Spent on a prize: still earned, no longer counted for the next one.
+    pub spent: i64,
 }
 
 pub async fn of(db: &Db, holder_kind: &str, holder_id: i64) -> AppResult<Vec<BadgeRow>> {
     Ok(sqlx::query_as(
-        "SELECT title, reason, awarded_at FROM badges WHERE holder_kind = $1 AND holder_id = $2 ORDER BY awarded_at DESC, id DESC LIMIT 200",
+        "SELECT title, reason, awarded_at, CAST(CASE WHEN spent_order IS NULL THEN 0 ELSE 1 END AS BIGINT) AS spent FROM badges WHERE holder_kind = $1 AND holder_id = $2 ORDER BY awarded_at DESC, id DESC LIMIT 200",
     )
     .bind(holder_kind)
     .bind(holder_id)

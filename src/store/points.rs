@@ -46,7 +46,11 @@ pub async fn save_setting(
 
 /// Takes the member's totals row, which queues this member's concurrent credits behind
 /// each other (PostgreSQL row lock; SQLite has one writer anyway).
-async fn lock_member(conn: &mut AnyConnection, member_id: i64, now: i64) -> AppResult<()> {
+pub(super) async fn lock_member(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    now: i64,
+) -> AppResult<()> {
     crate::q!(
         "INSERT INTO member_points (member_id, lifetime, balance, updated_at) VALUES ($1, 0, 0, $2) ON CONFLICT (member_id) DO NOTHING",
         member_id,

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "prize_badge", include_str!("../../migrations/0011_prize_badge.sql")),
     (12, "dashboard", include_str!("../../migrations/0012_dashboard.sql")),
     (13, "supervision", include_str!("../../migrations/0013_supervision.sql")),
+    (14, "prize_badges_spent", include_str!("../../migrations/0014_prize_badges_spent.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

@@ -20,6 +20,7 @@ async fn prize(app: &TestApp, org: i64, price: i64, stock: i64, limit: i64) -> i
         monthly_limit: limit,
         required_badges: 0,
         required_badge: String::new(),
+        badge_price: 0,
     };
     let id = shop::create(tx.conn(), org, &terms, 1, now())
         .await
@@ -203,7 +204,7 @@ both!(
             )
             .await;
         assert_eq!(bad.status, 422);
-        assert!(bad.contains("所需积分应为1到100000之间的整数") && bad.contains("此项必填"));
+        assert!(bad.contains("所需积分和所需徽章至少一项大于0") && bad.contains("此项必填"));
         assert!(bad.contains("只能上传 JPEG、PNG 或 WebP 格式的照片"));
         // With a photo, members of the county see it; an officer without a branch does not.
         let fields = [
@@ -291,5 +292,154 @@ both!(
         let yes = a.post(&format!("/shop/{prize}/redeem"), &[]).await;
         assert!(a.get(&yes.location).await.contains("已兑换学习标兵纪念章"));
         assert_eq!(app.count("SELECT COUNT(*) FROM prize_orders").await, 1);
+    }
+);
+
+both!(
+    prizes_are_edited_restocked_taken_down_and_put_back,
+    |app: TestApp| async move {
+        let id = prize(&app, app.ids.town, 20, 1, 1).await;
+        let elsewhere = prize(&app, app.ids.town2, 20, 1, 1).await;
+        let town = app.login(phone::TOWN_ADMIN).await;
+        let path = format!("/shop/admin/prizes/{id}");
+        assert!(
+            town.get("/shop/admin")
+                .await
+                .contains(&format!("href=\"{path}\""))
+        );
+        assert!(town.get(&path).await.contains("id=\"restock\""));
+        assert_eq!(
+            town.get(&format!("/shop/admin/prizes/{elsewhere}"))
+                .await
+                .status,
+            404
+        );
+        let terms = |price: &'static str, badges: &'static str| {
+            vec![
+                ("name", "党徽（新款）"),
+                ("description", ""),
+                ("price", price),
+                ("badge_price", badges),
+                ("monthly_limit", "1"),
+                ("required_badges", "0"),
+                ("required_badge", ""),
+            ]
+        };
+        let free = town.post(&path, &terms("0", "0")).await;
+        assert_eq!(free.status, 422);
+        assert!(free.contains("price-error") && free.contains("至少一项大于0"));
+        assert_eq!(shop::get(&app.db, id).await.unwrap().name, "党徽");
+        assert_eq!(town.post(&path, &terms("25", "0")).await.status, 303);
+        let p = shop::get(&app.db, id).await.unwrap();
+        assert_eq!((p.name.as_str(), p.price, p.stock), ("党徽（新款）", 25, 1));
+        // 补货.
+        let restock = format!("{path}/restock");
+        let bad = town.post(&restock, &[("amount", "几个")]).await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("amount-error"));
+        assert_eq!(town.post(&restock, &[("amount", "5")]).await.status, 303);
+        assert_eq!(shop::get(&app.db, id).await.unwrap().stock, 6);
+        // 下架: members no longer see it nor redeem it; 重新上架 brings it back.
+        let active = format!("{path}/active");
+        give(&app, app.ids.member_a, 100).await;
+        let a = app.login(phone::MEMBER_A).await;
+        town.post(&active, &[("active", "0")]).await;
+        assert!(!a.get("/shop").await.contains("党徽（新款）"));
+        assert_eq!(a.post(&format!("/shop/{id}/redeem"), &[]).await.status, 404);
+        town.post(&active, &[("active", "1")]).await;
+        assert!(a.get("/shop").await.contains("党徽（新款）"));
+        assert_eq!(a.post(&format!("/shop/{id}/redeem"), &[]).await.status, 303);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('修改奖品', '奖品补货', '下架奖品', '重新上架')")
+                .await,
+            4
+        );
+        // Another town's prize is not this town's to change.
+        let other = format!("/shop/admin/prizes/{elsewhere}/restock");
+        assert_eq!(town.post(&other, &[("amount", "5")]).await.status, 404);
+    }
+);
+
+async fn one_badge(app: &TestApp, member: i64) {
+    sqlx::query("INSERT INTO badges (holder_kind, holder_id, source_key, title, reason, awarded_at) VALUES ('member', $1, 'orglife:1:theme_day:2026-03-01', '2026年3月·主题党日', '参加主题党日', 0)")
+        .bind(member)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+}
+
+both!(
+    a_badge_priced_prize_spends_each_badge_once_and_a_cancel_returns_it,
+    |app: TestApp| async move {
+        let (ma, mb) = (app.ids.member_a, app.ids.member_b);
+        let mut tx = app.db.begin().await.unwrap();
+        let terms = PrizeTerms {
+            name: "党徽纪念章".into(),
+            description: String::new(),
+            price: 10,
+            stock: 10,
+            monthly_limit: 5,
+            required_badges: 0,
+            required_badge: String::new(),
+            badge_price: 1,
+        };
+        let id = shop::create(tx.conn(), app.ids.county, &terms, 1, now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        for m in [ma, mb] {
+            give(&app, m, 50).await;
+            one_badge(&app, m).await;
+        }
+        let (a, b) = (
+            app.login(phone::MEMBER_A).await,
+            app.login(phone::MEMBER_B).await,
+        );
+        let redeem = format!("/shop/{id}/redeem");
+        // Both at once, and 张甲 twice: each badge is spent once, the third is refused.
+        let (r1, r2, r3) = tokio::join!(
+            a.post(&redeem, &[]),
+            b.post(&redeem, &[]),
+            a.post(&redeem, &[])
+        );
+        assert_eq!((r1.status, r2.status, r3.status), (303, 303, 303));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM prize_orders WHERE status = 'pending'")
+                .await,
+            2
+        );
+        for m in [ma, mb] {
+            let spent = app
+                .count(&format!(
+                    "SELECT COUNT(*) FROM badges b JOIN prize_orders o ON o.id = b.spent_order WHERE b.holder_id = {m} AND o.member_id = {m}"
+                ))
+                .await;
+            assert_eq!(spent, 1, "member {m} paid with their own badge");
+        }
+        assert_eq!(shop::get(&app.db, id).await.unwrap().stock, 8);
+        let shop_a = a.get("/shop").await;
+        assert!(shop_a.contains("<strong id=\"unspent-badges\">0</strong>"));
+        assert!(shop_a.contains("党建徽章不足"));
+        // Still shown as earned, marked as used.
+        assert!(
+            b.get(&format!("/members/{mb}"))
+                .await
+                .contains("已用于兑换")
+        );
+        // 张甲 cancels: the badge and the points come back.
+        let order = app
+            .count(&format!(
+                "SELECT id FROM prize_orders WHERE member_id = {ma}"
+            ))
+            .await;
+        assert_eq!(
+            a.post(&format!("/shop/orders/{order}/cancel"), &[])
+                .await
+                .status,
+            303
+        );
+        let shop_a = a.get("/shop").await;
+        assert!(shop_a.contains("<strong id=\"unspent-badges\">1</strong>"));
+        assert_eq!(points::totals(&app.db, ma).await.unwrap().balance, 51);
     }
 );
