@@ -387,6 +387,47 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
     b.assert_fits_width().await;
     b.screenshot("member-profile.png").await;
 
+    // The secretary puts up a prize for the branch (a point and a badge), restocks it from its
+    // page, and a member of the branch buys it with points and a badge.
+    b.click("nav.sidemenu a[href='/shop/admin']").await;
+    b.wait_for("#badge_price").await;
+    b.script("document.querySelector('#org').selectedIndex = 1;")
+        .await;
+    b.type_into("#name", "支部荣誉读本").await;
+    b.type_into("#price", "1").await;
+    b.type_into("#badge_price", "1").await;
+    b.type_into("#stock", "0").await;
+    b.click("form[action^='/shop/admin/prizes'] button[type=submit]")
+        .await;
+    b.wait_for_text(".flash", "已上架支部荣誉读本").await;
+    b.click("a[href^='/shop/admin/prizes/']").await;
+    b.wait_for("#restock").await;
+    b.type_into("#amount", "2").await;
+    b.click("#restock").await;
+    b.wait_for_text(".flash", "已补货2件").await;
+    assert_eq!(b.text("#stock").await, "2");
+    b.assert_fits_width().await;
+    let member = driver.phone().await;
+    member.sign_in(&base, "13800000001", "/").await;
+    member.goto(&format!("{base}/shop")).await;
+    member.wait_for("#unspent-badges").await;
+    let badges: i64 = member.text("#unspent-badges").await.parse().unwrap();
+    assert!(
+        badges > 0,
+        "the demo member of a branch that keeps its meetings has badges"
+    );
+    member
+        .script("document.querySelectorAll('.prize').forEach(p => { if (!p.textContent.includes('支部荣誉读本')) p.remove(); });")
+        .await;
+    member.click(".prize button").await;
+    member.wait_for_text(".flash", "已兑换支部荣誉读本").await;
+    assert_eq!(
+        member.text("#unspent-badges").await.parse::<i64>().unwrap(),
+        badges - 1
+    );
+    member.screenshot("shop-badge-prize.png").await;
+    member.quit().await;
+
     b.click("#logout").await;
     b.wait_for_url(&format!("{base}/login")).await;
     assert!(b.text(".flash").await.contains("您已安全退出"));

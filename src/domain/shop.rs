@@ -111,12 +111,16 @@ pub struct Holding {
     pub unspent_badges: i64,
     /// They hold the particular badge the prize asks for (or it asks for none).
     pub has_required_badge: bool,
+    /// Their orders of this prize this month, but cancelled ones.
+    pub this_month: i64,
 }
 
 /// Why a member cannot redeem a prize now, as the shop tells them; `None` when they can.
 pub fn why_not(p: &PrizeTerms, h: &Holding) -> Option<&'static str> {
     if p.stock == 0 {
         Some("已兑完")
+    } else if h.this_month >= p.monthly_limit {
+        Some("本月已兑满")
     } else if h.balance < p.price {
         Some("积分不足")
     } else if h.unspent_badges < p.badge_price.max(p.required_badges) {
@@ -156,8 +160,14 @@ mod tests {
             balance: 30,
             unspent_badges: 1,
             has_required_badge: true,
+            this_month: 0,
         };
         assert_eq!(why_not(&p, &rich), None);
+        let again = Holding {
+            this_month: 1,
+            ..rich
+        };
+        assert_eq!(why_not(&p, &again), Some("本月已兑满"));
         let spent = Holding {
             unspent_badges: 0,
             ..rich

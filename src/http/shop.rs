@@ -9,7 +9,7 @@ use crate::domain::badges::meets_badge;
 use crate::domain::badges::prize_badge_choices;
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::policy::Actor;
-use crate::domain::shop::{Holding, PrizeInput, PrizeTerms, parse_prize, why_not};
+use crate::domain::shop::{Holding, OrderStatus, PrizeInput, PrizeTerms, parse_prize, why_not};
 use crate::error::{AppError, AppResult};
 use crate::files::SavedPhoto;
 use crate::store::orgs::Org;
@@ -43,6 +43,18 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx, member: Member) -> A
     let mut conn = state.db.pool.acquire().await?;
     let held = shop::unspent_badges(&mut conn, member.id).await?;
     drop(conn);
+    let orders = shop::orders_of(&state.db, member.id).await?;
+    let month = crate::domain::clock::local_date(now_epoch());
+    let this_month = |prize: i64| {
+        orders
+            .iter()
+            .filter(|o| o.prize_id == prize && o.status != OrderStatus::Cancelled)
+            .filter(|o| {
+                let d = crate::domain::clock::local_date(o.created_at);
+                (d.year(), d.month()) == (month.year(), month.month())
+            })
+            .count() as i64
+    };
     let prizes = with_photos(&state, offered)
         .await?
         .into_iter()
@@ -51,6 +63,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx, member: Member) -> A
                 balance,
                 unspent_badges: held.len() as i64,
                 has_required_badge: meets_badge(&held, &p.required_badge),
+                this_month: this_month(p.id),
             };
             let why = why_not(&p.terms(), &holding);
             (p, why)
@@ -61,7 +74,7 @@ pub async fn index(State(state): State<AppState>, ctx: Ctx, member: Member) -> A
         balance,
         unspent_badges: held.len(),
         prizes,
-        orders: shop::orders_of(&state.db, member.id).await?,
+        orders,
     })
 }
 

@@ -349,6 +349,7 @@ both!(
         town.post(&active, &[("active", "1")]).await;
         assert!(a.get("/shop").await.contains("党徽（新款）"));
         assert_eq!(a.post(&format!("/shop/{id}/redeem"), &[]).await.status, 303);
+        assert!(a.get("/shop").await.contains("本月已兑满"), "one a month");
         assert_eq!(
             app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('修改奖品', '奖品补货', '下架奖品', '重新上架')")
                 .await,
