@@ -665,6 +665,27 @@ async fn a_member_reads_answers_climbs_and_redeems() {
     tokio::time::sleep(Duration::from_secs(31)).await;
     m.click("#finish-reading").await;
     m.wait_for_text(".flash", "获得1积分").await;
+    let article = m.url().await;
+
+    // The editor corrects the article from 文章管理; the member sees the fix at once.
+    let editor = driver.phone().await;
+    editor.sign_in(&base, "13800000005", "/").await;
+    editor
+        .click("nav.sidemenu a[href='/articles/manage']")
+        .await;
+    editor.wait_for("#managed-articles").await;
+    assert!(editor.text("#managed-articles").await.contains("读完 1 人"));
+    editor.click("#managed-articles a[href$='/edit']").await;
+    editor.wait_for("#save-article").await;
+    editor
+        .script("document.querySelector('#body').value = '全心全意为人民服务是党的根本宗旨，党员要时时践行。';")
+        .await;
+    editor.click("#save-article").await;
+    editor.wait_for_text(".flash", "已修改").await;
+    editor.quit().await;
+    m.goto(&article).await;
+    m.wait_for("#article-title").await;
+    assert!(m.text("main").await.contains("党员要时时践行"));
 
     // Today's question: the first choice, whatever it is; the answer and explanation follow.
     m.goto(&format!("{base}/daily")).await;

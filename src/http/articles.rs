@@ -59,9 +59,11 @@ struct ArticlePage {
     min_seconds: i64,
 }
 
-/// Readers see a published article addressed to their branch or above.
+/// Readers see a published article addressed to their branch or above, unless withdrawn.
 fn readable(actor: &Actor, a: &Article) -> bool {
-    rules::is_published(a.publish_at, now_epoch()) && actor.in_audience(&a.org_path)
+    rules::is_published(a.publish_at, now_epoch())
+        && a.withdrawn_at.is_none()
+        && actor.in_audience(&a.org_path)
 }
 
 /// Whether the actor may see the article's pictures: a reader, or an editor of its audience
@@ -159,6 +161,8 @@ struct FormPage {
     orgs: Vec<Choice>,
     form: ArticleForm,
     errors: FieldErrors,
+    /// The article being corrected; `None` for a new one.
+    editing: Option<i64>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -173,6 +177,47 @@ pub struct ArticleForm {
     body: String,
     publish_date: String,
     publish_time: String,
+}
+
+impl ArticleForm {
+    fn from_upload(upload: &super::stored::Upload) -> Self {
+        let field = |name: &str| upload.field(name).to_string();
+        ArticleForm {
+            org: field("org"),
+            title: field("title"),
+            source: field("source"),
+            author: field("author"),
+            column_name: field("column_name"),
+            tags: field("tags"),
+            body: field("body"),
+            publish_date: field("publish_date"),
+            publish_time: field("publish_time"),
+        }
+    }
+
+    fn input(&self) -> ArticleInput<'_> {
+        ArticleInput {
+            title: &self.title,
+            source: &self.source,
+            author: &self.author,
+            column_name: &self.column_name,
+            tags: &self.tags,
+            body: &self.body,
+            publish_date: &self.publish_date,
+            publish_time: &self.publish_time,
+        }
+    }
+}
+
+/// The organization chosen as the audience, when the editor may publish to it.
+async fn audience(state: &AppState, editor: &Actor, org: &str) -> AppResult<Option<orgs::Org>> {
+    Ok(match org.trim().parse::<i64>() {
+        Ok(id) => orgs::get(&state.db, id)
+            .await
+            .found_if(|o| editor.edits(&o.path))
+            .ok(),
+        Err(_) => None,
+    })
 }
 
 /// The audiences an editor may publish to: the roots of their grants.
@@ -194,6 +239,7 @@ pub async fn new_page(
             ..Default::default()
         },
         errors: FieldErrors::default(),
+        editing: None,
     })
 }
 
@@ -205,37 +251,10 @@ pub async fn create(
     multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
     let upload = read_upload(multipart, "图片太大：每张不能超过10MB").await?;
-    let field = |name: &str| upload.field(name).to_string();
-    let form = ArticleForm {
-        org: field("org"),
-        title: field("title"),
-        source: field("source"),
-        author: field("author"),
-        column_name: field("column_name"),
-        tags: field("tags"),
-        body: field("body"),
-        publish_date: field("publish_date"),
-        publish_time: field("publish_time"),
-    };
-    let input = ArticleInput {
-        title: &form.title,
-        source: &form.source,
-        author: &form.author,
-        column_name: &form.column_name,
-        tags: &form.tags,
-        body: &form.body,
-        publish_date: &form.publish_date,
-        publish_time: &form.publish_time,
-    };
+    let form = ArticleForm::from_upload(&upload);
     let (cover, images) = (upload.files("cover"), upload.files("images"));
-    let org = match form.org.trim().parse::<i64>() {
-        Ok(id) => orgs::get(&state.db, id)
-            .await
-            .found_if(|o| editor.edits(&o.path))
-            .ok(),
-        Err(_) => None,
-    };
-    let text = rules::parse(&input, now_epoch());
+    let org = audience(&state, &editor, &form.org).await?;
+    let text = rules::parse(&form.input(), now_epoch());
     let mut errors = text.clone().err().unwrap_or_default();
     if let Some(e) = cover.first().and_then(|c| check_photo(c).err()) {
         errors.add("cover", e);
@@ -258,6 +277,7 @@ pub async fn create(
             orgs: editor_orgs(&state, &editor, &form.org).await?,
             form,
             errors,
+            editing: None,
         });
     };
     // One batch, cover first: one clean-up if anything after it fails.
@@ -311,4 +331,167 @@ async fn write_article(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "articles_manage.html")]
+struct ManagePage {
+    page: Page,
+    articles: Vec<articles::Managed>,
+    now: i64,
+}
+
+impl ManagePage {
+    fn time(&self, t: &i64) -> String {
+        format_minute(*t)
+    }
+}
+
+/// 文章管理: the articles addressed to the editor's subtrees — scheduled, published or
+/// withdrawn — with how many opened and finished each.
+pub async fn manage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Editor(editor): Editor,
+) -> AppResult<Response> {
+    render(&ManagePage {
+        page: ctx.page("文章管理"),
+        articles: articles::managed(&state.db, &editor.editor_roots()).await?,
+        now: now_epoch(),
+    })
+}
+
+/// An article the editor edits (addressed to their subtree); another's is 404.
+async fn edited(state: &AppState, editor: &Actor, id: i64) -> AppResult<Article> {
+    articles::get(&state.db, id)
+        .await
+        .found_if(|a| editor.edits(&a.org_path))
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Editor(editor): Editor,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let a = edited(&state, &editor, id).await?;
+    let at = crate::domain::clock::format_minute(a.publish_at);
+    let (date, time) = at.split_once(' ').unwrap_or((&at, ""));
+    let form = ArticleForm {
+        org: a.org_id.to_string(),
+        title: a.title.clone(),
+        source: a.source.clone(),
+        author: a.author.clone(),
+        column_name: a.column_name.clone(),
+        tags: a.tags.clone(),
+        body: a.body.clone(),
+        publish_date: date.to_string(),
+        publish_time: time.to_string(),
+    };
+    render(&FormPage {
+        page: ctx.page(format!("修改文章：{}", a.title)),
+        orgs: editor_orgs(&state, &editor, &form.org).await?,
+        form,
+        errors: FieldErrors::default(),
+        editing: Some(id),
+    })
+}
+
+/// Corrects an article in place, audited; who read it keeps their credit, and nobody is
+/// credited twice (a read is one per member and article).
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Editor(editor): Editor,
+    Id(id): Id,
+    multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let before = edited(&state, &editor, id).await?;
+    let upload = read_upload(multipart, "图片太大：每张不能超过10MB").await?;
+    let form = ArticleForm::from_upload(&upload);
+    let org = audience(&state, &editor, &form.org).await?;
+    let text = rules::parse(&form.input(), now_epoch());
+    let mut errors = text.clone().err().unwrap_or_default();
+    if org.is_none() {
+        errors.add("org", "请选择发布范围");
+    }
+    let (Some(org), Ok(text), true) = (org, text, errors.is_empty()) else {
+        return render_invalid(&FormPage {
+            page: ctx.page(format!("修改文章：{}", before.title)),
+            orgs: editor_orgs(&state, &editor, &form.org).await?,
+            form,
+            errors,
+            editing: Some(id),
+        });
+    };
+    let mut tx = state.db.begin().await?;
+    articles::update(tx.conn(), id, org.id, &text, now_epoch()).await?;
+    let renamed = if before.title == text.title {
+        String::new()
+    } else {
+        format!("原标题《{}》，", before.title)
+    };
+    ctx.audit(
+        &mut tx,
+        "修改文章",
+        &format!("文章 {id} {}", text.title),
+        &format!("{renamed}{}，{}", org.name, format_minute(text.publish_at)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/articles/manage",
+        &format!("已修改《{}》", text.title),
+    ))
+}
+
+/// 撤回: members no longer see the article nor its pictures; its reads and credits stay.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Editor(editor): Editor,
+    Id(id): Id,
+) -> AppResult<Response> {
+    set_withdrawn(state, ctx, editor, id, true).await
+}
+
+/// 重新发布 a withdrawn article.
+pub async fn republish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Editor(editor): Editor,
+    Id(id): Id,
+) -> AppResult<Response> {
+    set_withdrawn(state, ctx, editor, id, false).await
+}
+
+async fn set_withdrawn(
+    state: AppState,
+    ctx: Ctx,
+    editor: Actor,
+    id: i64,
+    withdrawn: bool,
+) -> AppResult<Response> {
+    let a = edited(&state, &editor, id).await?;
+    let mut tx = state.db.begin().await?;
+    articles::set_withdrawn(tx.conn(), id, withdrawn.then(now_epoch)).await?;
+    let action = if withdrawn {
+        "撤回文章"
+    } else {
+        "重新发布文章"
+    };
+    ctx.audit(&mut tx, action, &format!("文章 {id} {}", a.title), "")
+        .await?;
+    tx.commit().await?;
+    let done = if withdrawn {
+        "已撤回"
+    } else {
+        "已重新发布"
+    };
+    Ok(flash_redirect(
+        &state,
+        "/articles/manage",
+        &format!("{done}《{}》", a.title),
+    ))
 }

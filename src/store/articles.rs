@@ -18,11 +18,15 @@ pub struct Article {
     pub publish_at: i64,
     /// The audience: the subtree it is addressed to.
     pub org_path: String,
+    pub org_id: i64,
+    pub org_name: String,
+    pub withdrawn_at: Option<i64>,
     #[sqlx(skip)]
     pub cover: Option<i64>,
 }
 
-const SELECT: &str = "SELECT a.id, a.title, a.source, a.author, a.column_name, a.tags, a.body, a.publish_at, o.path AS org_path \
+const SELECT: &str = "SELECT a.id, a.title, a.source, a.author, a.column_name, a.tags, a.body, a.publish_at, o.path AS org_path, \
+     a.org_id, o.name AS org_name, a.withdrawn_at \
      FROM articles a JOIN orgs o ON o.id = a.org_id";
 
 pub async fn get(db: &Db, id: i64) -> AppResult<Article> {
@@ -40,7 +44,7 @@ pub async fn for_branch(db: &Db, branch_path: &str, q: &str, now: i64) -> AppRes
         return Ok(vec![]);
     }
     let mut articles: Vec<Article> = sqlx::query_as(&format!(
-        "{SELECT} WHERE a.org_id IN ({}) AND a.publish_at <= $1 AND ($2 = '' OR a.title LIKE '%' || $2 || '%' OR a.tags LIKE '%' || $2 || '%') \
+        "{SELECT} WHERE a.org_id IN ({}) AND a.publish_at <= $1 AND a.withdrawn_at IS NULL AND ($2 = '' OR a.title LIKE '%' || $2 || '%' OR a.tags LIKE '%' || $2 || '%') \
          ORDER BY a.publish_at DESC LIMIT 50",
         ids.join(",")
     ))
@@ -82,6 +86,73 @@ pub async fn insert(
     .fetch_one(conn)
     .await?;
     Ok(id)
+}
+
+/// Corrects an article in place: its text, audience and publish time. Reads and the
+/// points they earned stay as they are.
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    org_id: i64,
+    a: &ArticleText,
+    now: i64,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE articles SET org_id = $1, title = $2, source = $3, author = $4, column_name = $5, tags = $6, body = $7, publish_at = $8, updated_at = $9 WHERE id = $10",
+        org_id,
+        &a.title,
+        &a.source,
+        &a.author,
+        &a.column_name,
+        &a.tags,
+        &a.body,
+        a.publish_at,
+        now,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Withdraws an article (`Some(now)`) or publishes it again (`None`).
+pub async fn set_withdrawn(conn: &mut AnyConnection, id: i64, at: Option<i64>) -> AppResult<()> {
+    crate::q!(
+        "UPDATE articles SET withdrawn_at = $1 WHERE id = $2",
+        at,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An article as its editors list it: how many opened it and how many finished it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Managed {
+    pub id: i64,
+    pub title: String,
+    pub org_name: String,
+    pub publish_at: i64,
+    pub withdrawn_at: Option<i64>,
+    pub opened: i64,
+    pub finished: i64,
+}
+
+/// The articles addressed to the editor's subtrees, newest first.
+pub async fn managed(db: &Db, roots: &[&str]) -> AppResult<Vec<Managed>> {
+    let (scope, args) = super::orgs::scope_clause("o.path", roots, 1);
+    let sql = format!(
+        "SELECT a.id, a.title, o.name AS org_name, a.publish_at, a.withdrawn_at, \
+         (SELECT COUNT(*) FROM article_reads r WHERE r.article_id = a.id) AS opened, \
+         (SELECT COUNT(*) FROM article_reads r WHERE r.article_id = a.id AND r.completed_at IS NOT NULL) AS finished \
+         FROM articles a JOIN orgs o ON o.id = a.org_id WHERE {scope} ORDER BY a.publish_at DESC, a.id DESC LIMIT 200"
+    );
+    let mut q = sqlx::query_as(&sql);
+    for a in args {
+        q = q.bind(a);
+    }
+    Ok(q.fetch_all(&db.pool).await?)
 }
 
 /// A member's read of an article: when the page first opened, and when they finished.

@@ -199,3 +199,121 @@ both!(
         );
     }
 );
+
+both!(
+    an_article_is_corrected_withdrawn_and_published_again_keeping_its_readers_credits,
+    |app: TestApp| async move {
+        let editor = app.login(phone::COUNTY_ADMIN).await;
+        let county = app.ids.county.to_string();
+        let created = [
+            ("org", county.as_str()),
+            ("title", "学习党张"),
+            ("source", "人民日报"),
+            ("column_name", "理论学习"),
+            ("body", "第一段有错别字：党张。"),
+        ];
+        let ok = editor
+            .post_multipart(
+                "/articles/new",
+                &created,
+                vec![("cover", "封面.jpg", testdata("galaxies.jpg"))],
+            )
+            .await;
+        assert_eq!(ok.status, 303);
+        let id = app.count("SELECT id FROM articles").await;
+        // 张甲 reads it to the end and is credited once.
+        let a = app.login(phone::MEMBER_A).await;
+        a.get(&format!("/articles/{id}")).await;
+        sqlx::query("UPDATE article_reads SET started_at = started_at - 120")
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        a.post(&format!("/articles/{id}/done"), &[]).await;
+        let credits = format!(
+            "SELECT COUNT(*) FROM points_ledger WHERE rule = 'article_read' AND member_id = {}",
+            app.ids.member_a
+        );
+        assert_eq!(app.count(&credits).await, 1);
+        // The list shows who opened and finished it.
+        let manage = editor.get("/articles/manage").await;
+        assert!(manage.contains("学习党张") && manage.contains("读完 1 人"));
+        // A title left empty is refused at its field and nothing changes.
+        let edit = format!("/articles/{id}/edit");
+        let bad = editor
+            .post_multipart(
+                &edit,
+                &[
+                    ("org", &county),
+                    ("title", ""),
+                    ("source", "人民日报"),
+                    ("column_name", "理论学习"),
+                    ("body", "x"),
+                ],
+                vec![],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("title-error"));
+        // The typo fixed: the member sees the fix, keeps the credit, is not credited again.
+        let fixed = editor
+            .post_multipart(
+                &edit,
+                &[
+                    ("org", &county),
+                    ("title", "学习党章"),
+                    ("source", "人民日报"),
+                    ("column_name", "理论学习"),
+                    ("body", "第一段已改正：党章。"),
+                ],
+                vec![],
+            )
+            .await;
+        assert_eq!(fixed.status, 303);
+        let page = a.get(&format!("/articles/{id}")).await;
+        assert!(
+            page.contains("学习党章") && page.contains("第一段已改正") && !page.contains("党张")
+        );
+        a.post(&format!("/articles/{id}/done"), &[]).await;
+        assert_eq!(app.count(&credits).await, 1);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action = '修改文章' AND detail LIKE '%原标题《学习党张》%'").await,
+            1
+        );
+        // Withdrawn: gone from the list, the page and its cover 404 to members; the credit stays.
+        let cover = app
+            .count(&format!(
+                "SELECT id FROM content_photos WHERE owner_kind = 'article' AND owner_id = {id}"
+            ))
+            .await;
+        assert_eq!(
+            editor
+                .post(&format!("/articles/{id}/withdraw"), &[])
+                .await
+                .status,
+            303
+        );
+        assert!(!a.get("/articles").await.contains("学习党章"));
+        assert_eq!(a.get(&format!("/articles/{id}")).await.status, 404);
+        assert_eq!(a.get(&format!("/photos/{cover}")).await.status, 404);
+        assert_eq!(editor.get(&format!("/photos/{cover}")).await.status, 200);
+        assert!(editor.get("/articles/manage").await.contains("已撤回"));
+        assert_eq!(app.count(&credits).await, 1);
+        // Published again.
+        assert_eq!(
+            editor
+                .post(&format!("/articles/{id}/republish"), &[])
+                .await
+                .status,
+            303
+        );
+        assert!(a.get("/articles").await.contains("学习党章"));
+        // Members neither edit nor withdraw.
+        assert_eq!(a.get(&edit).await.status, 403);
+        assert_eq!(
+            a.post(&format!("/articles/{id}/withdraw"), &[])
+                .await
+                .status,
+            403
+        );
+    }
+);
