@@ -49,6 +49,9 @@ struct DailyPage {
     share: String,
     error: String,
     points: i64,
+    /// 题目有误's form: what was typed and its message.
+    flag_reason: String,
+    flag_error: String,
 }
 
 async fn daily_page(
@@ -82,6 +85,8 @@ async fn daily_page(
         share,
         error,
         points,
+        flag_reason: String::new(),
+        flag_error: String::new(),
     })
 }
 
@@ -198,6 +203,8 @@ struct QuestionsPage {
     page: Page,
     q: String,
     questions: Vec<Question>,
+    /// 题目有误: questions members flagged, with what they said.
+    flagged: Vec<(Question, Vec<String>)>,
     kinds: Vec<Choice>,
     form: QuestionForm,
     errors: FieldErrors,
@@ -229,6 +236,7 @@ async fn questions_page(
     Ok(QuestionsPage {
         page: ctx.page("题库"),
         questions: daily::list(&state.db, &q).await?,
+        flagged: daily::flagged(&state.db).await?,
         kinds: choices(
             QuestionKind::ALL.iter().map(|k| (k.code(), k.label())),
             &form.kind,
@@ -263,21 +271,27 @@ pub async fn questions(
     )
 }
 
+impl QuestionForm {
+    fn check(&self) -> Result<crate::domain::daily::ValidQuestion, FieldErrors> {
+        parse_question(&QuestionInput {
+            kind: &self.kind,
+            stem: &self.stem,
+            options: self.options.lines().collect(),
+            answer: &self.answer,
+            explanation: &self.explanation,
+            tags: &self.tags,
+            difficulty: &self.difficulty,
+            pinned_day: &self.pinned_day,
+        })
+    }
+}
+
 pub async fn add_question(
     State(state): State<AppState>,
     ctx: Ctx,
     axum::Form(form): axum::Form<QuestionForm>,
 ) -> AppResult<Response> {
-    let checked = parse_question(&QuestionInput {
-        kind: &form.kind,
-        stem: &form.stem,
-        options: form.options.lines().collect(),
-        answer: &form.answer,
-        explanation: &form.explanation,
-        tags: &form.tags,
-        difficulty: &form.difficulty,
-        pinned_day: &form.pinned_day,
-    });
+    let checked = form.check();
     let q = match checked {
         Ok(q) => q,
         Err(errors) => {
@@ -496,4 +510,149 @@ pub async fn import(
         "/questions",
         &format!("已从表格导入{}道题", questions.len()),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "question_edit.html")]
+struct EditPage {
+    page: Page,
+    question: Question,
+    kinds: Vec<Choice>,
+    difficulties: Vec<Choice>,
+    form: QuestionForm,
+    errors: FieldErrors,
+}
+
+fn edit_page(ctx: &Ctx, question: Question, form: QuestionForm, errors: FieldErrors) -> EditPage {
+    EditPage {
+        page: ctx.page("修改题目"),
+        question,
+        kinds: choices(
+            QuestionKind::ALL.iter().map(|k| (k.code(), k.label())),
+            &form.kind,
+        ),
+        difficulties: choices(
+            Difficulty::ALL.iter().map(|d| (d.code(), d.label())),
+            &form.difficulty,
+        ),
+        form,
+        errors,
+    }
+}
+
+pub async fn edit_question(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let q = daily::get(&state.db, id).await?;
+    let form = QuestionForm {
+        kind: q.kind.clone(),
+        stem: q.stem.clone(),
+        options: q.options.clone(),
+        answer: q.answer_text(),
+        explanation: q.explanation.clone(),
+        tags: q.tags.clone(),
+        difficulty: q.difficulty().code().to_string(),
+        pinned_day: q.pinned_day.clone().unwrap_or_default(),
+    };
+    render(&edit_page(&ctx, q, form, FieldErrors::default()))
+}
+
+/// Corrects a question: from now on it is asked as corrected; days it was asked keep it as
+/// it was; members' flags on it are resolved. Audited.
+pub async fn update_question(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+    axum::Form(form): axum::Form<QuestionForm>,
+) -> AppResult<Response> {
+    let before = daily::get(&state.db, id).await?;
+    let q = match form.check() {
+        Ok(q) => q,
+        Err(errors) => return render_invalid(&edit_page(&ctx, before, form, errors)),
+    };
+    let mut tx = state.db.begin().await?;
+    daily::update(tx.conn(), id, &q, now_epoch()).await?;
+    ctx.audit(&mut tx, "修改题目", &format!("题目 {id}"), &q.stem)
+        .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, "/questions", "题目已修改"))
+}
+
+/// 停用: never asked again; what was asked and answered stays.
+pub async fn retire_question(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let q = daily::get(&state.db, id).await?;
+    let mut tx = state.db.begin().await?;
+    daily::retire(tx.conn(), id, now_epoch()).await?;
+    ctx.audit(&mut tx, "停用题目", &format!("题目 {id}"), &q.stem)
+        .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/questions",
+        "题目已停用，今后不再出题",
+    ))
+}
+
+/// The flags on a question were looked at and the question is right.
+pub async fn dismiss_flags(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let q = daily::get(&state.db, id).await?;
+    let mut tx = state.db.begin().await?;
+    daily::resolve_flags(tx.conn(), id, now_epoch()).await?;
+    ctx.audit(&mut tx, "题目纠错不予采纳", &format!("题目 {id}"), &q.stem)
+        .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, "/questions", "已处理"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FlagForm {
+    reason: String,
+}
+
+pub const FLAG_REASON_MAX_CHARS: usize = 200;
+
+/// 题目有误: a member who answered today's question says what is wrong with it.
+pub async fn flag(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    member: Member,
+    axum::Form(f): axum::Form<FlagForm>,
+) -> AppResult<Response> {
+    let day = today();
+    let Some(q) = daily::for_day(&state.db, &day).await? else {
+        return Err(AppError::NotFound);
+    };
+    let reason = match crate::domain::text::required(&f.reason, FLAG_REASON_MAX_CHARS) {
+        Ok(r) => r,
+        Err(e) => {
+            let mut page = daily_page(&state, &ctx, member.id, String::new(), 0).await?;
+            page.flag_error = if e == "此项必填" {
+                "请写明题目哪里有误".into()
+            } else {
+                e
+            };
+            page.flag_reason = f.reason;
+            return render_invalid(&page);
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let new = daily::flag(tx.conn(), q.id, member.id, &reason, now_epoch()).await?;
+    tx.commit().await?;
+    let message = if new {
+        "已提交，感谢指正，编辑会尽快核实"
+    } else {
+        "您已提交过这道题的纠错"
+    };
+    Ok(flash_redirect(&state, "/daily", message))
 }

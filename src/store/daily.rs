@@ -3,7 +3,7 @@ use crate::domain::daily::{Difficulty, QuestionKind, ValidQuestion};
 use crate::error::AppResult;
 use sqlx::AnyConnection;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
 pub struct Question {
     pub id: i64,
     pub kind: String,
@@ -15,6 +15,8 @@ pub struct Question {
     pub pinned_day: Option<String>,
     pub times_used: i64,
     pub difficulty: i64,
+    #[serde(default)]
+    pub retired_at: Option<i64>,
 }
 
 impl Question {
@@ -38,8 +40,7 @@ impl Question {
     }
 }
 
-const COLUMNS: &str =
-    "id, kind, stem, options, answer, explanation, tags, pinned_day, times_used, difficulty";
+const COLUMNS: &str = "id, kind, stem, options, answer, explanation, tags, pinned_day, times_used, difficulty, retired_at";
 
 /// Adds a checked question to the bank.
 pub async fn create(
@@ -84,48 +85,157 @@ pub async fn list(db: &super::Db, q: &str) -> AppResult<Vec<Question>> {
     .await?)
 }
 
+/// The question `day` asked, as it was asked (a later correction does not change it).
+async fn asked_on(db: &super::Db, day: &str) -> AppResult<Option<Question>> {
+    let row: Option<(Option<String>, i64)> =
+        sqlx::query_as("SELECT asked, question_id FROM daily_schedule WHERE day = $1")
+            .bind(day)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(match row {
+        None => None,
+        Some((Some(json), _)) => {
+            Some(serde_json::from_str(&json).map_err(crate::error::AppError::internal)?)
+        }
+        // Days placed before questions were kept as asked: the question as it stands.
+        Some((None, id)) => Some(get(db, id).await?),
+    })
+}
+
+pub async fn get(db: &super::Db, id: i64) -> AppResult<Question> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM questions WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await?,
+    )
+}
+
 /// The county's question for `day`: fixed on first asking, a question pinned to the day if
-/// any, otherwise the least used one, so nothing repeats until the bank is exhausted.
+/// any, otherwise the least used one, so nothing repeats until the bank is exhausted; a
+/// retired question is never asked.
 pub async fn for_day(db: &super::Db, day: &str) -> AppResult<Option<Question>> {
-    let existing: Option<Question> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM questions WHERE id = (SELECT question_id FROM daily_schedule WHERE day = $1)"
-    ))
-    .bind(day)
-    .fetch_optional(&db.pool)
-    .await?;
-    if existing.is_some() {
-        return Ok(existing);
+    if let Some(q) = asked_on(db, day).await? {
+        return Ok(Some(q));
     }
     let mut tx = db.begin().await?;
-    let pick: Option<(i64,)> = sqlx::query_as(
-        "SELECT id FROM questions ORDER BY (CASE WHEN pinned_day = $1 THEN 0 ELSE 1 END), \
-         (CASE WHEN pinned_day IS NOT NULL AND pinned_day <> $1 THEN 1 ELSE 0 END), times_used, id LIMIT 1",
-    )
+    let pick: Option<Question> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM questions WHERE retired_at IS NULL ORDER BY (CASE WHEN pinned_day = $1 THEN 0 ELSE 1 END), \
+         (CASE WHEN pinned_day IS NOT NULL AND pinned_day <> $1 THEN 1 ELSE 0 END), times_used, id LIMIT 1"
+    ))
     .bind(day)
     .fetch_optional(tx.conn())
     .await?;
-    let Some((id,)) = pick else {
+    let Some(q) = pick else {
         return Ok(None);
     };
-    let placed = crate::q!("INSERT INTO daily_schedule (day, question_id) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING", day, id)
-        .execute(tx.conn())
-        .await?;
+    let asked = serde_json::to_string(&q).map_err(crate::error::AppError::internal)?;
+    let placed = crate::q!(
+        "INSERT INTO daily_schedule (day, question_id, asked) VALUES ($1, $2, $3) ON CONFLICT (day) DO NOTHING",
+        day,
+        q.id,
+        &asked
+    )
+    .execute(tx.conn())
+    .await?;
     if placed.rows_affected() == 1 {
         crate::q!(
             "UPDATE questions SET times_used = times_used + 1 WHERE id = $1",
-            id
+            q.id
         )
         .execute(tx.conn())
         .await?;
     }
     tx.commit().await?;
     // Another instance may have placed the day's question first: read what stands.
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM questions WHERE id = (SELECT question_id FROM daily_schedule WHERE day = $1)"
-    ))
-    .bind(day)
-    .fetch_optional(&db.pool)
-    .await?)
+    asked_on(db, day).await
+}
+
+/// Corrects a question in the bank; days it was already asked keep it as it was. Its open
+/// flags are resolved.
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    q: &ValidQuestion,
+    now: i64,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE questions SET kind = $1, stem = $2, options = $3, answer = $4, explanation = $5, tags = $6, difficulty = $7, pinned_day = $8, updated_at = $9 WHERE id = $10",
+        q.kind.code(),
+        &q.stem,
+        &q.options,
+        &q.answer,
+        &q.explanation,
+        &q.tags,
+        q.difficulty.level(),
+        &q.pinned_day,
+        now,
+        id
+    )
+    .execute(&mut *conn)
+    .await?;
+    resolve_flags(conn, id, now).await
+}
+
+/// Retires a question: never asked again; what was asked and answered stays.
+pub async fn retire(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<()> {
+    crate::q!(
+        "UPDATE questions SET retired_at = $1 WHERE id = $2 AND retired_at IS NULL",
+        now,
+        id
+    )
+    .execute(&mut *conn)
+    .await?;
+    resolve_flags(conn, id, now).await
+}
+
+/// Marks a question's open flags dealt with.
+pub async fn resolve_flags(conn: &mut AnyConnection, id: i64, now: i64) -> AppResult<()> {
+    crate::q!(
+        "UPDATE question_flags SET resolved_at = $1 WHERE question_id = $2 AND resolved_at IS NULL",
+        now,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A member says a question is wrong (题目有误); once per member and question.
+pub async fn flag(
+    conn: &mut AnyConnection,
+    question: i64,
+    member: i64,
+    reason: &str,
+    now: i64,
+) -> AppResult<bool> {
+    let done = crate::q!(
+        "INSERT INTO question_flags (question_id, member_id, reason, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (question_id, member_id) DO NOTHING",
+        question,
+        member,
+        reason,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The editors' queue: questions with open flags, and what members said.
+pub async fn flagged(db: &super::Db) -> AppResult<Vec<(Question, Vec<String>)>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT question_id, reason FROM question_flags WHERE resolved_at IS NULL ORDER BY question_id, id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<(Question, Vec<String>)> = Vec::new();
+    for (id, reason) in rows {
+        match out.last_mut() {
+            Some((q, reasons)) if q.id == id => reasons.push(reason),
+            _ => out.push((get(db, id).await?, vec![reason])),
+        }
+    }
+    Ok(out)
 }
 
 /// Records the day's answer; `false` when the member had already answered (nothing changes).

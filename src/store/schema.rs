@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "supervision", include_str!("../../migrations/0013_supervision.sql")),
     (14, "prize_badges_spent", include_str!("../../migrations/0014_prize_badges_spent.sql")),
     (15, "article_edits", include_str!("../../migrations/0015_article_edits.sql")),
+    (16, "question_care", include_str!("../../migrations/0016_question_care.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

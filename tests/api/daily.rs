@@ -210,3 +210,104 @@ both!(
         assert!(!a.get("/daily").await.contains("您的答案：F"));
     }
 );
+
+both!(
+    a_question_is_flagged_corrected_and_retired_without_changing_what_was_asked,
+    |app: TestApp| async move {
+        let editor = app.login(phone::COUNTY_ADMIN).await;
+        for (stem, answer) in [
+            ("中国共产党第一次全国代表大会在哪一年召开？", "A"),
+            ("党的最高领导机关是？", "B"),
+        ] {
+            let ok = editor
+                .post(
+                    "/questions",
+                    &[
+                        ("kind", "single"),
+                        ("stem", stem),
+                        ("options", "1919年\n1921年\n1927年"),
+                        ("answer", answer),
+                        ("explanation", "见党史。"),
+                    ],
+                )
+                .await;
+            assert_eq!(ok.status, 303);
+        }
+        let (first, second) = (
+            app.count("SELECT MIN(id) FROM questions").await,
+            app.count("SELECT MAX(id) FROM questions").await,
+        );
+        // Today's question has a wrong answer (A); 张甲 answers and says so.
+        let a = app.login(phone::MEMBER_A).await;
+        assert!(a.get("/daily").await.contains("第一次全国代表大会"));
+        a.post("/daily", &[("choice", "B")]).await;
+        let empty = a.post("/daily/flag", &[("reason", " ")]).await;
+        assert_eq!(empty.status, 422);
+        assert!(empty.contains("reason-error") && empty.contains("请写明题目哪里有误"));
+        let flagged = a
+            .post("/daily/flag", &[("reason", "应为1921年，即B")])
+            .await;
+        assert_eq!(flagged.status, 303);
+        assert!(a.get(&flagged.location).await.contains("感谢指正"));
+        let twice = a.post("/daily/flag", &[("reason", "再说一次")]).await;
+        assert!(a.get(&twice.location).await.contains("您已提交过"));
+        let queue = editor.get("/questions").await;
+        assert!(queue.contains("党员纠错（1道题）") && queue.contains("应为1921年，即B"));
+        // Corrected: the queue is empty, the change audited; today keeps the question as asked.
+        let edit = format!("/questions/{first}/edit");
+        assert!(editor.get(&edit).await.contains("第一次全国代表大会"));
+        let bad = editor
+            .post(
+                &edit,
+                &[
+                    ("kind", "single"),
+                    ("stem", ""),
+                    ("options", "甲\n乙"),
+                    ("answer", "B"),
+                    ("explanation", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("stem-error"));
+        let fixed = editor
+            .post(
+                &edit,
+                &[
+                    ("kind", "single"),
+                    ("stem", "中共一大在哪一年召开？（已改正）"),
+                    ("options", "1919年\n1921年\n1927年"),
+                    ("answer", "B"),
+                    ("explanation", "1921年7月，中共一大在上海召开。"),
+                ],
+            )
+            .await;
+        assert_eq!(fixed.status, 303);
+        assert!(!editor.get("/questions").await.contains("党员纠错"));
+        let today = a.get("/daily").await;
+        assert!(today.contains("第一次全国代表大会") && !today.contains("已改正"));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action = '修改题目'")
+                .await,
+            1
+        );
+        // The second question retired: a later day asks the corrected first one, though the
+        // second was used less.
+        assert_eq!(
+            editor
+                .post(&format!("/questions/{second}/retire"), &[])
+                .await
+                .status,
+            303
+        );
+        let later = dangjian::store::daily::for_day(&app.db, "2099-01-01")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(later.id, first);
+        assert!(later.stem.contains("已改正"));
+        assert!(editor.get("/questions").await.contains("已停用"));
+        // Members do not edit the bank.
+        assert_eq!(a.get(&edit).await.status, 403);
+    }
+);
