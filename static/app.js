@@ -21,3 +21,8 @@ if (fenced && "geolocation" in navigator) {
     );
   });
 }
+
+// A table wider than the phone scrolls inside its box: let the keyboard reach it too.
+for (const table of document.querySelectorAll(".table")) {
+  if (table.scrollWidth > table.clientWidth) table.tabIndex = 0;
+}

@@ -233,8 +233,34 @@ impl Browser {
         self.assert_fits(360).await;
     }
 
-    /// The page fits a window `width` pixels wide: nothing scrolls sideways.
+    /// axe-core finds no serious or critical accessibility violation on the page.
+    async fn assert_accessible(&self) {
+        static AXE: &str = include_str!("fixtures/axe/axe.min.js");
+        self.client.execute(AXE, vec![]).await.unwrap();
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 axe.run(document, { resultTypes: ['violations'] }).then(r => done( \
+                   r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                    .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let list: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+        assert!(
+            list.is_empty(),
+            "accessibility at {}:\n{}",
+            self.url().await,
+            list.join("\n")
+        );
+    }
+
+    /// The page fits a window `width` pixels wide: nothing scrolls sideways; and it passes
+    /// axe-core.
     async fn assert_fits(&self, width: i64) {
+        self.assert_accessible().await;
         let v = self
             .script("return [document.documentElement.scrollWidth, window.innerWidth];")
             .await;
