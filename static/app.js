@@ -26,3 +26,7 @@ if (fenced && "geolocation" in navigator) {
 for (const table of document.querySelectorAll(".table")) {
   if (table.scrollWidth > table.clientWidth) table.tabIndex = 0;
 }
+
+// A screen on the wall (数据大屏, the rotating check-in code) reloads itself.
+const refresh = Number(document.body.dataset.refresh);
+if (refresh > 0) setTimeout(() => location.reload(), refresh * 1000);

@@ -1024,3 +1024,49 @@ async fn the_county_sees_a_reused_photo_side_by_side_and_follows_it_up() {
     county.screenshot("monthly-report.png").await;
     county.quit().await;
 }
+
+/// Each role's menus, walked at both widths: every page they link to fits the screen and
+/// passes axe-core.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_menu_page_fits_and_passes_axe_for_each_role() {
+    if !tools_present() {
+        return;
+    }
+    let base = demo_server(1).await;
+    let driver = Driver::start().await;
+    // (login, the width to walk at)
+    let roles = [
+        ("13800000001", 360),
+        ("13800000002", 360),
+        ("13800000003", 1366),
+        ("13800000004", 1366),
+        ("13800000005", 1366),
+        ("13900000001", 1366),
+        ("13900000002", 1366),
+        ("13900000003", 1366),
+    ];
+    for (login, width) in roles {
+        let b = if width == 360 {
+            driver.phone().await
+        } else {
+            driver.desktop().await
+        };
+        b.submit_login(&base, login, dangjian::demo::DEMO_PASSWORD)
+            .await;
+        b.wait_for("#logout").await;
+        let links = b
+            .script(
+                "return [...new Set([...document.querySelectorAll('nav a[href^=\"/\"], .tiles a[href^=\"/\"]')] \
+                 .map(a => a.getAttribute('href').split('#')[0]))];",
+            )
+            .await;
+        let links: Vec<String> = serde_json::from_value(links).unwrap();
+        assert!(links.len() > 1, "{login} has a menu: {links:?}");
+        for link in links {
+            b.goto(&format!("{base}{link}")).await;
+            b.wait_for("h1").await;
+            b.assert_fits(width).await;
+        }
+        b.quit().await;
+    }
+}

@@ -368,7 +368,7 @@ both!(
         assert_eq!(names, vec!["东湖镇党委", "西山乡党委"]);
         // The wall display reloads itself.
         let wall = county.get("/dashboard/wall").await;
-        assert!(wall.contains("http-equiv=\"refresh\" content=\"60\""));
+        assert!(wall.contains("data-refresh=\"60\""));
     }
 );
 
