@@ -185,6 +185,20 @@ fn routes() -> Vec<Route> {
         r("GET", "/checkin/{id}", SignedIn, get(orglife::checkin::checkin_page)),
         r("POST", "/checkin/{id}", Member, post(orglife::checkin::check_in)),
         r("GET", "/calendar/{file}", Public, get(orglife::calendar::calendar)),
+    ];
+    application
+        .into_iter()
+        .chain(study_routes())
+        .chain(supervision_routes())
+        .chain(officer_routes())
+        .collect()
+}
+
+/// 云上讲堂's routes: points and rankings, 每日一题, 理论自习室, 党建新鲜事, 党史上的今天, 积分商城.
+#[rustfmt::skip]
+fn study_routes() -> Vec<Route> {
+    use Access::*;
+    vec![
         r("GET", "/points", Member, get(points::mine)),
         r("GET", "/members/{id}/points", SignedIn, get(points::of_member)),
         r("POST", "/members/{id}/points", Admin, post(points::correct)),
@@ -237,12 +251,7 @@ fn routes() -> Vec<Route> {
         r("POST", "/shop/admin/prizes/{id}/restock", Admin, post(shop::restock)),
         r("POST", "/shop/admin/prizes/{id}/active", Admin, post(shop::set_active)),
         r("POST", "/shop/admin/prizes", Admin, post(shop::create_prize).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
-    ];
-    application
-        .into_iter()
-        .chain(supervision_routes())
-        .chain(officer_routes())
-        .collect()
+    ]
 }
 
 /// 纵向监管's routes: 电子监察, 分级分档 and 月度通报.
