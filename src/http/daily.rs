@@ -580,38 +580,48 @@ pub async fn update_question(
     Ok(flash_redirect(&state, "/questions", "题目已修改"))
 }
 
-/// 停用: never asked again; what was asked and answered stays.
+/// What an editor does to a question besides correcting it.
+enum Care {
+    /// 停用: never asked again; what was asked and answered stays.
+    Retire,
+    /// The flags on it were looked at and the question is right.
+    DismissFlags,
+}
+
+async fn look_after(state: AppState, ctx: Ctx, id: i64, care: Care) -> AppResult<Response> {
+    let q = daily::get(&state.db, id).await?;
+    let now = now_epoch();
+    let mut tx = state.db.begin().await?;
+    let (action, message) = match care {
+        Care::Retire => {
+            daily::retire(tx.conn(), id, now).await?;
+            ("停用题目", "题目已停用，今后不再出题")
+        }
+        Care::DismissFlags => {
+            daily::resolve_flags(tx.conn(), id, now).await?;
+            ("题目纠错不予采纳", "已处理")
+        }
+    };
+    ctx.audit(&mut tx, action, &format!("题目 {id}"), &q.stem)
+        .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(&state, "/questions", message))
+}
+
 pub async fn retire_question(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
 ) -> AppResult<Response> {
-    let q = daily::get(&state.db, id).await?;
-    let mut tx = state.db.begin().await?;
-    daily::retire(tx.conn(), id, now_epoch()).await?;
-    ctx.audit(&mut tx, "停用题目", &format!("题目 {id}"), &q.stem)
-        .await?;
-    tx.commit().await?;
-    Ok(flash_redirect(
-        &state,
-        "/questions",
-        "题目已停用，今后不再出题",
-    ))
+    look_after(state, ctx, id, Care::Retire).await
 }
 
-/// The flags on a question were looked at and the question is right.
 pub async fn dismiss_flags(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
 ) -> AppResult<Response> {
-    let q = daily::get(&state.db, id).await?;
-    let mut tx = state.db.begin().await?;
-    daily::resolve_flags(tx.conn(), id, now_epoch()).await?;
-    ctx.audit(&mut tx, "题目纠错不予采纳", &format!("题目 {id}"), &q.stem)
-        .await?;
-    tx.commit().await?;
-    Ok(flash_redirect(&state, "/questions", "已处理"))
+    look_after(state, ctx, id, Care::DismissFlags).await
 }
 
 #[derive(Deserialize, Default)]
