@@ -44,6 +44,10 @@ struct RankingsPage {
     my_score: i64,
     ranked: usize,
     orgs: Vec<OrgRow>,
+    /// The same scope and period ranked by badges earned.
+    badge_rows: Vec<Row>,
+    my_badge_rank: Option<i64>,
+    my_badges: i64,
 }
 
 pub async fn page(
@@ -81,6 +85,8 @@ pub async fn page(
             me: *m == member,
         })
         .collect();
+    let (badge_rows, my_badge_rank, my_badges) =
+        badge_ranking(&state, scope, period.start(today), member).await?;
     // Branches of the town by points per member in the period (from the boards), and by badges.
     let town_org = crate::store::orgs::get(&state.db, town).await?;
     let branches = crate::store::orgs::branch_tallies(&state.db, &town_org.path).await?;
@@ -129,5 +135,42 @@ pub async fn page(
         my_score: standing.my_score,
         ranked: standing.ranked,
         orgs,
+        badge_rows,
+        my_badge_rank,
+        my_badges,
     })
+}
+
+/// Members of the scope by badges earned since `since`, ties sharing a rank: the first 20,
+/// the member's rank (none before their first badge) and count.
+async fn badge_ranking(
+    state: &AppState,
+    scope: i64,
+    since: time::Date,
+    member: i64,
+) -> AppResult<(Vec<Row>, Option<i64>, i64)> {
+    let org = crate::store::orgs::get(&state.db, scope).await?;
+    let counts = crate::store::badges::member_counts(
+        &state.db,
+        &org.path,
+        crate::domain::clock::day_start(since),
+    )
+    .await?;
+    let mut board = crate::domain::ranking::Board::default();
+    for (m, n) in counts {
+        board.add(m, n);
+    }
+    let top = board.top(20);
+    let ids: Vec<i64> = top.iter().map(|(_, m, _)| *m).collect();
+    let names = crate::store::members::names(&state.db, &ids).await?;
+    let rows = top
+        .iter()
+        .map(|(rank, m, n)| Row {
+            rank: *rank,
+            name: names.get(m).cloned().unwrap_or_default(),
+            score: *n,
+            me: *m == member,
+        })
+        .collect();
+    Ok((rows, board.rank(member), board.score(member).unwrap_or(0)))
 }

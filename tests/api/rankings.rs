@@ -101,3 +101,47 @@ both!(
         assert_eq!(score(&page.body), 6);
     }
 );
+
+async fn badge(app: &TestApp, member: i64, key: &str, at: i64) {
+    sqlx::query("INSERT INTO badges (holder_kind, holder_id, source_key, title, reason, awarded_at) VALUES ('member', $1, $2, '徽章', '测试', $3)")
+        .bind(member)
+        .bind(key)
+        .bind(at)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+}
+
+both!(
+    members_are_ranked_by_badges_in_the_period_too,
+    |app: TestApp| async move {
+        let now = dangjian::domain::clock::now_epoch();
+        let (a, b) = (app.ids.member_a, app.ids.member_b);
+        badge(&app, a, "orglife:1:x:1", now).await;
+        badge(&app, a, "orglife:1:x:2", now).await;
+        badge(&app, b, "orglife:1:x:3", now).await;
+        // Two years ago: all time only.
+        badge(&app, b, "orglife:1:x:4", now - 730 * 86_400).await;
+        badge(&app, b, "orglife:1:x:5", now - 730 * 86_400).await;
+        let ma = app.login(phone::MEMBER_A).await;
+        let month = ma.get("/rankings?scope=county&period=month").await;
+        assert!(month.contains("id=\"my-badges\">2</strong>"));
+        assert!(month.contains("id=\"my-badge-rank\">第1名</strong>"));
+        let all = ma.get("/rankings?scope=county&period=all").await;
+        assert!(
+            all.contains("id=\"my-badge-rank\">第2名</strong>"),
+            "王乙's 3 all told"
+        );
+        // A member of another town is not in the town's ranking; the county's has both.
+        let mb = app.login(phone::MEMBER_B).await;
+        assert!(
+            mb.get("/rankings?scope=town&period=month")
+                .await
+                .contains("id=\"my-badge-rank\">第2名</strong>")
+        );
+        let mc = app.login(phone::MEMBER_C).await;
+        let other = mc.get("/rankings?scope=town&period=month").await;
+        assert!(other.contains("id=\"my-badges\">0</strong>"));
+        assert!(other.contains("这一时段还没有人获得徽章"));
+    }
+);
