@@ -5,6 +5,8 @@ labelled_enum!(ReviewStatus {
     Pending => "pending", "待审核";
     Approved => "approved", "已发布";
     Returned => "returned", "已退回";
+    Withdrawn => "withdrawn", "已撤回";
+    TakenDown => "taken_down", "已被撤下";
 });
 
 /// Longest reason for returning a submission.

@@ -227,6 +227,8 @@ fn study_routes() -> Vec<Route> {
         r("POST", "/posts/{id}/review", Admin, post(posts::review)),
         r("POST", "/posts/trust/{id}", Admin, post(posts::trust)),
         r("POST", "/posts/{id}/like", SignedIn, post(posts::like)),
+        r("POST", "/posts/{id}/withdraw", SignedIn, post(posts::withdraw)),
+        r("POST", "/posts/{id}/take-down", Admin, post(posts::take_down)),
         r("GET", "/history", SignedIn, get(history::page)),
         r("POST", "/history", Member, post(history::contribute)),
         r("GET", "/history/review", Editor, get(history::review_page)),

@@ -70,6 +70,8 @@ struct ShowPage {
     holds_meetings: bool,
     /// A branch: its members' 每日一题 summary.
     is_branch: bool,
+    /// A superior may trust it to post 党建新鲜事 without review (`Some(trusted now)`).
+    trust: Option<bool>,
     may_configure: bool,
     badges: Vec<crate::store::badges::BadgeRow>,
 }
@@ -106,10 +108,17 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
     let may_add = OrgType::ALL
         .iter()
         .any(|t| t.may_sit_under(org.kind()) && actor.may_add_child(&org.path, *t));
+    let trust = if actor.is_superior_of(&org.path) {
+        let mut conn = state.db.pool.acquire().await?;
+        Some(crate::store::posts::is_trusted(&mut conn, org.id).await?)
+    } else {
+        None
+    };
     render(&ShowPage {
         page: ctx.page(org.name.clone()),
         holds_meetings: crate::domain::orglife::holds_meetings(org.kind()),
         is_branch: org.kind().is_branch(),
+        trust,
         may_configure: actor.may_configure_requirements(&org.path),
         badges: crate::store::badges::of(&state.db, "org", org.id).await?,
         may_shape: actor.may_shape_org(&org.path, org.kind()),

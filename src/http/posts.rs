@@ -33,7 +33,8 @@ pub async fn visible(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<()> {
 #[template(path = "posts.html")]
 struct FeedPage {
     page: Page,
-    posts: Vec<Post>,
+    /// The feed's posts, each with whether the reader may take it down (a superior of it).
+    posts: Vec<(Post, bool)>,
     mine: Vec<Post>,
     can_post: Vec<(i64, String)>,
     pending: Vec<Post>,
@@ -68,6 +69,13 @@ async fn feed_page(state: &AppState, ctx: &Ctx, error: String) -> AppResult<Feed
         .await?
         .into_iter()
         .map(|o| (o.id, o.name))
+        .collect();
+    let posts = posts
+        .into_iter()
+        .map(|p| {
+            let may = actor.is_superior_of(&p.org_path);
+            (p, may)
+        })
         .collect();
     Ok(FeedPage {
         page: ctx.page("党建新鲜事"),
@@ -275,4 +283,61 @@ pub async fn like(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
             "已取消点赞"
         },
     ))
+}
+
+/// The author withdraws their post, pending or published (撤回).
+pub async fn withdraw(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    posts::scope(&state.db, id)
+        .await
+        .found_if(|p| p.author_id == actor.user_id)?;
+    take_off(&state, &ctx, id, ReviewStatus::Withdrawn, "").await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct TakeDownForm {
+    reason: String,
+}
+
+/// A superior takes a post down (撤下) with a reason its author reads.
+pub async fn take_down(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    axum::Form(form): axum::Form<TakeDownForm>,
+) -> AppResult<Response> {
+    posts::scope(&state.db, id)
+        .await
+        .found_if(|p| actor.is_superior_of(&p.org_path))?;
+    let reason = match text::required(&form.reason, crate::domain::review::REASON_MAX_CHARS) {
+        Ok(r) => r,
+        Err(_) => return Ok(flash_redirect(&state, "/posts", "撤下动态请写明原因")),
+    };
+    take_off(&state, &ctx, id, ReviewStatus::TakenDown, &reason).await
+}
+
+async fn take_off(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    status: ReviewStatus,
+    reason: &str,
+) -> AppResult<Response> {
+    let actor = ctx.actor()?;
+    let mut tx = state.db.begin().await?;
+    if !posts::take_off(tx.conn(), id, status, reason, actor.user_id, now_epoch()).await? {
+        drop(tx);
+        return Ok(flash_redirect(state, "/posts", "该动态已不在发布中"));
+    }
+    let (action, done) = if status == ReviewStatus::Withdrawn {
+        ("撤回党建新鲜事", "已撤回")
+    } else {
+        ("撤下党建新鲜事", "已撤下，发布者会看到原因")
+    };
+    ctx.audit(&mut tx, action, &format!("动态 {id}"), reason)
+        .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(state, "/posts", done))
 }

@@ -10,6 +10,7 @@ use sqlx::AnyConnection;
 pub struct Post {
     pub id: i64,
     pub org_id: i64,
+    pub org_path: String,
     pub org_name: String,
     pub author_name: String,
     pub body: String,
@@ -39,10 +40,36 @@ pub const MAX_PHOTOS: usize = 9;
 pub const BODY_MAX_CHARS: usize = 2000;
 
 /// `$1` is the reader, for their own likes.
-const SELECT: &str = "SELECT p.id, p.org_id, o.name AS org_name, u.name AS author_name, p.body, p.status, p.return_reason, p.created_at, \
+const SELECT: &str = "SELECT p.id, p.org_id, o.path AS org_path, o.name AS org_name, u.name AS author_name, p.body, p.status, p.return_reason, p.created_at, \
      (SELECT COUNT(*) FROM post_likes l WHERE l.post_id = p.id) AS likes, \
      (SELECT COUNT(*) FROM post_likes l WHERE l.post_id = p.id AND l.user_id = $1) AS liked \
      FROM posts p JOIN orgs o ON o.id = p.org_id JOIN users u ON u.id = p.author_id";
+
+/// Takes a pending or published post off: the author withdraws it, or a superior takes it
+/// down with a reason the author reads. Nothing is deleted; points it earned stay. `false`
+/// when it was already off.
+pub async fn take_off(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: ReviewStatus,
+    reason: &str,
+    by: i64,
+    now: i64,
+) -> AppResult<bool> {
+    let done = crate::q!(
+        "UPDATE posts SET status = $1, return_reason = $2, reviewed_by = $3, reviewed_at = $4 WHERE id = $5 AND status IN ($6, $7)",
+        status.code(),
+        reason,
+        by,
+        now,
+        id,
+        ReviewStatus::Pending.code(),
+        ReviewStatus::Approved.code()
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
 
 pub async fn scope(db: &Db, id: i64) -> AppResult<PostScope> {
     Ok(sqlx::query_as(

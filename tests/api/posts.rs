@@ -120,3 +120,94 @@ both!(
         assert!(a.get("/posts").await.contains("重温入党誓词"));
     }
 );
+
+both!(
+    the_author_withdraws_and_a_superior_takes_down_with_a_reason,
+    |app: TestApp| async move {
+        let branch_a = app.ids.branch_a.to_string();
+        let sec = app.login(phone::SECRETARY_A).await;
+        let post = |body: &'static str| {
+            let sec = &sec;
+            let branch_a = branch_a.clone();
+            async move {
+                sec.post_multipart(
+                    "/posts",
+                    &[("org", branch_a.as_str()), ("body", body)],
+                    vec![],
+                )
+                .await
+            }
+        };
+        assert_eq!(post("第一条：写错了，撤回。").await.status, 303);
+        let first = app.count("SELECT MAX(id) FROM posts").await;
+        // Pending, the author withdraws it: the town no longer has it to review.
+        assert_eq!(
+            sec.post(&format!("/posts/{first}/withdraw"), &[])
+                .await
+                .status,
+            303
+        );
+        let town = app.login(phone::TOWN_ADMIN).await;
+        assert!(!town.get("/posts").await.contains("第一条"));
+        assert!(sec.get("/posts").await.contains("已撤回"));
+        // Another's post is not theirs to withdraw.
+        assert_eq!(
+            town.post(&format!("/posts/{first}/withdraw"), &[])
+                .await
+                .status,
+            404
+        );
+        // Approved, then taken down by the town: a reason is required and the author reads it.
+        assert_eq!(post("第二条：村里开展义务植树。").await.status, 303);
+        let second = app.count("SELECT MAX(id) FROM posts").await;
+        let approved = town
+            .post(
+                &format!("/posts/{second}/review"),
+                &[("decision", "approve")],
+            )
+            .await;
+        assert!(town.get(&approved.location).await.contains("已通过"));
+        let member = app.login(phone::MEMBER_A).await;
+        assert!(member.get("/posts").await.contains("义务植树"));
+        let bare = town
+            .post(&format!("/posts/{second}/take-down"), &[("reason", " ")])
+            .await;
+        assert!(
+            town.get(&bare.location)
+                .await
+                .contains("撤下动态请写明原因")
+        );
+        assert!(member.get("/posts").await.contains("义务植树"));
+        let elsewhere = app.login(phone::SECRETARY_A).await;
+        assert_eq!(
+            elsewhere
+                .post(&format!("/posts/{second}/take-down"), &[("reason", "x")])
+                .await
+                .status,
+            404,
+            "the branch is not its own superior"
+        );
+        let down = town
+            .post(
+                &format!("/posts/{second}/take-down"),
+                &[("reason", "照片含村民身份证信息")],
+            )
+            .await;
+        assert_eq!(down.status, 303);
+        assert!(!member.get("/posts").await.contains("义务植树"));
+        let mine = sec.get("/posts").await;
+        assert!(mine.contains("已被撤下") && mine.contains("照片含村民身份证信息"));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('撤回党建新鲜事', '撤下党建新鲜事')").await,
+            2
+        );
+        // Trust is set from the branch's page too, by its superior only.
+        let page = town.get(&format!("/orgs/{}", app.ids.branch_a)).await;
+        assert!(page.contains("id=\"toggle-trust\""));
+        assert!(
+            !sec.get(&format!("/orgs/{}", app.ids.branch_a))
+                .await
+                .contains("toggle-trust")
+        );
+    }
+);
