@@ -219,3 +219,112 @@ pub async fn review(
         },
     ))
 }
+
+#[derive(Template)]
+#[template(path = "history_edit.html")]
+struct EditPage {
+    page: Page,
+    id: i64,
+    form: EntryForm,
+    errors: FieldErrors,
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Editor(_): Editor,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let mut conn = state.db.pool.acquire().await?;
+    let e = history::get_in(&mut conn, id).await?;
+    drop(conn);
+    let (month, day) = e.month_day.split_once('-').unwrap_or(("", ""));
+    let form = EntryForm {
+        month: month.trim_start_matches('0').to_string(),
+        day: day.trim_start_matches('0').to_string(),
+        year: e.year.to_string(),
+        title: e.title,
+        body: e.body,
+        source: e.source,
+    };
+    render(&EditPage {
+        page: ctx.page("修改党史上的今天"),
+        id,
+        form,
+        errors: FieldErrors::default(),
+    })
+}
+
+/// An editor corrects an entry (audited); it stays published.
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Editor(_): Editor,
+    Id(id): Id,
+    axum::Form(form): axum::Form<EntryForm>,
+) -> AppResult<Response> {
+    let this_year = i64::from(local_date(now_epoch()).year());
+    let input = EntryInput {
+        month: &form.month,
+        day: &form.day,
+        year: &form.year,
+        title: &form.title,
+        body: &form.body,
+        source: &form.source,
+    };
+    let entry = match rules::parse(&input, this_year) {
+        Ok(e) => e,
+        Err(errors) => {
+            return render_invalid(&EditPage {
+                page: ctx.page("修改党史上的今天"),
+                id,
+                form,
+                errors,
+            });
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    history::get_in(tx.conn(), id).await?;
+    history::update(tx.conn(), id, &entry).await?;
+    ctx.audit(
+        &mut tx,
+        "修改党史上的今天",
+        &format!("条目 {id} {}", entry.title),
+        &entry.month_day,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/history?day={}", entry.month_day),
+        "已修改",
+    ))
+}
+
+/// An editor takes a published entry off the calendar (撤下), audited; nothing is deleted.
+pub async fn unpublish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Editor(editor): Editor,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let mut tx = state.db.begin().await?;
+    let e = history::get_in(tx.conn(), id).await?;
+    if !history::unpublish(tx.conn(), id, editor.user_id, now_epoch()).await? {
+        drop(tx);
+        return Ok(flash_redirect(&state, "/history", "该条目未在发布中"));
+    }
+    ctx.audit(
+        &mut tx,
+        "撤下党史上的今天",
+        &format!("条目 {id} {}", e.title),
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/history?day={}", e.month_day),
+        "已撤下",
+    ))
+}

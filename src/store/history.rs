@@ -96,3 +96,34 @@ pub async fn contribute(
     .await?;
     Ok(id)
 }
+
+/// Corrects a published entry's text and day.
+pub async fn update(conn: &mut AnyConnection, id: i64, e: &NewEntry) -> AppResult<()> {
+    crate::q!(
+        "UPDATE history_entries SET month_day = $1, year = $2, title = $3, body = $4, source = $5 WHERE id = $6",
+        &e.month_day,
+        e.year,
+        &e.title,
+        &e.body,
+        &e.source,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes a published entry off the calendar (nothing deleted; the contributor's points stay).
+pub async fn unpublish(conn: &mut AnyConnection, id: i64, by: i64, now: i64) -> AppResult<bool> {
+    let done = crate::q!(
+        "UPDATE history_entries SET status = $1, reviewed_by = $2, reviewed_at = $3 WHERE id = $4 AND status = $5",
+        ReviewStatus::Withdrawn.code(),
+        by,
+        now,
+        id,
+        ReviewStatus::Approved.code()
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -134,3 +134,80 @@ both!(
         assert!(a.get("/history?day=02-30").await.contains("党史上的今天"));
     }
 );
+
+both!(
+    an_editor_corrects_and_takes_down_a_published_entry,
+    |app: TestApp| async move {
+        let a = app.login(phone::MEMBER_A).await;
+        let entry = |title: &'static str| {
+            [
+                ("month", "7"),
+                ("day", "1"),
+                ("year", "1921"),
+                ("title", title),
+                ("body", "中国共产党成立。"),
+                ("source", "《中国共产党简史》"),
+            ]
+        };
+        assert_eq!(
+            a.post("/history", &entry("中国共产党成力")).await.status,
+            303
+        );
+        let editor = app.login(phone::COUNTY_ADMIN).await;
+        let id = app.count("SELECT id FROM history_entries").await;
+        let approved = editor
+            .post(&format!("/history/{id}/review"), &[("decision", "approve")])
+            .await;
+        editor.get(&approved.location).await;
+        let day = editor.get("/history?day=07-01").await;
+        assert!(day.contains("中国共产党成力") && day.contains(&format!("/history/{id}/edit")));
+        assert!(
+            !a.get("/history?day=07-01").await.contains("/edit\""),
+            "members do not edit"
+        );
+        // A title left empty is refused at its field; the typo fixed, it stays published.
+        let edit = format!("/history/{id}/edit");
+        assert!(editor.get(&edit).await.contains("value=\"1921\""));
+        let mut bad = entry("");
+        bad[3] = ("title", "");
+        let refused = editor.post(&edit, &bad).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.contains("title-error"));
+        assert_eq!(
+            editor.post(&edit, &entry("中国共产党成立")).await.status,
+            303
+        );
+        let fixed = a.get("/history?day=07-01").await;
+        assert!(fixed.contains("中国共产党成立") && !fixed.contains("成力"));
+        // Taken down: off the calendar, the contributor's point stays, audited.
+        let points = format!(
+            "SELECT COUNT(*) FROM points_ledger WHERE rule = 'history_approved' AND member_id = {}",
+            app.ids.member_a
+        );
+        assert_eq!(app.count(&points).await, 1);
+        assert_eq!(
+            editor
+                .post(&format!("/history/{id}/unpublish"), &[])
+                .await
+                .status,
+            303
+        );
+        let after = a.get("/history?day=07-01").await;
+        assert!(!after.contains("1921年 · 中国共产党成立"));
+        assert!(
+            after.contains("已撤回"),
+            "the contributor sees what became of it"
+        );
+        assert_eq!(app.count(&points).await, 1);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('修改党史上的今天', '撤下党史上的今天')").await,
+            2
+        );
+        assert_eq!(
+            a.post(&format!("/history/{id}/unpublish"), &[])
+                .await
+                .status,
+            403
+        );
+    }
+);
