@@ -272,6 +272,13 @@ impl Actor {
         self.covers(Role::ContentEditor, path)
     }
 
+    /// Edits content for the whole county: the county's question bank and the 党史上的今天
+    /// review are theirs (a town's editor publishes to the town).
+    pub fn edits_county(&self) -> bool {
+        self.roots(&[Role::ContentEditor])
+            .any(|r| crate::domain::org::path_ids(r).len() == 1)
+    }
+
     /// The subtree roots this actor edits content for.
     pub fn editor_roots(&self) -> Vec<&str> {
         self.roots(&[Role::ContentEditor]).collect()

@@ -105,6 +105,7 @@ impl Ctx {
             is_security_admin: may(Access::SecurityAdmin),
             is_audit_admin: may(Access::AuditAdmin),
             is_county_admin: p.is_some_and(|p| p.actor.administers_county()),
+            is_county_editor: p.is_some_and(|p| p.actor.edits_county()),
             branch_id: p.and_then(|p| p.branch_id).unwrap_or(0),
             member_id: p.and_then(|p| p.actor.member_id).unwrap_or(0),
             unread: p.map(|p| p.unread).unwrap_or(0),
@@ -130,6 +131,8 @@ pub struct Page {
     pub is_audit_admin: bool,
     /// Sets the county's rules (积分规则 and the like).
     pub is_county_admin: bool,
+    /// Keeps the county's question bank and reviews 党史上的今天.
+    pub is_county_editor: bool,
     pub branch_id: i64,
     pub member_id: i64,
     pub unread: i64,

@@ -271,6 +271,16 @@ pub async fn questions(
     )
 }
 
+/// The county's question bank is changed only by editors of the whole county; a town's
+/// editor reads it.
+fn county_bank(ctx: &Ctx) -> AppResult<()> {
+    if ctx.actor()?.edits_county() {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 impl QuestionForm {
     fn check(&self) -> Result<crate::domain::daily::ValidQuestion, FieldErrors> {
         parse_question(&QuestionInput {
@@ -291,6 +301,7 @@ pub async fn add_question(
     ctx: Ctx,
     axum::Form(form): axum::Form<QuestionForm>,
 ) -> AppResult<Response> {
+    county_bank(&ctx)?;
     let checked = form.check();
     let q = match checked {
         Ok(q) => q,
@@ -444,6 +455,7 @@ pub async fn import(
     ctx: Ctx,
     mut multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
+    county_bank(&ctx)?;
     let too_big = || {
         format!(
             "文件不能超过{}MB",
@@ -545,6 +557,7 @@ pub async fn edit_question(
     ctx: Ctx,
     Id(id): Id,
 ) -> AppResult<Response> {
+    county_bank(&ctx)?;
     let q = daily::get(&state.db, id).await?;
     let form = QuestionForm {
         kind: q.kind.clone(),
@@ -567,6 +580,7 @@ pub async fn update_question(
     Id(id): Id,
     axum::Form(form): axum::Form<QuestionForm>,
 ) -> AppResult<Response> {
+    county_bank(&ctx)?;
     let before = daily::get(&state.db, id).await?;
     let q = match form.check() {
         Ok(q) => q,
@@ -589,6 +603,7 @@ enum Care {
 }
 
 async fn look_after(state: AppState, ctx: Ctx, id: i64, care: Care) -> AppResult<Response> {
+    county_bank(&ctx)?;
     let q = daily::get(&state.db, id).await?;
     let now = now_epoch();
     let mut tx = state.db.begin().await?;

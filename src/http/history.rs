@@ -159,7 +159,17 @@ struct ReviewPage {
     pending: Vec<Entry>,
 }
 
+/// 党史上的今天 is the county's: its editors review and correct it; a town's editor does not.
+fn county_editor(actor: &crate::domain::policy::Actor) -> AppResult<()> {
+    if actor.edits_county() {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 pub async fn review_page(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    county_editor(ctx.actor()?)?;
     render(&ReviewPage {
         page: ctx.page("党史上的今天 · 审核"),
         pending: history::pending(&state.db).await?,
@@ -173,6 +183,7 @@ pub async fn review(
     Id(id): Id,
     axum::Form(form): axum::Form<ReviewForm>,
 ) -> AppResult<Response> {
+    county_editor(&editor)?;
     let back = "/history/review";
     let review = match Review::parse(&form.decision, &form.reason) {
         Ok(r) => r,
@@ -232,9 +243,10 @@ struct EditPage {
 pub async fn edit_page(
     State(state): State<AppState>,
     ctx: Ctx,
-    Editor(_): Editor,
+    Editor(editor): Editor,
     Id(id): Id,
 ) -> AppResult<Response> {
+    county_editor(&editor)?;
     let mut conn = state.db.pool.acquire().await?;
     let e = history::get_in(&mut conn, id).await?;
     drop(conn);
@@ -259,10 +271,11 @@ pub async fn edit_page(
 pub async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
-    Editor(_): Editor,
+    Editor(editor): Editor,
     Id(id): Id,
     axum::Form(form): axum::Form<EntryForm>,
 ) -> AppResult<Response> {
+    county_editor(&editor)?;
     let this_year = i64::from(local_date(now_epoch()).year());
     let input = EntryInput {
         month: &form.month,
@@ -308,6 +321,7 @@ pub async fn unpublish(
     Editor(editor): Editor,
     Id(id): Id,
 ) -> AppResult<Response> {
+    county_editor(&editor)?;
     let mut tx = state.db.begin().await?;
     let e = history::get_in(tx.conn(), id).await?;
     if !history::unpublish(tx.conn(), id, editor.user_id, now_epoch()).await? {

@@ -311,3 +311,68 @@ both!(
         assert_eq!(a.get(&edit).await.status, 403);
     }
 );
+
+both!(
+    a_towns_editor_reads_the_county_bank_but_does_not_change_it,
+    |app: TestApp| async move {
+        let user = dangjian::store::users::by_phone(&app.db, &app.keys, phone::TOWN_ADMIN)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let mut tx = app.db.begin().await.unwrap();
+        dangjian::store::users::add_grant(
+            tx.conn(),
+            user,
+            dangjian::domain::policy::Role::ContentEditor,
+            Some(app.ids.town),
+            None,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        county
+            .post(
+                "/questions",
+                &[
+                    ("kind", "single"),
+                    ("stem", "党的最高领导机关是？"),
+                    ("options", "甲\n乙"),
+                    ("answer", "A"),
+                    ("explanation", "见党章。"),
+                ],
+            )
+            .await;
+        let id = app.count("SELECT id FROM questions").await;
+        let town = app.login(phone::TOWN_ADMIN).await;
+        let bank = town.get("/questions").await;
+        assert_eq!(bank.status, 200);
+        assert!(bank.contains("党的最高领导机关") && bank.contains("id=\"read-only\""));
+        assert!(
+            !bank.contains("method=\"post\" action=\"/questions\""),
+            "no form to add"
+        );
+        let add = [
+            ("kind", "single"),
+            ("stem", "镇里的题"),
+            ("options", "甲\n乙"),
+            ("answer", "A"),
+            ("explanation", "x"),
+        ];
+        assert_eq!(town.post("/questions", &add).await.status, 404);
+        assert_eq!(town.get(&format!("/questions/{id}/edit")).await.status, 404);
+        assert_eq!(
+            town.post(&format!("/questions/{id}/retire"), &[])
+                .await
+                .status,
+            404
+        );
+        assert_eq!(town.get("/history/review").await.status, 404);
+        assert_eq!(app.count("SELECT COUNT(*) FROM questions").await, 1);
+        // The town's editor publishes to the town.
+        let form = town.get("/articles/new").await;
+        assert!(form.contains(&format!("value=\"{}\"", app.ids.town)));
+        assert!(!form.contains(&format!("value=\"{}\"", app.ids.county)));
+    }
+);
