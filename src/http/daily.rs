@@ -52,6 +52,12 @@ struct DailyPage {
     /// 题目有误's form: what was typed and its message.
     flag_reason: String,
     flag_error: String,
+    /// A day gone by, shown as it was asked; no form.
+    past: bool,
+    /// The day before when a question was asked then, and a link to the day after when it
+    /// is not in the future.
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 async fn daily_page(
@@ -63,8 +69,21 @@ async fn daily_page(
 ) -> AppResult<DailyPage> {
     let day = today();
     let question = daily::for_day(&state.db, &day).await?;
-    // The member's choice as the answer reads ("正确", "A、C"), not as stored ("T", "AC").
-    let answered = daily::my_answer(&state.db, &day, member)
+    day_page(state, ctx, member, &day, question, error, points).await
+}
+
+/// A day's page: its question as asked, the member's answer (read as words: "正确", "A、C"),
+/// and the days around it.
+async fn day_page(
+    state: &AppState,
+    ctx: &Ctx,
+    member: i64,
+    day: &str,
+    question: Option<Question>,
+    error: String,
+    points: i64,
+) -> AppResult<DailyPage> {
+    let answered = daily::my_answer(&state.db, day, member)
         .await?
         .map(|(choice, correct)| match &question {
             Some(q) => (
@@ -74,12 +93,31 @@ async fn daily_page(
             None => (choice, correct),
         });
     let share = match (&question, &answered) {
-        (Some(q), Some(_)) => share_text(&day, q),
+        (Some(q), Some(_)) => share_text(day, q),
         _ => String::new(),
     };
+    let date = crate::domain::clock::parse_date(day).ok_or(AppError::NotFound)?;
+    let previous = match date.previous_day().map(format_date) {
+        Some(d) if daily::asked_on(&state.db, &d).await?.is_some() => Some(d),
+        _ => None,
+    };
+    let next = date
+        .next_day()
+        .map(format_date)
+        .filter(|d| *d <= today())
+        .map(|d| {
+            if d == today() {
+                "/daily".to_string()
+            } else {
+                format!("/daily/{d}")
+            }
+        });
     Ok(DailyPage {
         page: ctx.page("每日一题"),
-        day,
+        past: day != today(),
+        previous,
+        next,
+        day: day.to_string(),
         question,
         answered,
         share,
@@ -88,6 +126,35 @@ async fn daily_page(
         flag_reason: String::new(),
         flag_error: String::new(),
     })
+}
+
+/// A day gone by (`/daily/2026-11-30`): its question as it was asked then, and the member's
+/// answer. Days to come, and days no question was asked, are 404.
+pub async fn past(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    member: Member,
+    axum::extract::Path(day): axum::extract::Path<String>,
+) -> AppResult<Response> {
+    let day = crate::domain::clock::parse_date(&day)
+        .map(format_date)
+        .filter(|d| *d < today())
+        .ok_or(AppError::NotFound)?;
+    let question = daily::asked_on(&state.db, &day)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(
+        &day_page(
+            &state,
+            &ctx,
+            member.id,
+            &day,
+            Some(question),
+            String::new(),
+            0,
+        )
+        .await?,
+    )
 }
 
 pub async fn page(State(state): State<AppState>, ctx: Ctx, member: Member) -> AppResult<Response> {

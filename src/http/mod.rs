@@ -209,6 +209,7 @@ fn study_routes() -> Vec<Route> {
         r("GET", "/daily", Member, get(daily::page)),
         r("POST", "/daily", Member, post(daily::answer)),
         r("POST", "/daily/flag", Member, post(daily::flag)),
+        r("GET", "/daily/{day}", Member, get(daily::past)),
         r("GET", "/orgs/{id}/daily", Admin, get(daily::branch)),
         r("GET", "/articles", Member, get(articles::index)),
         r("GET", "/articles/new", Editor, get(articles::new_page)),

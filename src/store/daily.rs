@@ -86,7 +86,7 @@ pub async fn list(db: &super::Db, q: &str) -> AppResult<Vec<Question>> {
 }
 
 /// The question `day` asked, as it was asked (a later correction does not change it).
-async fn asked_on(db: &super::Db, day: &str) -> AppResult<Option<Question>> {
+pub async fn asked_on(db: &super::Db, day: &str) -> AppResult<Option<Question>> {
     let row: Option<(Option<String>, i64)> =
         sqlx::query_as("SELECT asked, question_id FROM daily_schedule WHERE day = $1")
             .bind(day)

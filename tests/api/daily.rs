@@ -376,3 +376,55 @@ both!(
         assert!(!form.contains(&format!("value=\"{}\"", app.ids.county)));
     }
 );
+
+both!(
+    a_past_days_question_reads_as_it_was_asked,
+    |app: TestApp| async move {
+        use dangjian::domain::clock::{format_date, local_date, now_epoch};
+        let editor = app.login(phone::COUNTY_ADMIN).await;
+        let fields = |stem: &'static str| {
+            [
+                ("kind", "single"),
+                ("stem", stem),
+                ("options", "1919年\n1921年"),
+                ("answer", "B"),
+                ("explanation", "1921年7月。"),
+            ]
+        };
+        editor
+            .post("/questions", &fields("中共一大召开于哪一年（原题）？"))
+            .await;
+        let id = app.count("SELECT id FROM questions").await;
+        let today = local_date(now_epoch());
+        let yesterday = format_date(today - time::Duration::days(1));
+        dangjian::store::daily::for_day(&app.db, &yesterday)
+            .await
+            .unwrap()
+            .unwrap();
+        let edited = editor
+            .post(
+                &format!("/questions/{id}/edit"),
+                &fields("中共一大召开于哪一年（改正后）？"),
+            )
+            .await;
+        assert_eq!(edited.status, 303);
+        let a = app.login(phone::MEMBER_A).await;
+        let past = a.get(&format!("/daily/{yesterday}")).await;
+        assert_eq!(past.status, 200);
+        assert!(past.contains("（原题）") && past.contains("当天未作答"));
+        assert!(past.contains("<strong id=\"daily-answer\">B</strong>"));
+        assert!(!past.contains("daily-form"), "no answering a day gone by");
+        assert!(
+            a.get("/daily")
+                .await
+                .contains(&format!("href=\"/daily/{yesterday}\""))
+        );
+        for day in [
+            format_date(today),
+            "2999-01-01".to_string(),
+            "昨天".to_string(),
+        ] {
+            assert_eq!(a.get(&format!("/daily/{day}")).await.status, 404, "{day}");
+        }
+    }
+);
