@@ -209,6 +209,22 @@ impl ArticleForm {
     }
 }
 
+/// A cover and pictures that are photos, and not too many of them.
+fn check_pictures(errors: &mut FieldErrors, cover: &[&[u8]], images: &[&[u8]]) {
+    if let Some(e) = cover.first().and_then(|c| check_photo(c).err()) {
+        errors.add("cover", e);
+    }
+    if images.len() > MAX_IMAGES {
+        errors.add("images", format!("正文图片最多{MAX_IMAGES}张"));
+    } else if let Some((i, e)) = images
+        .iter()
+        .enumerate()
+        .find_map(|(i, p)| check_photo(p).err().map(|e| (i, e)))
+    {
+        errors.add("images", format!("第{}张图片：{e}", i + 1));
+    }
+}
+
 /// The organization chosen as the audience, when the editor may publish to it.
 async fn audience(state: &AppState, editor: &Actor, org: &str) -> AppResult<Option<orgs::Org>> {
     Ok(match org.trim().parse::<i64>() {
@@ -256,18 +272,7 @@ pub async fn create(
     let org = audience(&state, &editor, &form.org).await?;
     let text = rules::parse(&form.input(), now_epoch());
     let mut errors = text.clone().err().unwrap_or_default();
-    if let Some(e) = cover.first().and_then(|c| check_photo(c).err()) {
-        errors.add("cover", e);
-    }
-    if images.len() > MAX_IMAGES {
-        errors.add("images", format!("正文图片最多{MAX_IMAGES}张"));
-    } else if let Some((i, e)) = images
-        .iter()
-        .enumerate()
-        .find_map(|(i, p)| check_photo(p).err().map(|e| (i, e)))
-    {
-        errors.add("images", format!("第{}张图片：{e}", i + 1));
-    }
+    check_pictures(&mut errors, &cover, &images);
     if org.is_none() {
         errors.add("org", "请选择发布范围");
     }
@@ -409,9 +414,11 @@ pub async fn update(
     let before = edited(&state, &editor, id).await?;
     let upload = read_upload(multipart, "图片太大：每张不能超过10MB").await?;
     let form = ArticleForm::from_upload(&upload);
+    let (cover, images) = (upload.files("cover"), upload.files("images"));
     let org = audience(&state, &editor, &form.org).await?;
     let text = rules::parse(&form.input(), now_epoch());
     let mut errors = text.clone().err().unwrap_or_default();
+    check_pictures(&mut errors, &cover, &images);
     if org.is_none() {
         errors.add("org", "请选择发布范围");
     }
@@ -424,26 +431,68 @@ pub async fn update(
             editing: Some(id),
         });
     };
-    let mut tx = state.db.begin().await?;
-    articles::update(tx.conn(), id, org.id, &text, now_epoch()).await?;
-    let renamed = if before.title == text.title {
-        String::new()
-    } else {
-        format!("原标题《{}》，", before.title)
-    };
-    ctx.audit(
-        &mut tx,
-        "修改文章",
-        &format!("文章 {id} {}", text.title),
-        &format!("{renamed}{}，{}", org.name, format_minute(text.publish_at)),
-    )
-    .await?;
-    tx.commit().await?;
+    // New pictures on disk first; the ones they replace are set aside in the same
+    // transaction as the text.
+    let pictures = cover.iter().chain(images.iter()).map(|p| p.to_vec());
+    let saved = save_photos(&state, &format!("articles/{}", org.id), pictures.collect()).await?;
+    let (new_cover, new_images) = saved.split_at(cover.len());
+    let pictures = (new_cover, new_images);
+    let written = rewrite_article(&ctx, &state, id, &before, &org, &text, pictures).await;
+    if let Err(e) = written {
+        discard(&state, &saved).await;
+        return Err(e);
+    }
     Ok(flash_redirect(
         &state,
         "/articles/manage",
         &format!("已修改《{}》", text.title),
     ))
+}
+
+/// The corrected text, any replaced pictures (cover, images) and the audit entry, in one
+/// transaction.
+async fn rewrite_article(
+    ctx: &Ctx,
+    state: &AppState,
+    id: i64,
+    before: &Article,
+    org: &orgs::Org,
+    text: &ArticleText,
+    (cover, images): (&[SavedPhoto], &[SavedPhoto]),
+) -> AppResult<()> {
+    let now = now_epoch();
+    let mut tx = state.db.begin().await?;
+    articles::update(tx.conn(), id, org.id, text, now).await?;
+    let owner = (photos::ARTICLE, id);
+    if !cover.is_empty() {
+        photos::replace_role(tx.conn(), owner, photos::COVER).await?;
+        photos::attach(tx.conn(), owner, photos::COVER, 0, cover, now).await?;
+    }
+    if !images.is_empty() {
+        photos::replace_role(tx.conn(), owner, photos::IMAGE).await?;
+        photos::attach(tx.conn(), owner, photos::IMAGE, 1, images, now).await?;
+    }
+    let renamed = if before.title == text.title {
+        String::new()
+    } else {
+        format!("原标题《{}》，", before.title)
+    };
+    let pictures = match (cover.len(), images.len()) {
+        (0, 0) => String::new(),
+        (c, i) => format!("，更换封面{c}张、正文图片{i}张"),
+    };
+    ctx.audit(
+        &mut tx,
+        "修改文章",
+        &format!("文章 {id} {}", text.title),
+        &format!(
+            "{renamed}{}，{}{pictures}",
+            org.name,
+            format_minute(text.publish_at)
+        ),
+    )
+    .await?;
+    tx.commit().await
 }
 
 /// 撤回: members no longer see the article nor its pictures; its reads and credits stay.

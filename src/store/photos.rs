@@ -71,6 +71,25 @@ pub async fn attach(
     Ok(())
 }
 
+/// Sets an owner's photos of one role aside when new ones replace them: the rows and files
+/// stay (nothing a record pointed at is deleted), no page shows them any more.
+pub async fn replace_role(
+    conn: &mut AnyConnection,
+    owner: (&'static str, i64),
+    role: &'static str,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE content_photos SET owner_kind = $1 WHERE owner_kind = $2 AND owner_id = $3 AND role = $4",
+        format!("{}:replaced", owner.0),
+        owner.0,
+        owner.1,
+        role
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The photos of several owners of one kind, in order.
 pub async fn of(
     db: &super::Db,

@@ -275,6 +275,39 @@ both!(
         );
         a.post(&format!("/articles/{id}/done"), &[]).await;
         assert_eq!(app.count(&credits).await, 1);
+        // A new cover replaces the old: the old one is shown to nobody, the file kept.
+        let old_cover = app
+            .count(&format!("SELECT id FROM content_photos WHERE owner_kind = 'article' AND owner_id = {id} AND role = 'cover'"))
+            .await;
+        let recovered = editor
+            .post_multipart(
+                &edit,
+                &[
+                    ("org", &county),
+                    ("title", "学习党章"),
+                    ("source", "人民日报"),
+                    ("column_name", "理论学习"),
+                    ("body", "第一段已改正：党章。"),
+                ],
+                vec![("cover", "新封面.jpg", testdata("rocket.jpg"))],
+            )
+            .await;
+        assert_eq!(recovered.status, 303);
+        let new_cover = app
+            .count(&format!("SELECT id FROM content_photos WHERE owner_kind = 'article' AND owner_id = {id} AND role = 'cover'"))
+            .await;
+        assert_ne!(new_cover, old_cover);
+        assert_eq!(a.get(&format!("/photos/{old_cover}")).await.status, 404);
+        assert_eq!(
+            editor.get(&format!("/photos/{old_cover}")).await.status,
+            404
+        );
+        assert_eq!(a.get(&format!("/photos/{new_cover}")).await.status, 200);
+        assert!(
+            a.get(&format!("/articles/{id}"))
+                .await
+                .contains(&format!("/photos/{new_cover}"))
+        );
         assert_eq!(
             app.count("SELECT COUNT(*) FROM audit_log WHERE action = '修改文章' AND detail LIKE '%原标题《学习党张》%'").await,
             1
