@@ -209,8 +209,47 @@ impl ArticleForm {
     }
 }
 
+/// What an editor sent: the form as typed, its pictures, and either the audience and text
+/// that passed every rule or the problems.
+struct Submitted {
+    form: ArticleForm,
+    cover: Vec<Vec<u8>>,
+    images: Vec<Vec<u8>>,
+    checked: Result<(orgs::Org, ArticleText), FieldErrors>,
+}
+
+/// Reads and checks the article form (multipart: a cover and pictures beside the fields).
+async fn submitted(
+    state: &AppState,
+    editor: &Actor,
+    multipart: axum::extract::Multipart,
+) -> AppResult<Submitted> {
+    let upload = read_upload(multipart, "图片太大：每张不能超过10MB").await?;
+    let form = ArticleForm::from_upload(&upload);
+    let owned =
+        |name: &str| -> Vec<Vec<u8>> { upload.files(name).iter().map(|p| p.to_vec()).collect() };
+    let (cover, images) = (owned("cover"), owned("images"));
+    let org = audience(state, editor, &form.org).await?;
+    let text = rules::parse(&form.input(), now_epoch());
+    let mut errors = text.clone().err().unwrap_or_default();
+    check_pictures(&mut errors, &cover, &images);
+    if org.is_none() {
+        errors.add("org", "请选择发布范围");
+    }
+    let checked = match (org, text) {
+        (Some(org), Ok(text)) if errors.is_empty() => Ok((org, text)),
+        _ => Err(errors),
+    };
+    Ok(Submitted {
+        form,
+        cover,
+        images,
+        checked,
+    })
+}
+
 /// A cover and pictures that are photos, and not too many of them.
-fn check_pictures(errors: &mut FieldErrors, cover: &[&[u8]], images: &[&[u8]]) {
+fn check_pictures(errors: &mut FieldErrors, cover: &[Vec<u8>], images: &[Vec<u8>]) {
     if let Some(e) = cover.first().and_then(|c| check_photo(c).err()) {
         errors.add("cover", e);
     }
@@ -266,27 +305,26 @@ pub async fn create(
     Editor(editor): Editor,
     multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
-    let upload = read_upload(multipart, "图片太大：每张不能超过10MB").await?;
-    let form = ArticleForm::from_upload(&upload);
-    let (cover, images) = (upload.files("cover"), upload.files("images"));
-    let org = audience(&state, &editor, &form.org).await?;
-    let text = rules::parse(&form.input(), now_epoch());
-    let mut errors = text.clone().err().unwrap_or_default();
-    check_pictures(&mut errors, &cover, &images);
-    if org.is_none() {
-        errors.add("org", "请选择发布范围");
-    }
-    let (Some(org), Ok(text), true) = (org, text, errors.is_empty()) else {
-        return render_invalid(&FormPage {
-            page: ctx.page("发布文章"),
-            orgs: editor_orgs(&state, &editor, &form.org).await?,
-            form,
-            errors,
-            editing: None,
-        });
+    let Submitted {
+        form,
+        cover,
+        images,
+        checked,
+    } = submitted(&state, &editor, multipart).await?;
+    let (org, text) = match checked {
+        Ok(ok) => ok,
+        Err(errors) => {
+            return render_invalid(&FormPage {
+                page: ctx.page("发布文章"),
+                orgs: editor_orgs(&state, &editor, &form.org).await?,
+                form,
+                errors,
+                editing: None,
+            });
+        }
     };
     // One batch, cover first: one clean-up if anything after it fails.
-    let pictures = cover.iter().chain(images.iter()).map(|p| p.to_vec());
+    let pictures = cover.iter().chain(images.iter()).cloned();
     let base = format!("articles/{}", org.id);
     let saved = save_photos(&state, &base, pictures.collect()).await?;
     let (cover, images) = saved.split_at(cover.len());
@@ -412,28 +450,27 @@ pub async fn update(
     multipart: axum::extract::Multipart,
 ) -> AppResult<Response> {
     let before = edited(&state, &editor, id).await?;
-    let upload = read_upload(multipart, "图片太大：每张不能超过10MB").await?;
-    let form = ArticleForm::from_upload(&upload);
-    let (cover, images) = (upload.files("cover"), upload.files("images"));
-    let org = audience(&state, &editor, &form.org).await?;
-    let text = rules::parse(&form.input(), now_epoch());
-    let mut errors = text.clone().err().unwrap_or_default();
-    check_pictures(&mut errors, &cover, &images);
-    if org.is_none() {
-        errors.add("org", "请选择发布范围");
-    }
-    let (Some(org), Ok(text), true) = (org, text, errors.is_empty()) else {
-        return render_invalid(&FormPage {
-            page: ctx.page(format!("修改文章：{}", before.title)),
-            orgs: editor_orgs(&state, &editor, &form.org).await?,
-            form,
-            errors,
-            editing: Some(id),
-        });
+    let Submitted {
+        form,
+        cover,
+        images,
+        checked,
+    } = submitted(&state, &editor, multipart).await?;
+    let (org, text) = match checked {
+        Ok(ok) => ok,
+        Err(errors) => {
+            return render_invalid(&FormPage {
+                page: ctx.page(format!("修改文章：{}", before.title)),
+                orgs: editor_orgs(&state, &editor, &form.org).await?,
+                form,
+                errors,
+                editing: Some(id),
+            });
+        }
     };
     // New pictures on disk first; the ones they replace are set aside in the same
     // transaction as the text.
-    let pictures = cover.iter().chain(images.iter()).map(|p| p.to_vec());
+    let pictures = cover.iter().chain(images.iter()).cloned();
     let saved = save_photos(&state, &format!("articles/{}", org.id), pictures.collect()).await?;
     let (new_cover, new_images) = saved.split_at(cover.len());
     let pictures = (new_cover, new_images);

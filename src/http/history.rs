@@ -33,6 +33,23 @@ pub struct EntryForm {
     source: String,
 }
 
+impl EntryForm {
+    fn parse(&self) -> Result<crate::domain::history::NewEntry, FieldErrors> {
+        let this_year = i64::from(local_date(now_epoch()).year());
+        rules::parse(
+            &EntryInput {
+                month: &self.month,
+                day: &self.day,
+                year: &self.year,
+                title: &self.title,
+                body: &self.body,
+                source: &self.source,
+            },
+            this_year,
+        )
+    }
+}
+
 #[derive(Template)]
 #[template(path = "history.html")]
 struct HistoryPage {
@@ -120,16 +137,7 @@ pub async fn contribute(
     member: Member,
     axum::Form(form): axum::Form<EntryForm>,
 ) -> AppResult<Response> {
-    let this_year = i64::from(local_date(now_epoch()).year());
-    let input = EntryInput {
-        month: &form.month,
-        day: &form.day,
-        year: &form.year,
-        title: &form.title,
-        body: &form.body,
-        source: &form.source,
-    };
-    let entry = match rules::parse(&input, this_year) {
+    let entry = match form.parse() {
         Ok(e) => e,
         Err(errors) => {
             return render_invalid(&history_page(&state, &ctx, None, form, errors).await?);
@@ -276,16 +284,7 @@ pub async fn update(
     axum::Form(form): axum::Form<EntryForm>,
 ) -> AppResult<Response> {
     county_editor(&editor)?;
-    let this_year = i64::from(local_date(now_epoch()).year());
-    let input = EntryInput {
-        month: &form.month,
-        day: &form.day,
-        year: &form.year,
-        title: &form.title,
-        body: &form.body,
-        source: &form.source,
-    };
-    let entry = match rules::parse(&input, this_year) {
+    let entry = match form.parse() {
         Ok(e) => e,
         Err(errors) => {
             return render_invalid(&EditPage {
