@@ -98,7 +98,7 @@ async fn day_page(
     };
     let date = crate::domain::clock::parse_date(day).ok_or(AppError::NotFound)?;
     let previous = match date.previous_day().map(format_date) {
-        Some(d) if daily::asked_on(&state.db, &d).await?.is_some() => Some(d),
+        Some(d) if daily::was_asked(&state.db, &d).await? => Some(d),
         _ => None,
     };
     let next = date
@@ -304,14 +304,8 @@ async fn questions_page(
         page: ctx.page("题库"),
         questions: daily::list(&state.db, &q).await?,
         flagged: daily::flagged(&state.db).await?,
-        kinds: choices(
-            QuestionKind::ALL.iter().map(|k| (k.code(), k.label())),
-            &form.kind,
-        ),
-        difficulties: choices(
-            Difficulty::ALL.iter().map(|d| (d.code(), d.label())),
-            &form.difficulty,
-        ),
+        kinds: form.kind_choices(),
+        difficulties: form.difficulty_choices(),
         import_report,
         q,
         form,
@@ -349,6 +343,21 @@ fn county_bank(ctx: &Ctx) -> AppResult<()> {
 }
 
 impl QuestionForm {
+    /// The kinds and difficulties to choose from, this form's chosen.
+    fn kind_choices(&self) -> Vec<Choice> {
+        choices(
+            QuestionKind::ALL.iter().map(|k| (k.code(), k.label())),
+            &self.kind,
+        )
+    }
+
+    fn difficulty_choices(&self) -> Vec<Choice> {
+        choices(
+            Difficulty::ALL.iter().map(|d| (d.code(), d.label())),
+            &self.difficulty,
+        )
+    }
+
     fn check(&self) -> Result<crate::domain::daily::ValidQuestion, FieldErrors> {
         parse_question(&QuestionInput {
             kind: &self.kind,
@@ -606,14 +615,8 @@ fn edit_page(ctx: &Ctx, question: Question, form: QuestionForm, errors: FieldErr
     EditPage {
         page: ctx.page("修改题目"),
         question,
-        kinds: choices(
-            QuestionKind::ALL.iter().map(|k| (k.code(), k.label())),
-            &form.kind,
-        ),
-        difficulties: choices(
-            Difficulty::ALL.iter().map(|d| (d.code(), d.label())),
-            &form.difficulty,
-        ),
+        kinds: form.kind_choices(),
+        difficulties: form.difficulty_choices(),
         form,
         errors,
     }

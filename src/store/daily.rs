@@ -102,6 +102,16 @@ pub async fn asked_on(db: &super::Db, day: &str) -> AppResult<Option<Question>> 
     })
 }
 
+/// Whether a question was asked on `day`.
+pub async fn was_asked(db: &super::Db, day: &str) -> AppResult<bool> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT question_id FROM daily_schedule WHERE day = $1")
+            .bind(day)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.is_some())
+}
+
 pub async fn get(db: &super::Db, id: i64) -> AppResult<Question> {
     Ok(
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM questions WHERE id = $1"))

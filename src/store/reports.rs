@@ -2,7 +2,7 @@
 //! changed (its digest tells), and the reports an administrator may read.
 use super::Db;
 use crate::domain::clock::format_date;
-use crate::domain::org::{path_prefixes, subtree_range};
+use crate::domain::org::path_prefixes;
 use crate::domain::report::{FindingLine, ReportContent};
 use crate::domain::supervision::{FindingStatus, Rule};
 use crate::error::{AppError, AppResult};
@@ -138,24 +138,14 @@ pub async fn visible(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<Report>, i64)> {
-    let mut binds: Vec<String> = Vec::new();
-    let mut alternatives = Vec::new();
-    for root in roots {
-        let (lo, hi) = subtree_range(root);
-        binds.push(lo);
-        binds.push(hi);
-        alternatives.push(format!(
-            "(o.path >= ${} AND o.path < ${})",
-            binds.len() - 1,
-            binds.len()
-        ));
-        for above in path_prefixes(root) {
-            binds.push(above);
-            alternatives.push(format!("o.path = ${}", binds.len()));
-        }
-    }
-    if alternatives.is_empty() {
+    if roots.is_empty() {
         return Ok((Vec::new(), 0));
+    }
+    let (subtrees, mut binds) = super::orgs::scope_clause("o.path", roots, 1);
+    let mut alternatives = vec![subtrees];
+    for above in roots.iter().flat_map(|r| path_prefixes(r)) {
+        binds.push(above);
+        alternatives.push(format!("o.path = ${}", binds.len()));
     }
     let mut cond = format!("({})", alternatives.join(" OR "));
     if let Some(m) = month {
