@@ -169,6 +169,36 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     })
 }
 
+/// How a stored password begins when it is the one-time code of an account made by a roster
+/// import. The code is kept encrypted rather than hashed so that the branch's login letters
+/// can be printed (again) until the member signs in and chooses a password; hashing ten
+/// thousand codes with argon2 would also make an import take minutes.
+const FIRST_CODE: &str = "first-code:";
+
+impl Keys {
+    /// What `password_hash` holds for an account whose first sign-in uses `code`.
+    pub fn first_code_password(&self, code: &str) -> String {
+        format!("{FIRST_CODE}{}", self.encrypt(code))
+    }
+
+    /// The one-time code of an account that has not chosen a password yet.
+    pub fn first_code(&self, stored: &str) -> Option<String> {
+        self.decrypt(stored.strip_prefix(FIRST_CODE)?)
+    }
+
+    /// Checks a password against what an account stores: an argon2 hash, or a first code.
+    pub async fn verify_login(
+        &self,
+        password: String,
+        stored: String,
+    ) -> Result<bool, tokio::task::JoinError> {
+        match self.first_code(&stored) {
+            Some(code) => Ok(constant_time_eq(code.as_bytes(), password.as_bytes())),
+            None => verify_password_blocking(password, stored).await,
+        }
+    }
+}
+
 /// `hash_password` off the async threads: argon2 takes tens of milliseconds of CPU.
 pub async fn hash_password_blocking(password: String) -> Result<String, tokio::task::JoinError> {
     tokio::task::spawn_blocking(move || hash_password(&password)).await

@@ -211,13 +211,19 @@ impl Browser {
         let js = format!(
             "const e = document.querySelector({css:?}); return !!e && e.textContent.includes({text:?});"
         );
+        self.wait_until(&js, &format!("{css} saying {text}")).await;
+    }
+
+    /// Waits (up to 10 s) for a script to return true: what the page does after it has loaded,
+    /// such as pictures arriving.
+    async fn wait_until(&self, js: &str, what: &str) {
         for _ in 0..100 {
-            if self.script(&js).await == json!(true) {
+            if self.script(js).await == json!(true) {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{css} never said {text} at {}", self.url().await);
+        panic!("never saw {what} at {}", self.url().await);
     }
 
     async fn url(&self) -> String {
@@ -674,19 +680,11 @@ async fn a_member_reads_answers_climbs_and_redeems() {
     m.wait_for("#finish-reading").await;
     assert_eq!(m.text("#article-title").await, "学习党章 践行宗旨");
     // The cover arrived re-encoded and shows.
-    let mut shown = 0;
-    for _ in 0..40 {
-        shown = m
-            .script("const i = document.querySelector('.article .cover'); return i && i.complete ? i.naturalWidth : 0;")
-            .await
-            .as_i64()
-            .unwrap_or(0);
-        if shown > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    assert!(shown > 0, "the cover shows");
+    m.wait_until(
+        "const i = document.querySelector('.article .cover'); return !!i && i.complete && i.naturalWidth > 0;",
+        "the cover",
+    )
+    .await;
     m.screenshot("article.png").await;
     tokio::time::sleep(Duration::from_secs(31)).await;
     m.click("#finish-reading").await;
@@ -847,7 +845,7 @@ async fn the_county_drills_down_exports_and_follows_up_a_branch_that_answers() {
         .await
         .unwrap();
     assert_eq!(xlsx.status(), 200);
-    let rows = dangjian::xlsx::read_first_sheet(&xlsx.bytes().await.unwrap()).unwrap();
+    let rows = dangjian::spreadsheet::read_rows(&xlsx.bytes().await.unwrap()).unwrap();
     assert!(rows[0].cell(0).contains(" 数据看板 "));
     assert!(
         rows.iter().any(|r| r.cell(0) == branch),
@@ -927,11 +925,12 @@ async fn the_county_sees_a_reused_photo_side_by_side_and_follows_it_up() {
         .await;
     county.wait_for("#findings tbody a").await;
     county.click("#findings tbody tr:first-child a").await;
-    county.wait_for("#evidence-photos img").await;
-    let shown = county
-        .script("return [...document.querySelectorAll('#evidence-photos img')].filter(i => i.complete && i.naturalWidth > 0).length;")
+    county
+        .wait_until(
+            "return [...document.querySelectorAll('#evidence-photos img')].filter(i => i.complete && i.naturalWidth > 0).length == 2;",
+            "both photos, side by side",
+        )
         .await;
-    assert_eq!(shown.as_i64(), Some(2), "both photos, side by side");
     county.screenshot("finding-reused-photo.png").await;
     let finding = county.script("return location.pathname;").await;
     // 督促 from the finding: the form already says what was found.

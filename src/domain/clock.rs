@@ -39,6 +39,35 @@ pub fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s.trim(), format_description!("[year]-[month]-[day]")).ok()
 }
 
+/// A date as people write it in a register: `2019-07-01`, `2019.7.1`, `2019/7/1`,
+/// `2019年7月1日` or `20190701`; an Excel day number (`43647`, a date cell whose format was
+/// lost) counts too.
+pub fn parse_written_date(s: &str) -> Option<Date> {
+    let s = s.trim().trim_end_matches('日');
+    if let Ok(serial) = s.parse::<u32>() {
+        return match serial {
+            // 1900-01-01 to 2173: an Excel day number; eight digits: YYYYMMDD.
+            1..=99_999 => time::macros::date!(1899 - 12 - 30)
+                .checked_add(time::Duration::days(i64::from(serial))),
+            10_000_000..=99_999_999 => Date::from_calendar_date(
+                (serial / 10_000) as i32,
+                time::Month::try_from((serial / 100 % 100) as u8).ok()?,
+                (serial % 100) as u8,
+            )
+            .ok(),
+            _ => None,
+        };
+    }
+    let mut parts = s.split(['-', '.', '/', '年', '月']);
+    let year: i32 = parts.next()?.trim().parse().ok()?;
+    let month: u8 = parts.next()?.trim().parse().ok()?;
+    let day: u8 = parts.next()?.trim().parse().ok()?;
+    if parts.next().is_some() || !(1900..=2999).contains(&year) {
+        return None;
+    }
+    Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
+}
+
 /// Parses `HH:MM` (24-hour).
 pub fn parse_time(s: &str) -> Option<Time> {
     let (h, m) = s.trim().split_once(':')?;
@@ -90,6 +119,37 @@ pub fn month_day_label(md: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_as_registers_write_them() {
+        let july = time::macros::date!(2019 - 07 - 01);
+        for written in [
+            "2019-07-01",
+            "2019.7.1",
+            "2019/7/1",
+            "2019年7月1日",
+            " 2019年07月01日 ",
+            "20190701",
+            "43647",
+        ] {
+            assert_eq!(parse_written_date(written), Some(july), "{written}");
+        }
+        assert_eq!(
+            parse_written_date("2024.2.29"),
+            Some(time::macros::date!(2024 - 02 - 29))
+        );
+        for bad in [
+            "2023.2.29",
+            "2019.13.1",
+            "7/1/2019",
+            "2019-07",
+            "",
+            "去年",
+            "1.5",
+        ] {
+            assert_eq!(parse_written_date(bad), None, "{bad}");
+        }
+    }
     use time::macros::date;
 
     #[test]

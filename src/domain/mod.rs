@@ -62,6 +62,7 @@ pub mod ranking;
 pub mod report;
 pub mod review;
 pub mod richtext;
+pub mod roster;
 pub mod shop;
 pub mod supervision;
 pub mod text;

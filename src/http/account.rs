@@ -2,7 +2,7 @@
 use super::context::{Page, SESSION_COOKIE, cookie, flash_redirect, set_cookie};
 use super::form::{FieldErrors, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::crypto::{hash_password_blocking, verify_password_blocking};
+use crate::crypto::hash_password_blocking;
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::password::check_strength;
 use crate::domain::points::LedgerKey;
@@ -124,7 +124,9 @@ pub async fn login(
         audit_login(&state, &actor, &target, audit::FAILED, "账号已停用").await?;
         return fail(FieldErrors::default(), "账号已停用，请联系管理员");
     }
-    let good = verify_password_blocking(form.password.clone(), user.password_hash.clone()).await?;
+    let good = (state.keys)
+        .verify_login(form.password.clone(), user.password_hash.clone())
+        .await?;
     if !good {
         let message = wrong_password(&state, &user, &actor, &target, now).await?;
         return fail(FieldErrors::default(), &message);
@@ -277,8 +279,9 @@ pub async fn change_password(
     let p = ctx.principal()?;
     let user = users::login_user(&state.db, p.actor.user_id).await?;
     let mut errors = FieldErrors::default();
-    let current_ok =
-        verify_password_blocking(form.current.clone(), user.password_hash.clone()).await?;
+    let current_ok = (state.keys)
+        .verify_login(form.current.clone(), user.password_hash.clone())
+        .await?;
     if !current_ok {
         errors.add("current", "当前密码不正确");
     }

@@ -461,7 +461,7 @@ pub async fn import_template() -> AppResult<Response> {
             "易",
         ],
     ];
-    let book = crate::xlsx::write_sheet("题目", &rows).map_err(AppError::internal)?;
+    let book = crate::spreadsheet::write_sheet("题目", &rows).map_err(AppError::internal)?;
     Ok(super::stored::bytes_response(
         book,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -472,7 +472,7 @@ pub async fn import_template() -> AppResult<Response> {
 /// Checks every row of an uploaded sheet against the bank; the questions, or one
 /// message per problem naming its row and column.
 fn check_import(
-    rows: &[crate::xlsx::Row],
+    rows: &[crate::spreadsheet::Row],
     existing: &[String],
 ) -> Result<Vec<ValidQuestion>, Vec<String>> {
     let Some((header, rows)) = rows.split_first() else {
@@ -535,7 +535,7 @@ pub async fn import(
     let too_big = || {
         format!(
             "文件不能超过{}MB",
-            crate::xlsx::MAX_FILE_BYTES / 1024 / 1024
+            crate::spreadsheet::MAX_FILE_BYTES / 1024 / 1024
         )
     };
     let mut upload = None;
@@ -554,10 +554,10 @@ pub async fn import(
         }
     }
     let checked = match upload {
-        Some(bytes) if bytes.len() > crate::xlsx::MAX_FILE_BYTES => Err(vec![too_big()]),
+        Some(bytes) if bytes.len() > crate::spreadsheet::MAX_FILE_BYTES => Err(vec![too_big()]),
         Some(bytes) if !bytes.is_empty() => {
             let read =
-                tokio::task::spawn_blocking(move || crate::xlsx::read_first_sheet(&bytes)).await?;
+                tokio::task::spawn_blocking(move || crate::spreadsheet::read_rows(&bytes)).await?;
             match read {
                 Ok(rows) => check_import(&rows, &daily::all_stems(&state.db).await?),
                 Err(message) => Err(vec![message]),

@@ -210,7 +210,7 @@ pub async fn xlsx(
     Admin(actor): Admin,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    use crate::xlsx::{Table, write_tables};
+    use crate::spreadsheet::{Table, write_tables};
     let (_, c) = visible_report(&state, &actor, id).await?;
     let notes: Vec<Option<String>> = c.sections.iter().map(|s| s.more_note()).collect();
     let tables: Vec<Table> = c

@@ -19,6 +19,7 @@ pub mod posts;
 pub mod reports;
 pub mod requirements;
 pub mod review;
+pub mod roster;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

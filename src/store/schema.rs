@@ -4,7 +4,7 @@ use crate::domain::clock::now_epoch;
 use crate::error::{AppError, AppResult};
 
 #[rustfmt::skip]
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../../migrations/0001_foundation.sql")),
     (2, "orglife", include_str!("../../migrations/0002_orglife.sql")),
     (3, "points", include_str!("../../migrations/0003_points.sql")),
@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "prize_badges_spent", include_str!("../../migrations/0014_prize_badges_spent.sql")),
     (15, "article_edits", include_str!("../../migrations/0015_article_edits.sql")),
     (16, "question_care", include_str!("../../migrations/0016_question_care.sql")),
+    (17, "roster", include_str!("../../migrations/0017_roster.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

@@ -357,7 +357,7 @@ both!(
             .get_bytes(&format!("/dashboard/export?org={}", app.ids.county))
             .await;
         assert_eq!(status, 200);
-        let rows = dangjian::xlsx::read_first_sheet(&bytes).unwrap();
+        let rows = dangjian::spreadsheet::read_rows(&bytes).unwrap();
         assert!(rows[0].cell(0).starts_with("测试县委 数据看板"));
         assert_eq!(rows[1].cell(0), "组织");
         assert_eq!(

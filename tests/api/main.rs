@@ -20,3 +20,4 @@ mod posts;
 mod rankings;
 mod shop;
 mod supervision;
+mod upgrade;

@@ -743,7 +743,7 @@ both!(
             .get_bytes(&format!("/reports/{county_report}/xlsx"))
             .await;
         assert_eq!(status, 200);
-        let first = dangjian::xlsx::read_first_sheet(&book).unwrap();
+        let first = dangjian::spreadsheet::read_rows(&book).unwrap();
         assert_eq!(first[0].cell(0), "测试县委2026年3月党建工作月度通报");
 
         // A town reads its own report and the county's, not the other town's.

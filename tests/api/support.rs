@@ -139,6 +139,38 @@ impl TestApp {
     /// The server with migrations applied and nothing else.
     pub async fn spawn_empty(engine: Engine) -> Option<TestApp> {
         let (database_url, data_dir) = fresh_database(engine).await?;
+        Some(Self::serve(engine, database_url, data_dir).await)
+    }
+
+    /// The server on a copy of a county's data made by an earlier release (the database,
+    /// its key and its files, kept in `tests/fixtures/upgrade/<engine>`), migrated at start.
+    pub async fn spawn_upgraded(engine: Engine) -> Option<TestApp> {
+        let (database_url, data_dir) = fresh_database(engine).await?;
+        let kept = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/upgrade")
+            .join(match engine {
+                Engine::Sqlite => "sqlite",
+                Engine::Postgres => "postgres",
+            });
+        copy_folder(&kept.join("files"), &data_dir.join("files"));
+        std::fs::copy(kept.join("secret.key"), data_dir.join("secret.key")).unwrap();
+        match engine {
+            Engine::Sqlite => {
+                std::fs::copy(kept.join("dangjian.db"), data_dir.join("test.db")).unwrap();
+            }
+            Engine::Postgres => {
+                let dump = std::fs::read_to_string(kept.join("dump.sql")).unwrap();
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&database_url)
+                    .await
+                    .unwrap();
+                sqlx::raw_sql(&dump).execute(&mut conn).await.unwrap();
+                sqlx::Connection::close(conn).await.unwrap();
+            }
+        }
+        Some(Self::serve(engine, database_url, data_dir).await)
+    }
+
+    async fn serve(engine: Engine, database_url: String, data_dir: PathBuf) -> TestApp {
         let config = Config {
             bind: "127.0.0.1:0".into(),
             data_dir: data_dir.clone(),
@@ -150,7 +182,7 @@ impl TestApp {
         let db = server.state.db.clone();
         let keys = (*server.state.keys).clone();
         tokio::spawn(server.run());
-        Some(TestApp {
+        TestApp {
             base,
             db,
             keys,
@@ -169,7 +201,7 @@ impl TestApp {
             engine,
             database_url,
             data_dir,
-        })
+        }
     }
 
     pub fn client(&self) -> Client {
@@ -487,6 +519,18 @@ impl Client {
                 .unwrap(),
         )
         .await
+    }
+}
+
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
     }
 }
 

@@ -462,7 +462,8 @@ pub async fn export(
         .iter()
         .map(|r| r.iter().map(String::as_str).collect())
         .collect();
-    let book = crate::xlsx::write_table("数据看板", &title, &cells).map_err(AppError::internal)?;
+    let book =
+        crate::spreadsheet::write_table("数据看板", &title, &cells).map_err(AppError::internal)?;
     let name = format!("{}-{}.xlsx", sel.org.name, sel.label());
     Ok(super::stored::bytes_response(
         book,

@@ -1,9 +1,10 @@
-//! Spreadsheets exchanged with the county's offices: the first sheet of an uploaded `.xlsx`
-//! read as rows of text (calamine), and a one-sheet workbook written (rust_xlsxwriter).
-//! The limits keep a crafted file from taking the server's memory: the parts may inflate
-//! only so far, cells are streamed rather than laid out as a grid, and only the first
-//! columns and rows are read.
-use calamine::{DataRef, Reader, Xlsx};
+//! Spreadsheets exchanged with the county's offices. One reader serves every import: the
+//! first sheet of an `.xlsx` or `.xls`, or a `.csv` in UTF-8 or GBK/GB18030 (as Excel in China
+//! saves it), read as rows of text (calamine, csv, encoding_rs); and workbooks written
+//! (rust_xlsxwriter). The limits keep a crafted file from taking the server's memory: the
+//! parts may inflate only so far, cells are streamed rather than laid out as a grid, and only
+//! the first columns and rows are read.
+use calamine::{Data, DataRef, Reader, Xls, Xlsx};
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
@@ -16,6 +17,8 @@ const MAX_COLUMNS: u32 = 64;
 pub const MAX_ROWS: usize = 50_000;
 
 const NOT_XLSX: &str = "文件不是有效的 Excel（.xlsx）文件，请用模板另存为 .xlsx 后再导入";
+const NOT_A_TABLE: &str = "文件不是 Excel（.xlsx、.xls）或 CSV 表格，请用模板填写后再导入";
+const UNKNOWN_ENCODING: &str = "CSV 文件的编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV";
 const DAMAGED: &str = "Excel 文件已损坏，无法读取";
 
 /// A sheet row: its number as the spreadsheet shows it (1-based) and its cells from column A.
@@ -64,6 +67,20 @@ fn cell_text(value: &DataRef) -> String {
     }
 }
 
+/// The same for a cell of an `.xls`, which calamine lays out as owned values.
+fn owned_cell_text(value: &Data) -> String {
+    match value {
+        Data::String(s) => cell_text(&DataRef::String(s.clone())),
+        Data::Float(f) => cell_text(&DataRef::Float(*f)),
+        Data::Int(i) => cell_text(&DataRef::Int(*i)),
+        Data::Bool(b) => cell_text(&DataRef::Bool(*b)),
+        Data::DateTime(d) => cell_text(&DataRef::DateTime(*d)),
+        Data::DateTimeIso(s) => cell_text(&DataRef::DateTimeIso(s.clone())),
+        Data::DurationIso(s) => cell_text(&DataRef::DurationIso(s.clone())),
+        Data::Error(_) | Data::Empty => String::new(),
+    }
+}
+
 /// A spreadsheet's day number (days since 1899-12-30) as `YYYY-MM-DD`.
 fn excel_date(serial: f64) -> String {
     let epoch = time::macros::date!(1899 - 12 - 30);
@@ -73,37 +90,128 @@ fn excel_date(serial: f64) -> String {
         .unwrap_or_default()
 }
 
-/// The first sheet's rows that hold something, in order. Errors are messages for the person
-/// uploading.
-pub fn read_first_sheet(bytes: &[u8]) -> Result<Vec<Row>, String> {
-    check_inflated_size(bytes)?;
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| NOT_XLSX)?;
-    let first = book.sheet_names().first().cloned().ok_or(NOT_XLSX)?;
-    let mut cells = book.worksheet_cells_reader(&first).map_err(|_| DAMAGED)?;
-    let mut rows: BTreeMap<u32, Vec<String>> = BTreeMap::new();
-    while let Some(cell) = cells.next_cell().map_err(|_| DAMAGED)? {
-        let (row, column) = cell.get_position();
-        let text = cell_text(cell.get_value());
+/// The rows that hold something of the first sheet of a workbook, or of a CSV file, in
+/// order, told apart by their content rather than their name. Errors are messages for the
+/// person uploading.
+pub fn read_rows(bytes: &[u8]) -> Result<Vec<Row>, String> {
+    const ZIP: &[u8] = b"PK\x03\x04";
+    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if bytes.starts_with(ZIP) {
+        read_xlsx(bytes)
+    } else if bytes.starts_with(OLE) {
+        read_xls(bytes)
+    } else {
+        read_csv(bytes)
+    }
+}
+
+/// Gathers cells into rows, within the limits, in row order.
+#[derive(Default)]
+struct Rows(BTreeMap<u32, Vec<String>>);
+
+impl Rows {
+    fn put(&mut self, row: u32, column: u32, text: String) -> Result<(), String> {
         if column >= MAX_COLUMNS || text.trim().is_empty() {
-            continue;
+            return Ok(());
         }
-        if rows.len() >= MAX_ROWS && !rows.contains_key(&row) {
+        if self.0.len() >= MAX_ROWS && !self.0.contains_key(&row) {
             return Err(format!("表格超过{MAX_ROWS}行，请分批导入"));
         }
-        let cells = rows.entry(row).or_default();
+        let cells = self.0.entry(row).or_default();
         let at = column as usize;
         if cells.len() <= at {
             cells.resize(at + 1, String::new());
         }
         cells[at] = text;
+        Ok(())
     }
-    Ok(rows
-        .into_iter()
-        .map(|(row, cells)| Row {
-            number: row + 1,
-            cells,
-        })
-        .collect())
+
+    /// Rows numbered as the spreadsheet shows them, from a 0-based index.
+    fn finish(self) -> Vec<Row> {
+        self.0
+            .into_iter()
+            .map(|(row, cells)| Row {
+                number: row + 1,
+                cells,
+            })
+            .collect()
+    }
+}
+
+fn read_xls(bytes: &[u8]) -> Result<Vec<Row>, String> {
+    let mut book: Xls<_> = Xls::new(Cursor::new(bytes)).map_err(|_| DAMAGED)?;
+    let first = book.sheet_names().first().cloned().ok_or(DAMAGED)?;
+    let range = book.worksheet_range(&first).map_err(|_| DAMAGED)?;
+    let (top, left) = range.start().unwrap_or((0, 0));
+    let mut rows = Rows::default();
+    for (r, c, value) in range.used_cells() {
+        rows.put(top + r as u32, left + c as u32, owned_cell_text(value))?;
+    }
+    Ok(rows.finish())
+}
+
+/// A CSV file in UTF-8 (with or without a byte-order mark) or, failing that, GB18030, the
+/// superset of the GBK that Excel in China writes.
+fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, String> {
+    if bytes.is_empty() || bytes.iter().take(4096).any(|b| *b == 0) {
+        return Err(NOT_A_TABLE.into());
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .ok_or(UNKNOWN_ENCODING)?,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Rows::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let at = record.position().map_or(0, |p| p.byte() as usize);
+                let line = line_of(text.as_bytes(), at);
+                for (column, cell) in record.iter().enumerate() {
+                    let column = u32::try_from(column).unwrap_or(u32::MAX);
+                    rows.put(line - 1, column, cell.to_string())?;
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(format!("CSV 文件第{line}行无法读取，请检查引号是否成对"));
+            }
+        }
+    }
+    Ok(rows.finish())
+}
+
+/// The line (from 1) a record starts on, as a spreadsheet program numbers it, from where the
+/// csv reader says it starts: at or before the line ends that lead to it.
+fn line_of(text: &[u8], at: usize) -> u32 {
+    let before = text[..at].iter().filter(|b| **b == b'\n').count();
+    let leading = text[at..]
+        .iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .filter(|b| **b == b'\n')
+        .count();
+    (1 + before + leading) as u32
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Row>, String> {
+    check_inflated_size(bytes)?;
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| NOT_XLSX)?;
+    let first = book.sheet_names().first().cloned().ok_or(NOT_XLSX)?;
+    let mut cells = book.worksheet_cells_reader(&first).map_err(|_| DAMAGED)?;
+    let mut rows = Rows::default();
+    while let Some(cell) = cells.next_cell().map_err(|_| DAMAGED)? {
+        let (row, column) = cell.get_position();
+        rows.put(row, column, cell_text(cell.get_value()))?;
+    }
+    Ok(rows.finish())
 }
 
 /// A one-sheet workbook of text cells, the first row in bold (a template, an export).
@@ -186,7 +294,7 @@ mod tests {
             &[vec!["题型", "题目"], vec!["单选题", "A & <B> \"C\""]],
         )
         .unwrap();
-        let rows = read_first_sheet(&bytes).unwrap();
+        let rows = read_rows(&bytes).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].number, 2);
         assert_eq!(rows[1].cell(1), "A & <B> \"C\"");
@@ -209,7 +317,7 @@ mod tests {
         sheet.write_string(6, 0, "   ").unwrap();
         sheet.write_string(7, 0, "1").unwrap();
         sheet.write_string(7, 16_383, "far right").unwrap();
-        let rows = read_first_sheet(&book.save_to_buffer().unwrap()).unwrap();
+        let rows = read_rows(&book.save_to_buffer().unwrap()).unwrap();
         assert_eq!(rows.len(), 4, "the blank row 7 is skipped");
         assert_eq!(rows[0].cells, vec!["单选题", "", "党章 "]);
         assert_eq!(rows[1].number, 4);
@@ -223,16 +331,49 @@ mod tests {
     }
 
     #[test]
+    fn other_programs_files_read_alike_xlsx_xls_and_gbk_csv() {
+        let openpyxl = read_rows(include_bytes!(
+            "../tests/fixtures/roster/members-openpyxl.xlsx"
+        ));
+        let rows = openpyxl.unwrap();
+        assert_eq!(rows[0].cell(0), "姓名*");
+        assert_eq!(
+            (rows[1].cell(0), rows[1].cell(6), rows[1].cell(7)),
+            ("周建华", "2005-07-01", "2006-07-01"),
+            "date cells read as dates"
+        );
+        let rows = read_rows(include_bytes!("../tests/fixtures/roster/members.xls")).unwrap();
+        assert_eq!((rows[1].cell(0), rows[1].cell(6)), ("郑国强", "1998-07-01"));
+        assert_eq!(rows[2].number, 3);
+        let rows = read_rows(include_bytes!("../tests/fixtures/roster/members-gbk.csv")).unwrap();
+        assert_eq!(
+            (rows[1].cell(0), rows[1].cell(6), rows[2].cell(12)),
+            ("欧阳晓燕", "2001年7月1日", "副书记、宣传委员")
+        );
+        let bom = "\u{feff}姓名,性别\r\n\r\n\"张, 三\r\n\",男\r\n李四,女";
+        let rows = read_rows(bom.as_bytes()).unwrap();
+        assert_eq!(rows[0].cell(0), "姓名");
+        assert_eq!((rows[1].number, rows[1].cell(0)), (3, "张, 三"));
+        assert_eq!((rows[2].number, rows[2].cell(1)), (5, "女"));
+    }
+
+    #[test]
     fn not_a_workbook_is_refused_with_a_message() {
         assert!(
-            read_first_sheet(b"MZ\x90\0 not a zip")
+            read_rows(b"MZ\x90\0 not a table")
+                .unwrap_err()
+                .contains("CSV")
+        );
+        assert!(
+            read_rows(b"PK\x03\x04 not a zip")
                 .unwrap_err()
                 .contains(".xlsx")
         );
-        assert!(read_first_sheet(&[]).is_err());
+        assert!(read_rows(&[]).is_err());
+        assert!(read_rows(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 1]).is_err());
         let mut cut = write_sheet("x", &[vec!["a"]]).unwrap();
         cut.truncate(cut.len() / 2);
-        assert!(read_first_sheet(&cut).is_err());
+        assert!(read_rows(&cut).is_err());
     }
 
     #[test]
@@ -250,6 +391,6 @@ mod tests {
         zip.finish().unwrap();
         let bytes = out.into_inner();
         assert!(bytes.len() < MAX_FILE_BYTES, "small on the wire");
-        assert!(read_first_sheet(&bytes).unwrap_err().contains("过大"));
+        assert!(read_rows(&bytes).unwrap_err().contains("过大"));
     }
 }
