@@ -275,8 +275,8 @@ pub fn report(content: &ReportContent, footer: &str) -> Result<Vec<u8>, String> 
     render(content, footer).map(|(pdf, _)| pdf)
 }
 
-/// The PDF and how many pages it has.
-fn render(content: &ReportContent, footer: &str) -> Result<(Vec<u8>, usize), String> {
+/// A document titled `title` to write into.
+fn writer(title: &str, footer: &str) -> Result<Writer<'static>, String> {
     let font = Font::new(FONT.into(), 0).ok_or("报表字体无法读取")?;
     let measure = Measure {
         font: FontRef::from_index(FONT, 0).map_err(|e| e.to_string())?,
@@ -284,11 +284,11 @@ fn render(content: &ReportContent, footer: &str) -> Result<(Vec<u8>, usize), Str
     let mut doc = Document::new();
     doc.set_metadata(
         krilla::metadata::Metadata::new()
-            .title(content.title.clone())
+            .title(title.to_string())
             .language("zh-CN".into())
             .creator("党建云".into()),
     );
-    let mut w = Writer {
+    Ok(Writer {
         doc,
         font,
         measure,
@@ -298,7 +298,21 @@ fn render(content: &ReportContent, footer: &str) -> Result<(Vec<u8>, usize), Str
         y: MARGIN,
         pages: 0,
         footer: footer.to_string(),
-    };
+    })
+}
+
+impl Writer<'_> {
+    /// The finished PDF and how many pages it has.
+    fn finish(mut self) -> Result<(Vec<u8>, usize), String> {
+        self.flush();
+        let pages = self.pages;
+        Ok((self.doc.finish().map_err(|e| format!("{e:?}"))?, pages))
+    }
+}
+
+/// The PDF and how many pages it has.
+fn render(content: &ReportContent, footer: &str) -> Result<(Vec<u8>, usize), String> {
+    let mut w = writer(&content.title, footer)?;
     w.paragraph(&content.title, 16.0, true);
     w.y += BODY;
     for p in &content.summary {
@@ -307,9 +321,64 @@ fn render(content: &ReportContent, footer: &str) -> Result<(Vec<u8>, usize), Str
     for s in &content.sections {
         w.table(s);
     }
-    w.flush();
-    let pages = w.pages;
-    Ok((w.doc.finish().map_err(|e| format!("{e:?}"))?, pages))
+    w.finish()
+}
+
+/// A member's login letter (登录通知书): whom it is for and how they sign in the first time.
+pub struct Letter {
+    pub name: String,
+    pub masked_phone: String,
+    pub code: String,
+}
+
+/// A branch's login letters, three to a page with a line to cut along between them; each
+/// letter stays whole on its page.
+pub fn letters(branch: &str, site: &str, letters: &[Letter]) -> Result<Vec<u8>, String> {
+    render_letters(branch, site, letters).map(|(pdf, _)| pdf)
+}
+
+fn render_letters(
+    branch: &str,
+    site: &str,
+    letters: &[Letter],
+) -> Result<(Vec<u8>, usize), String> {
+    let title = format!("{branch}党员登录通知书");
+    let mut w = writer(&title, &title)?;
+    let height = (PAGE_H - 2.0 * MARGIN) / 3.0;
+    for l in letters {
+        w.ensure(height);
+        let top = w.y;
+        w.paragraph("党建云登录通知书", 14.0, true);
+        w.y += BODY / 2.0;
+        w.paragraph(&format!("{}同志：", l.name), BODY, false);
+        w.paragraph(
+            &format!(
+                "　　您的党建云账号已开通。请用手机浏览器打开 {site} ，以本人手机号（{}）和下面的一次性登录码登录；首次登录后须设置您自己的密码，此码随即失效。",
+                l.masked_phone
+            ),
+            BODY,
+            false,
+        );
+        w.y += BODY / 2.0;
+        w.paragraph(&format!("一次性登录码：{}", l.code), 16.0, false);
+        w.y += BODY / 2.0;
+        w.paragraph(
+            &format!("　　请妥善保管，勿转交他人。如有疑问请联系{branch}。"),
+            BODY,
+            false,
+        );
+        w.y = top + height;
+        w.rules.push((MARGIN, w.y - BODY, PAGE_W - MARGIN));
+    }
+    if letters.is_empty() {
+        w.paragraph(&title, 16.0, true);
+        w.paragraph(
+            "本支部党员的账号均已设置密码，没有需要打印的登录通知书。",
+            BODY,
+            false,
+        );
+    }
+    w.finish()
 }
 
 #[cfg(test)]
@@ -342,6 +411,20 @@ mod tests {
         let pdf = report(&content(3), "城关县委").unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(pdf.len() < FONT.len() / 4, "{} bytes", pdf.len());
+    }
+
+    #[test]
+    fn login_letters_go_three_to_a_page() {
+        let letter = |i| Letter {
+            name: format!("党员{i}"),
+            masked_phone: "138****0001".into(),
+            code: "abC2deF3ghJ4".into(),
+        };
+        let pdf = letters("红星村党支部", "http://dj.example.cn", &[letter(1)]).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let seven: Vec<Letter> = (0..7).map(letter).collect();
+        let (_, pages) = render_letters("红星村党支部", "http://dj.example.cn", &seven).unwrap();
+        assert_eq!(pages, 3);
     }
 
     #[test]

@@ -329,3 +329,84 @@ pub async fn apply(
     tx.commit().await?;
     Ok(tally)
 }
+
+/// Where a console import stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Checked and shown; waiting for the administrator to confirm.
+    Checked,
+    Running {
+        done: usize,
+        total: usize,
+    },
+    Done(Tally),
+    Failed(String),
+}
+
+struct Held {
+    owner: i64,
+    file_name: String,
+    plan: std::sync::Arc<Plan>,
+    status: Status,
+    at: std::time::Instant,
+}
+
+/// Console imports between the preview and the result, in this server's memory: a preview
+/// keeps its checked plan (so that confirming writes what was shown), and a running import
+/// its progress. Each is its uploader's alone and forgotten after an hour.
+#[derive(Default)]
+pub struct Imports(std::sync::Mutex<HashMap<String, Held>>);
+
+const KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
+
+impl Imports {
+    fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps a checked plan for its owner; the token names it in the console's addresses.
+    pub fn hold(&self, owner: i64, file_name: &str, plan: Plan) -> String {
+        let token = crate::crypto::random_token();
+        let mut held = self.held();
+        held.retain(|_, h| h.at.elapsed() < KEPT_FOR || matches!(h.status, Status::Running { .. }));
+        held.insert(
+            token.clone(),
+            Held {
+                owner,
+                file_name: file_name.to_string(),
+                plan: std::sync::Arc::new(plan),
+                status: Status::Checked,
+                at: std::time::Instant::now(),
+            },
+        );
+        token
+    }
+
+    /// The plan, its file's name and where it stands, for its owner only.
+    pub fn get(&self, token: &str, owner: i64) -> Option<(std::sync::Arc<Plan>, String, Status)> {
+        self.held()
+            .get(token)
+            .filter(|h| h.owner == owner)
+            .map(|h| (h.plan.clone(), h.file_name.clone(), h.status.clone()))
+    }
+
+    /// Marks a checked plan as running and hands it over, once: a second confirmation (a
+    /// double click, a reload) finds it running and writes nothing.
+    pub fn start(&self, token: &str, owner: i64) -> Option<std::sync::Arc<Plan>> {
+        let mut held = self.held();
+        let h = held.get_mut(token).filter(|h| h.owner == owner)?;
+        if h.status != Status::Checked {
+            return None;
+        }
+        h.status = Status::Running { done: 0, total: 0 };
+        h.at = std::time::Instant::now();
+        Some(h.plan.clone())
+    }
+
+    pub fn set(&self, token: &str, status: Status) {
+        if let Some(h) = self.held().get_mut(token) {
+            h.status = status;
+            h.at = std::time::Instant::now();
+        }
+    }
+}

@@ -163,6 +163,13 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, String> {
             .decode_without_bom_handling_and_without_replacement(bytes)
             .ok_or(UNKNOWN_ENCODING)?,
     };
+    // Text with control characters is some other file that happened to decode.
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
+    {
+        return Err(NOT_A_TABLE.into());
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -198,6 +198,12 @@ impl Actor {
         self.is_member(member_id) || self.covers(Role::PiiViewer, branch_path)
     }
 
+    /// May ask for an export with full ID and phone numbers: holds the permission somewhere;
+    /// each row is then checked with `may_reveal_pii`.
+    pub fn may_export_pii(&self) -> bool {
+        self.has(Role::PiiViewer)
+    }
+
     /// May settle a prize order of `member_id` for a prize offered at `path`: its
     /// administrators hand prizes out or cancel; a member may only cancel their own.
     pub fn may_settle_order(&self, member_id: i64, path: &str, collecting: bool) -> bool {

@@ -110,6 +110,7 @@ impl Ctx {
             member_id: p.and_then(|p| p.actor.member_id).unwrap_or(0),
             unread: p.map(|p| p.unread).unwrap_or(0),
             pending_reviews: p.map(|p| p.pending_reviews).unwrap_or(0),
+            refresh_seconds: 0,
         }
     }
 }
@@ -137,6 +138,8 @@ pub struct Page {
     pub member_id: i64,
     pub unread: i64,
     pub pending_reviews: i64,
+    /// Seconds after which the page reloads itself (a running import); 0: never.
+    pub refresh_seconds: u32,
 }
 
 impl Page {

@@ -4,7 +4,7 @@ use super::access::Found;
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::crypto::{hash_password_blocking, one_time_password};
+use crate::crypto::one_time_password;
 use crate::domain::clock::{format_minute, local_date, now_epoch};
 use crate::domain::member::{
     ETHNICITIES, Education, Gender, MemberCategory, MemberEntry, MemberRecord, MemberStatus, Post,
@@ -374,12 +374,12 @@ pub async fn create(
     let checked = validate(&state, &form, &branch).await?;
     let mut errors = checked.clone().err().unwrap_or_default();
     let input = checked.ok();
-    // Hashed before the transaction: no lock is held while argon2 works.
+    // A first sign-in code, kept so that the branch's login letter can print it again.
     let account = match input.as_ref().and_then(|i| i.phone.as_ref()) {
         Some(_) => {
             let password = one_time_password();
-            let hash = hash_password_blocking(password.clone()).await?;
-            Some((password, hash))
+            let stored = state.keys.first_code_password(&password);
+            Some((password, stored))
         }
         None => None,
     };
@@ -431,7 +431,7 @@ pub async fn create(
         page: ctx.page("已新增党员"),
         message: match &password {
             Some(_) => format!(
-                "已将{}加入{}。已为其开通账号，登录手机号为本人手机号，初始密码如下（只显示这一次，首次登录须修改）：",
+                "已将{}加入{}。已为其开通账号，登录手机号为本人手机号，初始密码如下（首次登录须修改；在支部页面可打印其登录通知书）：",
                 input.name, branch.name
             ),
             None => format!(

@@ -19,6 +19,7 @@ mod points;
 mod posts;
 mod rankings;
 mod reports;
+mod roster;
 mod shop;
 mod stored;
 mod supervision;
@@ -48,6 +49,7 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub config: Arc<Config>,
     pub rankings: Arc<crate::rankings::Rankings>,
+    pub imports: Arc<crate::roster::Imports>,
     security: Arc<RwLock<(Security, Instant)>>,
 }
 
@@ -59,6 +61,7 @@ impl AppState {
             keys: Arc::new(keys),
             config: Arc::new(config),
             rankings: Arc::new(crate::rankings::Rankings::default()),
+            imports: Arc::new(crate::roster::Imports::default()),
             security: Arc::new(RwLock::new((security, Instant::now()))),
         }
     }
@@ -155,6 +158,14 @@ fn routes() -> Vec<Route> {
         r("POST", "/orgs/{id}/move", Admin, post(orgs::move_org)),
         r("POST", "/orgs/{id}/dissolve", Admin, post(orgs::dissolve)),
         r("GET", "/members", Admin, get(members::index)),
+        r("GET", "/roster", Admin, get(roster::index)),
+        r("GET", "/roster/template/{file}", Admin, get(roster::template)),
+        r("POST", "/roster/check", Admin, post(roster::check).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("POST", "/roster/imports/{token}", Admin, post(roster::confirm)),
+        r("GET", "/roster/imports/{token}", Admin, get(roster::progress)),
+        r("GET", "/roster/orgs.xlsx", Admin, get(roster::export_orgs)),
+        r("GET", "/roster/members.xlsx", Admin, get(roster::export_members)),
+        r("GET", "/orgs/{id}/letters.pdf", Admin, get(roster::letters)),
         r("GET", "/members/new", Admin, get(members::new_page)),
         r("POST", "/members/new", Admin, post(members::create)),
         r("GET", "/members/{id}", SignedIn, get(members::show)),

@@ -325,3 +325,70 @@ pub async fn letters(
         .map(|(name, phone, stored)| (name, phone, keys.first_code(&stored)))
         .collect())
 }
+
+/// A member of the register as an export writes them.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ExportedMember {
+    pub id: i64,
+    pub name: String,
+    pub gender: String,
+    pub ethnicity: String,
+    pub id_number_enc: String,
+    pub id_number_mask: String,
+    pub phone_enc: Option<String>,
+    pub phone_mask: String,
+    pub education: String,
+    pub joined_on: String,
+    pub full_member_on: Option<String>,
+    pub status: String,
+    pub category: String,
+    pub posts: String,
+    pub veteran: i64,
+    pub branch_name: String,
+    pub branch_code: Option<String>,
+    pub branch_path: String,
+    pub party_group_name: Option<String>,
+}
+
+/// The members registered under any of `roots`, branch by branch.
+pub async fn export_members(db: &super::Db, roots: &[&str]) -> AppResult<Vec<ExportedMember>> {
+    let (scope, args) = orgs::scope_clause("b.path", roots, 1);
+    let sql = format!(
+        "SELECT m.id, m.name, m.gender, m.ethnicity, m.id_number_enc, m.id_number_mask, m.phone_enc, \
+         m.phone_mask, m.education, m.joined_on, m.full_member_on, m.status, m.category, m.posts, m.veteran, \
+         b.name AS branch_name, b.code AS branch_code, b.path AS branch_path, g.name AS party_group_name \
+         FROM members m JOIN orgs b ON b.id = m.branch_id LEFT JOIN orgs g ON g.id = m.party_group_id \
+         WHERE {scope} ORDER BY b.path, m.name, m.id"
+    );
+    let mut query = sqlx::query_as(&sql);
+    for a in &args {
+        query = query.bind(a);
+    }
+    Ok(query.fetch_all(&db.pool).await?)
+}
+
+/// An organization as an export writes it: its parent by code, or by name without one.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ExportedOrg {
+    pub name: String,
+    pub code: Option<String>,
+    pub kind: String,
+    pub category: String,
+    pub parent: Option<String>,
+    pub address: String,
+    pub sort_order: i64,
+}
+
+/// The organizations in use under `root` (itself included), parents before children.
+pub async fn export_orgs(db: &super::Db, root: &str) -> AppResult<Vec<ExportedOrg>> {
+    let (lo, hi) = crate::domain::org::subtree_range(root);
+    Ok(sqlx::query_as(
+        "SELECT o.name, o.code, o.kind, o.category, COALESCE(p.code, p.name) AS parent, o.address, o.sort_order \
+         FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id \
+         WHERE o.dissolved_at IS NULL AND o.path >= $1 AND o.path < $2 ORDER BY o.depth, o.path",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&db.pool)
+    .await?)
+}

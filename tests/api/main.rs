@@ -18,6 +18,7 @@ mod permissions;
 mod points;
 mod posts;
 mod rankings;
+mod roster;
 mod shop;
 mod supervision;
 mod upgrade;

@@ -631,24 +631,6 @@ both!(
     }
 );
 
-/// A file's text as `pdftotext` reads it: the PDF's text can be extracted.
-fn pdf_text(app: &TestApp, pdf: &[u8]) -> String {
-    let path = app.data_dir.join("report.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed by scripts/test");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 async fn report_id(app: &TestApp, org: i64) -> i64 {
     let (id,): (i64,) =
         sqlx::query_as("SELECT id FROM monthly_reports WHERE org_id = $1 AND month = '2026-03-01'")
@@ -729,7 +711,7 @@ both!(
             .get_bytes(&format!("/reports/{county_report}/pdf"))
             .await;
         assert_eq!(status, 200);
-        let text = pdf_text(&app, &pdf);
+        let text = crate::support::pdf_text(&app, &pdf);
         for name in [
             "测试县委2026年3月党建工作月度通报",
             "甲村党支部",

@@ -562,3 +562,21 @@ pub fn testdata(name: &str) -> Vec<u8> {
     )
     .expect("a photo in tests/fixtures/photos")
 }
+
+/// A file's text as `pdftotext` reads it: the PDF's text can be extracted.
+pub fn pdf_text(app: &TestApp, pdf: &[u8]) -> String {
+    let path = app.data_dir.join("report.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -1,0 +1,369 @@
+//! 名册导入导出 in the console: templates to fill, an uploaded file checked and previewed
+//! before anything is written, the import confirmed and followed as it runs; the tree and the
+//! register exported; a branch's login letters printed.
+use super::access::{Admin, Found};
+use super::context::{Page, flash_redirect};
+use super::form::{Id, render, render_invalid};
+use super::stored::{bytes_response, read_upload};
+use super::{AppState, Ctx};
+use crate::domain::member::{Education, Gender, MemberCategory, MemberStatus, posts_label};
+use crate::domain::org::OrgType;
+use crate::domain::roster::{MEMBER_COLUMNS, MEMBER_EXAMPLES, ORG_COLUMNS, ORG_EXAMPLES};
+use crate::error::{AppError, AppResult};
+use crate::roster::{Importer, Kind, Status};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+
+/// Rows of changes the preview lists; the counts cover all of them.
+const PREVIEW_ROWS: usize = 200;
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+#[derive(Template)]
+#[template(path = "roster.html")]
+struct RosterPage {
+    page: Page,
+    kinds: [Kind; 2],
+    /// The kind of file whose problems are shown, and the problems.
+    failed: Option<Kind>,
+    problems: Vec<String>,
+    may_export_full: bool,
+}
+
+impl RosterPage {
+    fn failed_at(&self, kind: &Kind) -> bool {
+        self.failed == Some(*kind)
+    }
+}
+
+fn roster_page(ctx: &Ctx, actor: &crate::domain::policy::Actor) -> RosterPage {
+    RosterPage {
+        page: ctx.page("名册导入导出"),
+        kinds: [Kind::Orgs, Kind::Members],
+        failed: None,
+        problems: Vec::new(),
+        may_export_full: actor.may_export_pii(),
+    }
+}
+
+pub async fn index(ctx: Ctx, Admin(actor): Admin) -> AppResult<Response> {
+    render(&roster_page(&ctx, &actor))
+}
+
+/// The template to fill: the columns (required ones marked *) and example rows.
+pub async fn template(Path(file): Path<String>) -> AppResult<Response> {
+    let (name, columns, examples) = match file.as_str() {
+        "orgs.xlsx" => ("组织架构导入模板.xlsx", ORG_COLUMNS, ORG_EXAMPLES),
+        "members.xlsx" => ("党员名册导入模板.xlsx", MEMBER_COLUMNS, MEMBER_EXAMPLES),
+        _ => return Err(AppError::NotFound),
+    };
+    let mut rows: Vec<Vec<&str>> = vec![columns.to_vec()];
+    rows.extend(examples.iter().map(|r| r.to_vec()));
+    let book = crate::spreadsheet::write_sheet("导入", &rows).map_err(AppError::internal)?;
+    Ok(bytes_response(book, XLSX, Some(name)))
+}
+
+#[derive(Template)]
+#[template(path = "roster_preview.html")]
+struct PreviewPage {
+    page: Page,
+    token: String,
+    kind: Kind,
+    file_name: String,
+    tally: crate::domain::roster::Tally,
+    changes: Vec<(u32, &'static str, String, String)>,
+    more: usize,
+}
+
+/// Checks an uploaded file and shows what it would change; nothing is written yet.
+pub async fn check(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let max = crate::spreadsheet::MAX_FILE_BYTES;
+    let too_big = format!("文件不能超过{}MB", max / 1024 / 1024);
+    let upload = read_upload(multipart, &too_big).await?;
+    let kind = Kind::from_code(upload.field("kind")).ok_or(AppError::NotFound)?;
+    let (file_name, bytes) = match upload
+        .files
+        .iter()
+        .find(|(n, _, b)| n == "file" && !b.is_empty())
+    {
+        Some((_, name, bytes)) => (name.clone(), bytes.clone()),
+        None => return refuse(&ctx, &actor, kind, vec!["请选择要导入的表格文件".into()]),
+    };
+    if bytes.len() > max {
+        return refuse(&ctx, &actor, kind, vec![too_big]);
+    }
+    let plan = match crate::roster::check(&state.db, &state.keys, kind, bytes, Some(&actor)).await?
+    {
+        Ok(plan) => plan,
+        Err(problems) => {
+            let said = problems.iter().map(|p| p.to_string()).collect();
+            return refuse(&ctx, &actor, kind, said);
+        }
+    };
+    let changes = plan.changes();
+    let more = changes.len().saturating_sub(PREVIEW_ROWS);
+    let page = PreviewPage {
+        page: ctx.page(format!("{}导入预览", kind.label())),
+        kind,
+        tally: plan.tally(),
+        changes: changes.into_iter().take(PREVIEW_ROWS).collect(),
+        more,
+        token: state.imports.hold(actor.user_id, &file_name, plan),
+        file_name,
+    };
+    render(&page)
+}
+
+/// The roster page again with the file's problems at its form: nothing was imported.
+fn refuse(
+    ctx: &Ctx,
+    actor: &crate::domain::policy::Actor,
+    kind: Kind,
+    problems: Vec<String>,
+) -> AppResult<Response> {
+    render_invalid(&RosterPage {
+        failed: Some(kind),
+        problems,
+        ..roster_page(ctx, actor)
+    })
+}
+
+/// Confirms a previewed import: it runs in the background and its page follows it.
+pub async fn confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let at = format!("/roster/imports/{token}");
+    let Some(plan) = state.imports.start(&token, actor.user_id) else {
+        // Already confirmed (a double click), or gone: its page says which.
+        return Ok(flash_redirect(&state, &at, "该导入已确认，无需重复提交"));
+    };
+    let who = Importer {
+        actor: ctx.audit_actor(),
+        user_id: actor.user_id,
+    };
+    let started = flash_redirect(&state, &at, "已开始导入");
+    tokio::spawn(async move {
+        let imports = state.imports.clone();
+        let progress = |done, total| imports.set(&token, Status::Running { done, total });
+        let status =
+            match crate::roster::apply(&state.db, &state.keys, &plan, &who, &progress).await {
+                Ok(tally) => Status::Done(tally),
+                Err(e) => {
+                    tracing::error!(error = %e, "roster import failed");
+                    Status::Failed("导入失败，未写入任何数据，请稍后重试或联系系统管理员".into())
+                }
+            };
+        if let Status::Done(_) = status {
+            super::dashboard::tree_changed(&state);
+            if let crate::roster::Plan::Members(plan) = plan.as_ref() {
+                for p in plan {
+                    if let crate::domain::roster::MemberChange::Update {
+                        id,
+                        moved_from: Some(_),
+                    } = p.change
+                        && let Err(e) = state.rankings.moved(&state.db, id).await
+                    {
+                        tracing::warn!(error = %e, id, "ranking boards not moved");
+                    }
+                }
+            }
+        }
+        state.imports.set(&token, status);
+    });
+    Ok(started)
+}
+
+#[derive(Template)]
+#[template(path = "roster_import.html")]
+struct ImportPage {
+    page: Page,
+    kind: Kind,
+    file_name: String,
+    status: Status,
+    token: String,
+}
+
+pub async fn progress(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let (plan, file_name, status) = state
+        .imports
+        .get(&token, actor.user_id)
+        .ok_or(AppError::NotFound)?;
+    let mut page = ctx.page(format!("导入{}", plan.kind().label()));
+    if let Status::Running { .. } = status {
+        page.refresh_seconds = 1;
+    }
+    render(&ImportPage {
+        page,
+        kind: plan.kind(),
+        file_name,
+        status,
+        token,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExportQuery {
+    /// "1": full ID and phone numbers, for those allowed to see them (audited).
+    full: String,
+}
+
+/// The register of every subtree the administrator manages, in the import template's
+/// columns, so that a corrected export imports back.
+pub async fn export_members(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Query(q): Query<ExportQuery>,
+) -> AppResult<Response> {
+    let roots = actor.admin_roots();
+    let members = crate::store::roster::export_members(&state.db, &roots).await?;
+    let want_full = q.full == "1";
+    let mut revealed = 0;
+    let mut rows: Vec<Vec<String>> = vec![MEMBER_COLUMNS.iter().map(|c| c.to_string()).collect()];
+    for m in &members {
+        let full = want_full && actor.may_reveal_pii(m.id, &m.branch_path);
+        revealed += usize::from(full);
+        let (id_number, phone) = if full {
+            let id = state.keys.decrypt(&m.id_number_enc).unwrap_or_default();
+            let phone = m.phone_enc.as_deref().and_then(|p| state.keys.decrypt(p));
+            (id, phone.unwrap_or_default())
+        } else {
+            (m.id_number_mask.clone(), m.phone_mask.clone())
+        };
+        let label =
+            |code: &str, f: fn(&str) -> Option<&'static str>| f(code).unwrap_or("").to_string();
+        rows.push(vec![
+            m.name.clone(),
+            label(&m.gender, |c| Gender::from_code(c).map(Gender::label)),
+            m.ethnicity.clone(),
+            id_number,
+            phone,
+            label(&m.education, |c| {
+                Education::from_code(c).map(Education::label)
+            }),
+            m.joined_on.clone(),
+            m.full_member_on.clone().unwrap_or_default(),
+            label(&m.status, |c| {
+                MemberStatus::from_code(c).map(MemberStatus::label)
+            }),
+            label(&m.category, |c| {
+                MemberCategory::from_code(c).map(MemberCategory::label)
+            }),
+            m.branch_code
+                .clone()
+                .unwrap_or_else(|| m.branch_name.clone()),
+            m.party_group_name.clone().unwrap_or_default(),
+            posts_label(&m.posts),
+            if m.veteran != 0 { "是" } else { "" }.to_string(),
+        ]);
+    }
+    if revealed > 0 {
+        let mut tx = state.db.begin().await?;
+        let detail = format!("含完整身份证号、手机号{revealed}人");
+        ctx.audit(&mut tx, "导出党员名册", "党员名册", &detail)
+            .await?;
+        tx.commit().await?;
+    }
+    let cells: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let book = crate::spreadsheet::write_sheet("党员名册", &cells).map_err(AppError::internal)?;
+    Ok(bytes_response(book, XLSX, Some("党员名册.xlsx")))
+}
+
+/// The organization tree of the administrator's subtrees, in the import template's columns.
+pub async fn export_orgs(
+    State(state): State<AppState>,
+    Admin(actor): Admin,
+) -> AppResult<Response> {
+    let mut rows: Vec<Vec<String>> = vec![ORG_COLUMNS.iter().map(|c| c.to_string()).collect()];
+    for root in actor.admin_roots() {
+        for o in crate::store::roster::export_orgs(&state.db, root).await? {
+            rows.push(vec![
+                o.name,
+                o.code.unwrap_or_default(),
+                OrgType::from_code(&o.kind)
+                    .map(OrgType::label)
+                    .unwrap_or("")
+                    .into(),
+                crate::domain::org::OrgCategory::from_code(&o.category)
+                    .map(|c| c.label())
+                    .unwrap_or("")
+                    .into(),
+                o.parent.unwrap_or_default(),
+                o.address,
+                o.sort_order.to_string(),
+            ]);
+        }
+    }
+    let cells: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let book = crate::spreadsheet::write_sheet("组织架构", &cells).map_err(AppError::internal)?;
+    Ok(bytes_response(book, XLSX, Some("组织架构.xlsx")))
+}
+
+/// A branch's login letters (登录通知书) as a PDF: one for each member whose account still
+/// waits for its first sign-in, with the one-time code. Printing them is audited.
+pub async fn letters(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let branch = crate::store::orgs::get(&state.db, id)
+        .await
+        .found_if(|o| o.kind().is_branch() && actor.may_manage_member(&o.path))?;
+    let letters: Vec<crate::pdf::Letter> =
+        crate::store::roster::letters(&state.db, &state.keys, id)
+            .await?
+            .into_iter()
+            .filter_map(|(name, masked_phone, code)| {
+                Some(crate::pdf::Letter {
+                    name,
+                    masked_phone,
+                    code: code?,
+                })
+            })
+            .collect();
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("本平台网址");
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    let site = format!("{scheme}://{host}");
+    let (name, count) = (branch.name.clone(), letters.len());
+    let pdf = tokio::task::spawn_blocking(move || crate::pdf::letters(&name, &site, &letters))
+        .await?
+        .map_err(AppError::internal)?;
+    let mut tx = state.db.begin().await?;
+    let target = format!("组织 {id} {}", branch.name);
+    ctx.audit(&mut tx, "打印登录通知书", &target, &format!("{count}份"))
+        .await?;
+    tx.commit().await?;
+    let file = format!("{}登录通知书.pdf", branch.name);
+    Ok(bytes_response(pdf, "application/pdf", Some(&file)))
+}
