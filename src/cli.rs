@@ -82,9 +82,18 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Write a consistent copy of the SQLite database while the server runs (PostgreSQL: pg_dump).
+    /// Write the whole deployment (every table and every uploaded file) to one archive file
+    /// while the server runs. The key is not in it: keep secret.key apart.
+    #[command(visible_alias = "export-archive")]
     Backup {
-        /// The copy to write; must not exist yet.
+        /// The archive to write (.zip); must not exist yet.
+        file: PathBuf,
+    },
+    /// Load an archive made by `backup` into an empty deployment (a new data folder, or an
+    /// empty PostgreSQL database) on either engine, with the same key; then check it.
+    #[command(visible_alias = "import-archive")]
+    Restore {
+        /// The archive to load.
         file: PathBuf,
     },
 }
@@ -214,15 +223,8 @@ async fn run(cli: Cli) -> AppResult<()> {
             file,
             dry_run,
         } => import(&common.config(None)?, what, &file, dry_run).await,
-        Command::Backup { file } => {
-            let (db, _) = startup::open(&common.config(None)?).await?;
-            crate::store::backup_sqlite(&db, &file).await?;
-            println!(
-                "backup written to {}; keep the key file (secret.key) safe with it",
-                file.display()
-            );
-            Ok(())
-        }
+        Command::Backup { file } => backup(&common.config(None)?, &file).await,
+        Command::Restore { file } => restore(&common.config(None)?, &file).await,
     }
 }
 
@@ -408,6 +410,52 @@ async fn import(config: &Config, what: ImportWhat, file: &Path, dry_run: bool) -
     if kind == Kind::Members && t.created > 0 {
         println!("新党员的登录通知书（含一次性登录码）可在控制台的支部页面打印。");
     }
+    Ok(())
+}
+
+async fn backup(config: &Config, file: &Path) -> AppResult<()> {
+    let (db, keys) = startup::open(config).await?;
+    let started = std::time::Instant::now();
+    let files = config.data_dir.join("files");
+    let m = crate::archive::write(&db, &keys, &files, file).await?;
+    println!(
+        "备份已写入 {}：{}张表 {}行，{}个文件 {:.1} MB（用时 {:.1} 秒）",
+        file.display(),
+        m.tables.len(),
+        m.rows(),
+        m.files.len(),
+        m.file_bytes() as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "身份证号和手机号在备份中是加密的，恢复时需要同一把密钥：{}（或 DANGJIAN_SECRET_KEY）。",
+        config.key_path().display()
+    );
+    println!(
+        "请把密钥与备份分开保存：只有备份没有密钥，读不出任何身份证号；两者放在一起，丢失备份即泄露名册。"
+    );
+    Ok(())
+}
+
+async fn restore(config: &Config, file: &Path) -> AppResult<()> {
+    if config.secret_key.is_none() && !config.key_path().exists() {
+        return Err(AppError::BadRequest(format!(
+            "no key at {}: put the deployment's secret.key there (or set DANGJIAN_SECRET_KEY) before restoring",
+            config.key_path().display()
+        )));
+    }
+    let (db, keys) = startup::open(config).await?;
+    let started = std::time::Instant::now();
+    let files = config.data_dir.join("files");
+    let m = crate::archive::restore(&db, &keys, &files, file).await?;
+    println!(
+        "已恢复 {}：{}张表 {}行，{}个文件，完整性检查通过（用时 {:.1} 秒）",
+        file.display(),
+        m.tables.len(),
+        m.rows(),
+        m.files.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -1,4 +1,5 @@
 //! 党建云 (Dangjian Cloud): a self-hosted smart party-building platform.
+pub mod archive;
 pub mod cli;
 pub mod config;
 pub mod crypto;

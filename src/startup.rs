@@ -12,6 +12,13 @@ use tokio::net::TcpListener;
 pub async fn open(config: &Config) -> AppResult<(Db, Keys)> {
     let keys = Keys::load(config.secret_key.as_deref(), &config.key_path())?;
     let db = Db::connect(&config.database_url()).await?;
+    // A damaged database is refused before anything reads or writes it.
+    if let Some(report) = crate::store::archive::integrity(&db, true).await? {
+        return Err(AppError::Setup(format!(
+            "the database failed its integrity check and is not served: {report}. \
+             Restore the last backup into a new data folder (dangjian restore FILE)."
+        )));
+    }
     schema::migrate(&db).await?;
     Ok((db, keys))
 }

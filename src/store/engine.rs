@@ -58,6 +58,49 @@ impl Engine {
         }
     }
 
+    /// The catalog, for archives: the tables (name), a table's columns (name, declared type)
+    /// and the tables a table's foreign keys point to; each takes the table as `$1`.
+    pub fn catalog_sql(self) -> [&'static str; 3] {
+        match self {
+            Engine::Sqlite => [
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                "SELECT name, type FROM pragma_table_info($1) ORDER BY cid",
+                "SELECT \"table\" FROM pragma_foreign_key_list($1)",
+            ],
+            Engine::Postgres => [
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name",
+                "SELECT column_name::text, data_type::text FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                "SELECT ccu.table_name::text FROM information_schema.table_constraints tc \
+                 JOIN information_schema.constraint_column_usage ccu \
+                 ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema \
+                 WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema() AND tc.table_name = $1",
+            ],
+        }
+    }
+
+    /// After rows were loaded with their ids: where the table's next generated id starts.
+    pub fn reset_ids_sql(self, table: &str) -> Option<String> {
+        match self {
+            // AUTOINCREMENT keeps its counter past the largest id inserted.
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            )),
+        }
+    }
+
+    /// A check of the database file's structure that answers `ok` when it is sound.
+    pub fn integrity_sql(self, quick: bool) -> Option<&'static str> {
+        match (self, quick) {
+            (Engine::Sqlite, true) => Some("PRAGMA quick_check"),
+            (Engine::Sqlite, false) => Some("PRAGMA integrity_check"),
+            // PostgreSQL recovers its own files after a crash.
+            (Engine::Postgres, _) => None,
+        }
+    }
+
     /// SQL for the Shanghai calendar day ('YYYY-MM-DD') of an epoch-seconds expression.
     /// Makes a just-begun transaction read one snapshot throughout (SQLite's WAL readers
     /// already do; PostgreSQL's default gives each statement its own).

@@ -1,5 +1,6 @@
 //! The database layer: one schema and one set of queries for SQLite and PostgreSQL.
 //! What differs between the engines lives in `engine`.
+pub mod archive;
 pub mod articles;
 pub mod audit;
 pub mod badges;
@@ -113,27 +114,6 @@ impl Db {
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
-}
-
-/// Writes a consistent copy of a SQLite database to `file` while it is in use.
-pub async fn backup_sqlite(db: &Db, file: &std::path::Path) -> Result<(), AppError> {
-    if db.engine != Engine::Sqlite {
-        return Err(AppError::BadRequest(
-            "for PostgreSQL use pg_dump (see README)".into(),
-        ));
-    }
-    if file.exists() {
-        return Err(AppError::BadRequest(format!(
-            "{} already exists",
-            file.display()
-        )));
-    }
-    let target = file.to_string_lossy();
-    sqlx::query("VACUUM INTO $1")
-        .bind(target.as_ref())
-        .execute(&db.pool)
-        .await?;
-    Ok(())
 }
 
 /// Binds a list of values to a query in order.

@@ -3,6 +3,7 @@
 mod support;
 
 mod accounts;
+mod archive;
 mod articles;
 mod audit_log;
 mod daily;

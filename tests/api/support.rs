@@ -170,6 +170,17 @@ impl TestApp {
         Some(Self::serve(engine, database_url, data_dir).await)
     }
 
+    /// An empty deployment on `engine` that holds `source`'s key, to restore its archive into.
+    pub async fn spawn_with_key_of(engine: Engine, source: &TestApp) -> Option<TestApp> {
+        let (database_url, data_dir) = fresh_database(engine).await?;
+        std::fs::copy(
+            source.data_dir.join("secret.key"),
+            data_dir.join("secret.key"),
+        )
+        .unwrap();
+        Some(Self::serve(engine, database_url, data_dir).await)
+    }
+
     async fn serve(engine: Engine, database_url: String, data_dir: PathBuf) -> TestApp {
         let config = Config {
             bind: "127.0.0.1:0".into(),
