@@ -447,3 +447,65 @@ fn read_rows(path: &Path, names: &[String], tx: &mpsc::Sender<Batch>) {
         let _ = tx.blocking_send(Err(e));
     }
 }
+
+/// The daily backup's archive for a Shanghai day: `dangjian-2026-12-02.zip`.
+pub fn daily_name(day: &str) -> String {
+    format!("dangjian-{day}.zip")
+}
+
+/// Which daily archives go when only the newest `keep` stay (names sort by their day).
+pub fn to_prune(mut names: Vec<String>, keep: usize) -> Vec<String> {
+    names.retain(|n| n.starts_with("dangjian-") && n.ends_with(".zip"));
+    names.sort();
+    let remove = names.len().saturating_sub(keep);
+    names.truncate(remove);
+    names
+}
+
+/// The daily backup into `dir`, once a day per deployment after 02:00 in Shanghai; then the
+/// archives beyond `keep` are removed, oldest first. The archive written, if any.
+pub async fn daily(
+    db: &Db,
+    keys: &Keys,
+    files_root: &Path,
+    (dir, keep): (&Path, usize),
+    now: i64,
+) -> AppResult<Option<PathBuf>> {
+    let local = crate::domain::clock::local(now);
+    let day = crate::domain::clock::format_date(local.date());
+    if local.hour() < 2 || !crate::store::jobs::claim(db, "backup", &day, now).await? {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(dir)?;
+    let out = dir.join(daily_name(&day));
+    write(db, keys, files_root, &out).await?;
+    let names: Vec<String> = std::fs::read_dir(dir)?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    for old in to_prune(names, keep) {
+        std::fs::remove_file(dir.join(old))?;
+    }
+    Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oldest_daily_archives_go_and_other_files_stay() {
+        let names = vec![
+            daily_name("2026-12-01"),
+            "notes.txt".to_string(),
+            daily_name("2026-11-29"),
+            daily_name("2026-12-02"),
+            daily_name("2026-11-30"),
+        ];
+        assert_eq!(
+            to_prune(names.clone(), 2),
+            vec![daily_name("2026-11-29"), daily_name("2026-11-30")]
+        );
+        assert!(to_prune(names, 7).is_empty());
+    }
+}

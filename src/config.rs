@@ -16,6 +16,10 @@ pub struct Config {
     /// Hex master key; when absent, the key file is used (created at first start).
     pub secret_key: Option<String>,
     pub key_file: Option<PathBuf>,
+    /// Where the daily backup writes its archives; none: no daily backup.
+    pub backup_dir: Option<PathBuf>,
+    /// How many daily archives to keep (the oldest go first).
+    pub backup_keep: usize,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -28,6 +32,8 @@ struct FileConfig {
     trust_proxy: Option<bool>,
     secret_key: Option<String>,
     key_file: Option<PathBuf>,
+    backup_dir: Option<PathBuf>,
+    backup_keep: Option<usize>,
 }
 
 /// Flags given on the command line; each overrides the rest.
@@ -49,6 +55,8 @@ impl Default for Config {
             trust_proxy: false,
             secret_key: None,
             key_file: None,
+            backup_dir: None,
+            backup_keep: 7,
         }
     }
 }
@@ -102,6 +110,15 @@ impl Config {
             trust_proxy: flag("TRUST_PROXY")?,
             secret_key: env("SECRET_KEY"),
             key_file: env("KEY_FILE").map(PathBuf::from),
+            backup_dir: env("BACKUP_DIR").map(PathBuf::from),
+            backup_keep: env("BACKUP_KEEP")
+                .map(|v| match v.parse() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(AppError::Setup(
+                        "DANGJIAN_BACKUP_KEEP must be a whole number above 0".into(),
+                    )),
+                })
+                .transpose()?,
         });
         if let Some(b) = flags.bind {
             c.bind = b;
@@ -136,6 +153,12 @@ impl Config {
         }
         if let Some(v) = f.key_file {
             self.key_file = Some(v);
+        }
+        if let Some(v) = f.backup_dir {
+            self.backup_dir = Some(v);
+        }
+        if let Some(v) = f.backup_keep {
+            self.backup_keep = v.max(1);
         }
     }
 

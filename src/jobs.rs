@@ -10,8 +10,20 @@ use std::time::Duration;
 /// How often the reminder job runs.
 pub const INTERVAL: Duration = Duration::from_secs(300);
 
-pub fn spawn(db: Db) {
+/// What the daily backup needs: where to write, how many to keep, and what to read.
+#[derive(Clone)]
+pub struct Backups {
+    pub dir: std::path::PathBuf,
+    pub keep: usize,
+    pub files_root: std::path::PathBuf,
+    pub keys: std::sync::Arc<crate::crypto::Keys>,
+}
+
+pub fn spawn(db: Db, backups: Option<Backups>) {
     tokio::spawn(dashboard_upkeep(db.clone()));
+    if let Some(b) = backups {
+        tokio::spawn(daily_backup(db.clone(), b));
+    }
     tokio::spawn(async move {
         // Not at the very start: let the server come up first.
         let first = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -53,6 +65,20 @@ async fn dashboard_upkeep(db: Db) {
         match refresh_credited(&db, last_entry, now).await {
             Ok(newest) => last_entry = Some(newest),
             Err(e) => tracing::warn!(error = %e, "dashboard refresh failed"),
+        }
+    }
+}
+
+/// Looks every ten minutes whether today's backup is due.
+async fn daily_backup(db: Db, b: Backups) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let plan = (b.dir.as_path(), b.keep);
+        match crate::archive::daily(&db, &b.keys, &b.files_root, plan, now_epoch()).await {
+            Ok(Some(path)) => tracing::info!(path = %path.display(), "daily backup written"),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "daily backup failed"),
         }
     }
 }

@@ -106,7 +106,14 @@ impl Server {
     }
 
     pub async fn run(self) -> std::io::Result<()> {
-        crate::jobs::spawn(self.state.db.clone());
+        let config = &self.state.config;
+        let backups = config.backup_dir.clone().map(|dir| crate::jobs::Backups {
+            dir,
+            keep: config.backup_keep,
+            files_root: config.data_dir.join("files"),
+            keys: self.state.keys.clone(),
+        });
+        crate::jobs::spawn(self.state.db.clone(), backups);
         let (rankings, db) = (self.state.rankings.clone(), self.state.db.clone());
         tokio::spawn(async move {
             if let Err(e) = rankings.warm(&db).await {

@@ -115,3 +115,42 @@ both!(
         assert_eq!(stranger.count("SELECT COUNT(*) FROM members").await, 0);
     }
 );
+
+both!(
+    the_daily_backup_runs_once_a_day_and_keeps_the_newest,
+    |app: TestApp| async move {
+        let dir = app.data_dir.join("backups");
+        let files = app.data_dir.join("files");
+        let at = |day: &str, hour| {
+            let date = dangjian::domain::clock::parse_date(day).unwrap();
+            dangjian::domain::clock::shanghai_epoch(date, time::Time::from_hms(hour, 0, 0).unwrap())
+        };
+        let night =
+            dangjian::archive::daily(&app.db, &app.keys, &files, (&dir, 2), at("2026-12-01", 1))
+                .await
+                .unwrap();
+        assert_eq!(night, None, "not before two in the morning");
+        for day in ["2026-12-01", "2026-12-02", "2026-12-03"] {
+            let written =
+                dangjian::archive::daily(&app.db, &app.keys, &files, (&dir, 2), at(day, 3))
+                    .await
+                    .unwrap();
+            assert!(written.is_some(), "{day}");
+            let again = dangjian::archive::daily(&app.db, &app.keys, &files, (&dir, 2), at(day, 4))
+                .await
+                .unwrap();
+            assert_eq!(again, None, "once a day");
+        }
+        let mut kept: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        kept.sort();
+        assert_eq!(
+            kept,
+            vec!["dangjian-2026-12-02.zip", "dangjian-2026-12-03.zip"]
+        );
+        let m = dangjian::archive::manifest(&dir.join("dangjian-2026-12-03.zip")).unwrap();
+        assert!(m.rows() > 0);
+    }
+);
