@@ -6,6 +6,7 @@ mod accounts;
 mod archive;
 mod articles;
 mod audit_log;
+mod crash;
 mod daily;
 mod dashboard;
 mod demo;
