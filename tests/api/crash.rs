@@ -52,6 +52,7 @@ async fn serve(dir: &Path) -> (Child, String) {
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+    kill(child);
     panic!("the server never answered on {base}");
 }
 
