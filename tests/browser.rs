@@ -1069,3 +1069,115 @@ async fn every_menu_page_fits_and_passes_axe_for_each_role() {
         b.quit().await;
     }
 }
+
+/// A member row for the roster CSV the county office saved from Excel (GBK, as Excel in China
+/// saves CSV).
+fn roster_csv(rows: &[[&str; 14]]) -> Vec<u8> {
+    let mut text = dangjian::domain::roster::MEMBER_COLUMNS.join(",");
+    for r in rows {
+        text.push_str("\r\n");
+        text.push_str(&r.join(","));
+    }
+    encoding_rs::GBK.encode(&text).0.into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_county_imports_a_roster_fixes_a_row_and_prints_letters() {
+    if !tools_present() {
+        return;
+    }
+    let (base, db, _) = demo_server_with_db(1).await;
+    // A branch whose name no other organization has, as the county office would name it.
+    let (branch_id, branch): (i64, String) = sqlx::query_as(
+        "SELECT MIN(id), name FROM orgs WHERE kind = 'branch' GROUP BY name HAVING COUNT(*) = 1 ORDER BY MIN(id) LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let id = |body: &str| {
+        format!(
+            "{body}{}",
+            dangjian::domain::idcard::check_char(body).unwrap()
+        )
+    };
+    let good = id("13098419800312151");
+    let second = id("13098419850620162");
+    let rows = |first_id: &str| {
+        roster_csv(&[
+            [
+                "林志强",
+                "男",
+                "汉族",
+                first_id,
+                "19912345601",
+                "大专",
+                "2008.7.1",
+                "2009年7月1日",
+                "正式党员",
+                "在岗职工",
+                &branch,
+                "",
+                "",
+                "",
+            ],
+            [
+                "何美玲",
+                "女",
+                "汉族",
+                &second,
+                "19912345602",
+                "大学本科",
+                "2020/6/30",
+                "2021/7/1",
+                "正式党员",
+                "在岗职工",
+                &branch,
+                "",
+                "",
+                "",
+            ],
+        ])
+    };
+    let dir = artifacts();
+    let bad_file = dir.join("roster-with-error.csv");
+    std::fs::write(&bad_file, rows("1309841980031215")).unwrap();
+    let fixed_file = dir.join("roster-fixed.csv");
+    std::fs::write(&fixed_file, rows(&good)).unwrap();
+
+    let driver = Driver::start().await;
+    let county = driver.desktop().await;
+    county.sign_in(&base, "13800000004", "/dashboard").await;
+    county.click("nav.sidemenu a[href='/roster']").await;
+    county.wait_for("#members-file").await;
+    county.assert_fits(1366).await;
+    county.choose_file("#members-file", &bad_file).await;
+    county.click("#check-members").await;
+    county
+        .wait_for_text("#import-problems", "第2行「身份证号」")
+        .await;
+    county.screenshot("roster-problem.png").await;
+    county.choose_file("#members-file", &fixed_file).await;
+    county.click("#check-members").await;
+    county.wait_for("#confirm-import").await;
+    assert!(county.text("#tally").await.contains("新建 2 条"));
+    county.click("#confirm-import").await;
+    county.wait_for_text("#import-done", "新建 2 条").await;
+
+    // The new member is in the register, in the branch the file named.
+    county.goto(&format!("{base}/members")).await;
+    county.type_into("#member-search", "林志强").await;
+    county.click("#member-search-submit").await;
+    county.wait_for_text(".member-list", &branch).await;
+    // The branch's login letters: a PDF for the new members.
+    county.goto(&format!("{base}/orgs/{branch_id}")).await;
+    county.wait_for("#print-letters").await;
+    let href = county.attribute("#print-letters", "href").await;
+    let fetched = county
+        .script(&format!(
+            "const x = new XMLHttpRequest(); x.open('GET', '{href}', false); x.send(); \
+             return [x.status, x.getResponseHeader('content-type')];"
+        ))
+        .await;
+    assert_eq!(fetched, json!([200, "application/pdf"]));
+    county.quit().await;
+}
