@@ -16,6 +16,7 @@ use crate::crypto::Keys;
 use crate::error::{AppError, AppResult};
 use crate::store::archive::{self as store, Table};
 use crate::store::{Db, audit};
+use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -125,20 +126,21 @@ async fn read_tables(
             .await
             .map_err(|_| gone())?;
         let mut lines = Vec::with_capacity(1 << 16);
-        let mut full = Vec::new();
-        let rows = store::each_row(&mut snapshot, &table, |values| {
-            serde_json::to_writer(&mut lines, &values).map_err(AppError::internal)?;
-            lines.push(b'\n');
-            if lines.len() >= 1 << 16 {
-                full.push(std::mem::replace(&mut lines, Vec::with_capacity(1 << 16)));
+        let sql = store::select_sql(&table);
+        let mut rows = 0;
+        {
+            let mut read = std::pin::pin!(store::rows(&mut snapshot, &table, &sql));
+            while let Some(values) = read.try_next().await? {
+                serde_json::to_writer(&mut lines, &values).map_err(AppError::internal)?;
+                lines.push(b'\n');
+                rows += 1;
+                if lines.len() >= 1 << 16 {
+                    let full = std::mem::replace(&mut lines, Vec::with_capacity(1 << 16));
+                    out.send(Piece::Lines(full)).await.map_err(|_| gone())?;
+                }
             }
-            Ok(())
-        })
-        .await?;
-        full.push(lines);
-        for chunk in full {
-            out.send(Piece::Lines(chunk)).await.map_err(|_| gone())?;
         }
+        out.send(Piece::Lines(lines)).await.map_err(|_| gone())?;
         entries.push(TableEntry { table, rows });
     }
     drop(snapshot);
@@ -309,8 +311,17 @@ pub async fn restore(
             files_root.display()
         )));
     }
+    let started = std::time::Instant::now();
     restore_files(archive, files_root, &manifest.files).await?;
+    let files = started.elapsed().as_secs_f64();
+    tracing::info!(
+        files = manifest.files.len(),
+        seconds = files,
+        "files restored"
+    );
     restore_tables(db, archive, &manifest).await?;
+    let tables = started.elapsed().as_secs_f64() - files;
+    tracing::info!(rows = manifest.rows(), seconds = tables, "tables loaded");
     if let Some(report) = store::integrity(db, false).await? {
         return Err(AppError::Setup(format!(
             "the restored database is damaged: {report}"

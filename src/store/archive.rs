@@ -92,7 +92,8 @@ pub async fn tables(conn: &mut AnyConnection, engine: super::Engine) -> AppResul
     Ok(ordered)
 }
 
-fn select_sql(table: &Table) -> String {
+/// The query that reads a table's rows in the order they load back in.
+pub fn select_sql(table: &Table) -> String {
     let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
     let order = ROW_ORDER
         .iter()
@@ -107,30 +108,28 @@ fn select_sql(table: &Table) -> String {
     )
 }
 
-/// Every row of `table`, as values in column order, handed to `each` as it is read.
-pub async fn each_row(
-    conn: &mut AnyConnection,
-    table: &Table,
-    mut each: impl FnMut(Vec<Value>) -> AppResult<()>,
-) -> AppResult<u64> {
-    let sql = select_sql(table);
-    let mut rows = sqlx::query(&sql).fetch(&mut *conn);
-    let mut n = 0;
-    while let Some(row) = rows.try_next().await? {
-        let mut values = Vec::with_capacity(table.columns.len());
-        for (i, c) in table.columns.iter().enumerate() {
-            values.push(
-                match c.kind {
-                    ColumnType::Integer => row.try_get::<Option<i64>, _>(i)?.map(Value::from),
-                    ColumnType::Text => row.try_get::<Option<String>, _>(i)?.map(Value::from),
-                }
-                .unwrap_or(Value::Null),
-            );
-        }
-        each(values)?;
-        n += 1;
-    }
-    Ok(n)
+/// The rows `sql` (from `select_sql`) reads, as values in column order, as they arrive.
+pub fn rows<'a>(
+    conn: &'a mut AnyConnection,
+    table: &'a Table,
+    sql: &'a str,
+) -> impl futures_util::Stream<Item = AppResult<Vec<Value>>> + Send + 'a {
+    sqlx::query(sql)
+        .fetch(conn)
+        .map_err(AppError::from)
+        .and_then(move |row| async move {
+            let mut values = Vec::with_capacity(table.columns.len());
+            for (i, c) in table.columns.iter().enumerate() {
+                values.push(
+                    match c.kind {
+                        ColumnType::Integer => row.try_get::<Option<i64>, _>(i)?.map(Value::from),
+                        ColumnType::Text => row.try_get::<Option<String>, _>(i)?.map(Value::from),
+                    }
+                    .unwrap_or(Value::Null),
+                );
+            }
+            Ok(values)
+        })
 }
 
 /// Whether the deployment holds anything of a county yet (a restore goes only into one that
@@ -157,8 +156,9 @@ pub async fn clear(conn: &mut AnyConnection, tables: &[Table]) -> AppResult<()> 
     Ok(())
 }
 
-/// Parameters a batch may bind (both engines take more).
-const MAX_PARAMS: usize = 8_000;
+/// Parameters a batch binds: SQLite looks up `$N` parameters by name, so a statement with
+/// thousands of them costs more to prepare than its rows cost to insert.
+const MAX_PARAMS: usize = 900;
 
 /// Inserts rows of `table` as archived, in batches.
 pub async fn insert_rows(

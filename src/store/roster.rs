@@ -241,12 +241,12 @@ pub async fn create_member(
     now: i64,
 ) -> AppResult<i64> {
     let id = members::insert(&mut *conn, keys, record, now).await?;
-    open_account(conn, keys, id, record, first_code).await?;
+    add_account(conn, keys, id, record, first_code).await?;
     Ok(id)
 }
 
-/// An account for a member with a phone who has none yet.
-pub async fn open_account(
+/// The account of a member with a phone, whose first sign-in uses `first_code`.
+async fn add_account(
     conn: &mut AnyConnection,
     keys: &Keys,
     member_id: i64,
@@ -256,25 +256,37 @@ pub async fn open_account(
     let Some(phone) = &record.phone else {
         return Ok(());
     };
+    users::create(
+        conn,
+        keys,
+        &users::NewUser {
+            name: &record.name,
+            phone,
+            password_hash: &keys.first_code_password(first_code),
+            member_id: Some(member_id),
+            must_change_password: true,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// An account for a member with a phone who has none yet (a corrected row that adds one).
+async fn open_account(
+    conn: &mut AnyConnection,
+    keys: &Keys,
+    member_id: i64,
+    record: &MemberRecord,
+    first_code: &str,
+) -> AppResult<()> {
     let (has,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE member_id = $1")
         .bind(member_id)
         .fetch_one(&mut *conn)
         .await?;
-    if has == 0 {
-        users::create(
-            conn,
-            keys,
-            &users::NewUser {
-                name: &record.name,
-                phone,
-                password_hash: &keys.first_code_password(first_code),
-                member_id: Some(member_id),
-                must_change_password: true,
-            },
-        )
-        .await?;
+    if has > 0 || record.phone.is_none() {
+        return Ok(());
     }
-    Ok(())
+    add_account(conn, keys, member_id, record, first_code).await
 }
 
 /// Corrects a member; a move to another branch is recorded as a transfer (转接).
