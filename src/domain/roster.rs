@@ -323,41 +323,11 @@ pub fn plan_orgs(rows: Vec<OrgRow>, stored: &[StoredOrg]) -> Result<Vec<PlannedO
     let mut problems = Vec::new();
     let mut plan = Vec::new();
     for row in rows {
-        let parent = if row.parent.is_empty() {
-            if row.record.kind != OrgType::County {
-                problems.push(problem(row.row, "上级组织", "请填写上级组织的名称或编码"));
+        let parent = match parent_of(&row, &by_code, &by_name) {
+            Ok(p) => p,
+            Err(p) => {
+                problems.push(p);
                 continue;
-            }
-            Parent::Root
-        } else {
-            let found = match by_code.get(&row.parent) {
-                Some(k) => Ok(*k),
-                None => match by_name.get(&row.parent).map(Vec::as_slice) {
-                    Some([one]) => Ok(*one),
-                    Some([_, _, ..]) => Err(format!(
-                        "有多个组织名为“{}”，请改填上级组织的编码",
-                        row.parent
-                    )),
-                    _ => Err(format!(
-                        "找不到“{}”：上级组织须已在系统中，或在本文件中排在前面",
-                        row.parent
-                    )),
-                },
-            };
-            match found {
-                Ok(k) if row.record.kind.may_sit_under(k.kind) => k.at,
-                Ok(k) => {
-                    problems.push(problem(
-                        row.row,
-                        "组织类型",
-                        format!("{}不能设在{}之下", row.record.kind.label(), k.kind.label()),
-                    ));
-                    continue;
-                }
-                Err(message) => {
-                    problems.push(problem(row.row, "上级组织", message));
-                    continue;
-                }
             }
         };
         let matched = row
@@ -426,6 +396,49 @@ pub fn plan_orgs(rows: Vec<OrgRow>, stored: &[StoredOrg]) -> Result<Vec<PlannedO
         Ok(plan)
     } else {
         Err(problems)
+    }
+}
+
+/// Where a row's organization goes: the county itself, or under the one its parent column
+/// names (by code, or by a name only one organization has), if its type may sit there.
+fn parent_of(
+    row: &OrgRow,
+    by_code: &HashMap<String, Known>,
+    by_name: &HashMap<String, Vec<Known>>,
+) -> Result<Parent, Problem> {
+    if row.parent.is_empty() {
+        return if row.record.kind == OrgType::County {
+            Ok(Parent::Root)
+        } else {
+            Err(problem(row.row, "上级组织", "请填写上级组织的名称或编码"))
+        };
+    }
+    let found = match by_code.get(&row.parent) {
+        Some(k) => *k,
+        None => match by_name.get(&row.parent).map(Vec::as_slice) {
+            Some([one]) => *one,
+            Some([_, _, ..]) => {
+                let message = format!("有多个组织名为“{}”，请改填上级组织的编码", row.parent);
+                return Err(problem(row.row, "上级组织", message));
+            }
+            _ => {
+                let message = format!(
+                    "找不到“{}”：上级组织须已在系统中，或在本文件中排在前面",
+                    row.parent
+                );
+                return Err(problem(row.row, "上级组织", message));
+            }
+        },
+    };
+    if row.record.kind.may_sit_under(found.kind) {
+        Ok(found.at)
+    } else {
+        let (kind, parent) = (row.record.kind.label(), found.kind.label());
+        Err(problem(
+            row.row,
+            "组织类型",
+            format!("{kind}不能设在{parent}之下"),
+        ))
     }
 }
 

@@ -221,17 +221,36 @@ pub async fn progress(
 pub struct ExportQuery {
     /// "1": full ID and phone numbers, for those allowed to see them (audited).
     full: String,
+    /// One organization's subtree (its id); empty: every subtree the administrator manages.
+    org: String,
 }
 
-/// The register of every subtree the administrator manages, in the import template's
-/// columns, so that a corrected export imports back.
+/// The subtree roots an export covers: one organization the administrator manages, or all.
+async fn export_roots(
+    state: &AppState,
+    actor: &crate::domain::policy::Actor,
+    org: &str,
+) -> AppResult<Vec<String>> {
+    if org.is_empty() {
+        return Ok(actor.admin_roots().iter().map(|r| r.to_string()).collect());
+    }
+    let id = org.parse().map_err(|_| AppError::NotFound)?;
+    let org = crate::store::orgs::get(&state.db, id)
+        .await
+        .found_if(|o| actor.administers(&o.path))?;
+    Ok(vec![org.path])
+}
+
+/// The register of a subtree (or of every subtree the administrator manages), in the import
+/// template's columns, so that a corrected export imports back.
 pub async fn export_members(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
-    let roots = actor.admin_roots();
+    let roots = export_roots(&state, &actor, &q.org).await?;
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
     let members = crate::store::roster::export_members(&state.db, &roots).await?;
     let want_full = q.full == "1";
     let mut revealed = 0;
@@ -288,14 +307,16 @@ pub async fn export_members(
     Ok(bytes_response(book, XLSX, Some("党员名册.xlsx")))
 }
 
-/// The organization tree of the administrator's subtrees, in the import template's columns.
+/// The organization tree of a subtree (or of the administrator's subtrees), in the import
+/// template's columns.
 pub async fn export_orgs(
     State(state): State<AppState>,
     Admin(actor): Admin,
+    Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
     let mut rows: Vec<Vec<String>> = vec![ORG_COLUMNS.iter().map(|c| c.to_string()).collect()];
-    for root in actor.admin_roots() {
-        for o in crate::store::roster::export_orgs(&state.db, root).await? {
+    for root in export_roots(&state, &actor, &q.org).await? {
+        for o in crate::store::roster::export_orgs(&state.db, &root).await? {
             rows.push(vec![
                 o.name,
                 o.code.unwrap_or_default(),

@@ -123,7 +123,7 @@ both!(
             )
             .await;
         assert_eq!(exe.status, 422);
-        assert!(exe.contains("不是有效的 Excel"));
+        assert!(exe.contains("文件不是 Excel（.xlsx、.xls）或 CSV 表格"));
         // Written by openpyxl (inline strings): all three go in, kinds and answers in words.
         let good = editor
             .upload(

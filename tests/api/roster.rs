@@ -356,5 +356,16 @@ both!(
                 "第一党小组"
             ]
         );
+        // One branch's register; another town's branch is not the town's to export.
+        let (_, book) = town
+            .get_bytes(&format!("/roster/members.xlsx?org={}", app.ids.branch_b))
+            .await;
+        let rows = dangjian::spreadsheet::read_rows(&book).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].cell(0), "王乙");
+        let (status, _) = town
+            .get_bytes(&format!("/roster/members.xlsx?org={}", app.ids.branch_c))
+            .await;
+        assert_eq!(status, 404);
     }
 );
