@@ -17,7 +17,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 
-/// Rows of changes the preview lists; the counts cover all of them.
+/// Rows of changes (or problems) a page lists; the counts cover all of them.
 const PREVIEW_ROWS: usize = 200;
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -121,13 +121,19 @@ pub async fn check(
     render(&page)
 }
 
-/// The roster page again with the file's problems at its form: nothing was imported.
+/// The roster page again with the file's problems at its form (the first few hundred of
+/// them): nothing was imported.
 fn refuse(
     ctx: &Ctx,
     actor: &crate::domain::policy::Actor,
     kind: Kind,
-    problems: Vec<String>,
+    mut problems: Vec<String>,
 ) -> AppResult<Response> {
+    if problems.len() > PREVIEW_ROWS {
+        let more = problems.len() - PREVIEW_ROWS;
+        problems.truncate(PREVIEW_ROWS);
+        problems.push(format!("……另有{more}处问题未列出，请先改正以上各处"));
+    }
     render_invalid(&RosterPage {
         failed: Some(kind),
         problems,
