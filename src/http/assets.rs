@@ -33,18 +33,45 @@ const FILES: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-pub async fn file(Path(name): Path<String>) -> Response {
-    match FILES.iter().find(|(n, _, _)| *n == name) {
-        Some((_, mime, body)) => (
-            [
-                (header::CONTENT_TYPE, *mime),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            *body,
-        )
-            .into_response(),
-        None => AppError::NotFound.into_response(),
+/// An asset's name with its content's hash (`app.3f2a9c41d0.css`): pages link to it, and a
+/// browser may keep it a year, since a changed file gets a new name.
+fn versioned(name: &str, body: &[u8]) -> String {
+    let hash = &crate::crypto::sha256_hex(body)[..10];
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
     }
+}
+
+fn versioned_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| FILES.iter().map(|(n, _, b)| versioned(n, b)).collect())
+}
+
+/// The address a page links an asset by (its versioned name).
+pub fn url(name: &str) -> String {
+    match FILES.iter().position(|(n, _, _)| *n == name) {
+        Some(i) => format!("/static/{}", versioned_names()[i]),
+        None => format!("/static/{name}"),
+    }
+}
+
+/// An asset by its versioned name (kept for a year) or its plain name (for an hour: the web
+/// app manifest's icons, a page cached before a new release).
+pub async fn file(Path(name): Path<String>) -> Response {
+    let versioned = versioned_names().iter().position(|n| *n == name);
+    let plain = FILES.iter().position(|(n, _, _)| *n == name);
+    let (i, cache) = match (versioned, plain) {
+        (Some(i), _) => (i, "public, max-age=31536000, immutable"),
+        (None, Some(i)) => (i, "public, max-age=3600"),
+        (None, None) => return AppError::NotFound.into_response(),
+    };
+    let (_, mime, body) = FILES[i];
+    (
+        [(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, cache)],
+        body,
+    )
+        .into_response()
 }
 
 pub async fn manifest() -> Response {

@@ -3,7 +3,7 @@
 mod access;
 mod account;
 mod articles;
-mod assets;
+pub mod assets;
 mod context;
 mod daily;
 mod dashboard;
@@ -365,5 +365,7 @@ pub fn router(state: AppState) -> Router {
     app.fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), context::load))
         .layer(middleware::from_fn(context::trace))
+        // Pages and styles travel compressed when the browser accepts it (photos do not).
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }

@@ -5,6 +5,7 @@ mod support;
 mod accounts;
 mod archive;
 mod articles;
+mod assets;
 mod audit_log;
 mod crash;
 mod daily;
