@@ -8,12 +8,18 @@ use crate::store::{Db, audit, orgs, schema, settings, users};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
-/// Opens the database and applies pending migrations.
+/// Opens the database and applies pending migrations (the command line's maintenance: a
+/// backup of a damaged database may still save what it can).
 pub async fn open(config: &Config) -> AppResult<(Db, Keys)> {
+    open_with(config, false).await
+}
+
+/// Opens the database, first checking its files when it is to be `served`: a damaged
+/// database is refused before anything reads or writes it.
+async fn open_with(config: &Config, served: bool) -> AppResult<(Db, Keys)> {
     let keys = Keys::load(config.secret_key.as_deref(), &config.key_path())?;
     let db = Db::connect(&config.database_url()).await?;
-    // A damaged database is refused before anything reads or writes it.
-    if let Some(report) = crate::store::archive::integrity(&db, true).await? {
+    if served && let Some(report) = crate::store::archive::integrity(&db, true).await? {
         return Err(AppError::Setup(format!(
             "the database failed its integrity check and is not served: {report}. \
              Restore the last backup into a new data folder (dangjian restore FILE)."
@@ -90,7 +96,7 @@ pub struct Server {
 
 impl Server {
     pub async fn build(config: Config) -> AppResult<Self> {
-        let (db, keys) = open(&config).await?;
+        let (db, keys) = open_with(&config, true).await?;
         let security = settings::load_security(&db).await?;
         let listener = TcpListener::bind(&config.bind)
             .await

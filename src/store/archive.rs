@@ -235,7 +235,13 @@ pub async fn integrity(db: &super::Db, quick: bool) -> AppResult<Option<String>>
     let Some(sql) = db.engine.integrity_sql(quick) else {
         return Ok(None);
     };
-    let lines: Vec<(String,)> = sqlx::query_as(sql).fetch_all(&db.pool).await?;
+    // A file damaged badly enough fails the check itself (SQLITE_CORRUPT) instead of listing
+    // what it found: that is a report too.
+    let lines: Vec<(String,)> = match sqlx::query_as(sql).fetch_all(&db.pool).await {
+        Ok(lines) => lines,
+        Err(sqlx::Error::Database(e)) => return Ok(Some(e.message().to_string())),
+        Err(e) => return Err(e.into()),
+    };
     let report: Vec<String> = lines.into_iter().map(|(l,)| l).collect();
     Ok((report != ["ok"]).then(|| report.join("; ")))
 }

@@ -59,3 +59,50 @@ async fn the_kept_postgres_county_is_served_after_upgrading() {
         nothing_is_lost(app).await;
     }
 }
+
+/// A SQLite file damaged on disk is refused at start, with a message that says what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_database_is_not_served() {
+    let dir = std::env::temp_dir().join(format!("dj-damaged-{}", dangjian::crypto::random_token()));
+    let config = dangjian::config::Config {
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.clone(),
+        ..Default::default()
+    };
+    let server = dangjian::startup::Server::build(config.clone())
+        .await
+        .unwrap();
+    // Records that fill pages of their own at the end of the file.
+    let pool = &server.state.db.pool;
+    sqlx::query("CREATE TABLE scratch (x TEXT)")
+        .execute(pool)
+        .await
+        .unwrap();
+    for _ in 0..60 {
+        sqlx::query("INSERT INTO scratch VALUES ($1)")
+            .bind("党".repeat(1300))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&server.state.db.pool)
+        .await
+        .unwrap();
+    server.state.db.pool.close().await;
+    drop(server);
+    // Some of those pages overwritten with noise, as a failing disk would.
+    let path = dir.join("dangjian.db");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let end = bytes.len();
+    assert!(end > 80 * 4096, "{end} bytes");
+    for b in &mut bytes[end - 30 * 4096..end - 10 * 4096] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let refused = dangjian::startup::Server::build(config.clone()).await;
+    let message = refused.err().expect("refused").to_string();
+    assert!(message.contains("integrity check"), "{message}");
+    assert!(message.contains("dangjian restore"), "{message}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
