@@ -11,34 +11,7 @@ use crate::error::AppResult;
 use crate::store::{Db, audit, roster as store};
 use std::collections::HashMap;
 
-/// What a file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Orgs,
-    Members,
-}
-
-impl Kind {
-    pub fn code(self) -> &'static str {
-        match self {
-            Kind::Orgs => "orgs",
-            Kind::Members => "members",
-        }
-    }
-    pub fn from_code(code: &str) -> Option<Self> {
-        match code {
-            "orgs" => Some(Kind::Orgs),
-            "members" => Some(Kind::Members),
-            _ => None,
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Orgs => "组织架构",
-            Kind::Members => "党员名册",
-        }
-    }
-}
+pub use crate::domain::roster::Kind;
 
 /// A checked file, ready to write.
 #[derive(Debug, Clone)]
@@ -194,11 +167,8 @@ async fn check_members(
             .map(|r| vec![r.path])
             .unwrap_or_default(),
     };
-    let mut known = store::Branches::default();
-    for root in &roots {
-        store::branches(db, root, &mut known).await?;
-    }
-    let store::Branches { by_code, by_name } = known;
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+    let store::Branches { by_code, by_name } = store::branches(db, &roots).await?;
     let branch = |written: &str| -> Result<BranchRef, String> {
         if written.is_empty() {
             return Err("请填写所在支部的名称或编码".into());

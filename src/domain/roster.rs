@@ -10,6 +10,14 @@ use crate::spreadsheet::Row;
 use std::collections::{HashMap, HashSet};
 use time::Date;
 
+labelled_enum!(
+    /// What a roster file holds.
+    Kind {
+        Orgs => "orgs", "组织架构";
+        Members => "members", "党员名册";
+    }
+);
+
 /// The organization template's columns; a `*` marks those that must be filled.
 pub const ORG_COLUMNS: &[&str] = &[
     "组织名称*",

@@ -487,7 +487,7 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> AppRes
     Ok(ShowPage {
         page: ctx.page(m.name.clone()),
         may_manage: actor.may_manage_member(&m.branch_path),
-        has_account: members::has_account(&state.db, m.id).await?,
+        has_account: members::has_account(&mut *state.db.pool.acquire().await?, m.id).await?,
         transfers: members::transfers(&state.db, m.id).await?,
         badges: crate::store::badges::of(&state.db, "member", m.id).await?,
         id_number,

@@ -6,7 +6,6 @@ use super::context::{Page, flash_redirect};
 use super::form::{Id, render, render_invalid};
 use super::stored::{bytes_response, read_upload};
 use super::{AppState, Ctx};
-use crate::domain::member::{Education, Gender, MemberCategory, MemberStatus, posts_label};
 use crate::domain::org::OrgType;
 use crate::domain::roster::{MEMBER_COLUMNS, MEMBER_EXAMPLES, ORG_COLUMNS, ORG_EXAMPLES};
 use crate::error::{AppError, AppResult};
@@ -257,7 +256,9 @@ pub async fn export_members(
 ) -> AppResult<Response> {
     let roots = export_roots(&state, &actor, &q.org).await?;
     let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
-    let members = crate::store::roster::export_members(&state.db, &roots).await?;
+    let everyone = crate::store::members::ListFilter::default();
+    let (members, _) =
+        crate::store::members::list(&state.db, &roots, &everyone, 0, i64::MAX).await?;
     let want_full = q.full == "1";
     let mut revealed = 0;
     let mut rows: Vec<Vec<String>> = vec![MEMBER_COLUMNS.iter().map(|c| c.to_string()).collect()];
@@ -271,30 +272,22 @@ pub async fn export_members(
         } else {
             (m.id_number_mask.clone(), m.phone_mask.clone())
         };
-        let label =
-            |code: &str, f: fn(&str) -> Option<&'static str>| f(code).unwrap_or("").to_string();
         rows.push(vec![
             m.name.clone(),
-            label(&m.gender, |c| Gender::from_code(c).map(Gender::label)),
+            m.gender_label().into(),
             m.ethnicity.clone(),
             id_number,
             phone,
-            label(&m.education, |c| {
-                Education::from_code(c).map(Education::label)
-            }),
+            m.education_label().into(),
             m.joined_on.clone(),
             m.full_member_on.clone().unwrap_or_default(),
-            label(&m.status, |c| {
-                MemberStatus::from_code(c).map(MemberStatus::label)
-            }),
-            label(&m.category, |c| {
-                MemberCategory::from_code(c).map(MemberCategory::label)
-            }),
+            m.status_label().into(),
+            m.category_label().into(),
             m.branch_code
                 .clone()
                 .unwrap_or_else(|| m.branch_name.clone()),
             m.party_group_name.clone().unwrap_or_default(),
-            posts_label(&m.posts),
+            m.posts_label(),
             if m.veteran != 0 { "是" } else { "" }.to_string(),
         ]);
     }

@@ -28,6 +28,8 @@ pub struct Member {
     pub posts: String,
     pub veteran: i64,
     pub branch_name: String,
+    /// The branch's 组织编码, when it has one (from an import).
+    pub branch_code: Option<String>,
     pub branch_path: String,
     pub party_group_name: Option<String>,
 }
@@ -66,7 +68,7 @@ impl Member {
 
 const SELECT: &str = "SELECT m.id, m.name, m.gender, m.ethnicity, m.birth_date, m.id_number_enc, m.id_number_mask, \
      m.phone_enc, m.phone_mask, m.education, m.joined_on, m.full_member_on, m.status, m.category, m.branch_id, \
-     m.party_group_id, m.posts, m.veteran, b.name AS branch_name, b.path AS branch_path, g.name AS party_group_name \
+     m.party_group_id, m.posts, m.veteran, b.name AS branch_name, b.code AS branch_code, b.path AS branch_path, g.name AS party_group_name \
      FROM members m JOIN orgs b ON b.id = m.branch_id LEFT JOIN orgs g ON g.id = m.party_group_id";
 
 pub async fn get(db: &super::Db, id: i64) -> AppResult<Member> {
@@ -311,10 +313,10 @@ pub async fn transfers(db: &super::Db, member_id: i64) -> AppResult<Vec<Transfer
     .await?)
 }
 
-pub async fn has_account(db: &super::Db, member_id: i64) -> AppResult<bool> {
+pub async fn has_account(conn: &mut AnyConnection, member_id: i64) -> AppResult<bool> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE member_id = $1")
         .bind(member_id)
-        .fetch_one(&db.pool)
+        .fetch_one(conn)
         .await?;
     Ok(n > 0)
 }

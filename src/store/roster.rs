@@ -67,17 +67,17 @@ struct PlaceRow {
     kind: String,
 }
 
-/// The branches in use under `path`, each with its party groups, added to `into`.
-pub async fn branches(db: &super::Db, path: &str, into: &mut Branches) -> AppResult<()> {
-    let (lo, hi) = crate::domain::org::subtree_range(path);
-    let rows: Vec<PlaceRow> = sqlx::query_as(
-        "SELECT id, parent_id, code, name, kind FROM orgs \
-         WHERE dissolved_at IS NULL AND path >= $1 AND path < $2",
-    )
-    .bind(lo)
-    .bind(hi)
-    .fetch_all(&db.pool)
-    .await?;
+/// The branches in use under any of `roots`, each with its party groups.
+pub async fn branches(db: &super::Db, roots: &[&str]) -> AppResult<Branches> {
+    let (scope, args) = orgs::scope_clause("path", roots, 1);
+    let sql = format!(
+        "SELECT id, parent_id, code, name, kind FROM orgs WHERE dissolved_at IS NULL AND ({scope})"
+    );
+    let mut query = sqlx::query_as(&sql);
+    for a in &args {
+        query = query.bind(a);
+    }
+    let rows: Vec<PlaceRow> = query.fetch_all(&db.pool).await?;
     let mut groups: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
     for r in &rows {
         if let (Some(parent), Some(OrgType::PartyGroup)) =
@@ -89,6 +89,7 @@ pub async fn branches(db: &super::Db, path: &str, into: &mut Branches) -> AppRes
                 .push((r.id, r.name.clone()));
         }
     }
+    let mut found = Branches::default();
     for r in rows {
         if !OrgType::from_code(&r.kind).is_some_and(OrgType::is_branch) {
             continue;
@@ -98,14 +99,11 @@ pub async fn branches(db: &super::Db, path: &str, into: &mut Branches) -> AppRes
             party_groups: groups.remove(&r.id).unwrap_or_default(),
         };
         if let Some(code) = r.code {
-            into.by_code.insert(code, branch.clone());
+            found.by_code.insert(code, branch.clone());
         }
-        let named = into.by_name.entry(r.name).or_default();
-        if !named.iter().any(|b| b.id == branch.id) {
-            named.push(branch);
-        }
+        found.by_name.entry(r.name).or_default().push(branch);
     }
-    Ok(())
+    Ok(found)
 }
 
 #[derive(sqlx::FromRow)]
@@ -279,11 +277,7 @@ async fn open_account(
     record: &MemberRecord,
     first_code: &str,
 ) -> AppResult<()> {
-    let (has,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE member_id = $1")
-        .bind(member_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    if has > 0 || record.phone.is_none() {
+    if record.phone.is_none() || members::has_account(&mut *conn, member_id).await? {
         return Ok(());
     }
     add_account(conn, keys, member_id, record, first_code).await
@@ -336,47 +330,6 @@ pub async fn letters(
         .into_iter()
         .map(|(name, phone, stored)| (name, phone, keys.first_code(&stored)))
         .collect())
-}
-
-/// A member of the register as an export writes them.
-#[derive(Debug, sqlx::FromRow)]
-pub struct ExportedMember {
-    pub id: i64,
-    pub name: String,
-    pub gender: String,
-    pub ethnicity: String,
-    pub id_number_enc: String,
-    pub id_number_mask: String,
-    pub phone_enc: Option<String>,
-    pub phone_mask: String,
-    pub education: String,
-    pub joined_on: String,
-    pub full_member_on: Option<String>,
-    pub status: String,
-    pub category: String,
-    pub posts: String,
-    pub veteran: i64,
-    pub branch_name: String,
-    pub branch_code: Option<String>,
-    pub branch_path: String,
-    pub party_group_name: Option<String>,
-}
-
-/// The members registered under any of `roots`, branch by branch.
-pub async fn export_members(db: &super::Db, roots: &[&str]) -> AppResult<Vec<ExportedMember>> {
-    let (scope, args) = orgs::scope_clause("b.path", roots, 1);
-    let sql = format!(
-        "SELECT m.id, m.name, m.gender, m.ethnicity, m.id_number_enc, m.id_number_mask, m.phone_enc, \
-         m.phone_mask, m.education, m.joined_on, m.full_member_on, m.status, m.category, m.posts, m.veteran, \
-         b.name AS branch_name, b.code AS branch_code, b.path AS branch_path, g.name AS party_group_name \
-         FROM members m JOIN orgs b ON b.id = m.branch_id LEFT JOIN orgs g ON g.id = m.party_group_id \
-         WHERE {scope} ORDER BY b.path, m.name, m.id"
-    );
-    let mut query = sqlx::query_as(&sql);
-    for a in &args {
-        query = query.bind(a);
-    }
-    Ok(query.fetch_all(&db.pool).await?)
 }
 
 /// An organization as an export writes it: its parent by code, or by name without one.
