@@ -5,6 +5,7 @@ mod account;
 mod articles;
 pub mod assets;
 mod context;
+pub use context::SESSION_COOKIE;
 mod daily;
 mod dashboard;
 mod followups;
