@@ -199,9 +199,31 @@ impl Keys {
     }
 }
 
-/// `hash_password` off the async threads: argon2 takes tens of milliseconds of CPU.
+/// Password hashes computed at once: all cores but one, so that a morning's rush of
+/// sign-ins queues here instead of starving every other request of CPU.
+fn hashing_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
+    })
+}
+
+/// Runs argon2 off the async threads (it takes tens of milliseconds of CPU), one of the
+/// `hashing_permits` at a time.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    let _permit = hashing_permits()
+        .acquire()
+        .await
+        .expect("the hashing semaphore is never closed");
+    tokio::task::spawn_blocking(work).await
+}
+
+/// `hash_password` off the async threads.
 pub async fn hash_password_blocking(password: String) -> Result<String, tokio::task::JoinError> {
-    tokio::task::spawn_blocking(move || hash_password(&password)).await
+    hashing(move || hash_password(&password)).await
 }
 
 /// `verify_password` off the async threads.
@@ -209,7 +231,7 @@ pub async fn verify_password_blocking(
     password: String,
     stored: String,
 ) -> Result<bool, tokio::task::JoinError> {
-    tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await
+    hashing(move || verify_password(&password, &stored)).await
 }
 
 /// A readable one-time password that meets the password rules.
