@@ -322,6 +322,7 @@ pub async fn restore(
     restore_tables(db, archive, &manifest).await?;
     let tables = started.elapsed().as_secs_f64() - files;
     tracing::info!(rows = manifest.rows(), seconds = tables, "tables loaded");
+    db.refresh_statistics().await?;
     if let Some(report) = store::integrity(db, false).await? {
         return Err(AppError::Setup(format!(
             "the restored database is damaged: {report}"

@@ -267,6 +267,7 @@ async fn demo(config: Config, args: &DemoArgs) -> AppResult<()> {
         crate::jobs::nightly_figures(&db, now).await?;
         let scanned = crate::demo::supervised(&db, &planted, args.months, now).await?;
         println!("{}", scanned.trim_end());
+        db.refresh_statistics().await?;
         println!(
             "演示数据已生成（用时 {:.1} 秒）",
             started.elapsed().as_secs_f64()

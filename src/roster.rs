@@ -297,6 +297,7 @@ pub async fn apply(
     let what = format!("导入{}", plan.kind().label());
     audit::append(tx.conn(), &who.actor, &what, "名册导入", audit::OK, &detail).await?;
     tx.commit().await?;
+    db.refresh_statistics().await?;
     Ok(tally)
 }
 

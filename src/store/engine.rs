@@ -101,7 +101,6 @@ impl Engine {
         }
     }
 
-    /// SQL for the Shanghai calendar day ('YYYY-MM-DD') of an epoch-seconds expression.
     /// Makes a just-begun transaction read one snapshot throughout (SQLite's WAL readers
     /// already do; PostgreSQL's default gives each statement its own).
     pub fn snapshot_sql(self) -> Option<&'static str> {
@@ -111,6 +110,17 @@ impl Engine {
         }
     }
 
+    /// Gathers the planner's statistics after a bulk load (the demo, an import, a restore):
+    /// PostgreSQL would otherwise plan with none until autovacuum comes round; SQLite's
+    /// plans follow its indexes and are left as they are.
+    pub fn statistics_sql(self) -> Option<&'static str> {
+        match self {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some("ANALYZE"),
+        }
+    }
+
+    /// SQL for the Shanghai calendar day ('YYYY-MM-DD') of an epoch-seconds expression.
     pub fn shanghai_day(self, epoch: &str) -> String {
         match self {
             Engine::Sqlite => format!("date({epoch} + 28800, 'unixepoch')"),

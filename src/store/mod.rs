@@ -111,6 +111,14 @@ impl Db {
         Ok(tx)
     }
 
+    /// After a bulk load: see `Engine::statistics_sql`.
+    pub async fn refresh_statistics(&self) -> Result<(), AppError> {
+        if let Some(sql) = self.engine.statistics_sql() {
+            sqlx::query(sql).execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
     }
