@@ -1,9 +1,10 @@
-//! Rankings kept in memory as order-statistic boards (branch, town, county × week, month,
-//! year, all time). They catch up from the points ledger by id before every read, so a
-//! credit is ranked the moment it is committed, by whichever instance wrote it.
+//! Rankings kept in memory as order-statistic boards (points and badges × branch, town,
+//! county × week, month, year, all time). They catch up from the points ledger and the
+//! badges by id before every read, so a credit or a badge is ranked the moment it is
+//! committed, by whichever instance wrote it.
 use crate::domain::clock::local_date;
 use crate::domain::org::path_ids;
-use crate::domain::ranking::Board;
+use crate::domain::ranking::{Board, Tally};
 use crate::error::AppResult;
 use crate::store::{Db, points};
 use std::collections::HashMap;
@@ -74,17 +75,25 @@ const REREAD: i64 = 1000;
 /// Ledger entries read per look.
 const BATCH: usize = 100_000;
 
+/// How far the boards of one tally have read its rows.
 #[derive(Default)]
-struct State {
-    /// Whether the boards were built from the ledger yet.
+struct Cursor {
+    /// Whether the boards were built from the rows yet.
     warm: bool,
-    /// The day the boards were last trimmed to the current periods.
-    day: Option<Date>,
     last_id: i64,
     /// Ids at most `REREAD` below `last_id` not seen yet.
     gaps: std::collections::BTreeSet<i64>,
+}
+
+type BoardKey = (Tally, i64, Period, Date);
+
+#[derive(Default)]
+struct State {
+    /// The day the boards were last trimmed to the current periods.
+    day: Option<Date>,
+    cursors: HashMap<Tally, Cursor>,
     scopes: HashMap<i64, Scopes>,
-    boards: HashMap<(i64, Period, Date), Board>,
+    boards: HashMap<BoardKey, Board>,
 }
 
 #[derive(Default)]
@@ -114,44 +123,67 @@ pub struct Standing {
 }
 
 impl Rankings {
-    /// Applies ledger entries committed since the last look: new ids and old gaps. The first
-    /// caller builds the boards.
+    /// Applies ledger entries and badges committed since the last look: new ids and old
+    /// gaps. The first caller builds the boards.
     async fn catch_up(&self, db: &Db, state: &mut State) -> AppResult<()> {
-        if !state.warm {
-            return self.build(db, state).await;
-        }
         let today = local_date(crate::domain::clock::now_epoch());
         // A new day may begin a new week, month or year: last period's boards go.
-        if state.day != Some(today) {
+        if state.day.is_some_and(|d| d != today) {
             state
                 .boards
-                .retain(|(_, period, start), _| *start == period.start(today));
-            state.day = Some(today);
+                .retain(|(_, _, period, start), _| *start == period.start(today));
         }
-        let floor = state.last_id - REREAD;
-        state.gaps = state.gaps.split_off(&floor);
-        let gaps: Vec<i64> = state.gaps.iter().copied().collect();
-        let rows = points::entries_after(db, state.last_id, &gaps, BATCH).await?;
-        let more = rows.len() == BATCH;
-        for (id, member, delta, at) in rows {
-            if id > state.last_id {
-                state.gaps.extend(state.last_id + 1..id);
-                state.last_id = id;
-            } else if !state.gaps.remove(&id) {
-                continue;
-            }
-            if delta != 0 {
-                let scopes = self.scopes_in(db, state, member).await?;
-                Self::apply(state, scopes, member, delta, local_date(at), today);
-            }
-        }
-        if more {
-            return Box::pin(self.catch_up(db, state)).await;
+        state.day = Some(today);
+        for tally in Tally::ALL {
+            self.catch_up_tally(db, state, tally, today).await?;
         }
         Ok(())
     }
 
-    fn apply(state: &mut State, scopes: Scopes, member: i64, delta: i64, day: Date, today: Date) {
+    async fn catch_up_tally(
+        &self,
+        db: &Db,
+        state: &mut State,
+        tally: Tally,
+        today: Date,
+    ) -> AppResult<()> {
+        let cursor = state.cursors.entry(tally).or_default();
+        if !cursor.warm {
+            return self.build(db, state, tally, today).await;
+        }
+        let floor = cursor.last_id - REREAD;
+        cursor.gaps = cursor.gaps.split_off(&floor);
+        let gaps: Vec<i64> = cursor.gaps.iter().copied().collect();
+        let rows = points::entries_after(db, tally, cursor.last_id, &gaps, BATCH).await?;
+        let more = rows.len() == BATCH;
+        for (id, member, delta, at) in rows {
+            let cursor = state.cursors.entry(tally).or_default();
+            if id > cursor.last_id {
+                cursor.gaps.extend(cursor.last_id + 1..id);
+                cursor.last_id = id;
+            } else if !cursor.gaps.remove(&id) {
+                continue;
+            }
+            if delta != 0 {
+                let scopes = self.scopes_in(db, state, member).await?;
+                Self::apply(state, tally, scopes, member, delta, local_date(at), today);
+            }
+        }
+        if more {
+            return Box::pin(self.catch_up_tally(db, state, tally, today)).await;
+        }
+        Ok(())
+    }
+
+    fn apply(
+        state: &mut State,
+        tally: Tally,
+        scopes: Scopes,
+        member: i64,
+        delta: i64,
+        day: Date,
+        today: Date,
+    ) {
         for period in Period::ALL {
             let start = period.start(day);
             // Only the current week, month and year are ranked; older entries count for all
@@ -159,25 +191,25 @@ impl Rankings {
             if start != period.start(today) {
                 continue;
             }
-            Self::add(state, scopes, member, period, start, delta);
+            Self::add(state, (tally, period, start), scopes, member, delta);
         }
     }
 
-    /// Adds to a member's score on their branch's, town's and county's boards for a period.
+    /// Adds to a member's score on their branch's, town's and county's boards for a tally
+    /// and period.
     fn add(
         state: &mut State,
+        (tally, period, start): (Tally, Period, Date),
         scopes: Scopes,
         member: i64,
-        period: Period,
-        start: Date,
-        points: i64,
+        amount: i64,
     ) {
         for scope in [scopes.branch, scopes.town, scopes.county] {
             state
                 .boards
-                .entry((scope, period, start))
+                .entry((tally, scope, period, start))
                 .or_default()
-                .add(member, points);
+                .add(member, amount);
         }
     }
 
@@ -192,11 +224,12 @@ impl Rankings {
         })
     }
 
-    /// Builds the boards at start (so the first reader hardly waits): where every member is
-    /// ranked, then one sum per member and period from a single snapshot of the ledger.
-    async fn build(&self, db: &Db, state: &mut State) -> AppResult<()> {
-        Self::load_scopes_into(db, state).await?;
-        let today = local_date(crate::domain::clock::now_epoch());
+    /// Builds a tally's boards at start (so the first reader hardly waits): where every
+    /// member is ranked, then one sum per member and period from a single snapshot.
+    async fn build(&self, db: &Db, state: &mut State, tally: Tally, today: Date) -> AppResult<()> {
+        if state.scopes.is_empty() {
+            Self::load_scopes_into(db, state).await?;
+        }
         let since = |p: Period| crate::domain::clock::day_start(p.start(today));
         let starts = [
             since(Period::Year),
@@ -204,7 +237,7 @@ impl Rankings {
             since(Period::Week),
         ];
         let points::LedgerSnapshot { cut, sums, present } =
-            points::snapshot(db, starts, REREAD).await?;
+            points::snapshot(db, tally, starts, REREAD).await?;
         for (member, all, year, month, week) in sums {
             let scopes = self.scopes_in(db, state, member).await?;
             let periods = [
@@ -214,15 +247,25 @@ impl Rankings {
                 (Period::Week, week),
             ];
             for (period, sum) in periods.into_iter().filter(|p| p.1 != 0) {
-                Self::add(state, scopes, member, period, period.start(today), sum);
+                Self::add(
+                    state,
+                    (tally, period, period.start(today)),
+                    scopes,
+                    member,
+                    sum,
+                );
             }
         }
-        state.gaps = ((cut - REREAD).max(0) + 1..=cut)
-            .filter(|id| !present.contains(id))
-            .collect();
-        state.last_id = cut;
-        state.day = Some(today);
-        state.warm = true;
+        state.cursors.insert(
+            tally,
+            Cursor {
+                warm: true,
+                last_id: cut,
+                gaps: ((cut - REREAD).max(0) + 1..=cut)
+                    .filter(|id| !present.contains(id))
+                    .collect(),
+            },
+        );
         Ok(())
     }
 
@@ -245,24 +288,24 @@ impl Rankings {
             (old.town, new.town),
             (old.county, new.county),
         ];
-        let keys: Vec<(i64, Period, Date)> = state
+        let keys: Vec<BoardKey> = state
             .boards
             .keys()
-            .filter(|(scope, ..)| pairs.iter().any(|(o, n)| o == scope && o != n))
+            .filter(|(_, scope, ..)| pairs.iter().any(|(o, n)| o == scope && o != n))
             .copied()
             .collect();
-        for (scope, period, start) in keys {
+        for (tally, scope, period, start) in keys {
             let Some(&(_, target)) = pairs.iter().find(|(o, _)| *o == scope) else {
                 continue;
             };
             let score = state
                 .boards
-                .get_mut(&(scope, period, start))
+                .get_mut(&(tally, scope, period, start))
                 .and_then(|b| b.remove(member));
             if let Some(score) = score {
                 state
                     .boards
-                    .entry((target, period, start))
+                    .entry((tally, target, period, start))
                     .or_default()
                     .add(member, score);
             }
@@ -277,10 +320,12 @@ impl Rankings {
         Ok(())
     }
 
-    /// The top `n` of a scope's board for the period containing `today`, and `member`'s place.
+    /// The top `n` of a scope's board of a tally for the period containing `today`, and
+    /// `member`'s place.
     pub async fn standing(
         &self,
         db: &Db,
+        tally: Tally,
         scope: i64,
         period: Period,
         today: Date,
@@ -289,7 +334,7 @@ impl Rankings {
     ) -> AppResult<Standing> {
         let mut state = self.state.lock().await;
         self.catch_up(db, &mut state).await?;
-        let key = (scope, period, period.start(today));
+        let key = (tally, scope, period, period.start(today));
         let board = state.boards.get(&key);
         Ok(match board {
             Some(b) => {
@@ -328,7 +373,7 @@ impl Rankings {
                     *s,
                     state
                         .boards
-                        .get(&(*s, period, start))
+                        .get(&(Tally::Points, *s, period, start))
                         .map(Board::total)
                         .unwrap_or(0),
                 )

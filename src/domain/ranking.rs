@@ -12,6 +12,17 @@ const MAX_SCORE: i64 = (1 << 22) - 2;
 /// a tree costs about 22 entries per distinct score, too much for 20,000 branch boards.
 const SMALL: usize = 64;
 
+/// What a ranking counts: points earned (the ledger) or badges awarded to members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tally {
+    Points,
+    Badges,
+}
+
+impl Tally {
+    pub const ALL: [Tally; 2] = [Tally::Points, Tally::Badges];
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Board {
     scores: HashMap<i64, i64>,

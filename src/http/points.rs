@@ -70,6 +70,7 @@ async fn points_page(
         .rankings
         .standing(
             &state.db,
+            crate::domain::ranking::Tally::Points,
             county,
             crate::rankings::Period::All,
             today,

@@ -4,8 +4,9 @@ use super::context::Page;
 use super::form::{Choice, choices, render};
 use super::{AppState, Ctx};
 use crate::domain::clock::{local_date, now_epoch};
+use crate::domain::ranking::Tally;
 use crate::error::AppResult;
-use crate::rankings::Period;
+use crate::rankings::{Period, Standing};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -71,22 +72,14 @@ pub async fn page(
     let today = local_date(now);
     let standing = state
         .rankings
-        .standing(&state.db, scope, period, today, member, 20)
+        .standing(&state.db, Tally::Points, scope, period, today, member, 20)
         .await?;
-    let ids: Vec<i64> = standing.top.iter().map(|(_, m, _)| *m).collect();
-    let names = crate::store::members::names(&state.db, &ids).await?;
-    let rows = standing
-        .top
-        .iter()
-        .map(|(rank, m, score)| Row {
-            rank: *rank,
-            name: names.get(m).cloned().unwrap_or_default(),
-            score: *score,
-            me: *m == member,
-        })
-        .collect();
-    let (badge_rows, my_badge_rank, my_badges) =
-        badge_ranking(&state, scope, period.start(today), member).await?;
+    let rows = named_rows(&state, &standing, member).await?;
+    let badges = state
+        .rankings
+        .standing(&state.db, Tally::Badges, scope, period, today, member, 20)
+        .await?;
+    let badge_rows = named_rows(&state, &badges, member).await?;
     // Branches of the town by points per member in the period (from the boards), and by badges.
     let town_org = crate::store::orgs::get(&state.db, town).await?;
     let branches = crate::store::orgs::branch_tallies(&state.db, &town_org.path).await?;
@@ -136,41 +129,24 @@ pub async fn page(
         ranked: standing.ranked,
         orgs,
         badge_rows,
-        my_badge_rank,
-        my_badges,
+        // None before the member's first badge.
+        my_badge_rank: (badges.my_score > 0).then_some(badges.my_rank),
+        my_badges: badges.my_score,
     })
 }
 
-/// Members of the scope by badges earned since `since`, ties sharing a rank: the first 20,
-/// the member's rank (none before their first badge) and count.
-async fn badge_ranking(
-    state: &AppState,
-    scope: i64,
-    since: time::Date,
-    member: i64,
-) -> AppResult<(Vec<Row>, Option<i64>, i64)> {
-    let org = crate::store::orgs::get(&state.db, scope).await?;
-    let counts = crate::store::badges::member_counts(
-        &state.db,
-        &org.path,
-        crate::domain::clock::day_start(since),
-    )
-    .await?;
-    let mut board = crate::domain::ranking::Board::default();
-    for (m, n) in counts {
-        board.add(m, n);
-    }
-    let top = board.top(20);
-    let ids: Vec<i64> = top.iter().map(|(_, m, _)| *m).collect();
+/// The top of a board with the members' names.
+async fn named_rows(state: &AppState, standing: &Standing, member: i64) -> AppResult<Vec<Row>> {
+    let ids: Vec<i64> = standing.top.iter().map(|(_, m, _)| *m).collect();
     let names = crate::store::members::names(&state.db, &ids).await?;
-    let rows = top
+    Ok(standing
+        .top
         .iter()
-        .map(|(rank, m, n)| Row {
+        .map(|(rank, m, score)| Row {
             rank: *rank,
             name: names.get(m).cloned().unwrap_or_default(),
-            score: *n,
+            score: *score,
             me: *m == member,
         })
-        .collect();
-    Ok((rows, board.rank(member), board.score(member).unwrap_or(0)))
+        .collect())
 }

@@ -25,21 +25,6 @@ pub async fn of(db: &Db, holder_kind: &str, holder_id: i64) -> AppResult<Vec<Bad
     .await?)
 }
 
-/// Badges each member of the subtree at `path` earned from `since` on: (member, count), for
-/// the badge ranking.
-pub async fn member_counts(db: &Db, path: &str, since: i64) -> AppResult<Vec<(i64, i64)>> {
-    let (lo, hi) = crate::domain::org::subtree_range(path);
-    Ok(sqlx::query_as(
-        "SELECT b.holder_id, COUNT(*) FROM badges b JOIN members m ON m.id = b.holder_id JOIN orgs o ON o.id = m.branch_id \
-         WHERE b.holder_kind = 'member' AND b.awarded_at >= $1 AND o.path >= $2 AND o.path < $3 GROUP BY b.holder_id",
-    )
-    .bind(since)
-    .bind(lo)
-    .bind(hi)
-    .fetch_all(&db.pool)
-    .await?)
-}
-
 /// When a closed meeting completes its required item for the period to standard, the
 /// organization and each member who attended a meeting that met the standard earn the
 /// period's badge. The key (organization, item, period) makes it happen once.

@@ -2,6 +2,7 @@
 //! appended; a correction is a new entry. `member_points` keeps the running totals.
 use crate::domain::clock::{format_date, local_date};
 use crate::domain::points::{LedgerKey, PointRule, RuleSetting, capped, default_setting};
+use crate::domain::ranking::Tally;
 use crate::error::AppResult;
 use sqlx::AnyConnection;
 
@@ -51,17 +52,13 @@ pub(super) async fn lock_member(
     member_id: i64,
     now: i64,
 ) -> AppResult<()> {
+    // One statement either way: every statement inside SQLite's one write transaction
+    // holds up every other writer.
     crate::q!(
-        "INSERT INTO member_points (member_id, lifetime, balance, updated_at) VALUES ($1, 0, 0, $2) ON CONFLICT (member_id) DO NOTHING",
+        "INSERT INTO member_points (member_id, lifetime, balance, updated_at) VALUES ($1, 0, 0, $2) \
+         ON CONFLICT (member_id) DO UPDATE SET updated_at = excluded.updated_at",
         member_id,
         now
-    )
-    .execute(&mut *conn)
-    .await?;
-    crate::q!(
-        "UPDATE member_points SET updated_at = $1 WHERE member_id = $2",
-        now,
-        member_id
     )
     .execute(conn)
     .await?;
@@ -124,6 +121,8 @@ pub async fn credit(
         return Ok(0);
     }
     lock_member(conn, member_id, now).await?;
+    // Looked for first although the ledger's unique key would refuse it: on PostgreSQL a
+    // refused insert still uses an id, and the rankings re-read such gaps for a while.
     let (seen,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM points_ledger WHERE idempotency_key = $1")
             .bind(key.as_str())
@@ -132,14 +131,20 @@ pub async fn credit(
     if seen > 0 {
         return Ok(0);
     }
-    let (today,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(lifetime_delta), 0) AS BIGINT) FROM points_ledger WHERE member_id = $1 AND rule = $2 AND day = $3",
-    )
-    .bind(member_id)
-    .bind(rule.code())
-    .bind(format_date(local_date(now)))
-    .fetch_one(&mut *conn)
-    .await?;
+    let today = match s.daily_cap {
+        Some(_) => {
+            let (today,): (i64,) = sqlx::query_as(
+                "SELECT CAST(COALESCE(SUM(lifetime_delta), 0) AS BIGINT) FROM points_ledger WHERE member_id = $1 AND rule = $2 AND day = $3",
+            )
+            .bind(member_id)
+            .bind(rule.code())
+            .bind(format_date(local_date(now)))
+            .fetch_one(&mut *conn)
+            .await?;
+            today
+        }
+        None => 0,
+    };
     let amount = capped(s.amount, s.daily_cap, today);
     if amount == 0 {
         return Ok(0);
@@ -382,32 +387,62 @@ async fn retotal_all(conn: &mut AnyConnection, now: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Ledger entries with ids above `last_id` or among `gaps` (committed late), in id order,
-/// at most `limit`: (id, member, lifetime delta, created at).
+/// Where a tally's rows are: (table, member, amount, when, member's column for the sums,
+/// which rows the sums count). Badges of organizations read as amount 0 for no member, so
+/// that their ids are not taken for gaps.
+fn tally_source(tally: Tally) -> [&'static str; 6] {
+    match tally {
+        Tally::Points => [
+            "points_ledger",
+            "member_id",
+            "lifetime_delta",
+            "created_at",
+            "+member_id",
+            "1 = 1",
+        ],
+        Tally::Badges => [
+            "badges",
+            "CAST(CASE WHEN holder_kind = 'member' THEN holder_id ELSE 0 END AS BIGINT)",
+            "CAST(CASE WHEN holder_kind = 'member' THEN 1 ELSE 0 END AS BIGINT)",
+            "awarded_at",
+            "+holder_id",
+            "holder_kind = 'member'",
+        ],
+    }
+}
+
+/// A tally's rows after `last_id` and those of the `gaps` that have committed since, in id
+/// order: (id, member, amount, time).
 pub async fn entries_after(
     db: &super::Db,
+    tally: Tally,
     last_id: i64,
     gaps: &[i64],
     limit: usize,
 ) -> AppResult<Vec<(i64, i64, i64, i64)>> {
-    let wanted = if gaps.is_empty() {
-        "id > $1".to_string()
+    let [table, member, amount, at, ..] = tally_source(tally);
+    let columns =
+        format!("SELECT id, {member} AS member, {amount} AS amount, {at} AS at FROM {table}");
+    // Two searches of the primary key: with `OR`, SQLite would scan the whole table.
+    let sql = if gaps.is_empty() {
+        format!("{columns} WHERE id > $1 ORDER BY id LIMIT $2")
     } else {
         let list: Vec<String> = gaps.iter().map(i64::to_string).collect();
-        format!("(id > $1 OR id IN ({}))", list.join(","))
+        format!(
+            "SELECT * FROM ({columns} WHERE id > $1 UNION ALL {columns} WHERE id IN ({})) AS e ORDER BY id LIMIT $2",
+            list.join(",")
+        )
     };
-    Ok(sqlx::query_as(&format!(
-        "SELECT id, member_id, lifetime_delta, created_at FROM points_ledger WHERE {wanted} ORDER BY id LIMIT $2"
-    ))
-    .bind(last_id)
-    .bind(limit as i64)
-    .fetch_all(&db.pool)
-    .await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(last_id)
+        .bind(limit as i64)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
-/// What one consistent read of the ledger holds, for building the rankings.
+/// What one consistent read of a tally holds, for building the rankings.
 pub struct LedgerSnapshot {
-    /// The newest entry's id.
+    /// The newest row's id.
     pub cut: i64,
     /// Per member: all time, and since each of the three `starts`.
     pub sums: Vec<(i64, i64, i64, i64, i64)>,
@@ -415,34 +450,44 @@ pub struct LedgerSnapshot {
     pub present: std::collections::HashSet<i64>,
 }
 
-/// Every member's sums in one pass over one snapshot of the ledger.
-pub async fn snapshot(db: &super::Db, starts: [i64; 3], reread: i64) -> AppResult<LedgerSnapshot> {
+pub async fn snapshot(
+    db: &super::Db,
+    tally: Tally,
+    starts: [i64; 3],
+    reread: i64,
+) -> AppResult<LedgerSnapshot> {
+    let [table, _, _, at, member, counted] = tally_source(tally);
+    let amount = match tally {
+        Tally::Points => "lifetime_delta",
+        Tally::Badges => "1",
+    };
     let mut tx = db.begin_snapshot().await?;
-    let (cut,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM points_ledger")
+    let (cut,): (Option<i64>,) = sqlx::query_as(&format!("SELECT MAX(id) FROM {table}"))
         .fetch_one(&mut *tx)
         .await?;
     let cut = cut.unwrap_or(0);
     // `+member_id` keeps SQLite from walking the member index with a table lookup per
     // entry (a scan is 3× faster).
-    let sums = sqlx::query_as(
-        "SELECT +member_id, CAST(SUM(lifetime_delta) AS BIGINT), \
-         CAST(SUM(CASE WHEN created_at >= $2 THEN lifetime_delta ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN created_at >= $3 THEN lifetime_delta ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN created_at >= $4 THEN lifetime_delta ELSE 0 END) AS BIGINT) \
-         FROM points_ledger WHERE id <= $1 GROUP BY +member_id",
-    )
+    let sums = sqlx::query_as(&format!(
+        "SELECT {member}, CAST(SUM({amount}) AS BIGINT), \
+         CAST(SUM(CASE WHEN {at} >= $2 THEN {amount} ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN {at} >= $3 THEN {amount} ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN {at} >= $4 THEN {amount} ELSE 0 END) AS BIGINT) \
+         FROM {table} WHERE id <= $1 AND {counted} GROUP BY {member}"
+    ))
     .bind(cut)
     .bind(starts[0])
     .bind(starts[1])
     .bind(starts[2])
     .fetch_all(&mut *tx)
     .await?;
-    let present: Vec<(i64,)> =
-        sqlx::query_as("SELECT id FROM points_ledger WHERE id > $1 AND id <= $2")
-            .bind(cut - reread)
-            .bind(cut)
-            .fetch_all(&mut *tx)
-            .await?;
+    let present: Vec<(i64,)> = sqlx::query_as(&format!(
+        "SELECT id FROM {table} WHERE id > $1 AND id <= $2"
+    ))
+    .bind(cut - reread)
+    .bind(cut)
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(LedgerSnapshot {
         cut,

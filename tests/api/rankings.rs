@@ -143,5 +143,24 @@ both!(
         let other = mc.get("/rankings?scope=town&period=month").await;
         assert!(other.contains("id=\"my-badges\">0</strong>"));
         assert!(other.contains("这一时段还没有人获得徽章"));
+        // Badges awarded after the boards were built are ranked at the next read; a badge of
+        // an organization (whose id may equal a member's) ranks no member.
+        badge(&app, b, "orglife:1:x:6", now).await;
+        badge(&app, b, "orglife:1:x:7", now).await;
+        sqlx::query("INSERT INTO badges (holder_kind, holder_id, source_key, title, reason, awarded_at) VALUES ('org', $1, 'orglife:9', '徽章', '测试', $2)")
+            .bind(a)
+            .bind(now)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        let month = ma.get("/rankings?scope=county&period=month").await;
+        assert!(
+            month.contains("id=\"my-badges\">2</strong>"),
+            "the organization's badge is not 张甲's"
+        );
+        assert!(
+            month.contains("id=\"my-badge-rank\">第2名</strong>"),
+            "王乙 has 3 this month now"
+        );
     }
 );
