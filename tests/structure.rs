@@ -112,3 +112,20 @@ fn no_function_is_too_long_to_read() {
         too_long.join("\n")
     );
 }
+
+#[test]
+fn every_migration_file_is_applied() {
+    // A file in migrations/ that the list in schema.rs does not name is never run.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema = std::fs::read_to_string(root.join("src/store/schema.rs")).unwrap();
+    let mut files = 0;
+    for entry in std::fs::read_dir(root.join("migrations")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        files += 1;
+        assert!(
+            schema.contains(&format!("migrations/{name}\"")),
+            "migrations/{name} is not in src/store/schema.rs's list"
+        );
+    }
+    assert!(files >= 18);
+}

@@ -94,20 +94,37 @@ async fn fresh_postgres(url: &str, name: &str) -> String {
     format!("{server}/{name}")
 }
 
+/// The data of a size, made anew; or with `reuse`, the data a run kept (`--keep`), with
+/// what earlier runs did to it.
 pub async fn prepare(
     binary: &Path,
-    size: Size,
-    seed: u64,
+    (size, seed, reuse): (Size, u64, bool),
     dir: &Path,
     database: Option<&str>,
 ) -> Prepared {
     let plan = size.plan();
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).expect("the run's folder");
     let name = format!(
         "dj_bench_{}",
         serde_json::to_value(size).unwrap().as_str().unwrap()
     );
+    if reuse && dir.join("secret.key").exists() {
+        let database = database.map(|url| format!("{}/{name}", url.rsplit_once('/').unwrap().0));
+        let (db, keys) = open(dir, database.as_deref()).await;
+        let (members, organizations) = dangjian::store::members::counts(&db).await.expect("counts");
+        println!("  reusing the data kept in {}", dir.display());
+        return Prepared {
+            dir: dir.to_path_buf(),
+            database,
+            db,
+            keys,
+            organizations,
+            members,
+            generation_seconds: 0.0,
+            monthly_report_seconds: 0.0,
+        };
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).expect("the run's folder");
     let database = match database {
         Some(url) => Some(fresh_postgres(url, &name).await),
         None => None,

@@ -90,9 +90,13 @@ struct RunArgs {
     /// The `dangjian` binary to serve [default: built beside the bench].
     #[arg(long, value_name = "FILE")]
     server: Option<PathBuf>,
-    /// Keep the generated data folder (its path is printed).
+    /// Keep the generated data (its folder is printed), for `--reuse`.
     #[arg(long)]
     keep: bool,
+    /// Run against the data an earlier `--keep` run left, as it left it (quicker, when
+    /// looking into one scenario; the report then says the data took 0 s to make).
+    #[arg(long)]
+    reuse: bool,
 }
 
 #[tokio::main]
@@ -133,8 +137,7 @@ async fn all(args: RunArgs, only: Option<Vec<Only>>) {
     println!("data: {} ({engine}, {:?})", dir.display(), args.size);
     let data = data::prepare(
         &binary,
-        args.size,
-        args.seed,
+        (args.size, args.seed, args.reuse),
         &dir,
         args.database.as_deref(),
     )
@@ -215,7 +218,7 @@ async fn all(args: RunArgs, only: Option<Vec<Only>>) {
     server.stop().await;
     let written = report::write(&out, &run);
     println!("report: {}", written.display());
-    if !args.keep {
+    if !args.keep && !args.reuse {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

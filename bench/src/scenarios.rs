@@ -532,26 +532,49 @@ impl Bench<'_> {
             .collect()
     }
 
-    /// Sessions of the organization administrators of the county and its towns (the
-    /// county's first), made through the store layer; (organization, cookie).
+    /// Sessions of the organization administrators of the county and of every town (a town
+    /// without one gets one of its members as administrator, through the store layer, as
+    /// the county would grant it), the county's first; (organization, cookie).
     pub async fn admin_sessions(&self) -> Vec<(String, String)> {
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT g.user_id, o.name FROM role_grants g JOIN orgs o ON o.id = g.org_id \
-             WHERE g.role = 'org_admin' AND o.kind IN ('county', 'committee') \
+        let db = &self.data.db;
+        let towns: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT o.id, o.name, o.path, CAST(COALESCE((SELECT MIN(g.user_id) FROM role_grants g \
+             WHERE g.org_id = o.id AND g.role = 'org_admin'), 0) AS BIGINT) FROM orgs o \
+             WHERE o.kind = 'county' OR (o.kind = 'committee' AND o.parent_id = (SELECT id FROM orgs WHERE parent_id IS NULL)) \
              ORDER BY LENGTH(o.path), o.id LIMIT 40",
         )
-        .fetch_all(&self.data.db.pool)
+        .fetch_all(&db.pool)
         .await
-        .expect("administrators");
+        .expect("the towns");
         let now = dangjian::domain::clock::now_epoch();
-        let mut tx = self.data.db.begin().await.expect("a transaction");
+        let mut tx = db.begin().await.expect("a transaction");
         let mut out = Vec::new();
-        for (user, org) in rows {
+        for (org, name, path, mut user) in towns {
+            if user == 0 {
+                let (lo, hi) = dangjian::domain::org::subtree_range(&path);
+                let found: Option<(i64,)> = sqlx::query_as(
+                    "SELECT MIN(u.id) FROM users u JOIN members m ON m.id = u.member_id JOIN orgs b ON b.id = m.branch_id \
+                     WHERE b.path >= $1 AND b.path < $2 HAVING MIN(u.id) IS NOT NULL",
+                )
+                .bind(lo)
+                .bind(hi)
+                .fetch_optional(tx.conn())
+                .await
+                .expect("a member of the town");
+                let Some((member_user,)) = found else {
+                    continue;
+                };
+                let role = dangjian::domain::policy::Role::OrgAdmin;
+                dangjian::store::users::add_grant(tx.conn(), member_user, role, Some(org), None)
+                    .await
+                    .expect("a grant");
+                user = member_user;
+            }
             let token =
                 dangjian::store::sessions::create(tx.conn(), user, "127.0.0.1", "bench", now)
                     .await
                     .expect("a session");
-            out.push((org, format!("{}={token}", dangjian::http::SESSION_COOKIE)));
+            out.push((name, format!("{}={token}", dangjian::http::SESSION_COOKIE)));
         }
         tx.commit().await.expect("commit");
         out

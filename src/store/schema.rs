@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "article_edits", include_str!("../../migrations/0015_article_edits.sql")),
     (16, "question_care", include_str!("../../migrations/0016_question_care.sql")),
     (17, "roster", include_str!("../../migrations/0017_roster.sql")),
+    (18, "badge_holder", include_str!("../../migrations/0018_badge_holder.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {
