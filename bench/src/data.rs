@@ -82,6 +82,7 @@ pub struct Prepared {
 /// A new PostgreSQL database beside the one named (which is left alone); its URL.
 async fn fresh_postgres(url: &str, name: &str) -> String {
     let (server, _) = url.rsplit_once('/').expect("a postgres://…/database URL");
+    sqlx::any::install_default_drivers();
     let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
         .await
         .expect("PostgreSQL answers");

@@ -221,7 +221,8 @@ fn cell(s: &crate::load::Stats, ceiling: Option<&(String, f64)>) -> String {
         "{:.0}/s · p50 {:.2} ms · p99 {:.2} ms · max {:.0} ms",
         s.per_second, s.p50_ms, s.p99_ms, s.max_ms
     );
-    if s.mean_bytes > 0.0 {
+    // Pages' weight; a ceiling's `ok` weighs nothing worth a column.
+    if s.mean_bytes >= 100.0 {
         let _ = write!(c, " · {:.1} KB", s.mean_bytes / 1024.0);
     }
     if s.errors > 0 {

@@ -238,8 +238,11 @@ async fn principal_for(state: &AppState, token: &str) -> Result<Option<Principal
     if now - u.last_seen_at >= 30 {
         sessions::touch(&state.db, &token_hash, now).await?;
     }
-    let grants = users::grants(&state.db, u.user_id)
-        .await?
+    let grants = match u.has_grants {
+        0 => Vec::new(),
+        _ => users::grants(&state.db, u.user_id).await?,
+    };
+    let grants = grants
         .into_iter()
         .filter_map(|g| {
             Some(Grant {
@@ -267,7 +270,7 @@ async fn principal_for(state: &AppState, token: &str) -> Result<Option<Principal
         large_font: u.large_font != 0,
         must_change_password: u.must_change_password != 0,
         branch_id: u.branch_id,
-        unread: crate::store::notifications::unread(&state.db, u.user_id).await?,
+        unread: u.unread,
         pending_reviews,
     }))
 }

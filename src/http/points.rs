@@ -70,9 +70,11 @@ async fn points_page(
         .rankings
         .standing(
             &state.db,
-            crate::domain::ranking::Tally::Points,
-            county,
-            crate::rankings::Period::All,
+            (
+                crate::domain::ranking::Tally::Points,
+                county,
+                crate::rankings::Period::All,
+            ),
             today,
             member,
             0,

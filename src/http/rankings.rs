@@ -72,12 +72,12 @@ pub async fn page(
     let today = local_date(now);
     let standing = state
         .rankings
-        .standing(&state.db, Tally::Points, scope, period, today, member, 20)
+        .standing(&state.db, (Tally::Points, scope, period), today, member, 20)
         .await?;
     let rows = named_rows(&state, &standing, member).await?;
     let badges = state
         .rankings
-        .standing(&state.db, Tally::Badges, scope, period, today, member, 20)
+        .standing(&state.db, (Tally::Badges, scope, period), today, member, 20)
         .await?;
     let badge_rows = named_rows(&state, &badges, member).await?;
     // Branches of the town by points per member in the period (from the boards), and by badges.

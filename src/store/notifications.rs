@@ -34,15 +34,6 @@ pub async fn notify(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn unread(db: &super::Db, user_id: i64) -> AppResult<i64> {
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
-            .bind(user_id)
-            .fetch_one(&db.pool)
-            .await?;
-    Ok(n)
-}
-
 pub async fn list(db: &super::Db, user_id: i64) -> AppResult<Vec<Notification>> {
     Ok(sqlx::query_as(
         "SELECT id, title, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",

@@ -15,12 +15,20 @@ pub struct SessionUser {
     pub last_seen_at: i64,
     pub branch_id: Option<i64>,
     pub branch_path: Option<String>,
+    /// Unread notifications (the bell).
+    pub unread: i64,
+    /// Whether the account holds any role grant (most members hold none).
+    pub has_grants: i64,
 }
 
+/// Everything a request needs to know about its session in one round trip: on PostgreSQL
+/// each statement is one, and this runs before every page.
 pub async fn by_session(db: &super::Db, token_hash: &str) -> AppResult<Option<SessionUser>> {
     Ok(sqlx::query_as(
         "SELECT u.id AS user_id, u.name, u.member_id, u.must_change_password, u.large_font, u.disabled, \
-         s.last_seen_at, m.branch_id, o.path AS branch_path \
+         s.last_seen_at, m.branch_id, o.path AS branch_path, \
+         CAST((SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS BIGINT) AS unread, \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id) THEN 1 ELSE 0 END AS BIGINT) AS has_grants \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          LEFT JOIN members m ON m.id = u.member_id LEFT JOIN orgs o ON o.id = m.branch_id \
          WHERE s.token_hash = $1",
