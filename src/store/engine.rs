@@ -37,7 +37,13 @@ impl Engine {
                 // With WAL, NORMAL loses nothing on a process crash (kill -9).
                 "PRAGMA synchronous = NORMAL",
             ],
-            Engine::Postgres => &["SET TIME ZONE 'UTC'"],
+            Engine::Postgres => &[
+                "SET TIME ZONE 'UTC'",
+                // Every statement is prepared once per connection; planning it again at every
+                // execution (PostgreSQL's first five, and whenever a custom plan looks
+                // cheaper) cost 2–5 ms a page. The bench: the meeting page 6.1 → 1.9 ms.
+                "SET plan_cache_mode = force_generic_plan",
+            ],
         }
     }
 
