@@ -318,21 +318,25 @@ pub async fn synthetic_tree(db: &Db, mut n: i64) -> Vec<i64> {
     branches
 }
 
+/// A synthetic organization's record: rural, no address, in creation order.
+pub fn org_record(name: String, kind: OrgType) -> OrgRecord {
+    OrgRecord {
+        name,
+        kind,
+        category: OrgCategory::Rural,
+        address: String::new(),
+        sort_order: 0,
+    }
+}
+
 pub async fn add_org(
     tx: &mut dangjian::store::WriteTx,
     parent: &orgs::Org,
     name: String,
     kind: OrgType,
 ) -> orgs::Org {
-    let record = OrgRecord {
-        name,
-        kind,
-        category: OrgCategory::Rural,
-        address: String::new(),
-        sort_order: 0,
-    };
     let now = dangjian::domain::clock::now_epoch();
-    let id = orgs::create(tx.conn(), Some(parent), &record, now)
+    let id = orgs::create(tx.conn(), Some(parent), &org_record(name, kind), now)
         .await
         .unwrap();
     orgs::get_in(tx.conn(), id).await.unwrap()

@@ -216,7 +216,7 @@ async fn all(args: RunArgs, only: Option<Vec<Only>>) {
     tokio::time::sleep(std::time::Duration::from_secs(5)).await;
     run.memory_at_end = server.rss_mb();
     server.stop().await;
-    let written = report::write(&out, &run);
+    let written = report::write(&out, run);
     println!("report: {}", written.display());
     if !args.keep && !args.reuse {
         let _ = std::fs::remove_dir_all(&dir);

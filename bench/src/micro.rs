@@ -1,8 +1,7 @@
 //! Micro-benchmarks of single parts, each as a ratio to a ceiling of the same run: the
 //! organization tree's queries, the in-memory ranking boards, 电子监察's scan.
-use crate::data::open;
-use dangjian::domain::org::OrgRecord;
-use dangjian::domain::org::{OrgCategory, OrgType};
+use crate::data::{open, org_record};
+use dangjian::domain::org::OrgType;
 use dangjian::store::orgs;
 use dangjian::store::{Db, schema};
 use std::time::{Duration, Instant};
@@ -59,17 +58,15 @@ pub async fn tree(n: usize, database: Option<String>) {
     // County → towns → general branches → branches → party groups, N organizations in all.
     let started = Instant::now();
     let mut tx = db.begin().await.unwrap();
-    let input = |name: String, kind| OrgRecord {
-        name,
-        kind,
-        category: OrgCategory::Rural,
-        address: String::new(),
-        sort_order: 0,
-    };
     let now = dangjian::domain::clock::now_epoch();
-    let root_id = orgs::create(tx.conn(), None, &input("县委".into(), OrgType::County), now)
-        .await
-        .unwrap();
+    let root_id = orgs::create(
+        tx.conn(),
+        None,
+        &org_record("县委".into(), OrgType::County),
+        now,
+    )
+    .await
+    .unwrap();
     let root = orgs::get_in(tx.conn(), root_id).await.unwrap();
     let mut made = 1;
     let towns = (n / 1000).max(1);
@@ -78,7 +75,7 @@ pub async fn tree(n: usize, database: Option<String>) {
         let town_id = orgs::create(
             tx.conn(),
             Some(&root),
-            &input(format!("镇{t}"), OrgType::Committee),
+            &org_record(format!("镇{t}"), OrgType::Committee),
             now,
         )
         .await
@@ -90,7 +87,7 @@ pub async fn tree(n: usize, database: Option<String>) {
             let gb_id = orgs::create(
                 tx.conn(),
                 Some(&town),
-                &input(format!("总支{t}-{g}"), OrgType::GeneralBranch),
+                &org_record(format!("总支{t}-{g}"), OrgType::GeneralBranch),
                 now,
             )
             .await
@@ -101,7 +98,7 @@ pub async fn tree(n: usize, database: Option<String>) {
                 let br_id = orgs::create(
                     tx.conn(),
                     Some(&gb),
-                    &input(format!("支部{t}-{g}-{b}"), OrgType::Branch),
+                    &org_record(format!("支部{t}-{g}-{b}"), OrgType::Branch),
                     now,
                 )
                 .await
@@ -112,7 +109,7 @@ pub async fn tree(n: usize, database: Option<String>) {
                     orgs::create(
                         tx.conn(),
                         Some(&br),
-                        &input(format!("小组{p}"), OrgType::PartyGroup),
+                        &org_record(format!("小组{p}"), OrgType::PartyGroup),
                         now,
                     )
                     .await

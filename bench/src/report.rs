@@ -64,7 +64,7 @@ impl Run {
             members: data.members,
             generation_seconds: data.generation_seconds,
             concurrency: plan.concurrency,
-            ceilings: serde_json::from_value(serde_json::to_value(ceilings).unwrap()).unwrap(),
+            ceilings: ceilings.clone(),
             scenarios: Vec::new(),
             memory_after_start: 0.0,
             memory_at_end: 0.0,
@@ -90,8 +90,7 @@ impl Run {
 }
 
 /// Writes this run's JSON beside the others and rewrites report.md from all of them.
-pub fn write(out: &Path, run: &Run) -> PathBuf {
-    let mut run: Run = serde_json::from_value(serde_json::to_value(run).unwrap()).unwrap();
+pub fn write(out: &Path, mut run: Run) -> PathBuf {
     run.finished_at = dangjian::domain::clock::format_minute(dangjian::domain::clock::now_epoch());
     let json = out.join(format!("report-{}-{}.json", run.size, run.engine));
     std::fs::write(&json, serde_json::to_string_pretty(&run).unwrap()).expect("the JSON report");

@@ -68,7 +68,7 @@ pub struct Bench<'a> {
     pub members: Vec<(Session, String)>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Ceilings {
     pub http: Stats,
     pub storage: Stats,
