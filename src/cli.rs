@@ -260,7 +260,13 @@ async fn demo(config: Config, args: &DemoArgs) -> AppResult<()> {
         let (life, mut planted) = crate::demo::orglife(&db, &files, args.seed, args.months).await?;
         let (study, stopped) = crate::demo::study(&db, &files, args.seed, args.study_days).await?;
         planted.stopped_studying = stopped;
-        println!("{}\n{}", life.trim_end(), study.trim_end());
+        let arena = crate::demo::arena_demo(&db, &files, args.seed).await?;
+        println!(
+            "{}\n{}\n{}",
+            life.trim_end(),
+            study.trim_end(),
+            arena.trim_end()
+        );
         // The dashboard's figures for the year of history, as the nightly job keeps them;
         // then the day's 电子监察 scan over all of it.
         let now = crate::domain::clock::now_epoch();

@@ -47,8 +47,10 @@ struct Person {
 /// SplitMix64: small, fast and the same on every machine.
 struct Rng(u64);
 
+mod arena;
 mod scenes;
 mod study;
+pub use arena::arena_demo;
 pub use study::study;
 
 impl Rng {

@@ -40,6 +40,7 @@ impl std::fmt::Display for UnknownCode {
 }
 
 impl std::error::Error for UnknownCode {}
+pub mod arena;
 pub mod articles;
 pub mod badges;
 pub mod checkin;

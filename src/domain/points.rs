@@ -9,6 +9,9 @@ labelled_enum!(PointRule {
     MeetingAttended => "meeting_attended", "参加组织生活";
     PostApproved => "post_approved", "党建新鲜事发布";
     HistoryApproved => "history_approved", "党史上的今天投稿";
+    ArenaEntry => "arena_entry", "擂台比武参赛";
+    ProjectUpdate => "project_update", "书记项目进展";
+    ExperienceApproved => "experience_approved", "好经验好做法";
     Correction => "correction", "积分更正";
     Redemption => "redemption", "积分兑换";
     Refund => "refund", "兑换退回";
@@ -43,6 +46,9 @@ impl PointRule {
             PointRule::MeetingAttended => "meeting",
             PointRule::PostApproved => "post",
             PointRule::HistoryApproved => "history",
+            PointRule::ArenaEntry => "arena-entry",
+            PointRule::ProjectUpdate => "project-update",
+            PointRule::ExperienceApproved => "experience",
             PointRule::Correction => "correction",
             PointRule::Redemption => "order",
             PointRule::Refund => "refund",
@@ -80,6 +86,16 @@ impl LedgerKey {
     }
     pub fn history_approved(entry: i64) -> Self {
         Self::new(PointRule::HistoryApproved, &[&entry])
+    }
+    /// An organization's entry in a contest: once, however often it is edited.
+    pub fn arena_entry(entry: i64) -> Self {
+        Self::new(PointRule::ArenaEntry, &[&entry])
+    }
+    pub fn project_update(update: i64) -> Self {
+        Self::new(PointRule::ProjectUpdate, &[&update])
+    }
+    pub fn experience_approved(experience: i64) -> Self {
+        Self::new(PointRule::ExperienceApproved, &[&experience])
     }
     pub fn redemption(order: i64) -> Self {
         Self::new(PointRule::Redemption, &[&order])
@@ -129,6 +145,10 @@ pub fn default_setting(rule: PointRule) -> RuleSetting {
         PointRule::MeetingAttended => (5, None),
         PointRule::PostApproved => (3, None),
         PointRule::HistoryApproved => (2, None),
+        PointRule::ArenaEntry => (10, None),
+        // Progress is worth reporting weekly, not hourly.
+        PointRule::ProjectUpdate => (2, Some(2)),
+        PointRule::ExperienceApproved => (5, None),
         PointRule::Correction | PointRule::Redemption | PointRule::Refund => (0, None),
     };
     RuleSetting {

@@ -311,6 +311,36 @@ impl Actor {
                 .is_some_and(|town| is_in_subtree(path, &town))
     }
 
+    /// Belongs to the subtree at `root`: a member of a branch in it, or an administrator of
+    /// part of it or of what is above it.
+    pub fn within(&self, root: &str) -> bool {
+        self.in_audience(root)
+            || self
+                .admin_roots()
+                .iter()
+                .any(|r| is_in_subtree(r, root) || is_in_subtree(root, r))
+    }
+
+    /// May see a contest: before it is published, its judges and the organizer's subtree;
+    /// once published, everyone in the county with a branch or an administrator's grant
+    /// (the point is to learn from each other).
+    pub fn may_view_contest(&self, organizer: &str, published: bool, judge: bool) -> bool {
+        judge
+            || self.within(organizer)
+            || (published && (self.branch_path.is_some() || self.is_admin()))
+    }
+
+    /// Enters a contest for the organization at `path`: its own administrator (the
+    /// secretary), not the organizer's, who judges the field rather than plays in it.
+    pub fn may_enter_for(&self, path: &str, organizer: &str) -> bool {
+        self.administers(path) && !self.administers(organizer)
+    }
+
+    /// Votes in a contest with voting on: a member of a branch in the organizer's subtree.
+    pub fn may_vote(&self, organizer: &str) -> bool {
+        self.member_id.is_some() && self.in_audience(organizer)
+    }
+
     /// May see a post: its author and the administrators of its organization or above
     /// always; anyone whose feed holds it, once approved.
     pub fn may_view_post(&self, author: i64, approved: bool, path: &str) -> bool {
@@ -321,6 +351,31 @@ impl Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unpublished_contest_stays_in_its_organizers_subtree() {
+        let member = actor(&[]);
+        // A member of /1/2/3/ sees the town /1/2/'s contest before it is published, not
+        // the other town's /1/9/ until then.
+        assert!(member.may_view_contest("/1/2/", false, false));
+        assert!(!member.may_view_contest("/1/9/", false, false));
+        assert!(member.may_view_contest("/1/9/", true, false));
+        assert!(member.may_vote("/1/2/") && !member.may_vote("/1/9/"));
+        let judge = Actor {
+            branch_path: None,
+            ..actor(&[])
+        };
+        assert!(judge.may_view_contest("/1/9/", false, true));
+        assert!(!judge.may_view_contest("/1/9/", true, false));
+        // The county's administrator sees every contest; a secretary enters for the
+        // branch, the town's administrator organizes and does not enter.
+        assert!(actor(&[(Role::OrgAdmin, "/1/")]).may_view_contest("/1/9/", false, false));
+        let secretary = actor(&[(Role::BranchAdmin, "/1/2/3/")]);
+        assert!(secretary.may_enter_for("/1/2/3/", "/1/2/"));
+        assert!(!secretary.may_enter_for("/1/2/4/", "/1/2/"));
+        let town = actor(&[(Role::OrgAdmin, "/1/2/")]);
+        assert!(!town.may_enter_for("/1/2/3/", "/1/2/"));
+    }
 
     fn actor(grants: &[(Role, &str)]) -> Actor {
         Actor {

@@ -81,6 +81,29 @@ impl SearchQuery {
     }
 }
 
+/// A form whose fields repeat (checkboxes) or come in numbered rows.
+#[derive(Debug, Default)]
+pub struct Pairs(pub Vec<(String, String)>);
+
+impl Pairs {
+    /// The first value sent under `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+    /// Every value sent under `name`, parsed as ids (others are left out).
+    pub fn ids(&self, name: &str) -> Vec<i64> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .filter_map(|(_, v)| v.trim().parse().ok())
+            .collect()
+    }
+}
+
 /// The review buttons' form: `decision` is approve or return, with a reason to return.
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]

@@ -62,8 +62,8 @@ const TILES: &[Tile] = &[
     Tile {
         anchor: "arena",
         label: "擂台比武",
-        hint: "书记擂台赛",
-        href: "",
+        hint: "书记擂台赛与好经验",
+        href: "/arena",
     },
     Tile {
         anchor: "points",

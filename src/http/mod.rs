@@ -2,6 +2,7 @@
 //! context (session, CSRF, client address), and the pages by feature.
 mod access;
 mod account;
+mod arena;
 mod articles;
 pub mod assets;
 mod context;
@@ -201,6 +202,7 @@ fn routes() -> Vec<Route> {
     application
         .into_iter()
         .chain(study_routes())
+        .chain(arena_routes())
         .chain(supervision_routes())
         .chain(officer_routes())
         .collect()
@@ -269,6 +271,47 @@ fn study_routes() -> Vec<Route> {
         r("POST", "/shop/admin/prizes/{id}/restock", Admin, post(shop::restock)),
         r("POST", "/shop/admin/prizes/{id}/active", Admin, post(shop::set_active)),
         r("POST", "/shop/admin/prizes", Admin, post(shop::create_prize).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+    ]
+}
+
+/// 云上擂台's routes: 擂台比武, 书记项目, 兵支书, 联村党总支, 党员先锋岗, 好经验好做法.
+#[rustfmt::skip]
+fn arena_routes() -> Vec<Route> {
+    use Access::*;
+    use arena::{contests, experiences, projects, showcase};
+    vec![
+        r("GET", "/arena", SignedIn, get(arena::column)),
+        r("GET", "/arena/new", Admin, get(contests::new_page)),
+        r("POST", "/arena/new", Admin, post(contests::create)),
+        r("GET", "/arena/{id}", SignedIn, get(contests::show)),
+        r("POST", "/arena/{id}/entries", Admin, post(contests::enter).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("POST", "/arena/{id}/vote", Member, post(contests::vote)),
+        r("POST", "/arena/{id}/publish", Admin, post(contests::publish)),
+        r("GET", "/arena/entries/{id}", SignedIn, get(arena::entry)),
+        r("POST", "/arena/entries/{id}/scores", Admin, post(contests::score)),
+        r("GET", "/arena/orgs/{id}", SignedIn, get(arena::org_entries)),
+        r("GET", "/projects", SignedIn, get(projects::list)),
+        r("GET", "/projects/new", Admin, get(projects::new_page)),
+        r("POST", "/projects/new", Admin, post(projects::create)),
+        r("GET", "/projects/{id}", SignedIn, get(projects::show)),
+        r("POST", "/projects/{id}/updates", Admin, post(projects::report).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("POST", "/projects/{id}/done", Admin, post(projects::milestone_done)),
+        r("POST", "/projects/{id}/comments", Admin, post(projects::comment)),
+        r("GET", "/veterans", SignedIn, get(showcase::veterans)),
+        r("GET", "/veterans/{id}", SignedIn, get(showcase::veteran)),
+        r("POST", "/veterans/{id}/story", Admin, post(showcase::save_story)),
+        r("GET", "/joint", SignedIn, get(showcase::joint)),
+        r("GET", "/vanguard", SignedIn, get(showcase::vanguard)),
+        r("GET", "/vanguard/manage", Admin, get(showcase::manage)),
+        r("POST", "/vanguard/manage", Admin, post(showcase::add).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("POST", "/vanguard/categories", Admin, post(showcase::add_category)),
+        r("POST", "/vanguard/{id}/retire", Admin, post(showcase::retire)),
+        r("GET", "/experiences", SignedIn, get(experiences::list)),
+        r("POST", "/experiences", Member, post(experiences::create).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("GET", "/experiences/{id}", SignedIn, get(experiences::show)),
+        r("GET", "/experiences/files/{id}", SignedIn, get(experiences::file)),
+        r("POST", "/experiences/{id}/review", Admin, post(experiences::review)),
+        r("POST", "/experiences/{id}/useful", Member, post(experiences::useful)),
     ]
 }
 

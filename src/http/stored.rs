@@ -157,13 +157,25 @@ pub async fn save_photos(
     Ok(saved)
 }
 
-/// An article's, a post's or a prize's photo, for whoever may see what it belongs to; else 404.
+/// A photo, for whoever may see what it belongs to; else 404.
 async fn visible_photo(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<ContentPhoto> {
     let p = photos::get(&state.db, id).await?;
     match p.owner_kind.as_str() {
         photos::ARTICLE => super::articles::visible(state, ctx, p.owner_id).await?,
         photos::POST => super::posts::visible(state, ctx, p.owner_id).await?,
         photos::PRIZE => super::shop::visible(state, ctx, p.owner_id).await?,
+        photos::ENTRY => {
+            super::arena::contests::entry_visible(state, ctx, p.owner_id).await?;
+        }
+        photos::PROJECT_UPDATE => {
+            super::arena::projects::update_visible(state, ctx, p.owner_id).await?
+        }
+        photos::VANGUARD => {
+            super::arena::showcase::vanguard_visible(state, ctx, p.owner_id).await?
+        }
+        photos::EXPERIENCE => {
+            super::arena::experiences::visible(state, ctx, p.owner_id).await?;
+        }
         _ => return Err(AppError::NotFound),
     }
     Ok(p)

@@ -1,12 +1,14 @@
 //! The database layer: one schema and one set of queries for SQLite and PostgreSQL.
 //! What differs between the engines lives in `engine`.
 pub mod archive;
+pub mod arena;
 pub mod articles;
 pub mod audit;
 pub mod badges;
 pub mod daily;
 pub mod dashboard;
 pub mod engine;
+pub mod experiences;
 pub mod followups;
 pub mod history;
 pub mod jobs;
@@ -17,6 +19,7 @@ pub mod orgs;
 pub mod photos;
 pub mod points;
 pub mod posts;
+pub mod projects;
 pub mod reports;
 pub mod requirements;
 pub mod review;
@@ -25,6 +28,7 @@ pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod shop;
+pub mod showcase;
 pub mod supervision;
 pub mod users;
 

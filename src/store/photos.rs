@@ -1,11 +1,18 @@
 //! Photos that belong to an article (its cover and the pictures in its text), to a
-//! 党建新鲜事 post or to a prize. The files are in storage already; these rows point at them.
+//! 党建新鲜事 post, a prize, or to what 云上擂台 shows. The files are in storage already; these rows point at them.
 use crate::error::AppResult;
 use sqlx::AnyConnection;
 
 pub const ARTICLE: &str = "article";
 pub const POST: &str = "post";
 pub const PRIZE: &str = "prize";
+/// A 擂台比武 entry's photos.
+pub const ENTRY: &str = "entry";
+/// A 书记项目 progress update's photos.
+pub const PROJECT_UPDATE: &str = "project_update";
+pub const VANGUARD: &str = "vanguard";
+/// 好经验好做法.
+pub const EXPERIENCE: &str = "experience";
 pub const COVER: &str = "cover";
 pub const IMAGE: &str = "image";
 

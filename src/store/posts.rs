@@ -104,6 +104,22 @@ pub async fn feed(
     with_photos(db, posts).await
 }
 
+/// The newest approved posts of a subtree (a 联村党总支's news).
+pub async fn approved_in(db: &Db, reader: i64, path: &str, limit: i64) -> AppResult<Vec<Post>> {
+    let (lo, hi) = subtree_range(path);
+    let posts = sqlx::query_as(&format!(
+        "{SELECT} WHERE p.status = $2 AND o.path >= $3 AND o.path < $4 ORDER BY p.id DESC LIMIT $5"
+    ))
+    .bind(reader)
+    .bind(ReviewStatus::Approved.code())
+    .bind(lo)
+    .bind(hi)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    with_photos(db, posts).await
+}
+
 /// The author's own posts, whatever their status, newest first.
 pub async fn by_author(db: &Db, author: i64) -> AppResult<Vec<Post>> {
     Ok(sqlx::query_as(&format!(

@@ -10,6 +10,8 @@ pub enum Submission {
     Post,
     /// 党史上的今天, reviewed by a content editor.
     HistoryEntry,
+    /// 好经验好做法, reviewed by the author's branch's superior.
+    Experience,
 }
 
 impl Submission {
@@ -17,6 +19,7 @@ impl Submission {
         match self {
             Submission::Post => "posts",
             Submission::HistoryEntry => "history_entries",
+            Submission::Experience => "experiences",
         }
     }
 }

@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "question_care", include_str!("../../migrations/0016_question_care.sql")),
     (17, "roster", include_str!("../../migrations/0017_roster.sql")),
     (18, "badge_holder", include_str!("../../migrations/0018_badge_holder.sql")),
+    (19, "arena", include_str!("../../migrations/0019_arena.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

@@ -348,6 +348,15 @@ pub async fn first_with_role(db: &super::Db, role: Role) -> AppResult<Option<i64
     Ok(row.map(|r| r.0))
 }
 
+/// Every branch administrator's grant: (branch, account), in branch order.
+pub async fn branch_admins(db: &super::Db) -> AppResult<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT org_id, MIN(user_id) FROM role_grants WHERE role = 'branch_admin' GROUP BY org_id ORDER BY org_id",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 /// Each branch with a member account, and its first such account: (branch, account).
 pub async fn first_account_per_branch(conn: &mut AnyConnection) -> AppResult<Vec<(i64, i64)>> {
     Ok(sqlx::query_as(
