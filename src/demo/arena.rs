@@ -177,7 +177,8 @@ pub async fn arena_demo(db: &Db, files: &crate::files::Storage, seed: u64) -> Ap
     let subtree = orgs::subtree(db, &county.path).await?;
     let mut made = Made::default();
     let mut tx = db.begin().await?;
-    for (t, town) in towns.iter().enumerate() {
+    let mut nth_town = 0;
+    for town in &towns {
         if OrgType::from_code(&town.kind) != Some(OrgType::Committee) {
             continue;
         }
@@ -197,13 +198,15 @@ pub async fn arena_demo(db: &Db, files: &crate::files::Storage, seed: u64) -> Ap
         if villages.len() < 3 {
             continue;
         }
+        nth_town += 1;
         let judges: Vec<i64> = admins
             .iter()
             .filter(|(_, _, p)| is_in_subtree(&town.path, p))
             .map(|(u, _, _)| *u)
             .collect();
-        // Half the towns hold their contests every quarter; the others have held none.
-        if t % 2 == 0 {
+        // Half the towns (the first among them) hold their contests every quarter; the
+        // others have held none.
+        if nth_town % 2 == 1 {
             let c = Contests {
                 town,
                 villages: &villages,

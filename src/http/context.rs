@@ -355,6 +355,16 @@ pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Re
         Request::from_parts(parts, body)
     };
     let mut res = next.run(req).await;
+    // A response that leaves a new flash keeps it: clearing the one read must not undo it.
+    let new_flash = format!("{FLASH_COOKIE}=");
+    if res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&new_flash)))
+    {
+        set_cookies.retain(|c| !c.starts_with(&new_flash));
+    }
     for c in set_cookies {
         if let Ok(v) = HeaderValue::from_str(&c) {
             res.headers_mut().append(header::SET_COOKIE, v);

@@ -4,6 +4,7 @@ mod support;
 
 mod accounts;
 mod archive;
+mod arena;
 mod articles;
 mod assets;
 mod audit_log;

@@ -41,9 +41,20 @@ fn expected(role: &str) -> BTreeSet<&'static str> {
             "/tiers/settings",
             "/orgs/{id}/requirements",
             "/followups/new",
+            "/arena/new",
         ],
         "town_admin" => &["/points/rules", "/findings/settings", "/tiers/settings"],
-        "system" | "security" | "audit" => &["/orglife", "/posts", "/history"],
+        "system" | "security" | "audit" => &[
+            "/orglife",
+            "/posts",
+            "/history",
+            "/arena",
+            "/projects",
+            "/veterans",
+            "/joint",
+            "/vanguard",
+            "/experiences",
+        ],
         _ => &[],
     };
     let records: &[&str] = match role {

@@ -73,6 +73,9 @@ pub async fn column(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     }
     let mut published = Vec::new();
     for c in store::published(&state.db, 100).await? {
+        if !actor.may_view_contest(&c.org_path, true, false) {
+            continue;
+        }
         let entries = store::entries(&state.db, c.id).await?.len();
         published.push(ContestItem {
             contest: c,
