@@ -1181,3 +1181,152 @@ async fn the_county_imports_a_roster_fixes_a_row_and_prints_letters() {
     assert_eq!(fetched, json!([200, "application/pdf"]));
     county.quit().await;
 }
+
+/// A demo secretary (branch administrator) of another village of the town the demo's
+/// secretary login is in, with the phone they sign in with: (branch, phone).
+async fn second_secretary(
+    db: &dangjian::store::Db,
+    keys: &dangjian::crypto::Keys,
+    first_branch: i64,
+) -> (i64, String) {
+    let (branch, phone_enc): (i64, String) = sqlx::query_as(
+        "SELECT o.id, u.phone_enc FROM role_grants g JOIN orgs o ON o.id = g.org_id JOIN users u ON u.id = g.user_id \
+         JOIN orgs f ON f.id = $1 WHERE g.role = 'branch_admin' AND o.parent_id = f.parent_id AND o.category = 'rural' \
+         AND o.id <> f.id AND u.must_change_password = 0 ORDER BY o.id LIMIT 1",
+    )
+    .bind(first_branch)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    (branch, keys.decrypt(&phone_enc).unwrap())
+}
+
+/// A secretary submits their village's entry on a phone: the report, two figures, a photo.
+async fn submit_entry(b: &Browser, contest: &str, branch: i64, income: &str) {
+    b.goto(contest).await;
+    let form = format!("#enter-{branch}");
+    b.wait_for(&form).await;
+    b.assert_fits(360).await;
+    b.type_into(
+        &format!("{form} textarea[name=report]"),
+        "一组数据、一张清单：公开发包集体土地，发展果蔬采摘。",
+    )
+    .await;
+    for (field, value) in [
+        ("label_0", "集体土地公开发包"),
+        ("value_0", "200"),
+        ("unit_0", "亩"),
+        ("label_1", "村集体年增收"),
+        ("value_1", income),
+        ("unit_1", "万元"),
+    ] {
+        b.type_into(&format!("{form} input[name={field}]"), value)
+            .await;
+    }
+    b.choose_file(
+        &format!("#photos-{branch}"),
+        &fixture_photo("meeting-with-exif-gps.jpg"),
+    )
+    .await;
+    b.click(&format!("{form} button[type=submit]")).await;
+    b.wait_for_text(".flash", "参赛材料已提交").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_town_holds_a_contest_two_secretaries_enter_a_judge_scores_and_the_county_reads_it() {
+    if !tools_present() {
+        return;
+    }
+    let (base, db, keys) = demo_server_with_db(1).await;
+    let user = |phone: &'static str| {
+        let (db, keys) = (db.clone(), keys.clone());
+        async move {
+            dangjian::store::users::by_phone(&db, &keys, phone)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let (judge, secretary) = (user("13800000003").await, user("13800000002").await);
+    let (first,): (i64,) = sqlx::query_as(
+        "SELECT org_id FROM role_grants WHERE user_id = $1 AND role = 'branch_admin'",
+    )
+    .bind(secretary)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let (second, second_phone) = second_secretary(&db, &keys, first).await;
+    let driver = Driver::start().await;
+
+    // The town's organization officer sets the contest up on the office PC.
+    let town = driver.desktop().await;
+    town.sign_in(&base, "13800000003", "/dashboard").await;
+    town.click("nav.sidemenu a[href='/arena']").await;
+    town.click("#new-contest").await;
+    town.wait_for("#contest-form").await;
+    town.assert_fits(1366).await;
+    town.type_into("#title", "城关镇第四季度党支部书记擂台赛")
+        .await;
+    town.type_into("#period", "第四季度").await;
+    let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
+    let day = |d: i64| dangjian::domain::clock::format_date(today + time::Duration::days(d));
+    town.value("#held_on", &day(7)).await;
+    town.value("#deadline", &day(5)).await;
+    town.click(&format!("#judges input[value='{judge}']")).await;
+    town.click("#create-contest").await;
+    town.wait_for_text(".flash", "擂台赛已发起").await;
+    let contest = town.url().await;
+
+    // Two village secretaries enter on their phones.
+    let one = driver.phone().await;
+    one.sign_in(&base, "13800000002", "/").await;
+    one.click("#arena").await;
+    one.wait_for_text("#ongoing", "城关镇第四季度党支部书记擂台赛")
+        .await;
+    assert!(one.text("#ongoing").await.contains("可报名"));
+    submit_entry(&one, &contest, first, "13.5").await;
+    let two = driver.phone().await;
+    two.sign_in(&base, &second_phone, "/").await;
+    submit_entry(&two, &contest, second, "9").await;
+    two.screenshot("arena-entry-phone.png").await;
+
+    // The judge scores both; the result is published.
+    town.goto(&contest).await;
+    town.wait_for(".score-form").await;
+    assert_eq!(town.count(".score-form").await, 2);
+    // Each score form filled in and sent; the page comes back with it scored.
+    for (n, scores) in [(0, ["9", "8", "9"]), (1, ["7", "8", "6"])] {
+        let fill = format!(
+            "const f = document.querySelectorAll('.score-form')[{n}]; {:?}.forEach((v, i) => f.querySelector('input[name=score_' + i + ']').value = v); f.querySelector('button').click(); return true;",
+            scores
+        );
+        town.script(&fill).await;
+        town.wait_until(
+            &format!("const f = document.querySelectorAll('.score-form')[{n}]; return !!f && f.querySelector('button').textContent.includes('修改评分');"),
+            "the entry scored",
+        )
+        .await;
+    }
+    town.click("#publish").await;
+    town.wait_for_text(".flash", "结果已发布").await;
+
+    // Anyone in the county reads it in the column, with the breakdown.
+    let county = driver.desktop().await;
+    county.sign_in(&base, "13800000004", "/dashboard").await;
+    county.goto(&format!("{base}/arena")).await;
+    county
+        .wait_for_text("#published", "城关镇第四季度党支部书记擂台赛")
+        .await;
+    county.click("#published a").await;
+    county.wait_for("#results").await;
+    county.assert_fits(1366).await;
+    let results = county.text("#results").await;
+    // 9/10 × 40 + 8/10 × 40 + 9/10 × 20 = 86; 7, 8, 6 make 72.
+    assert!(results.contains("86.00"), "{results}");
+    assert!(results.contains("72.00"), "{results}");
+    county.screenshot("arena-result.png").await;
+    for b in [town, one, two, county] {
+        b.quit().await;
+    }
+}

@@ -182,7 +182,9 @@ pub async fn arena_demo(db: &Db, files: &crate::files::Storage, seed: u64) -> Ap
         if OrgType::from_code(&town.kind) != Some(OrgType::Committee) {
             continue;
         }
-        let villages: Vec<(&Org, i64)> = subtree
+        // The town's first villages as they were founded (the demo's secretary login is in
+        // the first town's first village).
+        let mut villages: Vec<(&Org, i64)> = subtree
             .iter()
             .filter(|o| {
                 is_in_subtree(&o.path, &town.path) && o.category == "rural" && o.kind == "branch"
@@ -193,8 +195,9 @@ pub async fn arena_demo(db: &Db, files: &crate::files::Storage, seed: u64) -> Ap
                     .find(|(org, _)| *org == o.id)
                     .map(|(_, u)| (o, *u))
             })
-            .take(6)
             .collect();
+        villages.sort_by_key(|(o, _)| o.id);
+        villages.truncate(6);
         if villages.len() < 3 {
             continue;
         }

@@ -119,8 +119,46 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
         "running totals agree with the ledger"
     );
 
+    // A year of 云上擂台: what it flags is true, published results are complete.
+    let arena = dangjian::demo::arena_demo(&app.db, &files, 2019)
+        .await
+        .unwrap();
+    assert!(arena.contains("场擂台赛"), "{arena}");
+    assert!(
+        app.count("SELECT COUNT(*) FROM contests WHERE published_at IS NOT NULL")
+            .await
+            >= 20
+    );
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM contest_entries e JOIN contests c ON c.id = e.contest_id WHERE c.published_at IS NOT NULL \
+             AND (SELECT COUNT(DISTINCT s.position) FROM entry_scores s WHERE s.entry_id = e.id) < 3"
+        )
+        .await,
+        0,
+        "every published entry is scored on every criterion"
+    );
+    let today = dangjian::domain::clock::format_date(dangjian::domain::clock::local_date(
+        dangjian::domain::clock::now_epoch(),
+    ));
+    let late = app
+        .count(&format!(
+            "SELECT COUNT(DISTINCT project_id) FROM project_milestones WHERE done_on IS NULL AND due_on < '{today}'"
+        ))
+        .await;
+    assert!(
+        late > 0 && arena.contains(&format!("{late} 个有逾期节点")),
+        "{arena}"
+    );
+    assert!(
+        app.count("SELECT COUNT(*) FROM experiences WHERE status = 'approved'")
+            .await
+            >= 10
+    );
+
     let member = login(0).await;
     assert!(member.get("/").await.contains("同志，您好"));
+    assert!(member.get("/arena").await.contains("可投票"));
     assert_eq!(member.get("/members").await.status, 403);
     let articles = member.get("/articles").await;
     assert!(articles.contains("“三会一课”怎么开才不走过场"));
@@ -131,11 +169,20 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
     let expected = members_under(&app, "SELECT o.path FROM users u JOIN members m ON m.id = u.member_id JOIN orgs o ON o.id = m.branch_id WHERE u.phone_mask = '138****0002'").await;
     assert_eq!(total(&secretary.get("/members").await.body), expected);
     assert!(expected < 100);
+    let open = secretary.get("/arena").await;
+    assert!(
+        open.contains("可报名"),
+        "this quarter's contest waits for the secretary's entry"
+    );
 
     let town = login(2).await;
     let expected = members_under(&app, "SELECT path FROM orgs WHERE name = '城关镇党委'").await;
     assert_eq!(total(&town.get("/members").await.body), expected);
     assert!(expected > 300 && expected < everyone);
+    assert!(
+        town.get("/arena").await.contains("待评分"),
+        "the town judges its own contest"
+    );
 
     let county = login(3).await;
     assert_eq!(total(&county.get("/members").await.body), everyone);
