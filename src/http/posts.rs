@@ -4,7 +4,7 @@
 use super::access::{Admin, Found};
 use super::context::{Page, flash_redirect};
 use super::form::{Id, ReviewForm, render, render_invalid};
-use super::stored::{check_photo, discard, read_upload, save_photos};
+use super::stored::{check_photos, kept_if_written, read_upload, save_photos};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::points::LedgerKey;
@@ -114,15 +114,8 @@ pub async fn create(
     let error = match (&org, &body) {
         (None, _) => "请选择发布的组织".to_string(),
         (_, Err(_)) => format!("请填写动态内容（{BODY_MAX_CHARS}字以内）"),
-        _ if pictures.len() > MAX_PHOTOS => format!("最多上传{MAX_PHOTOS}张照片"),
-        _ => pictures
-            .iter()
-            .enumerate()
-            .find_map(|(i, p)| {
-                check_photo(p)
-                    .err()
-                    .map(|e| format!("第{}张照片：{e}", i + 1))
-            })
+        _ => check_photos(&pictures, MAX_PHOTOS)
+            .err()
             .unwrap_or_default(),
     };
     let (Some(org), Ok(body), true) = (org, body, error.is_empty()) else {
@@ -133,13 +126,8 @@ pub async fn create(
     };
     let pictures: Vec<Vec<u8>> = pictures.into_iter().map(<[u8]>::to_vec).collect();
     let saved = save_photos(&state, &format!("posts/{}", org.id), pictures).await?;
-    let direct = match write_post(&state, &ctx, &actor, &org, &body, &saved).await {
-        Ok(direct) => direct,
-        Err(e) => {
-            discard(&state, &saved).await;
-            return Err(e);
-        }
-    };
+    let written = write_post(&state, &ctx, &actor, &org, &body, &saved).await;
+    let direct = kept_if_written(&state, &saved, written).await?;
     Ok(flash_redirect(
         &state,
         "/posts",

@@ -99,6 +99,22 @@ pub fn check_photo(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks a form's photos: at most `max`, each within the shared limits; the message names
+/// the photo at fault.
+pub fn check_photos(pictures: &[&[u8]], max: usize) -> Result<(), String> {
+    if pictures.len() > max {
+        return Err(format!("最多上传{max}张照片"));
+    }
+    match pictures
+        .iter()
+        .enumerate()
+        .find_map(|(i, p)| check_photo(p).err().map(|e| (i, e)))
+    {
+        Some((i, e)) => Err(format!("第{}张照片：{e}", i + 1)),
+        None => Ok(()),
+    }
+}
+
 /// Decodes, straightens, shrinks and re-encodes a photo, then writes it and its thumbnail
 /// durably under `base` (a folder-like prefix) before any row may point at them.
 pub async fn save_photo(state: &AppState, base: &str, bytes: Vec<u8>) -> AppResult<SavedPhoto> {
@@ -136,6 +152,19 @@ pub async fn discard(state: &AppState, photos: &[SavedPhoto]) {
         state.files.delete(&p.key).await;
         state.files.delete(&p.thumb_key).await;
     }
+}
+
+/// The write that points at photos just saved: when it fails, the files go too (no row
+/// points at them).
+pub async fn kept_if_written<T>(
+    state: &AppState,
+    saved: &[SavedPhoto],
+    written: AppResult<T>,
+) -> AppResult<T> {
+    if written.is_err() {
+        discard(state, saved).await;
+    }
+    written
 }
 
 /// Saves several photos; if one fails, those already written are removed.

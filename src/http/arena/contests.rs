@@ -4,7 +4,7 @@
 use super::super::access::{Admin, Found, Member};
 use super::super::context::{Page, flash_redirect};
 use super::super::form::{Id, Pairs, render, render_invalid};
-use super::super::stored::{Upload, check_photo, discard, read_upload, save_photos};
+use super::super::stored::{Upload, check_photos, kept_if_written, read_upload, save_photos};
 use super::super::{AppState, Ctx};
 use crate::domain::arena::{
     self, ContestInput, Criterion, CriterionRow, EntryInput, Figure, MAX_FIGURES, Outcome,
@@ -531,14 +531,13 @@ pub async fn enter(
         .ok_or(AppError::NotFound)?;
     let rows = figure_rows(&form);
     let pictures = form.files("photos");
-    let mut errors = match arena::parse_entry(form.field("report"), &rows, form.field("video_url"))
-    {
-        Ok(_) => FieldErrors::default(),
-        Err(e) => e,
-    };
-    let mut tx = state.db.begin().await?;
-    let existing = store::entry_of(tx.conn(), id, org.0).await?;
-    drop(tx);
+    let parsed = arena::parse_entry(form.field("report"), &rows, form.field("video_url"));
+    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    let existing = store::entries(&state.db, id)
+        .await?
+        .iter()
+        .find(|e| e.org_id == org.0)
+        .map(|e| e.id);
     if existing.is_none() && !arena::entries_open(&contest.deadline, local_date(now_epoch())) {
         errors.add(
             "report",
@@ -548,17 +547,10 @@ pub async fn enter(
     if contest.is_published() && existing.is_none() {
         errors.add("report", "擂台赛结果已发布，不能再提交");
     }
-    if pictures.len() > arena::MAX_PHOTOS {
-        errors.add("photos", format!("最多上传{}张照片", arena::MAX_PHOTOS));
-    }
-    if let Some(e) = pictures.iter().enumerate().find_map(|(i, p)| {
-        check_photo(p)
-            .err()
-            .map(|e| format!("第{}张照片：{e}", i + 1))
-    }) {
+    if let Err(e) = check_photos(&pictures, arena::MAX_PHOTOS) {
         errors.add("photos", e);
     }
-    let input = match arena::parse_entry(form.field("report"), &rows, form.field("video_url")) {
+    let input = match parsed {
         Ok(input) if errors.is_empty() => input,
         _ => {
             let draft = EntryForm {
@@ -574,20 +566,9 @@ pub async fn enter(
     };
     let pictures: Vec<Vec<u8>> = pictures.into_iter().map(<[u8]>::to_vec).collect();
     let saved = save_photos(&state, &format!("arena/{id}"), pictures).await?;
-    let result = write_entry(
-        &state,
-        &ctx,
-        &actor,
-        (&contest, org.0, &org.2),
-        existing,
-        &input,
-        &saved,
-    )
-    .await;
-    if let Err(e) = result {
-        discard(&state, &saved).await;
-        return Err(e);
-    }
+    let org = (&contest, org.0, org.2.as_str());
+    let written = write_entry(&state, &ctx, &actor, org, existing, &input, &saved).await;
+    kept_if_written(&state, &saved, written).await?;
     let done = if existing.is_some() {
         "参赛材料已修改，修改记录已保存"
     } else {

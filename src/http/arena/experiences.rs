@@ -4,7 +4,7 @@
 use super::super::access::{Admin, Found, Member};
 use super::super::context::{Page, flash_redirect};
 use super::super::form::{Id, ReviewForm, render, render_invalid};
-use super::super::stored::{Upload, check_photo, discard, read_upload, save_photos, send_file};
+use super::super::stored::{Upload, check_photos, discard, read_upload, save_photos, send_file};
 use super::super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, local_date, now_epoch};
 use crate::domain::org::town_path;
@@ -151,10 +151,7 @@ pub async fn create(
             .map_err(|_| format!("请填写经验做法（{BODY_MAX_CHARS}字以内）")),
     );
     let pictures = form.files("photos");
-    if pictures.len() > MAX_PHOTOS {
-        errors.add("photos", format!("最多上传{MAX_PHOTOS}张照片"));
-    }
-    if let Some(e) = pictures.iter().find_map(|p| check_photo(p).err()) {
+    if let Err(e) = check_photos(&pictures, MAX_PHOTOS) {
         errors.add("photos", e);
     }
     let files = attachments(&form, &mut errors);

@@ -4,7 +4,7 @@
 use super::super::access::{Admin, Found};
 use super::super::context::{Page, flash_redirect};
 use super::super::form::{Choice, Id, Pairs, org_choices, render, render_invalid};
-use super::super::stored::{check_photo, discard, read_upload, save_photos};
+use super::super::stored::{check_photos, kept_if_written, read_upload, save_photos};
 use super::super::{AppState, Ctx};
 use crate::domain::arena::{self, MAX_MILESTONES, ProjectStatus, overdue, project_status};
 use crate::domain::clock::{format_date, format_minute, local_date, now_epoch};
@@ -374,14 +374,7 @@ pub async fn report(
         Ok(b) => b,
         Err(_) => return Ok(flash_redirect(&state, &back, "请填写项目进展")),
     };
-    if pictures.len() > arena::MAX_PHOTOS {
-        return Ok(flash_redirect(
-            &state,
-            &back,
-            &format!("最多上传{}张照片", arena::MAX_PHOTOS),
-        ));
-    }
-    if let Some(e) = pictures.iter().find_map(|p| check_photo(p).err()) {
+    if let Err(e) = check_photos(&pictures, arena::MAX_PHOTOS) {
         return Ok(flash_redirect(&state, &back, &e));
     }
     let saved = save_photos(
@@ -424,10 +417,7 @@ pub async fn report(
         Ok(())
     }
     .await;
-    if let Err(e) = written {
-        discard(&state, &saved).await;
-        return Err(e);
-    }
+    kept_if_written(&state, &saved, written).await?;
     Ok(flash_redirect(&state, &back, "进展已发布"))
 }
 

@@ -4,7 +4,7 @@ use super::super::access::{Admin, Found};
 use super::super::context::{Page, flash_redirect};
 use super::super::dashboard::Row;
 use super::super::form::{Choice, Id, Pairs, org_choices, render};
-use super::super::stored::{check_photo, discard, read_upload, save_photo};
+use super::super::stored::{check_photo, kept_if_written, read_upload, save_photo};
 use super::super::{AppState, Ctx};
 use super::contests::EntryView;
 use super::projects::ProjectItem;
@@ -339,10 +339,7 @@ pub async fn add(
         Ok(())
     }
     .await;
-    if let Err(e) = written {
-        discard(&state, &saved).await;
-        return Err(e);
-    }
+    kept_if_written(&state, &saved, written).await?;
     Ok(flash_redirect(&state, "/vanguard/manage", "先锋岗已设立"))
 }
 
