@@ -392,7 +392,8 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
 
     b.sign_in(&base, "13800000002", "/").await;
     assert!(b.text("h1.greet").await.contains("同志，您好"));
-    assert!(b.text("#arena").await.contains("即将上线"));
+    assert_eq!(b.attribute("#arena", "href").await, "/arena");
+    assert!(b.text("#arena").await.contains("擂台比武"));
     b.assert_fits_width().await;
     b.screenshot("member-home.png").await;
 

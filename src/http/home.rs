@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
-/// An entry on the member home page. `href` is empty until its capability lands.
+/// An entry on the member home page.
 pub struct Tile {
     pub anchor: &'static str,
     pub label: &'static str,

@@ -161,6 +161,19 @@ pub async fn invites(db: &Db, contest: i64) -> AppResult<Vec<(i64, String, Strin
     .await?)
 }
 
+/// The accounts administering an invited organization directly (its secretary): who the
+/// invitation and the result are told to.
+pub async fn invited_admins(conn: &mut AnyConnection, contest: i64) -> AppResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT g.user_id FROM contest_invites i JOIN role_grants g ON g.org_id = i.org_id \
+         WHERE i.contest_id = $1 AND g.role IN ('branch_admin', 'org_admin') ORDER BY g.user_id",
+    )
+    .bind(contest)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(u,)| u).collect())
+}
+
 /// Accounts holding an organization administrator's grant, with their grant's path: the
 /// judges an organizer may pick from are those at or above the contest.
 pub async fn administrators(db: &Db) -> AppResult<Vec<(i64, String, String)>> {

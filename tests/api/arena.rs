@@ -104,6 +104,11 @@ both!(
         assert!(!c.get("/arena").await.contains("东湖镇第四季度"));
 
         let sec = app.login(phone::SECRETARY_A).await;
+        assert!(
+            sec.get("/notifications")
+                .await
+                .contains("擂台赛邀请：东湖镇第四季度党支部书记擂台赛")
+        );
         assert!(sec.get(&page).await.contains("提交参赛材料 · 甲村党支部"));
         let a = app.ids.branch_a.to_string();
         let bad = sec
@@ -207,6 +212,7 @@ both!(
             200
         );
 
+        assert!(sec.get("/notifications").await.contains("擂台赛结果已发布"));
         // An edit after publication keeps what the entry said, and the audit log says so.
         let edited = sec
             .post_multipart(

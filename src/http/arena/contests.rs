@@ -16,7 +16,7 @@ use crate::domain::policy::Actor;
 use crate::domain::text::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::store::arena::{self as store, Contest, Entry, ScoreRow};
-use crate::store::{orgs, photos, points};
+use crate::store::{notifications, orgs, photos, points};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -234,6 +234,20 @@ pub async fn create(
         &format!("{}个参赛组织，{}位评委", invites.len(), judges.len()),
     )
     .await?;
+    let link = format!("/arena/{id}");
+    let invited = format!(
+        "擂台赛邀请：{}，请于{}前提交参赛材料",
+        input.title, input.deadline
+    );
+    for user in store::invited_admins(tx.conn(), id).await? {
+        let key = format!("contest-invite:{id}");
+        notifications::notify(tx.conn(), user, &key, &invited, &link, now).await?;
+    }
+    for judge in &judges {
+        let title = format!("请担任擂台赛评委：{}", input.title);
+        let key = format!("contest-judge:{id}");
+        notifications::notify(tx.conn(), *judge, &key, &title, &link, now).await?;
+    }
     tx.commit().await?;
     Ok(flash_redirect(
         &state,
@@ -790,6 +804,12 @@ pub async fn publish(
     if !store::publish(tx.conn(), id, now_epoch()).await? {
         drop(tx);
         return Ok(flash_redirect(&state, &back, "结果已发布"));
+    }
+    let (link, now) = (format!("/arena/{id}"), now_epoch());
+    let title = format!("擂台赛结果已发布：{}", contest.title);
+    for user in store::invited_admins(tx.conn(), id).await? {
+        let key = format!("contest-published:{id}");
+        notifications::notify(tx.conn(), user, &key, &title, &link, now).await?;
     }
     ctx.audit(
         &mut tx,
