@@ -18,6 +18,8 @@ pub struct Contest {
     pub voting: i64,
     pub published_at: Option<i64>,
     pub created_at: i64,
+    /// Entries submitted so far.
+    pub entries: i64,
 }
 
 impl Contest {
@@ -26,8 +28,8 @@ impl Contest {
     }
 }
 
-const CONTEST: &str = "SELECT c.id, c.org_id, o.path AS org_path, o.name AS org_name, c.title, c.period, c.held_on, c.deadline, c.voting, c.published_at, c.created_at \
-     FROM contests c JOIN orgs o ON o.id = c.org_id";
+const CONTEST: &str = "SELECT c.id, c.org_id, o.path AS org_path, o.name AS org_name, c.title, c.period, c.held_on, c.deadline, c.voting, c.published_at, c.created_at, \
+     (SELECT COUNT(*) FROM contest_entries e WHERE e.contest_id = c.id) AS entries FROM contests c JOIN orgs o ON o.id = c.org_id";
 
 pub async fn contest(db: &Db, id: i64) -> AppResult<Contest> {
     Ok(sqlx::query_as(&format!("{CONTEST} WHERE c.id = $1"))

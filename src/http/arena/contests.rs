@@ -681,7 +681,8 @@ pub async fn score(
     let entry = store::entry(&state.db, entry_id).await?;
     let judges = store::judges(&state.db, entry.contest_id).await?;
     // Only the contest's judges score; to anyone else the form does not exist.
-    let contest = Ok(store::contest(&state.db, entry.contest_id).await?)
+    let contest = store::contest(&state.db, entry.contest_id)
+        .await
         .found_if(|_| judges.iter().any(|(u, _)| *u == actor.user_id))?;
     let back = format!("/arena/{}#entry-{entry_id}", contest.id);
     if contest.is_published() {
@@ -740,8 +741,9 @@ pub async fn vote(
     axum::Form(form): axum::Form<VoteForm>,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
-    let contest =
-        Ok(visible_contest(&state, actor, id).await?).found_if(|c| actor.may_vote(&c.org_path))?;
+    let contest = visible_contest(&state, actor, id)
+        .await
+        .found_if(|c| actor.may_vote(&c.org_path))?;
     let back = format!("/arena/{id}");
     if contest.voting == 0 || contest.is_published() {
         return Ok(flash_redirect(&state, &back, "本次擂台赛不在投票中"));
@@ -773,7 +775,8 @@ pub async fn publish(
     Admin(actor): Admin,
     Id(id): Id,
 ) -> AppResult<Response> {
-    let contest = Ok(visible_contest(&state, &actor, id).await?)
+    let contest = visible_contest(&state, &actor, id)
+        .await
         .found_if(|c| actor.administers(&c.org_path))?;
     let back = format!("/arena/{id}");
     let entries = store::entries(&state.db, id).await?;

@@ -22,7 +22,6 @@ use contests::EntryView;
 /// A contest in the column, with what the reader may do in it now.
 pub struct ContestItem {
     pub contest: Contest,
-    pub entries: usize,
     pub hint: &'static str,
 }
 
@@ -64,22 +63,15 @@ pub async fn column(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
         } else {
             "进行中"
         };
-        let entries = store::entries(&state.db, c.id).await?.len();
-        ongoing.push(ContestItem {
-            contest: c,
-            entries,
-            hint,
-        });
+        ongoing.push(ContestItem { contest: c, hint });
     }
     let mut published = Vec::new();
     for c in store::published(&state.db, 100).await? {
         if !actor.may_view_contest(&c.org_path, true, false) {
             continue;
         }
-        let entries = store::entries(&state.db, c.id).await?.len();
         published.push(ContestItem {
             contest: c,
-            entries,
             hint: "",
         });
     }
