@@ -162,6 +162,7 @@ pub struct Made {
 }
 
 pub async fn arena_demo(db: &Db, files: &crate::files::Storage, seed: u64) -> AppResult<String> {
+    let started = std::time::Instant::now();
     let mut rng = Rng(seed ^ 0x00A2_E4A0);
     let now = now_epoch();
     let county = orgs::root(db)
@@ -253,7 +254,7 @@ pub async fn arena_demo(db: &Db, files: &crate::files::Storage, seed: u64) -> Ap
     joint_news(&mut tx, &subtree, organizer_account, now).await?;
     tx.commit().await?;
     Ok(format!(
-        "云上擂台：{} 场擂台赛（已发布 {}，{} 份参赛材料），{} 个书记项目（{} 个有逾期节点），{} 个党员先锋岗，{} 条好经验好做法，{} 名兵支书事迹\n",
+        "云上擂台：{} 场擂台赛（已发布 {}，{} 份参赛材料），{} 个书记项目（{} 个有逾期节点），{} 个党员先锋岗，{} 条好经验好做法，{} 名兵支书事迹（用时 {:.1} 秒）\n",
         made.contests,
         made.published,
         made.entries,
@@ -261,7 +262,8 @@ pub async fn arena_demo(db: &Db, files: &crate::files::Storage, seed: u64) -> Ap
         made.overdue,
         made.vanguard,
         made.experiences,
-        made.stories
+        made.stories,
+        started.elapsed().as_secs_f64()
     ))
 }
 

@@ -355,6 +355,43 @@ pub async fn branches_in(
         .collect()
 }
 
+/// The branches directly under any of `parents` with their figures for `p`, by name:
+/// (parent, id, name, figures). One query for a page of several parents.
+pub async fn branches_under(
+    db: &Db,
+    kind: PeriodKind,
+    p: &Period,
+    parents: &[i64],
+) -> AppResult<Vec<(i64, i64, String, Figures)>> {
+    if parents.is_empty() {
+        return Ok(vec![]);
+    }
+    let (period, start) = key(kind, p);
+    let ids: Vec<String> = parents.iter().map(i64::to_string).collect();
+    let branches = super::orgs::kinds_sql("o.kind", crate::domain::org::OrgType::is_branch);
+    let rows = sqlx::query(&format!(
+        "SELECT o.parent_id, o.id, o.name, f.total FROM orgs o JOIN org_figures f ON f.org_id = o.id \
+         WHERE f.period = $1 AND f.period_start = $2 AND o.parent_id IN ({}) \
+         AND o.dissolved_at IS NULL AND {branches} ORDER BY o.name",
+        ids.join(",")
+    ))
+    .bind(period)
+    .bind(&start)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let total: String = r.try_get(3)?;
+            Ok((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                serde_json::from_str(&total).unwrap_or_default(),
+            ))
+        })
+        .collect()
+}
+
 /// One organization's subtree figures for each of `periods` (kept or computed now).
 pub async fn trend(
     db: &Db,

@@ -50,6 +50,16 @@ pub fn kinds_sql(column: &str, accepts: impl Fn(OrgType) -> bool) -> String {
     format!("{column} IN ({})", codes.join(", "))
 }
 
+/// The organizations of one type in force, in tree order.
+pub async fn of_kind(db: &super::Db, kind: OrgType) -> AppResult<Vec<Org>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM orgs WHERE kind = $1 AND dissolved_at IS NULL ORDER BY path LIMIT 2000"
+    ))
+    .bind(kind.code())
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 /// Organizations that hold organizational life, by id; with `dissolved`, those dissolved
 /// since too (their past meetings still count).
 pub async fn meeting_holders(db: &super::Db, dissolved: bool) -> AppResult<Vec<Org>> {

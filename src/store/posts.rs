@@ -104,16 +104,14 @@ pub async fn feed(
     with_photos(db, posts).await
 }
 
-/// The newest approved posts of a subtree (a 联村党总支's news).
-pub async fn approved_in(db: &Db, reader: i64, path: &str, limit: i64) -> AppResult<Vec<Post>> {
-    let (lo, hi) = subtree_range(path);
+/// An organization's own newest approved posts (a 联村党总支's news).
+pub async fn approved_of(db: &Db, reader: i64, org_id: i64, limit: i64) -> AppResult<Vec<Post>> {
     let posts = sqlx::query_as(&format!(
-        "{SELECT} WHERE p.status = $2 AND o.path >= $3 AND o.path < $4 ORDER BY p.id DESC LIMIT $5"
+        "{SELECT} WHERE p.org_id = $2 AND p.status = $3 ORDER BY p.id DESC LIMIT $4"
     ))
     .bind(reader)
+    .bind(org_id)
     .bind(ReviewStatus::Approved.code())
-    .bind(lo)
-    .bind(hi)
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;

@@ -159,6 +159,8 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
     let member = login(0).await;
     assert!(member.get("/").await.contains("同志，您好"));
     assert!(member.get("/arena").await.contains("可投票"));
+    let joint = member.get("/joint").await;
+    assert!(joint.contains("第一联村党总支") && joint.contains("成员村党支部书记联席会"));
     assert_eq!(member.get("/members").await.status, 403);
     let articles = member.get("/articles").await;
     assert!(articles.contains("“三会一课”怎么开才不走过场"));

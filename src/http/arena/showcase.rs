@@ -145,21 +145,17 @@ struct JointPage {
 /// 联村党总支: each with its member villages' branches and its own news.
 pub async fn joint(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let actor = ctx.actor()?;
-    let Some(county) = orgs::root(&state.db).await? else {
-        return Err(AppError::NotFound);
-    };
     let now = now_epoch();
     let p = PeriodKind::Month.period_of(local_date(now));
     dashboard::ensure(&state.db, PeriodKind::Month, &p, now).await?;
+    let orgs = orgs::of_kind(&state.db, OrgType::JointVillageGeneralBranch).await?;
+    let ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
+    let mut branches = dashboard::branches_under(&state.db, PeriodKind::Month, &p, &ids).await?;
     let mut joints = Vec::new();
-    for org in orgs::subtree(&state.db, &county.path).await? {
-        if OrgType::from_code(&org.kind) != Some(OrgType::JointVillageGeneralBranch) {
-            continue;
-        }
-        let rows = dashboard::branches_in(&state.db, PeriodKind::Month, &p, &org.path)
-            .await?
-            .into_iter()
-            .map(|(id, name, f)| Row {
+    for org in orgs {
+        let rows = branches
+            .extract_if(.., |b| b.0 == org.id)
+            .map(|(_, id, name, f)| Row {
                 id,
                 name,
                 drill: false,
@@ -167,7 +163,7 @@ pub async fn joint(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
                 open_findings: 0,
             })
             .collect();
-        let news = posts::approved_in(&state.db, actor.user_id, &org.path, 3).await?;
+        let news = posts::approved_of(&state.db, actor.user_id, org.id, 3).await?;
         joints.push(Joint { org, rows, news });
     }
     render(&JointPage {
