@@ -239,12 +239,8 @@ async fn placeable(
 ) -> AppResult<Vec<(i64, String, i64)>> {
     let mut found = Vec::new();
     for root in actor.admin_roots() {
-        for o in orgs::subtree(&state.db, root).await? {
-            if OrgType::from_code(&o.kind).is_some_and(|k| k.is_branch()) && found.len() < 2000 {
-                for (id, name) in members::of_org(&state.db, o.id, &o.path).await? {
-                    found.push((id, format!("{name}（{}）", o.name), o.id));
-                }
-            }
+        for (id, name, branch, branch_name) in members::in_subtree(&state.db, root).await? {
+            found.push((id, format!("{name}（{branch_name}）"), branch));
         }
     }
     Ok(found)
