@@ -123,25 +123,21 @@ pub async fn toggle_useful(
     user: i64,
     now: i64,
 ) -> AppResult<bool> {
-    let removed = crate::q!(
-        "DELETE FROM experience_useful WHERE experience_id = $1 AND user_id = $2",
-        id,
-        user
+    super::toggle(
+        conn,
+        crate::q!(
+            "DELETE FROM experience_useful WHERE experience_id = $1 AND user_id = $2",
+            id,
+            user
+        ),
+        crate::q!(
+            "INSERT INTO experience_useful (experience_id, user_id, marked_at) VALUES ($1,$2,$3) ON CONFLICT (experience_id, user_id) DO NOTHING",
+            id,
+            user,
+            now
+        ),
     )
-    .execute(&mut *conn)
-    .await?;
-    if removed.rows_affected() > 0 {
-        return Ok(false);
-    }
-    crate::q!(
-        "INSERT INTO experience_useful (experience_id, user_id, marked_at) VALUES ($1,$2,$3) ON CONFLICT (experience_id, user_id) DO NOTHING",
-        id,
-        user,
-        now
-    )
-    .execute(conn)
-    .await?;
-    Ok(true)
+    .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -128,6 +128,23 @@ impl Db {
     }
 }
 
+/// A statement on the `Any` driver, as `q!` builds it.
+pub type Statement<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// Takes a mark back when it is there, else makes it (a like, an 有用, a trust): whether it
+/// is there now. `delete` and `insert` are the two statements on the same row.
+pub async fn toggle(
+    conn: &mut AnyConnection,
+    delete: Statement<'_>,
+    insert: Statement<'_>,
+) -> crate::error::AppResult<bool> {
+    if delete.execute(&mut *conn).await?.rows_affected() > 0 {
+        return Ok(false);
+    }
+    insert.execute(conn).await?;
+    Ok(true)
+}
+
 /// Binds a list of values to a query in order.
 #[macro_export]
 macro_rules! q {

@@ -219,43 +219,35 @@ pub async fn toggle_trust(
     by: i64,
     now: i64,
 ) -> AppResult<bool> {
-    let removed = crate::q!("DELETE FROM trusted_orgs WHERE org_id = $1", org_id)
-        .execute(&mut *conn)
-        .await?;
-    if removed.rows_affected() > 0 {
-        return Ok(false);
-    }
-    crate::q!(
-        "INSERT INTO trusted_orgs (org_id, trusted_by, trusted_at) VALUES ($1, $2, $3)",
-        org_id,
-        by,
-        now
+    super::toggle(
+        conn,
+        crate::q!("DELETE FROM trusted_orgs WHERE org_id = $1", org_id),
+        crate::q!(
+            "INSERT INTO trusted_orgs (org_id, trusted_by, trusted_at) VALUES ($1, $2, $3)",
+            org_id,
+            by,
+            now
+        ),
     )
-    .execute(conn)
-    .await?;
-    Ok(true)
+    .await
 }
 
 /// Likes the post, or takes the like back; whether it is liked now.
 pub async fn toggle_like(conn: &mut AnyConnection, post_id: i64, user_id: i64) -> AppResult<bool> {
-    let removed = crate::q!(
-        "DELETE FROM post_likes WHERE post_id = $1 AND user_id = $2",
-        post_id,
-        user_id
+    super::toggle(
+        conn,
+        crate::q!(
+            "DELETE FROM post_likes WHERE post_id = $1 AND user_id = $2",
+            post_id,
+            user_id
+        ),
+        crate::q!(
+            "INSERT INTO post_likes (post_id, user_id) VALUES ($1, $2) ON CONFLICT (post_id, user_id) DO NOTHING",
+            post_id,
+            user_id
+        ),
     )
-    .execute(&mut *conn)
-    .await?;
-    if removed.rows_affected() > 0 {
-        return Ok(false);
-    }
-    crate::q!(
-        "INSERT INTO post_likes (post_id, user_id) VALUES ($1, $2) ON CONFLICT (post_id, user_id) DO NOTHING",
-        post_id,
-        user_id
-    )
-    .execute(conn)
-    .await?;
-    Ok(true)
+    .await
 }
 
 /// Every member account of a branch likes the post (the demo's history).
