@@ -146,6 +146,17 @@ pub fn town_path(path: &str) -> Option<String> {
     }
 }
 
+/// The id of the town an organization belongs to, or the county's for the county and what
+/// sits directly in it: what a per-town count counts under.
+pub fn town_or_county(path: &str) -> i64 {
+    let ids = path_ids(path);
+    match ids.as_slice() {
+        [_, town, ..] => *town,
+        [county] => *county,
+        [] => 0,
+    }
+}
+
 /// Ids along a path, root first.
 pub fn path_ids(path: &str) -> Vec<i64> {
     path.split('/').filter_map(|s| s.parse().ok()).collect()
@@ -165,6 +176,14 @@ pub fn path_prefixes(path: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_per_town_count_counts_the_county_and_what_sits_in_it_under_their_own_ids() {
+        assert_eq!(town_or_county("/1/5/23/40/"), 5);
+        assert_eq!(town_or_county("/1/5/"), 5);
+        assert_eq!(town_or_county("/1/"), 1);
+        assert_eq!(town_or_county(""), 0);
+    }
 
     #[test]
     fn path_prefixes_run_from_the_root_down_to_the_organization() {

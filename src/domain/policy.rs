@@ -325,9 +325,14 @@ impl Actor {
     /// once published, everyone in the county with a branch or an administrator's grant
     /// (the point is to learn from each other).
     pub fn may_view_contest(&self, organizer: &str, published: bool, judge: bool) -> bool {
-        judge
-            || self.within(organizer)
-            || (published && (self.branch_path.is_some() || self.is_admin()))
+        judge || self.within(organizer) || (published && self.reads_showcase(organizer))
+    }
+
+    /// Reads what 云上擂台 shows the county (a published contest, a project, a veteran's page,
+    /// a vanguard post, a published experience): anyone with a branch or an administrator's
+    /// grant — not the officers (三员).
+    pub fn reads_showcase(&self, path: &str) -> bool {
+        self.within(path) || self.branch_path.is_some() || self.is_admin()
     }
 
     /// Enters a contest for the organization at `path`: its own administrator (the

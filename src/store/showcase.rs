@@ -98,13 +98,11 @@ const VANGUARD: &str = "SELECT v.id, v.category_id, c.name AS category, v.member
      v.title, v.description FROM vanguard_posts v JOIN vanguard_categories c ON c.id = v.category_id JOIN members m ON m.id = v.member_id \
      JOIN orgs o ON o.id = v.org_id WHERE v.retired_at IS NULL";
 
-/// Posts held now, by category; with `category` or `org` (0 for any), only those.
-pub async fn vanguard_posts(db: &Db, category: i64, org: i64) -> AppResult<Vec<VanguardPost>> {
+/// The posts held now, by category and organization (a county sets up a few hundred).
+pub async fn vanguard_posts(db: &Db) -> AppResult<Vec<VanguardPost>> {
     let mut posts: Vec<VanguardPost> = sqlx::query_as(&format!(
-        "{VANGUARD} AND ($1 = 0 OR v.category_id = $1) AND ($2 = 0 OR v.org_id = $2) ORDER BY v.category_id, o.path, v.id LIMIT 500"
+        "{VANGUARD} ORDER BY v.category_id, o.path, v.id LIMIT 500"
     ))
-    .bind(category)
-    .bind(org)
     .fetch_all(&db.pool)
     .await?;
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();

@@ -34,8 +34,7 @@ pub async fn visible(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Experien
         .found_if(|x| {
             x.author_id == actor.user_id
                 || actor.administers(&x.org_path)
-                || (x.status == ReviewStatus::Approved
-                    && actor.may_view_contest(&x.org_path, true, false))
+                || (x.status == ReviewStatus::Approved && actor.reads_showcase(&x.org_path))
         })
 }
 

@@ -10,7 +10,7 @@ use super::form::{Id, render};
 use super::{AppState, Ctx};
 use crate::domain::arena;
 use crate::domain::clock::{format_minute, local_date, now_epoch};
-use crate::domain::org::{path_ids, town_path};
+use crate::domain::org::{path_ids, town_or_county};
 use crate::error::{AppError, AppResult};
 use crate::store::arena::{self as store, Contest, Revision, ScoreRow};
 use crate::store::orgs;
@@ -67,7 +67,7 @@ pub async fn column(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
     }
     let mut published = Vec::new();
     for c in store::published(&state.db, 100).await? {
-        if !actor.may_view_contest(&c.org_path, true, false) {
+        if !actor.reads_showcase(&c.org_path) {
             continue;
         }
         published.push(ContestItem {
@@ -93,10 +93,7 @@ pub async fn column(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
 async fn per_town(state: &AppState, organizer_paths: &[String]) -> AppResult<Vec<(String, usize)>> {
     let mut counts: Vec<(i64, usize)> = Vec::new();
     for path in organizer_paths {
-        let at = town_path(path).unwrap_or_else(|| path.clone());
-        let Some(&id) = path_ids(&at).last() else {
-            continue;
-        };
+        let id = town_or_county(path);
         match counts.iter_mut().find(|(t, _)| *t == id) {
             Some(c) => c.1 += 1,
             None => counts.push((id, 1)),
@@ -163,7 +160,7 @@ pub async fn org_entries(
             entries.push(e);
         }
     }
-    if entries.is_empty() && !actor.may_view_contest(&org.path, true, false) {
+    if entries.is_empty() && !actor.reads_showcase(&org.path) {
         return Err(AppError::NotFound);
     }
     let mut entries = contests::entry_views(&state, entries).await?;

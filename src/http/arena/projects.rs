@@ -8,7 +8,7 @@ use super::super::stored::{check_photos, kept_if_written, read_upload, save_phot
 use super::super::{AppState, Ctx};
 use crate::domain::arena::{self, MAX_MILESTONES, ProjectStatus, overdue, project_status};
 use crate::domain::clock::{format_date, format_minute, local_date, now_epoch};
-use crate::domain::org::{OrgType, path_ids, town_path};
+use crate::domain::org::{OrgType, town_or_county};
 use crate::domain::points::LedgerKey;
 use crate::domain::text::{FieldErrors, required};
 use crate::error::{AppError, AppResult};
@@ -89,11 +89,7 @@ pub async fn list(
     };
     let all = items(&state, store::in_subtree(&state.db, &county.path).await?).await?;
     let towns = orgs::direct_children(&state.db, county.id).await?;
-    let town_of = |p: &Project| {
-        town_path(&p.org_path)
-            .and_then(|t| path_ids(&t).last().copied())
-            .unwrap_or(county.id)
-    };
+    let town_of = |p: &Project| town_or_county(&p.org_path);
     let per_town = towns
         .iter()
         .map(|t| {
@@ -304,7 +300,7 @@ pub async fn visible(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Project>
     let actor = ctx.actor()?;
     store::get(&state.db, id)
         .await
-        .found_if(|p| actor.may_view_contest(&p.org_path, true, false))
+        .found_if(|p| actor.reads_showcase(&p.org_path))
 }
 
 /// Whether the actor may see a progress update's photos.

@@ -11,7 +11,7 @@ use super::projects::ProjectItem;
 use crate::domain::clock::{local_date, now_epoch};
 use crate::domain::dashboard::PeriodKind;
 use crate::domain::member::posts_label;
-use crate::domain::org::{OrgType, path_ids, town_path};
+use crate::domain::org::{OrgType, town_or_county};
 use crate::domain::text::{optional, required};
 use crate::error::{AppError, AppResult};
 use crate::store::posts::Post;
@@ -32,25 +32,20 @@ struct VeteransPage {
     per_town: Vec<(String, usize)>,
 }
 
-/// The town of an organization at `path` (the county for one directly under it).
-fn town_id(path: &str) -> i64 {
-    town_path(path)
-        .and_then(|t| path_ids(&t).last().copied())
-        .or_else(|| path_ids(path).first().copied())
-        .unwrap_or(0)
-}
-
 /// 兵支书: every secretary who served in the army, with the count per town.
 pub async fn veterans(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     ctx.actor()?;
     let veterans = store::veterans(&state.db).await?;
-    let ids: Vec<i64> = veterans.iter().map(|v| town_id(&v.branch_path)).collect();
+    let ids: Vec<i64> = veterans
+        .iter()
+        .map(|v| town_or_county(&v.branch_path))
+        .collect();
     let towns = orgs::by_ids(&state.db, &ids).await?;
     let mut per_town: Vec<(String, usize)> = Vec::new();
     let mut listed = Vec::new();
     for v in veterans {
         let town = towns
-            .get(&town_id(&v.branch_path))
+            .get(&town_or_county(&v.branch_path))
             .map(|t| t.name.clone())
             .unwrap_or_default();
         match per_town.iter_mut().find(|(t, _)| *t == town) {
@@ -82,7 +77,7 @@ pub async fn veteran(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> App
     let actor = ctx.actor()?;
     let veteran = store::veteran(&state.db, id)
         .await
-        .found_if(|v| actor.may_view_contest(&v.branch_path, true, false))?;
+        .found_if(|v| actor.reads_showcase(&v.branch_path))?;
     let projects = super::projects::items(&state, projects::of_owner(&state.db, id).await?).await?;
     let mut entries = Vec::new();
     for e in arena::entries_by_orgs(&state.db, &[veteran.branch_id]).await? {
@@ -198,12 +193,9 @@ pub async fn vanguard(
     ctx.actor()?;
     let category = q.category.parse().unwrap_or(0);
     let org = q.org.parse().unwrap_or(0);
-    let all = store::vanguard_posts(&state.db, 0, 0).await?;
-    let mut holders: Vec<orgs::Org> = Vec::new();
+    let all = store::vanguard_posts(&state.db).await?;
     let ids: Vec<i64> = all.iter().map(|p| p.org_id).collect();
-    for (_, o) in orgs::by_ids(&state.db, &ids).await? {
-        holders.push(o);
-    }
+    let mut holders: Vec<orgs::Org> = orgs::by_ids(&state.db, &ids).await?.into_values().collect();
     holders.sort_by(|a, b| a.path.cmp(&b.path));
     let cats = store::categories(&state.db).await?;
     render(&VanguardPage {
@@ -217,7 +209,12 @@ pub async fn vanguard(
             })
             .collect(),
         orgs: org_choices(&holders, &q.org),
-        posts: store::vanguard_posts(&state.db, category, org).await?,
+        posts: all
+            .into_iter()
+            .filter(|p| {
+                (category == 0 || p.category_id == category) && (org == 0 || p.org_id == org)
+            })
+            .collect(),
     })
 }
 
@@ -248,7 +245,7 @@ async fn placeable(
 
 async fn manage_page(state: &AppState, ctx: &Ctx, error: String) -> AppResult<ManagePage> {
     let actor = ctx.actor()?;
-    let posts = store::vanguard_posts(&state.db, 0, 0)
+    let posts = store::vanguard_posts(&state.db)
         .await?
         .into_iter()
         .filter(|p| actor.administers(&p.org_path))
@@ -340,7 +337,7 @@ pub async fn vanguard_visible(state: &AppState, ctx: &Ctx, id: i64) -> AppResult
     let actor = ctx.actor()?;
     store::vanguard_post(&state.db, id)
         .await
-        .found_if(|p| actor.may_view_contest(&p.org_path, true, false))
+        .found_if(|p| actor.reads_showcase(&p.org_path))
         .map(|_| ())
 }
 
