@@ -296,7 +296,7 @@ pub async fn restore(
         ));
     }
     {
-        let mut conn = db.pool.acquire().await?;
+        let mut conn = db.conn().await?;
         if !store::is_empty(&mut conn).await? {
             return Err(AppError::BadRequest(
                 "the deployment already holds data: restore into a new data folder (or an empty \

@@ -254,26 +254,9 @@ async fn demo(config: Config, args: &DemoArgs) -> AppResult<()> {
     } else {
         let files = crate::files::Storage::for_config(&config);
         let started = std::time::Instant::now();
-        println!("{}", crate::demo::generate(&db, &keys, args.seed).await?);
-        let questions = crate::demo::question_bank(&db).await?;
-        println!("每日一题题库：{questions} 道题；积分商城：4 件奖品");
-        let (life, mut planted) = crate::demo::orglife(&db, &files, args.seed, args.months).await?;
-        let (study, stopped) = crate::demo::study(&db, &files, args.seed, args.study_days).await?;
-        planted.stopped_studying = stopped;
-        let arena = crate::demo::arena_demo(&db, &files, args.seed).await?;
-        println!(
-            "{}\n{}\n{}",
-            life.trim_end(),
-            study.trim_end(),
-            arena.trim_end()
-        );
-        // The dashboard's figures for the year of history, as the nightly job keeps them;
-        // then the day's 电子监察 scan over all of it.
-        let now = crate::domain::clock::now_epoch();
-        crate::jobs::nightly_figures(&db, now).await?;
-        let scanned = crate::demo::supervised(&db, &planted, args.months, now).await?;
-        println!("{}", scanned.trim_end());
-        db.refresh_statistics().await?;
+        let built =
+            crate::demo::build(&db, &keys, &files, args.seed, args.months, args.study_days).await?;
+        println!("{}", built.summary);
         println!(
             "演示数据已生成（用时 {:.1} 秒）",
             started.elapsed().as_secs_f64()

@@ -3,6 +3,13 @@ use crate::error::{AppError, AppResult};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// How many pieces of CPU-heavy work (password hashes, exports, documents) run at once: all
+/// cores but one, so that a rush of them queues instead of starving every page of CPU.
+pub fn heavy_work_at_once() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_sub(1).max(1)
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub bind: String,

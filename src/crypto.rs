@@ -203,10 +203,7 @@ impl Keys {
 /// sign-ins queues here instead of starving every other request of CPU.
 fn hashing_permits() -> &'static tokio::sync::Semaphore {
     static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    PERMITS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1))
-    })
+    PERMITS.get_or_init(|| tokio::sync::Semaphore::new(crate::config::heavy_work_at_once()))
 }
 
 /// Runs argon2 off the async threads (it takes tens of milliseconds of CPU), one of the

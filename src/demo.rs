@@ -473,6 +473,11 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> AppResult<String> {
     }
     let started = std::time::Instant::now();
     let password_hash = hash_password(DEMO_PASSWORD);
+    let root = orgs::root(db).await?;
+    let mut officers_made = Vec::new();
+    for (_, phone) in &LOGINS[5..] {
+        officers_made.push(users::by_phone(db, keys, phone).await?.is_some());
+    }
     let mut tx = db.begin().await?;
     let mut c = Ctx {
         tx: &mut tx,
@@ -486,14 +491,14 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> AppResult<String> {
         members: 0,
         grants: Vec::new(),
     };
-    let county = c.county(db).await?;
+    let county = c.county(root).await?;
     c.county_organs(&county).await?;
     c.county_systems(&county).await?;
     let mut village_names = HashSet::new();
     for (t, town) in TOWNS.iter().enumerate() {
         c.town(&county, t, town, &mut village_names).await?;
     }
-    c.officers(db).await?;
+    c.officers(&officers_made).await?;
     for (user, role, org) in std::mem::take(&mut c.grants) {
         users::add_grant(c.tx.conn(), user, role, org, None).await?;
     }
@@ -526,8 +531,8 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> AppResult<String> {
 
 impl Ctx<'_> {
     /// The county: the root a first start made, renamed, or a new one.
-    async fn county(&mut self, db: &Db) -> AppResult<Org> {
-        match orgs::root(db).await? {
+    async fn county(&mut self, root: Option<Org>) -> AppResult<Org> {
+        match root {
             Some(root) => {
                 orgs::rename(self.tx.conn(), root.id, "云岭县委", self.now).await?;
                 self.orgs += 1;
@@ -785,8 +790,8 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// The three officers (三员), each a dedicated account.
-    async fn officers(&mut self, db: &Db) -> AppResult<()> {
+    /// The three officers (三员), each a dedicated account (unless `made` says it is there).
+    async fn officers(&mut self, made: &[bool]) -> AppResult<()> {
         for (i, (role, name)) in [
             (Role::SystemAdmin, "赵系统"),
             (Role::SecurityAdmin, "钱安全"),
@@ -796,7 +801,7 @@ impl Ctx<'_> {
         .enumerate()
         {
             let phone = LOGINS[5 + i].1;
-            if users::by_phone(db, self.keys, phone).await?.is_some() {
+            if made.get(i).copied().unwrap_or(false) {
                 continue;
             }
             let account = users::NewUser {
@@ -1163,10 +1168,13 @@ impl OrglifeRun {
         topic: &str,
     ) -> AppResult<()> {
         let day = crate::domain::clock::local_date(p.start);
+        // A source is copied once and a copy is never copied again: each planted copy is
+        // exactly one pair for the scan to find.
         let copied = (self.plant == Some(Plant::CopiedMinutes))
             .then(|| {
-                let earlier = |m: &&(i64, String, String, i64)| m.0 != org.id && m.3 < p.start;
-                self.recent_minutes.iter().find(earlier).cloned()
+                let earlier = |m: &(i64, String, String, i64)| m.0 != org.id && m.3 < p.start;
+                let at = self.recent_minutes.iter().position(earlier)?;
+                self.recent_minutes.remove(at)
             })
             .flatten();
         let minutes = match copied {
@@ -1175,14 +1183,17 @@ impl OrglifeRun {
                 self.planted.copied_minutes += 1;
                 text.replace(&their_org, &org.name)
             }
-            None => minutes_text(&mut self.rng, &org.name, p.kind.label(), topic, day),
+            None => {
+                let own = minutes_text(&mut self.rng, &org.name, p.kind.label(), topic, day);
+                self.recent_minutes
+                    .push_back((org.id, org.name.clone(), own.clone(), p.start));
+                if self.recent_minutes.len() > 40 {
+                    self.recent_minutes.pop_front();
+                }
+                own
+            }
         };
         crate::store::meetings::set_minutes(tx.conn(), id, &minutes, p.start + 5400).await?;
-        self.recent_minutes
-            .push_back((org.id, org.name.clone(), minutes, p.start));
-        if self.recent_minutes.len() > 40 {
-            self.recent_minutes.pop_front();
-        }
         Ok(())
     }
 
@@ -1196,10 +1207,12 @@ impl OrglifeRun {
         p: &Planned,
     ) -> AppResult<()> {
         use crate::store::meetings::{self, NewFile};
+        // As with minutes: each original is reused once, so each copy is one pair.
         let reused = (self.plant == Some(Plant::ReusedPhoto))
             .then(|| {
-                let earlier = |f: &&Filed| f.2 != org.id && f.3 < p.start;
-                self.recent_photos.iter().find(earlier).copied()
+                let earlier = |f: &Filed| f.2 != org.id && f.3 < p.start;
+                let at = self.recent_photos.iter().position(earlier)?;
+                self.recent_photos.remove(at)
             })
             .flatten();
         let picture = match reused {
@@ -1340,12 +1353,62 @@ pub async fn orglife(
     Ok((summary, run.planted))
 }
 
+/// The whole demo county, as `dangjian demo` makes it: the tree and its members, the question
+/// bank, `months` of organizational life, `study_days` of study, a year of 云上擂台, the
+/// dashboard's kept figures and the day's 电子监察 scan.
+pub async fn build(
+    db: &Db,
+    keys: &Keys,
+    files: &crate::files::Storage,
+    seed: u64,
+    months: u32,
+    study_days: u32,
+) -> AppResult<Built> {
+    let mut summary = generate(db, keys, seed).await?;
+    let questions = question_bank(db).await?;
+    summary.push_str(&format!(
+        "\n每日一题题库：{questions} 道题；积分商城：4 件奖品\n"
+    ));
+    let (life, mut planted) = orglife(db, files, seed, months).await?;
+    let (study, stopped) = study(db, files, seed, study_days).await?;
+    planted.stopped_studying = stopped;
+    let arena = arena_demo(db, files, seed).await?;
+    for part in [life, study, arena] {
+        summary.push_str(part.trim_end());
+        summary.push('\n');
+    }
+    // The dashboard's figures for the history, as the nightly job keeps them; then the
+    // day's 电子监察 scan over all of it.
+    let now = crate::domain::clock::now_epoch();
+    crate::jobs::nightly_figures(db, now).await?;
+    let (scanned, scan) = supervised(db, &planted, months, now).await?;
+    summary.push_str(scanned.trim_end());
+    db.refresh_statistics().await?;
+    Ok(Built { summary, scan })
+}
+
+/// What `build` made: the summary to print and, per rule of 电子监察, how many cases it
+/// planted (None for a rule the demo does not plant) beside how many the scan found.
+pub struct Built {
+    pub summary: String,
+    pub scan: Vec<(crate::domain::supervision::Rule, Option<u32>, i64)>,
+}
+
 /// 电子监察 over the demo's history (after its study): what it planted beside what the
-/// scan found.
-pub async fn supervised(db: &Db, planted: &Planted, months: u32, now: i64) -> AppResult<String> {
+/// scan found, as a line to print and per rule.
+pub async fn supervised(
+    db: &Db,
+    planted: &Planted,
+    months: u32,
+    now: i64,
+) -> AppResult<(
+    String,
+    Vec<(crate::domain::supervision::Rule, Option<u32>, i64)>,
+)> {
     use crate::domain::supervision::Rule;
     let found = crate::supervision::scan(db, None, now).await?;
     let mut out = String::from("电子监察（计划 / 检出）：");
+    let mut per_rule = Vec::new();
     let planted_of = |rule: Rule| match rule {
         Rule::Silent => Some(planted.silent_branches),
         Rule::Incomplete => Some(planted.incomplete),
@@ -1363,10 +1426,11 @@ pub async fn supervised(db: &Db, planted: &Planted, months: u32, now: i64) -> Ap
             Some(n) => out.push_str(&format!("{} {n} / {got}；", rule.label())),
             None => out.push_str(&format!("{} {got}；", rule.label())),
         }
+        per_rule.push((*rule, planted_of(*rule), got));
     }
     out.push('\n');
     out.push_str(&monthly_reports(db, months, now).await?);
-    Ok(out)
+    Ok((out, per_rule))
 }
 
 /// 分级分档 and 月度通报 of the last `months` months that have ended, each as the job made
@@ -1752,6 +1816,10 @@ pub async fn question_bank(db: &Db) -> AppResult<usize> {
         .expect("demo questions are valid")
     }
     let now = crate::domain::clock::now_epoch();
+    let root = orgs::root(db)
+        .await?
+        .ok_or_else(|| AppError::internal("the demo county has no root"))?
+        .id;
     let mut tx = db.begin().await?;
     let mut n = 0;
     for (i, (event, year)) in HISTORY.iter().enumerate() {
@@ -1816,10 +1884,6 @@ pub async fn question_bank(db: &Db) -> AppResult<usize> {
     daily::create(tx.conn(), &q, 0, now).await?;
     n += 1;
     // Prizes from the county for everyone.
-    let root = orgs::root(db)
-        .await?
-        .ok_or_else(|| AppError::internal("the demo county has no root"))?
-        .id;
     // (name, points, stock, badges to hold, badges spent)
     for (name, price, stock, badges, badge_price) in [
         ("党员学习笔记本", 30, 500, 0, 0),

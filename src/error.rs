@@ -15,7 +15,12 @@ pub enum AppError {
     /// A state-changing request without the form's token.
     Csrf,
     BadRequest(String),
+    /// A request body larger than any form of the platform.
+    TooLarge,
     Conflict(String),
+    /// No database connection (or write turn) came free in time: the request is answered
+    /// at once instead of queueing without end.
+    Busy,
     /// What the operator must fix before the platform runs (configuration, the database
     /// address, the key file, a command-line value); the message is for them.
     Setup(String),
@@ -66,6 +71,7 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => AppError::NotFound,
+            sqlx::Error::PoolTimedOut => AppError::Busy,
             other => AppError::internal(other),
         }
     }
@@ -118,6 +124,16 @@ impl AppError {
             AppError::SignIn => (StatusCode::UNAUTHORIZED, "请先登录", "请先登录。".into()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "请求有误", m.clone()),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "操作未完成", m.clone()),
+            AppError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "请求有误",
+                "提交的内容过大，请删减后重试。".into(),
+            ),
+            AppError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "系统繁忙",
+                "系统繁忙，请稍后再试。".into(),
+            ),
             AppError::Setup(_) | AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "系统繁忙",
@@ -132,6 +148,8 @@ impl IntoResponse for AppError {
         match &self {
             AppError::Internal(detail) => tracing::error!(%detail, "internal error"),
             AppError::Setup(detail) => tracing::error!(%detail, "set-up error"),
+            // The request's span names the route that waited.
+            AppError::Busy => tracing::warn!("busy: no database connection came free in time"),
             _ => {}
         }
         if matches!(self, AppError::SignIn) {
@@ -143,7 +161,7 @@ impl IntoResponse for AppError {
             title,
             message: &message,
         };
-        match page.render() {
+        let mut res = match page.render() {
             Ok(html) => (
                 status,
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -151,7 +169,12 @@ impl IntoResponse for AppError {
             )
                 .into_response(),
             Err(_) => (status, message).into_response(),
+        };
+        if matches!(self, AppError::Busy) {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
         }
+        res
     }
 }
 

@@ -20,11 +20,11 @@ pub struct Backups {
 }
 
 pub fn spawn(db: Db, backups: Option<Backups>) {
-    tokio::spawn(dashboard_upkeep(db.clone()));
+    tokio::spawn(Db::scoped(dashboard_upkeep(db.clone())));
     if let Some(b) = backups {
-        tokio::spawn(daily_backup(db.clone(), b));
+        tokio::spawn(Db::scoped(daily_backup(db.clone(), b)));
     }
-    tokio::spawn(async move {
+    tokio::spawn(Db::scoped(async move {
         // Not at the very start: let the server come up first.
         let first = tokio::time::Instant::now() + Duration::from_secs(20);
         let mut tick = tokio::time::interval_at(first, INTERVAL);
@@ -36,7 +36,7 @@ pub fn spawn(db: Db, backups: Option<Backups>) {
                 Err(e) => tracing::warn!(error = %e, "reminder job failed"),
             }
         }
-    });
+    }));
 }
 
 /// How often study activity is folded into the dashboard's kept figures.
@@ -177,7 +177,7 @@ pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
     let unclosed =
         meetings::unclosed_ended_between(tx.conn(), now - 60 * 86_400, now - 3 * 86_400).await?;
     for (meeting, org, topic) in unclosed {
-        for user in users::admins_of(db, org).await? {
+        for user in users::admins_of(tx.conn(), org).await? {
             let title = format!("「{topic}」已结束3天，会议记录尚未归档");
             if notifications::notify(
                 tx.conn(),
@@ -210,7 +210,7 @@ async fn remind_grey(db: &Db, now: i64) -> AppResult<usize> {
     let Some(root) = crate::store::orgs::root(db).await? else {
         return Ok(0);
     };
-    let facts = meetings::facts(&db.pool, &root.path, from, now + 366 * 86_400).await?;
+    let facts = meetings::facts(db, &root.path, from, now + 366 * 86_400).await?;
     let mut due = Vec::new();
     requirements::each_item_period(
         &holders,
@@ -229,7 +229,7 @@ async fn remind_grey(db: &Db, now: i64) -> AppResult<usize> {
     let mut sent = 0;
     let mut tx = db.begin().await?;
     for (org, name, kind, period) in due {
-        for user in users::admins_of(db, org).await? {
+        for user in users::admins_of(tx.conn(), org).await? {
             let title = format!(
                 "{name}{}的{}尚未开展，本周期即将结束",
                 period.label(),

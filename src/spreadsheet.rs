@@ -180,8 +180,7 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, String> {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let at = record.position().map_or(0, |p| p.byte() as usize);
-                let line = line_of(text.as_bytes(), at);
+                let line = record.position().map_or(1, |p| line_of(text.as_bytes(), p));
                 for (column, cell) in record.iter().enumerate() {
                     let column = u32::try_from(column).unwrap_or(u32::MAX);
                     rows.put(line - 1, column, cell.to_string())?;
@@ -197,15 +196,15 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, String> {
 }
 
 /// The line (from 1) a record starts on, as a spreadsheet program numbers it, from where the
-/// csv reader says it starts: at or before the line ends that lead to it.
-fn line_of(text: &[u8], at: usize) -> u32 {
-    let before = text[..at].iter().filter(|b| **b == b'\n').count();
-    let leading = text[at..]
+/// csv reader says it starts: at or before the line ends that lead to it. The reader counts
+/// the lines before it (counting them again for every record made a big file quadratic).
+fn line_of(text: &[u8], at: &csv::Position) -> u32 {
+    let leading = text[at.byte() as usize..]
         .iter()
         .take_while(|b| matches!(b, b'\r' | b'\n'))
         .filter(|b| **b == b'\n')
         .count();
-    (1 + before + leading) as u32
+    u32::try_from(at.line() as usize + leading).unwrap_or(u32::MAX)
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Row>, String> {

@@ -40,6 +40,7 @@ pub async fn bootstrap(db: &Db, keys: &Keys) -> AppResult<Option<String>> {
     }
     let password = one_time_password();
     let hash = hash_password(&password);
+    let has_root = orgs::root(db).await?.is_some();
     let mut tx = db.begin().await?;
     let id = users::create(
         tx.conn(),
@@ -61,7 +62,7 @@ pub async fn bootstrap(db: &Db, keys: &Keys) -> AppResult<Option<String>> {
         None,
     )
     .await?;
-    if orgs::root(db).await?.is_none() {
+    if !has_root {
         let input = crate::domain::org::OrgRecord {
             name: "县委".into(),
             kind: OrgType::County,

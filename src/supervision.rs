@@ -70,7 +70,7 @@ pub async fn scan(db: &Db, by: Option<i64>, now: i64) -> AppResult<BTreeMap<Rule
             .map(|o| (o.id, o))
             .collect(),
         rules: requirements::all(db).await?,
-        facts: meetings::facts(&db.pool, &root.path, facts_from, now).await?,
+        facts: meetings::facts(db, &root.path, facts_from, now).await?,
         by_id: HashMap::new(),
         changed_since: last.map(|r| r.started_at).unwrap_or(0),
         found: Vec::new(),
@@ -219,7 +219,7 @@ impl Scan {
             &self.rules,
             &by_kind,
             today,
-            |frequency| ended_periods(frequency, from, today),
+            |frequency| frequency.ended_between(from, today),
             |org, req, period, meetings| {
                 if period.start < self.judged_from(org) {
                     return;
@@ -464,12 +464,7 @@ impl Scan {
         let Some(began) = store::study_began(db).await? else {
             return Ok(());
         };
-        let first = self.from.max(began);
-        let mut month = PeriodKind::Month.period_of(first);
-        if month.start < first {
-            month = PeriodKind::Month.period_of(month.end);
-        }
-        while month.end <= self.today {
+        for month in Frequency::Monthly.ended_between(self.from.max(began), self.today) {
             dashboard::ensure(db, PeriodKind::Month, &month, self.now).await?;
             let kept = dashboard::all_kept(db, PeriodKind::Month, &month).await?;
             let branches: Vec<(i64, Date)> = self
@@ -510,24 +505,9 @@ impl Scan {
                     evidence,
                 );
             }
-            month = PeriodKind::Month.period_of(month.end);
         }
         Ok(())
     }
-}
-
-/// The periods of `frequency` that began on or after `from` and ended by `today`.
-fn ended_periods(frequency: Frequency, from: Date, today: Date) -> Vec<Period> {
-    let mut out = Vec::new();
-    let mut p = frequency.period_of(from);
-    if p.start < from {
-        p = frequency.period_of(p.end);
-    }
-    while p.end <= today {
-        out.push(p);
-        p = frequency.period_of(p.end);
-    }
-    out
 }
 
 /// Writes the findings, a few hundred to a transaction; the new ones: (id, organization,
@@ -622,7 +602,7 @@ pub async fn tiers(db: &Db, month: &Period, now: i64) -> AppResult<HashMap<i64, 
     };
     let month_end = day_start(month.end);
     let facts = meetings::facts(
-        &db.pool,
+        db,
         &root.path,
         day_start(month.start - Duration::days(366)),
         month_end,

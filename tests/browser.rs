@@ -909,7 +909,7 @@ async fn the_county_sees_a_reused_photo_side_by_side_and_follows_it_up() {
     // The demo's badges carry the day their meeting's record was closed, not the demo's run.
     let (first, last): (i64, i64) =
         sqlx::query_as("SELECT MIN(awarded_at), MAX(awarded_at) FROM badges")
-            .fetch_one(&db.pool)
+            .fetch_one(db.pool())
             .await
             .unwrap();
     assert!(last - first > 7 * 86_400, "badges from {first} to {last}");
@@ -946,7 +946,8 @@ async fn the_county_sees_a_reused_photo_side_by_side_and_follows_it_up() {
         .await;
     county.wait_for_text("#finding-history", "发出督促").await;
     // The branch's secretary answers on a phone. (The demo's secretary login is made an
-    // administrator of the planted branch, as the security administrator would grant.)
+    // administrator of the planted branch — a party group's branch answers for it — as the
+    // security administrator would grant.)
     let finding_id: i64 = finding
         .as_str()
         .unwrap()
@@ -955,10 +956,12 @@ async fn the_county_sees_a_reused_photo_side_by_side_and_follows_it_up() {
         .unwrap()
         .parse()
         .unwrap();
-    let branch = dangjian::store::supervision::finding(&db, finding_id)
+    let found = dangjian::store::supervision::finding(&db, finding_id)
         .await
-        .unwrap()
-        .org_id;
+        .unwrap();
+    let branch = *dangjian::domain::org::path_ids(found.answering_path())
+        .last()
+        .unwrap();
     let secretary_user = dangjian::store::users::by_phone(&db, &keys, "13800000002")
         .await
         .unwrap()
@@ -1092,7 +1095,7 @@ async fn the_county_imports_a_roster_fixes_a_row_and_prints_letters() {
     let (branch_id, branch): (i64, String) = sqlx::query_as(
         "SELECT MIN(id), name FROM orgs WHERE kind = 'branch' GROUP BY name HAVING COUNT(*) = 1 ORDER BY MIN(id) LIMIT 1",
     )
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await
     .unwrap();
     let id = |body: &str| {
@@ -1196,7 +1199,7 @@ async fn second_secretary(
          AND o.id <> f.id AND u.must_change_password = 0 ORDER BY o.id LIMIT 1",
     )
     .bind(first_branch)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await
     .unwrap();
     (branch, keys.decrypt(&phone_enc).unwrap())
@@ -1254,7 +1257,7 @@ async fn a_town_holds_a_contest_two_secretaries_enter_a_judge_scores_and_the_cou
         "SELECT org_id FROM role_grants WHERE user_id = $1 AND role = 'branch_admin'",
     )
     .bind(secretary)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await
     .unwrap();
     let (second, second_phone) = second_secretary(&db, &keys, first).await;

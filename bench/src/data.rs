@@ -212,7 +212,7 @@ async fn add_synthetic_mass(db: &Db, orgs_total: i64, members_total: i64, seed: 
     let per_branch = ((members_total - members_now) as usize).div_ceil(branches.len().max(1));
     let mut remaining = members_total - members_now;
     let (mut next_id,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) + 1 FROM members")
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await
         .unwrap();
     let mut rng = seed | 1;
@@ -267,7 +267,7 @@ async fn add_synthetic_mass(db: &Db, orgs_total: i64, members_total: i64, seed: 
         sqlx::query(
             "SELECT setval(pg_get_serial_sequence('members', 'id'), (SELECT MAX(id) FROM members))",
         )
-        .execute(&db.pool)
+        .execute(db.pool())
         .await
         .unwrap();
     }
@@ -371,7 +371,7 @@ pub async fn sessions(db: &Db, n: usize, unanswered: bool) -> Vec<Session> {
         "SELECT u.id, m.id, m.branch_id FROM users u JOIN members m ON m.id = u.member_id \
          WHERE u.must_change_password = 0 {filter} ORDER BY m.branch_id {order}, m.id"
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await
     .unwrap();
     let now = dangjian::domain::clock::now_epoch();

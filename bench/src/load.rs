@@ -72,6 +72,10 @@ pub struct Client {
     base: String,
 }
 
+/// One call as sent: its index, latency, whether its status was good, body bytes, and the
+/// field picked from it.
+type Sample = (usize, Duration, bool, usize, Option<String>);
+
 /// A response: status, the cookies it set, body bytes as sent, and the body as text
 /// (only for bodies that were not compressed).
 pub struct Answer {
@@ -138,6 +142,34 @@ impl Client {
         self.run_picking(calls, concurrency, ok, None).await.0
     }
 
+    /// As `run`, with the calls of several kinds mixed together: `(kind, call)`; the figures
+    /// per kind (0..kinds), each over the whole run's time.
+    pub async fn run_mixed(
+        &self,
+        calls: Vec<(usize, Call)>,
+        kinds: usize,
+        concurrency: usize,
+        ok: &[u16],
+    ) -> Vec<Stats> {
+        let kind_of: Vec<usize> = calls.iter().map(|c| c.0).collect();
+        let (all, took) = self
+            .drive(
+                calls.into_iter().map(|c| c.1).collect(),
+                concurrency,
+                ok,
+                None,
+            )
+            .await;
+        let mut per_kind = vec![Vec::new(); kinds];
+        for (i, t, good, bytes, _) in all {
+            per_kind[kind_of[i]].push((t, good, bytes));
+        }
+        per_kind
+            .into_iter()
+            .map(|samples| stats(samples, took, concurrency))
+            .collect()
+    }
+
     /// As `run`, also picking a form field's value out of each answer (in the calls' order);
     /// pages are then asked for uncompressed, so that they can be read.
     pub async fn run_picking(
@@ -147,6 +179,25 @@ impl Client {
         ok: &[u16],
         pick: Option<&'static str>,
     ) -> (Stats, Vec<Option<String>>) {
+        let total = calls.len();
+        let (all, took) = self.drive(calls, concurrency, ok, pick).await;
+        let mut picked = vec![None; total];
+        let mut samples = Vec::with_capacity(total);
+        for (i, t, good, bytes, value) in all {
+            picked[i] = value;
+            samples.push((t, good, bytes));
+        }
+        (stats(samples, took, concurrency), picked)
+    }
+
+    /// Sends the calls, `concurrency` at a time: each call's sample, and the whole run's time.
+    async fn drive(
+        &self,
+        calls: Vec<Call>,
+        concurrency: usize,
+        ok: &[u16],
+        pick: Option<&'static str>,
+    ) -> (Vec<Sample>, Duration) {
         let total = calls.len();
         let calls = Arc::new(calls);
         let next = Arc::new(AtomicUsize::new(0));
@@ -175,14 +226,7 @@ impl Client {
         for w in workers {
             all.extend(w.await.expect("a load worker"));
         }
-        let took = started.elapsed();
-        let mut picked = vec![None; total];
-        let mut samples = Vec::with_capacity(total);
-        for (i, t, good, bytes, value) in all {
-            picked[i] = value;
-            samples.push((t, good, bytes));
-        }
-        (stats(samples, took, concurrency), picked)
+        (all, started.elapsed())
     }
 }
 

@@ -27,6 +27,7 @@ enum Only {
     DailyQuestion,
     Ranking,
     Dashboard,
+    Admin,
 }
 
 #[derive(Subcommand)]
@@ -211,6 +212,14 @@ async fn all(args: RunArgs, only: Option<Vec<Only>>) {
                 scenarios::dashboard(b, &admins).await
             })
             .await,
+        );
+    }
+    if wanted(Only::Admin) {
+        let admins = b.admin_sessions().await;
+        let pages = b.admin_pages(&admins).await;
+        run.scenarios.push(
+            b.measure("admin", async |b| scenarios::admin(b, &pages).await)
+                .await,
         );
     }
     tokio::time::sleep(std::time::Duration::from_secs(5)).await;

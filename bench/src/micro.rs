@@ -36,11 +36,11 @@ pub async fn tree(n: usize, database: Option<String>) {
 
     // Ceilings: a bare round trip and a bare insert on the same database.
     sqlx::query("CREATE TABLE IF NOT EXISTS bench_ceiling (id BIGINT, v TEXT)")
-        .execute(&db.pool)
+        .execute(db.pool())
         .await
         .unwrap();
     let select_ceiling = time_n(200, || async {
-        sqlx::query("SELECT 1").execute(&db.pool).await.unwrap();
+        sqlx::query("SELECT 1").execute(db.pool()).await.unwrap();
     })
     .await;
     let insert_ceiling = time_n(200, || async {
@@ -243,12 +243,12 @@ async fn copy_database(
     match url {
         None => {
             // The last connection's close checkpoints the write-ahead log into the file.
-            db.pool.close().await;
+            db.close().await;
             std::fs::copy(from.join("dangjian.db"), to.join("dangjian.db")).unwrap();
             None
         }
         Some(url) => {
-            db.pool.close().await;
+            db.close().await;
             let (server, name) = url.rsplit_once('/').unwrap();
             let copy = format!("{name}_province");
             let mut admin =
@@ -275,7 +275,7 @@ pub async fn supervision(target: i64, url: Option<String>, data: Option<String>)
         // An existing demo's folder: its scans alone, to look at one part quickly.
         let (db, _) = open(std::path::Path::new(&data), url.as_deref()).await;
         sqlx::query("DELETE FROM supervision_runs")
-            .execute(&db.pool)
+            .execute(db.pool())
             .await
             .unwrap();
         let t = Instant::now();
@@ -318,7 +318,7 @@ pub async fn supervision(target: i64, url: Option<String>, data: Option<String>)
     ] {
         // The first scan: forget earlier runs, so every photo and minutes is compared.
         sqlx::query("DELETE FROM supervision_runs")
-            .execute(&db.pool)
+            .execute(db.pool())
             .await
             .unwrap();
         let t = Instant::now();
@@ -386,6 +386,6 @@ async fn monthly_report(db: &Db, now: i64) -> (Duration, usize, Duration, usize)
 }
 
 async fn count(db: &Db, sql: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&db.pool).await.unwrap();
+    let (n,): (i64,) = sqlx::query_as(sql).fetch_one(db.pool()).await.unwrap();
     n
 }

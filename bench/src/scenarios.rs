@@ -113,7 +113,7 @@ impl Bench<'_> {
 
     async fn scalar(&self, sql: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(sql)
-            .fetch_one(&self.data.db.pool)
+            .fetch_one(self.data.db.pool())
             .await
             .expect(sql);
         n
@@ -403,6 +403,68 @@ pub async fn dashboard(
     (measures, Vec::new())
 }
 
+/// The pages an administrator works through, with what each admin asks for under it.
+pub struct AdminPage {
+    pub label: &'static str,
+    pub calls: Vec<Call>,
+}
+
+/// The county's and the towns' administrators browsing their pages together — dashboards and
+/// drill-downs, the 党员名册 and its search, findings, reports, member profiles, rankings,
+/// tiers — beside each page alone; and a member's profile page at 2 and at 64 concurrent.
+pub async fn admin(b: &mut Bench<'_>, pages: &[AdminPage]) -> (Vec<Measure>, Vec<Check>) {
+    let mut measures = vec![Measure::value(
+        "administrators",
+        pages.first().map_or(0, |p| p.calls.len()) as f64,
+        "sessions",
+    )];
+    let mut checks = Vec::new();
+    let rounds =
+        (b.plan.dashboard_requests / pages.first().map_or(1, |p| p.calls.len()).max(1)).max(2);
+    let mut mixed = Vec::new();
+    for round in 0..rounds {
+        for (kind, page) in pages.iter().enumerate() {
+            let call = &page.calls[(round + kind) % page.calls.len()];
+            mixed.push((kind, call.clone()));
+        }
+    }
+    let together = b
+        .client
+        .run_mixed(mixed, pages.len(), b.count(), &[200])
+        .await;
+    for (page, together) in pages.iter().zip(together) {
+        let calls = (0..b.plan.page_requests)
+            .map(|_| page.calls[0].clone())
+            .collect();
+        let alone = b.client.run(calls, 1, &[200]).await;
+        checks.push(Check {
+            what: format!("{}: every request answered 200", page.label),
+            ok: alone.errors == 0 && together.errors == 0,
+        });
+        measures.push(Measure::load(format!("{} alone", page.label), alone));
+        measures.push(Measure::load(format!("{} together", page.label), together));
+    }
+    // One member's page, as the member and their administrators open it.
+    if let Some(profile) = pages.iter().find(|p| p.label == PROFILE) {
+        let n = b.plan.dashboard_requests.max(b.count() * 4);
+        let at = |concurrency: usize| {
+            let calls = (0..n).map(|_| profile.calls[0].clone()).collect();
+            b.client.run(calls, concurrency, &[200])
+        };
+        let two = at(2).await;
+        let many = at(b.count()).await;
+        measures.push(Measure::load(format!("{PROFILE} at 2 concurrent"), two));
+        measures.push(Measure::load(
+            format!("{PROFILE} at {} concurrent", b.count()),
+            many,
+        ));
+    }
+    (measures, checks)
+}
+
+/// The member profile page of the `admin` scenario.
+pub const PROFILE: &str = "党员档案 /members/{id}";
+
 /// One member's pages one at a time: bytes over the wire (compressed as a phone accepts) and
 /// the server's time.
 pub async fn browse(b: &mut Bench<'_>, pages: &[String]) -> (Vec<Measure>, Vec<Check>) {
@@ -524,7 +586,7 @@ impl Bench<'_> {
             "SELECT phone_enc FROM users WHERE member_id IS NOT NULL AND must_change_password = 0 \
              ORDER BY id DESC LIMIT {n}"
         ))
-        .fetch_all(&self.data.db.pool)
+        .fetch_all(self.data.db.pool())
         .await
         .expect("accounts");
         rows.iter()
@@ -543,7 +605,7 @@ impl Bench<'_> {
              WHERE o.kind = 'county' OR (o.kind = 'committee' AND o.parent_id = (SELECT id FROM orgs WHERE parent_id IS NULL)) \
              ORDER BY LENGTH(o.path), o.id LIMIT 40",
         )
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await
         .expect("the towns");
         let now = dangjian::domain::clock::now_epoch();
@@ -578,6 +640,63 @@ impl Bench<'_> {
         }
         tx.commit().await.expect("commit");
         out
+    }
+
+    /// What each administrator of `admin_sessions` opens, page by page: their dashboard and
+    /// its first drill-down, the register and a search in it, findings, reports, a member's
+    /// profile in their subtree, 排行榜 (for administrators who are members), 分级分档.
+    pub async fn admin_pages(&self, admins: &[(String, String)]) -> Vec<AdminPage> {
+        let db = &self.data.db;
+        struct Admin {
+            cookie: String,
+            child: i64,
+            member: i64,
+            is_member: bool,
+        }
+        let mut per_admin = Vec::new();
+        for (_, cookie) in admins {
+            let token = cookie.split_once('=').map_or("", |(_, t)| t);
+            let hash = dangjian::store::sessions::hash_token(token);
+            let (child, member, is_member): (i64, i64, i64) = sqlx::query_as(
+                "SELECT CAST(COALESCE((SELECT MIN(c.id) FROM orgs c WHERE c.parent_id = o.id), o.id) AS BIGINT),                  CAST(COALESCE((SELECT MIN(m.id) FROM members m JOIN orgs b ON b.id = m.branch_id                  WHERE b.path >= o.path AND b.path < o.path || '~'), 0) AS BIGINT),                  CAST(CASE WHEN u.member_id IS NULL THEN 0 ELSE 1 END AS BIGINT)                  FROM sessions s JOIN users u ON u.id = s.user_id                  JOIN role_grants g ON g.user_id = u.id AND g.role = 'org_admin' JOIN orgs o ON o.id = g.org_id                  WHERE s.token_hash = $1 ORDER BY LENGTH(o.path) LIMIT 1",
+            )
+            .bind(&hash)
+            .fetch_one(db.pool())
+            .await
+            .expect("an administrator's organization");
+            per_admin.push(Admin {
+                cookie: cookie.clone(),
+                child,
+                member,
+                is_member: is_member == 1,
+            });
+        }
+        let page = |label: &'static str, path: &dyn Fn(&Admin) -> String| AdminPage {
+            label,
+            calls: per_admin
+                .iter()
+                .filter(|a| label != "排行榜 /rankings" || a.is_member)
+                .map(|a| Call::get(path(a), &a.cookie))
+                .collect(),
+        };
+        vec![
+            page("数据看板 /dashboard", &|_| "/dashboard".into()),
+            page("下钻 /dashboard?org=", &|a| {
+                format!("/dashboard?org={}", a.child)
+            }),
+            page("党员名册 /members", &|_| "/members".into()),
+            page("名册查找 /members?q=", &|_| {
+                "/members?q=%E7%8E%8B".into()
+            }),
+            page("电子监察 /findings", &|_| "/findings".into()),
+            page("月度通报 /reports", &|_| "/reports".into()),
+            page(PROFILE, &|a| format!("/members/{}", a.member)),
+            page("排行榜 /rankings", &|_| "/rankings".into()),
+            page("分级分档 /tiers", &|_| "/tiers".into()),
+        ]
+        .into_iter()
+        .filter(|p| !p.calls.is_empty())
+        .collect()
     }
 
     /// Members outside the crowd, with the CSRF tokens their pages give.

@@ -140,7 +140,7 @@ pub async fn ceiling_server(bind: &str, database: &str) {
         .await
         .expect("the ceiling's database");
     sqlx::query("CREATE TABLE IF NOT EXISTS bench_ceiling (v TEXT NOT NULL, at BIGINT NOT NULL)")
-        .execute(&db.pool)
+        .execute(db.pool())
         .await
         .expect("the ceiling's table");
     let insert = move || {

@@ -177,6 +177,8 @@ pub async fn arena_demo(db: &Db, files: &crate::files::Storage, seed: u64) -> Ap
     let towns = orgs::direct_children(db, county.id).await?;
     let subtree = orgs::subtree(db, &county.path).await?;
     let mut made = Made::default();
+    let holders = vanguard_holders(db, &subtree).await?;
+    let veterans = showcase::veterans(db).await?;
     let mut tx = db.begin().await?;
     let mut nth_town = 0;
     for town in &towns {
@@ -233,21 +235,15 @@ pub async fn arena_demo(db: &Db, files: &crate::files::Storage, seed: u64) -> Ap
     )
     .await?;
     vanguard_demo(
-        db,
         &mut tx,
-        &subtree,
+        &holders,
         organizer_account,
         &pictures,
         now,
         &mut made,
     )
     .await?;
-    for (i, v) in showcase::veterans(db)
-        .await?
-        .iter()
-        .take(STORIES.len())
-        .enumerate()
-    {
+    for (i, v) in veterans.iter().take(STORIES.len()).enumerate() {
         showcase::save_story(tx.conn(), v.id, STORIES[i], organizer_account, now).await?;
         made.stories += 1;
     }
@@ -701,24 +697,22 @@ async fn experiences_demo(
     Ok(())
 }
 
-/// Vanguard posts in the county's schools, hospitals, enterprises and communities.
-async fn vanguard_demo(
+/// Who holds each vanguard post in the county's schools, hospitals, enterprises and
+/// communities: (the post in `VANGUARD`, its category, branch, member). Read before the
+/// arena's transaction begins.
+async fn vanguard_holders<'a>(
     db: &Db,
-    tx: &mut WriteTx,
-    subtree: &[Org],
-    by: i64,
-    pictures: &[Picture],
-    now: i64,
-    made: &mut Made,
-) -> AppResult<()> {
+    subtree: &'a [Org],
+) -> AppResult<Vec<(usize, i64, &'a Org, i64)>> {
     let categories = showcase::categories(db).await?;
+    let mut out = Vec::new();
     let branches: Vec<&Org> = subtree
         .iter()
         .filter(|o| {
             OrgType::from_code(&o.kind).is_some_and(|k| k.is_branch()) && o.category != "rural"
         })
         .collect();
-    for (i, (category, title, description)) in VANGUARD.iter().enumerate() {
+    for (i, (category, _, _)) in VANGUARD.iter().enumerate() {
         let schools = category.contains("教学") || category.contains("班级");
         let Some(branch) = branches
             .iter()
@@ -737,8 +731,24 @@ async fn vanguard_demo(
         let Some((category, _)) = categories.iter().find(|(_, n)| n == category) else {
             continue;
         };
+        out.push((i, *category, *branch, member));
+    }
+    Ok(out)
+}
+
+/// The vanguard posts, with a picture each.
+async fn vanguard_demo(
+    tx: &mut WriteTx,
+    holders: &[(usize, i64, &Org, i64)],
+    by: i64,
+    pictures: &[Picture],
+    now: i64,
+    made: &mut Made,
+) -> AppResult<()> {
+    for &(i, category, branch, member) in holders {
+        let (_, title, description) = VANGUARD[i];
         let row = showcase::NewVanguard {
-            category: *category,
+            category,
             member,
             org: branch.id,
             title,

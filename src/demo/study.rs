@@ -133,15 +133,23 @@ pub async fn study(
     let editor = users::first_with_role(db, Role::ContentEditor)
         .await?
         .unwrap_or(0);
+    let prizes = crate::store::shop::managed(db, &[county.path.as_str()]).await?;
     let mut tx = db.begin().await?;
     let history = history_entries(&mut tx, editor, now).await?;
     let articles = articles(&mut tx, &county, editor, &photos, days).await?;
-    prize_photos(db, &mut tx, &county, &photos).await?;
+    prize_photos(&mut tx, &prizes, &photos).await?;
     let span = i64::from(days.max(1));
     let posts = posts(&mut tx, &mut rng, editor, &photos, span).await?;
     tx.commit().await?;
-    let habits = habits(db, &mut rng).await?;
-    let stopped = habits.1;
+    // The scan judges whole months of study: branches stop only where it will see one, and
+    // each such month is one finding per branch.
+    let today = crate::domain::clock::local_date(now);
+    let first_day = today - Duration::days(i64::from(days.max(1)) - 1);
+    let judged = crate::domain::orglife::Frequency::Monthly
+        .ended_between(first_day, today)
+        .len() as u32;
+    let habits = habits(db, &mut rng, judged > 0).await?;
+    let stopped = habits.1 * judged;
     let (answers, reads) = activity(db, &mut rng, &articles, &habits.0, days).await?;
     let summary = format!(
         "云上讲堂：{} 篇文章，{posts} 条党建新鲜事，{history} 条党史上的今天；近{days}天 {answers} 次每日一题作答，{reads} 次文章阅读\n",
@@ -242,13 +250,11 @@ async fn articles(
 
 /// The county's prizes get a picture each.
 async fn prize_photos(
-    db: &Db,
     tx: &mut WriteTx,
-    county: &Org,
+    prizes: &[crate::store::shop::Prize],
     photos: &[DemoPhoto],
 ) -> AppResult<()> {
     let now = now_epoch();
-    let prizes = crate::store::shop::managed(db, &[county.path.as_str()]).await?;
     for (i, prize) in prizes.iter().rev().enumerate() {
         let (key, thumb, ..) = &photos[(i + 2) % photos.len()];
         let owner = (photos::PRIZE, prize.id);
@@ -327,12 +333,15 @@ const PLANT_STOPPED_STUDYING: u32 = 4;
 /// Each member's habit (percent of days they answer), and how many branches stopped. In a
 /// branch that studies, 55–90 % of the members answer most days (well above the threshold
 /// of 电子监察), the rest now and then or rarely; in a planted few nobody does.
-async fn habits(db: &Db, rng: &mut Rng) -> AppResult<(Vec<(i64, u64)>, u32)> {
+async fn habits(db: &Db, rng: &mut Rng, may_stop: bool) -> AppResult<(Vec<(i64, u64)>, u32)> {
     let rows = crate::store::members::with_branches(db).await?;
     let mut habits = Vec::with_capacity(rows.len());
     let mut stopped = 0;
     for branch in rows.chunk_by(|a, b| a.1 == b.1) {
-        let stops = stopped < PLANT_STOPPED_STUDYING && branch.len() >= 6 && rng.below(120) == 0;
+        let stops = may_stop
+            && stopped < PLANT_STOPPED_STUDYING
+            && branch.len() >= 6
+            && rng.below(120) == 0;
         stopped += u32::from(stops);
         let keen = ((branch.len() as i64 * rng.range(55, 90) + 99) / 100) as usize;
         for (i, (member, _)) in branch.iter().enumerate() {

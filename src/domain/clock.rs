@@ -34,9 +34,21 @@ pub fn format_date(date: Date) -> String {
         .unwrap_or_default()
 }
 
-/// Parses `YYYY-MM-DD`.
+/// The first and last days the platform takes from anyone (a form, a link, a spreadsheet):
+/// every period, span and step around them is a day the calendar can hold, so that
+/// `9999-12-31` or `-9999-01-01` is refused instead of overflowing the year after.
+pub const FIRST_DAY: Date = time::macros::date!(1900 - 01 - 01);
+pub const LAST_DAY: Date = time::macros::date!(2999 - 12 - 31);
+
+fn supported(d: Date) -> Option<Date> {
+    (FIRST_DAY..=LAST_DAY).contains(&d).then_some(d)
+}
+
+/// Parses `YYYY-MM-DD` (a day between `FIRST_DAY` and `LAST_DAY`).
 pub fn parse_date(s: &str) -> Option<Date> {
-    Date::parse(s.trim(), format_description!("[year]-[month]-[day]")).ok()
+    Date::parse(s.trim(), format_description!("[year]-[month]-[day]"))
+        .ok()
+        .and_then(supported)
 }
 
 /// A date as people write it in a register: `2019-07-01`, `2019.7.1`, `2019/7/1`,
@@ -45,7 +57,7 @@ pub fn parse_date(s: &str) -> Option<Date> {
 pub fn parse_written_date(s: &str) -> Option<Date> {
     let s = s.trim().trim_end_matches('日');
     if let Ok(serial) = s.parse::<u32>() {
-        return match serial {
+        let day = match serial {
             // 1900-01-01 to 2173: an Excel day number; eight digits: YYYYMMDD.
             1..=99_999 => time::macros::date!(1899 - 12 - 30)
                 .checked_add(time::Duration::days(i64::from(serial))),
@@ -57,6 +69,7 @@ pub fn parse_written_date(s: &str) -> Option<Date> {
             .ok(),
             _ => None,
         };
+        return day.and_then(supported);
     }
     let mut parts = s.split(['-', '.', '/', '年', '月']);
     let year: i32 = parts.next()?.trim().parse().ok()?;
@@ -167,6 +180,11 @@ mod tests {
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date(" 2026-01-05 "), Some(date!(2026 - 01 - 05)));
         assert_eq!(parse_date("2026/01/05"), None);
+        assert_eq!(parse_date("9999-12-31"), None);
+        assert_eq!(parse_date("-9999-01-01"), None);
+        assert_eq!(parse_date("1899-12-31"), None);
+        assert_eq!(parse_date("2999-12-31"), Some(LAST_DAY));
+        assert_eq!(parse_written_date("99991231"), None);
         assert_eq!(parse_time(" 9:05 "), Time::from_hms(9, 5, 0).ok());
         assert_eq!(parse_time("24:00"), None);
         assert_eq!(parse_time("0900"), None);

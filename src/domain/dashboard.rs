@@ -173,6 +173,19 @@ pub fn month_key(month: &Period) -> String {
     super::clock::format_date(month.start)[..7].to_string()
 }
 
+/// How far back a dashboard looks: its kept figures are built for a period the first time
+/// anyone opens it, so a link to any day of any century must not build them.
+pub const VIEWABLE_YEARS: i32 = 10;
+
+/// The day a dashboard view asked for, brought within what it shows: no later than today
+/// and no earlier than `VIEWABLE_YEARS` back (the nearest such day otherwise); today when
+/// no (readable) day was asked for.
+pub fn viewable_day(asked: Option<Date>, today: Date) -> Date {
+    let earliest = Date::from_calendar_date(today.year() - VIEWABLE_YEARS, time::Month::January, 1)
+        .unwrap_or(today);
+    asked.unwrap_or(today).clamp(earliest, today)
+}
+
 /// The month a form's or link's "2026-11" names.
 pub fn month_of_key(key: &str) -> Option<Period> {
     super::clock::parse_date(&format!("{}-01", key.trim())).map(|d| PeriodKind::Month.period_of(d))
@@ -205,6 +218,19 @@ mod tests {
         assert_eq!(month_key(&feb), "2024-02");
         assert!(month_of_key("2024-13").is_none());
         assert!(month_of_key("").is_none());
+        assert!(month_of_key("9999-12").is_none());
+        let today = time::macros::date!(2026 - 12 - 04);
+        assert_eq!(viewable_day(None, today), today);
+        assert_eq!(
+            viewable_day(crate::domain::clock::parse_date("2999-12-31"), today),
+            today
+        );
+        assert_eq!(
+            viewable_day(Some(time::macros::date!(1990 - 05 - 01)), today),
+            time::macros::date!(2016 - 01 - 01)
+        );
+        let march = time::macros::date!(2026 - 03 - 15);
+        assert_eq!(viewable_day(Some(march), today), march);
     }
     use crate::domain::orglife::{MeetingKind, Standard};
     use time::macros::date;

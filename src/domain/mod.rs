@@ -55,6 +55,7 @@ pub mod member;
 pub mod near_duplicates;
 pub mod org;
 pub mod orglife;
+pub mod paging;
 pub mod password;
 pub mod points;
 pub mod policy;

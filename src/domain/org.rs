@@ -157,6 +157,13 @@ pub fn town_or_county(path: &str) -> i64 {
     }
 }
 
+/// The path of the organization directly above the one at `path`; `None` for the root.
+pub fn parent_path(path: &str) -> Option<&str> {
+    let inner = path.strip_suffix('/')?;
+    let cut = inner.rfind('/')?;
+    (cut > 0).then(|| &path[..=cut])
+}
+
 /// Ids along a path, root first.
 pub fn path_ids(path: &str) -> Vec<i64> {
     path.split('/').filter_map(|s| s.parse().ok()).collect()
@@ -241,6 +248,9 @@ mod tests {
         assert!(OrgType::Branch.may_sit_under(OrgType::JointVillageGeneralBranch));
         assert!(OrgType::Branch.may_sit_under(OrgType::County));
         assert!(OrgType::PartyGroup.may_sit_under(OrgType::TemporaryBranch));
+        assert_eq!(parent_path("/1/22/333/"), Some("/1/22/"));
+        assert_eq!(parent_path("/1/22/"), Some("/1/"));
+        assert_eq!(parent_path("/1/"), None);
         assert!(!OrgType::PartyGroup.may_sit_under(OrgType::GeneralBranch));
         assert!(!OrgType::Committee.may_sit_under(OrgType::Branch));
         assert!(!OrgType::County.may_sit_under(OrgType::County));

@@ -138,6 +138,20 @@ impl Frequency {
         }
     }
 
+    /// The periods that began on or after `from` and ended by `today`, in order.
+    pub fn ended_between(self, from: Date, today: Date) -> Vec<Period> {
+        let mut out = Vec::new();
+        let mut p = self.period_of(from);
+        if p.start < from {
+            p = self.period_of(p.end);
+        }
+        while p.end <= today {
+            out.push(p);
+            p = self.period_of(p.end);
+        }
+        out
+    }
+
     /// Every period of a calendar year, in order.
     pub fn periods_in(self, year: i32) -> Vec<Period> {
         let len = self.months();

@@ -191,7 +191,7 @@ impl Correction {
             match amount.trim().trim_start_matches('+').parse::<i64>() {
                 Err(_) => Err("请填写整数分值，加分如 5，扣分如 -5".to_string()),
                 Ok(0) => Err("更正分值不能为0".to_string()),
-                Ok(n) if n.abs() > CORRECTION_MAX => {
+                Ok(n) if n.unsigned_abs() > CORRECTION_MAX.unsigned_abs() => {
                     Err(format!("单次更正不超过{CORRECTION_MAX}分"))
                 }
                 Ok(n) => Ok(n),
@@ -208,6 +208,26 @@ impl Correction {
             }),
         );
         errors.or_value(|| Correction { amount, reason })
+    }
+}
+
+#[cfg(test)]
+mod correction_tests {
+    use super::*;
+
+    #[test]
+    fn a_correction_of_any_size_is_a_message_not_a_fault() {
+        for huge in [
+            "-9223372036854775808",
+            "9223372036854775807",
+            "99999999999999999999",
+        ] {
+            assert!(Correction::parse(huge, "原因").is_err(), "{huge}");
+        }
+        assert_eq!(
+            Correction::parse("-5", "原因").map(|c| c.amount).ok(),
+            Some(-5)
+        );
     }
 }
 

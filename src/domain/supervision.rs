@@ -53,6 +53,15 @@ labelled_enum!(EventKind {
     FollowedUp => "followup", "发出督促";
 });
 
+/// The organization that answers a finding about the one at `path` (申诉): itself, or for a
+/// 党小组, which has no administrators of its own, its branch.
+pub fn answering_path(path: &str, kind: Option<super::org::OrgType>) -> &str {
+    match kind {
+        Some(super::org::OrgType::PartyGroup) => super::org::parent_path(path).unwrap_or(path),
+        _ => path,
+    }
+}
+
 pub const APPEAL_MAX_CHARS: usize = 500;
 pub const DECISION_MAX_CHARS: usize = 300;
 

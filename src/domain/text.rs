@@ -57,6 +57,20 @@ pub const PERSON_NAME_MAX_CHARS: usize = 30;
 /// Longest text a search box takes.
 pub const SEARCH_MAX_CHARS: usize = 50;
 
+/// Where to go after signing in: only a path of this site. Browsers drop tabs and newlines
+/// inside a URL and read `\\` as `/`, so `/<TAB>/evil.example` or `/\\evil.example` would
+/// leave the site; anything with a control character, a backslash or a second leading
+/// slash (also once percent-decoded) is refused, and so is anything long.
+pub fn same_site_path(next: &str) -> Option<&str> {
+    fn plain(p: &str) -> bool {
+        p.starts_with('/')
+            && !p[1..].starts_with(['/', '\\'])
+            && !p.chars().any(|c| c.is_control() || c == '\\')
+    }
+    let decoded = percent_encoding::percent_decode_str(next).decode_utf8_lossy();
+    (next.len() <= 2000 && plain(next) && plain(&decoded)).then_some(next)
+}
+
 /// What was typed in a search box, trimmed, at most as long as a search box takes.
 pub fn search(value: &str) -> String {
     value.trim().chars().take(SEARCH_MAX_CHARS).collect()
@@ -105,6 +119,32 @@ pub fn mask_phone(phone: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_this_sites_paths_are_gone_to_after_signing_in() {
+        for ok in ["/", "/checkin/12?t=abc", "/members/3#x", "/a%20b"] {
+            assert_eq!(same_site_path(ok), Some(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "//evil.example/x",
+            "/\t/evil.example/x",
+            "/\\evil.example",
+            "/x\\y",
+            "https://evil.example",
+            "evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil",
+            "/%09/evil.example",
+            "/a\nSet-Cookie: x=1",
+            "/a\rb",
+            "/a\0b",
+            "/%0d%0a",
+        ] {
+            assert_eq!(same_site_path(bad), None, "{bad:?}");
+        }
+        assert_eq!(same_site_path(&format!("/{}", "a".repeat(3000))), None);
+    }
 
     #[test]
     fn phones() {

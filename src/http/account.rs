@@ -8,9 +8,10 @@ use crate::domain::password::check_strength;
 use crate::domain::points::LedgerKey;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::{audit, sessions, users};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -33,11 +34,9 @@ pub struct NextQuery {
 
 /// Only same-site paths, so the login page cannot send anyone elsewhere.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
-    } else {
-        "/".into()
-    }
+    crate::domain::text::same_site_path(next)
+        .unwrap_or("/")
+        .to_string()
 }
 
 pub async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> AppResult<Response> {
@@ -78,7 +77,7 @@ pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
-    axum::Form(form): axum::Form<LoginForm>,
+    crate::http::form::Form(form): crate::http::form::Form<LoginForm>,
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     let phone = errors.check("phone", text::phone(&form.phone));
@@ -274,7 +273,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(form): axum::Form<PasswordForm>,
+    crate::http::form::Form(form): crate::http::form::Form<PasswordForm>,
 ) -> AppResult<Response> {
     let p = ctx.principal()?;
     let user = users::login_user(&state.db, p.actor.user_id).await?;
@@ -377,7 +376,7 @@ pub async fn sessions_page(State(state): State<AppState>, ctx: Ctx) -> AppResult
 pub async fn end_session(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    crate::http::form::PathText(id): crate::http::form::PathText,
 ) -> AppResult<Response> {
     let p = ctx.principal()?;
     let mut tx = state.db.begin().await?;

@@ -12,10 +12,11 @@ use crate::domain::points::LedgerKey;
 use crate::domain::policy::Actor;
 use crate::error::AppResult;
 use crate::files::SavedPhoto;
+use crate::http::form::Query;
 use crate::store::articles::{self, Article};
 use crate::store::{orgs, photos, points, settings};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 

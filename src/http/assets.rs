@@ -1,7 +1,7 @@
 //! Assets compiled into the binary, the web app manifest, and the health check.
 use super::AppState;
 use crate::error::AppError;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -58,7 +58,7 @@ pub fn url(name: &str) -> String {
 
 /// An asset by its versioned name (kept for a year) or its plain name (for an hour: the web
 /// app manifest's icons, a page cached before a new release).
-pub async fn file(Path(name): Path<String>) -> Response {
+pub async fn file(crate::http::form::PathText(name): crate::http::form::PathText) -> Response {
     let versioned = versioned_names().iter().position(|n| *n == name);
     let plain = FILES.iter().position(|(n, _, _)| *n == name);
     let (i, cache) = match (versioned, plain) {

@@ -275,7 +275,80 @@ async fn principal_for(state: &AppState, token: &str) -> Result<Option<Principal
     }))
 }
 
-fn provided_token(parts: &Parts, body: Option<&[u8]>) -> Option<String> {
+/// A form's body, at most `FORM_LIMIT`. A bigger one is read to its end (up to the largest
+/// upload) before it is refused, so that the sender hears the refusal instead of a
+/// connection cut while it was still sending.
+async fn form_body(body: Body) -> Result<axum::body::Bytes, AppError> {
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut read = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest("提交的内容不完整，请重试".into()))?;
+        read += chunk.len();
+        if read > super::UPLOAD_BODY_LIMIT {
+            break;
+        }
+        if read <= FORM_LIMIT {
+            kept.extend_from_slice(&chunk);
+        }
+    }
+    if read > FORM_LIMIT {
+        return Err(AppError::TooLarge);
+    }
+    Ok(kept.into())
+}
+
+/// A stream that keeps a copy of every chunk it passes on, so that what was read to find
+/// the token can be handed on to the handler in front of the rest.
+struct Tee {
+    inner: axum::body::BodyDataStream,
+    seen: Vec<axum::body::Bytes>,
+}
+
+impl futures_util::Stream for Tee {
+    type Item = Result<axum::body::Bytes, axum::Error>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let next = std::pin::Pin::new(&mut self.inner).poll_next(cx);
+        if let std::task::Poll::Ready(Some(Ok(chunk))) = &next {
+            self.seen.push(chunk.clone());
+        }
+        next
+    }
+}
+
+/// The token of an upload form: its first field (the pages put it first), read without
+/// reading the files behind it. The body comes back whole for the handler. Tokens never
+/// travel in the address, where they would show in the address bar and the logs.
+async fn multipart_token(content_type: &str, body: Body) -> (Option<String>, Body) {
+    let mut tee = Tee {
+        inner: body.into_data_stream(),
+        seen: Vec::new(),
+    };
+    let token = match multer::parse_boundary(content_type) {
+        Ok(boundary) => {
+            let limits = multer::Constraints::new()
+                .size_limit(multer::SizeLimit::new().for_field("csrf", 256));
+            let mut form = multer::Multipart::with_constraints(&mut tee, boundary, limits);
+            match form.next_field().await {
+                Ok(Some(field)) if field.name() == Some("csrf") => field.text().await.ok(),
+                _ => None,
+            }
+        }
+        Err(_) => None,
+    };
+    let Tee { inner, seen } = tee;
+    let replay = futures_util::stream::iter(seen.into_iter().map(Ok::<_, axum::Error>));
+    (
+        token,
+        Body::from_stream(futures_util::StreamExt::chain(replay, inner)),
+    )
+}
+
+fn provided_token(parts: &Parts, form: Option<&[u8]>) -> Option<String> {
     if let Some(h) = parts
         .headers
         .get("x-csrf-token")
@@ -283,13 +356,9 @@ fn provided_token(parts: &Parts, body: Option<&[u8]>) -> Option<String> {
     {
         return Some(h.to_string());
     }
-    let from_pairs = |bytes: &[u8]| {
-        url::form_urlencoded::parse(bytes)
-            .find(|(k, _)| k == "csrf")
-            .map(|(_, v)| v.into_owned())
-    };
-    body.and_then(from_pairs)
-        .or_else(|| parts.uri.query().and_then(|q| from_pairs(q.as_bytes())))
+    url::form_urlencoded::parse(form?)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Loads the context, then refuses state-changing requests without the right CSRF token.
@@ -331,23 +400,26 @@ pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Re
     let req = if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         Request::from_parts(parts, body)
     } else {
-        let is_form = parts
+        let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let (body, bytes) = if is_form {
-            match axum::body::to_bytes(body, FORM_LIMIT).await {
-                Ok(b) => (Body::from(b.clone()), Some(b)),
-                Err(_) => {
-                    return AppError::BadRequest("提交的内容过大".into()).into_response();
-                }
+            .unwrap_or("")
+            .to_string();
+        let (body, token) = if content_type.starts_with("application/x-www-form-urlencoded") {
+            match form_body(body).await {
+                Ok(b) => (Body::from(b.clone()), provided_token(&parts, Some(&b))),
+                Err(e) => return e.into_response(),
             }
+        } else if content_type.starts_with("multipart/form-data")
+            && !parts.headers.contains_key("x-csrf-token")
+        {
+            let (token, body) = multipart_token(&content_type, body).await;
+            (body, token)
         } else {
-            (body, None)
+            (body, provided_token(&parts, None))
         };
-        let ok = provided_token(&parts, bytes.as_deref())
-            .is_some_and(|t| constant_time_eq(t.as_bytes(), csrf.as_bytes()));
+        let ok = token.is_some_and(|t| constant_time_eq(t.as_bytes(), csrf.as_bytes()));
         if !ok {
             tracing::warn!("request refused: missing or wrong CSRF token");
             return AppError::Csrf.into_response();
@@ -390,7 +462,9 @@ pub async fn trace(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let span = tracing::info_span!("request", %method, %path);
-    let res = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    let res =
+        tracing::Instrument::instrument(crate::store::Db::scoped(next.run(req)), span.clone())
+            .await;
     span.in_scope(|| {
         tracing::info!(
             status = res.status().as_u16(),

@@ -11,10 +11,11 @@ use crate::domain::daily::{
 };
 use crate::domain::points::LedgerKey;
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::daily::{self, Question};
 use crate::store::{orgs, points};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -134,7 +135,7 @@ pub async fn past(
     State(state): State<AppState>,
     ctx: Ctx,
     member: Member,
-    axum::extract::Path(day): axum::extract::Path<String>,
+    crate::http::form::PathText(day): crate::http::form::PathText,
 ) -> AppResult<Response> {
     let day = crate::domain::clock::parse_date(&day)
         .map(format_date)
@@ -166,7 +167,7 @@ pub async fn answer(
     State(state): State<AppState>,
     ctx: Ctx,
     Member { id: member, .. }: Member,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+    crate::http::form::Form(fields): crate::http::form::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let choice: String = fields
         .iter()
@@ -375,7 +376,7 @@ impl QuestionForm {
 pub async fn add_question(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(form): axum::Form<QuestionForm>,
+    crate::http::form::Form(form): crate::http::form::Form<QuestionForm>,
 ) -> AppResult<Response> {
     county_bank(&ctx)?;
     let checked = form.check();
@@ -648,7 +649,7 @@ pub async fn update_question(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    axum::Form(form): axum::Form<QuestionForm>,
+    crate::http::form::Form(form): crate::http::form::Form<QuestionForm>,
 ) -> AppResult<Response> {
     county_bank(&ctx)?;
     let before = daily::get(&state.db, id).await?;
@@ -722,7 +723,7 @@ pub async fn flag(
     State(state): State<AppState>,
     ctx: Ctx,
     member: Member,
-    axum::Form(f): axum::Form<FlagForm>,
+    crate::http::form::Form(f): crate::http::form::Form<FlagForm>,
 ) -> AppResult<Response> {
     let day = today();
     let Some(q) = daily::for_day(&state.db, &day).await? else {

@@ -9,11 +9,12 @@ use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::followups::{self as rules, Topic};
 use crate::domain::text;
 use crate::error::AppResult;
+use crate::http::form::Query;
 use crate::store::followups::{self, Followup};
 use crate::store::orgs::{self, Org};
 use crate::store::{notifications, users};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -89,7 +90,7 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    axum::Form(form): axum::Form<FollowupForm>,
+    crate::http::form::Form(form): crate::http::form::Form<FollowupForm>,
 ) -> AppResult<Response> {
     let org = below(&state, &actor, &form.org).await?;
     let finding = finding_of(&state, &actor, &org, &form.finding).await?;
@@ -106,7 +107,7 @@ pub async fn create(
         }
     };
     let now = now_epoch();
-    let recipients = users::admins_of(&state.db, org.id).await?;
+    let recipients = users::admins_of(&mut *state.db.conn().await?, org.id).await?;
     let mut tx = state.db.begin().await?;
     let finding_id = finding.as_ref().map(|x| x.id);
     let id = followups::create(tx.conn(), org.id, actor.user_id, &f, finding_id, now).await?;
@@ -238,7 +239,7 @@ pub async fn answer(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(form): axum::Form<AnswerForm>,
+    crate::http::form::Form(form): crate::http::form::Form<AnswerForm>,
 ) -> AppResult<Response> {
     let f = followups::get(&state.db, id)
         .await

@@ -1,15 +1,62 @@
-//! Form helpers: field errors, ids from URLs, option lists and rendering.
+//! Form helpers: the form and query extractors, field errors, ids from URLs, option lists
+//! and rendering.
 use crate::error::AppError;
 use askama::Template;
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+/// What a user reads when a form or an address could not be read at all (a field's own
+/// problems are said at the field, by the domain's parsers).
+const NOT_UNDERSTOOD: &str = "提交的内容无法识别，请返回页面检查后重新提交。";
+
+/// A form body. A field that may repeat (checkboxes) is a `Vec` and reads the same whether
+/// it comes 0, 1 or many times (serde_html_form; a plain `axum::Form` reads one ticked box
+/// as a string and refuses it). What cannot be read is a 400 in Chinese, never a parser's
+/// message.
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::BadRequest("提交的内容过大或不完整，请返回重试。".into()))?;
+        serde_html_form::from_bytes(&bytes).map(Form).map_err(|e| {
+            tracing::info!(error = %e, "form not understood");
+            AppError::BadRequest(NOT_UNDERSTOOD.into())
+        })
+    }
+}
+
+/// A query string, read like a form (see `Form`).
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        serde_html_form::from_str(parts.uri.query().unwrap_or(""))
+            .map(Query)
+            .map_err(|e| {
+                tracing::info!(error = %e, "query not understood");
+                AppError::BadRequest(NOT_UNDERSTOOD.into())
+            })
+    }
+}
 
 pub use crate::domain::text::FieldErrors;
 
 /// A numeric id from the URL; anything else is a clear "not found".
 pub struct Id(pub i64);
+
+fn positive_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|v| *v > 0)
+        .ok_or(AppError::NotFound)
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = AppError;
@@ -17,11 +64,35 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         let Path(raw): Path<String> = Path::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::NotFound)?;
-        raw.parse::<i64>()
-            .ok()
-            .filter(|v| *v > 0)
-            .map(Id)
-            .ok_or(AppError::NotFound)
+        positive_id(&raw).map(Id)
+    }
+}
+
+/// A record's id and a number within it (a part's id, a photo's place from 0) from the URL,
+/// else "not found".
+pub struct IdPair(pub i64, pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPair {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path((a, b)): Path<(String, String)> = Path::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let within = b.parse::<i64>().ok().filter(|v| *v >= 0);
+        Ok(IdPair(positive_id(&a)?, within.ok_or(AppError::NotFound)?))
+    }
+}
+
+/// A name from the URL (a file, a token); one that cannot be read is "not found".
+pub struct PathText(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathText {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw): Path<String> = Path::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        Ok(PathText(raw))
     }
 }
 

@@ -9,11 +9,12 @@ use crate::domain::history::{self as rules, EntryInput};
 use crate::domain::points::LedgerKey;
 use crate::domain::review::{Review, ReviewProblem};
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::history::{self, Entry};
 use crate::store::points;
 use crate::store::review::{self, Submission};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -135,7 +136,7 @@ pub async fn contribute(
     State(state): State<AppState>,
     ctx: Ctx,
     member: Member,
-    axum::Form(form): axum::Form<EntryForm>,
+    crate::http::form::Form(form): crate::http::form::Form<EntryForm>,
 ) -> AppResult<Response> {
     let entry = match form.parse() {
         Ok(e) => e,
@@ -189,7 +190,7 @@ pub async fn review(
     ctx: Ctx,
     Editor(editor): Editor,
     Id(id): Id,
-    axum::Form(form): axum::Form<ReviewForm>,
+    crate::http::form::Form(form): crate::http::form::Form<ReviewForm>,
 ) -> AppResult<Response> {
     county_editor(&editor)?;
     let back = "/history/review";
@@ -255,7 +256,7 @@ pub async fn edit_page(
     Id(id): Id,
 ) -> AppResult<Response> {
     county_editor(&editor)?;
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.conn().await?;
     let e = history::get_in(&mut conn, id).await?;
     drop(conn);
     let (month, day) = e.month_day.split_once('-').unwrap_or(("", ""));
@@ -281,7 +282,7 @@ pub async fn update(
     ctx: Ctx,
     Editor(editor): Editor,
     Id(id): Id,
-    axum::Form(form): axum::Form<EntryForm>,
+    crate::http::form::Form(form): crate::http::form::Form<EntryForm>,
 ) -> AppResult<Response> {
     county_editor(&editor)?;
     let entry = match form.parse() {

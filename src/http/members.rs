@@ -11,14 +11,16 @@ use crate::domain::member::{
     TRANSFER_REASON_MAX_CHARS, parse_member, parse_posts,
 };
 use crate::domain::org::OrgType;
+use crate::domain::paging::Paging;
 use crate::domain::policy::Actor;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::members::{self, ListFilter, Member, TransferRow};
 use crate::store::orgs::{self, Org};
 use crate::store::users;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -95,29 +97,17 @@ pub async fn index(
         ),
         gender: keep(&lq.gender, Gender::from_code(&lq.gender).is_some()),
     };
-    let mut page_no = lq.page.parse::<i64>().unwrap_or(1).clamp(1, 100_000);
-    let (mut rows, total) = members::list(
-        &state.db,
-        &roots,
-        &filter,
-        (page_no - 1) * PAGE_SIZE,
-        PAGE_SIZE,
-    )
-    .await?;
+    let mut paging = Paging::parse(&lq.page, PAGE_SIZE);
+    let (mut rows, total) =
+        members::list(&state.db, &roots, &filter, paging.offset(), PAGE_SIZE).await?;
     // Past the end (an old link after members left): show the last page.
-    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    if page_no > pages && total > 0 {
-        page_no = pages;
-        rows = members::list(
-            &state.db,
-            &roots,
-            &filter,
-            (page_no - 1) * PAGE_SIZE,
-            PAGE_SIZE,
-        )
-        .await?
-        .0;
+    if let Some(last) = paging.past_end(total) {
+        paging = last;
+        rows = members::list(&state.db, &roots, &filter, paging.offset(), PAGE_SIZE)
+            .await?
+            .0;
     }
+    let (page_no, pages) = (paging.page, paging.pages(total));
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let query_base = format!(
         "q={}&branch={}&status={}&category={}&gender={}",
@@ -362,7 +352,7 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(bq): Query<BranchQuery>,
-    axum::Form(form): axum::Form<MemberForm>,
+    crate::http::form::Form(form): crate::http::form::Form<MemberForm>,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let branch_id = bq
@@ -484,10 +474,12 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> AppRes
     } else {
         (m.id_number_mask.clone(), m.phone_mask.clone())
     };
+    // Its own statement: the connection goes back before the next read asks for one.
+    let has_account = members::has_account(&mut *state.db.conn().await?, m.id).await?;
     Ok(ShowPage {
         page: ctx.page(m.name.clone()),
         may_manage: actor.may_manage_member(&m.branch_path),
-        has_account: members::has_account(&mut *state.db.pool.acquire().await?, m.id).await?,
+        has_account,
         transfers: members::transfers(&state.db, m.id).await?,
         badges: crate::store::badges::of(&state.db, "member", m.id).await?,
         id_number,
@@ -570,7 +562,7 @@ pub async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    axum::Form(form): axum::Form<MemberForm>,
+    crate::http::form::Form(form): crate::http::form::Form<MemberForm>,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let m = managed(&state, actor, id).await?;
@@ -658,7 +650,7 @@ pub async fn transfer(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    axum::Form(form): axum::Form<TransferForm>,
+    crate::http::form::Form(form): crate::http::form::Form<TransferForm>,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let m = managed(&state, actor, id).await?;

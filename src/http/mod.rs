@@ -88,7 +88,7 @@ impl AppState {
 
 /// Uploads may be a little over their limit so that the handler, not the transport, says
 /// what is too large.
-const UPLOAD_BODY_LIMIT: usize = 32 * 1024 * 1024;
+pub(crate) const UPLOAD_BODY_LIMIT: usize = 32 * 1024 * 1024;
 /// An article or a post with several phone photos of up to 10 MB each.
 const ARTICLE_BODY_LIMIT: usize = 100 * 1024 * 1024;
 
@@ -120,6 +120,20 @@ fn r(
     }
 }
 
+/// An export, a document or an import: seconds of CPU (and a long read) for a county. They
+/// take turns (`heavy_work_at_once`) and the rest wait, holding no connection meanwhile, so
+/// that pages stay quick however many are asked for at once.
+fn heavy(handler: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    async fn take_turns(req: Request, next: Next) -> Response {
+        static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+        let turns =
+            TURNS.get_or_init(|| tokio::sync::Semaphore::new(crate::config::heavy_work_at_once()));
+        let _turn = turns.acquire().await.expect("never closed");
+        next.run(req).await
+    }
+    handler.layer(middleware::from_fn(take_turns))
+}
+
 /// Every route of the application. There is no other way to add one.
 #[rustfmt::skip]
 fn routes() -> Vec<Route> {
@@ -142,7 +156,7 @@ fn routes() -> Vec<Route> {
         r("POST", "/notifications/read", SignedIn, post(account::read_notifications)),
         r("POST", "/me/sessions/{id}/end", SignedIn, post(account::end_session)),
         r("GET", "/dashboard", Admin, get(dashboard::page)),
-        r("GET", "/dashboard/export", Admin, get(dashboard::export)),
+        r("GET", "/dashboard/export", Admin, heavy(get(dashboard::export))),
         r("GET", "/dashboard/trend", Admin, get(dashboard::trend::trend)),
         r("GET", "/dashboard/wall", Admin, get(dashboard::wall::wall)),
         r("GET", "/followups", Admin, get(followups::list)),
@@ -162,12 +176,12 @@ fn routes() -> Vec<Route> {
         r("GET", "/members", Admin, get(members::index)),
         r("GET", "/roster", Admin, get(roster::index)),
         r("GET", "/roster/template/{file}", Admin, get(roster::template)),
-        r("POST", "/roster/check", Admin, post(roster::check).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("POST", "/roster/check", Admin, heavy(post(roster::check).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))),
         r("POST", "/roster/imports/{token}", Admin, post(roster::confirm)),
         r("GET", "/roster/imports/{token}", Admin, get(roster::progress)),
-        r("GET", "/roster/orgs.xlsx", Admin, get(roster::export_orgs)),
-        r("GET", "/roster/members.xlsx", Admin, get(roster::export_members)),
-        r("GET", "/orgs/{id}/letters.pdf", Admin, get(roster::letters)),
+        r("GET", "/roster/orgs.xlsx", Admin, heavy(get(roster::export_orgs))),
+        r("GET", "/roster/members.xlsx", Admin, heavy(get(roster::export_members))),
+        r("GET", "/orgs/{id}/letters.pdf", Admin, heavy(get(roster::letters))),
         r("GET", "/members/new", Admin, get(members::new_page)),
         r("POST", "/members/new", Admin, post(members::create)),
         r("GET", "/members/{id}", SignedIn, get(members::show)),
@@ -258,7 +272,7 @@ fn study_routes() -> Vec<Route> {
         r("POST", "/questions/{id}/edit", Editor, post(daily::update_question)),
         r("POST", "/questions/{id}/retire", Editor, post(daily::retire_question)),
         r("POST", "/questions/{id}/flags/dismiss", Editor, post(daily::dismiss_flags)),
-        r("POST", "/questions/import", Editor, post(daily::import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("POST", "/questions/import", Editor, heavy(post(daily::import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))),
         r("POST", "/points/rules", Admin, post(points::save_rule)),
         r("POST", "/points/read-time", Admin, post(points::save_read_time)),
         r("GET", "/shop", Member, get(shop::index)),
@@ -335,8 +349,8 @@ fn supervision_routes() -> Vec<Route> {
         r("GET", "/reports", Admin, get(reports::list)),
         r("POST", "/reports/generate", Admin, post(reports::generate)),
         r("GET", "/reports/{id}", Admin, get(reports::show)),
-        r("GET", "/reports/{id}/pdf", Admin, get(reports::pdf)),
-        r("GET", "/reports/{id}/xlsx", Admin, get(reports::xlsx)),
+        r("GET", "/reports/{id}/pdf", Admin, heavy(get(reports::pdf))),
+        r("GET", "/reports/{id}/xlsx", Admin, heavy(get(reports::xlsx))),
     ]
 }
 
@@ -398,6 +412,18 @@ async fn guard(State(access): State<Access>, req: Request, next: Next) -> Respon
     next.run(req).await
 }
 
+/// A fault that panicked is answered like any other inner fault (the usual error page, 500)
+/// instead of a dropped connection, and logged in the request's span (which names the route).
+fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message")
+        .to_string();
+    axum::response::IntoResponse::into_response(AppError::internal_in("a panic", detail))
+}
+
 pub fn router(state: AppState) -> Router {
     let mut app = Router::new();
     for route in routes() {
@@ -408,6 +434,7 @@ pub fn router(state: AppState) -> Router {
     }
     app.fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), context::load))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(context::trace))
         // Pages and styles travel compressed when the browser accepts it (photos do not).
         .layer(tower_http::compression::CompressionLayer::new())

@@ -8,11 +8,12 @@ use crate::domain::clock::{format_minute, now_epoch, parse_date};
 use crate::domain::policy::{Role, check_grant};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::settings::Security;
 use crate::store::users::{AccountRow, GrantRow};
 use crate::store::{audit, orgs, sessions, settings, users};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -107,7 +108,7 @@ struct NoticePage {
 pub async fn create_account(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(form): axum::Form<NewAccountForm>,
+    crate::http::form::Form(form): crate::http::form::Form<NewAccountForm>,
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     let name = errors.check(
@@ -313,7 +314,7 @@ pub async fn grants(
 pub async fn add_grant(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(form): axum::Form<GrantForm>,
+    crate::http::form::Form(form): crate::http::form::Form<GrantForm>,
 ) -> AppResult<Response> {
     let me = ctx.actor()?.user_id;
     let mut errors = FieldErrors::default();
@@ -480,7 +481,9 @@ pub async fn settings_page(State(state): State<AppState>, ctx: Ctx) -> AppResult
 pub async fn save_settings(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+    crate::http::form::Form(form): crate::http::form::Form<
+        std::collections::HashMap<String, String>,
+    >,
 ) -> AppResult<Response> {
     let mut errors = FieldErrors::default();
     let mut values = Vec::new();

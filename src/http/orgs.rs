@@ -7,9 +7,10 @@ use crate::domain::clock::now_epoch;
 use crate::domain::org::{OrgCategory, OrgEntry, OrgType, is_in_subtree, parse_org};
 use crate::domain::policy::Actor;
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::orgs::{self, ChildSummary, Org, SubtreeCounts};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -109,7 +110,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
         .iter()
         .any(|t| t.may_sit_under(org.kind()) && actor.may_add_child(&org.path, *t));
     let trust = if actor.is_superior_of(&org.path) {
-        let mut conn = state.db.pool.acquire().await?;
+        let mut conn = state.db.conn().await?;
         Some(crate::store::posts::is_trusted(&mut conn, org.id).await?)
     } else {
         None
@@ -204,7 +205,7 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    axum::Form(form): axum::Form<OrgForm>,
+    crate::http::form::Form(form): crate::http::form::Form<OrgForm>,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let parent = administered(&state, actor, id).await?;
@@ -271,7 +272,7 @@ pub async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    axum::Form(form): axum::Form<OrgForm>,
+    crate::http::form::Form(form): crate::http::form::Form<OrgForm>,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let org = administered(&state, actor, id).await?;
@@ -373,7 +374,7 @@ pub async fn move_org(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    axum::Form(form): axum::Form<MoveForm>,
+    crate::http::form::Form(form): crate::http::form::Form<MoveForm>,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let org = administered(&state, actor, id).await?;

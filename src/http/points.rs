@@ -4,16 +4,18 @@ use super::context::{Page, flash_redirect};
 use super::form::{FieldErrors, Id, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, now_epoch};
+use crate::domain::paging::Paging;
 use crate::domain::points::{Correction, PointRule, RuleSetting};
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::points::{self, HistoryRow, Totals};
 use crate::store::{members, notifications, orgs, settings, users};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
-const PAGE_SIZE: usize = 30;
+const PAGE_SIZE: i64 = 30;
 
 #[derive(Template)]
 #[template(path = "points.html")]
@@ -26,8 +28,8 @@ struct PointsPage {
     county_rank: i64,
     badges: usize,
     rows: Vec<HistoryRow>,
-    page_no: usize,
-    pages: usize,
+    page_no: i64,
+    pages: i64,
     /// 积分更正, for an organization administrator over the member's branch.
     may_correct: bool,
     amount: String,
@@ -40,7 +42,7 @@ impl PointsPage {
         format_minute(*t)
     }
 
-    fn link(&self, page: usize) -> String {
+    fn link(&self, page: i64) -> String {
         let base = if self.own {
             "/points".to_string()
         } else {
@@ -53,7 +55,7 @@ impl PointsPage {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct PageQuery {
-    page: usize,
+    page: String,
 }
 
 async fn points_page(
@@ -61,7 +63,7 @@ async fn points_page(
     ctx: &Ctx,
     member: i64,
     title: String,
-    page_no: usize,
+    paging: Paging,
 ) -> AppResult<PointsPage> {
     let totals = points::totals(&state.db, member).await?;
     let (_, _, county) = state.rankings.scopes(&state.db, member).await?;
@@ -80,9 +82,7 @@ async fn points_page(
             0,
         )
         .await?;
-    let page_no = page_no.max(1);
-    let (rows, total) =
-        points::history(&state.db, member, PAGE_SIZE, (page_no - 1) * PAGE_SIZE).await?;
+    let (rows, total) = points::history(&state.db, member, paging).await?;
     Ok(PointsPage {
         page: ctx.page(title),
         member_id: member,
@@ -93,8 +93,8 @@ async fn points_page(
             .await?
             .len(),
         rows,
-        page_no,
-        pages: total.div_ceil(PAGE_SIZE),
+        page_no: paging.page,
+        pages: paging.pages(total),
         may_correct: false,
         amount: String::new(),
         reason: String::new(),
@@ -108,7 +108,8 @@ pub async fn mine(
     Member { id: member, .. }: Member,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    render(&points_page(&state, &ctx, member, "我的积分".into(), q.page).await?)
+    let paging = Paging::parse(&q.page, PAGE_SIZE);
+    render(&points_page(&state, &ctx, member, "我的积分".into(), paging).await?)
 }
 
 /// A member's points as an administrator over them sees them, with 积分更正 for those who
@@ -117,13 +118,13 @@ async fn member_points(
     state: &AppState,
     ctx: &Ctx,
     id: i64,
-    page_no: usize,
+    paging: Paging,
 ) -> AppResult<(PointsPage, crate::store::members::Member)> {
     let actor = ctx.actor()?;
     let m = members::get(&state.db, id)
         .await
         .found_if(|m| actor.may_view_member(m.id, &m.branch_path))?;
-    let mut page = points_page(state, ctx, id, format!("{}的积分", m.name), page_no).await?;
+    let mut page = points_page(state, ctx, id, format!("{}的积分", m.name), paging).await?;
     page.may_correct = actor.may_correct_points(&m.branch_path);
     Ok((page, m))
 }
@@ -134,7 +135,8 @@ pub async fn of_member(
     Id(id): Id,
     Query(q): Query<PageQuery>,
 ) -> AppResult<Response> {
-    render(&member_points(&state, &ctx, id, q.page).await?.0)
+    let paging = Paging::parse(&q.page, PAGE_SIZE);
+    render(&member_points(&state, &ctx, id, paging).await?.0)
 }
 
 #[derive(Deserialize)]
@@ -150,9 +152,9 @@ pub async fn correct(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    axum::Form(form): axum::Form<CorrectionForm>,
+    crate::http::form::Form(form): crate::http::form::Form<CorrectionForm>,
 ) -> AppResult<Response> {
-    let (mut page, m) = member_points(&state, &ctx, id, 1).await?;
+    let (mut page, m) = member_points(&state, &ctx, id, Paging::parse("", PAGE_SIZE)).await?;
     if !page.may_correct {
         return Err(AppError::NotFound);
     }
@@ -168,6 +170,7 @@ pub async fn correct(
     };
     let now = now_epoch();
     let actor = ctx.actor()?;
+    let account = users::account_of_member(&state.db, id).await?;
     let mut tx = state.db.begin().await?;
     if !points::correct(tx.conn(), id, c.amount, &c.reason, actor.user_id, now).await? {
         drop(tx);
@@ -187,7 +190,7 @@ pub async fn correct(
         &change,
     )
     .await?;
-    if let Some(user) = users::account_of_member(&state.db, id).await? {
+    if let Some(user) = account {
         notifications::notify(
             tx.conn(),
             user,
@@ -240,7 +243,8 @@ async fn county_admin(state: &AppState, ctx: &Ctx) -> AppResult<()> {
 }
 
 async fn rules_page(state: &AppState, ctx: &Ctx, error: String) -> AppResult<RulesPage> {
-    let mut conn = state.db.pool.acquire().await?;
+    let read_seconds = settings::min_read_seconds(&state.db).await?;
+    let mut conn = state.db.conn().await?;
     let mut rules = Vec::new();
     for rule in PointRule::ALL.iter().copied().filter(|r| r.is_earned()) {
         rules.push(RuleRow {
@@ -252,7 +256,7 @@ async fn rules_page(state: &AppState, ctx: &Ctx, error: String) -> AppResult<Rul
         page: ctx.page("积分规则"),
         rules,
         error,
-        read_seconds: settings::min_read_seconds(&state.db).await?,
+        read_seconds,
     })
 }
 
@@ -273,7 +277,7 @@ pub struct RuleForm {
 pub async fn save_rule(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(form): axum::Form<RuleForm>,
+    crate::http::form::Form(form): crate::http::form::Form<RuleForm>,
 ) -> AppResult<Response> {
     county_admin(&state, &ctx).await?;
     let rule = PointRule::from_code(&form.rule).filter(|r| r.is_earned());
@@ -341,7 +345,7 @@ pub struct ReadTimeForm {
 pub async fn save_read_time(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(form): axum::Form<ReadTimeForm>,
+    crate::http::form::Form(form): crate::http::form::Form<ReadTimeForm>,
 ) -> AppResult<Response> {
     county_admin(&state, &ctx).await?;
     let range = settings::READ_SECONDS_RANGE;

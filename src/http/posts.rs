@@ -184,7 +184,7 @@ pub async fn review(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(form): axum::Form<ReviewForm>,
+    crate::http::form::Form(form): crate::http::form::Form<ReviewForm>,
 ) -> AppResult<Response> {
     let post = posts::scope(&state.db, id)
         .await
@@ -294,7 +294,7 @@ pub async fn take_down(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(form): axum::Form<TakeDownForm>,
+    crate::http::form::Form(form): crate::http::form::Form<TakeDownForm>,
 ) -> AppResult<Response> {
     posts::scope(&state.db, id)
         .await

@@ -6,9 +6,10 @@ use super::{AppState, Ctx};
 use crate::domain::clock::{local_date, now_epoch};
 use crate::domain::ranking::Tally;
 use crate::error::AppResult;
+use crate::http::form::Query;
 use crate::rankings::{Period, Standing};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 

@@ -9,12 +9,14 @@ use super::{AppState, Ctx};
 use crate::domain::clock::{format_minute, local_date, now_epoch, parse_date};
 use crate::domain::dashboard::{PeriodKind, month_key, month_of_key};
 use crate::domain::orglife::Period;
+use crate::domain::paging::Paging;
 use crate::domain::policy::Actor;
 use crate::domain::report::{ReportContent, month_label};
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::reports::{self as store, Report};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -25,7 +27,7 @@ const PAGE_SIZE: i64 = 50;
 pub struct ListQuery {
     /// "2026-11"; all months when empty.
     month: String,
-    page: i64,
+    page: String,
 }
 
 #[derive(Template)]
@@ -65,16 +67,18 @@ async fn list_page(
     q: &ListQuery,
     errors: FieldErrors,
 ) -> AppResult<ListPage> {
-    let page_no = q.page.max(1);
+    let mut paging = Paging::parse(&q.page, PAGE_SIZE);
     let month = month_of_key(&q.month);
-    let (reports, total) = store::visible(
-        &state.db,
-        &actor.admin_roots(),
-        month.map(|m| m.start),
-        PAGE_SIZE,
-        (page_no - 1) * PAGE_SIZE,
-    )
-    .await?;
+    let roots = actor.admin_roots();
+    let start = month.as_ref().map(|m| m.start);
+    let (mut reports, total) =
+        store::visible(&state.db, &roots, start, PAGE_SIZE, paging.offset()).await?;
+    if let Some(last) = paging.past_end(total) {
+        paging = last;
+        reports = store::visible(&state.db, &roots, start, PAGE_SIZE, paging.offset())
+            .await?
+            .0;
+    }
     Ok(ListPage {
         page: ctx.page("月度通报"),
         reports,
@@ -86,8 +90,8 @@ async fn list_page(
             .map(|d| month_key(&PeriodKind::Month.period_of(d)))
             .collect(),
         month: month.as_ref().map(month_key).unwrap_or_default(),
-        page_no,
-        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        page_no: paging.page,
+        pages: paging.pages(total),
         may_generate: super::supervision::may_scan(state, actor).await?,
         last_month: month_key(&last_month()),
         errors,
@@ -114,7 +118,7 @@ pub async fn generate(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    axum::Form(form): axum::Form<GenerateForm>,
+    crate::http::form::Form(form): crate::http::form::Form<GenerateForm>,
 ) -> AppResult<Response> {
     if !super::supervision::may_scan(&state, &actor).await? {
         return Err(AppError::NotFound);
@@ -174,7 +178,7 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    Path(id): Path<i64>,
+    crate::http::form::Id(id): crate::http::form::Id,
 ) -> AppResult<Response> {
     let (r, c) = visible_report(&state, &actor, id).await?;
     render(&ShowPage {
@@ -193,7 +197,7 @@ fn file_name(c: &ReportContent, extension: &str) -> String {
 pub async fn pdf(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(id): Path<i64>,
+    crate::http::form::Id(id): crate::http::form::Id,
 ) -> AppResult<Response> {
     let (r, c) = visible_report(&state, &actor, id).await?;
     let footer = format!("{}　生成于{}", r.org_name, format_minute(r.generated_at));
@@ -208,7 +212,7 @@ pub async fn pdf(
 pub async fn xlsx(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path(id): Path<i64>,
+    crate::http::form::Id(id): crate::http::form::Id,
 ) -> AppResult<Response> {
     use crate::spreadsheet::{Table, write_tables};
     let (_, c) = visible_report(&state, &actor, id).await?;

@@ -9,9 +9,10 @@ use super::{AppState, Ctx};
 use crate::domain::org::OrgType;
 use crate::domain::roster::{MEMBER_COLUMNS, MEMBER_EXAMPLES, ORG_COLUMNS, ORG_EXAMPLES};
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::roster::{Importer, Kind, Status};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
@@ -52,7 +53,9 @@ pub async fn index(ctx: Ctx, Admin(actor): Admin) -> AppResult<Response> {
 }
 
 /// The template to fill: the columns (required ones marked *) and example rows.
-pub async fn template(Path(file): Path<String>) -> AppResult<Response> {
+pub async fn template(
+    crate::http::form::PathText(file): crate::http::form::PathText,
+) -> AppResult<Response> {
     let (name, columns, examples) = match file.as_str() {
         "orgs.xlsx" => ("组织架构导入模板.xlsx", ORG_COLUMNS, ORG_EXAMPLES),
         "members.xlsx" => ("党员名册导入模板.xlsx", MEMBER_COLUMNS, MEMBER_EXAMPLES),
@@ -145,7 +148,7 @@ pub async fn confirm(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    Path(token): Path<String>,
+    crate::http::form::PathText(token): crate::http::form::PathText,
 ) -> AppResult<Response> {
     let at = format!("/roster/imports/{token}");
     let Some(plan) = state.imports.start(&token, actor.user_id) else {
@@ -202,7 +205,7 @@ pub async fn progress(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    Path(token): Path<String>,
+    crate::http::form::PathText(token): crate::http::form::PathText,
 ) -> AppResult<Response> {
     let (plan, file_name, status) = state
         .imports

@@ -40,7 +40,7 @@ impl ShopPage {
 pub async fn index(State(state): State<AppState>, ctx: Ctx, member: Member) -> AppResult<Response> {
     let offered = shop::offered_to(&state.db, &member.branch_path).await?;
     let balance = points::totals(&state.db, member.id).await?.balance;
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.conn().await?;
     let held = shop::unspent_badges(&mut conn, member.id).await?;
     drop(conn);
     let orders = shop::orders_of(&state.db, member.id).await?;
@@ -418,7 +418,7 @@ pub async fn update(
     ctx: Ctx,
     Admin(admin): Admin,
     Id(id): Id,
-    axum::Form(mut form): axum::Form<PrizeForm>,
+    crate::http::form::Form(mut form): crate::http::form::Form<PrizeForm>,
 ) -> AppResult<Response> {
     let p = managed_prize(&state, &admin, id).await?;
     form.stock = p.stock.to_string();
@@ -455,7 +455,7 @@ pub async fn restock(
     ctx: Ctx,
     Admin(admin): Admin,
     Id(id): Id,
-    axum::Form(f): axum::Form<RestockForm>,
+    crate::http::form::Form(f): crate::http::form::Form<RestockForm>,
 ) -> AppResult<Response> {
     let p = managed_prize(&state, &admin, id).await?;
     let n = match crate::domain::shop::number_in(
@@ -509,7 +509,7 @@ pub async fn set_active(
     ctx: Ctx,
     Admin(admin): Admin,
     Id(id): Id,
-    axum::Form(f): axum::Form<ActiveForm>,
+    crate::http::form::Form(f): crate::http::form::Form<ActiveForm>,
 ) -> AppResult<Response> {
     let p = managed_prize(&state, &admin, id).await?;
     let active = f.active == "1";

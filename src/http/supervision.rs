@@ -7,8 +7,9 @@ use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_date, format_minute, local_date, now_epoch};
-use crate::domain::dashboard::{PeriodKind, month_key, month_of_key};
+use crate::domain::dashboard::{PeriodKind, month_key, month_of_key, viewable_day};
 use crate::domain::near_duplicates::{shared_passages, split_marked};
+use crate::domain::paging::Paging;
 use crate::domain::policy::Actor;
 use crate::domain::supervision::{
     APPEAL_MAX_CHARS, CountySetting, DECISION_MAX_CHARS, EventKind, FindingStatus, Rule, Score,
@@ -16,11 +17,12 @@ use crate::domain::supervision::{
 };
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::meetings::{self, Meeting};
 use crate::store::supervision::{self as store, Event, Finding, FindingFilter};
 use crate::store::{notifications, orgs, users};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -36,7 +38,7 @@ pub struct ListQuery {
     rule: String,
     /// "all" shows closed findings too.
     status: String,
-    page: i64,
+    page: String,
 }
 
 #[derive(Template)]
@@ -94,9 +96,15 @@ pub async fn list(
         open_only: q.status != "all",
         observed: None,
     };
-    let page_no = q.page.max(1);
-    let (findings, total) =
-        store::findings(&state.db, &filter, PAGE_SIZE, (page_no - 1) * PAGE_SIZE).await?;
+    let mut paging = Paging::parse(&q.page, PAGE_SIZE);
+    let (mut findings, total) =
+        store::findings(&state.db, &filter, PAGE_SIZE, paging.offset()).await?;
+    if let Some(last) = paging.past_end(total) {
+        paging = last;
+        findings = store::findings(&state.db, &filter, PAGE_SIZE, paging.offset())
+            .await?
+            .0;
+    }
     let last_run = store::last_run(&state.db)
         .await?
         .map(|r| {
@@ -115,8 +123,8 @@ pub async fn list(
         all: q.status == "all",
         rule: q.rule,
         org: q.org,
-        page_no,
-        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        page_no: paging.page,
+        pages: paging.pages(total),
         may_scan: may_scan(&state, &actor).await?,
         last_run,
     })
@@ -175,6 +183,7 @@ impl ShowPage {
 }
 
 /// The finding, when `allowed` of its organization's path (404 otherwise).
+/// A finding kept when `allowed` admits the path of the organization that answers it.
 async fn finding_where(
     state: &AppState,
     id: i64,
@@ -182,7 +191,7 @@ async fn finding_where(
 ) -> AppResult<Finding> {
     store::finding(&state.db, id)
         .await
-        .found_if(|f| allowed(&f.org_path))
+        .found_if(|f| allowed(f.answering_path()))
 }
 
 /// The finding's page again with what was typed and the error at its field (422).
@@ -246,9 +255,9 @@ async fn show_page(
         meetings,
         photos,
         events: store::events(&state.db, f.id).await?,
-        may_appeal: appealable && actor.may_appeal_finding(&f.org_path),
-        may_decide: decidable && actor.may_decide_finding(&f.org_path),
-        may_follow_up: actor.is_superior_of(&f.org_path),
+        may_appeal: appealable && actor.may_appeal_finding(f.answering_path()),
+        may_decide: decidable && actor.may_decide_finding(f.answering_path()),
+        may_follow_up: actor.is_superior_of(f.answering_path()),
         appeal_max: APPEAL_MAX_CHARS,
         decision_max: DECISION_MAX_CHARS,
         note,
@@ -282,10 +291,14 @@ pub async fn show(
 pub async fn photo(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path((id, n)): Path<(i64, usize)>,
+    crate::http::form::IdPair(id, n): crate::http::form::IdPair,
 ) -> AppResult<Response> {
     let f = finding_where(&state, id, |p| actor.may_view_finding(p)).await?;
-    let file = *f.evidence().files.get(n).ok_or(AppError::NotFound)?;
+    let file = *f
+        .evidence()
+        .files
+        .get(usize::try_from(n).unwrap_or(usize::MAX))
+        .ok_or(AppError::NotFound)?;
     let row = meetings::file(&state.db, file).await?;
     let key = row.thumb_key.as_deref().unwrap_or(&row.storage_key);
     super::stored::send_file(&state, key, "image/jpeg", None).await
@@ -360,9 +373,11 @@ pub async fn appeal(
         }
         None => None,
     };
-    // The administrators of the organization above (and the one above that) decide.
-    let superiors = match orgs::get(&state.db, f.org_id).await?.parent_id {
-        Some(parent) => users::admins_of(&state.db, parent).await?,
+    // The administrators of the organization above the one answering decide.
+    let above = crate::domain::org::parent_path(f.answering_path())
+        .and_then(|p| crate::domain::org::path_ids(p).last().copied());
+    let superiors = match above {
+        Some(parent) => users::admins_of(&mut *state.db.conn().await?, parent).await?,
         None => Vec::new(),
     };
     let mut tx = state.db.begin().await?;
@@ -406,7 +421,7 @@ pub async fn appeal(
 pub async fn attachment(
     State(state): State<AppState>,
     Admin(actor): Admin,
-    Path((id, event)): Path<(i64, i64)>,
+    crate::http::form::IdPair(id, event): crate::http::form::IdPair,
 ) -> AppResult<Response> {
     finding_where(&state, id, |p| actor.may_view_finding(p)).await?;
     let (finding, e) = store::event(&state.db, event).await?;
@@ -424,7 +439,7 @@ pub async fn decide(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(form): axum::Form<NoteForm>,
+    crate::http::form::Form(form): crate::http::form::Form<NoteForm>,
 ) -> AppResult<Response> {
     let f = finding_where(&state, id, |p| actor.may_decide_finding(p)).await?;
     let (to, kind) = match form.decision.as_str() {
@@ -441,7 +456,7 @@ pub async fn decide(
         return invalid(&state, &ctx, &actor, f, form.note, e).await;
     }
     let now = now_epoch();
-    let admins = users::admins_of(&state.db, f.org_id).await?;
+    let admins = users::admins_of(&mut *state.db.conn().await?, f.org_id).await?;
     let mut tx = state.db.begin().await?;
     if !store::set_status(tx.conn(), &f, FindingStatus::Appealed, to, now).await? {
         return Err(AppError::Conflict("该申诉已处理".into()));
@@ -591,7 +606,7 @@ pub async fn save_settings(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    axum::Form(form): axum::Form<HashMap<String, String>>,
+    crate::http::form::Form(form): crate::http::form::Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
     save_setting::<Thresholds>(&state, &ctx, &actor, THRESHOLDS_PAGE, form).await
 }
@@ -609,7 +624,7 @@ pub async fn save_formula(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    axum::Form(form): axum::Form<HashMap<String, String>>,
+    crate::http::form::Form(form): crate::http::form::Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
     save_setting::<TierFormula>(&state, &ctx, &actor, FORMULA_PAGE, form).await
 }
@@ -658,9 +673,12 @@ pub async fn tiers(
         }
     };
     let now = now_epoch();
-    let this_month = PeriodKind::Month.period_of(local_date(now));
+    let today = local_date(now);
+    let this_month = PeriodKind::Month.period_of(today);
+    // A month that has ended, within what the dashboard shows (tiers too are kept the first
+    // time a month is looked at).
     let month = month_of_key(&q.month)
-        .filter(|m| m.end <= this_month.start)
+        .filter(|m| m.end <= this_month.start && viewable_day(Some(m.start), today) == m.start)
         .unwrap_or_else(|| PeriodKind::Month.previous(&this_month));
     // A month the monthly job has not placed yet (before the server ran) is placed now.
     if !store::tiers_kept(&state.db, month.start).await? {

@@ -77,7 +77,7 @@ pub async fn remind(
     State(state): State<AppState>,
     ctx: Ctx,
     me: Member,
-    axum::Form(form): axum::Form<RemindForm>,
+    crate::http::form::Form(form): crate::http::form::Form<RemindForm>,
 ) -> AppResult<Response> {
     let (my_branch, _) = members::placement(&state.db, me.id).await?;
     let target = form.member.trim().parse::<i64>().unwrap_or_default();

@@ -237,7 +237,7 @@ pub async fn integrity(db: &super::Db, quick: bool) -> AppResult<Option<String>>
     };
     // A file damaged badly enough fails the check itself (SQLITE_CORRUPT) instead of listing
     // what it found: that is a report too.
-    let lines: Vec<(String,)> = match sqlx::query_as(sql).fetch_all(&db.pool).await {
+    let lines: Vec<(String,)> = match sqlx::query_as(sql).fetch_all(db.pool()).await {
         Ok(lines) => lines,
         Err(sqlx::Error::Database(e)) => return Ok(Some(e.message().to_string())),
         Err(e) => return Err(e.into()),

@@ -34,7 +34,7 @@ const CONTEST: &str = "SELECT c.id, c.org_id, o.path AS org_path, o.name AS org_
 pub async fn contest(db: &Db, id: i64) -> AppResult<Contest> {
     Ok(sqlx::query_as(&format!("{CONTEST} WHERE c.id = $1"))
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -44,7 +44,7 @@ pub async fn published(db: &Db, limit: i64) -> AppResult<Vec<Contest>> {
         "{CONTEST} WHERE c.published_at IS NOT NULL ORDER BY c.held_on DESC, c.id DESC LIMIT $1"
     ))
     .bind(limit)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -54,7 +54,7 @@ pub async fn unpublished(db: &Db) -> AppResult<Vec<Contest>> {
     Ok(sqlx::query_as(&format!(
         "{CONTEST} WHERE c.published_at IS NULL ORDER BY c.held_on DESC, c.id DESC LIMIT 500"
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -65,7 +65,7 @@ pub async fn organizers_in_year(db: &Db, year: &str) -> AppResult<Vec<String>> {
     )
     .bind(format!("{year}-01-01"))
     .bind(format!("{year}-12-32"))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().map(|(p,)| p).collect())
 }
@@ -131,7 +131,7 @@ pub async fn criteria(db: &Db, contest: i64) -> AppResult<Vec<Criterion>> {
         "SELECT name, weight, max_score FROM contest_criteria WHERE contest_id = $1 ORDER BY position",
     )
     .bind(contest)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
@@ -149,7 +149,7 @@ pub async fn judges(db: &Db, contest: i64) -> AppResult<Vec<(i64, String)>> {
         "SELECT u.id, u.name FROM contest_judges j JOIN users u ON u.id = j.user_id WHERE j.contest_id = $1 ORDER BY u.id",
     )
     .bind(contest)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -159,7 +159,7 @@ pub async fn invites(db: &Db, contest: i64) -> AppResult<Vec<(i64, String, Strin
         "SELECT o.id, o.path, o.name FROM contest_invites i JOIN orgs o ON o.id = i.org_id WHERE i.contest_id = $1 ORDER BY o.sort_order, o.id",
     )
     .bind(contest)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -183,7 +183,7 @@ pub async fn administrators(db: &Db) -> AppResult<Vec<(i64, String, String)>> {
         "SELECT DISTINCT u.id, u.name, o.path FROM role_grants g JOIN users u ON u.id = g.user_id JOIN orgs o ON o.id = g.org_id \
          WHERE g.role = 'org_admin' AND u.disabled = 0 ORDER BY u.id",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -213,7 +213,7 @@ const ENTRY: &str = "SELECT e.id, e.contest_id, e.org_id, o.path AS org_path, o.
 pub async fn entry(db: &Db, id: i64) -> AppResult<Entry> {
     Ok(sqlx::query_as(&format!("{ENTRY} WHERE e.id = $1"))
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -222,7 +222,7 @@ pub async fn entries(db: &Db, contest: i64) -> AppResult<Vec<Entry>> {
         "{ENTRY} WHERE e.contest_id = $1 ORDER BY e.submitted_at, e.id"
     ))
     .bind(contest)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -232,7 +232,7 @@ pub async fn entries_of_org(db: &Db, org: i64) -> AppResult<Vec<Entry>> {
         "{ENTRY} WHERE e.org_id = $1 ORDER BY c.held_on, c.id"
     ))
     .bind(org)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -246,7 +246,7 @@ pub async fn entries_by_orgs(db: &Db, orgs: &[i64]) -> AppResult<Vec<Entry>> {
         "{ENTRY} WHERE e.org_id IN ({}) ORDER BY c.held_on DESC, c.id DESC",
         ids.join(",")
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -264,7 +264,7 @@ pub async fn previous_entry(
     .bind(org)
     .bind(contest)
     .bind(held_on)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?;
     Ok(row.map(|(id,)| id))
 }
@@ -279,7 +279,7 @@ pub async fn figures(db: &Db, entries: &[i64]) -> AppResult<Vec<(i64, Figure)>> 
         "SELECT entry_id, label, value, unit FROM entry_figures WHERE entry_id IN ({}) ORDER BY entry_id, position",
         ids.join(",")
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
@@ -402,7 +402,7 @@ pub async fn revisions(db: &Db, entry: i64) -> AppResult<Vec<Revision>> {
          WHERE r.entry_id = $1 ORDER BY r.id DESC",
     )
     .bind(entry)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -459,7 +459,7 @@ pub async fn scores(db: &Db, contest: i64) -> AppResult<Vec<ScoreRow>> {
          JOIN contest_entries e ON e.id = s.entry_id JOIN users u ON u.id = s.judge_id WHERE e.contest_id = $1 ORDER BY s.entry_id, s.position, s.judge_id",
     )
     .bind(contest)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -501,13 +501,13 @@ pub async fn votes(db: &Db, contest: i64, user: i64) -> AppResult<(Vec<(i64, i64
         "SELECT entry_id, COUNT(*) FROM contest_votes WHERE contest_id = $1 GROUP BY entry_id",
     )
     .bind(contest)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     let mine: Option<(i64,)> =
         sqlx::query_as("SELECT entry_id FROM contest_votes WHERE contest_id = $1 AND user_id = $2")
             .bind(contest)
             .bind(user)
-            .fetch_optional(&db.pool)
+            .fetch_optional(db.pool())
             .await?;
     Ok((counts, mine.map(|(e,)| e)))
 }

@@ -32,7 +32,7 @@ const SELECT: &str = "SELECT a.id, a.title, a.source, a.author, a.column_name, a
 pub async fn get(db: &Db, id: i64) -> AppResult<Article> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE a.id = $1"))
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -50,7 +50,7 @@ pub async fn for_branch(db: &Db, branch_path: &str, q: &str, now: i64) -> AppRes
     ))
     .bind(now)
     .bind(q)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     let ids: Vec<i64> = articles.iter().map(|a| a.id).collect();
     for p in photos::of(db, photos::ARTICLE, &ids).await? {
@@ -152,7 +152,7 @@ pub async fn managed(db: &Db, roots: &[&str]) -> AppResult<Vec<Managed>> {
     for a in args {
         q = q.bind(a);
     }
-    Ok(q.fetch_all(&db.pool).await?)
+    Ok(q.fetch_all(db.pool()).await?)
 }
 
 /// A member's read of an article: when the page first opened, and when they finished.

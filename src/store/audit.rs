@@ -142,7 +142,7 @@ pub async fn list(
         before.unwrap_or(i64::MAX),
         limit
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
 }
@@ -167,7 +167,7 @@ pub async fn verify(db: &super::Db) -> AppResult<Chain> {
         ))
         .bind(expected_id)
         .bind(batch)
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await?;
         let n = rows.len();
         for r in &rows {
@@ -196,7 +196,7 @@ pub async fn verify(db: &super::Db) -> AppResult<Chain> {
         }
     }
     let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?;
     let last_id: i64 = head.try_get(0)?;
     let last_hash: String = head.try_get(1)?;

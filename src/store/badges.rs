@@ -21,7 +21,7 @@ pub async fn of(db: &Db, holder_kind: &str, holder_id: i64) -> AppResult<Vec<Bad
     )
     .bind(holder_kind)
     .bind(holder_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 

@@ -71,7 +71,7 @@ pub async fn create(
 /// Every question's stem, to refuse importing one twice.
 pub async fn all_stems(db: &super::Db) -> AppResult<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as("SELECT stem FROM questions")
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
@@ -81,7 +81,7 @@ pub async fn list(db: &super::Db, q: &str) -> AppResult<Vec<Question>> {
         "SELECT {COLUMNS} FROM questions WHERE ($1 = '' OR stem LIKE '%' || $1 || '%' OR tags LIKE '%' || $1 || '%') ORDER BY id DESC LIMIT 200"
     ))
     .bind(q)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -90,7 +90,7 @@ pub async fn asked_on(db: &super::Db, day: &str) -> AppResult<Option<Question>> 
     let row: Option<(Option<String>, i64)> =
         sqlx::query_as("SELECT asked, question_id FROM daily_schedule WHERE day = $1")
             .bind(day)
-            .fetch_optional(&db.pool)
+            .fetch_optional(db.pool())
             .await?;
     Ok(match row {
         None => None,
@@ -107,7 +107,7 @@ pub async fn was_asked(db: &super::Db, day: &str) -> AppResult<bool> {
     let row: Option<(i64,)> =
         sqlx::query_as("SELECT question_id FROM daily_schedule WHERE day = $1")
             .bind(day)
-            .fetch_optional(&db.pool)
+            .fetch_optional(db.pool())
             .await?;
     Ok(row.is_some())
 }
@@ -116,7 +116,7 @@ pub async fn get(db: &super::Db, id: i64) -> AppResult<Question> {
     Ok(
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM questions WHERE id = $1"))
             .bind(id)
-            .fetch_one(&db.pool)
+            .fetch_one(db.pool())
             .await?,
     )
 }
@@ -236,7 +236,7 @@ pub async fn flagged(db: &super::Db) -> AppResult<Vec<(Question, Vec<String>)>> 
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT question_id, reason FROM question_flags WHERE resolved_at IS NULL ORDER BY question_id, id",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     let mut out: Vec<(Question, Vec<String>)> = Vec::new();
     for (id, reason) in rows {
@@ -282,7 +282,7 @@ pub async fn my_answer(
     )
     .bind(day)
     .bind(member)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?;
     Ok(row.map(|(c, ok)| (c, ok != 0)))
 }
@@ -299,7 +299,7 @@ pub async fn branch_day(
     )
     .bind(branch_id)
     .bind(day)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()

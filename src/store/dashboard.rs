@@ -30,7 +30,7 @@ async fn numbers(db: &Db, sql: &str, binds: &[Bind]) -> AppResult<Vec<Vec<i64>>>
             Bind::Text(v) => q.bind(v.as_str()),
         };
     }
-    let rows = q.fetch_all(&db.pool).await?;
+    let rows = q.fetch_all(db.pool()).await?;
     rows.iter()
         .map(|r| (0..r.len()).map(|i| Ok(r.try_get::<i64, _>(i)?)).collect())
         .collect()
@@ -159,7 +159,7 @@ async fn own_all(db: &Db, p: &Period, now: i64) -> AppResult<HashMap<i64, Figure
     member_figures(db, p, local_date(now), None, &mut own).await?;
     if let Some(root) = super::orgs::root(db).await? {
         let (from, to) = facts_span(p);
-        let facts = meetings::facts(&db.pool, &root.path, from, to).await?;
+        let facts = meetings::facts(db, &root.path, from, to).await?;
         let holders = super::orgs::meeting_holders(db, false).await?;
         let rules = requirements::all(db).await?;
         orglife_figures(&holders, &facts, &rules, p, now, &mut own);
@@ -175,7 +175,7 @@ async fn own_one(db: &Db, org: &Org, p: &Period, now: i64) -> AppResult<Figures>
     }
     if holds_meetings(org.kind()) && !org.is_dissolved() {
         let (from, to) = facts_span(p);
-        let facts = meetings::facts_of_org(&db.pool, org.id, from, to).await?;
+        let facts = meetings::facts_of_org(db.pool(), org.id, from, to).await?;
         let rules = requirements::all(db).await?;
         orglife_figures(std::slice::from_ref(org), &facts, &rules, p, now, &mut own);
     }
@@ -260,7 +260,7 @@ async fn kept_where(
     .bind(period)
     .bind(&start)
     .bind(id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     let mut out = HashMap::new();
     for r in rows {
@@ -291,7 +291,7 @@ pub async fn is_kept(db: &Db, kind: PeriodKind, p: &Period) -> AppResult<bool> {
     .bind(root.id)
     .bind(period)
     .bind(&start)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?;
     Ok(found.is_some())
 }
@@ -341,7 +341,7 @@ pub async fn branches_in(
     .bind(&start)
     .bind(lo)
     .bind(hi)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     rows.iter()
         .map(|r| {
@@ -377,7 +377,7 @@ pub async fn branches_under(
     ))
     .bind(period)
     .bind(&start)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     rows.iter()
         .map(|r| {
@@ -513,7 +513,7 @@ pub async fn members_of(db: &Db, branch_id: i64, p: &Period) -> AppResult<Vec<Me
     .bind(&next)
     .bind(from)
     .bind(to)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     rows.iter()
         .map(|r| {

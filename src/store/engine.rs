@@ -21,10 +21,26 @@ impl Engine {
         }
     }
 
+    /// Connections in the pool. SQLite in WAL reads on every connection at once (each on its
+    /// own thread) while writers take turns at the write gate, so readers get a few per core
+    /// to overlap a slow query with quick ones. A PostgreSQL connection is a server process
+    /// on the same cores: a few per core, and room for a second instance under the server's
+    /// default limit of 100.
     pub fn pool_size(self) -> u32 {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
         match self {
-            Engine::Sqlite => 4,
-            Engine::Postgres => 10,
+            Engine::Sqlite => (4 * cores).clamp(8, 32),
+            Engine::Postgres => (5 * cores).clamp(10, 40),
+        }
+    }
+
+    /// How a write transaction begins. SQLite's default BEGIN reads first and asks for the
+    /// write lock at the first write, which fails at once ("database is locked") when another
+    /// connection wrote in between; IMMEDIATE takes the lock at the start and waits for it.
+    pub fn begin_write_sql(self) -> Option<&'static str> {
+        match self {
+            Engine::Sqlite => Some("BEGIN IMMEDIATE"),
+            Engine::Postgres => None,
         }
     }
 

@@ -33,7 +33,7 @@ pub async fn get(db: &Db, reader: i64, id: i64) -> AppResult<Experience> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE x.id = $2"))
         .bind(reader)
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -44,7 +44,7 @@ pub async fn published(db: &Db, reader: i64) -> AppResult<Vec<Experience>> {
     ))
     .bind(reader)
     .bind(ReviewStatus::Approved.code())
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -53,7 +53,7 @@ pub async fn by_author(db: &Db, author: i64) -> AppResult<Vec<Experience>> {
         "{SELECT} WHERE x.author_id = $1 ORDER BY x.id DESC LIMIT 20"
     ))
     .bind(author)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -68,7 +68,7 @@ pub async fn pending_below(db: &Db, reader: i64, root: &str) -> AppResult<Vec<Ex
     .bind(lo)
     .bind(hi)
     .bind(root)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -91,7 +91,7 @@ pub async fn most_useful(
     .bind(hi)
     .bind(since)
     .bind(limit)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -174,7 +174,7 @@ pub async fn files(db: &Db, experience: i64) -> AppResult<Vec<Attachment>> {
         "SELECT id, experience_id, file_name, storage_key, size FROM experience_files WHERE experience_id = $1 ORDER BY id",
     )
     .bind(experience)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -183,7 +183,7 @@ pub async fn file(db: &Db, id: i64) -> AppResult<Attachment> {
         "SELECT id, experience_id, file_name, storage_key, size FROM experience_files WHERE id = $1",
     )
     .bind(id)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await?)
 }
 

@@ -56,7 +56,7 @@ pub async fn create(
 pub async fn get(db: &Db, id: i64) -> AppResult<Followup> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE f.id = $1"))
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -66,7 +66,7 @@ pub async fn sent_by(db: &Db, user: i64) -> AppResult<Vec<Followup>> {
         "{SELECT} WHERE f.from_user = $1 ORDER BY f.id DESC LIMIT 200"
     ))
     .bind(user)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -76,7 +76,7 @@ pub async fn to_org(db: &Db, org_id: i64) -> AppResult<Vec<Followup>> {
         "{SELECT} WHERE f.org_id = $1 ORDER BY f.id DESC LIMIT 50"
     ))
     .bind(org_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 

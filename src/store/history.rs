@@ -28,7 +28,7 @@ pub async fn on_day(db: &Db, month_day: &str) -> AppResult<Vec<Entry>> {
     ))
     .bind(month_day)
     .bind(ReviewStatus::Approved.code())
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -40,7 +40,7 @@ pub async fn next_day_with_entries(db: &Db, month_day: &str) -> AppResult<Option
     )
     .bind(month_day)
     .bind(ReviewStatus::Approved.code())
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?;
     Ok(found.map(|(md,)| md))
 }
@@ -51,7 +51,7 @@ pub async fn by_member(db: &Db, member_id: i64) -> AppResult<Vec<Entry>> {
         "SELECT {COLUMNS} FROM history_entries WHERE member_id = $1 ORDER BY id DESC LIMIT 20"
     ))
     .bind(member_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -61,7 +61,7 @@ pub async fn pending(db: &Db) -> AppResult<Vec<Entry>> {
         "SELECT {COLUMNS} FROM history_entries WHERE status = $1 ORDER BY id LIMIT 100"
     ))
     .bind(ReviewStatus::Pending.code())
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 

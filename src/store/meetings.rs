@@ -53,7 +53,7 @@ const SELECT: &str = "SELECT m.id, m.org_id, m.kind, m.topic, m.starts_at, m.end
 pub async fn get(db: &super::Db, id: i64) -> AppResult<Meeting> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE m.id = $1"))
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -71,7 +71,7 @@ pub async fn for_org(db: &super::Db, org_id: i64, limit: i64) -> AppResult<Vec<M
     ))
     .bind(org_id)
     .bind(limit)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -86,7 +86,7 @@ pub async fn upcoming_for_member(
     ))
     .bind(member_id)
     .bind(now)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -101,7 +101,7 @@ pub async fn for_member_since(
     ))
     .bind(member_id)
     .bind(since)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -109,7 +109,7 @@ pub async fn agenda(db: &super::Db, meeting_id: i64) -> AppResult<Vec<String>> {
     let rows: Vec<(String,)> =
         sqlx::query_as("SELECT item FROM meeting_agenda WHERE meeting_id = $1 ORDER BY position")
             .bind(meeting_id)
-            .fetch_all(&db.pool)
+            .fetch_all(db.pool())
             .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
@@ -125,7 +125,7 @@ pub async fn last_of_kind(
     ))
     .bind(org_id)
     .bind(kind.code())
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?)
 }
 
@@ -242,7 +242,7 @@ pub async fn attendance(db: &super::Db, meeting_id: i64) -> AppResult<Vec<Attend
          WHERE a.meeting_id = $1 ORDER BY (c.at IS NULL), c.at, mb.name",
     )
     .bind(meeting_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -357,10 +357,10 @@ pub async fn unclosed_ended_between(
 /// All check-ins and badges, for the demo's summary.
 pub async fn totals(db: &super::Db) -> AppResult<(i64, i64)> {
     let (checkins,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM checkins")
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?;
     let (badges,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM badges")
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?;
     Ok((checkins, badges))
 }
@@ -532,10 +532,12 @@ fn facts_select() -> String {
 }
 
 /// Verdict facts of every meeting in a subtree that starts in `[from, to)`.
-pub async fn facts<'e, E>(exec: E, root_path: &str, from: i64, to: i64) -> AppResult<Vec<FactsRow>>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
+pub async fn facts(
+    db: &super::Db,
+    root_path: &str,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<FactsRow>> {
     let (lo, hi) = subtree_range(root_path);
     Ok(sqlx::query_as(&format!(
         // Organizations first, then each one's meetings by index.
@@ -547,7 +549,7 @@ where
     .bind(hi)
     .bind(from)
     .bind(to)
-    .fetch_all(exec)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -649,7 +651,7 @@ pub async fn files(db: &super::Db, meeting_id: i64) -> AppResult<Vec<FileRow>> {
         "SELECT {FILE_COLUMNS} FROM meeting_files WHERE meeting_id = $1 ORDER BY id"
     ))
     .bind(meeting_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -658,7 +660,7 @@ pub async fn file(db: &super::Db, id: i64) -> AppResult<FileRow> {
         "SELECT {FILE_COLUMNS} FROM meeting_files WHERE id = $1"
     ))
     .bind(id)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await?)
 }
 
@@ -673,7 +675,7 @@ pub async fn leave_status(
     )
     .bind(meeting_id)
     .bind(member_id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?;
     Ok(row.and_then(|(s,)| LeaveStatus::from_code(&s)))
 }
@@ -683,7 +685,7 @@ pub async fn has_checked_in(db: &super::Db, meeting_id: i64, member_id: i64) -> 
         sqlx::query_as("SELECT COUNT(*) FROM checkins WHERE meeting_id = $1 AND member_id = $2")
             .bind(meeting_id)
             .bind(member_id)
-            .fetch_one(&db.pool)
+            .fetch_one(db.pool())
             .await?;
     Ok(n > 0)
 }

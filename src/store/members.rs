@@ -74,7 +74,7 @@ const SELECT: &str = "SELECT m.id, m.name, m.gender, m.ethnicity, m.birth_date, 
 pub async fn get(db: &super::Db, id: i64) -> AppResult<Member> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE m.id = $1"))
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -132,7 +132,7 @@ pub async fn list(
     let count_sql =
         format!("SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id {filter}");
     let (total,): (i64,) = bind_all!(sqlx::query_as(&count_sql))
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?;
     let n = 7 + args.len();
     let list_sql = format!(
@@ -142,7 +142,7 @@ pub async fn list(
     let rows = bind_all!(sqlx::query_as(&list_sql))
         .bind(limit)
         .bind(offset)
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await?;
     Ok((rows, total))
 }
@@ -309,7 +309,7 @@ pub async fn transfers(db: &super::Db, member_id: i64) -> AppResult<Vec<Transfer
          JOIN orgs f ON f.id = t.from_branch_id JOIN orgs o ON o.id = t.to_branch_id WHERE t.member_id = $1 ORDER BY t.at DESC",
     )
     .bind(member_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -333,7 +333,7 @@ pub async fn in_subtree(db: &super::Db, root: &str) -> AppResult<Vec<(i64, Strin
     )
     .bind(lo)
     .bind(hi)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -346,7 +346,7 @@ pub async fn of_org(db: &super::Db, org_id: i64, org_path: &str) -> AppResult<Ve
     .bind(lo)
     .bind(hi)
     .bind(org_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -371,7 +371,7 @@ pub async fn names(
         "SELECT id, name FROM members WHERE id IN ({})",
         list.join(",")
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().collect())
 }
@@ -382,17 +382,17 @@ pub async fn office_holders(db: &super::Db, branch_id: i64) -> AppResult<Vec<(St
         "SELECT name, posts FROM members WHERE branch_id = $1 AND posts <> '' ORDER BY name",
     )
     .bind(branch_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
 /// How many members and organizations the register holds.
 pub async fn counts(db: &super::Db) -> AppResult<(i64, i64)> {
     let (members,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM members")
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?;
     let (orgs,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orgs")
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?;
     Ok((members, orgs))
 }
@@ -401,7 +401,7 @@ pub async fn counts(db: &super::Db) -> AppResult<(i64, i64)> {
 pub async fn with_branches(db: &super::Db) -> AppResult<Vec<(i64, i64)>> {
     Ok(
         sqlx::query_as("SELECT id, branch_id FROM members ORDER BY branch_id, id")
-            .fetch_all(&db.pool)
+            .fetch_all(db.pool())
             .await?,
     )
 }
@@ -412,7 +412,7 @@ pub async fn placement(db: &super::Db, member_id: i64) -> AppResult<(i64, String
         "SELECT m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id WHERE m.id = $1",
     )
     .bind(member_id)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await?)
 }
 
@@ -421,6 +421,6 @@ pub async fn placements(db: &super::Db) -> AppResult<Vec<(i64, i64, String)>> {
     Ok(sqlx::query_as(
         "SELECT m.id, m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }

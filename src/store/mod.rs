@@ -34,15 +34,61 @@ pub mod users;
 
 use crate::error::AppError;
 pub use engine::Engine;
-use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;
-use sqlx::{Any, AnyPool, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use std::cell::Cell;
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// How long a request waits for a connection (or SQLite's write turn) before it is told the
+/// system is busy (503): never the pool's 30 s default, which froze every page behind it.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+tokio::task_local! {
+    /// Connections the current request holds (see `Db::scoped`).
+    static HELD: Cell<u32>;
+}
+
+/// Counts a held connection in its request for as long as it lives.
+struct Hold;
+
+impl Hold {
+    fn new() -> Self {
+        let _ = HELD.try_with(|n| n.set(n.get() + 1));
+        Hold
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let _ = HELD.try_with(|n| n.set(n.get().saturating_sub(1)));
+    }
+}
+
+/// A request that holds a connection and asks the pool for another waits for itself as soon
+/// as concurrent requests outnumber the pool: all of them hold one and wait for a second.
+/// Tests (debug builds) fail at the first such request, whatever the load; a release build
+/// logs it.
+fn check_none_held(asking: &str) {
+    if HELD.try_with(|n| n.get()).unwrap_or(0) == 0 {
+        return;
+    }
+    let why = format!(
+        "{asking} while this request already holds a database connection: pass that \
+         connection (or transaction) down instead of the Db"
+    );
+    if cfg!(debug_assertions) {
+        panic!("{why}");
+    }
+    tracing::error!("{why}");
+}
 
 #[derive(Clone)]
 pub struct Db {
-    pub pool: AnyPool,
+    pool: AnyPool,
     pub engine: Engine,
     /// SQLite allows one writer; queueing writers here avoids busy errors on lock upgrade.
     write_gate: Arc<Mutex<()>>,
@@ -52,6 +98,7 @@ pub struct Db {
 pub struct WriteTx {
     tx: Transaction<'static, Any>,
     _gate: Option<OwnedMutexGuard<()>>,
+    _hold: Hold,
 }
 
 impl WriteTx {
@@ -64,6 +111,45 @@ impl WriteTx {
     }
 }
 
+/// A read-only transaction: every statement sees the same committed data.
+pub struct ReadTx {
+    tx: Transaction<'static, Any>,
+    _hold: Hold,
+}
+
+impl ReadTx {
+    /// Ends the snapshot (dropping it does too, by rolling back).
+    pub async fn commit(self) -> Result<(), AppError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// One connection for several reads in a row (no transaction).
+pub struct Conn {
+    conn: PoolConnection<Any>,
+    _hold: Hold,
+}
+
+macro_rules! derefs_to_connection {
+    ($t:ty, $field:ident) => {
+        impl Deref for $t {
+            type Target = AnyConnection;
+            fn deref(&self) -> &AnyConnection {
+                &self.$field
+            }
+        }
+        impl DerefMut for $t {
+            fn deref_mut(&mut self) -> &mut AnyConnection {
+                &mut self.$field
+            }
+        }
+    };
+}
+derefs_to_connection!(WriteTx, tx);
+derefs_to_connection!(ReadTx, tx);
+derefs_to_connection!(Conn, conn);
+
 impl Db {
     pub async fn connect(url: &str) -> Result<Self, AppError> {
         sqlx::any::install_default_drivers();
@@ -73,6 +159,7 @@ impl Db {
         }
         let pool = AnyPoolOptions::new()
             .max_connections(engine.pool_size())
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     for pragma in engine.session_setup() {
@@ -97,34 +184,76 @@ impl Db {
         })
     }
 
+    /// Runs a request (or a job) so that holding one connection while asking for another is
+    /// caught (see `check_none_held`).
+    pub async fn scoped<F: std::future::Future>(work: F) -> F::Output {
+        HELD.scope(Cell::new(0), work).await
+    }
+
+    /// The pool, for the store's one-statement reads and writes (and for tests and the
+    /// bench). Nothing outside `store/` takes it: handlers go through the store's functions.
+    pub fn pool(&self) -> &AnyPool {
+        check_none_held("a query on the pool");
+        &self.pool
+    }
+
     pub async fn begin(&self) -> Result<WriteTx, AppError> {
+        check_none_held("a write transaction");
         let gate = match self.engine {
-            Engine::Sqlite => Some(self.write_gate.clone().lock_owned().await),
+            Engine::Sqlite => Some(
+                tokio::time::timeout(ACQUIRE_TIMEOUT * 2, self.write_gate.clone().lock_owned())
+                    .await
+                    .map_err(|_| AppError::Busy)?,
+            ),
             Engine::Postgres => None,
         };
-        let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _gate: gate })
+        let tx = match self.engine.begin_write_sql() {
+            Some(sql) => self.pool.begin_with(sql).await?,
+            None => self.pool.begin().await?,
+        };
+        Ok(WriteTx {
+            tx,
+            _gate: gate,
+            _hold: Hold::new(),
+        })
     }
 
     /// A read-only transaction whose statements all see the same committed data.
-    pub async fn begin_snapshot(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, AppError> {
+    pub async fn begin_snapshot(&self) -> Result<ReadTx, AppError> {
+        check_none_held("a read transaction");
         let mut tx = self.pool.begin().await?;
         if let Some(sql) = self.engine.snapshot_sql() {
             sqlx::query(sql).execute(&mut *tx).await?;
         }
-        Ok(tx)
+        Ok(ReadTx {
+            tx,
+            _hold: Hold::new(),
+        })
+    }
+
+    /// One connection for several reads that need not share a snapshot.
+    pub async fn conn(&self) -> Result<Conn, AppError> {
+        check_none_held("a connection");
+        Ok(Conn {
+            conn: self.pool.acquire().await?,
+            _hold: Hold::new(),
+        })
     }
 
     /// After a bulk load: see `Engine::statistics_sql`.
     pub async fn refresh_statistics(&self) -> Result<(), AppError> {
         if let Some(sql) = self.engine.statistics_sql() {
-            sqlx::query(sql).execute(&self.pool).await?;
+            sqlx::query(sql).execute(self.pool()).await?;
         }
         Ok(())
     }
 
     pub async fn ping(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+        sqlx::query("SELECT 1").execute(self.pool()).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 }
 

@@ -39,7 +39,7 @@ pub async fn list(db: &super::Db, user_id: i64) -> AppResult<Vec<Notification>> 
         "SELECT id, title, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
     )
     .bind(user_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 

@@ -56,7 +56,7 @@ pub async fn of_kind(db: &super::Db, kind: OrgType) -> AppResult<Vec<Org>> {
         "SELECT {COLUMNS} FROM orgs WHERE kind = $1 AND dissolved_at IS NULL ORDER BY path LIMIT 2000"
     ))
     .bind(kind.code())
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -72,14 +72,14 @@ pub async fn meeting_holders(db: &super::Db, dissolved: bool) -> AppResult<Vec<O
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM orgs WHERE {kinds} {active} ORDER BY id"
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
 /// Dates every organization's founding back to `at`: the demo's history begins before today.
 pub async fn set_founded(db: &super::Db, at: i64) -> AppResult<()> {
     crate::q!("UPDATE orgs SET created_at = $1", at)
-        .execute(&db.pool)
+        .execute(db.pool())
         .await?;
     Ok(())
 }
@@ -87,7 +87,7 @@ pub async fn set_founded(db: &super::Db, at: i64) -> AppResult<()> {
 /// Every organization's parent (none for the root).
 pub async fn parents(db: &super::Db) -> AppResult<std::collections::HashMap<i64, Option<i64>>> {
     let rows: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, parent_id FROM orgs")
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await?;
     Ok(rows.into_iter().collect())
 }
@@ -100,7 +100,7 @@ pub async fn subtree(db: &super::Db, path: &str) -> AppResult<Vec<Org>> {
     ))
     .bind(lo)
     .bind(hi)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -125,7 +125,7 @@ pub async fn branch_tallies(db: &super::Db, path: &str) -> AppResult<Vec<BranchT
     .bind(lo)
     .bind(hi)
     .bind(crate::domain::badges::Holder::Org.code())
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -133,7 +133,7 @@ pub async fn get(db: &super::Db, id: i64) -> AppResult<Org> {
     Ok(
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM orgs WHERE id = $1"))
             .bind(id)
-            .fetch_one(&db.pool)
+            .fetch_one(db.pool())
             .await?,
     )
 }
@@ -151,7 +151,7 @@ pub async fn root(db: &super::Db) -> AppResult<Option<Org>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM orgs WHERE parent_id IS NULL AND dissolved_at IS NULL ORDER BY id LIMIT 1"
     ))
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?)
 }
 
@@ -175,7 +175,7 @@ pub async fn by_ids(db: &super::Db, ids: &[i64]) -> AppResult<std::collections::
             "SELECT {COLUMNS} FROM orgs WHERE id IN ({})",
             list.join(",")
         ))
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await?;
         out.extend(rows.into_iter().map(|o| (o.id, o)));
     }
@@ -192,7 +192,7 @@ pub async fn ancestors(db: &super::Db, path: &str) -> AppResult<Vec<Org>> {
         .join(",");
     let mut rows: Vec<Org> =
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM orgs WHERE id IN ({list})"))
-            .fetch_all(&db.pool)
+            .fetch_all(db.pool())
             .await?;
     rows.sort_by_key(|o| o.depth);
     Ok(rows)
@@ -227,7 +227,7 @@ pub async fn direct_children(db: &super::Db, id: i64) -> AppResult<Vec<Org>> {
         "SELECT {COLUMNS} FROM orgs WHERE parent_id = $1 AND dissolved_at IS NULL ORDER BY sort_order, id"
     ))
     .bind(id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -240,7 +240,7 @@ pub async fn children(db: &super::Db, id: i64) -> AppResult<Vec<ChildSummary>> {
          FROM orgs c WHERE c.parent_id = $1 AND c.dissolved_at IS NULL ORDER BY c.sort_order, c.id",
     )
     .bind(id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -259,14 +259,14 @@ pub async fn subtree_counts(db: &super::Db, path: &str) -> AppResult<SubtreeCoun
     )
     .bind(&lo)
     .bind(&hi)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await?;
     let (members,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id WHERE b.path >= $1 AND b.path < $2",
     )
     .bind(&lo)
     .bind(&hi)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await?;
     Ok(SubtreeCounts {
         orgs,
@@ -299,7 +299,7 @@ pub async fn search(
     for a in args.drain(..) {
         query = query.bind(a);
     }
-    Ok(query.fetch_all(&db.pool).await?)
+    Ok(query.fetch_all(db.pool()).await?)
 }
 
 /// `(col >= $n AND col < $n+1) OR …` for each root, with the values to bind in order.
@@ -461,6 +461,6 @@ pub async fn party_groups(db: &super::Db, branch_id: i64) -> AppResult<Vec<Org>>
     ))
     .bind(branch_id)
     .bind(OrgType::PartyGroup.code())
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }

@@ -112,7 +112,7 @@ pub async fn of(
         ids.join(",")
     ))
     .bind(owner_kind)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -121,6 +121,6 @@ pub async fn get(db: &super::Db, id: i64) -> AppResult<ContentPhoto> {
         "SELECT {COLUMNS} FROM content_photos WHERE id = $1"
     ))
     .bind(id)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await?)
 }

@@ -216,7 +216,7 @@ pub async fn totals(db: &super::Db, member_id: i64) -> AppResult<Totals> {
     let row: Option<(i64, i64)> =
         sqlx::query_as("SELECT lifetime, balance FROM member_points WHERE member_id = $1")
             .bind(member_id)
-            .fetch_optional(&db.pool)
+            .fetch_optional(db.pool())
             .await?;
     Ok(row
         .map(|(lifetime, balance)| Totals { lifetime, balance })
@@ -251,16 +251,16 @@ impl HistoryRow {
 pub async fn history(
     db: &super::Db,
     member_id: i64,
-    limit: usize,
-    offset: usize,
-) -> AppResult<(Vec<HistoryRow>, usize)> {
+    paging: crate::domain::paging::Paging,
+) -> AppResult<(Vec<HistoryRow>, i64)> {
+    // In the order things happened, so the running totals only move forward in time.
     let entries: Vec<Entry> = sqlx::query_as(
-        "SELECT rule, lifetime_delta, balance_delta, reason, created_at FROM points_ledger WHERE member_id = $1 ORDER BY id",
+        "SELECT rule, lifetime_delta, balance_delta, reason, created_at FROM points_ledger WHERE member_id = $1 ORDER BY created_at, id",
     )
     .bind(member_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
-    let total = entries.len();
+    let total = entries.len() as i64;
     let (mut lifetime, mut balance) = (0, 0);
     let rows: Vec<HistoryRow> = entries
         .into_iter()
@@ -275,7 +275,11 @@ pub async fn history(
         })
         .collect();
     Ok((
-        rows.into_iter().rev().skip(offset).take(limit).collect(),
+        rows.into_iter()
+            .rev()
+            .skip(usize::try_from(paging.offset()).unwrap_or(usize::MAX))
+            .take(usize::try_from(paging.size).unwrap_or(0))
+            .collect(),
         total,
     ))
 }
@@ -436,7 +440,7 @@ pub async fn entries_after(
     Ok(sqlx::query_as(&sql)
         .bind(last_id)
         .bind(limit as i64)
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await?)
 }
 
@@ -500,7 +504,7 @@ pub async fn snapshot(
 /// entry's id (for the next look).
 pub async fn branches_credited_since(db: &super::Db, after: i64) -> AppResult<(Vec<i64>, i64)> {
     let (newest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM points_ledger")
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?;
     let newest = newest.unwrap_or(0);
     if newest <= after {
@@ -511,7 +515,7 @@ pub async fn branches_credited_since(db: &super::Db, after: i64) -> AppResult<(V
     )
     .bind(after)
     .bind(newest)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok((rows.into_iter().map(|r| r.0).collect(), newest))
 }

@@ -76,7 +76,7 @@ pub async fn scope(db: &Db, id: i64) -> AppResult<PostScope> {
         "SELECT p.author_id, p.status, o.path AS org_path FROM posts p JOIN orgs o ON o.id = p.org_id WHERE p.id = $1",
     )
     .bind(id)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await?)
 }
 
@@ -99,7 +99,7 @@ pub async fn feed(
     .bind(lo)
     .bind(hi)
     .bind(county_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     with_photos(db, posts).await
 }
@@ -113,7 +113,7 @@ pub async fn approved_of(db: &Db, reader: i64, org_id: i64, limit: i64) -> AppRe
     .bind(org_id)
     .bind(ReviewStatus::Approved.code())
     .bind(limit)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     with_photos(db, posts).await
 }
@@ -124,7 +124,7 @@ pub async fn by_author(db: &Db, author: i64) -> AppResult<Vec<Post>> {
         "{SELECT} WHERE p.author_id = $1 ORDER BY p.id DESC LIMIT 20"
     ))
     .bind(author)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -139,7 +139,7 @@ pub async fn pending_below(db: &Db, reader: i64, root: &str) -> AppResult<Vec<Po
     .bind(lo)
     .bind(hi)
     .bind(root)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     with_photos(db, posts).await
 }
@@ -169,7 +169,7 @@ pub async fn pending_count_below(db: &Db, roots: &[&str]) -> AppResult<i64> {
     for b in &binds {
         q = q.bind(b);
     }
-    Ok(q.fetch_one(&db.pool).await?.0)
+    Ok(q.fetch_one(db.pool()).await?.0)
 }
 
 /// Fills in each post's photos with one query.

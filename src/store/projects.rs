@@ -26,7 +26,7 @@ const PROJECT: &str = "SELECT p.id, p.org_id, o.path AS org_path, o.name AS org_
 pub async fn get(db: &Db, id: i64) -> AppResult<Project> {
     Ok(sqlx::query_as(&format!("{PROJECT} WHERE p.id = $1"))
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -38,7 +38,7 @@ pub async fn in_subtree(db: &Db, path: &str) -> AppResult<Vec<Project>> {
     ))
     .bind(lo)
     .bind(hi)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -48,7 +48,7 @@ pub async fn of_owner(db: &Db, member: i64) -> AppResult<Vec<Project>> {
         "{PROJECT} WHERE p.owner_member_id = $1 ORDER BY p.started_on DESC, p.id DESC"
     ))
     .bind(member)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -106,7 +106,7 @@ pub async fn milestones(db: &Db, projects: &[i64]) -> AppResult<Vec<Milestone>> 
         "SELECT id, project_id, title, due_on, done_on FROM project_milestones WHERE project_id IN ({}) ORDER BY project_id, position",
         ids.join(",")
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -193,7 +193,7 @@ pub async fn updates(db: &Db, project: i64) -> AppResult<Vec<Note>> {
         "SELECT n.id, u.name AS author_name, n.body, n.created_at FROM project_updates n JOIN users u ON u.id = n.author_id WHERE n.project_id = $1 ORDER BY n.id DESC",
     )
     .bind(project)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -203,7 +203,7 @@ pub async fn comments(db: &Db, project: i64) -> AppResult<Vec<Note>> {
         "SELECT n.id, u.name AS author_name, n.body, n.created_at FROM project_comments n JOIN users u ON u.id = n.author_id WHERE n.project_id = $1 ORDER BY n.id",
     )
     .bind(project)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -211,7 +211,7 @@ pub async fn comments(db: &Db, project: i64) -> AppResult<Vec<Note>> {
 pub async fn project_of_update(db: &Db, update: i64) -> AppResult<i64> {
     let (id,): (i64,) = sqlx::query_as("SELECT project_id FROM project_updates WHERE id = $1")
         .bind(update)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?;
     Ok(id)
 }

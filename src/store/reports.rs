@@ -16,7 +16,7 @@ pub async fn findings_between(db: &Db, from: Date, to: Date) -> AppResult<Vec<Fi
     )
     .bind(format_date(from))
     .bind(format_date(to))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
@@ -51,7 +51,7 @@ pub async fn save(
     let kept: HashMap<i64, String> =
         sqlx::query_as("SELECT org_id, digest FROM monthly_reports WHERE month = $1")
             .bind(&m)
-            .fetch_all(&db.pool)
+            .fetch_all(db.pool())
             .await?
             .into_iter()
             .collect();
@@ -125,7 +125,7 @@ const SELECT: &str = "SELECT r.id, r.org_id, o.name AS org_name, o.path AS org_p
 pub async fn get(db: &Db, id: i64) -> AppResult<Report> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE r.id = $1"))
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -159,7 +159,7 @@ pub async fn visible(
     for b in &binds {
         count = count.bind(b);
     }
-    let (total,) = count.fetch_one(&db.pool).await?;
+    let (total,) = count.fetch_one(db.pool()).await?;
     let list_sql = format!(
         "{SELECT} WHERE {cond} ORDER BY r.month DESC, o.path LIMIT {limit} OFFSET {offset}"
     );
@@ -167,14 +167,14 @@ pub async fn visible(
     for b in &binds {
         q = q.bind(b);
     }
-    Ok((q.fetch_all(&db.pool).await?, total))
+    Ok((q.fetch_all(db.pool()).await?, total))
 }
 
 /// The months that have reports, newest first.
 pub async fn months(db: &Db) -> AppResult<Vec<String>> {
     let rows: Vec<(String,)> =
         sqlx::query_as("SELECT DISTINCT month FROM monthly_reports ORDER BY month DESC")
-            .fetch_all(&db.pool)
+            .fetch_all(db.pool())
             .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }

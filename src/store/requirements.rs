@@ -77,7 +77,7 @@ pub async fn all(db: &super::Db) -> AppResult<Vec<RuleRow>> {
         "SELECT id, org_id, kind, frequency, min_count, need_minutes, min_photos, attendance_pct, enabled, effective_from \
          FROM requirement_rules ORDER BY effective_from, id",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 

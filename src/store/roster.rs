@@ -46,7 +46,7 @@ pub async fn stored_orgs(db: &super::Db) -> AppResult<Vec<StoredOrg>> {
         "SELECT id, parent_id, path, code, name, kind, category, address, sort_order FROM orgs \
          WHERE dissolved_at IS NULL ORDER BY path",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().filter_map(OrgRow::stored).collect())
 }
@@ -77,7 +77,7 @@ pub async fn branches(db: &super::Db, roots: &[&str]) -> AppResult<Branches> {
     for a in &args {
         query = query.bind(a);
     }
-    let rows: Vec<PlaceRow> = query.fetch_all(&db.pool).await?;
+    let rows: Vec<PlaceRow> = query.fetch_all(db.pool()).await?;
     let mut groups: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
     for r in &rows {
         if let (Some(parent), Some(OrgType::PartyGroup)) =
@@ -135,7 +135,7 @@ pub async fn stored_members(
         "SELECT id, name, gender, ethnicity, birth_date, id_number_enc, phone_enc, education, joined_on, \
          full_member_on, status, category, branch_id, party_group_id, posts, veteran FROM members",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     let mut out = HashMap::with_capacity(rows.len());
     for r in rows {
@@ -175,12 +175,12 @@ pub async fn phone_owners(db: &super::Db) -> AppResult<HashMap<String, Option<i6
     let mut out = HashMap::new();
     let accounts: Vec<(String, Option<i64>)> =
         sqlx::query_as("SELECT phone_hash, member_id FROM users")
-            .fetch_all(&db.pool)
+            .fetch_all(db.pool())
             .await?;
     out.extend(accounts);
     let registered: Vec<(String, i64)> =
         sqlx::query_as("SELECT phone_hash, id FROM members WHERE phone_hash IS NOT NULL")
-            .fetch_all(&db.pool)
+            .fetch_all(db.pool())
             .await?;
     out.extend(registered.into_iter().map(|(h, id)| (h, Some(id))));
     Ok(out)
@@ -324,7 +324,7 @@ pub async fn letters(
          WHERE m.branch_id = $1 AND u.disabled = 0 ORDER BY m.name, m.id",
     )
     .bind(branch_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
@@ -354,6 +354,6 @@ pub async fn export_orgs(db: &super::Db, root: &str) -> AppResult<Vec<ExportedOr
     )
     .bind(lo)
     .bind(hi)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }

@@ -30,7 +30,7 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
     sqlx::query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
     )
-    .execute(&db.pool)
+    .execute(db.pool())
     .await
     ?;
     let mut applied = 0;

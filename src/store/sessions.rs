@@ -45,7 +45,7 @@ pub async fn touch(db: &super::Db, token_hash: &str, now: i64) -> AppResult<()> 
         now,
         token_hash
     )
-    .execute(&db.pool)
+    .execute(db.pool())
     .await?;
     Ok(())
 }
@@ -87,6 +87,6 @@ pub async fn list_for(db: &super::Db, user_id: i64) -> AppResult<Vec<SessionInfo
         "SELECT token_hash, created_at, last_seen_at, ip, user_agent FROM sessions WHERE user_id = $1 ORDER BY last_seen_at DESC",
     )
     .bind(user_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }

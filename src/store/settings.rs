@@ -47,7 +47,7 @@ impl Security {
 
 pub async fn load_security(db: &super::Db) -> AppResult<Security> {
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings")
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await?;
     let mut s = Security::default();
     for (k, v) in rows {
@@ -73,7 +73,7 @@ pub async fn save(conn: &mut AnyConnection, key: &str, value: &str) -> AppResult
 async fn number(db: &super::Db, key: &str, default: i64) -> AppResult<i64> {
     let v: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
         .bind(key)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.pool())
         .await?;
     Ok(v.and_then(|v| v.0.parse().ok()).unwrap_or(default))
 }

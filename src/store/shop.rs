@@ -53,7 +53,7 @@ const SELECT: &str = "SELECT p.id, p.org_id, p.name, p.description, p.price, p.s
 pub async fn get(db: &super::Db, id: i64) -> AppResult<Prize> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE p.id = $1"))
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -67,7 +67,7 @@ pub async fn offered_to(db: &super::Db, branch_path: &str) -> AppResult<Vec<Priz
         "{SELECT} WHERE p.active = 1 AND p.org_id IN ({}) ORDER BY p.price, p.id",
         ids.join(",")
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -79,7 +79,7 @@ pub async fn managed(db: &super::Db, roots: &[&str]) -> AppResult<Vec<Prize>> {
     for a in args {
         q = q.bind(a);
     }
-    Ok(q.fetch_all(&db.pool).await?)
+    Ok(q.fetch_all(db.pool()).await?)
 }
 
 /// Sets up a prize offered by the organization `org_id` to its subtree.
@@ -282,7 +282,7 @@ pub async fn orders_of(db: &super::Db, member_id: i64) -> AppResult<Vec<Order>> 
         "{ORDER_SELECT} WHERE r.member_id = $1 ORDER BY r.id DESC LIMIT 100"
     ))
     .bind(member_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -297,7 +297,7 @@ pub async fn orders_to_fulfil(db: &super::Db, roots: &[&str]) -> AppResult<Vec<O
     for a in args {
         q = q.bind(a);
     }
-    Ok(q.fetch_all(&db.pool).await?)
+    Ok(q.fetch_all(db.pool()).await?)
 }
 
 /// 待领取 → 已领取, or → 已取消 with the points and badges back and the stock returned.

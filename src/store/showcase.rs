@@ -26,7 +26,7 @@ const VETERAN: &str = "SELECT m.id, m.name, m.gender, m.joined_on, m.posts, m.br
 pub async fn veterans(db: &Db) -> AppResult<Vec<Veteran>> {
     Ok(
         sqlx::query_as(&format!("{VETERAN} ORDER BY o.path, m.id LIMIT 2000"))
-            .fetch_all(&db.pool)
+            .fetch_all(db.pool())
             .await?,
     )
 }
@@ -34,7 +34,7 @@ pub async fn veterans(db: &Db) -> AppResult<Vec<Veteran>> {
 pub async fn veteran(db: &Db, member: i64) -> AppResult<Veteran> {
     Ok(sqlx::query_as(&format!("{VETERAN} AND m.id = $1"))
         .bind(member)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -61,7 +61,7 @@ pub async fn save_story(
 pub async fn categories(db: &Db) -> AppResult<Vec<(i64, String)>> {
     Ok(
         sqlx::query_as("SELECT id, name FROM vanguard_categories ORDER BY id")
-            .fetch_all(&db.pool)
+            .fetch_all(db.pool())
             .await?,
     )
 }
@@ -103,7 +103,7 @@ pub async fn vanguard_posts(db: &Db) -> AppResult<Vec<VanguardPost>> {
     let mut posts: Vec<VanguardPost> = sqlx::query_as(&format!(
         "{VANGUARD} ORDER BY v.category_id, o.path, v.id LIMIT 500"
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
     for ph in super::photos::of(db, super::photos::VANGUARD, &ids).await? {
@@ -117,7 +117,7 @@ pub async fn vanguard_posts(db: &Db) -> AppResult<Vec<VanguardPost>> {
 pub async fn vanguard_post(db: &Db, id: i64) -> AppResult<VanguardPost> {
     Ok(sqlx::query_as(&format!("{VANGUARD} AND v.id = $1"))
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 

@@ -19,7 +19,7 @@ pub async fn setting_on<T: CountySetting>(db: &Db, day: Date) -> AppResult<T> {
     )
     .bind(T::KIND)
     .bind(format_date(day))
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?;
     Ok(row
         .and_then(|(v,)| serde_json::from_str(&v).ok())
@@ -67,7 +67,7 @@ pub async fn scheduled<T: CountySetting>(db: &Db, today: Date) -> AppResult<Opti
     )
     .bind(T::KIND)
     .bind(format_date(today))
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?;
     Ok(row.and_then(|(d, v)| Some((parse_date(&d)?, serde_json::from_str(&v).ok()?))))
 }
@@ -129,6 +129,7 @@ pub struct Finding {
     pub org_id: i64,
     pub org_name: String,
     pub org_path: String,
+    pub org_kind: String,
     pub subject: String,
     pub observed_on: String,
     pub summary: String,
@@ -143,16 +144,24 @@ impl Finding {
     pub fn evidence(&self) -> Evidence {
         serde_json::from_str(&self.evidence).unwrap_or_default()
     }
+
+    /// The path of the organization that answers it (a 党小组's branch answers for it).
+    pub fn answering_path(&self) -> &str {
+        crate::domain::supervision::answering_path(
+            &self.org_path,
+            crate::domain::org::OrgType::from_code(&self.org_kind),
+        )
+    }
 }
 
-const FINDING_SELECT: &str = "SELECT f.id, f.rule, f.org_id, o.name AS org_name, o.path AS org_path, f.subject, \
+const FINDING_SELECT: &str = "SELECT f.id, f.rule, f.org_id, o.name AS org_name, o.path AS org_path, o.kind AS org_kind, f.subject, \
      f.observed_on, f.summary, f.evidence, f.status, f.found_at, f.updated_at \
      FROM findings f JOIN orgs o ON o.id = f.org_id";
 
 pub async fn finding(db: &Db, id: i64) -> AppResult<Finding> {
     Ok(sqlx::query_as(&format!("{FINDING_SELECT} WHERE f.id = $1"))
         .bind(id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -209,7 +218,7 @@ pub async fn findings(
     for b in &binds {
         count = count.bind(b);
     }
-    let (total,) = count.fetch_one(&db.pool).await?;
+    let (total,) = count.fetch_one(db.pool()).await?;
     let list_sql = format!(
         "{FINDING_SELECT} WHERE {cond} ORDER BY f.observed_on DESC, f.id DESC LIMIT {limit} OFFSET {offset}"
     );
@@ -217,7 +226,7 @@ pub async fn findings(
     for b in &binds {
         q = q.bind(b);
     }
-    Ok((q.fetch_all(&db.pool).await?, total))
+    Ok((q.fetch_all(db.pool()).await?, total))
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -239,7 +248,7 @@ pub async fn events(db: &Db, finding_id: i64) -> AppResult<Vec<Event>> {
          FROM finding_events e LEFT JOIN users u ON u.id = e.user_id WHERE e.finding_id = $1 ORDER BY e.id",
     )
     .bind(finding_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -249,7 +258,7 @@ pub async fn event(db: &Db, id: i64) -> AppResult<(i64, Event)> {
          FROM finding_events e LEFT JOIN users u ON u.id = e.user_id WHERE e.id = $1",
     )
     .bind(id)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await?;
     let event = <Event as sqlx::FromRow<_>>::from_row(&row)?;
     Ok((row.try_get(0)?, event))
@@ -343,7 +352,7 @@ pub async fn rebuild_open(db: &Db) -> AppResult<()> {
     )
     .bind(FindingStatus::Open.code())
     .bind(FindingStatus::Appealed.code())
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     let own: HashMap<i64, i64> = rows.into_iter().collect();
     let orgs = super::orgs::by_ids(db, &own.keys().copied().collect::<Vec<_>>()).await?;
@@ -380,7 +389,7 @@ pub async fn open_totals(db: &Db, ids: &[i64]) -> AppResult<HashMap<i64, i64>> {
         "SELECT org_id, total FROM open_findings WHERE org_id IN ({})",
         list.join(",")
     ))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().collect())
 }
@@ -399,7 +408,7 @@ pub async fn last_run(db: &Db) -> AppResult<Option<Run>> {
         "SELECT id, started_at, finished_at, found FROM supervision_runs WHERE finished_at IS NOT NULL \
          ORDER BY started_at DESC LIMIT 1",
     )
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?)
 }
 
@@ -437,7 +446,7 @@ pub async fn last_held(db: &Db) -> AppResult<HashMap<i64, i64>> {
          WHERE m.closed_at IS NOT NULL OR EXISTS (SELECT 1 FROM checkins c WHERE c.meeting_id = m.id) \
          GROUP BY m.org_id",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().collect())
 }
@@ -452,7 +461,7 @@ pub async fn checkin_methods(db: &Db, from: i64, to: i64) -> AppResult<HashMap<i
     .bind(crate::domain::meetings::CheckinMethod::Manual.code())
     .bind(from)
     .bind(to)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
@@ -481,7 +490,7 @@ pub async fn photos(db: &Db, from: i64) -> AppResult<Vec<PhotoRow>> {
     )
     .bind(crate::domain::meetings::FileKind::Photo.code())
     .bind(from)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -493,7 +502,7 @@ pub async fn minutes_changed(db: &Db, from: i64, since: i64) -> AppResult<Vec<(i
     )
     .bind(from)
     .bind(since)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -503,7 +512,7 @@ pub async fn minutes_prints_since(db: &Db, from: i64) -> AppResult<Vec<(i64, i64
         "SELECT p.meeting_id, p.print FROM minutes_prints p JOIN meetings m ON m.id = p.meeting_id WHERE m.starts_at >= $1",
     )
     .bind(from)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -516,7 +525,7 @@ pub async fn findings_per_org(db: &Db, from: Date, to: Date) -> AppResult<HashMa
     .bind(format_date(from))
     .bind(format_date(to))
     .bind(FindingStatus::Explained.code())
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().collect())
 }
@@ -524,7 +533,7 @@ pub async fn findings_per_org(db: &Db, from: Date, to: Date) -> AppResult<HashMa
 /// The first day anyone answered the daily question: before it, nobody could study.
 pub async fn study_began(db: &Db) -> AppResult<Option<Date>> {
     let row: (Option<String>,) = sqlx::query_as("SELECT MIN(day) FROM daily_answers")
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?;
     Ok(row.0.as_deref().and_then(parse_date))
 }
@@ -575,7 +584,7 @@ pub async fn tiers_of(db: &Db, month: Date, ids: &[i64]) -> AppResult<HashMap<i6
         list.join(",")
     ))
     .bind(format_date(month))
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
@@ -588,7 +597,7 @@ pub async fn all_tiers(db: &Db, month: Date) -> AppResult<HashMap<i64, Tier>> {
     let rows: Vec<(i64, String)> =
         sqlx::query_as("SELECT org_id, tier FROM org_tiers WHERE month = $1")
             .bind(format_date(month))
-            .fetch_all(&db.pool)
+            .fetch_all(db.pool())
             .await?;
     Ok(rows
         .into_iter()
@@ -602,7 +611,7 @@ pub async fn tier_history(db: &Db, org_id: i64, months: i64) -> AppResult<Vec<(D
         "SELECT month, detail FROM org_tiers WHERE org_id = $1 ORDER BY month DESC LIMIT {months}"
     ))
     .bind(org_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?;
     Ok(rows
         .into_iter()
@@ -615,7 +624,7 @@ pub async fn tiers_kept(db: &Db, month: Date) -> AppResult<bool> {
     let row: Option<(i64,)> =
         sqlx::query_as("SELECT org_id FROM org_tiers WHERE month = $1 LIMIT 1")
             .bind(format_date(month))
-            .fetch_optional(&db.pool)
+            .fetch_optional(db.pool())
             .await?;
     Ok(row.is_some())
 }

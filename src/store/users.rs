@@ -34,7 +34,7 @@ pub async fn by_session(db: &super::Db, token_hash: &str) -> AppResult<Option<Se
          WHERE s.token_hash = $1",
     )
     .bind(token_hash)
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?)
 }
 
@@ -59,7 +59,7 @@ pub async fn grant_holders(db: &super::Db) -> AppResult<Vec<GrantHolder>> {
     Ok(sqlx::query_as(
         "SELECT DISTINCT u.id, u.name, u.phone_mask FROM users u JOIN role_grants g ON g.user_id = u.id ORDER BY u.id LIMIT 500",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -91,14 +91,14 @@ pub async fn grants(db: &super::Db, user_id: i64) -> AppResult<Vec<GrantRow>> {
         "{GRANT_SELECT} WHERE g.user_id = $1 ORDER BY g.id"
     ))
     .bind(user_id)
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
 pub async fn grant(db: &super::Db, grant_id: i64) -> AppResult<GrantRow> {
     Ok(sqlx::query_as(&format!("{GRANT_SELECT} WHERE g.id = $1"))
         .bind(grant_id)
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?)
 }
 
@@ -146,7 +146,7 @@ pub async fn by_phone(db: &super::Db, keys: &Keys, phone: &str) -> AppResult<Opt
         "SELECT id, name, member_id, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE phone_hash = $1",
     )
     .bind(keys.lookup_hash("phone", phone))
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.pool())
     .await?)
 }
 
@@ -155,7 +155,7 @@ pub async fn login_user(db: &super::Db, id: i64) -> AppResult<LoginUser> {
         "SELECT id, name, member_id, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE id = $1",
     )
     .bind(id)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await?)
 }
 
@@ -317,7 +317,7 @@ pub async fn list_accounts(db: &super::Db, q: &str, limit: i64) -> AppResult<Vec
     Ok(sqlx::query_as(&sql)
         .bind(q)
         .bind(limit)
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await?)
 }
 
@@ -327,13 +327,13 @@ pub async fn account(db: &super::Db, id: i64) -> AppResult<AccountRow> {
          FROM users u WHERE u.id = $1",
     )
     .bind(id)
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await?)
 }
 
 pub async fn count(db: &super::Db) -> AppResult<i64> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
-        .fetch_one(&db.pool)
+        .fetch_one(db.pool())
         .await?;
     Ok(n)
 }
@@ -343,7 +343,7 @@ pub async fn first_with_role(db: &super::Db, role: Role) -> AppResult<Option<i64
     let row: Option<(i64,)> =
         sqlx::query_as("SELECT user_id FROM role_grants WHERE role = $1 ORDER BY id LIMIT 1")
             .bind(role.code())
-            .fetch_optional(&db.pool)
+            .fetch_optional(db.pool())
             .await?;
     Ok(row.map(|r| r.0))
 }
@@ -353,7 +353,7 @@ pub async fn branch_admins(db: &super::Db) -> AppResult<Vec<(i64, i64)>> {
     Ok(sqlx::query_as(
         "SELECT org_id, MIN(user_id) FROM role_grants WHERE role = 'branch_admin' GROUP BY org_id ORDER BY org_id",
     )
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -368,7 +368,7 @@ pub async fn first_account_per_branch(conn: &mut AnyConnection) -> AppResult<Vec
 
 /// The administrators of an organization: grants on it, or on its parent (a party group's
 /// branch).
-pub async fn admins_of(db: &super::Db, org_id: i64) -> AppResult<Vec<i64>> {
+pub async fn admins_of(conn: &mut AnyConnection, org_id: i64) -> AppResult<Vec<i64>> {
     let rows: Vec<(i64,)> = sqlx::query_as(
         "SELECT DISTINCT g.user_id FROM role_grants g JOIN orgs o ON o.id = $1 \
          WHERE g.role IN ($2, $3) AND (g.org_id = o.id OR g.org_id = o.parent_id)",
@@ -376,7 +376,7 @@ pub async fn admins_of(db: &super::Db, org_id: i64) -> AppResult<Vec<i64>> {
     .bind(org_id)
     .bind(Role::BranchAdmin.code())
     .bind(Role::OrgAdmin.code())
-    .fetch_all(&db.pool)
+    .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
@@ -388,7 +388,7 @@ pub async fn admin_grants(db: &super::Db) -> AppResult<Vec<(i64, String)>> {
     )
     .bind(Role::BranchAdmin.code())
     .bind(Role::OrgAdmin.code())
-    .fetch_all(&db.pool)
+    .fetch_all(db.pool())
     .await?)
 }
 
@@ -398,7 +398,7 @@ pub async fn administers_a_subtree(db: &super::Db, user_id: i64) -> AppResult<bo
         sqlx::query_as("SELECT COUNT(*) FROM role_grants WHERE user_id = $1 AND role = $2")
             .bind(user_id)
             .bind(Role::OrgAdmin.code())
-            .fetch_one(&db.pool)
+            .fetch_one(db.pool())
             .await?;
     Ok(n > 0)
 }
@@ -407,7 +407,7 @@ pub async fn administers_a_subtree(db: &super::Db, user_id: i64) -> AppResult<bo
 pub async fn account_of_member(db: &super::Db, member_id: i64) -> AppResult<Option<i64>> {
     let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE member_id = $1")
         .bind(member_id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.pool())
         .await?;
     Ok(row.map(|r| r.0))
 }

@@ -30,7 +30,7 @@ both!(
         assert!(unknown.contains("手机号或密码错误"));
         // The lock ends when its time has passed.
         sqlx::query("UPDATE users SET locked_until = 1")
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         assert_eq!(c.login(phone::MEMBER_A, PASSWORD).await.status, 303);
@@ -53,7 +53,7 @@ both!(
             .unwrap();
         c.login(phone::MEMBER_A, PASSWORD).await;
         let sessions: Vec<(String,)> = sqlx::query_as("SELECT token_hash FROM sessions")
-            .fetch_all(&app.db.pool)
+            .fetch_all(app.db.pool())
             .await
             .unwrap();
         assert_eq!(sessions.len(), 1);
@@ -75,7 +75,7 @@ both!(idle_sessions_end, |app: TestApp| async move {
     let c = app.login(phone::MEMBER_A).await;
     assert_eq!(c.get("/").await.status, 200);
     sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 31 * 60")
-        .execute(&app.db.pool)
+        .execute(app.db.pool())
         .await
         .unwrap();
     assert_eq!(c.get("/").await.location, "/login");
@@ -129,7 +129,7 @@ both!(
         let ids: Vec<(String, String)> = sqlx::query_as(
         "SELECT s.token_hash, u.phone_mask FROM sessions s JOIN users u ON u.id = s.user_id ORDER BY s.created_at",
     )
-    .fetch_all(&app.db.pool)
+    .fetch_all(app.db.pool())
     .await
     .unwrap();
         let b_session = ids

@@ -4,7 +4,7 @@ use crate::both;
 use crate::support::{Engine, TestApp, id_number, phone, testdata};
 
 async fn table_counts(app: &TestApp) -> Vec<(String, i64)> {
-    let mut conn = app.db.pool.acquire().await.unwrap();
+    let mut conn = app.db.conn().await.unwrap();
     let tables = dangjian::store::archive::tables(&mut conn, app.db.engine)
         .await
         .unwrap();
@@ -68,7 +68,7 @@ both!(
             .await;
         assert!(page.contains(&id_number("1970-05-01", 13)), "{}", page.body);
         let (article,): (i64,) = sqlx::query_as("SELECT id FROM articles")
-            .fetch_one(&target.db.pool)
+            .fetch_one(target.db.pool())
             .await
             .unwrap();
         let member = target.login(phone::MEMBER_A).await;

@@ -442,7 +442,7 @@ both!(
     veteran_secretaries_and_vanguard_posts_are_shown_county_wide,
     |app: TestApp| async move {
         sqlx::query("UPDATE members SET veteran = 1 WHERE name = '李书记'")
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         let secretary = app

@@ -133,7 +133,7 @@ both!(
         );
         // Reopening does not restart the clock; 40 seconds are not 45.
         sqlx::query("UPDATE article_reads SET started_at = started_at - 40")
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         a.get(&format!("/articles/{id}")).await;
@@ -142,7 +142,7 @@ both!(
         assert_eq!(app.count(&read_points).await, 0);
         // After the minimum time it counts, once.
         sqlx::query("UPDATE article_reads SET started_at = started_at - 10")
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         let done = a.post(&format!("/articles/{id}/done"), &[]).await;
@@ -179,7 +179,7 @@ both!(
             .bind(day)
             .bind(member)
             .bind(q)
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         }
@@ -225,7 +225,7 @@ both!(
         let a = app.login(phone::MEMBER_A).await;
         a.get(&format!("/articles/{id}")).await;
         sqlx::query("UPDATE article_reads SET started_at = started_at - 120")
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         a.post(&format!("/articles/{id}/done"), &[]).await;

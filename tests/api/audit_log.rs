@@ -31,7 +31,7 @@ both!(
         assert!(String::from_utf8_lossy(&ok.stdout).contains(&format!("{entries} entries")));
 
         sqlx::query("UPDATE audit_log SET detail = '无' WHERE id = 2")
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         let altered = verify_cli(&app);
@@ -57,7 +57,7 @@ both!(
         assert_eq!(last, 4);
         sqlx::query("DELETE FROM audit_log WHERE id = $1")
             .bind(last)
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         let Chain::Broken(err) = dangjian::store::audit::verify(&app.db).await.unwrap() else {
@@ -65,7 +65,7 @@ both!(
         };
         assert!(err.contains("missing"), "{err}");
         sqlx::query("DELETE FROM audit_log WHERE id = 2")
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         assert_eq!(

@@ -109,7 +109,7 @@ async fn prepare(dir: &Path) -> (Keys, Vec<i64>) {
         ids.push(id);
     }
     tx.commit().await.unwrap();
-    db.pool.close().await;
+    db.close().await;
     (keys, ids)
 }
 
@@ -238,9 +238,11 @@ async fn acknowledged_writes_survive_kill_9_and_a_backup_under_load_restores() {
                     let token = csrf(&http, &base).await.unwrap();
                     for name in ["coffee.jpg", "rocket.jpg", "galaxies.jpg"] {
                         let part = reqwest::multipart::Part::bytes(testdata(name)).file_name(name);
-                        let form = reqwest::multipart::Form::new().part("photo", part);
+                        let form = reqwest::multipart::Form::new()
+                            .text("csrf", token.clone())
+                            .part("photo", part);
                         let res = http
-                            .post(format!("{base}/meetings/{id}/files?csrf={token}"))
+                            .post(format!("{base}/meetings/{id}/files"))
                             .multipart(form)
                             .send()
                             .await
@@ -290,14 +292,14 @@ async fn acknowledged_writes_survive_kill_9_and_a_backup_under_load_restores() {
     let url = format!("sqlite://{}", dir.join("dangjian.db").display());
     let db = Db::connect(&url).await.unwrap();
     let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT meeting_id, member_id FROM checkins")
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await
         .unwrap();
     let stored: BTreeSet<(i64, i64)> = rows.iter().copied().collect();
     assert_eq!(stored.len(), rows.len(), "no check-in doubled");
     let by_name: Vec<(String, i64)> =
         sqlx::query_as("SELECT name, id FROM members WHERE name IN ('张甲', '李书记', '赵镇')")
-            .fetch_all(&db.pool)
+            .fetch_all(db.pool())
             .await
             .unwrap();
     assert_eq!(by_name.len(), 3);
@@ -314,7 +316,7 @@ async fn acknowledged_writes_survive_kill_9_and_a_backup_under_load_restores() {
     let (answers, credits): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM daily_answers), (SELECT COUNT(*) FROM points_ledger WHERE rule = 'daily_answer')",
     )
-    .fetch_one(&db.pool)
+    .fetch_one(db.pool())
     .await
     .unwrap();
     assert!(answers >= answered.lock().unwrap().len() as i64);
@@ -323,7 +325,7 @@ async fn acknowledged_writes_survive_kill_9_and_a_backup_under_load_restores() {
         .await
         .unwrap();
     assert_eq!(report, None, "PRAGMA integrity_check");
-    db.pool.close().await;
+    db.close().await;
 
     // The backup taken under load restores, whole, and its photos open.
     let restored = dir.join("restored");
@@ -345,13 +347,13 @@ async fn acknowledged_writes_survive_kill_9_and_a_backup_under_load_restores() {
     .await
     .unwrap();
     let files: Vec<(String,)> = sqlx::query_as("SELECT storage_key FROM meeting_files")
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await
         .unwrap();
     for (key,) in &files {
         let bytes = std::fs::read(restored.join("files").join(key)).unwrap();
         assert!(image::load_from_memory(&bytes).is_ok(), "{key} opens");
     }
-    db.pool.close().await;
+    db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

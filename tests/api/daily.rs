@@ -52,7 +52,7 @@ both!(
         .count(&format!("SELECT CAST(COALESCE(SUM(lifetime_delta), 0) AS BIGINT) FROM points_ledger WHERE member_id = {} AND rule LIKE 'daily%'", app.ids.member_a))
         .await;
         let (choice,): (String,) = sqlx::query_as("SELECT choice FROM daily_answers")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.pool())
             .await
             .unwrap();
         assert_eq!(daily_points, if choice == "B" { 3 } else { 1 });
@@ -139,7 +139,7 @@ both!(
         assert!(list.contains("党员的权利包括哪些？"));
         let (answer, difficulty): (String, i64) =
             sqlx::query_as("SELECT answer, difficulty FROM questions WHERE kind = 'multiple'")
-                .fetch_one(&app.db.pool)
+                .fetch_one(app.db.pool())
                 .await
                 .unwrap();
         assert_eq!((answer.as_str(), difficulty), ("ABC", 2));

@@ -9,7 +9,7 @@ fn total(page: &str) -> i64 {
 
 async fn members_under(app: &TestApp, org_sql: &str) -> i64 {
     let (path,): (String,) = sqlx::query_as(org_sql)
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.pool())
         .await
         .unwrap();
     let (lo, hi) = dangjian::domain::org::subtree_range(&path);
@@ -18,7 +18,7 @@ async fn members_under(app: &TestApp, org_sql: &str) -> i64 {
     )
     .bind(lo)
     .bind(hi)
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.pool())
     .await
     .unwrap();
     n
@@ -58,7 +58,7 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
     // Every question's answer fits its options.
     for (kind, options, answer) in
         sqlx::query_as::<_, (String, String, String)>("SELECT kind, options, answer FROM questions")
-            .fetch_all(&app.db.pool)
+            .fetch_all(app.db.pool())
             .await
             .unwrap()
     {

@@ -65,7 +65,7 @@ both!(
         assert_eq!(ok.status, 303, "{}", ok.body);
         let (file_id, captured): (i64, Option<i64>) =
             sqlx::query_as("SELECT id, captured_at FROM meeting_files")
-                .fetch_one(&app.db.pool)
+                .fetch_one(app.db.pool())
                 .await
                 .unwrap();
         assert_eq!(captured, Some(1679881272));
@@ -114,7 +114,7 @@ both!(
             .await;
         assert!(bad.contains("材料只能是 PDF、Word 或 Excel 文件"));
         let (mat,): (i64,) = sqlx::query_as("SELECT id FROM meeting_files WHERE kind = 'material'")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.pool())
             .await
             .unwrap();
         let dl = sec

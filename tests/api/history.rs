@@ -103,7 +103,7 @@ both!(
              VALUES ($1, 1921, '示例事件', '示例内容。', '党史', 'approved', 0)",
         )
         .bind(&full)
-        .execute(&app.db.pool)
+        .execute(app.db.pool())
         .await
         .unwrap();
         let a = app.login(phone::MEMBER_A).await;

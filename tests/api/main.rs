@@ -25,4 +25,5 @@ mod rankings;
 mod roster;
 mod shop;
 mod supervision;
+mod sweep;
 mod upgrade;

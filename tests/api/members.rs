@@ -63,7 +63,7 @@ both!(
             &app.keys,
             &sqlx::query_as::<_, (String,)>("SELECT id_number_enc FROM members WHERE id = $1")
                 .bind(app.ids.member_b)
-                .fetch_one(&app.db.pool)
+                .fetch_one(app.db.pool())
                 .await
                 .unwrap()
                 .0,
@@ -108,7 +108,7 @@ both!(
         let (id_enc, phone_enc, id_mask, phone_mask): (String, String, String, String) = sqlx::query_as(
         "SELECT id_number_enc, phone_enc, id_number_mask, phone_mask FROM members WHERE name = '周新'",
     )
-    .fetch_one(&app.db.pool)
+    .fetch_one(app.db.pool())
     .await
     .unwrap();
         assert!(!id_enc.contains(&id) && !phone_enc.contains("13512345678"));

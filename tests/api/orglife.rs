@@ -317,7 +317,7 @@ both!(
             .await;
         assert_eq!(ok.status, 303, "{}", ok.body);
         let (starts, ends): (i64, i64) = sqlx::query_as("SELECT starts_at, ends_at FROM meetings")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.pool())
             .await
             .unwrap();
         assert_eq!(ends - starts, 7200);
@@ -533,7 +533,7 @@ both!(
         let today = dangjian::domain::clock::local_date(now());
         let from = Frequency::Quarterly.next_start(today);
         let (stored,): (String,) = sqlx::query_as("SELECT effective_from FROM requirement_rules")
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.pool())
             .await
             .unwrap();
         assert_eq!(stored, dangjian::domain::clock::format_date(from));
@@ -573,7 +573,7 @@ both!(
     |app: TestApp| async move {
         let id = meeting(&app, app.ids.branch_a, MeetingKind::ThemeDay, now() - 600).await;
         sqlx::query("UPDATE meetings SET lat_e6 = 38446900, lng_e6 = 116089300")
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         let county = app.login(phone::COUNTY_ADMIN).await;

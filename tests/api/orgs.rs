@@ -141,7 +141,7 @@ both!(
         assert_eq!(moved.status, 303, "{}", moved.body);
         let paths: Vec<(i64, String, i64)> =
             sqlx::query_as("SELECT id, path, depth FROM orgs ORDER BY id")
-                .fetch_all(&app.db.pool)
+                .fetch_all(app.db.pool())
                 .await
                 .unwrap();
         let path_of = |id| paths.iter().find(|(i, _, _)| *i == id).unwrap().clone();

@@ -89,8 +89,14 @@ both!(
         tx.commit().await.unwrap();
         assert_eq!((a, b), (5, 0));
         assert_eq!(lifetime(&app, member).await, 8);
-        let (history, total) = points::history(&app.db, member, 50, 0).await.unwrap();
-        assert_eq!(total, history.len());
+        let (history, total) = points::history(
+            &app.db,
+            member,
+            dangjian::domain::paging::Paging::parse("", 50),
+        )
+        .await
+        .unwrap();
+        assert_eq!(total as usize, history.len());
         assert_eq!(history[0].entry.lifetime_delta, -3);
         assert_eq!(history[0].lifetime, 8);
         assert_eq!(history.last().unwrap().lifetime, 1);
@@ -227,7 +233,7 @@ both!(
         let a = app.ids.member_a;
         let mut tx = app.db.begin().await.unwrap();
         for n in 1..=65 {
-            points::correct(tx.conn(), a, 1, &format!("第{n}条"), 1, now() + n)
+            points::correct(tx.conn(), a, 1, &format!("第{n}条"), 1, now() - 1000 + n)
                 .await
                 .unwrap();
         }

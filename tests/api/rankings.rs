@@ -115,7 +115,7 @@ async fn badge(app: &TestApp, member: i64, key: &str, at: i64) {
         .bind(member)
         .bind(key)
         .bind(at)
-        .execute(&app.db.pool)
+        .execute(app.db.pool())
         .await
         .unwrap();
 }
@@ -158,7 +158,7 @@ both!(
         sqlx::query("INSERT INTO badges (holder_kind, holder_id, source_key, title, reason, awarded_at) VALUES ('org', $1, 'orglife:9', '徽章', '测试', $2)")
             .bind(a)
             .bind(now)
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         let month = ma.get("/rankings?scope=county&period=month").await;

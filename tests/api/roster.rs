@@ -151,7 +151,7 @@ both!(
         let (group, veteran, posts, joined): (Option<i64>, i64, String, String) = sqlx::query_as(
             "SELECT party_group_id, veteran, posts, joined_on FROM members WHERE name = '周建华'",
         )
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.pool())
         .await
         .unwrap();
         assert_eq!(
@@ -187,7 +187,7 @@ both!(
         let (stored,): (String,) = sqlx::query_as(
             "SELECT u.password_hash FROM users u JOIN members m ON m.id = u.member_id WHERE m.name = '周建华'",
         )
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.pool())
         .await
         .unwrap();
         let code = app.keys.first_code(&stored).expect("a first code");

@@ -286,7 +286,7 @@ both!(
         assert_eq!(app.count("SELECT COUNT(*) FROM prize_orders").await, 0);
         sqlx::query("INSERT INTO badges (holder_kind, holder_id, source_key, title, reason, awarded_at) VALUES ('member', $1, 'study:streak7', '每日一题·连续7天', '连续7天答题', 0)")
             .bind(app.ids.member_a)
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         let yes = a.post(&format!("/shop/{prize}/redeem"), &[]).await;
@@ -364,7 +364,7 @@ both!(
 async fn one_badge(app: &TestApp, member: i64) {
     sqlx::query("INSERT INTO badges (holder_kind, holder_id, source_key, title, reason, awarded_at) VALUES ('member', $1, 'orglife:1:theme_day:2026-03-01', '2026年3月·主题党日', '参加主题党日', 0)")
         .bind(member)
-        .execute(&app.db.pool)
+        .execute(app.db.pool())
         .await
         .unwrap();
 }

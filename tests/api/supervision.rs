@@ -96,7 +96,7 @@ async fn the_county(app: &TestApp) {
     // Founded at the new year; supervised from March on, silent after 30 days.
     sqlx::query("UPDATE orgs SET created_at = $1")
         .bind(at("2026-01-01", 9))
-        .execute(&app.db.pool)
+        .execute(app.db.pool())
         .await
         .unwrap();
     let t = Thresholds {
@@ -162,7 +162,7 @@ both!(
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT o.name, f.rule FROM findings f JOIN orgs o ON o.id = f.org_id ORDER BY o.name, f.rule",
         )
-        .fetch_all(&app.db.pool)
+        .fetch_all(app.db.pool())
         .await
         .unwrap();
         let expected: Vec<(String, String)> = [
@@ -210,7 +210,7 @@ async fn finding_id(app: &TestApp, org: i64, rule: &str) -> i64 {
         sqlx::query_as("SELECT MIN(id) FROM findings WHERE org_id = $1 AND rule = $2")
             .bind(org)
             .bind(rule)
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.pool())
             .await
             .unwrap();
     id
@@ -401,7 +401,7 @@ both!(
             async move {
                 let (s,): (String,) = sqlx::query_as("SELECT status FROM findings WHERE id = $1")
                     .bind(id)
-                    .fetch_one(&db.pool)
+                    .fetch_one(db.pool())
                     .await
                     .unwrap();
                 s
@@ -584,7 +584,7 @@ both!(
                     "SELECT score FROM org_tiers WHERE org_id = $1 AND month = '2026-03-01'",
                 )
                 .bind(org)
-                .fetch_one(&db.pool)
+                .fetch_one(db.pool())
                 .await
                 .unwrap();
                 t
@@ -611,7 +611,7 @@ both!(
                 "SELECT tier FROM org_tiers WHERE org_id = $1 AND month = '2026-03-01'",
             )
             .bind(org)
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.pool())
             .await
             .unwrap();
             assert_eq!(tier, expected);
@@ -635,7 +635,7 @@ async fn report_id(app: &TestApp, org: i64) -> i64 {
     let (id,): (i64,) =
         sqlx::query_as("SELECT id FROM monthly_reports WHERE org_id = $1 AND month = '2026-03-01'")
             .bind(org)
-            .fetch_one(&app.db.pool)
+            .fetch_one(app.db.pool())
             .await
             .unwrap();
     id
@@ -748,7 +748,7 @@ both!(
         // Generated again on the same records: the same reports.
         let kept: Vec<(String, i64)> =
             sqlx::query_as("SELECT digest, generated_at FROM monthly_reports ORDER BY id")
-                .fetch_all(&app.db.pool)
+                .fetch_all(app.db.pool())
                 .await
                 .unwrap();
         assert_eq!(
@@ -763,7 +763,7 @@ both!(
         assert_eq!(same.status, 303);
         let again: Vec<(String, i64)> =
             sqlx::query_as("SELECT digest, generated_at FROM monthly_reports ORDER BY id")
-                .fetch_all(&app.db.pool)
+                .fetch_all(app.db.pool())
                 .await
                 .unwrap();
         assert_eq!(kept, again);
@@ -777,7 +777,7 @@ both!(
         let silent = finding_id(&app, app.ids.branch_c, "silent").await;
         sqlx::query("UPDATE findings SET status = 'explained' WHERE id = $1")
             .bind(silent)
-            .execute(&app.db.pool)
+            .execute(app.db.pool())
             .await
             .unwrap();
         county
@@ -785,7 +785,7 @@ both!(
             .await;
         let changed: Vec<(String, i64)> =
             sqlx::query_as("SELECT digest, generated_at FROM monthly_reports ORDER BY id")
-                .fetch_all(&app.db.pool)
+                .fetch_all(app.db.pool())
                 .await
                 .unwrap();
         let differ = kept

@@ -142,6 +142,24 @@ impl TestApp {
         Some(Self::serve(engine, database_url, data_dir).await)
     }
 
+    /// The demo county (`dangjian demo --months M --study-days D`), made before the server
+    /// starts so that its jobs do not scan a county half made; with what the demo built.
+    pub async fn spawn_demo(
+        engine: Engine,
+        months: u32,
+        study_days: u32,
+    ) -> Option<(TestApp, dangjian::demo::Built)> {
+        let (database_url, data_dir) = fresh_database(engine).await?;
+        let config = Self::config(&database_url, &data_dir);
+        let (db, keys) = dangjian::startup::open(&config).await.unwrap();
+        let files = dangjian::files::Storage::for_config(&config);
+        let built = dangjian::demo::build(&db, &keys, &files, 2019, months, study_days)
+            .await
+            .unwrap();
+        db.close().await;
+        Some((Self::serve(engine, database_url, data_dir).await, built))
+    }
+
     /// The server on a copy of a county's data made by an earlier release (the database,
     /// its key and its files, kept in `tests/fixtures/upgrade/<engine>`), migrated at start.
     pub async fn spawn_upgraded(engine: Engine) -> Option<TestApp> {
@@ -181,13 +199,17 @@ impl TestApp {
         Some(Self::serve(engine, database_url, data_dir).await)
     }
 
-    async fn serve(engine: Engine, database_url: String, data_dir: PathBuf) -> TestApp {
-        let config = Config {
+    fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
+        Config {
             bind: "127.0.0.1:0".into(),
-            data_dir: data_dir.clone(),
-            database_url: Some(database_url.clone()),
+            data_dir: data_dir.to_path_buf(),
+            database_url: Some(database_url.to_string()),
             ..Config::default()
-        };
+        }
+    }
+
+    async fn serve(engine: Engine, database_url: String, data_dir: PathBuf) -> TestApp {
+        let config = Self::config(&database_url, &data_dir);
         let server = Server::build(config).await.expect("server builds");
         let base = format!("http://{}", server.addr());
         let db = server.state.db.clone();
@@ -237,7 +259,7 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&self.db.pool).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(self.db.pool()).await.unwrap();
         n
     }
 }
@@ -513,7 +535,8 @@ impl Client {
         fields: &[(&str, &str)],
         files: Vec<(&str, &str, Vec<u8>)>,
     ) -> Page {
-        let mut form = reqwest::multipart::Form::new();
+        // The token comes first, as the pages send it (never in the address).
+        let mut form = reqwest::multipart::Form::new().text("csrf", self.csrf.clone());
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
@@ -523,7 +546,7 @@ impl Client {
         }
         Self::page(
             self.http
-                .post(format!("{}{path}?csrf={}", self.base, self.csrf))
+                .post(format!("{}{path}", self.base))
                 .multipart(form)
                 .send()
                 .await

@@ -14,7 +14,7 @@ async fn nothing_is_lost(app: TestApp) {
     // The kept accounts sign in with their passwords; encrypted numbers read with the key.
     let county = app.login(phone::COUNTY_ADMIN).await;
     let (member,): (i64,) = sqlx::query_as("SELECT id FROM members WHERE name = '张甲'")
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.pool())
         .await
         .unwrap();
     let revealed = county.post(&format!("/members/{member}/reveal"), &[]).await;
@@ -24,14 +24,14 @@ async fn nothing_is_lost(app: TestApp) {
     // The meeting keeps its check-in and minutes; the article its cover, from the files.
     assert_eq!(app.count("SELECT COUNT(*) FROM checkins").await, 1);
     let (meeting,): (i64,) = sqlx::query_as("SELECT id FROM meetings")
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.pool())
         .await
         .unwrap();
     let page = county.get(&format!("/meetings/{meeting}")).await;
     assert!(page.contains("升级前的支部党员大会") && page.contains("一、传达文件精神。"));
     let member_a = app.login(phone::MEMBER_A).await;
     let (article,): (i64,) = sqlx::query_as("SELECT id FROM articles")
-        .fetch_one(&app.db.pool)
+        .fetch_one(app.db.pool())
         .await
         .unwrap();
     let page = member_a.get(&format!("/articles/{article}")).await;
@@ -73,7 +73,7 @@ async fn a_damaged_database_is_not_served() {
         .await
         .unwrap();
     // Records that fill pages of their own at the end of the file.
-    let pool = &server.state.db.pool;
+    let pool = server.state.db.pool();
     sqlx::query("CREATE TABLE scratch (x TEXT)")
         .execute(pool)
         .await
@@ -86,10 +86,10 @@ async fn a_damaged_database_is_not_served() {
             .unwrap();
     }
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-        .execute(&server.state.db.pool)
+        .execute(server.state.db.pool())
         .await
         .unwrap();
-    server.state.db.pool.close().await;
+    server.state.db.close().await;
     drop(server);
     // Some of those pages overwritten with noise, as a failing disk would.
     let path = dir.join("dangjian.db");

@@ -15,10 +15,11 @@ use crate::domain::points::LedgerKey;
 use crate::domain::policy::Actor;
 use crate::domain::text::FieldErrors;
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::arena::{self as store, Contest, Entry, ScoreRow};
 use crate::store::{notifications, orgs, photos, points};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 
 /// A contest the actor may see, else 404.
@@ -154,7 +155,7 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+    crate::http::form::Form(fields): crate::http::form::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let f = Pairs(fields);
     let mut form = contest_form(&state, &ctx, &actor, f.get("org")).await?;
@@ -675,7 +676,7 @@ pub async fn score(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(entry_id): Id,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+    crate::http::form::Form(fields): crate::http::form::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let f = Pairs(fields);
     let entry = store::entry(&state.db, entry_id).await?;
@@ -738,7 +739,7 @@ pub async fn vote(
     ctx: Ctx,
     _member: Member,
     Id(id): Id,
-    axum::Form(form): axum::Form<VoteForm>,
+    crate::http::form::Form(form): crate::http::form::Form<VoteForm>,
 ) -> AppResult<Response> {
     let actor = ctx.actor()?;
     let contest = visible_contest(&state, actor, id)

@@ -280,7 +280,7 @@ pub async fn review(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(form): axum::Form<ReviewForm>,
+    crate::http::form::Form(form): crate::http::form::Form<ReviewForm>,
 ) -> AppResult<Response> {
     let x = visible(&state, &ctx, id)
         .await

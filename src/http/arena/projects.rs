@@ -12,10 +12,11 @@ use crate::domain::org::{OrgType, town_or_county};
 use crate::domain::points::LedgerKey;
 use crate::domain::text::{FieldErrors, required};
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::projects::{self as store, Milestone, Note, Project};
 use crate::store::{members, orgs, photos, points, users};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 
 /// A project in a list: its milestones' progress and status.
@@ -223,7 +224,7 @@ pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+    crate::http::form::Form(fields): crate::http::form::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let f = Pairs(fields);
     let mut page = form_page(&state, &ctx, &f).await?;
@@ -423,7 +424,7 @@ pub async fn milestone_done(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+    crate::http::form::Form(fields): crate::http::form::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let project = visible(&state, &ctx, id)
         .await
@@ -465,7 +466,7 @@ pub async fn comment(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+    crate::http::form::Form(fields): crate::http::form::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let project = visible(&state, &ctx, id)
         .await

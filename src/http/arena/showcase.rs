@@ -14,11 +14,12 @@ use crate::domain::member::posts_label;
 use crate::domain::org::{OrgType, town_or_county};
 use crate::domain::text::{optional, required};
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::posts::Post;
 use crate::store::showcase::{self as store, NewVanguard, VanguardPost, Veteran};
 use crate::store::{arena, dashboard, members, orgs, photos, posts, projects};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 
 pub const STORY_MAX_CHARS: usize = 2000;
@@ -101,7 +102,7 @@ pub async fn save_story(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+    crate::http::form::Form(fields): crate::http::form::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let veteran = store::veteran(&state.db, id)
         .await
@@ -363,7 +364,7 @@ pub async fn add_category(
     State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+    crate::http::form::Form(fields): crate::http::form::Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     if !actor.administers_county() {
         return Err(AppError::NotFound);

@@ -10,14 +10,15 @@ use super::context::Page;
 use super::form::{Choice, choices, render};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_date, local_date, now_epoch, parse_date};
-use crate::domain::dashboard::{Figures, PeriodKind, active_threshold, per, percent};
+use crate::domain::dashboard::{Figures, PeriodKind, active_threshold, per, percent, viewable_day};
 use crate::domain::orglife::Period;
 use crate::domain::policy::Actor;
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::dashboard::{self, MemberFigures};
 use crate::store::orgs::{self, Org};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -104,8 +105,7 @@ pub async fn select(state: &AppState, actor: &Actor, q: &DashQuery) -> AppResult
     }
     .found_if(|o| actor.administers(&o.path))?;
     let kind = PeriodKind::from_code(&q.period).unwrap_or(PeriodKind::Month);
-    let today = local_date(now_epoch());
-    let day = parse_date(&q.at).unwrap_or(today);
+    let day = viewable_day(parse_date(&q.at), local_date(now_epoch()));
     Ok(Selection {
         org,
         kind,

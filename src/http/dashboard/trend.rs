@@ -7,10 +7,11 @@ use super::{DashQuery, select};
 use crate::domain::clock::{local_date, now_epoch};
 use crate::domain::dashboard::{Figures, PeriodKind, percent, recent_months};
 use crate::error::AppResult;
+use crate::http::form::Query;
 use crate::store::dashboard;
 use crate::store::orgs::Org;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 
 /// One figure over the months: its name, the chart, and the latest value in words.

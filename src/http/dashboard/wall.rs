@@ -5,8 +5,9 @@ use super::super::form::render;
 use super::super::{AppState, Ctx};
 use super::{DashQuery, Row, rows, select};
 use crate::error::AppResult;
+use crate::http::form::Query;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 
 #[derive(Template)]

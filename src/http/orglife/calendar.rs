@@ -5,7 +5,7 @@ use crate::domain::checkin::{calendar_member, calendar_token};
 use crate::domain::clock::now_epoch;
 use crate::error::{AppError, AppResult};
 use crate::store::meetings;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
@@ -37,7 +37,7 @@ fn ics_time(t: i64) -> String {
 
 pub async fn calendar(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    crate::http::form::PathText(file): crate::http::form::PathText,
 ) -> AppResult<Response> {
     let member = file
         .strip_suffix(".ics")

@@ -10,11 +10,12 @@ use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::meetings::{CheckinMethod, parse_point};
 use crate::domain::points::LedgerKey;
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::WriteTx;
 use crate::store::meetings::{self, CheckIn, Meeting, Summary};
 use crate::store::{audit, points};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use serde::Deserialize;
@@ -114,7 +115,7 @@ async fn checkin_problem(
     let Some(member) = member_id else {
         return Ok(Some("只有党员账号可以签到".into()));
     };
-    let mut conn = state.db.pool.acquire().await?;
+    let mut conn = state.db.conn().await?;
     if !meetings::is_expected(&mut conn, m.id, member).await? {
         return Ok(Some(
             "您不是本次会议的应到人员，请扫描本支部会场的二维码".into(),
@@ -213,7 +214,7 @@ pub async fn check_in(
     ctx: Ctx,
     Member { id: member, .. }: Member,
     Id(id): Id,
-    axum::Form(form): axum::Form<CheckinForm>,
+    crate::http::form::Form(form): crate::http::form::Form<CheckinForm>,
 ) -> AppResult<Response> {
     let user = ctx.actor()?.user_id;
     let m = meetings::get(&state.db, id).await?;
@@ -283,7 +284,7 @@ pub async fn manual_check_in(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(form): axum::Form<MemberForm>,
+    crate::http::form::Form(form): crate::http::form::Form<MemberForm>,
 ) -> AppResult<Response> {
     let m = super::administered_meeting(&state, &actor, id).await?;
     let member: i64 = form.member.trim().parse().map_err(|_| AppError::NotFound)?;

@@ -22,15 +22,18 @@ pub async fn upload(
 ) -> AppResult<Response> {
     let m = super::administered_meeting(&state, &actor, id).await?;
     let too_big = || AppError::BadRequest("文件过大：照片不能超过10MB，材料不能超过20MB".into());
-    let field = multipart
-        .next_field()
-        .await
-        .map_err(|_| too_big())?
-        .ok_or_else(|| AppError::BadRequest("请选择要上传的文件".into()))?;
-    let is_photo = match field.name() {
-        Some("photo") => true,
-        Some("material") => false,
-        _ => return Err(AppError::BadRequest("请选择要上传的文件".into())),
+    // The form's token comes first; then the one file.
+    let (field, is_photo) = loop {
+        let field = multipart
+            .next_field()
+            .await
+            .map_err(|_| too_big())?
+            .ok_or_else(|| AppError::BadRequest("请选择要上传的文件".into()))?;
+        match field.name() {
+            Some("photo") => break (field, true),
+            Some("material") => break (field, false),
+            _ => continue,
+        }
     };
     let name = upload::clean_name(field.file_name().unwrap_or(""));
     let bytes = field.bytes().await.map_err(|_| too_big())?.to_vec();

@@ -10,11 +10,12 @@ use crate::domain::dashboard::PeriodKind;
 use crate::domain::org::{OrgType, path_ids};
 use crate::domain::orglife::{MeetingKind, applies_to, verdict};
 use crate::error::AppResult;
+use crate::http::form::Query;
 use crate::store::meetings;
 use crate::store::orgs::{self, Org};
 use crate::store::{dashboard, requirements};
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use time::Date;
@@ -152,7 +153,7 @@ pub async fn grid(
     for (o, prefix) in
         std::iter::once((&org, None)).chain(groups.iter().map(|g| (g, Some(&g.name))))
     {
-        let facts = meetings::facts_of_org(&state.db.pool, o.id, from, to).await?;
+        let facts = meetings::facts_of_org(&mut *state.db.conn().await?, o.id, from, to).await?;
         let facts: Vec<&meetings::FactsRow> = facts.iter().collect();
         for mut r in org_grid(o, year, &all_rules, &facts, now) {
             if let Some(name) = prefix {

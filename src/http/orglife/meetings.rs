@@ -13,12 +13,13 @@ use crate::domain::orglife::{MeetingKind, holds_meetings, kinds_for};
 use crate::domain::policy::Actor;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
+use crate::http::form::Query;
 use crate::store::meetings::{self, AttendeeRow, FileRow, Meeting, NewMeeting, Summary};
 use crate::store::members as store_members;
 use crate::store::orgs::{self, Org};
 use crate::store::requirements;
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -182,7 +183,7 @@ pub async fn create(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(form): axum::Form<MeetingForm>,
+    crate::http::form::Form(form): crate::http::form::Form<MeetingForm>,
 ) -> AppResult<Response> {
     let org = administered_holder(&state, &actor, id).await?;
     let members: Vec<i64> = store_members::of_org(&state.db, org.id, &org.path)
@@ -275,7 +276,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
     let me = actor
         .member_id
         .and_then(|me| attendance.iter().find(|a| a.member_id == me));
-    let facts = meetings::facts(&state.db.pool, &m.org_path, m.starts_at, m.starts_at + 1)
+    let facts = meetings::facts(&state.db, &m.org_path, m.starts_at, m.starts_at + 1)
         .await?
         .into_iter()
         .find(|f| f.id == id);
@@ -330,7 +331,7 @@ pub async fn ask_leave(
     ctx: Ctx,
     Member { id: member, .. }: Member,
     Id(id): Id,
-    axum::Form(form): axum::Form<LeaveForm>,
+    crate::http::form::Form(form): crate::http::form::Form<LeaveForm>,
 ) -> AppResult<Response> {
     let m = super::visible_meeting(&state, ctx.actor()?, id).await?;
     let back = "/orglife";
@@ -368,7 +369,7 @@ pub async fn decide_leave(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(form): axum::Form<DecideForm>,
+    crate::http::form::Form(form): crate::http::form::Form<DecideForm>,
 ) -> AppResult<Response> {
     let m = super::administered_meeting(&state, &actor, id).await?;
     let leave: i64 = form.leave.trim().parse().map_err(|_| AppError::NotFound)?;
@@ -405,7 +406,7 @@ pub async fn save_minutes(
     ctx: Ctx,
     Admin(actor): Admin,
     Id(id): Id,
-    axum::Form(form): axum::Form<MinutesForm>,
+    crate::http::form::Form(form): crate::http::form::Form<MinutesForm>,
 ) -> AppResult<Response> {
     let m = super::administered_meeting(&state, &actor, id).await?;
     let minutes = match text::optional(&form.minutes, MINUTES_MAX_CHARS) {

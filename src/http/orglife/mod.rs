@@ -28,7 +28,7 @@ async fn visible_meeting(state: &AppState, actor: &Actor, id: i64) -> AppResult<
     let m = store::get(&state.db, id).await?;
     let expected = match actor.member_id {
         Some(member) if !actor.may_view_orglife(&m.org_path) => {
-            let mut conn = state.db.pool.acquire().await?;
+            let mut conn = state.db.conn().await?;
             store::is_expected(&mut conn, id, member).await?
         }
         _ => false,

@@ -149,7 +149,7 @@ pub async fn change_requirement(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    axum::Form(form): axum::Form<RuleForm>,
+    crate::http::form::Form(form): crate::http::form::Form<RuleForm>,
 ) -> AppResult<Response> {
     use crate::domain::orglife::{Frequency, Standard};
     let actor = ctx.actor()?;
@@ -240,7 +240,7 @@ pub async fn set_geofence(
     State(state): State<AppState>,
     ctx: Ctx,
     Id(id): Id,
-    axum::Form(form): axum::Form<GeofenceForm>,
+    crate::http::form::Form(form): crate::http::form::Form<GeofenceForm>,
 ) -> AppResult<Response> {
     let org = configurable(&state, ctx.actor()?, id).await?;
     if org.parent_id.is_some() {
