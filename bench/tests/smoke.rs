@@ -72,7 +72,8 @@ fn assert_every_scenario_ran(report: &serde_json::Value) {
             "browse",
             "daily-question",
             "ranking",
-            "dashboard"
+            "dashboard",
+            "admin"
         ]
     );
     for s in scenarios {

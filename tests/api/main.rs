@@ -14,6 +14,7 @@ mod dashboard;
 mod demo;
 mod files;
 mod history;
+mod holds;
 mod members;
 mod menus;
 mod orglife;
