@@ -142,28 +142,41 @@ impl Client {
         self.run_picking(calls, concurrency, ok, None).await.0
     }
 
-    /// As `run`, with the calls of several kinds mixed together: `(kind, call)`; the figures
-    /// per kind (0..kinds), each over the whole run's time.
-    pub async fn run_mixed(
+    /// People at work at once: each sends their calls `(kind, call)` one after the other,
+    /// pausing `think` after each answer as a person reads the page; the figures per kind
+    /// (0..kinds), each over the whole run's time.
+    pub async fn run_people(
         &self,
-        calls: Vec<(usize, Call)>,
+        people: Vec<Vec<(usize, Call)>>,
         kinds: usize,
-        concurrency: usize,
+        think: Duration,
         ok: &[u16],
     ) -> Vec<Stats> {
-        let kind_of: Vec<usize> = calls.iter().map(|c| c.0).collect();
-        let (all, took) = self
-            .drive(
-                calls.into_iter().map(|c| c.1).collect(),
-                concurrency,
-                ok,
-                None,
-            )
-            .await;
-        let mut per_kind = vec![Vec::new(); kinds];
-        for (i, t, good, bytes, _) in all {
-            per_kind[kind_of[i]].push((t, good, bytes));
+        let concurrency = people.len();
+        let started = Instant::now();
+        let mut workers = Vec::new();
+        for calls in people {
+            let (client, ok) = (self.clone(), ok.to_vec());
+            workers.push(tokio::spawn(async move {
+                let mut seen = Vec::new();
+                for (kind, call) in calls {
+                    let t = Instant::now();
+                    let answer = client.send(&call, true).await;
+                    let good = answer.as_ref().is_ok_and(|a| ok.contains(&a.status));
+                    let bytes = answer.as_ref().map(|a| a.bytes).unwrap_or(0);
+                    seen.push((kind, (t.elapsed(), good, bytes)));
+                    tokio::time::sleep(think).await;
+                }
+                seen
+            }));
         }
+        let mut per_kind = vec![Vec::new(); kinds];
+        for w in workers {
+            for (kind, sample) in w.await.expect("a person's worker") {
+                per_kind[kind].push(sample);
+            }
+        }
+        let took = started.elapsed();
         per_kind
             .into_iter()
             .map(|samples| stats(samples, took, concurrency))

@@ -211,8 +211,19 @@ impl Actor {
     }
 
     /// The subtree roots this actor administers, for list queries.
+    /// The subtrees this actor administers, widest first, none inside another (a town's
+    /// officer who is also their own branch's secretary administers the town): the first is
+    /// where their pages open.
     pub fn admin_roots(&self) -> Vec<&str> {
-        self.roots(&[Role::OrgAdmin, Role::BranchAdmin]).collect()
+        let mut roots: Vec<&str> = self.roots(&[Role::OrgAdmin, Role::BranchAdmin]).collect();
+        roots.sort_by_key(|r| (r.len(), *r));
+        let mut widest: Vec<&str> = Vec::new();
+        for root in roots {
+            if !widest.iter().any(|w| root.starts_with(w)) {
+                widest.push(root);
+            }
+        }
+        widest
     }
 
     /// The grants that make this actor an administrator, each with its subtree.
@@ -380,6 +391,18 @@ mod tests {
         assert!(!secretary.may_enter_for("/1/2/4/", "/1/2/"));
         let town = actor(&[(Role::OrgAdmin, "/1/2/")]);
         assert!(!town.may_enter_for("/1/2/3/", "/1/2/"));
+    }
+
+    #[test]
+    fn an_officer_who_is_also_a_secretary_works_from_the_widest_subtree() {
+        let both = actor(&[
+            (Role::BranchAdmin, "/1/22/309/"),
+            (Role::OrgAdmin, "/1/22/"),
+            (Role::BranchAdmin, "/1/5/7/"),
+        ]);
+        assert_eq!(both.admin_roots(), ["/1/22/", "/1/5/7/"]);
+        let county = actor(&[(Role::BranchAdmin, "/1/2/3/"), (Role::OrgAdmin, "/1/")]);
+        assert_eq!(county.admin_roots(), ["/1/"]);
     }
 
     fn actor(grants: &[(Role, &str)]) -> Actor {

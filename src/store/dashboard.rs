@@ -281,19 +281,36 @@ pub async fn all_kept(db: &Db, kind: PeriodKind, p: &Period) -> AppResult<Kept> 
 /// Whether `p` has been computed yet: the root's row stands for the whole period (a rebuild
 /// writes every organization's).
 pub async fn is_kept(db: &Db, kind: PeriodKind, p: &Period) -> AppResult<bool> {
-    let Some(root) = super::orgs::root(db).await? else {
-        return Ok(false);
-    };
     let (period, start) = key(kind, p);
     let found: Option<(i64,)> = sqlx::query_as(
-        "SELECT org_id FROM org_figures WHERE org_id = $1 AND period = $2 AND period_start = $3",
+        "SELECT f.org_id FROM org_figures f JOIN orgs o ON o.id = f.org_id \
+         WHERE o.parent_id IS NULL AND o.dissolved_at IS NULL AND f.period = $1 AND f.period_start = $2 \
+         ORDER BY o.id LIMIT 1",
     )
-    .bind(root.id)
     .bind(period)
     .bind(&start)
     .fetch_optional(db.pool())
     .await?;
     Ok(found.is_some())
+}
+
+/// The county's subtree figures for `p` (the root's), for the 全县平均 beside any other.
+pub async fn county_total(
+    db: &Db,
+    kind: PeriodKind,
+    p: &Period,
+) -> AppResult<Option<(i64, Figures)>> {
+    let (period, start) = key(kind, p);
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT f.org_id, f.total FROM org_figures f JOIN orgs o ON o.id = f.org_id \
+         WHERE o.parent_id IS NULL AND o.dissolved_at IS NULL AND f.period = $1 AND f.period_start = $2 \
+         ORDER BY o.id LIMIT 1",
+    )
+    .bind(period)
+    .bind(&start)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|(id, total)| (id, serde_json::from_str(&total).unwrap_or_default())))
 }
 
 /// Computes `p` once, the first time anyone looks at it.

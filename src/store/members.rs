@@ -94,7 +94,9 @@ pub struct ListFilter {
     pub gender: String,
 }
 
-/// Members of any of `roots`' subtrees matching the filter, by branch then name.
+/// Members of any of `roots`' subtrees matching the filter, by branch then name. Only the
+/// filter's set parts become conditions: `($1 = '' OR …)` for the rest would keep SQLite from
+/// answering the search from the index and PostgreSQL's one plan per statement from any.
 pub async fn list(
     db: &super::Db,
     roots: &[&str],
@@ -102,48 +104,56 @@ pub async fn list(
     offset: i64,
     limit: i64,
 ) -> AppResult<(Vec<Member>, i64)> {
-    let (scope, args) = super::orgs::scope_clause("b.path", roots, 7);
-    let q = f.q.trim();
-    // Four digits or fewer search the phone's tail too.
-    let phone_tail = if !q.is_empty() && q.len() <= 4 && q.bytes().all(|b| b.is_ascii_digit()) {
-        q.to_string()
-    } else {
-        "-".to_string()
+    let mut conditions = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    let mut arg = |value: String| {
+        args.push(value);
+        format!("${}", args.len())
     };
-    let filter = format!(
-        "WHERE ({scope}) AND ($1 = '' OR m.name LIKE '%' || $1 || '%' OR m.phone_mask LIKE '%' || $2) \
-         AND ($3 = 0 OR m.branch_id = $3) AND ($4 = '' OR m.status = $4) AND ($5 = '' OR m.category = $5) AND ($6 = '' OR m.gender = $6)"
-    );
-    macro_rules! bind_all {
-        ($query:expr) => {{
-            let mut query = $query
-                .bind(q)
-                .bind(&phone_tail)
-                .bind(f.branch_id.unwrap_or(0))
-                .bind(&f.status)
-                .bind(&f.category)
-                .bind(&f.gender);
-            for a in &args {
-                query = query.bind(a);
-            }
-            query
-        }};
+    let q = f.q.trim();
+    if !q.is_empty() {
+        let name = arg(format!("%{q}%"));
+        // Four digits or fewer search the phone's tail too.
+        if q.len() <= 4 && q.bytes().all(|b| b.is_ascii_digit()) {
+            let tail = arg(format!("%{q}"));
+            conditions.push(format!("(m.name LIKE {name} OR m.phone_mask LIKE {tail})"));
+        } else {
+            conditions.push(format!("m.name LIKE {name}"));
+        }
     }
+    for (column, value) in [
+        ("m.status", &f.status),
+        ("m.category", &f.category),
+        ("m.gender", &f.gender),
+    ] {
+        if !value.is_empty() {
+            conditions.push(format!("{column} = {}", arg(value.clone())));
+        }
+    }
+    let (scope, scope_args) = super::orgs::scope_clause("b.path", roots, args.len() + 1);
+    args.extend(scope_args);
+    conditions.push(format!("({scope})"));
+    if let Some(branch) = f.branch_id {
+        conditions.push(format!("m.branch_id = {branch}"));
+    }
+    let filter = format!("WHERE {}", conditions.join(" AND "));
     let count_sql =
         format!("SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id {filter}");
-    let (total,): (i64,) = bind_all!(sqlx::query_as(&count_sql))
-        .fetch_one(db.pool())
-        .await?;
-    let n = 7 + args.len();
+    let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
+    for a in &args {
+        count = count.bind(a);
+    }
+    let (total,) = count.fetch_one(db.pool()).await?;
+    let n = args.len() + 1;
     let list_sql = format!(
         "{SELECT} {filter} ORDER BY b.path, m.name, m.id LIMIT ${n} OFFSET ${}",
         n + 1
     );
-    let rows = bind_all!(sqlx::query_as(&list_sql))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(db.pool())
-        .await?;
+    let mut list = sqlx::query_as(&list_sql);
+    for a in &args {
+        list = list.bind(a);
+    }
+    let rows = list.bind(limit).bind(offset).fetch_all(db.pool()).await?;
     Ok((rows, total))
 }
 

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "roster", include_str!("../../migrations/0017_roster.sql")),
     (18, "badge_holder", include_str!("../../migrations/0018_badge_holder.sql")),
     (19, "arena", include_str!("../../migrations/0019_arena.sql")),
+    (20, "member_lookups", include_str!("../../migrations/0020_member_lookups.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

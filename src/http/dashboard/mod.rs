@@ -335,18 +335,14 @@ pub async fn page(
     } else {
         vec![]
     };
-    let county = match orgs::root(&state.db).await? {
-        Some(root) if root.id != sel.org.id => {
-            let (f, _) =
-                dashboard::with_children(&state.db, sel.kind, &sel.period, root.id).await?;
-            Some(Row {
-                id: root.id,
-                name: "全县平均".into(),
-                drill: false,
-                f,
-                open_findings: 0,
-            })
-        }
+    let county = match dashboard::county_total(&state.db, sel.kind, &sel.period).await? {
+        Some((root, f)) if root != sel.org.id => Some(Row {
+            id: root,
+            name: "全县平均".into(),
+            drill: false,
+            f,
+            open_findings: 0,
+        }),
         _ => None,
     };
     let crumbs = orgs::ancestors(&state.db, &sel.org.path)
