@@ -94,6 +94,8 @@ type BoardKey = (Tally, i64, Period, Date);
 
 #[derive(Default)]
 struct State {
+    /// When the last catch-up began: it applied everything committed before then.
+    caught_up_from: Option<std::time::Instant>,
     /// The day the boards were last trimmed to the current periods.
     day: Option<Date>,
     cursors: HashMap<Tally, Cursor>,
@@ -129,8 +131,20 @@ pub struct Standing {
 
 impl Rankings {
     /// Applies ledger entries and badges committed since the last look: new ids and old
-    /// gaps. The first caller builds the boards.
-    async fn catch_up(&self, db: &Db, state: &mut State) -> AppResult<()> {
+    /// gaps. The first caller builds the boards. A reader that asked at `asked` and waited
+    /// for the lock while another caught up needs no look of its own: that one began after
+    /// it asked, so it saw every credit committed before (its own among them). Readers at
+    /// once then share one look instead of queueing a look each behind the lock.
+    async fn catch_up(
+        &self,
+        db: &Db,
+        state: &mut State,
+        asked: std::time::Instant,
+    ) -> AppResult<()> {
+        if state.caught_up_from.is_some_and(|from| from >= asked) {
+            return Ok(());
+        }
+        let from = std::time::Instant::now();
         let today = local_date(crate::domain::clock::now_epoch());
         // A new day may begin a new week, month or year: last period's boards go.
         if state.day.is_some_and(|d| d != today) {
@@ -142,6 +156,7 @@ impl Rankings {
         for tally in Tally::ALL {
             self.catch_up_tally(db, state, tally, today).await?;
         }
+        state.caught_up_from = Some(from);
         Ok(())
     }
 
@@ -158,14 +173,17 @@ impl Rankings {
         }
         let floor = cursor.last_id - REREAD;
         cursor.gaps = cursor.gaps.split_off(&floor);
-        let gaps: Vec<i64> = match cursor.gaps_read_at {
-            Some(at) if at.elapsed() < GAPS_EVERY => Vec::new(),
-            _ => {
+        // New rows; and when it is time to look for gaps again, the rows from the oldest gap
+        // on (those already applied are passed over below).
+        let after = match (cursor.gaps.first(), cursor.gaps_read_at) {
+            (Some(_), Some(at)) if at.elapsed() < GAPS_EVERY => cursor.last_id,
+            (Some(oldest), _) => {
                 cursor.gaps_read_at = Some(std::time::Instant::now());
-                cursor.gaps.iter().copied().collect()
+                oldest - 1
             }
+            (None, _) => cursor.last_id,
         };
-        let rows = points::entries_after(db, tally, cursor.last_id, &gaps, BATCH).await?;
+        let rows = points::entries_after(db, tally, after, BATCH).await?;
         let more = rows.len() == BATCH;
         for (id, member, delta, at) in rows {
             let cursor = state.cursors.entry(tally).or_default();
@@ -283,8 +301,9 @@ impl Rankings {
 
     /// Builds the boards now rather than at the first reader's request.
     pub async fn warm(&self, db: &Db) -> AppResult<()> {
+        let asked = std::time::Instant::now();
         let mut state = self.state.lock().await;
-        self.catch_up(db, &mut state).await
+        self.catch_up(db, &mut state, asked).await
     }
 
     /// A member moved to another branch: their points go with them to the new branch's
@@ -333,17 +352,19 @@ impl Rankings {
     }
 
     /// The top `n` of a board — a tally of a scope in a period, the one containing
-    /// `today` — and `member`'s place.
+    /// `today` — and `member`'s place, with every credit committed before `asked` (when the
+    /// page was asked for: a page's several boards then share one look).
     pub async fn standing(
         &self,
         db: &Db,
+        asked: std::time::Instant,
         (tally, scope, period): (Tally, i64, Period),
         today: Date,
         member: i64,
         n: usize,
     ) -> AppResult<Standing> {
         let mut state = self.state.lock().await;
-        self.catch_up(db, &mut state).await?;
+        self.catch_up(db, &mut state, asked).await?;
         let key = (tally, scope, period, period.start(today));
         let board = state.boards.get(&key);
         Ok(match board {
@@ -365,16 +386,18 @@ impl Rankings {
         })
     }
 
-    /// Points of each scope (summed over its members) in the current period.
+    /// Points of each scope (summed over its members) in the current period, with every
+    /// credit committed before `asked`.
     pub async fn totals(
         &self,
         db: &Db,
+        asked: std::time::Instant,
         scopes: &[i64],
         period: Period,
         today: Date,
     ) -> AppResult<HashMap<i64, i64>> {
         let mut state = self.state.lock().await;
-        self.catch_up(db, &mut state).await?;
+        self.catch_up(db, &mut state, asked).await?;
         let start = period.start(today);
         Ok(scopes
             .iter()

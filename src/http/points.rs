@@ -72,6 +72,7 @@ async fn points_page(
         .rankings
         .standing(
             &state.db,
+            std::time::Instant::now(),
             (
                 crate::domain::ranking::Tally::Points,
                 county,

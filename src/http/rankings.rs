@@ -62,6 +62,7 @@ pub async fn page(
         "branch" | "town" | "county" => q.scope.clone(),
         _ => "county".to_string(),
     };
+    let asked = std::time::Instant::now();
     let period = Period::from_code(&q.period).unwrap_or(Period::Month);
     let (branch, town, county) = state.rankings.scopes(&state.db, member).await?;
     let scope = match scope_code.as_str() {
@@ -73,12 +74,26 @@ pub async fn page(
     let today = local_date(now);
     let standing = state
         .rankings
-        .standing(&state.db, (Tally::Points, scope, period), today, member, 20)
+        .standing(
+            &state.db,
+            asked,
+            (Tally::Points, scope, period),
+            today,
+            member,
+            20,
+        )
         .await?;
     let rows = named_rows(&state, &standing, member).await?;
     let badges = state
         .rankings
-        .standing(&state.db, (Tally::Badges, scope, period), today, member, 20)
+        .standing(
+            &state.db,
+            asked,
+            (Tally::Badges, scope, period),
+            today,
+            member,
+            20,
+        )
         .await?;
     let badge_rows = named_rows(&state, &badges, member).await?;
     // Branches of the town by points per member in the period (from the boards), and by badges.
@@ -87,7 +102,7 @@ pub async fn page(
     let ids: Vec<i64> = branches.iter().map(|b| b.id).collect();
     let totals = state
         .rankings
-        .totals(&state.db, &ids, period, today)
+        .totals(&state.db, asked, &ids, period, today)
         .await?;
     let mut scored: Vec<(i64, String, f64, i64)> = branches
         .into_iter()

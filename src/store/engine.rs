@@ -22,14 +22,15 @@ impl Engine {
     }
 
     /// Connections in the pool. SQLite in WAL reads on every connection at once (each on its
-    /// own thread) while writers take turns at the write gate, so readers get a few per core
-    /// to overlap a slow query with quick ones. A PostgreSQL connection is a server process
-    /// on the same cores: a few per core, and room for a second instance under the server's
-    /// default limit of 100.
+    /// own thread) while writers take turns at the write gate, so readers get three per core
+    /// to overlap a slow query with quick ones (each keeps its own page cache of up to 2 MB,
+    /// which is what bounds them: eight made a loaded county's server 15 MB bigger for no
+    /// gain in the bench). A PostgreSQL connection is a server process on the same cores: a
+    /// few per core, and room for a second instance under the server's default limit of 100.
     pub fn pool_size(self) -> u32 {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
         match self {
-            Engine::Sqlite => (4 * cores).clamp(8, 32),
+            Engine::Sqlite => (3 * cores).clamp(6, 24),
             Engine::Postgres => (5 * cores).clamp(10, 40),
         }
     }

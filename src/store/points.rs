@@ -420,25 +420,18 @@ fn tally_source(tally: Tally) -> [&'static str; 6] {
 pub async fn entries_after(
     db: &super::Db,
     tally: Tally,
-    last_id: i64,
-    gaps: &[i64],
+    after_id: i64,
     limit: usize,
 ) -> AppResult<Vec<(i64, i64, i64, i64)>> {
     let [table, member, amount, at, ..] = tally_source(tally);
-    let columns =
-        format!("SELECT id, {member} AS member, {amount} AS amount, {at} AS at FROM {table}");
-    // Two searches of the primary key: with `OR`, SQLite would scan the whole table.
-    let sql = if gaps.is_empty() {
-        format!("{columns} WHERE id > $1 ORDER BY id LIMIT $2")
-    } else {
-        let list: Vec<String> = gaps.iter().map(i64::to_string).collect();
-        format!(
-            "SELECT * FROM ({columns} WHERE id > $1 UNION ALL {columns} WHERE id IN ({})) AS e ORDER BY id LIMIT $2",
-            list.join(",")
-        )
-    };
+    // One statement whatever the reader looks for (a list of ids in the text made each look
+    // a new statement for PostgreSQL to plan).
+    let sql = format!(
+        "SELECT id, {member} AS member, {amount} AS amount, {at} AS at FROM {table} \
+         WHERE id > $1 ORDER BY id LIMIT $2"
+    );
     Ok(sqlx::query_as(&sql)
-        .bind(last_id)
+        .bind(after_id)
         .bind(limit as i64)
         .fetch_all(db.pool())
         .await?)

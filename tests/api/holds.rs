@@ -6,7 +6,7 @@ use crate::both;
 use crate::support::{TestApp, id_number, phone};
 use futures_util::future::join_all;
 
-fn member_form<'a>(id: &'a str) -> Vec<(&'a str, &'a str)> {
+fn member_form(id: &str) -> Vec<(&str, &str)> {
     vec![
         ("name", "张甲"),
         ("gender", "male"),
