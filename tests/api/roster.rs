@@ -73,7 +73,8 @@ async fn confirm(c: &Client, preview: &Page) -> Page {
         .collect();
     let started = c.post(&format!("/roster/imports/{token}"), &[]).await;
     assert_eq!(started.status, 303);
-    for _ in 0..1200 {
+    // Polled until it is done, however busy the machine: a bound only against a hang.
+    for _ in 0..12_000 {
         let page = c.get(&format!("/roster/imports/{token}")).await;
         if !page.contains("正在导入") {
             return page;
