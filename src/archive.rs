@@ -488,17 +488,41 @@ pub async fn daily(
     if local.hour() < 2 || !crate::store::jobs::claim(db, "backup", &day, now).await? {
         return Ok(None);
     }
-    std::fs::create_dir_all(dir)?;
     let out = dir.join(daily_name(&day));
-    write(db, keys, files_root, &out).await?;
-    let names: Vec<String> = std::fs::read_dir(dir)?
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .collect();
-    for old in to_prune(names, keep) {
-        std::fs::remove_file(dir.join(old))?;
+    let done = async {
+        std::fs::create_dir_all(dir)?;
+        write(db, keys, files_root, &out).await?;
+        let names: Vec<String> = std::fs::read_dir(dir)?
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        for old in to_prune(names, keep) {
+            std::fs::remove_file(dir.join(old))?;
+        }
+        Ok::<u64, AppError>(std::fs::metadata(&out)?.len())
     }
-    Ok(Some(out))
+    .await;
+    let finished = crate::domain::clock::now_epoch();
+    match done {
+        Ok(size) => {
+            let outcome = format!("已写入 {}（{}）", out.display(), size_label(size));
+            crate::store::jobs::finish(db, "backup", &day, finished, &outcome, false).await?;
+            Ok(Some(out))
+        }
+        Err(e) => {
+            let outcome = format!("失败：{e}");
+            crate::store::jobs::finish(db, "backup", &day, finished, &outcome, true).await?;
+            Err(e)
+        }
+    }
+}
+
+/// "12.3 MB", "850 KB".
+pub fn size_label(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / f64::from(1 << 20)),
+        b => format!("{} KB", b.div_ceil(1024)),
+    }
 }
 
 #[cfg(test)]

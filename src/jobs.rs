@@ -101,6 +101,7 @@ pub async fn nightly_figures(db: &Db, now: i64) -> AppResult<bool> {
         dashboard::ensure(db, PeriodKind::Month, &month, now).await?;
     }
     tracing::info!("dashboard figures rebuilt");
+    crate::store::jobs::finish(db, "dashboard", &day, now_epoch(), "已重算", false).await?;
     Ok(true)
 }
 
@@ -110,7 +111,12 @@ pub async fn daily_scan(db: &Db, now: i64) -> AppResult<bool> {
     if !crate::store::jobs::claim(db, "supervision", &day, now).await? {
         return Ok(false);
     }
-    crate::supervision::scan(db, None, now).await?;
+    let found: i64 = crate::supervision::scan(db, None, now)
+        .await?
+        .values()
+        .sum();
+    let outcome = format!("新发现{found}条问题");
+    crate::store::jobs::finish(db, "supervision", &day, now_epoch(), &outcome, false).await?;
     Ok(true)
 }
 
@@ -129,6 +135,8 @@ pub async fn monthly_report(db: &Db, now: i64) -> AppResult<bool> {
         reports = changed,
         "分级分档 placed, 月度通报 published"
     );
+    let outcome = format!("{}：{changed}份通报新生成或更新", month.label());
+    crate::store::jobs::finish(db, "report", &key, now_epoch(), &outcome, false).await?;
     Ok(true)
 }
 
@@ -176,9 +184,9 @@ pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
     // 2. Administrators, when a meeting ended three days ago without a closed record.
     let unclosed =
         meetings::unclosed_ended_between(tx.conn(), now - 60 * 86_400, now - 3 * 86_400).await?;
-    for (meeting, org, topic) in unclosed {
+    for (meeting, org, topic, ended) in unclosed {
+        let title = crate::domain::orglife::unfiled_notice(&topic, ended, now);
         for user in users::admins_of(tx.conn(), org).await? {
-            let title = format!("「{topic}」已结束3天，会议记录尚未归档");
             if notifications::notify(
                 tx.conn(),
                 user,

@@ -46,14 +46,16 @@ impl Measure<'_> {
     }
 
     /// `text` broken into lines no wider than `width` (between any two characters: Chinese
-    /// has no spaces to break at).
+    /// has no spaces to break at), except that a closing punctuation mark stays at the end
+    /// of its line rather than begin the next (避头点).
     fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
+        const NO_LINE_START: &str = "，。、；：？！）」』”’》%,.;:?!)";
         let widths = self.char_widths(size);
         let mut lines = Vec::new();
         let (mut line, mut used) = (String::new(), 0.0);
         for c in text.chars() {
             let w = widths(c);
-            if !line.is_empty() && used + w > width {
+            if !line.is_empty() && used + w > width && !NO_LINE_START.contains(c) {
                 lines.push(std::mem::take(&mut line));
                 used = 0.0;
             }
@@ -77,8 +79,16 @@ struct Writer<'a> {
     rules: Vec<(f32, f32, f32)>,
     shades: Vec<Rect>,
     y: f32,
-    pages: usize,
+    /// The pages laid out, drawn at the end when their number is known (第 N / M 页).
+    laid: Vec<Laid>,
     footer: String,
+}
+
+/// A page laid out and not yet drawn.
+struct Laid {
+    texts: Vec<(String, f32, f32, f32)>,
+    rules: Vec<(f32, f32, f32)>,
+    shades: Vec<Rect>,
 }
 
 impl Writer<'_> {
@@ -93,27 +103,11 @@ impl Writer<'_> {
     }
 
     fn flush(&mut self) {
-        self.pages += 1;
-        let footer = format!("{}　第{}页", self.footer, self.pages);
-        let w = self.measure.width(&footer, 8.0);
-        self.texts
-            .push((footer, (PAGE_W - w) / 2.0, PAGE_H - MARGIN / 2.0, 8.0));
-        let mut page = self
-            .doc
-            .start_page_with(PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4"));
-        let mut surface = page.surface();
-        draw(
-            &mut surface,
-            &self.font,
-            &self.texts,
-            &self.rules,
-            &self.shades,
-        );
-        surface.finish();
-        page.finish();
-        self.texts.clear();
-        self.rules.clear();
-        self.shades.clear();
+        self.laid.push(Laid {
+            texts: std::mem::take(&mut self.texts),
+            rules: std::mem::take(&mut self.rules),
+            shades: std::mem::take(&mut self.shades),
+        });
         self.y = MARGIN;
     }
 
@@ -270,6 +264,11 @@ fn draw(
     }
 }
 
+/// "城关县委　第 2 / 5 页".
+fn footer_line(footer: &str, page: usize, pages: usize) -> String {
+    format!("{footer}　第 {page} / {pages} 页")
+}
+
 /// The report as a PDF; `footer` goes at the foot of every page with its number.
 pub fn report(content: &ReportContent, footer: &str) -> Result<Vec<u8>, String> {
     render(content, footer).map(|(pdf, _)| pdf)
@@ -296,7 +295,7 @@ fn writer(title: &str, footer: &str) -> Result<Writer<'static>, String> {
         rules: Vec::new(),
         shades: Vec::new(),
         y: MARGIN,
-        pages: 0,
+        laid: Vec::new(),
         footer: footer.to_string(),
     })
 }
@@ -305,7 +304,26 @@ impl Writer<'_> {
     /// The finished PDF and how many pages it has.
     fn finish(mut self) -> Result<(Vec<u8>, usize), String> {
         self.flush();
-        let pages = self.pages;
+        let pages = self.laid.len();
+        for (n, mut laid) in std::mem::take(&mut self.laid).into_iter().enumerate() {
+            let footer = footer_line(&self.footer, n + 1, pages);
+            let w = self.measure.width(&footer, 8.0);
+            laid.texts
+                .push((footer, (PAGE_W - w) / 2.0, PAGE_H - MARGIN / 2.0, 8.0));
+            let mut page = self
+                .doc
+                .start_page_with(PageSettings::from_wh(PAGE_W, PAGE_H).expect("A4"));
+            let mut surface = page.surface();
+            draw(
+                &mut surface,
+                &self.font,
+                &laid.texts,
+                &laid.rules,
+                &laid.shades,
+            );
+            surface.finish();
+            page.finish();
+        }
         Ok((self.doc.finish().map_err(|e| format!("{e:?}"))?, pages))
     }
 }
@@ -442,7 +460,21 @@ mod tests {
         let lines = m.wrap(text, BODY, 80.0);
         assert!(lines.len() > 2);
         assert_eq!(lines.concat(), text);
-        assert!(lines.iter().all(|l| m.width(l, BODY) <= 80.0));
+        // Within the width, but for a closing mark hanging at a line's end.
+        assert!(lines.iter().all(|l| {
+            let body = l.trim_end_matches(|c| "，：%".contains(c));
+            m.width(body, BODY) <= 80.0
+        }));
         assert!(m.width("党", BODY) > m.width("1", BODY));
+        // Six characters fill the line exactly: the comma that follows stays on it.
+        let six = m.width("党员学习参与", BODY);
+        let lines = m.wrap("党员学习参与，率低。", BODY, six);
+        assert_eq!(lines, vec!["党员学习参与，", "率低。"]);
+        assert!(lines.iter().all(|l| !l.starts_with('，')));
+    }
+
+    #[test]
+    fn every_page_says_which_of_how_many_it_is() {
+        assert_eq!(footer_line("城关县委", 2, 5), "城关县委　第 2 / 5 页");
     }
 }

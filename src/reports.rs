@@ -2,7 +2,7 @@
 //! kept tiers, the findings and the dashboard's figures, kept when they changed, and
 //! published to the administrators they reach with one notification each.
 use crate::domain::dashboard::{PeriodKind, month_key};
-use crate::domain::org::{OrgType, path_prefixes};
+use crate::domain::org::{OrgType, full_name, path_prefixes};
 use crate::domain::orglife::Period;
 use crate::domain::report::{MonthRecords, OrgLine, compose, month_label};
 use crate::error::AppResult;
@@ -17,15 +17,20 @@ pub async fn generate(db: &Db, month: &Period, now: i64) -> AppResult<usize> {
     };
     let tiers = crate::supervision::tiers(db, month, now).await?;
     let previous = supervision::all_tiers(db, PeriodKind::Month.previous(month).start).await?;
-    let orgs: Vec<OrgLine> = orgs::subtree(db, &root.path)
-        .await?
-        .into_iter()
+    let tree = orgs::subtree(db, &root.path).await?;
+    let names: HashMap<i64, &str> = tree.iter().map(|o| (o.id, o.name.as_str())).collect();
+    let orgs: Vec<OrgLine> = tree
+        .iter()
         .map(|o| OrgLine {
             is_group: o.kind() == OrgType::PartyGroup,
             id: o.id,
             parent: o.parent_id,
-            name: o.name,
-            path: o.path,
+            name: full_name(
+                &o.name,
+                o.kind(),
+                o.parent_id.and_then(|p| names.get(&p).copied()),
+            ),
+            path: o.path.clone(),
         })
         .collect();
     let findings = reports::findings_between(db, month.start, month.end).await?;

@@ -220,6 +220,33 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Row>, String> {
     Ok(rows.finish())
 }
 
+/// Columns as wide as their widest cell (a Chinese character counts two), within reason, and
+/// the rows up to `header` (its index) kept in view while scrolling.
+fn lay_out(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    rows: &[Vec<&str>],
+    header: u32,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (c, text) in row.iter().enumerate() {
+            let w: usize = text
+                .chars()
+                .map(|ch| if ch.is_ascii() { 1 } else { 2 })
+                .sum();
+            if widths.len() <= c {
+                widths.resize(c + 1, 0);
+            }
+            widths[c] = widths[c].max(w);
+        }
+    }
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, (*w as f64 + 2.0).clamp(6.0, 60.0))?;
+    }
+    sheet.set_freeze_panes(header + 1, 0)?;
+    Ok(())
+}
+
 /// A one-sheet workbook of text cells, the first row in bold (a template, an export).
 pub fn write_sheet(
     sheet_name: &str,
@@ -239,6 +266,7 @@ pub fn write_sheet(
             }
         }
     }
+    lay_out(sheet, rows, 0)?;
     book.save_to_buffer()
 }
 
@@ -285,6 +313,8 @@ pub fn write_tables(tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxEr
                 };
             }
         }
+        // Titles are one long line each: they set no column's width.
+        lay_out(sheet, &t.rows, first)?;
     }
     book.save_to_buffer()
 }
@@ -292,6 +322,35 @@ pub fn write_tables(tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first sheet's XML.
+    fn sheet_xml(book: &[u8]) -> String {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(book)).unwrap();
+        let mut xml = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        xml
+    }
+
+    #[test]
+    fn a_table_has_its_columns_widened_and_its_headings_frozen() {
+        let book = write_table(
+            "数据看板",
+            "城关县委 数据看板 2026年11月",
+            &[vec!["组织", "党员"], vec!["五宋口村党支部第一党小组", "25"]],
+        )
+        .unwrap();
+        let xml = sheet_xml(&book);
+        assert!(
+            xml.contains(r#"ySplit="2""#),
+            "title and headings stay in view: {xml}"
+        );
+        // 12 Chinese characters, two each, and a margin.
+        assert!(xml.contains(r#"width="26.7"#), "{xml}");
+    }
 
     #[test]
     fn a_written_template_reads_back() {

@@ -16,7 +16,7 @@ use crate::store::meetings::FactsRow;
 use crate::store::orgs::Org;
 use crate::store::requirements::{self, RuleRow};
 use crate::store::supervision::{self as store, Evidence, NewFinding};
-use crate::store::{Db, dashboard, meetings, notifications, orgs, users};
+use crate::store::{Db, dashboard, meetings, notifications, orgs, reports, users};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use time::{Date, Duration};
 
@@ -110,8 +110,15 @@ pub async fn scan(db: &Db, by: Option<i64>, now: i64) -> AppResult<BTreeMap<Rule
 }
 
 impl Scan {
-    fn org_name(&self, id: i64) -> &str {
-        self.holders.get(&id).map(|o| o.name.as_str()).unwrap_or("")
+    fn org_name(&self, id: i64) -> String {
+        let Some(o) = self.holders.get(&id) else {
+            return String::new();
+        };
+        let parent = o
+            .parent_id
+            .and_then(|p| self.holders.get(&p))
+            .map(|p| p.name.as_str());
+        crate::domain::org::full_name(&o.name, o.kind(), parent)
     }
 
     /// The first day an organization could be judged: the scan's start or its founding.
@@ -632,7 +639,8 @@ pub async fn tiers(db: &Db, month: &Period, now: i64) -> AppResult<HashMap<i64, 
     for org in holders.iter().filter(|o| o.kind().is_branch()) {
         own.entry(org.id).or_default().branches += 1;
     }
-    for (org, n) in store::findings_per_org(db, month.start, month.end).await? {
+    let observed = reports::findings_between(db, month.start, month.end).await?;
+    for (org, n) in crate::domain::report::counted_per_org(&observed) {
         own.entry(org).or_default().findings += n;
     }
     let total = roll_up(&own, &orgs::parents(db).await?);

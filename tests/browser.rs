@@ -420,8 +420,35 @@ async fn branch_secretary_on_a_phone_finds_a_member_and_logs_out() {
     b.assert_fits_width().await;
     b.screenshot("member-profile.png").await;
 
-    // The secretary puts up a prize for the branch (a point and a badge), restocks it from its
-    // page, and a member of the branch buys it with points and a badge.
+    // On the phone the secretary's tools are behind one button, all of them at once when it
+    // opens; the secretary puts up a prize for the branch (a point and a badge), restocks it
+    // from its page, and a member of the branch buys it with points and a badge.
+    assert!(
+        !b.find("nav.sidemenu a[href='/shop/admin']")
+            .await
+            .is_displayed()
+            .await
+            .unwrap(),
+        "the menu is closed until asked for"
+    );
+    b.click("#menu-open").await;
+    b.wait_until(
+        "return document.querySelector('#sidemenu').getBoundingClientRect().height > 300",
+        "the menu open",
+    )
+    .await;
+    let shown = b
+        .script(
+            "return [...document.querySelectorAll('#sidemenu a')].filter(a => { \
+             const r = a.getBoundingClientRect(); return r.width > 0 && r.right <= 360; }).length;",
+        )
+        .await;
+    assert!(
+        shown.as_u64().unwrap() >= 10,
+        "every tool in view, none cut off: {shown}"
+    );
+    b.assert_fits_width().await;
+    b.screenshot("secretary-menu-360.png").await;
     b.click("nav.sidemenu a[href='/shop/admin']").await;
     b.wait_for("#badge_price").await;
     b.script("document.querySelector('#org').selectedIndex = 1;")
@@ -1333,4 +1360,124 @@ async fn a_town_holds_a_contest_two_secretaries_enter_a_judge_scores_and_the_cou
     for b in [town, one, two, county] {
         b.quit().await;
     }
+}
+
+/// What was seen untrue or unusable, walked again: the county's default period and its
+/// toggle, the 大屏 on one screen, the secretary's 待办 and a bell that clears, a disabled
+/// button that looks it, a ledger that does not repeat itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_county_and_the_branch_read_is_true_and_fits() {
+    if !tools_present() {
+        return;
+    }
+    use dangjian::domain::dashboard::{PeriodKind, last_complete};
+    let base = demo_server(1).await;
+    let driver = Driver::start().await;
+    let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
+    let last_month = last_complete(PeriodKind::Month, today).label();
+
+    // The county's 数据看板 opens on the last whole month, this month one tap away and
+    // said to be partial.
+    let county = driver.desktop().await;
+    county.sign_in(&base, "13800000004", "/").await;
+    county.goto(&format!("{base}/dashboard")).await;
+    assert_eq!(county.text("#period-label").await, last_month);
+    assert_eq!(county.count("#partial-note").await, 0);
+    county.assert_fits(1366).await;
+    county.screenshot("dashboard-last-month-1366.png").await;
+    county.click("#period-toggle").await;
+    county.wait_for("#partial-note").await;
+    assert!(county.text("#period-label").await.contains("本月至今"));
+    assert!(county.text("#period-toggle").await.contains("上一月"));
+    county.screenshot("dashboard-so-far-1366.png").await;
+    // The trends name their months' year and show each value.
+    county.goto(&format!("{base}/dashboard/trend")).await;
+    county.wait_for("svg.trend").await;
+    assert!(county.count("svg.trend .trend-value").await >= 12);
+    assert!(county.text(".trend-card").await.contains("年"));
+    county.screenshot("trend-1366.png").await;
+    county.quit().await;
+
+    // The 大屏 fits one 1920×1080 screen with its tiers and trend.
+    let wall = driver
+        .browser(json!({"args": ["--window-size=1920,1080", "--hide-scrollbars"]}))
+        .await;
+    wall.sign_in(&base, "13800000004", "/").await;
+    wall.goto(&format!("{base}/dashboard/wall")).await;
+    wall.wait_for("#wall-tiers").await;
+    let size = wall
+        .script("return [document.documentElement.scrollHeight, window.innerHeight, document.documentElement.scrollWidth, window.innerWidth];")
+        .await;
+    let [h, inner_h, w, inner_w] = [0, 1, 2, 3].map(|i| size[i].as_i64().unwrap());
+    assert!(
+        h <= inner_h && w <= inner_w,
+        "the 大屏 is {w}×{h} on {inner_w}×{inner_h}"
+    );
+    assert!(wall.count(".wall-trend svg.trend").await == 1);
+    wall.screenshot("wall-1920.png").await;
+    wall.quit().await;
+
+    // The secretary's home begins with what is to be done; opening a notification's page
+    // reads it, and 全部已读 clears the bell.
+    let secretary = driver.phone().await;
+    secretary.sign_in(&base, "13800000002", "/").await;
+    secretary.wait_for("#todo").await;
+    assert!(
+        secretary.text("#todo").await.contains("条"),
+        "{}",
+        secretary.text("#todo").await
+    );
+    secretary.assert_fits_width().await;
+    secretary.screenshot("secretary-todo-360.png").await;
+    let before = unread(&secretary).await;
+    assert!(before > 0, "the demo's secretary has notifications to read");
+    secretary.goto(&format!("{base}/notifications")).await;
+    let link = secretary
+        .attribute("#notifications li:first-child a", "href")
+        .await;
+    secretary.goto(&format!("{base}{link}")).await;
+    secretary.wait_for("h1").await;
+    let after = unread(&secretary).await;
+    assert!(after < before, "opening it read it: {before} → {after}");
+    secretary.goto(&format!("{base}/notifications")).await;
+    secretary
+        .click("form[action='/notifications/read'] button")
+        .await;
+    secretary.wait_for_text(".flash", "已全部标为已读").await;
+    assert_eq!(unread(&secretary).await, 0);
+    assert_eq!(secretary.count("#notifications .tag.gold").await, 0);
+    secretary.screenshot("notifications-read-360.png").await;
+    secretary.quit().await;
+
+    // A prize the member cannot afford offers a grey 兑换 with no hand; the ledger names each
+    // entry once.
+    let member = driver.phone().await;
+    member.sign_in(&base, "13800000001", "/").await;
+    member.goto(&format!("{base}/shop")).await;
+    member.wait_for(".prize").await;
+    let disabled = member
+        .script("return [...document.querySelectorAll('.prize button[disabled]')].map(b => [getComputedStyle(b).cursor, getComputedStyle(b).backgroundColor]);")
+        .await;
+    let disabled = disabled.as_array().unwrap();
+    assert!(!disabled.is_empty(), "the demo has a prize out of reach");
+    for d in disabled {
+        assert_eq!(d[0], "not-allowed");
+        assert_ne!(d[1], "rgb(183, 28, 28)", "not the active red");
+    }
+    member.screenshot("shop-disabled-360.png").await;
+    member.goto(&format!("{base}/points")).await;
+    member.wait_for("#points-history").await;
+    let repeated = member
+        .script("return [...document.querySelectorAll('#points-history td.text')].filter(td => { const d = td.querySelector('div'); return d && td.firstChild.textContent.trim() === d.textContent.trim(); }).length;")
+        .await;
+    assert_eq!(repeated.as_i64(), Some(0), "no entry repeats its title");
+    member.quit().await;
+}
+
+/// The bell's count of unread notifications.
+async fn unread(b: &Browser) -> i64 {
+    b.script("const u = document.querySelector('#unread'); return u ? Number(u.textContent) : 0;")
+        .await
+        .as_i64()
+        .unwrap()
 }

@@ -376,7 +376,7 @@ async fn monthly_report(db: &Db, now: i64) -> (Duration, usize, Duration, usize)
     let took = t.elapsed();
     let root = orgs::root(db).await.unwrap().unwrap();
     let (list, _) =
-        dangjian::store::reports::visible(db, &[root.path.as_str()], Some(month.start), 1, 0)
+        dangjian::store::reports::visible(db, &[root.path.as_str()], Some(month.start), "", 1, 0)
             .await
             .unwrap();
     let content = list[0].content().unwrap();

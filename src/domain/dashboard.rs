@@ -186,14 +186,43 @@ pub fn viewable_day(asked: Option<Date>, today: Date) -> Date {
     asked.unwrap_or(today).clamp(earliest, today)
 }
 
+/// The period a dashboard opens on when none was asked for: the last one complete, so that
+/// an officer opening it on the 4th reads November, not four days of December.
+pub fn last_complete(kind: PeriodKind, today: Date) -> Period {
+    kind.previous(&kind.period_of(today))
+}
+
+/// A period still under way on `today`: its figures are so far, not final.
+pub fn is_partial(period: &Period, today: Date) -> bool {
+    today < period.end
+}
+
+/// How a period reads on screen: "2026年11月", or "2026年12月（本月至今，截至12月4日）".
+pub fn period_caption(kind: PeriodKind, period: &Period, today: Date) -> String {
+    if !is_partial(period, today) {
+        return period.label();
+    }
+    let so_far = match kind {
+        PeriodKind::Month => "本月至今",
+        PeriodKind::Quarter => "本季度至今",
+        PeriodKind::Year => "本年至今",
+    };
+    format!(
+        "{}（{so_far}，截至{}月{}日）",
+        period.label(),
+        today.month() as u8,
+        today.day()
+    )
+}
+
 /// The month a form's or link's "2026-11" names.
 pub fn month_of_key(key: &str) -> Option<Period> {
     super::clock::parse_date(&format!("{}-01", key.trim())).map(|d| PeriodKind::Month.period_of(d))
 }
 
-/// The last `n` months ending with the one containing `today`, oldest first.
+/// The last `n` complete months before the one containing `today`, oldest first.
 pub fn recent_months(today: Date, n: usize) -> Vec<Period> {
-    let mut p = PeriodKind::Month.period_of(today);
+    let mut p = last_complete(PeriodKind::Month, today);
     let mut out = vec![p];
     for _ in 1..n {
         p = PeriodKind::Month.previous(&p);
@@ -206,6 +235,39 @@ pub fn recent_months(today: Date, n: usize) -> Vec<Period> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dashboard_opens_on_the_last_complete_period_and_names_a_partial_one() {
+        let on_the_4th = date!(2026 - 12 - 04);
+        let m = last_complete(PeriodKind::Month, on_the_4th);
+        assert_eq!(
+            (m.start, m.end),
+            (date!(2026 - 11 - 01), date!(2026 - 12 - 01))
+        );
+        assert!(!is_partial(&m, on_the_4th));
+        assert_eq!(
+            period_caption(PeriodKind::Month, &m, on_the_4th),
+            "2026年11月"
+        );
+        let q = last_complete(PeriodKind::Quarter, date!(2026 - 01 - 01));
+        assert_eq!(q.start, date!(2025 - 10 - 01), "across the year boundary");
+        let y = last_complete(PeriodKind::Year, date!(2024 - 02 - 29));
+        assert_eq!(y.start, date!(2023 - 01 - 01));
+        let now = PeriodKind::Month.period_of(on_the_4th);
+        assert!(is_partial(&now, on_the_4th));
+        assert_eq!(
+            period_caption(PeriodKind::Month, &now, on_the_4th),
+            "2026年12月（本月至今，截至12月4日）"
+        );
+        assert!(
+            !is_partial(&now, date!(2027 - 01 - 01)),
+            "once the month is over it is whole"
+        );
+        let months = recent_months(on_the_4th, 12);
+        assert_eq!(months.len(), 12);
+        assert_eq!(months[11].start, date!(2026 - 11 - 01));
+        assert_eq!(months[0].start, date!(2025 - 12 - 01));
+    }
 
     #[test]
     fn a_month_key_names_its_month_and_back() {
@@ -246,8 +308,12 @@ mod tests {
         assert_eq!(q4.start, date!(2025 - 10 - 01));
         let months = recent_months(date!(2026 - 02 - 28), 12);
         assert_eq!(months.len(), 12);
-        assert_eq!(months[0].start, date!(2025 - 03 - 01));
-        assert_eq!(months[11].start, date!(2026 - 02 - 01));
+        assert_eq!(months[0].start, date!(2025 - 02 - 01));
+        assert_eq!(
+            months[11].start,
+            date!(2026 - 01 - 01),
+            "February is not over"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Planning and recording a meeting: what a plan must hold, the statuses of leave,
 //! check-ins and files, and the limits of what is typed.
 use super::clock::{parse_date, parse_time, shanghai_epoch};
+use super::member::Post;
 use super::orglife::MeetingKind;
 use super::text::{FieldErrors, optional, required};
 
@@ -115,17 +116,61 @@ fn times(input: &PlanInput, errors: &mut FieldErrors) -> (i64, i64) {
     (starts_at, ends_at)
 }
 
-/// Checks a plan. `kinds` are those the organization may hold; `members` the ids a host
-/// or recorder may be chosen from.
+/// Who a meeting expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// Every member of the organization (a party group's, or the subtree's branches').
+    Members,
+    /// The branch committee: 书记, 副书记 and 委员, from the members' 党内职务.
+    Committee,
+}
+
+impl Expected {
+    pub fn of(kind: MeetingKind) -> Expected {
+        match kind {
+            MeetingKind::BranchCommittee => Expected::Committee,
+            _ => Expected::Members,
+        }
+    }
+}
+
+/// The 党内职务 that sit on a branch committee (a 党小组长 does not).
+pub const COMMITTEE_POSTS: &[Post] = &[
+    Post::Secretary,
+    Post::DeputySecretary,
+    Post::Organizer,
+    Post::Propaganda,
+    Post::Discipline,
+];
+
+/// The organization's people a plan may expect: every member, and the committee among them.
+pub struct People<'a> {
+    pub members: &'a [i64],
+    pub committee: &'a [i64],
+}
+
+/// Checks a plan. `kinds` are those the organization may hold; the host and recorder are
+/// chosen among those the kind expects.
 pub fn parse_plan(
     input: &PlanInput,
     kinds: &[MeetingKind],
-    members: &[i64],
+    people: &People,
 ) -> Result<Plan, FieldErrors> {
     let mut errors = FieldErrors::default();
     let kind = MeetingKind::from_code(input.kind).filter(|k| kinds.contains(k));
     if kind.is_none() {
         errors.add("kind", "请选择会议类型");
+    }
+    let expected = kind.map_or(Expected::Members, Expected::of);
+    let (members, whom) = match expected {
+        Expected::Committee => (people.committee, "支部委员"),
+        Expected::Members => (people.members, "本组织党员"),
+    };
+    if expected == Expected::Committee && members.is_empty() {
+        errors.add(
+            "kind",
+            "本支部尚未登记支部委员：请先在党员档案的“党内职务”中登记书记、委员",
+        );
     }
     let topic = errors.check("topic", required(input.topic, TOPIC_MAX_CHARS));
     let place = errors.check("place", required(input.place, PLACE_MAX_CHARS));
@@ -136,7 +181,7 @@ pub fn parse_plan(
         s => {
             let id = s.parse::<i64>().ok().filter(|i| members.contains(i));
             if id.is_none() {
-                errors.add(field, "请从本组织党员中选择");
+                errors.add(field, format!("请从{whom}中选择（须为应到人员）"));
             }
             id
         }
@@ -196,10 +241,14 @@ mod tests {
     }
 
     const KINDS: &[MeetingKind] = &[MeetingKind::BranchCommittee, MeetingKind::Other];
+    const SEVEN: People = People {
+        members: &[7],
+        committee: &[7],
+    };
 
     #[test]
     fn a_plan_in_shanghai_time_past_midnight_and_across_the_leap_day() {
-        let p = parse_plan(&input("2024-02-29", "20:00", "01:00"), KINDS, &[7]).unwrap();
+        let p = parse_plan(&input("2024-02-29", "20:00", "01:00"), KINDS, &SEVEN).unwrap();
         // 2024-02-29 20:00 in Shanghai is 12:00 UTC.
         assert_eq!(p.starts_at, 1_709_208_000);
         assert_eq!(p.ends_at - p.starts_at, 5 * 3600, "ends on 1 March");
@@ -209,20 +258,51 @@ mod tests {
 
     #[test]
     fn each_problem_at_its_field() {
-        let long = parse_plan(&input("2026-03-28", "08:00", "21:00"), KINDS, &[7]).unwrap_err();
+        let long = parse_plan(&input("2026-03-28", "08:00", "21:00"), KINDS, &SEVEN).unwrap_err();
         assert_eq!(long.get("end"), "会议时长不能超过12小时");
-        let stranger = parse_plan(&input("2026-03-28", "09:00", "11:00"), KINDS, &[8]);
-        assert_eq!(stranger.unwrap_err().get("host"), "请从本组织党员中选择");
+        let eight = People {
+            members: &[7, 8],
+            committee: &[8],
+        };
+        let stranger = parse_plan(&input("2026-03-28", "09:00", "11:00"), KINDS, &eight);
+        assert_eq!(
+            stranger.unwrap_err().get("host"),
+            "请从支部委员中选择（须为应到人员）",
+            "a 支委会's host sits on the committee"
+        );
+        let other = PlanInput {
+            kind: "other",
+            ..input("2026-03-28", "09:00", "11:00")
+        };
+        assert!(
+            parse_plan(&other, KINDS, &eight).is_ok(),
+            "any member hosts the rest"
+        );
+        let no_committee = People {
+            members: &[7],
+            committee: &[],
+        };
+        assert!(
+            parse_plan(&input("2026-03-28", "09:00", "11:00"), KINDS, &no_committee)
+                .unwrap_err()
+                .get("kind")
+                .contains("尚未登记支部委员")
+        );
+        assert_eq!(Expected::of(MeetingKind::GroupMeeting), Expected::Members);
         let lecture = PlanInput {
             kind: "party_lecture",
             ..input("2026-03-28", "09:00", "11:00")
         };
-        assert!(parse_plan(&lecture, KINDS, &[7]).unwrap_err().has("kind"));
+        assert!(parse_plan(&lecture, KINDS, &SEVEN).unwrap_err().has("kind"));
         let half_point = PlanInput {
             lat: "38.4",
             ..input("2026-03-28", "09:00", "11:00")
         };
-        assert!(parse_plan(&half_point, KINDS, &[7]).unwrap_err().has("lat"));
+        assert!(
+            parse_plan(&half_point, KINDS, &SEVEN)
+                .unwrap_err()
+                .has("lat")
+        );
         assert_eq!(
             parse_point("38.4469", "116.0893"),
             Ok(Some((38_446_900, 116_089_300)))

@@ -118,6 +118,15 @@ pub fn parse_org(e: &OrgEntry, kind: OrgType) -> Result<OrgRecord, super::text::
 }
 
 /// The path of a child whose parent has `parent_path`.
+/// How an organization is named where its name alone may not say which: a party group with
+/// its branch ("五宋口村党支部 · 第一党小组"), hundreds of groups being called 第一党小组.
+pub fn full_name(name: &str, kind: OrgType, parent_name: Option<&str>) -> String {
+    match (kind, parent_name) {
+        (OrgType::PartyGroup, Some(parent)) if !parent.is_empty() => format!("{parent} · {name}"),
+        _ => name.to_string(),
+    }
+}
+
 pub fn child_path(parent_path: &str, id: i64) -> String {
     format!("{parent_path}{id}/")
 }
@@ -183,6 +192,23 @@ pub fn path_prefixes(path: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_party_group_is_named_with_its_branch() {
+        assert_eq!(
+            full_name("第一党小组", OrgType::PartyGroup, Some("五宋口村党支部")),
+            "五宋口村党支部 · 第一党小组"
+        );
+        assert_eq!(
+            full_name("五宋口村党支部", OrgType::Branch, Some("东镇党委")),
+            "五宋口村党支部",
+            "a branch's name says which already"
+        );
+        assert_eq!(
+            full_name("第一党小组", OrgType::PartyGroup, None),
+            "第一党小组"
+        );
+    }
 
     #[test]
     fn a_per_town_count_counts_the_county_and_what_sits_in_it_under_their_own_ids() {

@@ -338,9 +338,31 @@ pub fn verdict(req: &Requirement, period: &Period, meetings: &[MeetingFacts], no
     }
 }
 
+/// The reminder for a meeting whose record was not filed, worded from its real dates:
+/// "「…」于2026-10-12结束，已过去53天，会议记录尚未归档".
+pub fn unfiled_notice(topic: &str, ended_at: i64, now: i64) -> String {
+    let ended = local_date(ended_at);
+    let days = (local_date(now) - ended).whole_days();
+    format!(
+        "「{topic}」于{}结束，已过去{days}天，会议记录尚未归档",
+        super::clock::format_date(ended)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unfiled_reminder_says_when_the_meeting_ended() {
+        // 2026-10-12 11:00 and 2026-12-04 09:00 in Shanghai.
+        let ended = 1_791_774_000;
+        let now = ended + 52 * 86_400 + 22 * 3600;
+        assert_eq!(
+            unfiled_notice("学习党的二十届四中全会精神", ended, now),
+            "「学习党的二十届四中全会精神」于2026-10-12结束，已过去53天，会议记录尚未归档"
+        );
+    }
     use time::macros::{date, datetime};
 
     fn at(dt: time::PrimitiveDateTime) -> i64 {

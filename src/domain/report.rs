@@ -4,7 +4,7 @@
 //! content is the same whatever reads it (the page, the PDF, the spreadsheet) and depends
 //! only on the records, so composing a month again gives the same report unless they changed.
 use super::dashboard::{Figures, percent};
-use super::org::is_in_subtree;
+use super::org::{is_in_subtree, path_ids};
 use super::supervision::{FindingStatus, Rule, Score, Tier};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -77,6 +77,24 @@ pub struct FindingLine {
     pub status: FindingStatus,
 }
 
+/// What a month's figures count as its problems, written where they are read: the report,
+/// 分级分档 and the findings list of a month all count these and only these.
+pub const COUNTING_RULE: &str = "问题数统计口径：当月发生、经电子监察发现的问题（含待处理、申诉中、申诉未采纳），申诉已采纳的不计入。";
+
+/// A finding counts in its month's figures unless its appeal was accepted.
+pub fn counts(status: FindingStatus) -> bool {
+    status != FindingStatus::Explained
+}
+
+/// The counted findings of each organization itself (not its subtree).
+pub fn counted_per_org(findings: &[FindingLine]) -> HashMap<i64, i64> {
+    let mut n: HashMap<i64, i64> = HashMap::new();
+    for f in findings.iter().filter(|f| counts(f.status)) {
+        *n.entry(f.org_id).or_default() += 1;
+    }
+    n
+}
+
 /// Everything a month's reports are made from.
 pub struct MonthRecords<'a> {
     /// The month's first day.
@@ -113,11 +131,7 @@ pub fn compose(r: &MonthRecords) -> Vec<(i64, ReportContent)> {
         }
     }
     let mut findings: HashMap<i64, Vec<&FindingLine>> = HashMap::new();
-    for f in r
-        .findings
-        .iter()
-        .filter(|f| f.status != FindingStatus::Explained)
-    {
+    for f in r.findings.iter().filter(|f| counts(f.status)) {
         findings.entry(f.org_id).or_default().push(f);
     }
     for list in findings.values_mut() {
@@ -189,6 +203,7 @@ fn report_of(
             head.name
         ),
         format!("{found}；{rises}个组织档次较上月提升，{poor}个组织处于“差”档。"),
+        COUNTING_RULE.into(),
     ];
     let figures = r.figures.get(&head.id).copied().unwrap_or_default();
     ReportContent {
@@ -233,7 +248,17 @@ fn walk(
         }
     };
     let tier_label = |t: Option<Tier>| t.map_or("—".to_string(), |t| t.label().to_string());
-    let problems = |o: &OrgLine| findings.get(&o.id).map_or(0, Vec::len);
+    // A subordinate's 问题数 is its subtree's: a town has few findings of its own.
+    let mut in_subtree: HashMap<i64, usize> = HashMap::new();
+    for o in subtree {
+        let n = findings.get(&o.id).map_or(0, Vec::len);
+        if n > 0 {
+            for id in path_ids(&o.path) {
+                *in_subtree.entry(id).or_default() += n;
+            }
+        }
+    }
+    let problems = |o: &OrgLine| in_subtree.get(&o.id).copied().unwrap_or(0);
     let mut l = Lists {
         counts: [0; 4],
         children: Section::new(
@@ -366,6 +391,7 @@ mod tests {
             completion: 0,
             study: 0,
             findings: 0,
+            problems: 0,
             total,
             tier,
             study_counted: true,
@@ -500,6 +526,27 @@ mod tests {
         assert_eq!(county.sections[3].rows[2][4], "申诉中");
         assert!(county.summary[1].contains("发现问题3条，涉及3个组织"));
         assert_eq!(county.sections[2].rows[1][4], "1", "南镇's own finding");
+        assert_eq!(
+            county.sections[2].rows[0][4], "2",
+            "东镇 has none of its own: its branch's and the group's, not the explained one"
+        );
+        assert_eq!(
+            county.sections[2]
+                .rows
+                .iter()
+                .map(|r| r[4].parse::<usize>().unwrap())
+                .sum::<usize>(),
+            county.sections[3].rows.len(),
+            "the towns' 问题数 add up to the problems named"
+        );
+        assert_eq!(
+            counted_per_org(&[
+                finding(5, Rule::PhotoReused, FindingStatus::Open),
+                finding(5, Rule::Silent, FindingStatus::Explained),
+            ]),
+            HashMap::from([(5, 1)])
+        );
+        assert_eq!(county.summary[2], COUNTING_RULE);
     }
 
     #[test]

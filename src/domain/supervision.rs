@@ -365,6 +365,7 @@ impl TierFormula {
                 / weights
         };
         Score {
+            problems: m.findings,
             completion,
             study,
             findings,
@@ -395,7 +396,11 @@ pub struct MonthFacts {
 pub struct Score {
     pub completion: i64,
     pub study: i64,
+    /// The findings part of the score (100 with none).
     pub findings: i64,
+    /// The month's counted findings in the subtree (`report::counts`): the 问题数.
+    #[serde(default)]
+    pub problems: i64,
     pub total: i64,
     #[serde(with = "tier_code")]
     pub tier: Tier,

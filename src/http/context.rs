@@ -6,7 +6,7 @@ use crate::crypto::{constant_time_eq, hex, random_token};
 use crate::domain::clock::now_epoch;
 use crate::domain::policy::{Actor, Grant};
 use crate::error::AppError;
-use crate::store::{audit, sessions, users};
+use crate::store::{audit, notifications, sessions, users};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -364,13 +364,27 @@ fn provided_token(parts: &Parts, form: Option<&[u8]>) -> Option<String> {
 /// Loads the context, then refuses state-changing requests without the right CSRF token.
 pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut set_cookies = Vec::new();
-    let principal = match cookie(req.headers(), SESSION_COOKIE) {
+    let mut principal = match cookie(req.headers(), SESSION_COOKIE) {
         Some(token) => match principal_for(&state, token).await {
             Ok(p) => p,
             Err(e) => return e.into_response(),
         },
         None => None,
     };
+    // Opening the page a notification leads to reads it, however the page was reached.
+    if let Some(p) = principal.as_mut()
+        && p.unread > 0
+        && req.method() == Method::GET
+    {
+        let uri = req.uri();
+        let full = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+        match notifications::mark_opened(&state.db, p.actor.user_id, uri.path(), full, now_epoch())
+            .await
+        {
+            Ok(n) => p.unread -= n,
+            Err(e) => return e.into_response(),
+        }
+    }
     let csrf = match (&principal, cookie(req.headers(), ANON_COOKIE)) {
         (Some(_), _) => csrf_for(&state, cookie(req.headers(), SESSION_COOKIE).unwrap_or("")),
         (None, Some(anon)) if anon.len() == 64 => csrf_for(&state, anon),

@@ -90,6 +90,7 @@ pub struct ScopeSummary {
     pub name: String,
     pub role: &'static str,
     pub counts: orgs::SubtreeCounts,
+    pub todo: crate::store::todo::Todo,
 }
 
 #[derive(Template)]
@@ -110,11 +111,13 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         Some(id) => orgs::get(&state.db, id).await?.name,
         None => String::new(),
     };
+    let now = crate::domain::clock::now_epoch();
     let mut scopes = Vec::new();
     for g in p.actor.admin_grants() {
         let path = g.org_path.as_deref().unwrap_or_default();
         for org in orgs::at_roots(&state.db, &[path]).await? {
             scopes.push(ScopeSummary {
+                todo: crate::store::todo::of(&state.db, org.id, &org.path, now).await?,
                 org_id: org.id,
                 name: org.name,
                 role: g.role.label(),
@@ -123,21 +126,17 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         }
     }
     let next_meeting = match p.actor.member_id {
-        Some(member) => crate::store::meetings::upcoming_for_member(
-            &state.db,
-            member,
-            crate::domain::clock::now_epoch(),
-        )
-        .await?
-        .into_iter()
-        .next()
-        .map(|m| {
-            let when = crate::domain::clock::format_minute(m.starts_at);
-            (
-                m.id,
-                format!("{}：{}，{}，{}", m.kind_label(), m.topic, when, m.place),
-            )
-        }),
+        Some(member) => crate::store::meetings::upcoming_for_member(&state.db, member, now)
+            .await?
+            .into_iter()
+            .next()
+            .map(|m| {
+                let when = crate::domain::clock::format_minute(m.starts_at);
+                (
+                    m.id,
+                    format!("{}：{}，{}，{}", m.kind_label(), m.topic, when, m.place),
+                )
+            }),
         None => None,
     };
     let history_today = super::history::today(&state).await?;

@@ -199,6 +199,7 @@ fn routes() -> Vec<Route> {
         r("POST", "/orgs/{id}/requirements", Admin, post(orglife::requirements::change_requirement)),
         r("POST", "/orgs/{id}/geofence", Admin, post(orglife::requirements::set_geofence)),
         r("GET", "/meetings/{id}", SignedIn, get(orglife::meetings::show)),
+        r("GET", "/meetings/{id}/pdf", SignedIn, get(orglife::meetings::record_pdf)),
         r("GET", "/meetings/{id}/qr", Admin, get(orglife::checkin::qr)),
         r("POST", "/meetings/{id}/manual-checkin", Admin, post(orglife::checkin::manual_check_in)),
         r("POST", "/meetings/{id}/leave", Member, post(orglife::meetings::ask_leave)),
@@ -360,6 +361,7 @@ fn officer_routes() -> Vec<Route> {
     use Access::*;
     vec![
         r("GET", "/admin/accounts", SystemAdmin, get(officers::accounts)),
+        r("GET", "/admin/backups", SystemAdmin, get(officers::backups)),
         r("POST", "/admin/accounts", SystemAdmin, post(officers::create_account)),
         r("POST", "/admin/accounts/{id}/reset", SystemAdmin, post(officers::reset_password)),
         r("POST", "/admin/accounts/{id}/disable", SystemAdmin, post(officers::toggle_disabled)),

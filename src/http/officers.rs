@@ -94,6 +94,88 @@ pub async fn accounts(
     )
 }
 
+/// A daily archive in the backup folder.
+pub struct BackupFile {
+    pub name: String,
+    pub size: String,
+    pub written: String,
+}
+
+#[derive(Template)]
+#[template(path = "backups.html")]
+struct BackupsPage {
+    page: Page,
+    /// The folder of the daily backups, when they are on.
+    dir: Option<String>,
+    keep: usize,
+    /// Newest first.
+    files: Vec<BackupFile>,
+    runs: Vec<crate::store::jobs::JobRun>,
+    /// The folder could not be read: why.
+    unreadable: String,
+}
+
+impl BackupsPage {
+    fn time(&self, t: &i64) -> String {
+        crate::domain::clock::format_minute(*t)
+    }
+
+    fn job_label(&self, job: &str) -> &'static str {
+        match job {
+            "backup" => "每日备份",
+            "dashboard" => "数据看板重算",
+            "supervision" => "电子监察检查",
+            "report" => "月度通报",
+            _ => "后台任务",
+        }
+    }
+}
+
+/// 备份状态: the last backups, their size and where they are, and the daily jobs' runs.
+pub async fn backups(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let dir = state.config.backup_dir.clone();
+    let (mut files, mut unreadable) = (Vec::new(), String::new());
+    if let Some(d) = &dir {
+        match std::fs::read_dir(d) {
+            Ok(entries) => {
+                let mut found: Vec<(String, u64, i64)> = entries
+                    .flatten()
+                    .filter_map(|e| {
+                        let name = e.file_name().to_string_lossy().to_string();
+                        let meta = e.metadata().ok()?;
+                        let written = meta
+                            .modified()
+                            .ok()?
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .ok()?
+                            .as_secs() as i64;
+                        (name.starts_with("dangjian-") && name.ends_with(".zip"))
+                            .then_some((name, meta.len(), written))
+                    })
+                    .collect();
+                found.sort_by(|a, b| b.0.cmp(&a.0));
+                files = found
+                    .into_iter()
+                    .map(|(name, size, written)| BackupFile {
+                        name,
+                        size: crate::archive::size_label(size),
+                        written: crate::domain::clock::format_minute(written),
+                    })
+                    .collect();
+            }
+            Err(e) => unreadable = format!("备份目录无法读取：{e}"),
+        }
+    }
+    render(&BackupsPage {
+        page: ctx.page("备份状态"),
+        dir: dir.map(|d| d.display().to_string()),
+        keep: state.config.backup_keep,
+        files,
+        runs: crate::store::jobs::recent(&state.db, 30).await?,
+        unreadable,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "notice.html")]
 struct NoticePage {
@@ -243,6 +325,8 @@ struct GrantsPage {
     errors: FieldErrors,
     q: String,
     orgs: Vec<orgs::Org>,
+    /// The organization picked from the search, named beside the field.
+    picked: Option<orgs::Org>,
 }
 
 pub struct GrantView {
@@ -266,6 +350,10 @@ async fn grants_page(
     errors: FieldErrors,
     q: String,
 ) -> AppResult<GrantsPage> {
+    let picked = match form.org.trim().parse::<i64>() {
+        Ok(id) => orgs::get(&state.db, id).await.ok(),
+        Err(_) => None,
+    };
     let holders = users::grant_holders(&state.db).await?;
     let mut grants = Vec::new();
     for h in holders {
@@ -290,25 +378,55 @@ async fn grants_page(
         errors,
         q,
         orgs: found,
+        picked,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GrantsQuery {
+    /// Part of an organization's name, to find it by.
+    q: String,
+    /// The organization chosen among those found.
+    pick: String,
 }
 
 pub async fn grants(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(sq): Query<super::form::SearchQuery>,
+    Query(gq): Query<GrantsQuery>,
 ) -> AppResult<Response> {
-    let q = sq.text();
-    render(
-        &grants_page(
-            &state,
-            &ctx,
-            GrantForm::default(),
-            FieldErrors::default(),
-            q,
-        )
-        .await?,
-    )
+    let q = text::search(&gq.q);
+    let form = GrantForm {
+        org: gq.pick.trim().parse::<i64>().map(|i| i.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    render(&grants_page(&state, &ctx, form, FieldErrors::default(), q).await?)
+}
+
+/// The organization a grant's field names: its number, or a name that only one
+/// organization holds (or contains).
+async fn named_org(state: &AppState, typed: &str) -> AppResult<Result<orgs::Org, String>> {
+    if let Ok(id) = typed.parse::<i64>() {
+        return Ok(match orgs::get(&state.db, id).await {
+            Ok(org) if !org.is_dissolved() => Ok(org),
+            _ => Err("组织编号不存在".into()),
+        });
+    }
+    let Some(root) = orgs::root(&state.db).await? else {
+        return Ok(Err("还没有组织".into()));
+    };
+    let name = text::search(typed);
+    let found = orgs::search(&state.db, &[root.path.as_str()], &name, &[], 50).await?;
+    let exact: Vec<&orgs::Org> = found.iter().filter(|o| o.name == name).collect();
+    Ok(match (exact.as_slice(), found.as_slice()) {
+        ([one], _) => Ok((*one).clone()),
+        ([], [one]) => Ok(one.clone()),
+        (_, []) => Err(format!("没有名称含“{name}”的组织")),
+        _ => Err(format!(
+            "名称含“{name}”的组织不止一个：请在下方查找后点“选择”"
+        )),
+    })
 }
 
 pub async fn add_grant(
@@ -336,20 +454,14 @@ pub async fn add_grant(
     }
     let org = match (role, form.org.trim()) {
         (Some(r), "") if r.is_scoped() => {
-            errors.add("org", "请填写该角色管辖的组织编号");
+            errors.add("org", "请填写该角色管辖的组织（名称或编号）");
             None
         }
         (Some(r), _) if !r.is_scoped() => None,
-        (_, o) => match o.parse::<i64>() {
-            Ok(id) => match orgs::get(&state.db, id).await {
-                Ok(org) if !org.is_dissolved() => Some(org),
-                _ => {
-                    errors.add("org", "组织编号不存在");
-                    None
-                }
-            },
-            Err(_) => {
-                errors.add("org", "组织编号应为数字");
+        (_, o) => match named_org(&state, o).await? {
+            Ok(org) => Some(org),
+            Err(why) => {
+                errors.add("org", why);
                 None
             }
         },

@@ -27,6 +27,8 @@ const PAGE_SIZE: i64 = 50;
 pub struct ListQuery {
     /// "2026-11"; all months when empty.
     month: String,
+    /// Part of an organization's name.
+    q: String,
     page: String,
 }
 
@@ -38,6 +40,7 @@ struct ListPage {
     total: i64,
     months: Vec<String>,
     month: String,
+    q: String,
     page_no: i64,
     pages: i64,
     may_generate: bool,
@@ -71,11 +74,12 @@ async fn list_page(
     let month = month_of_key(&q.month);
     let roots = actor.admin_roots();
     let start = month.as_ref().map(|m| m.start);
+    let name = crate::domain::text::search(&q.q);
     let (mut reports, total) =
-        store::visible(&state.db, &roots, start, PAGE_SIZE, paging.offset()).await?;
+        store::visible(&state.db, &roots, start, &name, PAGE_SIZE, paging.offset()).await?;
     if let Some(last) = paging.past_end(total) {
         paging = last;
-        reports = store::visible(&state.db, &roots, start, PAGE_SIZE, paging.offset())
+        reports = store::visible(&state.db, &roots, start, &name, PAGE_SIZE, paging.offset())
             .await?
             .0;
     }
@@ -90,6 +94,7 @@ async fn list_page(
             .map(|d| month_key(&PeriodKind::Month.period_of(d)))
             .collect(),
         month: month.as_ref().map(month_key).unwrap_or_default(),
+        q: name,
         page_no: paging.page,
         pages: paging.pages(total),
         may_generate: super::supervision::may_scan(state, actor).await?,

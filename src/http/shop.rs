@@ -104,7 +104,14 @@ pub async fn redeem(
             Ok(flash_redirect(
                 &state,
                 "/shop",
-                &format!("已兑换{}，请到{}领取", prize.name, prize.org_name),
+                &if actor.branch_path.as_deref() == Some(prize.org_path.as_str()) {
+                    format!("已兑换{}，请到本支部（{}）领取", prize.name, prize.org_name)
+                } else {
+                    format!(
+                        "已兑换{}，由{}统一发放，发放时间、地点以通知为准",
+                        prize.name, prize.org_name
+                    )
+                },
             ))
         }
         Err(AppError::Conflict(why)) => {

@@ -19,7 +19,7 @@ use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::http::form::Query;
 use crate::store::meetings::{self, Meeting};
-use crate::store::supervision::{self as store, Event, Finding, FindingFilter};
+use crate::store::supervision::{self as store, Event, Finding, FindingFilter, Statuses};
 use crate::store::{notifications, orgs, users};
 use askama::Template;
 use axum::extract::State;
@@ -38,6 +38,8 @@ pub struct ListQuery {
     rule: String,
     /// "all" shows closed findings too.
     status: String,
+    /// "2026-11": the findings that month's figures count (the 月度通报's 问题数).
+    month: String,
     page: String,
 }
 
@@ -51,6 +53,11 @@ struct ListPage {
     all: bool,
     rule: String,
     org: String,
+    /// "2026-11" when the list is a month's counted findings.
+    month: String,
+    /// What the list holds, as its heading says it.
+    heading: String,
+    counting_rule: &'static str,
     page_no: i64,
     pages: i64,
     may_scan: bool,
@@ -90,11 +97,17 @@ pub async fn list(
         }
         Err(_) => list_root(&actor)?,
     };
+    let month = month_of_key(&q.month);
+    let all = q.status == "all";
     let filter = FindingFilter {
         root_path,
         rule: Rule::from_code(&q.rule),
-        open_only: q.status != "all",
-        observed: None,
+        statuses: match (month, all) {
+            (Some(_), _) => Statuses::Counted,
+            (None, true) => Statuses::All,
+            (None, false) => Statuses::Open,
+        },
+        observed: month.map(|m| (m.start, m.end)),
     };
     let mut paging = Paging::parse(&q.page, PAGE_SIZE);
     let (mut findings, total) =
@@ -115,14 +128,25 @@ pub async fn list(
             )
         })
         .unwrap_or_else(|| "尚未检查".into());
+    let heading = match month {
+        Some(m) => format!(
+            "{}计入统计的问题",
+            crate::domain::report::month_label(m.start)
+        ),
+        None if all => "全部问题".into(),
+        None => "待处理问题".into(),
+    };
     render(&ListPage {
         page: ctx.page("电子监察"),
         findings,
         total,
         rules: choices(Rule::ALL.iter().map(|r| (r.code(), r.label())), &q.rule),
-        all: q.status == "all",
+        all,
         rule: q.rule,
         org: q.org,
+        month: month.map(|m| month_key(&m)).unwrap_or_default(),
+        heading,
+        counting_rule: crate::domain::report::COUNTING_RULE,
         page_no: paging.page,
         pages: paging.pages(total),
         may_scan: may_scan(&state, &actor).await?,

@@ -1,6 +1,6 @@
 //! Meetings of organizational life: planning, expected attendees, check-ins, leave,
 //! minutes, closing, and the facts the completion verdict needs.
-use crate::domain::meetings::{CheckinMethod, FileKind, LeaveStatus};
+use crate::domain::meetings::{CheckinMethod, Expected, FileKind, LeaveStatus};
 use crate::domain::near_duplicates::{PhotoPrint, minutes_prints};
 use crate::domain::org::subtree_range;
 use crate::domain::orglife::{MeetingFacts, MeetingKind};
@@ -145,8 +145,8 @@ pub struct NewMeeting {
     pub created_by: i64,
 }
 
-/// Plans a meeting; the expected attendees are the organization's members at this moment
-/// (a party group's members, or everyone in the subtree's branches).
+/// Plans a meeting; the expected attendees are, at this moment, a party group's members, a
+/// 支委会's branch committee, or everyone in the subtree's branches.
 pub async fn create(conn: &mut AnyConnection, m: &NewMeeting, now: i64) -> AppResult<i64> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO meetings (org_id, kind, topic, starts_at, ends_at, place, lat_e6, lng_e6, host_member_id, \
@@ -186,12 +186,16 @@ pub async fn create(conn: &mut AnyConnection, m: &NewMeeting, now: i64) -> AppRe
         .await?;
     } else {
         let (lo, hi) = subtree_range(&m.org_path);
-        crate::q!(
-            "INSERT INTO meeting_attendees (meeting_id, member_id) SELECT $1, mb.id FROM members mb JOIN orgs b ON b.id = mb.branch_id WHERE b.path >= $2 AND b.path < $3",
-            id,
-            lo,
-            hi
-        )
+        let committee = match Expected::of(m.kind) {
+            Expected::Committee => format!(" AND {}", super::members::on_committee_sql("mb")),
+            Expected::Members => String::new(),
+        };
+        sqlx::query(&format!(
+            "INSERT INTO meeting_attendees (meeting_id, member_id) SELECT $1, mb.id FROM members mb JOIN orgs b ON b.id = mb.branch_id WHERE b.path >= $2 AND b.path < $3{committee}"
+        ))
+        .bind(id)
+        .bind(lo)
+        .bind(hi)
         .execute(&mut *conn)
         .await?;
     }
@@ -321,6 +325,38 @@ pub async fn check_in_share(
     Ok(())
 }
 
+/// Who checked in to a meeting: (member, name, 党内职务 codes), in the order they came.
+pub async fn present(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+) -> AppResult<Vec<(i64, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT m.id, m.name, m.posts FROM checkins c JOIN members m ON m.id = c.member_id \
+         WHERE c.meeting_id = $1 ORDER BY c.at, m.id",
+    )
+    .bind(meeting_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Names who hosted and who recorded a meeting.
+pub async fn set_host_and_recorder(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    host: Option<i64>,
+    recorder: Option<i64>,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE meetings SET host_member_id = $1, recorder_member_id = $2 WHERE id = $3",
+        host,
+        recorder,
+        meeting_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Meetings starting in `(from, to]` with each expected attendee's account: (meeting,
 /// account, kind, topic, start, place), for reminders.
 pub async fn attendee_accounts_starting(
@@ -339,14 +375,26 @@ pub async fn attendee_accounts_starting(
     .await?)
 }
 
-/// Meetings that ended in `(from, to]` and were never closed: (meeting, organization, topic).
+/// The accounts of a meeting's expected attendees.
+pub async fn attendee_accounts(conn: &mut AnyConnection, meeting_id: i64) -> AppResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT u.id FROM meeting_attendees a JOIN users u ON u.member_id = a.member_id WHERE a.meeting_id = $1",
+    )
+    .bind(meeting_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Meetings that ended in `(from, to]` and were never closed: (meeting, organization,
+/// topic, end).
 pub async fn unclosed_ended_between(
     conn: &mut AnyConnection,
     from: i64,
     to: i64,
-) -> AppResult<Vec<(i64, i64, String)>> {
+) -> AppResult<Vec<(i64, i64, String, i64)>> {
     Ok(sqlx::query_as(
-        "SELECT id, org_id, topic FROM meetings WHERE closed_at IS NULL AND ends_at <= $2 AND ends_at > $1",
+        "SELECT id, org_id, topic, ends_at FROM meetings WHERE closed_at IS NULL AND ends_at <= $2 AND ends_at > $1",
     )
     .bind(from)
     .bind(to)

@@ -347,6 +347,38 @@ pub async fn in_subtree(db: &super::Db, root: &str) -> AppResult<Vec<(i64, Strin
     .await?)
 }
 
+/// SQL: the member row `alias` sits on its branch committee (one of
+/// `meetings::COMMITTEE_POSTS` among its 党内职务).
+pub fn on_committee_sql(alias: &str) -> String {
+    let any: Vec<String> = crate::domain::meetings::COMMITTEE_POSTS
+        .iter()
+        .map(|p| format!("(',' || {alias}.posts || ',') LIKE '%,{},%'", p.code()))
+        .collect();
+    format!("({})", any.join(" OR "))
+}
+
+/// The ids of an organization's members (a party group's, or its subtree's branches') and
+/// of those among them on a branch committee.
+pub async fn people_of(
+    db: &super::Db,
+    org_id: i64,
+    org_path: &str,
+) -> AppResult<(Vec<i64>, Vec<i64>)> {
+    let (lo, hi) = crate::domain::org::subtree_range(org_path);
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT m.id, CASE WHEN {} THEN 1 ELSE 0 END FROM members m JOIN orgs b ON b.id = m.branch_id \
+         WHERE (b.path >= $1 AND b.path < $2) OR m.party_group_id = $3",
+        on_committee_sql("m")
+    ))
+    .bind(lo)
+    .bind(hi)
+    .bind(org_id)
+    .fetch_all(db.pool())
+    .await?;
+    let committee = rows.iter().filter(|r| r.1 == 1).map(|r| r.0).collect();
+    Ok((rows.into_iter().map(|r| r.0).collect(), committee))
+}
+
 pub async fn of_org(db: &super::Db, org_id: i64, org_path: &str) -> AppResult<Vec<(i64, String)>> {
     let (lo, hi) = crate::domain::org::subtree_range(org_path);
     Ok(sqlx::query_as(

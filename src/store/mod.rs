@@ -30,6 +30,7 @@ pub mod settings;
 pub mod shop;
 pub mod showcase;
 pub mod supervision;
+pub mod todo;
 pub mod users;
 
 use crate::error::AppError;

@@ -43,6 +43,40 @@ pub async fn list(db: &super::Db, user_id: i64) -> AppResult<Vec<Notification>> 
     .await?)
 }
 
+/// Marks read a user's unread notifications that lead to the page at `path` (or `full`, the
+/// path with its query); how many. Looked for first, so that most pages write nothing.
+pub async fn mark_opened(
+    db: &super::Db,
+    user_id: i64,
+    path: &str,
+    full: &str,
+    now: i64,
+) -> AppResult<i64> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL AND link IN ($2, $3)",
+    )
+    .bind(user_id)
+    .bind(path)
+    .bind(full)
+    .fetch_one(db.pool())
+    .await?;
+    if n == 0 {
+        return Ok(0);
+    }
+    let mut tx = db.begin().await?;
+    let done = crate::q!(
+        "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND link IN ($3, $4)",
+        now,
+        user_id,
+        path,
+        full
+    )
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() as i64)
+}
+
 pub async fn mark_all_read(conn: &mut AnyConnection, user_id: i64, now: i64) -> AppResult<()> {
     crate::q!(
         "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL",

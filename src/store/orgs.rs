@@ -41,6 +41,15 @@ const COLUMNS: &str = "id, parent_id, path, depth, name, kind, category, sort_or
 
 /// `column IN ('branch', …)`: the organization types a domain rule accepts, as SQL, so that
 /// lists of type codes are never written by hand.
+/// SQL: the name of the organization `org` as `domain::org::full_name` gives it, its parent
+/// joined as `parent` (a LEFT JOIN: the root has none).
+pub fn full_name_sql(org: &str, parent: &str) -> String {
+    format!(
+        "CASE WHEN {org}.kind = '{}' AND {parent}.name IS NOT NULL THEN {parent}.name || ' · ' || {org}.name ELSE {org}.name END",
+        OrgType::PartyGroup.code()
+    )
+}
+
 pub fn kinds_sql(column: &str, accepts: impl Fn(OrgType) -> bool) -> String {
     let codes: Vec<String> = OrgType::ALL
         .iter()

@@ -130,11 +130,13 @@ pub async fn get(db: &Db, id: i64) -> AppResult<Report> {
 }
 
 /// The reports published to administrators of `roots`: those of their subtrees and of the
-/// organizations above them; a month's or all, newest month first, then down the tree.
+/// organizations above them; a month's or all, of organizations whose name holds `name` or
+/// all; newest month first, then down the tree.
 pub async fn visible(
     db: &Db,
     roots: &[&str],
     month: Option<Date>,
+    name: &str,
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<Report>, i64)> {
@@ -151,6 +153,10 @@ pub async fn visible(
     if let Some(m) = month {
         binds.push(format_date(m));
         cond.push_str(&format!(" AND r.month = ${}", binds.len()));
+    }
+    if !name.is_empty() {
+        binds.push(name.to_string());
+        cond.push_str(&format!(" AND o.name LIKE '%' || ${} || '%'", binds.len()));
     }
     let count_sql = format!(
         "SELECT COUNT(*) FROM monthly_reports r JOIN orgs o ON o.id = r.org_id WHERE {cond}"

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "badge_holder", include_str!("../../migrations/0018_badge_holder.sql")),
     (19, "arena", include_str!("../../migrations/0019_arena.sql")),
     (20, "member_lookups", include_str!("../../migrations/0020_member_lookups.sql")),
+    (21, "job_outcomes", include_str!("../../migrations/0021_job_outcomes.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

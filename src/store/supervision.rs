@@ -154,23 +154,42 @@ impl Finding {
     }
 }
 
-const FINDING_SELECT: &str = "SELECT f.id, f.rule, f.org_id, o.name AS org_name, o.path AS org_path, o.kind AS org_kind, f.subject, \
-     f.observed_on, f.summary, f.evidence, f.status, f.found_at, f.updated_at \
-     FROM findings f JOIN orgs o ON o.id = f.org_id";
-
-pub async fn finding(db: &Db, id: i64) -> AppResult<Finding> {
-    Ok(sqlx::query_as(&format!("{FINDING_SELECT} WHERE f.id = $1"))
-        .bind(id)
-        .fetch_one(db.pool())
-        .await?)
+/// The findings' select, with the organization's name as `orgs::full_name_sql` gives it.
+fn finding_select() -> String {
+    format!(
+        "SELECT f.id, f.rule, f.org_id, {} AS org_name, o.path AS org_path, o.kind AS org_kind, f.subject, \
+         f.observed_on, f.summary, f.evidence, f.status, f.found_at, f.updated_at \
+         FROM findings f JOIN orgs o ON o.id = f.org_id LEFT JOIN orgs po ON po.id = o.parent_id",
+        super::orgs::full_name_sql("o", "po")
+    )
 }
 
-/// Which findings a list shows: a subtree, and optionally a rule, open ones only, a month.
+pub async fn finding(db: &Db, id: i64) -> AppResult<Finding> {
+    Ok(
+        sqlx::query_as(&format!("{} WHERE f.id = $1", finding_select()))
+            .bind(id)
+            .fetch_one(db.pool())
+            .await?,
+    )
+}
+
+/// Which statuses a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Statuses {
+    /// Still to be dealt with.
+    #[default]
+    Open,
+    /// What a month's figures count (`report::counts`).
+    Counted,
+    All,
+}
+
+/// Which findings a list shows: a subtree, and optionally a rule, some statuses, a month.
 #[derive(Debug, Clone, Default)]
 pub struct FindingFilter {
     pub root_path: String,
     pub rule: Option<Rule>,
-    pub open_only: bool,
+    pub statuses: Statuses,
     /// Observed in `[from, to)`.
     pub observed: Option<(Date, Date)>,
 }
@@ -183,14 +202,26 @@ fn filter_sql(f: &FindingFilter) -> (String, Vec<String>) {
         binds.push(rule.code().to_string());
         sql.push_str(&format!(" AND f.rule = ${}", binds.len()));
     }
-    if f.open_only {
-        binds.push(FindingStatus::Open.code().to_string());
-        binds.push(FindingStatus::Appealed.code().to_string());
-        sql.push_str(&format!(
-            " AND f.status IN (${}, ${})",
-            binds.len() - 1,
-            binds.len()
-        ));
+    let shown: Vec<FindingStatus> = match f.statuses {
+        Statuses::Open => FindingStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.is_open())
+            .collect(),
+        Statuses::Counted => FindingStatus::ALL
+            .iter()
+            .copied()
+            .filter(|s| crate::domain::report::counts(*s))
+            .collect(),
+        Statuses::All => Vec::new(),
+    };
+    if !shown.is_empty() {
+        let mut marks = Vec::new();
+        for s in shown {
+            binds.push(s.code().to_string());
+            marks.push(format!("${}", binds.len()));
+        }
+        sql.push_str(&format!(" AND f.status IN ({})", marks.join(", ")));
     }
     if let Some((from, to)) = f.observed {
         binds.push(format_date(from));
@@ -220,7 +251,8 @@ pub async fn findings(
     }
     let (total,) = count.fetch_one(db.pool()).await?;
     let list_sql = format!(
-        "{FINDING_SELECT} WHERE {cond} ORDER BY f.observed_on DESC, f.id DESC LIMIT {limit} OFFSET {offset}"
+        "{} WHERE {cond} ORDER BY f.observed_on DESC, f.id DESC LIMIT {limit} OFFSET {offset}",
+        finding_select()
     );
     let mut q = sqlx::query_as::<_, Finding>(&list_sql);
     for b in &binds {
@@ -342,6 +374,43 @@ async fn adjust_open(conn: &mut AnyConnection, path: &str, delta: i64) -> AppRes
     crate::q!("DELETE FROM open_findings WHERE total <= 0")
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Dates every finding of the scan `run_started` (and its 发现问题 event) as the daily scan
+/// would have found it: at 06:00 the morning after the day it is about, never later than the
+/// scan itself. The demo builds months of records at once and scans them once; its findings
+/// must still read as found when they happened.
+pub async fn date_as_daily_scans(db: &Db, run_started: i64) -> AppResult<()> {
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, observed_on FROM findings WHERE found_at >= $1")
+            .bind(run_started)
+            .fetch_all(db.pool())
+            .await?;
+    for chunk in rows.chunks(300) {
+        let mut tx = db.begin().await?;
+        for (id, on) in chunk {
+            let Some(on) = parse_date(on) else { continue };
+            let at = crate::domain::clock::day_start(on + time::Duration::days(1)) + 6 * 3600;
+            let at = at.min(run_started);
+            crate::q!(
+                "UPDATE findings SET found_at = $1, updated_at = $1 WHERE id = $2 AND updated_at = found_at",
+                at,
+                *id
+            )
+            .execute(tx.conn())
+            .await?;
+            crate::q!(
+                "UPDATE finding_events SET at = $1 WHERE finding_id = $2 AND kind = $3",
+                at,
+                *id,
+                EventKind::Found.code()
+            )
+            .execute(tx.conn())
+            .await?;
+        }
+        tx.commit().await?;
+    }
     Ok(())
 }
 
@@ -514,20 +583,6 @@ pub async fn minutes_prints_since(db: &Db, from: i64) -> AppResult<Vec<(i64, i64
     .bind(from)
     .fetch_all(db.pool())
     .await?)
-}
-
-/// Findings per organization observed in `[from, to)`, but those explained (an accepted
-/// appeal).
-pub async fn findings_per_org(db: &Db, from: Date, to: Date) -> AppResult<HashMap<i64, i64>> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT org_id, COUNT(*) FROM findings WHERE observed_on >= $1 AND observed_on < $2 AND status <> $3 GROUP BY org_id",
-    )
-    .bind(format_date(from))
-    .bind(format_date(to))
-    .bind(FindingStatus::Explained.code())
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.into_iter().collect())
 }
 
 /// The first day anyone answered the daily question: before it, nobody could study.

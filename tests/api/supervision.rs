@@ -801,3 +801,133 @@ both!(
         );
     }
 );
+
+/// The number a page shows at `id="…"` (its text up to the next tag).
+fn figure(page: &Page, id: &str) -> i64 {
+    let marker = format!("id=\"{id}\">");
+    let at = page
+        .body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no #{id} in {}", page.body))
+        + marker.len();
+    page.body[at..].split('<').next().unwrap().trim().parse().unwrap()
+}
+
+both!(
+    every_page_counts_the_same_problems_as_the_report,
+    |app: TestApp| async move {
+        the_county(&app).await;
+        dangjian::supervision::scan(&app.db, None, scan_day())
+            .await
+            .unwrap();
+        // One of 甲村's findings explained: it counts nowhere.
+        let secretary = app.login(phone::SECRETARY_A).await;
+        let photo = finding_id(&app, app.ids.branch_a, "photo_reused").await;
+        secretary
+            .post_multipart(
+                &format!("/findings/{photo}/appeal"),
+                &[("note", "同一次活动的两张照片")],
+                vec![],
+            )
+            .await;
+        let town = app.login(phone::TOWN_ADMIN).await;
+        town.post(
+            &format!("/findings/{photo}/decide"),
+            &[("decision", "accept"), ("note", "")],
+        )
+        .await;
+        assert!(
+            dangjian::jobs::monthly_report(&app.db, at("2026-04-01", 1))
+                .await
+                .unwrap()
+        );
+        let (content,): (String,) = sqlx::query_as(
+            "SELECT content FROM monthly_reports WHERE org_id = $1 AND month = '2026-03-01'",
+        )
+        .bind(app.ids.county)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        let report: dangjian::domain::report::ReportContent =
+            serde_json::from_str(&content).unwrap();
+        let named = report.sections[3].rows.len() as i64;
+        assert!(named > 0);
+        assert!(
+            report.summary[1].contains(&format!("发现问题{named}条")),
+            "{:?}",
+            report.summary
+        );
+        assert_eq!(report.summary[2], dangjian::domain::report::COUNTING_RULE);
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        // Section 三's 问题数 of each town is its subtree's, and the findings list of that
+        // town and month, and its 分级分档, say the same.
+        let mut towns = 0;
+        for row in &report.sections[2].rows {
+            let n: i64 = row[4].parse().unwrap();
+            let id = if row[0] == "东湖镇党委" {
+                app.ids.town
+            } else {
+                app.ids.town2
+            };
+            let listed = county
+                .get(&format!("/findings?org={id}&month=2026-03"))
+                .await;
+            assert_eq!(figure(&listed, "findings-total"), n, "{}", row[0]);
+            assert!(listed.contains(dangjian::domain::report::COUNTING_RULE));
+            let (detail,): (String,) = sqlx::query_as(
+                "SELECT detail FROM org_tiers WHERE org_id = $1 AND month = '2026-03-01'",
+            )
+            .bind(id)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+            let score: dangjian::domain::supervision::Score =
+                serde_json::from_str(&detail).unwrap();
+            assert_eq!(score.problems, n, "{}'s 分级分档", row[0]);
+            towns += n;
+        }
+        assert_eq!(towns, named, "the towns' 问题数 add up to section 四");
+        let tiers = county
+            .get(&format!("/tiers?org={}&month=2026-03", app.ids.county))
+            .await;
+        assert!(tiers.contains(&format!(
+            "href=\"/findings?org={}&month=2026-03\" class=\"problems\">",
+            app.ids.town
+        )));
+        let all = county
+            .get(&format!("/findings?org={}&month=2026-03", app.ids.county))
+            .await;
+        assert_eq!(figure(&all, "findings-total"), named);
+
+        // What is open now: the dashboard's warning, the 大屏 and the findings list agree.
+        let open = figure(
+            &county.get(&format!("/findings?org={}", app.ids.county)).await,
+            "findings-total",
+        );
+        let wall = county
+            .get(&format!("/dashboard/wall?org={}", app.ids.county))
+            .await;
+        assert_eq!(figure(&wall, "wall-open-findings"), open);
+        let board = county
+            .get(&format!("/dashboard?org={}", app.ids.county))
+            .await;
+        assert!(
+            board.contains(&format!("title=\"{open}个待处理问题\"")),
+            "the total row's warning: {open}"
+        );
+        // The branch's home lists what it has to answer: its own open findings.
+        let home = secretary.get("/").await;
+        let own = figure(
+            &secretary
+                .get(&format!("/findings?org={}", app.ids.branch_a))
+                .await,
+            "findings-total",
+        );
+        assert!(own > 0);
+        assert!(
+            home.contains(&format!("<strong>{own}</strong> 条电子监察问题待整改或申诉")),
+            "{}",
+            home.body
+        );
+    }
+);

@@ -429,11 +429,13 @@ pub async fn fixture(db: &Db, keys: &Keys) -> Ids {
         }
     };
     let people = [
-        member("张甲", branch_a, phone::MEMBER_A, ""),
+        // Each of 甲村's and 乙村's members sits on its branch committee: a 支委会 expects
+        // them all.
+        member("张甲", branch_a, phone::MEMBER_A, "organizer"),
         member("李书记", branch_a, phone::SECRETARY_A, "secretary"),
-        member("王乙", branch_b, phone::MEMBER_B, ""),
+        member("王乙", branch_b, phone::MEMBER_B, "organizer"),
         // The town administrator happens to be registered in branch A.
-        member("赵镇", branch_a, phone::TOWN_ADMIN, ""),
+        member("赵镇", branch_a, phone::TOWN_ADMIN, "propaganda"),
         member("钱县", branch_c, phone::COUNTY_ADMIN, ""),
         member("孙丙", branch_c, phone::MEMBER_C, ""),
     ];

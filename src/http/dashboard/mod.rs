@@ -10,7 +10,10 @@ use super::context::Page;
 use super::form::{Choice, choices, render};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_date, local_date, now_epoch, parse_date};
-use crate::domain::dashboard::{Figures, PeriodKind, active_threshold, per, percent, viewable_day};
+use crate::domain::dashboard::{
+    Figures, PeriodKind, active_threshold, is_partial, last_complete, per, percent, period_caption,
+    viewable_day,
+};
 use crate::domain::orglife::Period;
 use crate::domain::policy::Actor;
 use crate::error::{AppError, AppResult};
@@ -21,6 +24,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
+use time::Date;
 
 /// Keeps the kept figures current after an organization's records changed. A failure is
 /// logged rather than shown: the user's change is done, and the nightly rebuild catches up.
@@ -52,7 +56,7 @@ pub fn tree_changed(state: &AppState) {
 pub struct DashQuery {
     org: String,
     period: String,
-    /// A day in the period (`YYYY-MM-DD`); today when empty.
+    /// A day in the period (`YYYY-MM-DD`); the last complete period when empty.
     at: String,
     sort: String,
     /// "1" for descending.
@@ -65,6 +69,7 @@ pub struct Selection {
     pub org: Org,
     pub kind: PeriodKind,
     pub period: Period,
+    pub today: Date,
 }
 
 impl Selection {
@@ -83,7 +88,33 @@ impl Selection {
     }
 
     pub fn label(&self) -> String {
-        self.period.label()
+        period_caption(self.kind, &self.period, self.today)
+    }
+
+    /// Still under way: the figures are so far.
+    pub fn partial(&self) -> bool {
+        is_partial(&self.period, self.today)
+    }
+
+    /// The other of the last complete period and the one under way, with its name: one tap
+    /// between 上月 and 本月至今.
+    pub fn toggle(&self) -> (String, String) {
+        let (period, name) = if self.partial() {
+            (
+                last_complete(self.kind, self.today),
+                format!("看上一{}（完整）", self.kind.label()),
+            )
+        } else {
+            (
+                self.kind.period_of(self.today),
+                match self.kind {
+                    PeriodKind::Month => "看本月至今".to_string(),
+                    PeriodKind::Quarter => "看本季度至今".to_string(),
+                    PeriodKind::Year => "看本年至今".to_string(),
+                },
+            )
+        };
+        (self.link_at(self.org.id, &period), name)
     }
 
     /// The period's first day, for the date field.
@@ -105,11 +136,16 @@ pub async fn select(state: &AppState, actor: &Actor, q: &DashQuery) -> AppResult
     }
     .found_if(|o| actor.administers(&o.path))?;
     let kind = PeriodKind::from_code(&q.period).unwrap_or(PeriodKind::Month);
-    let day = viewable_day(parse_date(&q.at), local_date(now_epoch()));
+    let today = local_date(now_epoch());
+    let period = match parse_date(&q.at) {
+        Some(day) => kind.period_of(viewable_day(Some(day), today)),
+        None => last_complete(kind, today),
+    };
     Ok(Selection {
         org,
         kind,
-        period: kind.period_of(day),
+        period,
+        today,
     })
 }
 

@@ -6,7 +6,7 @@ use super::super::form::{Choice, FieldErrors, Id, choices, render, render_invali
 use super::super::{AppState, Ctx};
 use crate::domain::clock::{format_date, format_minute, local, local_date, now_epoch};
 use crate::domain::meetings::{
-    FileKind, LEAVE_REASON_MAX_CHARS, MINUTES_MAX_CHARS, PlanInput, parse_plan,
+    FileKind, LEAVE_REASON_MAX_CHARS, MINUTES_MAX_CHARS, People, PlanInput, parse_plan,
 };
 use crate::domain::org::{OrgType, path_ids};
 use crate::domain::orglife::{MeetingKind, holds_meetings, kinds_for};
@@ -186,11 +186,7 @@ pub async fn create(
     crate::http::form::Form(form): crate::http::form::Form<MeetingForm>,
 ) -> AppResult<Response> {
     let org = administered_holder(&state, &actor, id).await?;
-    let members: Vec<i64> = store_members::of_org(&state.db, org.id, &org.path)
-        .await?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
+    let (members, committee) = store_members::people_of(&state.db, org.id, &org.path).await?;
     let input = PlanInput {
         kind: &form.kind,
         topic: &form.topic,
@@ -204,7 +200,14 @@ pub async fn create(
         recorder: &form.recorder,
         agenda: &form.agenda,
     };
-    let plan = match parse_plan(&input, &kinds_for(org.kind()), &members) {
+    let plan = match parse_plan(
+        &input,
+        &kinds_for(org.kind()),
+        &People {
+            members: &members,
+            committee: &committee,
+        },
+    ) {
         Ok(plan) => plan,
         Err(errors) => {
             return render_invalid(&meeting_form_page(&state, &ctx, org, form, errors).await?);
@@ -229,6 +232,25 @@ pub async fn create(
         created_by: actor.user_id,
     };
     let meeting_id = meetings::create(tx.conn(), &new, now).await?;
+    let told = meetings::attendee_accounts(tx.conn(), meeting_id).await?;
+    let notice = format!(
+        "新会议：{}「{}」{}在{}召开",
+        kind.label(),
+        new.topic,
+        format_minute(starts_at),
+        new.place
+    );
+    for user in &told {
+        crate::store::notifications::notify(
+            tx.conn(),
+            *user,
+            &format!("planned:{meeting_id}"),
+            &notice,
+            &format!("/meetings/{meeting_id}"),
+            now,
+        )
+        .await?;
+    }
     ctx.audit(
         &mut tx,
         "安排会议",
@@ -241,7 +263,7 @@ pub async fn create(
     Ok(flash_redirect(
         &state,
         &format!("/meetings/{meeting_id}"),
-        "会议已安排，应到党员将在首页看到",
+        &format!("会议已安排，已通知{}名应到人员", told.len()),
     ))
 }
 
@@ -318,6 +340,103 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
         problems,
         m,
     })
+}
+
+/// 会议记录 as a PDF for the paper 台账: what the page shows — the meeting, who hosted and
+/// recorded it, the agenda, the minutes and who came — in the 通报's font and layout.
+pub async fn record_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let m = super::visible_meeting(&state, ctx.actor()?, id).await?;
+    let attendance = meetings::attendance(&state.db, id).await?;
+    let s = meetings::summarize(&attendance);
+    let agenda = meetings::agenda(&state.db, id).await?;
+    let name = |n: &Option<String>| n.clone().unwrap_or_else(|| "未填写".into());
+    let mut summary = vec![
+        format!("会议主题：{}", m.topic),
+        format!(
+            "时间：{} 至 {}",
+            format_minute(m.starts_at),
+            format_minute(m.ends_at)
+        ),
+        format!("地点：{}", m.place),
+        format!(
+            "主持人：{}　记录人：{}",
+            name(&m.host_name),
+            name(&m.recorder_name)
+        ),
+        format!(
+            "应到{}人，实到{}人，请假{}人，缺席{}人",
+            s.expected, s.present, s.on_leave, s.absent
+        ),
+    ];
+    if !agenda.is_empty() {
+        summary.push("议程：".into());
+        summary.extend(
+            agenda
+                .iter()
+                .enumerate()
+                .map(|(i, a)| format!("{}. {a}", i + 1)),
+        );
+    }
+    summary.push("会议记录：".into());
+    if m.minutes.trim().is_empty() {
+        summary.push("（尚未填写）".into());
+    } else {
+        summary.extend(
+            m.minutes
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|l| format!("　　{l}")),
+        );
+    }
+    summary.push(match m.closed_at {
+        Some(at) => format!("已于{}归档。", format_minute(at)),
+        None => "尚未归档。".into(),
+    });
+    let rows = attendance
+        .iter()
+        .map(|a| {
+            vec![
+                a.name.clone(),
+                match a.checked_in_at {
+                    Some(_) => a.method_label().to_string(),
+                    None if !a.leave_label().is_empty() => a.leave_label().to_string(),
+                    None => "缺席".into(),
+                },
+                a.checked_in_at.map(format_minute).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let content = crate::domain::report::ReportContent {
+        title: format!("{}{}会议记录", m.org_name, m.kind_label()),
+        summary,
+        sections: vec![crate::domain::report::Section {
+            title: "参会人员".into(),
+            headings: vec!["姓名".into(), "签到 / 请假".into(), "签到时间".into()],
+            rows,
+            more: 0,
+            empty: "本次会议没有应到人员。".into(),
+        }],
+    };
+    let footer = format!("{}　{}", m.org_name, m.topic);
+    let file = format!(
+        "{}-{}-会议记录.pdf",
+        m.org_name,
+        format_date(local_date(m.starts_at))
+    );
+    let bytes = tokio::task::spawn_blocking(move || crate::pdf::report(&content, &footer))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::internal)?;
+    Ok(super::super::stored::bytes_response(
+        bytes,
+        "application/pdf",
+        Some(&file),
+    ))
 }
 
 #[derive(Deserialize, Default)]
