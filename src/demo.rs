@@ -1192,10 +1192,16 @@ impl OrglifeRun {
                 // committee member: both among those who came.
                 let mut present = crate::store::meetings::present(tx.conn(), id).await?;
                 let rank = |posts: &str| {
-                    ["secretary", "group_leader", "deputy_secretary", "organizer", "propaganda"]
-                        .iter()
-                        .position(|p| posts.split(',').any(|x| x == *p))
-                        .unwrap_or(9)
+                    [
+                        "secretary",
+                        "group_leader",
+                        "deputy_secretary",
+                        "organizer",
+                        "propaganda",
+                    ]
+                    .iter()
+                    .position(|p| posts.split(',').any(|x| x == *p))
+                    .unwrap_or(9)
                 };
                 present.sort_by_key(|m| rank(&m.2));
                 crate::store::meetings::set_host_and_recorder(

@@ -222,6 +222,51 @@ pub fn parse_plan(
     }
 }
 
+/// A planned meeting moved (改期): its new times and place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub place: String,
+}
+
+/// Checks a move of a meeting that starts at `starts_at`: only one not begun by `now` moves,
+/// and never into the past.
+pub fn parse_move(
+    date: &str,
+    start: &str,
+    end: &str,
+    place: &str,
+    starts_at: i64,
+    now: i64,
+) -> Result<Move, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    if starts_at <= now {
+        errors.add("date", "会议已经开始，不能再改期");
+        return Err(errors);
+    }
+    let input = PlanInput {
+        date,
+        start,
+        end,
+        ..Default::default()
+    };
+    let (new_start, new_end) = times(&input, &mut errors);
+    let place = errors.check("place", required(place, PLACE_MAX_CHARS));
+    if errors.is_empty() && new_start <= now {
+        errors.add("date", "新的时间已经过去，请选择今后的时间");
+    }
+    if errors.is_empty() {
+        Ok(Move {
+            starts_at: new_start,
+            ends_at: new_end,
+            place,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +299,32 @@ mod tests {
         assert_eq!(p.ends_at - p.starts_at, 5 * 3600, "ends on 1 March");
         assert_eq!(p.host, Some(7));
         assert_eq!(p.agenda, vec!["传达上级精神", "研究重点工作"]);
+    }
+
+    #[test]
+    fn a_meeting_moves_only_before_it_begins_and_only_ahead() {
+        // 2026-03-28 09:00 in Shanghai.
+        let planned = 1_774_659_600;
+        let now = planned - 86_400;
+        let moved = parse_move("2026-03-29", "14:30", "16:00", "村委会议室", planned, now).unwrap();
+        assert_eq!(moved.starts_at, planned + 86_400 + 5 * 3600 + 1800);
+        assert_eq!(moved.ends_at - moved.starts_at, 5400);
+        let begun = parse_move(
+            "2026-03-29",
+            "14:30",
+            "16:00",
+            "村委会议室",
+            planned,
+            planned,
+        );
+        assert!(begun.unwrap_err().get("date").contains("已经开始"));
+        let past = parse_move("2026-03-01", "09:00", "10:00", "村委会议室", planned, now);
+        assert!(past.unwrap_err().get("date").contains("已经过去"));
+        assert!(
+            parse_move("2026-03-29", "14:30", "16:00", " ", planned, now)
+                .unwrap_err()
+                .has("place")
+        );
     }
 
     #[test]

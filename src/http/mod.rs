@@ -206,6 +206,7 @@ fn routes() -> Vec<Route> {
         r("POST", "/meetings/{id}/leave-decision", Admin, post(orglife::meetings::decide_leave)),
         r("POST", "/meetings/{id}/minutes", Admin, post(orglife::meetings::save_minutes)),
         r("POST", "/meetings/{id}/close", Admin, post(orglife::meetings::close)),
+        r("POST", "/meetings/{id}/reschedule", Admin, post(orglife::meetings::reschedule)),
         r("POST", "/meetings/{id}/reopen", Admin, post(orglife::meetings::reopen)),
         r("POST", "/meetings/{id}/files", Admin, post(orglife::files::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
         r("GET", "/files/{id}", SignedIn, get(orglife::files::file)),

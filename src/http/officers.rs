@@ -149,8 +149,11 @@ pub async fn backups(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
                             .duration_since(std::time::UNIX_EPOCH)
                             .ok()?
                             .as_secs() as i64;
-                        (name.starts_with("dangjian-") && name.ends_with(".zip"))
-                            .then_some((name, meta.len(), written))
+                        (name.starts_with("dangjian-") && name.ends_with(".zip")).then_some((
+                            name,
+                            meta.len(),
+                            written,
+                        ))
                     })
                     .collect();
                 found.sort_by(|a, b| b.0.cmp(&a.0));
@@ -398,7 +401,12 @@ pub async fn grants(
 ) -> AppResult<Response> {
     let q = text::search(&gq.q);
     let form = GrantForm {
-        org: gq.pick.trim().parse::<i64>().map(|i| i.to_string()).unwrap_or_default(),
+        org: gq
+            .pick
+            .trim()
+            .parse::<i64>()
+            .map(|i| i.to_string())
+            .unwrap_or_default(),
         ..Default::default()
     };
     render(&grants_page(&state, &ctx, form, FieldErrors::default(), q).await?)

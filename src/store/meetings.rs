@@ -466,6 +466,26 @@ pub async fn decide_leave(
     Ok(())
 }
 
+/// Moves a meeting to another time and place.
+pub async fn reschedule(
+    conn: &mut AnyConnection,
+    id: i64,
+    moved: &crate::domain::meetings::Move,
+    now: i64,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE meetings SET starts_at = $1, ends_at = $2, place = $3, updated_at = $4 WHERE id = $5",
+        moved.starts_at,
+        moved.ends_at,
+        &moved.place,
+        now,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn set_minutes(
     conn: &mut AnyConnection,
     id: i64,

@@ -99,12 +99,25 @@ both!(
             "{}",
             far.body
         );
-        // The far future shows this month's dashboard.
+        // A day beyond any calendar shows what no day shows: the last whole month.
         let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
-        let now = county.get("/dashboard").await;
-        let future = county.get("/dashboard?at=9999-12-31").await;
-        let label = format!("{}年{}月", today.year(), today.month() as u8);
-        assert!(now.contains(&label) && future.contains(&label), "{label}");
+        let last = dangjian::domain::dashboard::last_complete(
+            dangjian::domain::dashboard::PeriodKind::Month,
+            today,
+        );
+        let label = format!("id=\"period-label\">{}</strong>", last.label());
+        for path in ["/dashboard", "/dashboard?at=9999-12-31"] {
+            assert!(county.get(path).await.contains(&label), "{path}: {label}");
+        }
+        // Tomorrow is brought back to today: this month so far.
+        let tomorrow = today + time::Duration::days(1);
+        let soon = county
+            .get(&format!(
+                "/dashboard?at={}",
+                dangjian::domain::clock::format_date(tomorrow)
+            ))
+            .await;
+        assert!(soon.contains("（本月至今，截至"), "{}", soon.body);
     }
 );
 

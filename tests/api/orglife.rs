@@ -688,3 +688,121 @@ both!(
         );
     }
 );
+
+both!(
+    a_committee_meeting_expects_the_committee_and_everyone_expected_hears_of_a_plan_and_a_move,
+    |app: TestApp| async move {
+        // 张甲 holds no post: a 支委会 is the secretary's and the 宣传委员's.
+        sqlx::query("UPDATE members SET posts = '' WHERE id = $1")
+            .bind(app.ids.member_a)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        let sec = app.login(phone::SECRETARY_A).await;
+        let path = format!("/orgs/{}/meetings/new", app.ids.branch_a);
+        let plan = |kind: &'static str, host: String| {
+            let sec = &sec;
+            let path = path.clone();
+            async move {
+                sec.post(
+                    &path,
+                    &[
+                        ("kind", kind),
+                        ("topic", "研究秋收工作"),
+                        ("date", "2030-09-10"),
+                        ("start", "09:00"),
+                        ("end", "10:30"),
+                        ("place", "村委会议室"),
+                        ("host", &host),
+                    ],
+                )
+                .await
+            }
+        };
+        let stranger = plan("branch_committee", app.ids.member_a.to_string()).await;
+        assert_eq!(stranger.status, 422);
+        assert!(stranger.contains("请从支部委员中选择"), "{}", stranger.body);
+        assert_eq!(app.count("SELECT COUNT(*) FROM meetings").await, 0);
+        let planned = plan("branch_committee", String::new()).await;
+        assert_eq!(planned.status, 303, "{}", planned.body);
+        let id = app.count("SELECT MAX(id) FROM meetings").await;
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM meeting_attendees WHERE meeting_id = {id}"
+            ))
+            .await,
+            2,
+            "the committee, not the whole branch"
+        );
+        let told = format!("SELECT COUNT(*) FROM notifications WHERE link = '/meetings/{id}'");
+        assert_eq!(
+            app.count(&told).await,
+            2,
+            "each expected attendee told once"
+        );
+        let general = plan("branch_general", app.ids.member_a.to_string()).await;
+        assert_eq!(general.status, 303, "anyone hosts a 党员大会");
+
+        // Moved: everyone expected hears of it; the one who opens the meeting has read it.
+        let moved = sec
+            .post(
+                &format!("/meetings/{id}/reschedule"),
+                &[
+                    ("date", "2030-09-11"),
+                    ("start", "14:30"),
+                    ("end", "16:00"),
+                    ("place", "党群服务中心"),
+                ],
+            )
+            .await;
+        assert_eq!(moved.status, 303);
+        assert!(
+            sec.get(&moved.location)
+                .await
+                .contains("已改期，已通知2名应到人员")
+        );
+        let (starts, place): (i64, String) =
+            sqlx::query_as("SELECT starts_at, place FROM meetings WHERE id = $1")
+                .bind(id)
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            dangjian::domain::clock::format_minute(starts),
+            "2030-09-11 14:30"
+        );
+        assert_eq!(place, "党群服务中心");
+        let moves = "SELECT COUNT(*) FROM notifications WHERE title LIKE '会议改期%'";
+        assert_eq!(app.count(moves).await, 2);
+        let town = app.login(phone::TOWN_ADMIN).await;
+        let unread = |user: &'static str| {
+            format!(
+                "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id \
+                 WHERE u.name = '{user}' AND n.read_at IS NULL AND n.link = '/meetings/{id}'"
+            )
+        };
+        assert_eq!(app.count(&unread("赵镇")).await, 2);
+        town.get(&format!("/meetings/{id}")).await;
+        assert_eq!(app.count(&unread("赵镇")).await, 0, "opening it read both");
+        // A meeting under way is not moved.
+        sqlx::query("UPDATE meetings SET starts_at = $1 WHERE id = $2")
+            .bind(now() - 60)
+            .bind(id)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        let late = sec
+            .post(
+                &format!("/meetings/{id}/reschedule"),
+                &[
+                    ("date", "2030-09-12"),
+                    ("start", "14:30"),
+                    ("end", "16:00"),
+                    ("place", "党群服务中心"),
+                ],
+            )
+            .await;
+        assert!(sec.get(&late.location).await.contains("会议已经开始"));
+        assert_eq!(app.count(moves).await, 2);
+    }
+);

@@ -810,7 +810,13 @@ fn figure(page: &Page, id: &str) -> i64 {
         .find(&marker)
         .unwrap_or_else(|| panic!("no #{id} in {}", page.body))
         + marker.len();
-    page.body[at..].split('<').next().unwrap().trim().parse().unwrap()
+    page.body[at..]
+        .split('<')
+        .next()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 both!(
@@ -901,7 +907,9 @@ both!(
 
         // What is open now: the dashboard's warning, the 大屏 and the findings list agree.
         let open = figure(
-            &county.get(&format!("/findings?org={}", app.ids.county)).await,
+            &county
+                .get(&format!("/findings?org={}", app.ids.county))
+                .await,
             "findings-total",
         );
         let wall = county
@@ -925,7 +933,9 @@ both!(
         );
         assert!(own > 0);
         assert!(
-            home.contains(&format!("<strong>{own}</strong> 条电子监察问题待整改或申诉")),
+            home.contains(&format!(
+                "<strong>{own}</strong> 条电子监察问题待整改或申诉"
+            )),
             "{}",
             home.body
         );

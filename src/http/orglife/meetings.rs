@@ -129,6 +129,12 @@ pub struct NewQuery {
     copy: String,
 }
 
+/// "09:00" in Shanghai.
+fn hm(t: i64) -> String {
+    let l = local(t);
+    format!("{:02}:{:02}", l.hour(), l.minute())
+}
+
 pub async fn new_page(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -147,10 +153,6 @@ pub async fn new_page(
     if let Some(kind) = MeetingKind::from_code(&q.copy) {
         form.kind = kind.code().into();
         if let Some(last) = meetings::last_of_kind(&state.db, org.id, kind).await? {
-            let hm = |t: i64| {
-                let l = local(t);
-                format!("{:02}:{:02}", l.hour(), l.minute())
-            };
             form.topic = last.topic.clone();
             form.place = last.place.clone();
             form.start = hm(last.starts_at);
@@ -282,6 +284,12 @@ struct MeetingPage {
     problems: Vec<String>,
     photos: Vec<FileRow>,
     materials: Vec<FileRow>,
+    /// Begun: it can no longer be moved.
+    started: bool,
+    /// The 改期 form's values: the meeting's day and times.
+    start_date: String,
+    start_time: String,
+    end_time: String,
 }
 
 impl MeetingPage {
@@ -332,6 +340,10 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
             format_minute(m.ends_at)
         ),
         agenda: meetings::agenda(&state.db, id).await?,
+        started: m.starts_at <= now_epoch(),
+        start_date: format_date(local_date(m.starts_at)),
+        start_time: hm(m.starts_at),
+        end_time: hm(m.ends_at),
         admin: actor.administers(&m.org_path),
         me_expected: me.is_some(),
         me_checked_in: me.is_some_and(|a| a.checked_in_at.is_some()),
@@ -563,6 +575,92 @@ pub async fn save_minutes(
 
 /// Closing fixes the record; when the item is done to standard, the organization and each
 /// attendee earn the period's badge (once: the key is the item and the period).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MoveForm {
+    date: String,
+    start: String,
+    end: String,
+    place: String,
+}
+
+/// 改期: a meeting not yet begun moves to another time or place, and everyone expected is
+/// told.
+pub async fn reschedule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    crate::http::form::Form(form): crate::http::form::Form<MoveForm>,
+) -> AppResult<Response> {
+    let m = super::administered_meeting(&state, &actor, id).await?;
+    let back = format!("/meetings/{id}");
+    let now = now_epoch();
+    let moved = match crate::domain::meetings::parse_move(
+        &form.date,
+        &form.start,
+        &form.end,
+        &form.place,
+        m.starts_at,
+        now,
+    ) {
+        Ok(moved) => moved,
+        Err(errors) => {
+            let why: Vec<String> = ["date", "start", "end", "place"]
+                .iter()
+                .map(|f| errors.get(f))
+                .filter(|e| !e.is_empty())
+                .map(str::to_string)
+                .collect();
+            return Ok(flash_redirect(
+                &state,
+                &back,
+                &format!("未改期：{}", why.join("；")),
+            ));
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    meetings::reschedule(tx.conn(), id, &moved, now).await?;
+    let told = meetings::attendee_accounts(tx.conn(), id).await?;
+    let notice = format!(
+        "会议改期：{}「{}」改为{}在{}召开",
+        m.kind_label(),
+        m.topic,
+        format_minute(moved.starts_at),
+        moved.place
+    );
+    for user in &told {
+        crate::store::notifications::notify(
+            tx.conn(),
+            *user,
+            &format!("moved:{id}:{}", moved.starts_at),
+            &notice,
+            &back,
+            now,
+        )
+        .await?;
+    }
+    ctx.audit(
+        &mut tx,
+        "会议改期",
+        &m.audit_target(),
+        &format!(
+            "{} → {} {}",
+            format_minute(m.starts_at),
+            format_minute(moved.starts_at),
+            moved.place
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    super::super::dashboard::records_changed(&state, m.org_id).await;
+    Ok(flash_redirect(
+        &state,
+        &back,
+        &format!("已改期，已通知{}名应到人员", told.len()),
+    ))
+}
+
 pub async fn close(
     State(state): State<AppState>,
     ctx: Ctx,
