@@ -271,7 +271,15 @@ impl Browser {
             .script("return [document.documentElement.scrollWidth, window.innerWidth];")
             .await;
         let (scroll, inner) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
-        assert_eq!(inner, width, "the window is {width} pixels wide");
+        let wide = self
+            .script(&format!("return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > {width}).slice(0, 3).map(e => e.tagName + '.' + e.className + ' ' + e.outerHTML.slice(0, 160));"))
+            .await;
+        assert_eq!(
+            inner,
+            width,
+            "the window is {width} pixels wide at {}: {wide}",
+            self.url().await
+        );
         let wide = self
             .script("return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth).slice(0, 3).map(e => e.tagName + '.' + e.className + ' ' + e.outerHTML.slice(0, 120));")
             .await;
@@ -542,8 +550,9 @@ async fn a_meeting_from_planning_to_a_red_cell() {
     secretary.wait_for("#topic").await;
     let start = dangjian::domain::clock::local(dangjian::domain::clock::now_epoch() - 300);
     let end = start + time::Duration::hours(2);
-    secretary.value("#kind", "branch_committee").await;
-    secretary.type_into("#topic", "研究本月重点工作").await;
+    // A 主题党日 expects every member (a 支委会 only the committee).
+    secretary.value("#kind", "theme_day").await;
+    secretary.type_into("#topic", "重温入党誓词").await;
     secretary
         .value("#date", &dangjian::domain::clock::format_date(start.date()))
         .await;
@@ -637,13 +646,13 @@ async fn a_meeting_from_planning_to_a_red_cell() {
     secretary.click("#close-meeting").await;
     secretary.wait_for_text(".flash", "获得党建徽章").await;
 
-    // The branch grid: this month's 支部委员会 is red.
+    // The branch grid: this month's 主题党日 is red.
     let branch_grid = meetings_url.replace("/meetings", "/grid");
     secretary.goto(&branch_grid).await;
     let month = format!("{}月", start.month() as u8);
     let red = secretary
         .script(&format!(
-            "return [...document.querySelectorAll('.grid-row')].filter(r => r.textContent.includes('支部委员会')).flatMap(r => [...r.querySelectorAll('details.cell.red summary')]).map(s => s.textContent).includes('{month}');"
+            "return [...document.querySelectorAll('.grid-row')].filter(r => r.textContent.includes('主题党日')).flatMap(r => [...r.querySelectorAll('details.cell.red summary')]).map(s => s.textContent).includes('{month}');"
         ))
         .await;
     assert_eq!(red, json!(true), "this month's cell is red");
@@ -722,6 +731,7 @@ async fn a_member_reads_answers_climbs_and_redeems() {
     // The editor corrects the article from 文章管理; the member sees the fix at once.
     let editor = driver.phone().await;
     editor.sign_in(&base, "13800000005", "/").await;
+    editor.click("#menu-open").await;
     editor
         .click("nav.sidemenu a[href='/articles/manage']")
         .await;
@@ -1379,8 +1389,7 @@ async fn what_the_county_and_the_branch_read_is_true_and_fits() {
     // The county's 数据看板 opens on the last whole month, this month one tap away and
     // said to be partial.
     let county = driver.desktop().await;
-    county.sign_in(&base, "13800000004", "/").await;
-    county.goto(&format!("{base}/dashboard")).await;
+    county.sign_in(&base, "13800000004", "/dashboard").await;
     assert_eq!(county.text("#period-label").await, last_month);
     assert_eq!(county.count("#partial-note").await, 0);
     county.assert_fits(1366).await;
@@ -1400,15 +1409,18 @@ async fn what_the_county_and_the_branch_read_is_true_and_fits() {
 
     // The 大屏 fits one 1920×1080 screen with its tiers and trend.
     let wall = driver
-        .browser(json!({"args": ["--window-size=1920,1080", "--hide-scrollbars"]}))
+        .browser(json!({"mobileEmulation": {"deviceMetrics": {
+            "width": 1920, "height": 1080, "pixelRatio": 1.0, "mobile": false, "touch": false
+        }}}))
         .await;
-    wall.sign_in(&base, "13800000004", "/").await;
+    wall.sign_in(&base, "13800000004", "/dashboard").await;
     wall.goto(&format!("{base}/dashboard/wall")).await;
     wall.wait_for("#wall-tiers").await;
     let size = wall
         .script("return [document.documentElement.scrollHeight, window.innerHeight, document.documentElement.scrollWidth, window.innerWidth];")
         .await;
     let [h, inner_h, w, inner_w] = [0, 1, 2, 3].map(|i| size[i].as_i64().unwrap());
+    assert_eq!((inner_w, inner_h), (1920, 1080), "a 1920×1080 screen");
     assert!(
         h <= inner_h && w <= inner_w,
         "the 大屏 is {w}×{h} on {inner_w}×{inner_h}"
@@ -1422,13 +1434,17 @@ async fn what_the_county_and_the_branch_read_is_true_and_fits() {
     let secretary = driver.phone().await;
     secretary.sign_in(&base, "13800000002", "/").await;
     secretary.wait_for("#todo").await;
-    assert!(
-        secretary.text("#todo").await.contains("条"),
-        "{}",
-        secretary.text("#todo").await
-    );
+    let first = secretary
+        .script("return [...document.querySelectorAll('main section')].find(s => !s.classList.contains('hero')).id;")
+        .await;
+    assert_eq!(first, json!("todo"), "待办 comes first");
+    // What 待办 says of findings is what 电子监察 holds for the branch.
+    let listed = secretary.count(".todo-findings").await;
     secretary.assert_fits_width().await;
     secretary.screenshot("secretary-todo-360.png").await;
+    secretary.goto(&format!("{base}/findings")).await;
+    let open: i64 = secretary.text("#findings-total").await.parse().unwrap();
+    assert_eq!(listed > 0, open > 0, "{open} open findings");
     let before = unread(&secretary).await;
     assert!(before > 0, "the demo's secretary has notifications to read");
     secretary.goto(&format!("{base}/notifications")).await;

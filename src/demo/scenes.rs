@@ -77,7 +77,36 @@ fn wall(n: u16) -> Vec<bool> {
     boards
 }
 
-/// Picture `n` (below `DISTINCT`) of a meeting; `seed` varies what the code leaves free.
+/// A tone for a board of the 宣传栏: light ones are paper and photographs in daylight, dark
+/// ones painted boards (deep red, wood, navy, green), each a little different.
+fn board_tone(rng: &mut Rng, light: bool) -> Rgb<u8> {
+    if light {
+        let v = rng.range(200, 242);
+        Rgb([
+            (v + 8).min(255) as u8,
+            (v + 2) as u8,
+            (v - 14 + rng.range(-6, 6)).clamp(0, 255) as u8,
+        ])
+    } else {
+        let v = rng.range(35, 80);
+        let [r, g, b] = [
+            [1.6, 0.45, 0.4],
+            [1.2, 0.85, 0.55],
+            [0.45, 0.6, 1.3],
+            [0.5, 1.1, 0.7],
+        ][rng.below(4) as usize];
+        let c = |k: f64| (v as f64 * k).clamp(0.0, 255.0) as u8;
+        Rgb([c(r), c(g), c(b)])
+    }
+}
+
+fn shade(c: Rgb<u8>, by: f32) -> Rgb<u8> {
+    Rgb(c.0.map(|v| (f32::from(v) * by) as u8))
+}
+
+/// Picture `n` (below `DISTINCT`) of a meeting; `seed` varies what the code leaves free. It
+/// looks like a photograph of a 党员活动室: a wall of framed boards (the code), a red banner,
+/// people at a table, soft light and a camera's grain.
 pub fn scene(n: u32, seed: u64) -> RgbImage {
     let mut rng = Rng(seed ^ 0x5CE7_E000);
     let mut img = RgbImage::new(WIDTH, HEIGHT);
@@ -86,50 +115,71 @@ pub fn scene(n: u32, seed: u64) -> RgbImage {
     for (i, light) in wall(n as u16).into_iter().enumerate() {
         let (row, col) = (i as i64 / COLS, i as i64 % COLS);
         let col = (col * 7 + row * 5) % COLS;
-        let shade = if light {
-            colour(&mut rng, 170, 245)
-        } else {
-            colour(&mut rng, 15, 85)
-        };
+        let tone = board_tone(&mut rng, light);
         let (x0, y0) = (w * col / COLS, h * row / ROWS);
-        fill(
-            &mut img,
-            x0,
-            y0,
-            w * (col + 1) / COLS - x0,
-            h * (row + 1) / ROWS - y0,
-            shade,
-        );
+        let (bw, bh) = (w * (col + 1) / COLS - x0, h * (row + 1) / ROWS - y0);
+        // A frame round each board.
+        fill(&mut img, x0, y0, bw, bh, shade(tone, 0.72));
+        fill(&mut img, x0 + 1, y0 + 1, bw - 2, bh - 2, tone);
     }
-    // The banner: red, somewhere across the top, with its words as light strokes.
+    // The banner: red, somewhere across the top, with its words as gold strokes.
     let (bw, bh) = (rng.range(80, w / 2), rng.range(12, 20));
     let (bx, by) = (rng.range(0, w - bw), rng.range(4, 60));
-    fill(&mut img, bx, by, bw, bh, Rgb([190, 24, 28]));
+    fill(&mut img, bx, by, bw, bh, Rgb([186, 26, 30]));
+    fill(&mut img, bx, by + bh - 2, bw, 2, Rgb([150, 18, 22]));
     let mut cx = bx + 6;
     while cx + 8 < bx + bw {
-        fill(&mut img, cx, by + bh / 3, 7, bh / 3, Rgb([250, 220, 120]));
+        fill(&mut img, cx, by + bh / 3, 7, bh / 3, Rgb([246, 214, 120]));
         cx += rng.range(9, 14);
     }
-    // The table, and the people behind it.
+    // The table, and the people behind it: shirts darker below, faces, hair.
     let table_y = rng.range(h * 3 / 4, h * 17 / 20);
     let people = rng.range(2, 8);
     for _ in 0..people {
         let px = rng.range(0, w);
         let r = rng.range(6, 14);
-        let body = colour(&mut rng, 10, 200);
-        fill(&mut img, px - r - 4, table_y - r, 2 * r + 8, 3 * r, body);
-        disc(&mut img, px, table_y - r - r, r, Rgb([225, 185, 150]));
+        let shirt = colour(&mut rng, 20, 200);
+        for band in 0..3 {
+            fill(
+                &mut img,
+                px - r - 4,
+                table_y - r + band * r,
+                2 * r + 8,
+                r,
+                shade(shirt, 1.0 - band as f32 * 0.12),
+            );
+        }
+        disc(&mut img, px, table_y - r - r, r, Rgb([222, 182, 148]));
+        disc(
+            &mut img,
+            px + r / 4,
+            table_y - r - r,
+            r * 2 / 3,
+            Rgb([232, 196, 164]),
+        );
         disc(
             &mut img,
             px,
             table_y - r - r - r / 2,
             r * 3 / 4,
-            Rgb([30, 25, 25]),
+            Rgb([34, 28, 27]),
         );
     }
     let table = colour(&mut rng, 20, 250);
     let (tx, tw) = (rng.range(0, w / 3), rng.range(w / 3, w));
-    fill(&mut img, tx, table_y, tw, rng.range(12, h - table_y), table);
+    let th = rng.range(12, h - table_y);
+    fill(&mut img, tx, table_y, tw, th, table);
+    fill(&mut img, tx, table_y, tw, 2, shade(table, 1.15));
+    // The camera: a lens's softness, light falling from one side, grain.
+    let mut img = image::imageops::blur(&img, 0.8);
+    let from_left = rng.chance(50);
+    for (x, _, p) in img.enumerate_pixels_mut() {
+        let across = f64::from(x) / f64::from(WIDTH);
+        let light = 0.94 + 0.1 * if from_left { 1.0 - across } else { across };
+        let grain = rng.range(-4, 4) as f64;
+        p.0 =
+            p.0.map(|v| (f64::from(v) * light + grain).clamp(0.0, 255.0) as u8);
+    }
     img
 }
 

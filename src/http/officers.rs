@@ -322,7 +322,8 @@ pub async fn toggle_disabled(
 #[template(path = "grants.html")]
 struct GrantsPage {
     page: Page,
-    grants: Vec<GrantView>,
+    /// The grants by role, in the roles' order: (role, its grants).
+    groups: Vec<(&'static str, Vec<GrantView>)>,
     roles: Vec<Choice>,
     form: GrantForm,
     errors: FieldErrors,
@@ -332,6 +333,7 @@ struct GrantsPage {
     picked: Option<orgs::Org>,
 }
 
+#[derive(Clone)]
 pub struct GrantView {
     pub grant: GrantRow,
     pub account: String,
@@ -373,9 +375,21 @@ async fn grants_page(
         (Some(r), false) => orgs::search(&state.db, &[r.path.as_str()], &q, &[], 30).await?,
         _ => vec![],
     };
+    let groups = Role::ALL
+        .iter()
+        .map(|role| {
+            let mine: Vec<GrantView> = grants
+                .iter()
+                .filter(|g| g.grant.role() == Some(*role))
+                .cloned()
+                .collect();
+            (role.label(), mine)
+        })
+        .filter(|(_, g)| !g.is_empty())
+        .collect();
     Ok(GrantsPage {
         page: ctx.page("角色授权"),
-        grants,
+        groups,
         roles: choices(Role::ALL.iter().map(|r| (r.code(), r.label())), &form.role),
         form,
         errors,

@@ -56,7 +56,10 @@ pub fn chart(values: &[i64], months: &[Period], max: Option<i64>) -> String {
             p.label(),
             96 - h,
         ));
-        if i == 0 || m == 1 {
+        // The year under each January, and under the first month unless a January follows
+        // at once (their labels would overlap).
+        let january_next = months.get(1).is_some_and(|n| n.start.month() as u8 == 1);
+        if m == 1 || (i == 0 && !january_next) {
             svg.push_str(&format!(
                 r#"<text x="{mid}" y="128" class="trend-label">{}年</text>"#,
                 p.start.year()
