@@ -916,32 +916,28 @@ const TASKS: &[&str] = &[
     "筹备重阳节敬老活动",
 ];
 
-/// One meeting's minutes, as a secretary writes them: who hosted, who spoke and what was
-/// decided — all of them people who came (`present`, the host first).
-fn minutes_text(
-    rng: &mut Rng,
-    org: &str,
-    kind: &str,
-    topic: &str,
-    day: Date,
-    present: &[&str],
-) -> String {
-    let chair = present.first().copied().unwrap_or("支部书记");
+/// One meeting's minutes, as a secretary writes them: who spoke and what was decided.
+fn minutes_text(rng: &mut Rng, org: &str, kind: &str, topic: &str, day: Date) -> String {
+    let name = |rng: &mut Rng| {
+        let g = if rng.chance(60) {
+            Gender::Male
+        } else {
+            Gender::Female
+        };
+        person_name(rng, g)
+    };
+    let chair = name(rng);
     let mut text = format!(
-        "{}月{}日，{org}召开{kind}，由{chair}主持，应到党员按时参会。会议围绕“{topic}”开展学习讨论。",
+        "{}月{}日，{org}召开{kind}，由{chair}主持。会议围绕“{topic}”开展学习讨论。",
         day.month() as u8,
         day.day()
     );
-    let others = &present[present.len().min(1)..];
-    for _ in 0..rng.range(2, 4).min(others.len() as i64) {
-        let speaker = others[rng.below(others.len() as u64) as usize];
+    for _ in 0..rng.range(2, 4) {
+        let speaker = name(rng);
         text.push_str(&format!("{speaker}{}。", rng.pick(REMARKS)));
     }
     let due = day + Duration::days(rng.range(10, 40));
-    let lead = others
-        .get(rng.below(others.len().max(1) as u64) as usize)
-        .copied()
-        .unwrap_or(chair);
+    let lead = name(rng);
     text.push_str(&format!(
         "会议决定由{lead}牵头{}，{}月{}日前完成。{chair}作总结讲话。",
         rng.pick(TASKS),
@@ -1188,32 +1184,7 @@ impl OrglifeRun {
                 text.replace(&their_org, &org.name)
             }
             None => {
-                // The host is the secretary (a group's leader) if present, the recorder a
-                // committee member: both among those who came.
-                let mut present = crate::store::meetings::present(tx.conn(), id).await?;
-                let rank = |posts: &str| {
-                    [
-                        "secretary",
-                        "group_leader",
-                        "deputy_secretary",
-                        "organizer",
-                        "propaganda",
-                    ]
-                    .iter()
-                    .position(|p| posts.split(',').any(|x| x == *p))
-                    .unwrap_or(9)
-                };
-                present.sort_by_key(|m| rank(&m.2));
-                crate::store::meetings::set_host_and_recorder(
-                    tx.conn(),
-                    id,
-                    present.first().map(|m| m.0),
-                    present.get(1).map(|m| m.0),
-                )
-                .await?;
-                let names: Vec<&str> = present.iter().map(|m| m.1.as_str()).collect();
-                let own =
-                    minutes_text(&mut self.rng, &org.name, p.kind.label(), topic, day, &names);
+                let own = minutes_text(&mut self.rng, &org.name, p.kind.label(), topic, day);
                 self.recent_minutes
                     .push_back((org.id, org.name.clone(), own.clone(), p.start));
                 if self.recent_minutes.len() > 40 {
