@@ -1398,6 +1398,7 @@ async fn what_the_county_and_the_branch_read_is_true_and_fits() {
     county.wait_for("#partial-note").await;
     assert!(county.text("#period-label").await.contains("本月至今"));
     assert!(county.text("#period-toggle").await.contains("上一月"));
+    assert!(county.text("tr.before").await.starts_with("上月同期（"));
     county.screenshot("dashboard-so-far-1366.png").await;
     // The trends name their months' year and show each value.
     county.goto(&format!("{base}/dashboard/trend")).await;

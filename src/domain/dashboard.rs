@@ -215,6 +215,42 @@ pub fn period_caption(kind: PeriodKind, period: &Period, today: Date) -> String 
     )
 }
 
+/// The same days of the period before, beside a period under way: on 4 December, 1 to 4
+/// November (the whole period before when it was shorter); `None` for a whole period.
+pub fn same_days_before(kind: PeriodKind, period: &Period, today: Date) -> Option<Period> {
+    if !is_partial(period, today) || today < period.start {
+        return None;
+    }
+    let before = kind.previous(period);
+    let days = (today - period.start).whole_days() + 1;
+    Some(Period {
+        start: before.start,
+        end: (before.start + Duration::days(days)).min(before.end),
+    })
+}
+
+/// How the same days before read: "上月同期（11月1日至4日）".
+pub fn same_days_caption(kind: PeriodKind, window: &Period) -> String {
+    let last = window.end - Duration::days(1);
+    let name = match kind {
+        PeriodKind::Month => "上月同期",
+        PeriodKind::Quarter => "上季度同期",
+        PeriodKind::Year => "上年同期",
+    };
+    let day = |d: Date| format!("{}月{}日", d.month() as u8, d.day());
+    let year = if kind == PeriodKind::Year || window.start.year() != last.year() {
+        format!("{}年", window.start.year())
+    } else {
+        String::new()
+    };
+    let to = if last.month() == window.start.month() && last.year() == window.start.year() {
+        format!("{}日", last.day())
+    } else {
+        day(last)
+    };
+    format!("{name}（{year}{}至{to}）", day(window.start))
+}
+
 /// The month a form's or link's "2026-11" names.
 pub fn month_of_key(key: &str) -> Option<Period> {
     super::clock::parse_date(&format!("{}-01", key.trim())).map(|d| PeriodKind::Month.period_of(d))
@@ -267,6 +303,52 @@ mod tests {
         assert_eq!(months.len(), 12);
         assert_eq!(months[11].start, date!(2026 - 11 - 01));
         assert_eq!(months[0].start, date!(2025 - 12 - 01));
+    }
+
+    #[test]
+    fn a_period_under_way_is_set_beside_the_same_days_before() {
+        let on_the_4th = date!(2026 - 12 - 04);
+        let dec = PeriodKind::Month.period_of(on_the_4th);
+        let w = same_days_before(PeriodKind::Month, &dec, on_the_4th).unwrap();
+        assert_eq!(
+            (w.start, w.end),
+            (date!(2026 - 11 - 01), date!(2026 - 11 - 05))
+        );
+        assert_eq!(
+            same_days_caption(PeriodKind::Month, &w),
+            "上月同期（11月1日至4日）"
+        );
+        // 31 March: February had 29 days in 2024, and that is all of it.
+        let march = PeriodKind::Month.period_of(date!(2024 - 03 - 31));
+        let feb = same_days_before(PeriodKind::Month, &march, date!(2024 - 03 - 31)).unwrap();
+        assert_eq!(
+            (feb.start, feb.end),
+            (date!(2024 - 02 - 01), date!(2024 - 03 - 01))
+        );
+        // The first days of a year reach back into the year before.
+        let q1 = PeriodKind::Quarter.period_of(date!(2027 - 01 - 02));
+        let q4 = same_days_before(PeriodKind::Quarter, &q1, date!(2027 - 01 - 02)).unwrap();
+        assert_eq!(
+            (q4.start, q4.end),
+            (date!(2026 - 10 - 01), date!(2026 - 10 - 03))
+        );
+        assert_eq!(
+            same_days_caption(
+                PeriodKind::Year,
+                &same_days_before(
+                    PeriodKind::Year,
+                    &PeriodKind::Year.period_of(date!(2026 - 12 - 04)),
+                    date!(2026 - 12 - 04)
+                )
+                .unwrap()
+            ),
+            "上年同期（2025年1月1日至12月4日）"
+        );
+        let nov = PeriodKind::Month.period_of(date!(2026 - 11 - 01));
+        assert!(
+            same_days_before(PeriodKind::Month, &nov, on_the_4th).is_none(),
+            "a whole month"
+        );
     }
 
     #[test]

@@ -182,28 +182,52 @@ async fn own_one(db: &Db, org: &Org, p: &Period, now: i64) -> AppResult<Figures>
     Ok(own.remove(&org.id).unwrap_or_default())
 }
 
-fn key(kind: PeriodKind, p: &Period) -> (&'static str, String) {
-    (kind.code(), format_date(p.start))
+/// Where a period's figures are kept: (period, its first day).
+type Key = (String, String);
+
+fn key(kind: PeriodKind, p: &Period) -> Key {
+    (kind.code().to_string(), format_date(p.start))
+}
+
+/// Where the first days of a period are kept, set beside one under way: one window of a
+/// kind at a time (yesterday's is dropped when today's is made).
+fn first_days_key(kind: PeriodKind, window: &Period) -> Key {
+    (
+        format!("{}-first-days", kind.code()),
+        format!("{}/{}", format_date(window.start), format_date(window.end)),
+    )
 }
 
 /// Computes `p` for every organization from the records and keeps it (replacing what was
 /// kept). Safe to run again at any time.
 pub async fn rebuild(db: &Db, kind: PeriodKind, p: &Period, now: i64) -> AppResult<()> {
+    rebuild_keyed(db, &key(kind, p), p, now, false).await
+}
+
+/// Computes `p` as the records stood at `now` and keeps it under `key`; `only_one` drops
+/// whatever else was kept under the key's period.
+async fn rebuild_keyed(db: &Db, key: &Key, p: &Period, now: i64, only_one: bool) -> AppResult<()> {
     let own = own_all(db, p, now).await?;
     let parents = super::orgs::parents(db).await?;
     let total = roll_up(&own, &parents);
-    let (period, start) = key(kind, p);
+    let (period, start) = (key.0.as_str(), &key.1);
     let mut tx = db.begin().await?;
     if let Some(lock) = db.engine.figures_lock() {
         sqlx::query(lock).execute(tx.conn()).await?;
     }
-    crate::q!(
-        "DELETE FROM org_figures WHERE period = $1 AND period_start = $2",
-        period,
-        &start
-    )
-    .execute(tx.conn())
-    .await?;
+    if only_one {
+        crate::q!("DELETE FROM org_figures WHERE period = $1", period)
+            .execute(tx.conn())
+            .await?;
+    } else {
+        crate::q!(
+            "DELETE FROM org_figures WHERE period = $1 AND period_start = $2",
+            period,
+            start
+        )
+        .execute(tx.conn())
+        .await?;
+    }
     let zero = Figures::default();
     let rows: Vec<(i64, String, String)> = parents
         .keys()
@@ -224,7 +248,7 @@ pub async fn rebuild(db: &Db, kind: PeriodKind, p: &Period, now: i64) -> AppResu
             "INSERT INTO org_figures (org_id, period, period_start, own, total, updated_at) VALUES {}",
             values.join(",")
         );
-        let mut q = sqlx::query(&sql).bind(period).bind(&start).bind(now);
+        let mut q = sqlx::query(&sql).bind(period).bind(start).bind(now);
         for (id, own, total) in chunk {
             q = q.bind(*id).bind(own.as_str()).bind(total.as_str());
         }
@@ -252,13 +276,21 @@ async fn kept_where(
     filter: &str,
     id: i64,
 ) -> AppResult<Kept> {
-    let (period, start) = key(kind, p);
+    kept_where_keyed(db, &key(kind, p), filter, id).await
+}
+
+async fn kept_where_keyed(
+    db: &Db,
+    (period, start): &Key,
+    filter: &str,
+    id: i64,
+) -> AppResult<Kept> {
     let rows = sqlx::query(&format!(
         "SELECT f.org_id, f.own, f.total FROM org_figures f JOIN orgs o ON o.id = f.org_id \
          WHERE f.period = $1 AND f.period_start = $2 AND {filter}"
     ))
     .bind(period)
-    .bind(&start)
+    .bind(start)
     .bind(id)
     .fetch_all(db.pool())
     .await?;
@@ -281,14 +313,17 @@ pub async fn all_kept(db: &Db, kind: PeriodKind, p: &Period) -> AppResult<Kept> 
 /// Whether `p` has been computed yet: the root's row stands for the whole period (a rebuild
 /// writes every organization's).
 pub async fn is_kept(db: &Db, kind: PeriodKind, p: &Period) -> AppResult<bool> {
-    let (period, start) = key(kind, p);
+    is_kept_keyed(db, &key(kind, p)).await
+}
+
+async fn is_kept_keyed(db: &Db, (period, start): &Key) -> AppResult<bool> {
     let found: Option<(i64,)> = sqlx::query_as(
         "SELECT f.org_id FROM org_figures f JOIN orgs o ON o.id = f.org_id \
          WHERE o.parent_id IS NULL AND o.dissolved_at IS NULL AND f.period = $1 AND f.period_start = $2 \
          ORDER BY o.id LIMIT 1",
     )
     .bind(period)
-    .bind(&start)
+    .bind(start)
     .fetch_optional(db.pool())
     .await?;
     Ok(found.is_some())
@@ -311,6 +346,24 @@ pub async fn county_total(
     .fetch_optional(db.pool())
     .await?;
     Ok(row.map(|(id, total)| (id, serde_json::from_str(&total).unwrap_or_default())))
+}
+
+/// An organization's subtree figures over `window`, the first days of the period before one
+/// under way (computed once a day, the first time anyone looks), as the records stood at the
+/// end of its last day.
+pub async fn first_days_total(
+    db: &Db,
+    kind: PeriodKind,
+    window: &Period,
+    org_id: i64,
+) -> AppResult<Figures> {
+    let key = first_days_key(kind, window);
+    if !is_kept_keyed(db, &key).await? {
+        let end_of_last_day = day_start(window.end) - 1;
+        rebuild_keyed(db, &key, window, end_of_last_day, true).await?;
+    }
+    let kept = kept_where_keyed(db, &key, "o.id = $3", org_id).await?;
+    Ok(kept.get(&org_id).map(|k| k.1).unwrap_or_default())
 }
 
 /// Computes `p` once, the first time anyone looks at it.
@@ -442,6 +495,7 @@ pub async fn refresh(db: &Db, org: &Org, now: i64) -> AppResult<()> {
             sqlx::query(lock).execute(tx.conn()).await?;
         }
         let (period, start) = key(kind, &p);
+        let period = period.as_str();
         // Up the path: each organization's total is its own plus its children's totals.
         let mut below: Option<(i64, Figures)> = None;
         for id in path_ids(&org.path).into_iter().rev() {

@@ -118,6 +118,18 @@ both!(
             ))
             .await;
         assert!(soon.contains("（本月至今，截至"), "{}", soon.body);
+        // Beside it, the same days of the month before.
+        let before = dangjian::domain::dashboard::same_days_before(
+            dangjian::domain::dashboard::PeriodKind::Month,
+            &dangjian::domain::dashboard::PeriodKind::Month.period_of(today),
+            today,
+        )
+        .expect("a month under way");
+        let caption = dangjian::domain::dashboard::same_days_caption(
+            dangjian::domain::dashboard::PeriodKind::Month,
+            &before,
+        );
+        assert!(soon.contains(&caption), "{caption}: {}", soon.body);
     }
 );
 

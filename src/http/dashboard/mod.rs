@@ -12,7 +12,7 @@ use super::{AppState, Ctx};
 use crate::domain::clock::{format_date, local_date, now_epoch, parse_date};
 use crate::domain::dashboard::{
     Figures, PeriodKind, active_threshold, is_partial, last_complete, per, percent, period_caption,
-    viewable_day,
+    same_days_before, same_days_caption, viewable_day,
 };
 use crate::domain::orglife::Period;
 use crate::domain::policy::Actor;
@@ -295,6 +295,8 @@ struct DashboardPage {
     sel: Selection,
     crumbs: Vec<Org>,
     total: Row,
+    /// Beside a period under way: the same days of the period before.
+    before: Option<Row>,
     county: Option<Row>,
     rows: Vec<Row>,
     members: Vec<MemberFigures>,
@@ -371,6 +373,16 @@ pub async fn page(
     } else {
         vec![]
     };
+    let before = match same_days_before(sel.kind, &sel.period, sel.today) {
+        Some(window) => Some(Row {
+            id: sel.org.id,
+            name: same_days_caption(sel.kind, &window),
+            drill: false,
+            f: dashboard::first_days_total(&state.db, sel.kind, &window, sel.org.id).await?,
+            open_findings: 0,
+        }),
+        None => None,
+    };
     let county = match dashboard::county_total(&state.db, sel.kind, &sel.period).await? {
         Some((root, f)) if root != sel.org.id => Some(Row {
             id: root,
@@ -425,6 +437,7 @@ pub async fn page(
         found,
         crumbs,
         total,
+        before,
         county,
         rows,
         members,
