@@ -166,12 +166,14 @@ async fn history_entries(tx: &mut WriteTx, editor: i64, now: i64) -> AppResult<u
         .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
     {
         let mut cols = line.split('\t');
-        let (Some(day), Some(year), Some(title)) = (cols.next(), cols.next(), cols.next()) else {
+        let (Some(day), Some(year), Some(title), Some(fact)) =
+            (cols.next(), cols.next(), cols.next(), cols.next())
+        else {
             continue;
         };
         let (month, d) = day.split_once('-').unwrap_or(("01", "01"));
         let body = format!(
-            "{year}年{}月{}日，{title}。",
+            "{year}年{}月{}日，{title}。{fact}",
             month.trim_start_matches('0'),
             d.trim_start_matches('0')
         );

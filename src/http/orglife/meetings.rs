@@ -234,7 +234,6 @@ pub async fn create(
         created_by: actor.user_id,
     };
     let meeting_id = meetings::create(tx.conn(), &new, now).await?;
-    let told = meetings::attendee_accounts(tx.conn(), meeting_id).await?;
     let notice = format!(
         "新会议：{}「{}」{}在{}召开",
         kind.label(),
@@ -242,17 +241,8 @@ pub async fn create(
         format_minute(starts_at),
         new.place
     );
-    for user in &told {
-        crate::store::notifications::notify(
-            tx.conn(),
-            *user,
-            &format!("planned:{meeting_id}"),
-            &notice,
-            &format!("/meetings/{meeting_id}"),
-            now,
-        )
-        .await?;
-    }
+    let key = format!("planned:{meeting_id}");
+    let told = tell_expected(&mut tx, meeting_id, &key, &notice, now).await?;
     ctx.audit(
         &mut tx,
         "安排会议",
@@ -621,7 +611,6 @@ pub async fn reschedule(
     };
     let mut tx = state.db.begin().await?;
     meetings::reschedule(tx.conn(), id, &moved, now).await?;
-    let told = meetings::attendee_accounts(tx.conn(), id).await?;
     let notice = format!(
         "会议改期：{}「{}」改为{}在{}召开",
         m.kind_label(),
@@ -629,17 +618,8 @@ pub async fn reschedule(
         format_minute(moved.starts_at),
         moved.place
     );
-    for user in &told {
-        crate::store::notifications::notify(
-            tx.conn(),
-            *user,
-            &format!("moved:{id}:{}", moved.starts_at),
-            &notice,
-            &back,
-            now,
-        )
-        .await?;
-    }
+    let key = format!("moved:{id}:{}", moved.starts_at);
+    let told = tell_expected(&mut tx, id, &key, &notice, now).await?;
     ctx.audit(
         &mut tx,
         "会议改期",
@@ -723,4 +703,21 @@ pub async fn reopen(
         &format!("/meetings/{id}"),
         "已重新打开，更正后请再次归档",
     ))
+}
+
+/// Tells everyone expected at a meeting (in their bell, leading to the meeting) once per
+/// `key`: the accounts told.
+async fn tell_expected(
+    tx: &mut crate::store::WriteTx,
+    meeting_id: i64,
+    key: &str,
+    notice: &str,
+    now: i64,
+) -> AppResult<Vec<i64>> {
+    let link = format!("/meetings/{meeting_id}");
+    let told = meetings::attendee_accounts(tx.conn(), meeting_id).await?;
+    for user in &told {
+        crate::store::notifications::notify(tx.conn(), *user, key, notice, &link, now).await?;
+    }
+    Ok(told)
 }
