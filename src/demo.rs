@@ -1068,8 +1068,12 @@ impl OrglifeRun {
                     if !rng.chance(held_pct) && period.end < recent {
                         continue;
                     }
-                    let span = (period.end - period.start).whole_days().max(1);
-                    let day = period.start + Duration::days(rng.range(3, span - 1).min(span - 1));
+                    // Within the part of the period the demo covers, so that a branch that
+                    // kept meeting is seen to have met even when the demo covers one month.
+                    let first = period.start.max(self.window_start);
+                    let span = (period.end - first).whole_days().max(1);
+                    let early = 3.min(span - 1);
+                    let day = first + Duration::days(rng.range(early, (span - 1).max(early)));
                     if day < self.window_start
                         || silent_from.is_some_and(|s| day >= s)
                         || day > self.today + Duration::days(7)
