@@ -1074,9 +1074,7 @@ impl OrglifeRun {
                     let span = (period.end - first).whole_days().max(1);
                     let early = 3.min(span - 1);
                     let day = first + Duration::days(rng.range(early, (span - 1).max(early)));
-                    if day < self.window_start
-                        || silent_from.is_some_and(|s| day >= s)
-                        || day > self.today + Duration::days(7)
+                    if silent_from.is_some_and(|s| day >= s) || day > self.today + Duration::days(7)
                     {
                         continue;
                     }
