@@ -48,6 +48,7 @@ struct Person {
 struct Rng(u64);
 
 mod arena;
+mod dues;
 mod scenes;
 mod study;
 pub use arena::arena_demo;
@@ -1375,7 +1376,8 @@ pub async fn build(
     let (study, stopped) = study(db, files, seed, study_days).await?;
     planted.stopped_studying = stopped;
     let arena = arena_demo(db, files, seed).await?;
-    for part in [life, study, arena] {
+    let dues = dues::dues_demo(db, keys, seed).await?;
+    for part in [life, study, arena, dues] {
         summary.push_str(part.trim_end());
         summary.push('\n');
     }

@@ -203,6 +203,51 @@ pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
     }
     tx.commit().await?;
     sent += remind_grey(db, now).await?;
+    sent += remind_dues(db, now).await?;
+    Ok(sent)
+}
+
+/// 4. Members who have not paid the month's 党费 by the county's day, once a month.
+pub async fn remind_dues(db: &Db, now: i64) -> AppResult<usize> {
+    use crate::domain::dues::{Month, MonthState, last_closed_month};
+    let today = local_date(now);
+    if i64::from(today.day()) < crate::store::settings::dues_remind_day(db).await? {
+        return Ok(0);
+    }
+    let Some(root) = crate::store::orgs::root(db).await? else {
+        return Ok(0);
+    };
+    let month = Month::of(today);
+    let window = crate::store::dues::Window {
+        first: month,
+        last: month,
+        through: last_closed_month(today),
+    };
+    let ledgers = crate::store::dues::ledgers(db, &root.path, None, window, None).await?;
+    let accounts: std::collections::HashMap<i64, i64> =
+        users::member_accounts(db).await?.into_iter().collect();
+    let key = format!("dues:{}", month.code());
+    let title = format!(
+        "党费提醒：您{}的党费尚未交纳，请在月底前交给支部（应交金额见“我的党费”）",
+        month.label()
+    );
+    let mut tx = db.begin().await?;
+    let told = notifications::told(tx.conn(), &key).await?;
+    let mut sent = 0;
+    for l in ledgers
+        .iter()
+        .filter(|l| l.state(month) == MonthState::Unpaid)
+    {
+        let Some(&user) = accounts.get(&l.person.id) else {
+            continue;
+        };
+        if !told.contains(&user)
+            && notifications::notify(tx.conn(), user, &key, &title, "/dues", now).await?
+        {
+            sent += 1;
+        }
+    }
+    tx.commit().await?;
     Ok(sent)
 }
 

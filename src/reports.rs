@@ -39,6 +39,14 @@ pub async fn generate(db: &Db, month: &Period, now: i64) -> AppResult<usize> {
         .into_iter()
         .map(|(id, (_, total))| (id, total))
         .collect();
+    let dues_month = crate::domain::dues::Month::of(month.start);
+    let window = crate::store::dues::Window {
+        first: dues_month,
+        last: dues_month,
+        through: dues_month,
+    };
+    let ledgers = crate::store::dues::ledgers(db, &root.path, None, window, None).await?;
+    let dues = crate::store::dues::tallies_by_org(&ledgers, dues_month);
     let composed = compose(&MonthRecords {
         month: month.start,
         orgs: &orgs,
@@ -46,6 +54,7 @@ pub async fn generate(db: &Db, month: &Period, now: i64) -> AppResult<usize> {
         previous: &previous,
         findings: &findings,
         figures: &figures,
+        dues: &dues,
     });
     let saved = reports::save(db, month.start, &composed, now).await?;
     let paths: HashMap<i64, &str> = orgs.iter().map(|o| (o.id, o.path.as_str())).collect();

@@ -271,18 +271,22 @@ pub async fn apply(
         Plan::Members(plan) => {
             for (done, p) in plan.iter().enumerate() {
                 let record = &p.row.record;
-                match p.change {
+                let id = match p.change {
                     MemberChange::Create => {
                         let code = one_time_password();
-                        store::create_member(tx.conn(), keys, record, &code, now).await?;
+                        store::create_member(tx.conn(), keys, record, &code, now).await?
                     }
                     MemberChange::Update { id, moved_from } => {
                         let code = one_time_password();
                         let when = (who.user_id, now);
                         store::update_member(tx.conn(), keys, id, record, moved_from, &code, when)
                             .await?;
+                        id
                     }
-                    MemberChange::Unchanged { .. } => {}
+                    MemberChange::Unchanged { id } => id,
+                };
+                if let Some(a) = &p.row.dues {
+                    crate::store::dues::assess(tx.conn(), keys, id, a, who.user_id, now).await?;
                 }
                 if done % 200 == 199 || done + 1 == plan.len() {
                     progress(done + 1, plan.len());

@@ -198,6 +198,22 @@ impl Actor {
         self.is_member(member_id) || self.covers(Role::PiiViewer, branch_path)
     }
 
+    /// May see a member's 党费 base (their income): the member, the branch's own
+    /// administrators and 敏感信息查看 over the branch — not every officer above it.
+    pub fn may_see_dues_base(&self, member_id: i64, branch_path: &str) -> bool {
+        self.is_member(member_id)
+            || self.covers(Role::BranchAdmin, branch_path)
+            || self.covers(Role::PiiViewer, branch_path)
+    }
+
+    /// May assess a member's dues (category and base): an administrator over the branch who
+    /// may also see the base.
+    pub fn may_assess_dues(&self, branch_path: &str) -> bool {
+        self.administers(branch_path)
+            && (self.covers(Role::BranchAdmin, branch_path)
+                || self.covers(Role::PiiViewer, branch_path))
+    }
+
     /// May ask for an export with full ID and phone numbers: holds the permission somewhere;
     /// each row is then checked with `may_reveal_pii`.
     pub fn may_export_pii(&self) -> bool {
@@ -419,6 +435,21 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn a_members_dues_base_is_seen_by_them_their_branch_and_pii_viewers_only() {
+        assert!(actor(&[]).may_see_dues_base(7, "/1/2/3/"));
+        assert!(!actor(&[]).may_see_dues_base(8, "/1/2/3/"));
+        let secretary = actor(&[(Role::BranchAdmin, "/1/2/3/")]);
+        assert!(secretary.may_see_dues_base(8, "/1/2/3/") && secretary.may_assess_dues("/1/2/3/"));
+        assert!(!secretary.may_see_dues_base(8, "/1/2/4/"));
+        // The town's administrator records payments but does not read incomes.
+        let town = actor(&[(Role::OrgAdmin, "/1/2/")]);
+        assert!(town.administers("/1/2/3/"));
+        assert!(!town.may_see_dues_base(8, "/1/2/3/") && !town.may_assess_dues("/1/2/3/"));
+        let viewer = actor(&[(Role::OrgAdmin, "/1/"), (Role::PiiViewer, "/1/")]);
+        assert!(viewer.may_see_dues_base(8, "/1/2/3/") && viewer.may_assess_dues("/1/2/3/"));
     }
 
     #[test]

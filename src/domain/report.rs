@@ -107,6 +107,8 @@ pub struct MonthRecords<'a> {
     pub findings: &'a [FindingLine],
     /// The month's figures of each organization's subtree.
     pub figures: &'a HashMap<i64, Figures>,
+    /// The month's 党费 of each organization's subtree.
+    pub dues: &'a HashMap<i64, crate::domain::dues::Tally>,
 }
 
 /// A report is published to the administrators of its subtree and read by those above:
@@ -204,6 +206,7 @@ fn report_of(
         ),
         format!("{found}；{rises}个组织档次较上月提升，{poor}个组织处于“差”档。"),
         COUNTING_RULE.into(),
+        dues_sentence(&month, &r.dues.get(&head.id).copied().unwrap_or_default()),
     ];
     let figures = r.figures.get(&head.id).copied().unwrap_or_default();
     ReportContent {
@@ -216,8 +219,56 @@ fn report_of(
             l.named,
             l.improved,
             l.lagging,
+            dues_section(r, subtree),
         ],
     }
+}
+
+/// The month's 党费 in one sentence.
+fn dues_sentence(month: &str, t: &crate::domain::dues::Tally) -> String {
+    if t.owed == 0 {
+        return format!("{month}党费：尚无应交记录。");
+    }
+    format!(
+        "{month}党费交纳率{}（已交{}人，应交{}人，实交{}元）；截至本月连续6个月以上未交纳党费{}人。",
+        t.rate(),
+        t.paid,
+        t.owed,
+        t.paid_yuan(),
+        t.behind6
+    )
+}
+
+/// 七、党费交纳: each direct subordinate's 交纳率, from the same count as the dues pages.
+fn dues_section(r: &MonthRecords, subtree: &[OrgLine]) -> Section {
+    let head = &subtree[0];
+    let mut s = Section::new(
+        "七、党费交纳",
+        &[
+            "组织",
+            "应交（人）",
+            "已交（人）",
+            "交纳率",
+            "连续6个月以上未交（人）",
+        ],
+        "本月尚无党费记录。",
+    );
+    for o in subtree
+        .iter()
+        .filter(|o| o.parent == Some(head.id) && !o.is_group)
+    {
+        let Some(t) = r.dues.get(&o.id).filter(|t| t.members > 0) else {
+            continue;
+        };
+        s.push(vec![
+            o.name.clone(),
+            t.owed.to_string(),
+            t.paid.to_string(),
+            t.rate(),
+            t.behind6.to_string(),
+        ]);
+    }
+    s
 }
 
 /// Walks the subtree once: its tiers, the direct subordinates, the findings named, the
@@ -442,6 +493,7 @@ mod tests {
             previous: &previous,
             findings,
             figures: &figures,
+            dues: &HashMap::new(),
         })
         .into_iter()
         .collect()

@@ -45,6 +45,8 @@ pub const MEMBER_COLUMNS: &[&str] = &[
     "党小组",
     "党内职务",
     "退役军人",
+    "党费类别",
+    "党费基数或月交纳额（元）",
 ];
 
 /// The templates' example rows, in the order of the columns.
@@ -85,6 +87,8 @@ pub const MEMBER_EXAMPLES: &[&[&str]] = &[
         "",
         "书记",
         "是",
+        "农民党员",
+        "0.5",
     ],
     &[
         "李秀英",
@@ -101,6 +105,8 @@ pub const MEMBER_EXAMPLES: &[&[&str]] = &[
         "",
         "",
         "",
+        "在职党员",
+        "4800",
     ],
 ];
 
@@ -469,6 +475,49 @@ pub struct BranchRef {
 pub struct MemberRow {
     pub row: u32,
     pub record: MemberRecord,
+    /// 党费: the category and base (or amount) the row gives, from this month on.
+    pub dues: Option<crate::domain::dues::Assessment>,
+}
+
+const DUES_CATEGORY: &str = "党费类别";
+const DUES_AMOUNT: &str = "党费基数或月交纳额（元）";
+
+/// The row's 党费 columns: nothing when both are empty; a hardship reduction is not taken
+/// from a file (it needs the branch meeting's decision).
+fn dues_of(
+    category: &str,
+    amount: &str,
+    today: Date,
+) -> Result<Option<crate::domain::dues::Assessment>, Vec<(&'static str, String)>> {
+    use crate::domain::dues::{AssessmentEntry, DuesCategory, Month, parse_assessment};
+    if category.trim().is_empty() && amount.trim().is_empty() {
+        return Ok(None);
+    }
+    let Some(c) = DuesCategory::from_code_or_label(category) else {
+        return Err(vec![(
+            DUES_CATEGORY,
+            "应为在职党员、离退休党员、农民党员、学生党员、下岗失业党员或享受低保党员".into(),
+        )]);
+    };
+    if c == DuesCategory::Hardship {
+        return Err(vec![(
+            DUES_CATEGORY,
+            "困难党员的减免须经支部党员大会决定，请在党费页登记".into(),
+        )]);
+    }
+    let from = Month::of(today).code();
+    let entry = AssessmentEntry {
+        from: &from,
+        category: c.code(),
+        base: if c.has_base() { amount } else { "" },
+        set_amount: if c.has_base() { "" } else { amount },
+        decided_on: "",
+    };
+    parse_assessment(&entry, today).map(Some).map_err(|e| {
+        e.iter()
+            .map(|(_, m)| (DUES_AMOUNT, m.to_string()))
+            .collect()
+    })
 }
 
 fn member_column(field: &str) -> &'static str {
@@ -559,10 +608,18 @@ pub fn parse_member_rows(
                 {
                     problems.push(problem(row.number, "手机号", format!("与第{first}行重复")));
                 }
-                out.push(MemberRow {
-                    row: row.number,
-                    record,
-                });
+                match dues_of(get(DUES_CATEGORY), get(DUES_AMOUNT), today) {
+                    Ok(dues) => out.push(MemberRow {
+                        row: row.number,
+                        record,
+                        dues,
+                    }),
+                    Err(faults) => problems.extend(
+                        faults
+                            .into_iter()
+                            .map(|(column, message)| problem(row.number, column, message)),
+                    ),
+                }
             }
             Err(errors) => problems.extend(
                 errors

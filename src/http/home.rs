@@ -72,6 +72,12 @@ const TILES: &[Tile] = &[
         href: "/points",
     },
     Tile {
+        anchor: "dues",
+        label: "我的党费",
+        hint: "应交、已交与党费证",
+        href: "/dues",
+    },
+    Tile {
         anchor: "shop",
         label: "积分商城",
         hint: "积分兑换奖品",

@@ -9,6 +9,7 @@ mod context;
 pub use context::SESSION_COOKIE;
 mod daily;
 mod dashboard;
+mod dues;
 mod followups;
 mod form;
 mod history;
@@ -190,6 +191,18 @@ fn routes() -> Vec<Route> {
         r("GET", "/members/{id}/transfer", Admin, get(members::transfer_page)),
         r("POST", "/members/{id}/transfer", Admin, post(members::transfer)),
         r("POST", "/members/{id}/reveal", SignedIn, post(members::reveal)),
+        r("GET", "/dues", Member, get(dues::mine)),
+        r("GET", "/dues/manage", Admin, get(dues::manage)),
+        r("GET", "/members/{id}/dues", SignedIn, get(dues::of_member)),
+        r("GET", "/members/{id}/dues/card.pdf", SignedIn, heavy(get(dues::card))),
+        r("POST", "/members/{id}/dues/assess", Admin, post(dues::assess)),
+        r("POST", "/members/{id}/dues/pay", Admin, post(dues::pay)),
+        r("GET", "/orgs/{id}/dues", Admin, get(dues::of_org)),
+        r("POST", "/orgs/{id}/dues/collect", Admin, post(dues::collect)),
+        r("POST", "/orgs/{id}/dues/handups", Admin, post(dues::hand_up)),
+        r("GET", "/orgs/{id}/dues/bases", Admin, get(dues::bases_page)),
+        r("POST", "/orgs/{id}/dues/bases", Admin, post(dues::save_bases)),
+        r("GET", "/orgs/{id}/dues.xlsx", Admin, heavy(get(dues::ledger_xlsx))),
         r("GET", "/orglife", SignedIn, get(orglife::home)),
         r("GET", "/orgs/{id}/meetings", SignedIn, get(orglife::meetings::index)),
         r("GET", "/orgs/{id}/meetings/new", Admin, get(orglife::meetings::new_page)),

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 /// Rows of changes (or problems) a page lists; the counts cover all of them.
 const PREVIEW_ROWS: usize = 200;
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 #[derive(Template)]
 #[template(path = "roster.html")]
@@ -292,6 +292,9 @@ pub async fn export_members(
             m.party_group_name.clone().unwrap_or_default(),
             m.posts_label(),
             if m.veteran != 0 { "是" } else { "" }.to_string(),
+            // 党费 stays on the dues pages: an income is not in the register's export.
+            String::new(),
+            String::new(),
         ]);
     }
     if revealed > 0 {

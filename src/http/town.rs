@@ -47,6 +47,7 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, member: Member) -> Ap
             f,
             // Members compare branches; warnings are for administrators.
             open_findings: 0,
+            dues: Default::default(),
         })
         .collect();
     let (branch, branch_path) = members::placement(&state.db, member.id).await?;

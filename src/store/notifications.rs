@@ -87,3 +87,16 @@ pub async fn mark_all_read(conn: &mut AnyConnection, user_id: i64, now: i64) -> 
     .await?;
     Ok(())
 }
+
+/// The accounts already told under `key` (a job skips them instead of asking again).
+pub async fn told(
+    conn: &mut AnyConnection,
+    key: &str,
+) -> AppResult<std::collections::HashSet<i64>> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM notifications WHERE dedupe_key = $1")
+            .bind(key)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

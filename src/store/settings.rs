@@ -91,3 +91,12 @@ pub const READ_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 5..=600;
 pub async fn min_read_seconds(db: &super::Db) -> AppResult<i64> {
     number(db, READ_SECONDS_KEY, 30).await
 }
+
+pub const DUES_REMIND_DAY_KEY: &str = "dues_remind_day";
+/// The days of a month the county may choose to remind members of unpaid dues.
+pub const DUES_REMIND_DAY_RANGE: std::ops::RangeInclusive<i64> = 1..=28;
+
+/// The day of each month from which members who have not paid the month's dues are reminded.
+pub async fn dues_remind_day(db: &super::Db) -> AppResult<i64> {
+    number(db, DUES_REMIND_DAY_KEY, 25).await
+}

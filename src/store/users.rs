@@ -411,3 +411,12 @@ pub async fn account_of_member(db: &super::Db, member_id: i64) -> AppResult<Opti
         .await?;
     Ok(row.map(|r| r.0))
 }
+
+/// Each member's account: (member, account).
+pub async fn member_accounts(db: &super::Db) -> AppResult<Vec<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT member_id, id FROM users WHERE member_id IS NOT NULL AND disabled = 0",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}

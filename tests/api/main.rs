@@ -12,6 +12,7 @@ mod crash;
 mod daily;
 mod dashboard;
 mod demo;
+mod dues;
 mod files;
 mod history;
 mod holds;

@@ -157,6 +157,7 @@ pub async fn joint(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respons
                 drill: false,
                 f,
                 open_findings: 0,
+                dues: Default::default(),
             })
             .collect();
         let news = posts::approved_of(&state.db, actor.user_id, org.id, 3).await?;

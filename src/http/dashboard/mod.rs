@@ -14,6 +14,7 @@ use crate::domain::dashboard::{
     Figures, PeriodKind, active_threshold, is_partial, last_complete, per, percent, period_caption,
     same_days_before, same_days_caption, viewable_day,
 };
+use crate::domain::dues::Tally;
 use crate::domain::orglife::Period;
 use crate::domain::policy::Actor;
 use crate::error::{AppError, AppResult};
@@ -73,6 +74,12 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// The month whose 党费 the period shows: its last, or this month for one under way.
+    pub fn dues_month(&self) -> crate::domain::dues::Month {
+        let last_day = self.period.end - time::Duration::days(1);
+        crate::domain::dues::Month::of(last_day.min(self.today))
+    }
+
     /// The query string that shows `org` in this period.
     pub fn link(&self, org: impl std::borrow::Borrow<i64>) -> String {
         self.link_at(*org.borrow(), &self.period)
@@ -161,10 +168,11 @@ pub enum Column {
     Read,
     Points,
     Badges,
+    Dues,
 }
 
 impl Column {
-    const ALL: [Column; 9] = [
+    const ALL: [Column; 10] = [
         Column::Name,
         Column::Members,
         Column::New,
@@ -174,6 +182,7 @@ impl Column {
         Column::Read,
         Column::Points,
         Column::Badges,
+        Column::Dues,
     ];
 
     fn code(self) -> &'static str {
@@ -187,6 +196,7 @@ impl Column {
             Column::Read => "read",
             Column::Points => "points",
             Column::Badges => "badges",
+            Column::Dues => "dues",
         }
     }
 
@@ -201,11 +211,13 @@ impl Column {
             Column::Read => "阅读率",
             Column::Points => "人均积分",
             Column::Badges => "人均徽章",
+            Column::Dues => "党费交纳率",
         }
     }
 
-    fn value(self, f: &Figures) -> f64 {
+    fn value(self, r: &Row) -> f64 {
         let ratio = |a: i64, b: i64| if b > 0 { a as f64 / b as f64 } else { 0.0 };
+        let f = &r.f;
         match self {
             Column::Name => 0.0,
             Column::Members => f.members as f64,
@@ -216,6 +228,7 @@ impl Column {
             Column::Read => ratio(f.readers, f.members),
             Column::Points => ratio(f.points, f.members),
             Column::Badges => ratio(f.badges, f.members),
+            Column::Dues => ratio(r.dues.paid, r.dues.owed),
         }
     }
 }
@@ -229,6 +242,8 @@ pub struct Row {
     pub f: Figures,
     /// 数据预警: open 电子监察 findings in its subtree.
     pub open_findings: i64,
+    /// 党费 of the period's last month (the month so far, for a period under way).
+    pub dues: Tally,
 }
 
 impl Row {
@@ -334,8 +349,21 @@ async fn rows(state: &AppState, sel: &Selection, q: &DashQuery) -> AppResult<(Ro
                 .map(|x| x.1)
                 .unwrap_or_default(),
             open_findings: 0,
+            dues: Tally::default(),
         })
         .collect();
+    // 党费 as the 党费收缴 page counts it, from the same ledgers.
+    let month = sel.dues_month();
+    let window = crate::store::dues::Window {
+        first: month,
+        last: month,
+        through: crate::domain::dues::last_closed_month(sel.today),
+    };
+    let ledgers = crate::store::dues::ledgers(&state.db, &sel.org.path, None, window, None).await?;
+    let tallies = crate::store::dues::tallies_by_org(&ledgers, month);
+    for r in &mut rows {
+        r.dues = tallies.get(&r.id).copied().unwrap_or_default();
+    }
     let ids: Vec<i64> = rows.iter().map(|r| r.id).chain([sel.org.id]).collect();
     let open = crate::store::supervision::open_totals(&state.db, &ids).await?;
     for r in &mut rows {
@@ -344,7 +372,7 @@ async fn rows(state: &AppState, sel: &Selection, q: &DashQuery) -> AppResult<(Ro
     // Unsorted, the rows keep the tree's own order.
     match Column::ALL.into_iter().find(|c| c.code() == q.sort) {
         Some(Column::Name) => rows.sort_by(|a, b| a.name.cmp(&b.name)),
-        Some(column) => rows.sort_by(|a, b| column.value(&a.f).total_cmp(&column.value(&b.f))),
+        Some(column) => rows.sort_by(|a, b| column.value(a).total_cmp(&column.value(b))),
         None => {}
     }
     if q.desc == "1" {
@@ -356,6 +384,7 @@ async fn rows(state: &AppState, sel: &Selection, q: &DashQuery) -> AppResult<(Ro
         drill: false,
         f: total,
         open_findings: open.get(&sel.org.id).copied().unwrap_or(0),
+        dues: tallies.get(&sel.org.id).copied().unwrap_or_default(),
     };
     Ok((total, rows))
 }
@@ -380,6 +409,7 @@ pub async fn page(
             drill: false,
             f: dashboard::first_days_total(&state.db, sel.kind, &window, sel.org.id).await?,
             open_findings: 0,
+            dues: Tally::default(),
         }),
         None => None,
     };
@@ -390,6 +420,7 @@ pub async fn page(
             drill: false,
             f,
             open_findings: 0,
+            dues: Tally::default(),
         }),
         _ => None,
     };
@@ -474,6 +505,10 @@ pub async fn export(
         "人均积分",
         "徽章",
         "人均徽章",
+        "党费月份",
+        "党费应交（人）",
+        "党费已交（人）",
+        "党费交纳率",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -499,6 +534,10 @@ pub async fn export(
             r.points_per(),
             f.badges.to_string(),
             r.badges_per(),
+            sel.dues_month().label(),
+            r.dues.owed.to_string(),
+            r.dues.paid.to_string(),
+            r.dues.rate(),
         ]
     };
     let mut table = vec![header, line(&total)];

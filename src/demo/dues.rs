@@ -1,0 +1,298 @@
+//! The demo's year of 党费: every member assessed with a plausible base, a year of monthly
+//! payments with the mix a county has — most on time, some paying a quarter ahead, some late
+//! and then 补缴, a few 3 and 6 months behind, 代缴 for elderly members, two hardship members
+//! exempt — and every branch's and town's quarterly hand-ups.
+use super::Rng;
+use crate::crypto::Keys;
+use crate::domain::clock::{local_date, now_epoch};
+use crate::domain::dues::{Assessment, DuesCategory, Fen, Month, PaymentWay};
+use crate::error::AppResult;
+use crate::store::Db;
+use crate::store::dues::{self, NewHandup, NewPayment, Window};
+use std::collections::{BTreeMap, HashMap};
+use time::{Date, Duration};
+
+/// How a member pays over the demo's year.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Habit {
+    Monthly,
+    QuarterAhead,
+    /// Misses months now and then and pays them with a later month (补缴).
+    Late,
+    /// Stopped paying this many months before the last month that is over.
+    Stopped(i32),
+}
+
+/// A plausible monthly income after tax and contributions, in fen.
+fn base(rng: &mut Rng, category: DuesCategory) -> Fen {
+    let yuan = match category {
+        DuesCategory::Retired => rng.range(2_600, 7_800),
+        _ => match rng.below(100) {
+            0..=19 => rng.range(2_300, 3_000),
+            20..=64 => rng.range(3_001, 5_000),
+            65..=94 => rng.range(5_001, 10_000),
+            _ => rng.range(10_001, 16_000),
+        },
+    };
+    yuan * 100 + [0, 0, 50, rng.range(1, 99)][rng.below(4) as usize]
+}
+
+const GIVEN: &[&str] = &["红", "军", "丽", "伟", "芳", "强", "敏", "静", "磊", "燕"];
+
+/// Builds and loads the year; returns the line the demo prints.
+pub async fn dues_demo(db: &Db, keys: &Keys, seed: u64) -> AppResult<String> {
+    let Some(county) = crate::store::orgs::root(db).await? else {
+        return Ok(String::new());
+    };
+    let today = local_date(now_epoch());
+    let this_month = Month::of(today);
+    let start = this_month.plus(-12);
+    let last_closed = this_month.plus(-1);
+    let window = Window {
+        first: start,
+        last: this_month,
+        through: last_closed,
+    };
+    let people = dues::ledgers(db, &county.path, None, window, None).await?;
+    let collectors: HashMap<i64, i64> = crate::store::users::branch_admins(db)
+        .await?
+        .into_iter()
+        .collect();
+    let fallback = collectors.values().copied().min().unwrap_or(1);
+    let mut rng = Rng(seed ^ 0xD0E5);
+    // A few branches lag: their members pay late and stop more often.
+    let mut lagging: HashMap<i64, bool> = HashMap::new();
+    let mut assessments = Vec::new();
+    let mut payments: Vec<NewPayment> = Vec::new();
+    let mut exempt_left = 2;
+    for l in &people {
+        let p = &l.person;
+        let lags = *lagging.entry(p.branch_id).or_insert_with(|| rng.chance(6));
+        let Some(joined) = crate::domain::clock::parse_date(&p.joined_on) else {
+            continue;
+        };
+        let from = Month::of(joined).max(start);
+        if from > this_month {
+            continue;
+        }
+        let category = l.category(this_month);
+        let mut mine = vec![Assessment {
+            from,
+            category,
+            base: category.has_base().then(|| base(&mut rng, category)),
+            set_amount: (category == DuesCategory::Farmer).then(|| *rng.pick(&[20, 20, 50, 100])),
+            decided_on: None,
+        }];
+        // An income that changed during the year applies from the month after.
+        if category == DuesCategory::Employed && rng.chance(15) {
+            let raise = Assessment {
+                from: this_month.plus(-rng.range(2, 8) as i32).max(from.plus(1)),
+                base: mine[0].base.map(|b| b + b * rng.range(5, 12) / 100),
+                ..mine[0].clone()
+            };
+            if raise.from <= this_month {
+                mine.push(raise);
+            }
+        }
+        // Two farmers in hardship, exempted by their branch meeting four months ago.
+        if exempt_left > 0 && category == DuesCategory::Farmer && lags && from < this_month.plus(-5)
+        {
+            exempt_left -= 1;
+            let decided = this_month.plus(-5).first_day() + Duration::days(rng.range(10, 25));
+            mine.push(Assessment {
+                from: this_month.plus(-4),
+                category: DuesCategory::Hardship,
+                base: None,
+                set_amount: Some(0),
+                decided_on: Some(decided),
+            });
+        }
+        let habit = match rng.below(1000) {
+            n if n < if lags { 30 } else { 4 } => Habit::Stopped(rng.range(6, 8) as i32),
+            n if n < if lags { 60 } else { 10 } => Habit::Stopped(rng.range(3, 5) as i32),
+            n if n < if lags { 300 } else { 60 } => Habit::Late,
+            n if n < if lags { 330 } else { 140 } => Habit::QuarterAhead,
+            _ => Habit::Monthly,
+        };
+        let elderly = category == DuesCategory::Retired && rng.chance(30);
+        let payer = if elderly {
+            let surname: String = p.name.chars().take(1).collect();
+            format!("{surname}{}（子女）", rng.pick(GIVEN))
+        } else {
+            String::new()
+        };
+        let way = if elderly {
+            PaymentWay::OnBehalf
+        } else if category == DuesCategory::Employed && rng.chance(45) {
+            PaymentWay::Transfer
+        } else {
+            PaymentWay::Cash
+        };
+        let pay_day = rng.range(3, 25);
+        let collector = collectors.get(&p.branch_id).copied().unwrap_or(fallback);
+        // Which months are paid on which day.
+        let mut plan: BTreeMap<Date, Vec<Month>> = BTreeMap::new();
+        let mut owed_since: Option<Month> = None;
+        for month in from.through(this_month) {
+            let exempt = crate::domain::dues::in_force(&mine, month).is_some_and(|a| a.exempt());
+            if exempt {
+                continue;
+            }
+            let day_in = |m: Month, d: i64| m.first_day() + Duration::days(d.min(27) - 1);
+            match habit {
+                Habit::Stopped(n) if month > last_closed.plus(-n) => {}
+                Habit::QuarterAhead => {
+                    let quarter_start =
+                        Month::new(month.year(), (month.month() - 1) / 3 * 3 + 1).unwrap_or(month);
+                    plan.entry(day_in(quarter_start.max(from), pay_day))
+                        .or_default()
+                        .push(month);
+                }
+                Habit::Late if rng.chance(25) && month < last_closed => {
+                    owed_since.get_or_insert(month);
+                }
+                _ => {
+                    let day = match owed_since.take() {
+                        Some(first) => {
+                            // 补缴 of the missed months with this one.
+                            for m in first.through(month.plus(-1)) {
+                                plan.entry(day_in(month, pay_day)).or_default().push(m);
+                            }
+                            day_in(month, pay_day)
+                        }
+                        None => day_in(month, pay_day),
+                    };
+                    plan.entry(day).or_default().push(month);
+                }
+            }
+        }
+        for (day, months) in plan {
+            if day > today {
+                continue;
+            }
+            let amounts: Vec<(Month, Fen)> = months
+                .into_iter()
+                .filter_map(|m| {
+                    let a = crate::domain::dues::in_force(&mine, m)?;
+                    Some((m, a.due(m)?))
+                })
+                .filter(|(_, fen)| *fen > 0)
+                .collect();
+            if amounts.is_empty() {
+                continue;
+            }
+            payments.push(NewPayment {
+                member_id: p.id,
+                branch_id: p.branch_id,
+                paid_on: day,
+                way,
+                paid_by: payer.clone(),
+                reference: String::new(),
+                months: amounts,
+                collector,
+            });
+        }
+        for a in mine {
+            assessments.push((p.id, a));
+        }
+    }
+    let handups = hand_ups(db, &payments, &collectors, fallback, this_month, today).await?;
+    dues::load_history(db, keys, &assessments, &payments, &handups, now_epoch()).await?;
+    let ledgers = dues::ledgers(
+        db,
+        &county.path,
+        None,
+        Window {
+            first: last_closed,
+            last: last_closed,
+            through: last_closed,
+        },
+        None,
+    )
+    .await?;
+    let t = dues::tally(&ledgers, last_closed);
+    Ok(format!(
+        "党费：{} 笔交纳，{} 次上缴；{}全县交纳率 {}（已交 {} / 应交 {} 人，免交 {} 人），连续3个月以上未交 {} 人，其中6个月以上 {} 人\n",
+        payments.len(),
+        handups.len(),
+        last_closed.label(),
+        t.rate(),
+        t.paid,
+        t.owed,
+        t.exempt,
+        t.behind3,
+        t.behind6
+    ))
+}
+
+/// Each complete quarter: every branch hands up what it took in, in the fortnight after;
+/// each town passes what it received to the county. A lagging few have not yet handed up the
+/// last quarter.
+async fn hand_ups(
+    db: &Db,
+    payments: &[NewPayment],
+    collectors: &HashMap<i64, i64>,
+    fallback: i64,
+    this_month: Month,
+    today: Date,
+) -> AppResult<Vec<NewHandup<'static>>> {
+    let parents = crate::store::orgs::parents(db).await?;
+    let quarter_of = |m: Month| Month::new(m.year(), (m.month() - 1) / 3 * 3 + 1).unwrap_or(m);
+    let current_quarter = quarter_of(this_month);
+    // Taken in per branch and quarter (by the day paid).
+    let mut taken: BTreeMap<(i64, Month), Fen> = BTreeMap::new();
+    for p in payments {
+        let q = quarter_of(Month::of(p.paid_on));
+        if q < current_quarter {
+            *taken.entry((p.branch_id, q)).or_default() +=
+                p.months.iter().map(|(_, f)| f).sum::<Fen>();
+        }
+    }
+    let mut out = Vec::new();
+    let mut received: BTreeMap<(i64, Month), Fen> = BTreeMap::new();
+    let last_quarter = current_quarter.plus(-3);
+    for ((branch, q), amount) in taken {
+        let Some(Some(parent)) = parents.get(&branch).copied() else {
+            continue;
+        };
+        // One in twenty branches is still to hand up the last quarter.
+        if q == last_quarter && branch % 20 == 7 {
+            continue;
+        }
+        let handed_on = q.plus(3).first_day() + Duration::days(3 + branch % 12);
+        if handed_on > today {
+            continue;
+        }
+        *received.entry((parent, q)).or_default() += amount;
+        out.push(NewHandup {
+            org_id: branch,
+            to_org_id: parent,
+            first: q,
+            last: q.plus(2),
+            amount,
+            handed_on,
+            note: "",
+            by: collectors.get(&branch).copied().unwrap_or(fallback),
+        });
+    }
+    for ((org, q), amount) in received {
+        let Some(Some(parent)) = parents.get(&org).copied() else {
+            continue;
+        };
+        let handed_on = q.plus(3).first_day() + Duration::days(20);
+        if handed_on > today {
+            continue;
+        }
+        out.push(NewHandup {
+            org_id: org,
+            to_org_id: parent,
+            first: q,
+            last: q.plus(2),
+            amount,
+            handed_on,
+            note: "",
+            by: fallback,
+        });
+    }
+    Ok(out)
+}
