@@ -52,6 +52,7 @@ mod dues;
 mod scenes;
 mod study;
 pub use arena::arena_demo;
+pub use dues::dues_demo;
 pub use study::study;
 
 impl Rng {
@@ -1376,7 +1377,7 @@ pub async fn build(
     let (study, stopped) = study(db, files, seed, study_days).await?;
     planted.stopped_studying = stopped;
     let arena = arena_demo(db, files, seed).await?;
-    let dues = dues::dues_demo(db, keys, seed).await?;
+    let dues = dues_demo(db, keys, seed).await?;
     for part in [life, study, arena, dues] {
         summary.push_str(part.trim_end());
         summary.push('\n');

@@ -1498,3 +1498,115 @@ async fn unread(b: &Browser) -> i64 {
         .as_i64()
         .unwrap()
 }
+
+/// 党费 as the branch's 组织委员, a member and the county meet it: the month recorded for the
+/// branch in one sheet, a 补缴 paid on a member's behalf, the member's own page and 党费证, the
+/// county's 交纳率 by town and the 6-month list — at a phone's width and a desk's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dues_are_collected_on_a_phone_and_read_from_the_county() {
+    if !tools_present() {
+        return;
+    }
+    let (base, db, keys) = demo_server_with_db(1).await;
+    dangjian::demo::dues_demo(&db, &keys, 2019).await.unwrap();
+    let driver = Driver::start().await;
+
+    // The secretary opens 党费收缴 from the menu on a phone and ticks who paid this month.
+    let secretary = driver.phone().await;
+    secretary.sign_in(&base, "13800000002", "/").await;
+    secretary.click("#menu-open").await;
+    secretary.click("#sidemenu a[href='/dues/manage']").await;
+    secretary.wait_for("#dues-sheet").await;
+    let paid_before = secretary.count("#dues-sheet .tag.paid").await;
+    let payable = secretary.count("#dues-sheet input[name=member]").await;
+    assert!(payable > 0, "someone is still to pay this month");
+    secretary.click("#dues-sheet input[name=member]").await;
+    secretary.click("#collect-submit").await;
+    secretary.wait_for_text(".flash", "已登记").await;
+    assert_eq!(
+        secretary.count("#dues-sheet .tag.paid").await,
+        paid_before + 1
+    );
+    assert_eq!(
+        secretary.count("#dues-sheet input[name=member]").await,
+        payable - 1
+    );
+    // Each member is a card at 360 px: the amount and state are on screen, not cut off.
+    let cut = secretary
+        .script("return [...document.querySelectorAll('#dues-sheet td')].filter(td => td.getBoundingClientRect().right > window.innerWidth).length;")
+        .await;
+    assert_eq!(cut, json!(0));
+    secretary.assert_fits(360).await;
+    secretary.screenshot("dues-sheet-360.png").await;
+
+    // The member who let two months slip pays them (补缴), a relative on their behalf.
+    let unpaid_member = secretary
+        .attribute("#dues-sheet tr.behind td a", "href")
+        .await;
+    secretary.goto(&format!("{base}{unpaid_member}")).await;
+    secretary.wait_for("#pay").await;
+    let month = dangjian::domain::dues::Month::of(dangjian::domain::clock::local_date(
+        dangjian::domain::clock::now_epoch(),
+    ));
+    secretary.value("#first", &month.plus(-2).code()).await;
+    secretary.type_into("#count", "2").await;
+    secretary.value("#way", "on_behalf").await;
+    secretary.type_into("#paid_by", "张丽").await;
+    secretary.click("#pay-submit").await;
+    secretary.wait_for_text(".flash", "补缴").await;
+    assert!(
+        secretary
+            .text("#dues-payments")
+            .await
+            .contains("代缴（张丽）")
+    );
+    secretary.assert_fits(360).await;
+    secretary.screenshot("dues-member-360.png").await;
+    secretary.quit().await;
+
+    // The member finds 我的党费 on the home page and the 党费证 is a PDF.
+    let member = driver.phone().await;
+    member.sign_in(&base, "13800000001", "/").await;
+    member.click("#dues").await;
+    member.wait_for("#dues-months").await;
+    assert!(member.text("#dues-title").await.contains("我的党费"));
+    assert_eq!(member.count("#dues-months tbody tr").await, 12);
+    let card = member.attribute("#dues-card", "href").await;
+    let kind = member
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; fetch(arguments[0]).then(r => done(r.headers.get('content-type')));",
+            vec![json!(card)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kind, json!("application/pdf"));
+    member.assert_fits(360).await;
+    member.screenshot("dues-mine-360.png").await;
+    member.quit().await;
+
+    // The county reads 交纳率 by town, drills into one, and sees who is six months behind.
+    let county = driver.desktop().await;
+    county.sign_in(&base, "13800000004", "/dashboard").await;
+    assert!(county.text("#dashboard thead").await.contains("党费交纳率"));
+    county.click("a[href='/dues/manage']").await;
+    county.wait_for("#dues-children").await;
+    assert!(county.text("#dues-month").await.contains("月"));
+    let towns = county.count("#dues-children tbody tr").await;
+    assert!(towns > 10, "a row per town: {towns}");
+    assert!(county.text("#dues-behind").await.contains("6个月以上"));
+    county.assert_fits(1366).await;
+    county.screenshot("dues-county-1366.png").await;
+    // Down the tree to a branch's sheet.
+    for _ in 0..4 {
+        if county.count("#dues-sheet").await > 0 {
+            break;
+        }
+        county.click("#dues-children tbody tr a").await;
+        county.wait_for("#dues-org").await;
+    }
+    assert_eq!(county.count("#dues-sheet").await, 1);
+    county.assert_fits(1366).await;
+    county.screenshot("dues-branch-1366.png").await;
+    county.quit().await;
+}

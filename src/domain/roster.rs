@@ -479,8 +479,9 @@ pub struct MemberRow {
     pub dues: Option<crate::domain::dues::Assessment>,
 }
 
+/// The 党费 columns by heading (a column is found by its heading before any bracket).
 const DUES_CATEGORY: &str = "党费类别";
-const DUES_AMOUNT: &str = "党费基数或月交纳额（元）";
+const DUES_AMOUNT: &str = "党费基数或月交纳额";
 
 /// The row's 党费 columns: nothing when both are empty; a hardship reduction is not taken
 /// from a file (it needs the branch meeting's decision).

@@ -19,7 +19,7 @@ use crate::store::members;
 use crate::store::orgs::{self, Org};
 use askama::Template;
 use axum::extract::State;
-use axum::response::{Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
 /// Longest 代缴 name and payment reference.
@@ -137,6 +137,27 @@ struct MemberDuesPage {
     ways: Vec<Choice>,
 }
 
+/// Each month of `year` as the member's page and the 党费证 list it.
+fn month_lines(ledger: &Ledger, year: i32) -> Vec<MonthLine> {
+    Month::year_months(year)
+        .map(|month| {
+            let paid = ledger.paid.get(&month);
+            let state = ledger.state(month);
+            MonthLine {
+                label: format!("{}月", month.month()),
+                due: match state {
+                    MonthState::NotOwed => "—".into(),
+                    _ => yuan(paid.map(|p| p.amount).or(ledger.due(month))),
+                },
+                state,
+                paid_on: paid.map(|p| p.paid_on.clone()).unwrap_or_default(),
+                way: paid.map(|p| p.way_label()).unwrap_or_default(),
+                kind: paid.map(|p| p.kind()).unwrap_or(""),
+            }
+        })
+        .collect()
+}
+
 /// Hidden where the viewer may not read incomes.
 const BASE_HIDDEN: &str = "仅本人、本支部管理员可见";
 
@@ -167,23 +188,7 @@ async fn member_page(
     .into_iter()
     .next()
     .ok_or(AppError::NotFound)?;
-    let months = Month::year_months(year)
-        .map(|month| {
-            let paid = ledger.paid.get(&month);
-            let state = ledger.state(month);
-            MonthLine {
-                label: format!("{}月", month.month()),
-                due: match state {
-                    MonthState::NotOwed => "—".into(),
-                    _ => yuan(paid.map(|p| p.amount).or(ledger.due(month))),
-                },
-                state,
-                paid_on: paid.map(|p| p.paid_on.clone()).unwrap_or_default(),
-                way: paid.map(|p| p.way_label()).unwrap_or_default(),
-                kind: paid.map(|p| p.kind()).unwrap_or(""),
-            }
-        })
-        .collect();
+    let months = month_lines(&ledger, year);
     let shown_base = |b: Option<Fen>| match (b, base_visible) {
         (None, _) => "—".to_string(),
         (Some(b), true) => format_yuan(b),
@@ -680,6 +685,61 @@ impl OrgDuesPage {
 /// How many members months behind a page lists.
 const BEHIND_SHOWN: usize = 200;
 
+/// A branch's collection sheet for `month`.
+fn sheet_rows(ledgers: &[Ledger], month: Month, base_visible: bool) -> Vec<SheetRow> {
+    ledgers
+        .iter()
+        .map(|l| {
+            let a = l.assessment(month);
+            let paid = l.paid.get(&month);
+            let state = l.state(month);
+            SheetRow {
+                id: l.person.id,
+                name: l.person.name.clone(),
+                category: l.category(month).label(),
+                base: match a.and_then(|a| a.base) {
+                    Some(b) if base_visible => format_yuan(b),
+                    _ => String::new(),
+                },
+                rule: match (state, a) {
+                    (MonthState::NotOwed, _) if !l.assessed() => "待核定".into(),
+                    (_, Some(a)) => a.rule_label(month),
+                    _ => String::new(),
+                },
+                due: match state {
+                    MonthState::NotOwed => "—".into(),
+                    _ => yuan(paid.map(|p| p.amount).or(l.due(month))),
+                },
+                state,
+                paid_on: paid.map(|p| p.paid_on.clone()).unwrap_or_default(),
+                way: paid.map(|p| p.way_label()).unwrap_or_default(),
+                kind: paid.map(|p| p.kind()).unwrap_or(""),
+                behind: l.months_behind(),
+                payable: state == MonthState::Unpaid && l.due(month).is_some(),
+            }
+        })
+        .collect()
+}
+
+/// The members 3 months or more behind, longest first, and how many more there are.
+fn behind_list(ledgers: &[Ledger]) -> (Vec<Behind>, usize) {
+    let mut behind: Vec<Behind> = ledgers
+        .iter()
+        .map(|l| (l, l.months_behind()))
+        .filter(|(_, b)| *b >= 3)
+        .map(|(l, months)| Behind {
+            id: l.person.id,
+            name: l.person.name.clone(),
+            branch: l.person.branch_name.clone(),
+            months,
+        })
+        .collect();
+    behind.sort_by(|a, b| b.months.cmp(&a.months).then(a.branch.cmp(&b.branch)));
+    let more = behind.len().saturating_sub(BEHIND_SHOWN);
+    behind.truncate(BEHIND_SHOWN);
+    (behind, more)
+}
+
 async fn org_page(
     state: &AppState,
     ctx: &Ctx,
@@ -707,38 +767,7 @@ async fn org_page(
     let total = tallies.get(&org.id).copied().unwrap_or_default();
     let base_visible = is_branch && actor.may_see_dues_base(0, &org.path);
     let sheet = if is_branch {
-        ledgers
-            .iter()
-            .map(|l| {
-                let a = l.assessment(month);
-                let paid = l.paid.get(&month);
-                let state = l.state(month);
-                SheetRow {
-                    id: l.person.id,
-                    name: l.person.name.clone(),
-                    category: l.category(month).label(),
-                    base: match a.and_then(|a| a.base) {
-                        Some(b) if base_visible => format_yuan(b),
-                        _ => String::new(),
-                    },
-                    rule: match (state, a) {
-                        (MonthState::NotOwed, _) if !l.assessed() => "待核定".into(),
-                        (_, Some(a)) => a.rule_label(month),
-                        _ => String::new(),
-                    },
-                    due: match state {
-                        MonthState::NotOwed => "—".into(),
-                        _ => yuan(paid.map(|p| p.amount).or(l.due(month))),
-                    },
-                    state,
-                    paid_on: paid.map(|p| p.paid_on.clone()).unwrap_or_default(),
-                    way: paid.map(|p| p.way_label()).unwrap_or_default(),
-                    kind: paid.map(|p| p.kind()).unwrap_or(""),
-                    behind: l.months_behind(),
-                    payable: state == MonthState::Unpaid && l.due(month).is_some(),
-                }
-            })
-            .collect()
+        sheet_rows(&ledgers, month, base_visible)
     } else {
         Vec::new()
     };
@@ -756,20 +785,7 @@ async fn org_page(
             .filter(|c| c.tally.members > 0)
             .collect()
     };
-    let mut behind: Vec<Behind> = ledgers
-        .iter()
-        .map(|l| (l, l.months_behind()))
-        .filter(|(_, b)| *b >= 3)
-        .map(|(l, months)| Behind {
-            id: l.person.id,
-            name: l.person.name.clone(),
-            branch: l.person.branch_name.clone(),
-            months,
-        })
-        .collect();
-    behind.sort_by(|a, b| b.months.cmp(&a.months).then(a.branch.cmp(&b.branch)));
-    let behind_more = behind.len().saturating_sub(BEHIND_SHOWN);
-    behind.truncate(BEHIND_SHOWN);
+    let (behind, behind_more) = behind_list(&ledgers);
     let parent = match org.parent_id {
         Some(p) => Some(orgs::get(&state.db, p).await?),
         None => None,
@@ -829,22 +845,20 @@ async fn org_page(
     })
 }
 
-/// The menu's 党费收缴: the widest organization the administrator keeps.
+/// The menu's 党费收缴: the page of the widest organization the administrator keeps.
 pub async fn manage(
+    State(state): State<AppState>,
     ctx: Ctx,
     Admin(actor): Admin,
-    State(state): State<AppState>,
+    query: Query<PeriodQuery>,
 ) -> AppResult<Response> {
     let root = actor.admin_roots().first().map(|r| r.to_string());
     let org = match root {
         Some(r) => orgs::at_roots(&state.db, &[&r]).await?.into_iter().next(),
         None => None,
     };
-    let _ = ctx;
-    match org {
-        Some(o) => Ok(Redirect::to(&format!("/orgs/{}/dues", o.id)).into_response()),
-        None => Err(AppError::NotFound),
-    }
+    let org = org.ok_or(AppError::NotFound)?;
+    of_org(State(state), ctx, Id(org.id), query).await
 }
 
 pub async fn of_org(
@@ -1121,8 +1135,6 @@ pub async fn ledger_xlsx(
         Some(&format!("{title}.xlsx")),
     ))
 }
-
-use axum::response::IntoResponse;
 
 // ---------------------------------------------------------------------------------------
 // The yearly base check: every member of a branch on one form, last year's values filled in.

@@ -224,8 +224,10 @@ pub async fn ledgers(
     .bind(member.unwrap_or(0))
     .fetch_all(&mut *tx)
     .await?;
+    // The bases are read only where they will be decrypted.
+    let base = if keys.is_some() { "a.base_enc" } else { "NULL" };
     let rows: Vec<AssessmentRow> = sqlx::query_as(&format!(
-        "SELECT a.member_id, a.from_month, a.category, a.base_enc, a.set_amount, a.decided_on \
+        "SELECT a.member_id, a.from_month, a.category, {base} AS base_enc, a.set_amount, a.decided_on \
          FROM dues_assessments a JOIN members m ON m.id = a.member_id JOIN orgs b ON b.id = m.branch_id \
          WHERE {scope} ORDER BY a.from_month"
     ))
@@ -539,6 +541,56 @@ pub async fn record_handup(
     Ok(id)
 }
 
+/// A table of typed columns, for loading rows in bulk.
+fn bulk_table(name: &str, columns: &[(&str, super::archive::ColumnType)]) -> super::archive::Table {
+    super::archive::Table {
+        name: name.into(),
+        columns: columns
+            .iter()
+            .map(|(n, kind)| super::archive::Column {
+                name: n.to_string(),
+                kind: *kind,
+            })
+            .collect(),
+    }
+}
+
+/// Payments numbered from `start` and the months each pays, as rows to load.
+fn payment_rows(
+    payments: &[NewPayment],
+    start: i64,
+    now: i64,
+) -> (Vec<Vec<serde_json::Value>>, Vec<Vec<serde_json::Value>>) {
+    use serde_json::Value;
+    let mut paid = Vec::new();
+    let mut months = Vec::new();
+    for (i, p) in payments.iter().enumerate() {
+        let id = start + i as i64;
+        paid.push(vec![
+            Value::from(id),
+            Value::from(p.member_id),
+            Value::from(p.branch_id),
+            Value::from(crate::domain::clock::format_date(p.paid_on)),
+            Value::from(p.months.iter().map(|(_, f)| f).sum::<Fen>()),
+            Value::from(p.way.code()),
+            Value::from(p.paid_by.clone()),
+            Value::from(p.reference.clone()),
+            Value::from(p.collector),
+            Value::from(now),
+        ]);
+        for (m, fen) in &p.months {
+            months.push(vec![
+                Value::from(p.member_id),
+                Value::from(m.code()),
+                Value::from(id),
+                Value::from(p.branch_id),
+                Value::from(*fen),
+            ]);
+        }
+    }
+    (paid, months)
+}
+
 /// The demo's history of dues, loaded in bulk: assessments, payments (numbered here, so the
 /// months can point at them) with their months, and hand-ups.
 pub async fn load_history(
@@ -549,41 +601,30 @@ pub async fn load_history(
     handups: &[NewHandup<'_>],
     now: i64,
 ) -> AppResult<()> {
-    use super::archive::{Column, ColumnType, Table, insert_rows};
+    use super::archive::{ColumnType, insert_rows};
     use serde_json::Value;
-    let table = |name: &str, columns: &[(&str, ColumnType)]| Table {
-        name: name.into(),
-        columns: columns
-            .iter()
-            .map(|(n, kind)| Column {
-                name: n.to_string(),
-                kind: *kind,
-            })
-            .collect(),
-    };
     let (int, text) = (ColumnType::Integer, ColumnType::Text);
-    let n = |v: i64| Value::from(v);
-    let s = |v: String| Value::from(v);
-    let opt = |v: Option<Value>| v.unwrap_or(Value::Null);
     let mut tx = db.begin().await?;
     let rows: Vec<Vec<Value>> = assessments
         .iter()
         .map(|(member, a)| {
             vec![
-                n(*member),
-                s(a.from.code()),
-                s(a.category.code().into()),
-                opt(a.base.map(|b| s(keys.encrypt(&b.to_string())))),
-                opt(a.set_amount.map(n)),
-                opt(a
-                    .decided_on
-                    .map(|d| s(crate::domain::clock::format_date(d)))),
-                n(0),
-                n(now),
+                Value::from(*member),
+                Value::from(a.from.code()),
+                Value::from(a.category.code()),
+                a.base
+                    .map(|b| Value::from(keys.encrypt(&b.to_string())))
+                    .unwrap_or(Value::Null),
+                a.set_amount.map(Value::from).unwrap_or(Value::Null),
+                a.decided_on
+                    .map(|d| Value::from(crate::domain::clock::format_date(d)))
+                    .unwrap_or(Value::Null),
+                Value::from(0),
+                Value::from(now),
             ]
         })
         .collect();
-    let assessed = table(
+    let assessed = bulk_table(
         "dues_assessments",
         &[
             ("member_id", int),
@@ -600,35 +641,8 @@ pub async fn load_history(
     let (start,): (Option<i64>,) = sqlx::query_as("SELECT MAX(id) FROM dues_payments")
         .fetch_one(tx.conn())
         .await?;
-    let start = start.unwrap_or(0) + 1;
-    let mut paid = Vec::new();
-    let mut months = Vec::new();
-    for (i, p) in payments.iter().enumerate() {
-        let id = start + i as i64;
-        let day = crate::domain::clock::format_date(p.paid_on);
-        paid.push(vec![
-            n(id),
-            n(p.member_id),
-            n(p.branch_id),
-            s(day),
-            n(p.months.iter().map(|(_, f)| f).sum()),
-            s(p.way.code().into()),
-            s(p.paid_by.clone()),
-            s(p.reference.clone()),
-            n(p.collector),
-            n(now),
-        ]);
-        for (m, fen) in &p.months {
-            months.push(vec![
-                n(p.member_id),
-                s(m.code()),
-                n(id),
-                n(p.branch_id),
-                n(*fen),
-            ]);
-        }
-    }
-    let payments_table = table(
+    let (paid, months) = payment_rows(payments, start.unwrap_or(0) + 1, now);
+    let payments_table = bulk_table(
         "dues_payments",
         &[
             ("id", int),
@@ -644,7 +658,7 @@ pub async fn load_history(
         ],
     );
     insert_rows(tx.conn(), &payments_table, &paid).await?;
-    let months_table = table(
+    let months_table = bulk_table(
         "dues_months",
         &[
             ("member_id", int),
