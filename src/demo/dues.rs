@@ -121,9 +121,7 @@ fn payment_days(
         match habit {
             Habit::Stopped(n) if month > y.last_closed.plus(-n) => {}
             Habit::QuarterAhead => {
-                let quarter =
-                    Month::new(month.year(), (month.month() - 1) / 3 * 3 + 1).unwrap_or(month);
-                plan.entry(day_in(quarter.max(from)))
+                plan.entry(day_in(month.quarter_start().max(from)))
                     .or_default()
                     .push(month);
             }
@@ -283,62 +281,50 @@ async fn hand_ups(
     today: Date,
 ) -> AppResult<Vec<NewHandup<'static>>> {
     let parents = crate::store::orgs::parents(db).await?;
-    let quarter_of = |m: Month| Month::new(m.year(), (m.month() - 1) / 3 * 3 + 1).unwrap_or(m);
-    let current_quarter = quarter_of(this_month);
+    let current_quarter = this_month.quarter_start();
+    let last_quarter = current_quarter.plus(-3);
     // Taken in per branch and quarter (by the day paid).
     let mut taken: BTreeMap<(i64, Month), Fen> = BTreeMap::new();
     for p in payments {
-        let q = quarter_of(Month::of(p.paid_on));
+        let q = Month::of(p.paid_on).quarter_start();
         if q < current_quarter {
             *taken.entry((p.branch_id, q)).or_default() +=
                 p.months.iter().map(|(_, f)| f).sum::<Fen>();
         }
     }
+    // Level by level up the tree: what each organization received it hands on in turn.
     let mut out = Vec::new();
-    let mut received: BTreeMap<(i64, Month), Fen> = BTreeMap::new();
-    let last_quarter = current_quarter.plus(-3);
-    for ((branch, q), amount) in taken {
-        let Some(Some(parent)) = parents.get(&branch).copied() else {
-            continue;
-        };
-        // One in twenty branches is still to hand up the last quarter.
-        if q == last_quarter && branch % 20 == 7 {
-            continue;
+    let mut level = taken;
+    let mut first_level = true;
+    while !level.is_empty() {
+        let mut received: BTreeMap<(i64, Month), Fen> = BTreeMap::new();
+        for ((org, q), amount) in level {
+            let Some(Some(parent)) = parents.get(&org).copied() else {
+                continue;
+            };
+            // One branch in twenty is still to hand up the last quarter.
+            if first_level && q == last_quarter && org % 20 == 7 {
+                continue;
+            }
+            let days = if first_level { 3 + org % 12 } else { 20 };
+            let handed_on = q.plus(3).first_day() + Duration::days(days);
+            if handed_on > today {
+                continue;
+            }
+            *received.entry((parent, q)).or_default() += amount;
+            out.push(NewHandup {
+                org_id: org,
+                to_org_id: parent,
+                first: q,
+                last: q.plus(2),
+                amount,
+                handed_on,
+                note: "",
+                by: collectors.get(&org).copied().unwrap_or(fallback),
+            });
         }
-        let handed_on = q.plus(3).first_day() + Duration::days(3 + branch % 12);
-        if handed_on > today {
-            continue;
-        }
-        *received.entry((parent, q)).or_default() += amount;
-        out.push(NewHandup {
-            org_id: branch,
-            to_org_id: parent,
-            first: q,
-            last: q.plus(2),
-            amount,
-            handed_on,
-            note: "",
-            by: collectors.get(&branch).copied().unwrap_or(fallback),
-        });
-    }
-    for ((org, q), amount) in received {
-        let Some(Some(parent)) = parents.get(&org).copied() else {
-            continue;
-        };
-        let handed_on = q.plus(3).first_day() + Duration::days(20);
-        if handed_on > today {
-            continue;
-        }
-        out.push(NewHandup {
-            org_id: org,
-            to_org_id: parent,
-            first: q,
-            last: q.plus(2),
-            amount,
-            handed_on,
-            note: "",
-            by: fallback,
-        });
+        level = received;
+        first_level = false;
     }
     Ok(out)
 }

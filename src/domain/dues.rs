@@ -75,6 +75,11 @@ impl Month {
         .expect("first of a month")
     }
 
+    /// The first month of its quarter.
+    pub fn quarter_start(self) -> Month {
+        Month(self.0 - self.0.rem_euclid(12) % 3)
+    }
+
     /// January through December of `year`.
     pub fn year_months(year: i32) -> impl Iterator<Item = Month> {
         (0..12).map(move |i| Month(year * 12 + i))

@@ -635,4 +635,40 @@ mod tests {
         assert_eq!(month_label(date!(2026 - 02 - 01)), "2026年2月");
         assert_eq!(month_label(date!(2025 - 12 - 01)), "2025年12月");
     }
+
+    #[test]
+    fn the_report_carries_each_subordinates_dues_from_the_same_count() {
+        use crate::domain::dues::{MonthState, Tally};
+        let orgs = vec![
+            org(1, None, "县委", "/1/"),
+            org(2, Some(1), "东镇党委", "/1/2/"),
+            org(3, Some(2), "东村党支部", "/1/2/3/"),
+        ];
+        let mut t = Tally::default();
+        t.count(true, MonthState::Paid, 1500, 1500, 0);
+        t.count(true, MonthState::Unpaid, 1500, 0, 7);
+        let dues: HashMap<i64, Tally> = [(1, t), (2, t), (3, t)].into();
+        let reports = compose(&MonthRecords {
+            month: date!(2026 - 02 - 01),
+            orgs: &orgs,
+            tiers: &HashMap::new(),
+            previous: &HashMap::new(),
+            findings: &[],
+            figures: &HashMap::new(),
+            dues: &dues,
+        });
+        let (_, county) = reports.iter().find(|(id, _)| *id == 1).unwrap();
+        assert!(
+            county
+                .summary
+                .iter()
+                .any(|s| s.contains("党费交纳率50%（已交1人，应交2人"))
+        );
+        let section = county
+            .sections
+            .iter()
+            .find(|s| s.title == "七、党费交纳")
+            .unwrap();
+        assert_eq!(section.rows, vec![vec!["东镇党委", "2", "1", "50%", "1"]]);
+    }
 }

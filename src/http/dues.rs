@@ -672,6 +672,8 @@ struct OrgDuesPage {
     reconcile: Option<(String, String, String)>,
     errors: FieldErrors,
     handup: HandupForm,
+    /// The county's reminder day, for the county administrator to change.
+    remind_day: Option<i64>,
     collect_on: String,
     ways: Vec<Choice>,
 }
@@ -760,9 +762,14 @@ async fn org_page(
         last: month,
         through,
     };
-    // Amounts need the bases; the overview of many branches only counts.
-    let keys = is_branch.then_some(&*state.keys);
-    let ledgers = dues::ledgers(&state.db, &org.path, None, window, keys).await?;
+    // A branch's sheet shows amounts, which need the bases; the overview of many only counts.
+    let ledgers = if is_branch {
+        std::sync::Arc::new(
+            dues::ledgers(&state.db, &org.path, None, window, Some(&state.keys)).await?,
+        )
+    } else {
+        dues::counted_ledgers(&state.db, &org.path, window).await?
+    };
     let tallies = dues::tallies_by_org(&ledgers, month);
     let total = tallies.get(&org.id).copied().unwrap_or_default();
     let base_visible = is_branch && actor.may_see_dues_base(0, &org.path);
@@ -792,9 +799,7 @@ async fn org_page(
     };
     let this_month = Month::of(today);
     let handup = handup.unwrap_or_else(|| HandupForm {
-        first: Month::new(this_month.year(), (this_month.month() - 1) / 3 * 3 + 1)
-            .unwrap_or(this_month)
-            .code(),
+        first: this_month.quarter_start().code(),
         last: this_month.code(),
         handed_on: format_date(today),
         ..Default::default()
@@ -816,8 +821,14 @@ async fn org_page(
     } else {
         None
     };
+    let remind_day = if org.parent_id.is_none() && actor.may_set_county_rules(&org.path) {
+        Some(crate::store::settings::dues_remind_day(&state.db).await?)
+    } else {
+        None
+    };
     Ok(OrgDuesPage {
         page: ctx.page(format!("党费收缴 · {}", org.name)),
+        remind_day,
         is_branch,
         prev: month.plus(-1).code(),
         next: (month < Month::of(today).plus(12)).then(|| month.plus(1).code()),
@@ -1326,5 +1337,57 @@ pub async fn save_bases(
         &state,
         &format!("/orgs/{id}/dues"),
         &format!("已保存：{what}，其余党员不变"),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SettingsForm {
+    remind_day: String,
+}
+
+/// The county's day from which members who have not paid the month are reminded.
+pub async fn save_settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SettingsForm>,
+) -> AppResult<Response> {
+    super::points::county_admin(&state, &ctx).await?;
+    let root = orgs::root(&state.db).await?.ok_or(AppError::NotFound)?;
+    let range = crate::store::settings::DUES_REMIND_DAY_RANGE;
+    let Some(day) = form
+        .remind_day
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|d| range.contains(d))
+    else {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "remind_day",
+            format!("提醒日应为每月{}日至{}日之间", range.start(), range.end()),
+        );
+        let month = last_closed_month(today());
+        return render_invalid(&org_page(&state, &ctx, root.id, month, errors, None).await?);
+    };
+    let mut tx = state.db.begin().await?;
+    crate::store::settings::save(
+        tx.conn(),
+        crate::store::settings::DUES_REMIND_DAY_KEY,
+        &day.to_string(),
+    )
+    .await?;
+    ctx.audit(
+        &mut tx,
+        "修改党费提醒日",
+        "党费收缴",
+        &format!("每月{day}日"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/orgs/{}/dues#settings", root.id),
+        &format!("每月{day}日起提醒尚未交纳当月党费的党员"),
     ))
 }

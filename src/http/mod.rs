@@ -193,6 +193,7 @@ fn routes() -> Vec<Route> {
         r("POST", "/members/{id}/reveal", SignedIn, post(members::reveal)),
         r("GET", "/dues", Member, get(dues::mine)),
         r("GET", "/dues/manage", Admin, get(dues::manage)),
+        r("POST", "/dues/settings", Admin, post(dues::save_settings)),
         r("GET", "/members/{id}/dues", SignedIn, get(dues::of_member)),
         r("GET", "/members/{id}/dues/card.pdf", SignedIn, heavy(get(dues::card))),
         r("POST", "/members/{id}/dues/assess", Admin, post(dues::assess)),

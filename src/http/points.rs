@@ -234,7 +234,7 @@ struct RulesPage {
 }
 
 /// Only the county's organization administrators set the rules.
-async fn county_admin(state: &AppState, ctx: &Ctx) -> AppResult<()> {
+pub(super) async fn county_admin(state: &AppState, ctx: &Ctx) -> AppResult<()> {
     let actor = ctx.actor()?;
     orgs::root(&state.db)
         .await?

@@ -287,6 +287,46 @@ pub async fn ledgers(
         .collect())
 }
 
+/// How long counted ledgers are reused at most: writes of this process are seen at once,
+/// those of another instance on the same database within this time.
+const COUNTED_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+/// Subtrees whose counted ledgers are kept (a county's are a few megabytes).
+const COUNTED_KEPT: usize = 8;
+
+type CountedKey = (String, Month, Month, Month);
+type Counted = (u64, std::time::Instant, std::sync::Arc<Vec<Ledger>>);
+
+/// The ledgers of a subtree without bases, for counting (交纳率 and the months-behind lists
+/// from above, the dashboard's column): reused until this process commits a write, and for
+/// at most `COUNTED_FOR`, so that a county's figures are read once however many ask.
+pub async fn counted_ledgers(
+    db: &super::Db,
+    root: &str,
+    window: Window,
+) -> AppResult<std::sync::Arc<Vec<Ledger>>> {
+    static KEPT: std::sync::OnceLock<std::sync::Mutex<HashMap<CountedKey, Counted>>> =
+        std::sync::OnceLock::new();
+    let kept = KEPT.get_or_init(Default::default);
+    let key = (root.to_string(), window.first, window.last, window.through);
+    let writes = super::committed_writes();
+    if let Some((at, when, ledgers)) = kept.lock().expect("not poisoned").get(&key)
+        && *at == writes
+        && when.elapsed() < COUNTED_FOR
+    {
+        return Ok(ledgers.clone());
+    }
+    let ledgers = std::sync::Arc::new(ledgers(db, root, None, window, None).await?);
+    let mut kept = kept.lock().expect("not poisoned");
+    if kept.len() >= COUNTED_KEPT {
+        kept.retain(|_, (at, when, _)| *at == writes && when.elapsed() < COUNTED_FOR);
+        if kept.len() >= COUNTED_KEPT {
+            kept.clear();
+        }
+    }
+    kept.insert(key, (writes, std::time::Instant::now(), ledgers.clone()));
+    Ok(ledgers)
+}
+
 /// Assesses a member from a month on (replacing an assessment from that same month).
 pub async fn assess(
     conn: &mut AnyConnection,

@@ -109,8 +109,17 @@ impl WriteTx {
     }
     pub async fn commit(self) -> Result<(), AppError> {
         self.tx.commit().await?;
+        COMMITTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
+}
+
+/// Write transactions this process has committed: what a figure computed from many rows
+/// checks to know it still holds (see `dues::counted_ledgers`).
+static COMMITTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn committed_writes() -> u64 {
+    COMMITTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// A read-only transaction: every statement sees the same committed data.

@@ -284,3 +284,65 @@ both!(
         );
     }
 );
+
+both!(
+    members_who_have_not_paid_by_the_countys_day_are_reminded_once,
+    |app: TestApp| async move {
+        let ids = &app.ids;
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let now = this_month();
+        // A day the county chooses; outside 1–28 is refused at the field.
+        let bad = county.post("/dues/settings", &[("remind_day", "31")]).await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.contains("id=\"remind_day-error\""));
+        assert_eq!(
+            county
+                .post("/dues/settings", &[("remind_day", "1")])
+                .await
+                .status,
+            303
+        );
+        // The town's administrator does not set the county's rules.
+        let town = app.login(phone::TOWN_ADMIN).await;
+        assert_eq!(
+            town.post("/dues/settings", &[("remind_day", "5")])
+                .await
+                .status,
+            404
+        );
+        for member in [ids.member_a, ids.member_b] {
+            let r = county
+                .post(
+                    &format!("/members/{member}/dues/assess"),
+                    &[("from", &now.code()), ("category", "student")],
+                )
+                .await;
+            assert_eq!(r.status, 303, "{}", r.body);
+        }
+        // 王乙 pays; 张甲 does not and is reminded, once however often the job runs.
+        let paid = county
+            .post(
+                &format!("/members/{}/dues/pay", ids.member_b),
+                &[
+                    ("first", &now.code()),
+                    ("count", "1"),
+                    ("paid_on", &today()),
+                    ("way", "cash"),
+                ],
+            )
+            .await;
+        assert_eq!(paid.status, 303, "{}", paid.body);
+        let at = now_epoch();
+        assert_eq!(dangjian::jobs::remind_dues(&app.db, at).await.unwrap(), 1);
+        assert_eq!(dangjian::jobs::remind_dues(&app.db, at).await.unwrap(), 0);
+        let member = app.login(phone::MEMBER_A).await;
+        let bell = member.get("/notifications").await;
+        assert!(
+            bell.contains("党费提醒") && bell.contains(&now.label()),
+            "{}",
+            bell.body
+        );
+        let other = app.login(phone::MEMBER_B).await;
+        assert!(!other.get("/notifications").await.contains("党费提醒"));
+    }
+);

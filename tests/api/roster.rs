@@ -370,3 +370,48 @@ both!(
         assert_eq!(status, 404);
     }
 );
+
+both!(
+    the_roster_brings_each_members_dues_category_and_base,
+    |app: TestApp| async move {
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        let with_dues = |name: &str, seq: u32, category: &str, amount: &str| {
+            let mut row = member_row(name, seq, "", "乙村党支部");
+            row.extend([category.to_string(), amount.to_string()]);
+            row
+        };
+        // A base that is no amount is named at its row and column; nothing is written.
+        let bad = sheet(&[
+            header(MEMBER_COLUMNS),
+            with_dues("周一", 301, "在职党员", "四千"),
+        ]);
+        let refused = check(&county, "members", "名册.xlsx", bad).await;
+        assert_eq!(refused.status, 422);
+        assert!(
+            refused.contains("第2行「党费基数或月交纳额」"),
+            "{}",
+            refused.body
+        );
+        let good = sheet(&[
+            header(MEMBER_COLUMNS),
+            with_dues("周一", 301, "在职党员", "4800"),
+            with_dues("周二", 303, "农民党员", "0.5"),
+            with_dues("周三", 305, "", ""),
+        ]);
+        let done = confirm(&county, &check(&county, "members", "名册.xlsx", good).await).await;
+        assert!(done.contains("导入完成"), "{}", done.body);
+        assert_eq!(
+            count(&app, "SELECT COUNT(*) FROM dues_assessments").await,
+            2
+        );
+        // 4,800 a month is 1 %: 48.00 on the branch's sheet.
+        let sheet_page = county
+            .get(&format!("/orgs/{}/dues", app.ids.branch_b))
+            .await;
+        assert!(
+            sheet_page.contains("48.00") && sheet_page.contains("0.50"),
+            "{}",
+            sheet_page.body
+        );
+    }
+);

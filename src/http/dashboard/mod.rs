@@ -359,7 +359,7 @@ async fn rows(state: &AppState, sel: &Selection, q: &DashQuery) -> AppResult<(Ro
         last: month,
         through: crate::domain::dues::last_closed_month(sel.today),
     };
-    let ledgers = crate::store::dues::ledgers(&state.db, &sel.org.path, None, window, None).await?;
+    let ledgers = crate::store::dues::counted_ledgers(&state.db, &sel.org.path, window).await?;
     let tallies = crate::store::dues::tallies_by_org(&ledgers, month);
     for r in &mut rows {
         r.dues = tallies.get(&r.id).copied().unwrap_or_default();
