@@ -1090,8 +1090,8 @@ pub async fn hand_up(
     ))
 }
 
-/// 党费收缴台账: a branch's year, one row per member and a column per month, and the
-/// payments it took in.
+/// 党费收缴台账: a branch's year, one row per member and a column per month; from above, the
+/// month's 交纳 per organization below, as the page shows them.
 pub async fn ledger_xlsx(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1102,15 +1102,75 @@ pub async fn ledger_xlsx(
     let org = orgs::get(&state.db, id)
         .await
         .found_if(|o| actor.administers(&o.path))?;
-    let year = q.year_or(today().year());
-    let ledgers = dues::ledgers(
-        &state.db,
-        &org.path,
-        None,
-        year_window(year),
-        Some(&state.keys),
-    )
-    .await?;
+    let (title, rows) = if org.kind().is_branch() {
+        let year = q.year_or(today().year());
+        let ledgers = dues::ledgers(
+            &state.db,
+            &org.path,
+            None,
+            year_window(year),
+            Some(&state.keys),
+        )
+        .await?;
+        (
+            format!("{}{year}年党费收缴台账", org.name),
+            member_year_rows(&ledgers, year),
+        )
+    } else {
+        let month = q.month_or(last_closed_month(today()));
+        let window = Window {
+            first: month,
+            last: month,
+            through: last_closed_month(today()),
+        };
+        let ledgers = dues::counted_ledgers(&state.db, &org.path, window).await?;
+        let tallies = dues::tallies_by_org(&ledgers, month);
+        let mut rows = vec![
+            [
+                "组织",
+                "应交（人）",
+                "已交（人）",
+                "未交（人）",
+                "交纳率",
+                "实交（元）",
+                "连续3个月以上未交（人）",
+                "连续6个月以上未交（人）",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for c in orgs::direct_children(&state.db, org.id).await? {
+            let Some(t) = tallies.get(&c.id).filter(|t| t.members > 0) else {
+                continue;
+            };
+            rows.push(vec![
+                c.name,
+                t.owed.to_string(),
+                t.paid.to_string(),
+                t.unpaid().to_string(),
+                t.rate(),
+                t.paid_yuan(),
+                t.behind3.to_string(),
+                t.behind6.to_string(),
+            ]);
+        }
+        (format!("{}{}党费交纳情况", org.name, month.label()), rows)
+    };
+    let table: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let bytes = crate::spreadsheet::write_table("党费收缴台账", &title, &table)
+        .map_err(AppError::internal)?;
+    Ok(super::stored::bytes_response(
+        bytes,
+        super::roster::XLSX,
+        Some(&format!("{title}.xlsx")),
+    ))
+}
+
+/// A branch's members over a year: a column per month, what was paid, how far behind.
+fn member_year_rows(ledgers: &[Ledger], year: i32) -> Vec<Vec<String>> {
     let months: Vec<Month> = Month::year_months(year).collect();
     let mut header: Vec<String> = ["姓名", "所在党支部", "交纳类别"]
         .map(String::from)
@@ -1118,7 +1178,7 @@ pub async fn ledger_xlsx(
     header.extend(months.iter().map(|m| format!("{}月", m.month())));
     header.extend(["全年已交（元）", "连续未交（月）"].map(String::from));
     let mut rows = vec![header];
-    for l in &ledgers {
+    for l in ledgers {
         let mut row = vec![
             l.person.name.clone(),
             l.person.branch_name.clone(),
@@ -1133,18 +1193,7 @@ pub async fn ledger_xlsx(
         row.push(l.months_behind().to_string());
         rows.push(row);
     }
-    let title = format!("{}{year}年党费收缴台账", org.name);
-    let table: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|r| r.iter().map(String::as_str).collect())
-        .collect();
-    let bytes = crate::spreadsheet::write_table("党费收缴台账", &title, &table)
-        .map_err(AppError::internal)?;
-    Ok(super::stored::bytes_response(
-        bytes,
-        super::roster::XLSX,
-        Some(&format!("{title}.xlsx")),
-    ))
+    rows
 }
 
 // ---------------------------------------------------------------------------------------

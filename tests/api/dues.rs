@@ -229,13 +229,31 @@ both!(
             own.body
         );
 
-        // The year's 台账 opens as a spreadsheet with a row per member.
+        // The branch's year as a 台账 with a row per member; the town's month by branch.
         let (status, xlsx) = town
-            .get_bytes(&format!("/orgs/{}/dues.xlsx?year={}", ids.town, now.year()))
+            .get_bytes(&format!(
+                "/orgs/{}/dues.xlsx?year={}",
+                ids.branch_b,
+                now.year()
+            ))
             .await;
         assert_eq!(status, 200);
         let rows = dangjian::spreadsheet::read_rows(&xlsx).unwrap();
         assert!(rows.iter().any(|r| r.cell(0) == "王乙"), "{rows:?}");
+        let (status, xlsx) = town
+            .get_bytes(&format!(
+                "/orgs/{}/dues.xlsx?month={}",
+                ids.town,
+                now.plus(-1).code()
+            ))
+            .await;
+        assert_eq!(status, 200);
+        let rows = dangjian::spreadsheet::read_rows(&xlsx).unwrap();
+        assert!(
+            rows.iter()
+                .any(|r| r.cell(0) == "乙村党支部" && r.cell(4) == "0%"),
+            "{rows:?}"
+        );
     }
 );
 
