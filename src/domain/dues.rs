@@ -407,6 +407,17 @@ impl MonthState {
     }
 }
 
+/// The month the next yearly base check applies from: the county's check month of this year
+/// when it has not passed, else of the next.
+pub fn next_check(now: Month, check_month: u8) -> Month {
+    let this_year = Month::new(now.year(), check_month.clamp(1, 12)).unwrap_or(now);
+    if this_year >= now {
+        this_year
+    } else {
+        this_year.plus(12)
+    }
+}
+
 /// The first month a member's dues are kept for: from their admission (预备党员 pay from the
 /// month they were admitted), and not before the branch first assessed them (建账) — months
 /// before the ledger began are not in it. `None` until they are assessed.

@@ -211,7 +211,8 @@ async fn member_page(
     let (assess, pay) = forms.unwrap_or_else(|| {
         (
             AssessForm {
-                from: now.code(),
+                // The ledger begins this month; a change applies from the next.
+                from: if ledger.assessed() { now.plus(1) } else { now }.code(),
                 category: ledger.category(now).code().into(),
                 ..Default::default()
             },
@@ -662,6 +663,8 @@ struct OrgDuesPage {
     total: Tally,
     sheet: Vec<SheetRow>,
     base_visible: bool,
+    /// May check the branch's bases (年度基数核定).
+    may_assess: bool,
     children: Vec<ChildRow>,
     behind: Vec<Behind>,
     behind_more: usize,
@@ -672,8 +675,8 @@ struct OrgDuesPage {
     reconcile: Option<(String, String, String)>,
     errors: FieldErrors,
     handup: HandupForm,
-    /// The county's reminder day, for the county administrator to change.
-    remind_day: Option<i64>,
+    /// The county's reminder day and base-check month, for the county administrator to change.
+    settings: Option<(i64, i64)>,
     collect_on: String,
     ways: Vec<Choice>,
 }
@@ -821,14 +824,17 @@ async fn org_page(
     } else {
         None
     };
-    let remind_day = if org.parent_id.is_none() && actor.may_set_county_rules(&org.path) {
-        Some(crate::store::settings::dues_remind_day(&state.db).await?)
+    let settings = if org.parent_id.is_none() && actor.may_set_county_rules(&org.path) {
+        Some((
+            crate::store::settings::dues_remind_day(&state.db).await?,
+            crate::store::settings::dues_check_month(&state.db).await?,
+        ))
     } else {
         None
     };
     Ok(OrgDuesPage {
         page: ctx.page(format!("党费收缴 · {}", org.name)),
-        remind_day,
+        settings,
         is_branch,
         prev: month.plus(-1).code(),
         next: (month < Month::of(today).plus(12)).then(|| month.plus(1).code()),
@@ -836,6 +842,7 @@ async fn org_page(
         total,
         sheet,
         base_visible,
+        may_assess: is_branch && actor.may_assess_dues(&org.path),
         children,
         behind,
         behind_more,
@@ -1272,7 +1279,8 @@ pub async fn bases_page(
     Id(id): Id,
 ) -> AppResult<Response> {
     let org = assessable_branch(&state, &actor, id).await?;
-    let from = Month::of(today()).plus(1);
+    let check = crate::store::settings::dues_check_month(&state.db).await?;
+    let from = crate::domain::dues::next_check(Month::of(today()), check as u8);
     let window = Window {
         first: from,
         last: from,
@@ -1393,6 +1401,7 @@ pub async fn save_bases(
 #[serde(default)]
 pub struct SettingsForm {
     remind_day: String,
+    check_month: String,
 }
 
 /// The county's day from which members who have not paid the month are reminded.
@@ -1403,22 +1412,29 @@ pub async fn save_settings(
 ) -> AppResult<Response> {
     super::points::county_admin(&state, &ctx).await?;
     let root = orgs::root(&state.db).await?.ok_or(AppError::NotFound)?;
+    let number = |text: &str, range: std::ops::RangeInclusive<i64>| {
+        text.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| range.contains(n))
+    };
+    let mut errors = FieldErrors::default();
     let range = crate::store::settings::DUES_REMIND_DAY_RANGE;
-    let Some(day) = form
-        .remind_day
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|d| range.contains(d))
-    else {
-        let mut errors = FieldErrors::default();
+    let day = number(&form.remind_day, range.clone()).unwrap_or_else(|| {
         errors.add(
             "remind_day",
             format!("提醒日应为每月{}日至{}日之间", range.start(), range.end()),
         );
+        0
+    });
+    let check = number(&form.check_month, 1..=12).unwrap_or_else(|| {
+        errors.add("check_month", "核定月份应为1至12月");
+        0
+    });
+    if !errors.is_empty() {
         let month = last_closed_month(today());
         return render_invalid(&org_page(&state, &ctx, root.id, month, errors, None).await?);
-    };
+    }
     let mut tx = state.db.begin().await?;
     crate::store::settings::save(
         tx.conn(),
@@ -1426,17 +1442,19 @@ pub async fn save_settings(
         &day.to_string(),
     )
     .await?;
-    ctx.audit(
-        &mut tx,
-        "修改党费提醒日",
-        "党费收缴",
-        &format!("每月{day}日"),
+    crate::store::settings::save(
+        tx.conn(),
+        crate::store::settings::DUES_CHECK_MONTH_KEY,
+        &check.to_string(),
     )
     .await?;
+    let what = format!("每月{day}日起提醒尚未交纳当月党费的党员，每年{check}月核定交纳基数");
+    ctx.audit(&mut tx, "修改党费设置", "党费收缴", &what)
+        .await?;
     tx.commit().await?;
     Ok(flash_redirect(
         &state,
         &format!("/orgs/{}/dues#settings", root.id),
-        &format!("每月{day}日起提醒尚未交纳当月党费的党员"),
+        &what,
     ))
 }

@@ -100,3 +100,11 @@ pub const DUES_REMIND_DAY_RANGE: std::ops::RangeInclusive<i64> = 1..=28;
 pub async fn dues_remind_day(db: &super::Db) -> AppResult<i64> {
     number(db, DUES_REMIND_DAY_KEY, 25).await
 }
+
+pub const DUES_CHECK_MONTH_KEY: &str = "dues_check_month";
+
+/// The month of the year in which branches check their members' bases (January unless the
+/// county sets another).
+pub async fn dues_check_month(db: &super::Db) -> AppResult<i64> {
+    number(db, DUES_CHECK_MONTH_KEY, 1).await
+}

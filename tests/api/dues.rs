@@ -310,24 +310,41 @@ both!(
         let county = app.login(phone::COUNTY_ADMIN).await;
         let now = this_month();
         // A day the county chooses; outside 1–28 is refused at the field.
-        let bad = county.post("/dues/settings", &[("remind_day", "31")]).await;
+        let bad = county
+            .post(
+                "/dues/settings",
+                &[("remind_day", "31"), ("check_month", "1")],
+            )
+            .await;
         assert_eq!(bad.status, 422);
         assert!(bad.contains("id=\"remind_day-error\""));
-        assert_eq!(
-            county
-                .post("/dues/settings", &[("remind_day", "1")])
-                .await
-                .status,
-            303
+        let saved = county
+            .post(
+                "/dues/settings",
+                &[("remind_day", "1"), ("check_month", "3")],
+            )
+            .await;
+        assert_eq!(saved.status, 303);
+        // The yearly base check now applies from the county's month.
+        let check = dangjian::domain::dues::next_check(now, 3);
+        let secretary = app.login(phone::SECRETARY_A).await;
+        let form = secretary
+            .get(&format!("/orgs/{}/dues/bases", ids.branch_a))
+            .await;
+        assert!(
+            form.contains(&format!("value=\"{}\"", check.code())),
+            "{}",
+            form.body
         );
         // The town's administrator does not set the county's rules.
         let town = app.login(phone::TOWN_ADMIN).await;
-        assert_eq!(
-            town.post("/dues/settings", &[("remind_day", "5")])
-                .await
-                .status,
-            404
-        );
+        let refused = town
+            .post(
+                "/dues/settings",
+                &[("remind_day", "5"), ("check_month", "1")],
+            )
+            .await;
+        assert_eq!(refused.status, 404);
         for member in [ids.member_a, ids.member_b] {
             let r = county
                 .post(
