@@ -978,19 +978,39 @@ pub async fn collect(
         chosen.len(),
         format_yuan(total)
     );
+    recorded(
+        &state,
+        &ctx,
+        tx,
+        ("党费登记", &what),
+        &org,
+        (
+            format!("/orgs/{id}/dues?month={}", month.code()),
+            format!("已登记{what}"),
+        ),
+    )
+    .await
+}
+
+/// Records what was done to an organization's dues in the audit log, commits, and goes back
+/// to the page `back.0` saying `back.1`.
+async fn recorded(
+    state: &AppState,
+    ctx: &Ctx,
+    mut tx: crate::store::WriteTx,
+    (action, what): (&str, &str),
+    org: &Org,
+    back: (String, String),
+) -> AppResult<Response> {
     ctx.audit(
         &mut tx,
-        "党费登记",
+        action,
         &format!("组织 {} {}", org.id, org.name),
-        &what,
+        what,
     )
     .await?;
     tx.commit().await?;
-    Ok(flash_redirect(
-        &state,
-        &format!("/orgs/{id}/dues?month={}", month.code()),
-        &format!("已登记{what}"),
-    ))
+    Ok(flash_redirect(state, &back.0, &back.1))
 }
 
 /// 上缴: what the organization handed to the one above, reconciled against what it took in.
@@ -1082,19 +1102,18 @@ pub async fn hand_up(
         crate::domain::dues::span_label(&first.code(), &last.code()),
         format_yuan(amount)
     );
-    ctx.audit(
-        &mut tx,
-        "党费上缴",
-        &format!("组织 {} {}", org.id, org.name),
-        &what,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(flash_redirect(
+    recorded(
         &state,
-        &format!("/orgs/{id}/dues#handups"),
-        &format!("已登记上缴{what}"),
-    ))
+        &ctx,
+        tx,
+        ("党费上缴", &what),
+        &org,
+        (
+            format!("/orgs/{id}/dues#handups"),
+            format!("已登记上缴{what}"),
+        ),
+    )
+    .await
 }
 
 /// 党费收缴台账: a branch's year, one row per member and a column per month; from above, the
@@ -1382,19 +1401,18 @@ pub async fn save_bases(
         dues::assess(tx.conn(), &state.keys, *member, a, actor.user_id, now).await?;
     }
     let what = format!("自{}起核定 {} 人", month.label(), changes.len());
-    ctx.audit(
-        &mut tx,
-        "党费核定",
-        &format!("组织 {} {}", org.id, org.name),
-        &what,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(flash_redirect(
+    recorded(
         &state,
-        &format!("/orgs/{id}/dues"),
-        &format!("已保存：{what}，其余党员不变"),
-    ))
+        &ctx,
+        tx,
+        ("党费核定", &what),
+        &org,
+        (
+            format!("/orgs/{id}/dues"),
+            format!("已保存：{what}，其余党员不变"),
+        ),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
