@@ -137,24 +137,30 @@ struct MemberDuesPage {
     ways: Vec<Choice>,
 }
 
+impl MonthLine {
+    /// A member's month as every page shows it: the amount (paid, or due), its state, and
+    /// when, how and as what it was paid.
+    fn of(ledger: &Ledger, month: Month) -> MonthLine {
+        let paid = ledger.paid.get(&month);
+        let state = ledger.state(month);
+        MonthLine {
+            label: format!("{}月", month.month()),
+            due: match state {
+                MonthState::NotOwed => "—".into(),
+                _ => yuan(paid.map(|p| p.amount).or(ledger.due(month))),
+            },
+            state,
+            paid_on: paid.map(|p| p.paid_on.clone()).unwrap_or_default(),
+            way: paid.map(|p| p.way_label()).unwrap_or_default(),
+            kind: paid.map(|p| p.kind()).unwrap_or(""),
+        }
+    }
+}
+
 /// Each month of `year` as the member's page and the 党费证 list it.
 fn month_lines(ledger: &Ledger, year: i32) -> Vec<MonthLine> {
     Month::year_months(year)
-        .map(|month| {
-            let paid = ledger.paid.get(&month);
-            let state = ledger.state(month);
-            MonthLine {
-                label: format!("{}月", month.month()),
-                due: match state {
-                    MonthState::NotOwed => "—".into(),
-                    _ => yuan(paid.map(|p| p.amount).or(ledger.due(month))),
-                },
-                state,
-                paid_on: paid.map(|p| p.paid_on.clone()).unwrap_or_default(),
-                way: paid.map(|p| p.way_label()).unwrap_or_default(),
-                kind: paid.map(|p| p.kind()).unwrap_or(""),
-            }
-        })
+        .map(|month| MonthLine::of(ledger, month))
         .collect()
 }
 
@@ -618,11 +624,7 @@ pub struct SheetRow {
     pub category: &'static str,
     pub base: String,
     pub rule: String,
-    pub due: String,
-    pub state: MonthState,
-    pub paid_on: String,
-    pub way: String,
-    pub kind: &'static str,
+    pub line: MonthLine,
     pub behind: i64,
     pub payable: bool,
 }
@@ -696,8 +698,8 @@ fn sheet_rows(ledgers: &[Ledger], month: Month, base_visible: bool) -> Vec<Sheet
         .iter()
         .map(|l| {
             let a = l.assessment(month);
-            let paid = l.paid.get(&month);
-            let state = l.state(month);
+            let line = MonthLine::of(l, month);
+            let state = line.state;
             SheetRow {
                 id: l.person.id,
                 name: l.person.name.clone(),
@@ -711,14 +713,7 @@ fn sheet_rows(ledgers: &[Ledger], month: Month, base_visible: bool) -> Vec<Sheet
                     (_, Some(a)) => a.rule_label(month),
                     _ => String::new(),
                 },
-                due: match state {
-                    MonthState::NotOwed => "—".into(),
-                    _ => yuan(paid.map(|p| p.amount).or(l.due(month))),
-                },
-                state,
-                paid_on: paid.map(|p| p.paid_on.clone()).unwrap_or_default(),
-                way: paid.map(|p| p.way_label()).unwrap_or_default(),
-                kind: paid.map(|p| p.kind()).unwrap_or(""),
+                line,
                 behind: l.months_behind(),
                 payable: state == MonthState::Unpaid && l.due(month).is_some(),
             }
