@@ -913,7 +913,7 @@ pub async fn collect(
     let chosen = form.ids("member");
     if chosen.is_empty() {
         let mut errors = FieldErrors::default();
-        errors.add("member", "请勾选已交纳本月党费的党员");
+        errors.add("member", format!("请勾选已交纳{}党费的党员", month.label()));
         return invalid(errors).await;
     }
     let terms = match parse_terms(form.get("paid_on"), form.get("way"), "", "") {
