@@ -33,11 +33,10 @@ CREATE TABLE dues_months (
     member_id BIGINT NOT NULL REFERENCES members(id),
     month TEXT NOT NULL,
     payment_id BIGINT NOT NULL REFERENCES dues_payments(id),
-    branch_id BIGINT NOT NULL REFERENCES orgs(id),
     amount BIGINT NOT NULL,
     PRIMARY KEY (member_id, month)
 );
-CREATE INDEX dues_months_branch ON dues_months (branch_id, month);
+CREATE INDEX dues_months_payment ON dues_months (payment_id);
 
 CREATE TABLE dues_handups (
     id {id},

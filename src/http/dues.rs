@@ -437,14 +437,12 @@ fn parse_terms(
         errors.add("way", "请选择交纳方式");
         PaymentWay::Cash
     });
+    // Only a 代缴 names who paid, and it must.
     let paid_by = match text::optional(paid_by, PAID_BY_MAX_CHARS) {
-        Ok(p) if way == PaymentWay::OnBehalf && p.is_empty() => {
+        Ok(_) if way != PaymentWay::OnBehalf => String::new(),
+        Ok(p) if p.is_empty() => {
             errors.add("paid_by", "代缴请填写代缴人姓名");
             p
-        }
-        Ok(p) if way != PaymentWay::OnBehalf => {
-            let _ = p;
-            String::new()
         }
         Ok(p) => p,
         Err(why) => {
@@ -740,11 +738,13 @@ fn behind_list(ledgers: &[Ledger]) -> (Vec<Behind>, usize) {
     (behind, more)
 }
 
+/// An organization's dues page for `month`; without one, a branch works on the month under
+/// way and those above read the last month that is over.
 async fn org_page(
     state: &AppState,
     ctx: &Ctx,
     org_id: i64,
-    month: Month,
+    month: Option<Month>,
     errors: FieldErrors,
     handup: Option<HandupForm>,
 ) -> AppResult<OrgDuesPage> {
@@ -754,6 +754,11 @@ async fn org_page(
         .found_if(|o| actor.administers(&o.path) && !o.is_dissolved())?;
     let today = today();
     let is_branch = org.kind().is_branch();
+    let month = month.unwrap_or(if is_branch {
+        Month::of(today)
+    } else {
+        last_closed_month(today)
+    });
     let through = last_closed_month(today);
     let window = Window {
         first: month,
@@ -880,15 +885,7 @@ pub async fn of_org(
     Id(id): Id,
     Query(q): Query<PeriodQuery>,
 ) -> AppResult<Response> {
-    let today = today();
-    // A branch works on the month under way; from above, the last month that is over.
-    let org = orgs::get(&state.db, id).await?;
-    let default = if org.kind().is_branch() {
-        Month::of(today)
-    } else {
-        last_closed_month(today)
-    };
-    let month = q.month_or(default);
+    let month = Month::parse(&q.month);
     render(&org_page(&state, &ctx, id, month, FieldErrors::default(), None).await?)
 }
 
@@ -908,7 +905,7 @@ pub async fn collect(
         Month::parse(form.get("month")).ok_or_else(|| AppError::BadRequest("请选择月份".into()))?;
     let invalid = |errors: FieldErrors| {
         let (state, ctx) = (&state, &ctx);
-        async move { render_invalid(&org_page(state, ctx, id, month, errors, None).await?) }
+        async move { render_invalid(&org_page(state, ctx, id, Some(month), errors, None).await?) }
     };
     let chosen = form.ids("member");
     if chosen.is_empty() {
@@ -1066,7 +1063,7 @@ pub async fn hand_up(
                 &state,
                 &ctx,
                 id,
-                last_closed_month(today()),
+                Some(last_closed_month(today())),
                 errors,
                 Some(form),
             )
@@ -1074,7 +1071,7 @@ pub async fn hand_up(
         );
     };
     if !errors.is_empty() {
-        return render_invalid(&org_page(&state, &ctx, id, last, errors, Some(form)).await?);
+        return render_invalid(&org_page(&state, &ctx, id, Some(last), errors, Some(form)).await?);
     }
     let mut tx = state.db.begin().await?;
     dues::record_handup(
@@ -1445,8 +1442,7 @@ pub async fn save_settings(
         0
     });
     if !errors.is_empty() {
-        let month = last_closed_month(today());
-        return render_invalid(&org_page(&state, &ctx, root.id, month, errors, None).await?);
+        return render_invalid(&org_page(&state, &ctx, root.id, None, errors, None).await?);
     }
     let mut tx = state.db.begin().await?;
     crate::store::settings::save(

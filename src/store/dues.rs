@@ -83,12 +83,13 @@ pub struct Ledger {
     /// The latest month paid up to the `through` month the ledgers were read for.
     last_paid: Option<Month>,
     through: Month,
+    /// The first month the member owes (`domain::dues::first_owed`), once per ledger.
+    first_owed: Option<Month>,
 }
 
 impl Ledger {
     pub fn first_owed(&self) -> Option<Month> {
-        let joined = parse_date(&self.person.joined_on)?;
-        crate::domain::dues::first_owed(joined, &self.assessments)
+        self.first_owed
     }
 
     pub fn assessment(&self, month: Month) -> Option<&Assessment> {
@@ -277,12 +278,17 @@ pub async fn ledgers(
     }
     Ok(people
         .into_iter()
-        .map(|person| Ledger {
-            assessments: assessments.remove(&person.id).unwrap_or_default(),
-            paid: months.remove(&person.id).unwrap_or_default(),
-            last_paid: latest.remove(&person.id),
-            through,
-            person,
+        .map(|person| {
+            let assessments = assessments.remove(&person.id).unwrap_or_default();
+            Ledger {
+                first_owed: parse_date(&person.joined_on)
+                    .and_then(|joined| crate::domain::dues::first_owed(joined, &assessments)),
+                assessments,
+                paid: months.remove(&person.id).unwrap_or_default(),
+                last_paid: latest.remove(&person.id),
+                through,
+                person,
+            }
         })
         .collect())
 }
@@ -398,12 +404,11 @@ pub async fn record_payment(
     .await?;
     for (month, fen) in &p.months {
         let done = crate::q!(
-            "INSERT INTO dues_months (member_id, month, payment_id, branch_id, amount) VALUES ($1,$2,$3,$4,$5) \
+            "INSERT INTO dues_months (member_id, month, payment_id, amount) VALUES ($1,$2,$3,$4) \
              ON CONFLICT (member_id, month) DO NOTHING",
             p.member_id,
             month.code(),
             id,
-            p.branch_id,
             fen
         )
         .execute(&mut *conn)
@@ -623,7 +628,6 @@ fn payment_rows(
                 Value::from(p.member_id),
                 Value::from(m.code()),
                 Value::from(id),
-                Value::from(p.branch_id),
                 Value::from(*fen),
             ]);
         }
@@ -704,7 +708,6 @@ pub async fn load_history(
             ("member_id", int),
             ("month", text),
             ("payment_id", int),
-            ("branch_id", int),
             ("amount", int),
         ],
     );
