@@ -807,20 +807,8 @@ async fn org_page(
         handed_on: format_date(today),
         ..Default::default()
     });
-    // The year of the month shown: what came in and what went up.
-    let (first, last) = (
-        Month::new(month.year(), 1).unwrap_or(month),
-        Month::new(month.year(), 12).unwrap_or(month),
-    );
     let reconcile = if org.parent_id.is_some() {
-        let mut conn = state.db.conn().await?;
-        let took = dues::collected(&mut conn, org.id, is_branch, first, last).await?;
-        let gave = dues::handed_up(&mut conn, org.id, first, last).await?;
-        Some((
-            format!("{}年", month.year()),
-            format_yuan(took),
-            format_yuan(gave),
-        ))
+        Some(year_reconciled(state, &org, month).await?)
     } else {
         None
     };
@@ -861,6 +849,26 @@ async fn org_page(
         ),
         org,
     })
+}
+
+/// The year of the month shown: what came in and what went up.
+async fn year_reconciled(
+    state: &AppState,
+    org: &Org,
+    month: Month,
+) -> AppResult<(String, String, String)> {
+    let (first, last) = (
+        Month::new(month.year(), 1).unwrap_or(month),
+        Month::new(month.year(), 12).unwrap_or(month),
+    );
+    let mut conn = state.db.conn().await?;
+    let took = dues::collected(&mut conn, org.id, org.kind().is_branch(), first, last).await?;
+    let gave = dues::handed_up(&mut conn, org.id, first, last).await?;
+    Ok((
+        format!("{}年", month.year()),
+        format_yuan(took),
+        format_yuan(gave),
+    ))
 }
 
 /// The menu's 党费收缴: the page of the widest organization the administrator keeps.
