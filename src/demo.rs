@@ -823,11 +823,11 @@ impl Ctx<'_> {
 /// A demo picture in storage: (key, thumbnail key, sha256, size).
 type DemoPhoto = (String, String, String, i64);
 
-/// Pictures for articles, prizes and posts: scenes from the end of the range meetings use.
+/// Pictures for articles, prizes and posts: outdoors, unlike any meeting's room.
 async fn store_demo_photos(files: &crate::files::Storage) -> AppResult<Vec<DemoPhoto>> {
     let mut keys = Vec::new();
     for i in 0..6u32 {
-        let scene = scenes::scene(scenes::DISTINCT - 1 - i, u64::from(i));
+        let scene = scenes::outdoors(u64::from(i));
         let mut jpeg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
             .encode_image(&scene)
@@ -882,24 +882,99 @@ fn person_name(rng: &mut Rng, gender: Gender) -> String {
     }
 }
 
-/// What members said at a meeting, for its minutes.
-const REMARKS: &[&str] = &[
-    "结合本职工作谈了学习体会",
-    "提出要把学习成果转化为为民服务的实效",
-    "建议加强与外出流动党员的联系",
-    "汇报了联系户走访中群众反映的问题",
-    "谈了抓好秋收秋种和农资供应的打算",
-    "建议组织党员带头参与环境卫生整治",
-    "就村集体经济合作社的分红方案提出意见",
-    "介绍了所在网格矛盾纠纷化解情况",
-    "谈了参加志愿服务的收获",
-    "建议在党员活动室增设农技图书",
-    "汇报了帮扶困难群众的进展",
-    "提出要多关心年老体弱党员的生活",
-    "对照党章查找了自身不足",
-    "建议把防汛物资清点纳入下月重点",
-    "就发展年轻党员谈了看法",
-    "介绍了电商销售农产品的经验",
+/// What members said at a meeting, for its minutes: `{n}` takes a number in the remark's
+/// range, `{x}` one of its own details, so two meetings rarely hear the same sentence.
+struct Remark {
+    text: &'static str,
+    details: &'static [&'static str],
+    numbers: (i64, i64),
+}
+
+const REMARKS: &[Remark] = &[
+    Remark {
+        text: "汇报了联系的{n}户群众反映的{x}问题",
+        details: &["道路照明", "饮水管网", "医保缴费", "宅基地审批", "垃圾清运"],
+        numbers: (3, 20),
+    },
+    Remark {
+        text: "谈了抓好{x}的打算，估计需要{n}个工日",
+        details: &["秋收秋种", "冬季积肥", "春耕备耕", "茶园管护", "烟叶烘烤"],
+        numbers: (20, 160),
+    },
+    Remark {
+        text: "建议在第{n}村民小组增设{x}",
+        details: &["农技图书角", "健身器材", "垃圾分类亭", "路灯", "便民座椅"],
+        numbers: (1, 9),
+    },
+    Remark {
+        text: "介绍了{x}的情况，目前已有{n}户参与",
+        details: &[
+            "电商销售农产品",
+            "土地流转",
+            "合作社入股",
+            "庭院经济",
+            "订单种植",
+        ],
+        numbers: (4, 60),
+    },
+    Remark {
+        text: "提出要多关心{x}，身边有{n}位需要定期走访",
+        details: &[
+            "年老体弱党员",
+            "留守老人",
+            "困难家庭",
+            "残疾人",
+            "外出务工人员家属",
+        ],
+        numbers: (2, 9),
+    },
+    Remark {
+        text: "对照党章查找了{x}方面的不足，表示{n}天内整改",
+        details: &[
+            "学习不经常",
+            "联系群众不够",
+            "带头作用不明显",
+            "按时交纳党费",
+        ],
+        numbers: (7, 30),
+    },
+    Remark {
+        text: "建议把{x}纳入下月重点，涉及{n}处",
+        details: &[
+            "防汛物资清点",
+            "危房排查",
+            "沟渠清淤",
+            "消防通道清理",
+            "路灯维修",
+        ],
+        numbers: (2, 15),
+    },
+    Remark {
+        text: "就{x}谈了看法，认为今年可以考虑{n}名人选",
+        details: &["发展年轻党员", "培养村级后备力量", "选派网格员"],
+        numbers: (1, 3),
+    },
+    Remark {
+        text: "汇报了网格内{n}起矛盾纠纷的化解情况，{x}",
+        details: &["已全部调解", "一起仍在跟进", "个别需村委会协调"],
+        numbers: (2, 7),
+    },
+    Remark {
+        text: "谈了参加{x}的收获，共服务群众{n}人次",
+        details: &["志愿服务", "义诊活动", "政策宣讲", "敬老院慰问", "交通劝导"],
+        numbers: (12, 240),
+    },
+    Remark {
+        text: "通报了{x}的进度，已完成{n}%",
+        details: &[
+            "农村改厕",
+            "高标准农田建设",
+            "村道硬化",
+            "自来水入户",
+            "危房改造",
+        ],
+        numbers: (20, 95),
+    },
 ];
 
 /// Tasks a meeting decided on, for its minutes.
@@ -918,34 +993,141 @@ const TASKS: &[&str] = &[
     "筹备重阳节敬老活动",
 ];
 
-/// One meeting's minutes, as a secretary writes them: who spoke and what was decided.
-fn minutes_text(rng: &mut Rng, org: &str, kind: &str, topic: &str, day: Date) -> String {
-    let name = |rng: &mut Rng| {
-        let g = if rng.chance(60) {
-            Gender::Male
-        } else {
-            Gender::Female
-        };
-        person_name(rng, g)
+/// What was read or watched first.
+const STUDIED: &[Remark] = &[
+    Remark {
+        text: "集中学习了《中国共产党章程》第{n}章",
+        details: &[],
+        numbers: (1, 11),
+    },
+    Remark {
+        text: "传达了县委第{n}次常委会会议精神",
+        details: &[],
+        numbers: (30, 90),
+    },
+    Remark {
+        text: "学习了《中国共产党纪律处分条例》第{n}条",
+        details: &[],
+        numbers: (1, 150),
+    },
+    Remark {
+        text: "观看了专题片第{n}集",
+        details: &[],
+        numbers: (1, 12),
+    },
+    Remark {
+        text: "通报了上月{n}项重点工作的进展",
+        details: &[],
+        numbers: (3, 12),
+    },
+];
+
+/// What the host asked of everyone in closing.
+const CLOSINGS: &[&str] = &[
+    "要求全体党员把学习体会落实到本职工作中",
+    "要求各党小组本月内完成走访",
+    "要求党员在村务工作中带头示范",
+    "要求大家按时参加下次组织生活",
+    "要求把群众反映的问题逐一登记、限期回复",
+    "强调安全生产不能放松",
+];
+
+/// A meeting as its minutes describe it: the people are those who came, the host first and
+/// the recorder second.
+struct MinutesOf<'a> {
+    org: &'a str,
+    kind: &'a str,
+    topic: &'a str,
+    place: &'a str,
+    start: i64,
+    expected: i64,
+    present: &'a [&'a str],
+}
+
+fn said(rng: &mut Rng, remarks: &[Remark]) -> String {
+    let remark = rng.pick(remarks);
+    let mut text = match remark.details {
+        [] => remark.text.to_string(),
+        details => {
+            let detail: &&str = rng.pick(details);
+            remark.text.replace("{x}", detail)
+        }
     };
-    let chair = name(rng);
-    let mut text = format!(
-        "{}月{}日，{org}召开{kind}，由{chair}主持。会议围绕“{topic}”开展学习讨论。",
-        day.month() as u8,
-        day.day()
-    );
-    for _ in 0..rng.range(2, 4) {
-        let speaker = name(rng);
-        text.push_str(&format!("{speaker}{}。", rng.pick(REMARKS)));
+    if let Some(at) = text.find("{n}") {
+        let (lo, hi) = remark.numbers;
+        text.replace_range(at..at + 3, &rng.range(lo, hi).to_string());
     }
-    let due = day + Duration::days(rng.range(10, 40));
-    let lead = name(rng);
+    text
+}
+
+/// One meeting's minutes, as secretaries write them (each a little differently): who came,
+/// who hosted and recorded, who spoke and what was decided — all of them people who came.
+fn minutes_text(rng: &mut Rng, m: &MinutesOf) -> String {
+    let at = crate::domain::clock::local(m.start);
+    let when = format!(
+        "{}月{}日{}",
+        at.month() as u8,
+        at.day(),
+        match at.hour() {
+            0..12 => "上午",
+            12..18 => "下午",
+            _ => "晚上",
+        }
+    );
+    let chair = m.present.first().copied().unwrap_or("支部书记");
+    let recorder = m.present.get(1).copied().unwrap_or(chair);
+    let came = m.present.len() as i64;
+    let absent = if came < m.expected {
+        format!("{}人请假或缺席", m.expected - came)
+    } else {
+        "无缺席".to_string()
+    };
+    let (org, place, kind, expected) = (m.org, m.place, m.kind, m.expected);
+    let mut text = match rng.below(3) {
+        0 => format!(
+            "{when}，{org}在{place}召开{kind}，应到{expected}人，实到{came}人，{absent}。\
+             会议由{chair}主持，{recorder}记录。"
+        ),
+        1 => format!(
+            "时间：{when}。地点：{place}。主持人：{chair}。记录人：{recorder}。\
+             应到{expected}人，实到{came}人，{absent}。"
+        ),
+        _ => format!(
+            "{chair}主持召开{kind}（{when}，{place}），{recorder}记录；\
+             应到{expected}人，实到{came}人，{absent}。"
+        ),
+    };
     text.push_str(&format!(
-        "会议决定由{lead}牵头{}，{}月{}日前完成。{chair}作总结讲话。",
-        rng.pick(TASKS),
-        due.month() as u8,
-        due.day()
+        "会议围绕“{}”开展学习讨论，{}。",
+        m.topic,
+        said(rng, STUDIED)
     ));
+    // Each of those who came speaks at most once; when few came, the host reports too.
+    let mut others: Vec<&str> = m.present.iter().skip(1).copied().collect();
+    let mut spoke = Vec::new();
+    for _ in 0..rng.range(2, 4).min(others.len() as i64) {
+        let speaker = others.swap_remove(rng.below(others.len() as u64) as usize);
+        text.push_str(&format!("{speaker}{}。", said(rng, REMARKS)));
+        spoke.push(speaker);
+    }
+    if spoke.len() < 2 {
+        text.push_str(&format!("{chair}{}。", said(rng, REMARKS)));
+    }
+    let lead = spoke.first().copied().unwrap_or(chair);
+    let due = at.date() + Duration::days(rng.range(10, 40));
+    let due = format!("{}月{}日", due.month() as u8, due.day());
+    let task = rng.pick(TASKS);
+    text.push_str(&match rng.below(3) {
+        0 => format!("会议决定由{lead}牵头{task}，{due}前完成。"),
+        1 => format!("会议明确：{task}由{lead}负责，{due}前完成。"),
+        _ => format!("会上议定{task}，{lead}牵头落实，时限{due}。"),
+    });
+    let closing = rng.pick(CLOSINGS);
+    text.push_str(&match rng.below(3) {
+        0 => format!("最后，{chair}作总结讲话，{closing}。"),
+        1 => format!("{chair}在总结时{closing}。"),
+        _ => format!("会议最后，{chair}{closing}。"),
+    });
     text
 }
 
@@ -1150,7 +1332,7 @@ impl OrglifeRun {
         self.planted.low_attendance += u32::from(short && closed);
         self.planted.incomplete += u32::from(matches!(flaw, Some(1 | 2)));
         if flaw != Some(1) {
-            self.write_minutes(tx, org, id, p, &topic).await?;
+            self.write_minutes(tx, org, id, p, &topic, &m.place).await?;
         }
         if flaw != Some(2) {
             self.file_photo(tx, org, id, p).await?;
@@ -1170,8 +1352,27 @@ impl OrglifeRun {
         id: i64,
         p: &Planned,
         topic: &str,
+        place: &str,
     ) -> AppResult<()> {
-        let day = crate::domain::clock::local_date(p.start);
+        use crate::store::meetings;
+        // The host is the secretary (a group's leader) if present, the recorder a committee
+        // member: both among those who came.
+        let mut present = meetings::present(tx.conn(), id).await?;
+        let rank = |posts: &str| {
+            [
+                "secretary",
+                "group_leader",
+                "deputy_secretary",
+                "organizer",
+                "propaganda",
+            ]
+            .iter()
+            .position(|p| posts.split(',').any(|x| x == *p))
+            .unwrap_or(9)
+        };
+        present.sort_by_key(|m| rank(&m.2));
+        let (host, recorder) = (present.first().map(|m| m.0), present.get(1).map(|m| m.0));
+        meetings::set_host_and_recorder(tx.conn(), id, host, recorder).await?;
         // A source is copied once and a copy is never copied again: each planted copy is
         // exactly one pair for the scan to find.
         let copied = (self.plant == Some(Plant::CopiedMinutes))
@@ -1188,7 +1389,22 @@ impl OrglifeRun {
                 text.replace(&their_org, &org.name)
             }
             None => {
-                let own = minutes_text(&mut self.rng, &org.name, p.kind.label(), topic, day);
+                let names: Vec<&str> = present.iter().map(|m| m.1.as_str()).collect();
+                let expected = meetings::facts_of_org(tx.conn(), org.id, p.start, p.start + 1)
+                    .await?
+                    .iter()
+                    .find(|f| f.id == id)
+                    .map_or(0, |f| f.expected);
+                let of = MinutesOf {
+                    org: &org.name,
+                    kind: p.kind.label(),
+                    topic,
+                    place,
+                    start: p.start,
+                    expected,
+                    present: &names,
+                };
+                let own = minutes_text(&mut self.rng, &of);
                 self.recent_minutes
                     .push_back((org.id, org.name.clone(), own.clone(), p.start));
                 if self.recent_minutes.len() > 40 {
@@ -1197,7 +1413,7 @@ impl OrglifeRun {
                 own
             }
         };
-        crate::store::meetings::set_minutes(tx.conn(), id, &minutes, p.start + 5400).await?;
+        meetings::set_minutes(tx.conn(), id, &minutes, p.start + 5400).await?;
         Ok(())
     }
 

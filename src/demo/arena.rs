@@ -269,7 +269,7 @@ type Picture = (String, String);
 async fn demo_pictures(files: &crate::files::Storage) -> AppResult<Vec<Picture>> {
     let mut keys = Vec::new();
     for i in 0..8u32 {
-        let scene = scenes::scene(scenes::DISTINCT - 100 - i, 1_000 + u64::from(i));
+        let scene = scenes::outdoors(1_000 + u64::from(i));
         let mut jpeg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
             .encode_image(&scene)

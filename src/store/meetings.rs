@@ -325,6 +325,38 @@ pub async fn check_in_share(
     Ok(())
 }
 
+/// Who checked in to a meeting: (member, name, 党内职务 codes), in the order they came.
+pub async fn present(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+) -> AppResult<Vec<(i64, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT m.id, m.name, m.posts FROM checkins c JOIN members m ON m.id = c.member_id \
+         WHERE c.meeting_id = $1 ORDER BY c.at, m.id",
+    )
+    .bind(meeting_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Names who hosted and who recorded a meeting.
+pub async fn set_host_and_recorder(
+    conn: &mut AnyConnection,
+    meeting_id: i64,
+    host: Option<i64>,
+    recorder: Option<i64>,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE meetings SET host_member_id = $1, recorder_member_id = $2 WHERE id = $3",
+        host,
+        recorder,
+        meeting_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Meetings starting in `(from, to]` with each expected attendee's account: (meeting,
 /// account, kind, topic, start, place), for reminders.
 pub async fn attendee_accounts_starting(

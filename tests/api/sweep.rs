@@ -2,7 +2,7 @@
 //! what the demo planted; then every GET route of the route table is asked for by every demo
 //! role, many at once (twice as many requests as the pool has connections), and again with
 //! hostile values in every parameter. Nothing answers 5xx, nothing drops the connection, and
-//! no page carries a form's token in an address.
+//! no page carries a form's token in an address. The demo's minutes name who came.
 use crate::support::{Client, Engine, TestApp};
 use dangjian::demo::{DEMO_PASSWORD, LOGINS};
 use dangjian::http::route_table;
@@ -397,6 +397,46 @@ async fn hostile_posts(client: &Client, forms: &[PageForm], failures: &mut Vec<S
     }
 }
 
+/// A demo meeting's host and recorder are among those who checked in, and its minutes say
+/// so — but for the minutes the demo planted as copied from another branch.
+async fn minutes_name_who_came(app: &TestApp, built: &dangjian::demo::Built) {
+    use dangjian::domain::supervision::Rule;
+    use dangjian::store::{meetings, orgs};
+    let copies = built
+        .scan
+        .iter()
+        .find(|(rule, _, _)| *rule == Rule::MinutesCopied)
+        .and_then(|(_, planted, _)| *planted)
+        .unwrap_or(0);
+    let (mut checked, mut not_theirs) = (0, 0);
+    for org in orgs::meeting_holders(&app.db, false).await.unwrap() {
+        for m in meetings::for_org(&app.db, org.id, 50).await.unwrap() {
+            if m.minutes.is_empty() {
+                continue;
+            }
+            let came: Vec<String> = meetings::attendance(&app.db, m.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|a| a.checked_in_at.is_some())
+                .map(|a| a.name)
+                .collect();
+            let host = m.host_name.clone().expect("the host is named");
+            assert!(came.contains(&host), "{} hosted {}", host, m.id);
+            if let Some(recorder) = &m.recorder_name {
+                assert!(came.contains(recorder), "{recorder} recorded {}", m.id);
+            }
+            checked += 1;
+            not_theirs += u32::from(!m.minutes.contains(&format!("由{host}主持")));
+        }
+    }
+    assert!(checked > 100, "{checked} minutes");
+    assert!(
+        not_theirs <= copies,
+        "{not_theirs} minutes name another host, {copies} copied"
+    );
+}
+
 async fn the_demo_county_holds(engine: Engine) {
     let Some((app, built)) = TestApp::spawn_demo(engine, 1, 62).await else {
         return;
@@ -412,6 +452,7 @@ async fn the_demo_county_holds(engine: Engine) {
             );
         }
     }
+    minutes_name_who_came(&app, &built).await;
     let burst = 2 * app.db.engine.pool_size() as usize;
     let mut failures = Vec::new();
     let mut names: BTreeSet<String> = PARAMETERS.iter().map(|s| s.to_string()).collect();
