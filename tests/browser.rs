@@ -1604,6 +1604,69 @@ async fn what_the_county_and_the_branch_read_is_true_and_fits() {
     assert_eq!(unread(&secretary).await, 0);
     assert_eq!(secretary.count("#notifications .tag.gold").await, 0);
     secretary.screenshot("notifications-read-360.png").await;
+
+    // A meeting the branch held: its host and recorder are among those who came, its minutes
+    // name the host, and its photo is a picture of the room.
+    secretary.goto(&format!("{base}/orglife")).await;
+    let list = secretary.attribute("a[href$='/meetings']", "href").await;
+    secretary.goto(&format!("{base}{list}")).await;
+    let held = secretary
+        .script("return [...document.querySelectorAll('.member-list li')].filter(li => li.textContent.includes('已归档')).map(li => li.querySelector('a').getAttribute('href'));")
+        .await;
+    let held: Vec<String> = held
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().to_string())
+        .collect();
+    let mut read = 0;
+    for meeting in held.iter().take(6) {
+        secretary.goto(&format!("{base}{meeting}")).await;
+        secretary.wait_for("#attendance").await;
+        let record = secretary
+            .script("const field = n => [...document.querySelectorAll('dl.fields dt')].find(d => d.textContent == n).nextElementSibling.textContent.trim(); const came = [...document.querySelectorAll('#attendance li')].filter(li => li.querySelector('.tag.gold')).map(li => li.querySelector('strong').textContent); const minutes = document.querySelector('textarea[name=minutes]').value; return [field('主持人'), field('记录人'), came, minutes];")
+            .await;
+        let (host, recorder) = (record[0].as_str().unwrap(), record[1].as_str().unwrap());
+        let came: Vec<&str> = record[2]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n.as_str())
+            .collect();
+        let minutes = record[3].as_str().unwrap();
+        assert!(
+            came.contains(&host),
+            "{meeting}: {host} hosted, {came:?} came"
+        );
+        assert!(came.contains(&recorder), "{meeting}: {recorder} recorded");
+        if minutes.is_empty() {
+            continue;
+        }
+        assert!(minutes.contains(host), "{meeting}: the minutes name {host}");
+        read += 1;
+        if secretary.count("#photos img").await > 0 {
+            secretary.screenshot("meeting-host-360.png").await;
+            secretary
+                .script(
+                    "document.querySelector('textarea[name=minutes]').scrollIntoView(); return 0;",
+                )
+                .await;
+            secretary.screenshot("meeting-minutes-360.png").await;
+            secretary
+                .script("document.querySelector('#photos').scrollIntoView(); return 0;")
+                .await;
+            secretary
+                .wait_until(
+                    "return [...document.querySelectorAll('#photos img')].every(i => i.complete && i.naturalWidth >= 320);",
+                    "the meeting's photo",
+                )
+                .await;
+            secretary.assert_fits_width().await;
+            secretary.screenshot("meeting-photo-360.png").await;
+            break;
+        }
+    }
+    assert!(read > 0, "a held meeting's minutes among {held:?}");
     secretary.quit().await;
 
     // A prize the member cannot afford offers a grey 兑换 with no hand; the ledger names each
