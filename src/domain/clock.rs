@@ -29,6 +29,17 @@ pub fn format_minute(epoch: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The same day `months` calendar months later (or earlier), or the month's last day when it
+/// has no such day: 31 January + 1 month is 28 (or 29) February, 29 February + 12 is 28
+/// February.
+pub fn add_months(date: Date, months: i32) -> Date {
+    let index = date.year() * 12 + i32::from(date.month() as u8) - 1 + months;
+    let (year, month) = (index.div_euclid(12), (index.rem_euclid(12) + 1) as u8);
+    let month = time::Month::try_from(month).unwrap_or(time::Month::January);
+    let day = date.day().min(month.length(year));
+    Date::from_calendar_date(year, month, day).unwrap_or(date)
+}
+
 pub fn format_date(date: Date) -> String {
     date.format(format_description!("[year]-[month]-[day]"))
         .unwrap_or_default()
@@ -131,6 +142,24 @@ pub fn month_day_label(md: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn months_later_keep_the_day_or_take_the_month_s_last() {
+        use time::macros::date;
+        assert_eq!(add_months(date!(2026 - 01 - 31), 1), date!(2026 - 02 - 28));
+        assert_eq!(add_months(date!(2028 - 01 - 31), 1), date!(2028 - 02 - 29));
+        assert_eq!(add_months(date!(2024 - 02 - 29), 12), date!(2025 - 02 - 28));
+        assert_eq!(add_months(date!(2026 - 11 - 30), 3), date!(2027 - 02 - 28));
+        assert_eq!(add_months(date!(2026 - 03 - 31), -1), date!(2026 - 02 - 28));
+        assert_eq!(
+            add_months(date!(2026 - 01 - 15), -13),
+            date!(2024 - 12 - 15)
+        );
+        assert_eq!(
+            add_months(date!(2008 - 12 - 07), 18 * 12),
+            date!(2026 - 12 - 07)
+        );
+    }
     use super::*;
 
     #[test]

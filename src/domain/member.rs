@@ -129,10 +129,7 @@ fn check_joined(
     if let Some(id) = id {
         let birth = id.birth_date();
         // Born on 29 February: of age on 28 February of a common year.
-        let adult = birth
-            .replace_year(birth.year() + 18)
-            .or_else(|_| Date::from_calendar_date(birth.year() + 18, time::Month::February, 28))
-            .unwrap_or(birth);
+        let adult = super::clock::add_months(birth, 18 * 12);
         if joined < adult {
             return Err("入党时应年满18周岁，请核对入党日期或身份证号");
         }

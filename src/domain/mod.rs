@@ -47,6 +47,7 @@ pub mod checkin;
 pub mod clock;
 pub mod daily;
 pub mod dashboard;
+pub mod development;
 pub mod dues;
 pub mod followups;
 pub mod history;
