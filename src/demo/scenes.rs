@@ -299,16 +299,25 @@ fn seat_states(n: u16) -> Vec<u8> {
 pub fn scene(n: u32, seed: u64) -> RgbImage {
     let mut rng = Rng(seed ^ 0x5CE7_E000);
     let mut canvas = Canvas::new(WIDTH, HEIGHT);
+    let horizon = HEIGHT as f32 * rng.range(13, 17) as f32 / 100.0;
+    let (floor, left) = room(&mut canvas, &mut rng, horizon);
+    front_of_room(&mut canvas, &mut rng, horizon);
+    audience(&mut canvas, &mut rng, n, (horizon, floor));
+    canvas.photograph(&mut rng, left)
+}
+
+/// The wall and the floor, and a window on one side: the floor's colour, and whether the
+/// light comes from the left.
+fn room(canvas: &mut Canvas, rng: &mut Rng, horizon: f32) -> (Colour, bool) {
     let (w, h) = (WIDTH as f32, HEIGHT as f32);
-    let horizon = h * rng.range(13, 17) as f32 / 100.0;
     // The wall and the floor.
-    let wall_colour = near(&mut rng, [226.0, 218.0, 198.0], 10);
+    let wall_colour = near(rng, [226.0, 218.0, 198.0], 10);
     canvas.rect(
         (0.0, 0.0, w, horizon),
         scaled(wall_colour, 0.86),
         wall_colour,
     );
-    let floor = near(&mut rng, [150.0, 138.0, 122.0], 14);
+    let floor = near(rng, [150.0, 138.0, 122.0], 14);
     canvas.rect((0.0, horizon, w, h), floor, scaled(floor, 0.85));
     canvas.rect(
         (0.0, horizon - 2.0, w, horizon + 1.0),
@@ -319,7 +328,7 @@ pub fn scene(n: u32, seed: u64) -> RgbImage {
     let left = rng.chance(50);
     let ww = w * rng.range(9, 13) as f32 / 100.0;
     let (wx, wy) = (if left { w * 0.02 } else { w * 0.98 - ww }, h * 0.03);
-    let curtain = near(&mut rng, [178.0, 60.0, 52.0], 20);
+    let curtain = near(rng, [178.0, 60.0, 52.0], 20);
     canvas.rect(
         (wx - 5.0, wy - 3.0, wx + ww + 5.0, horizon - 4.0),
         curtain,
@@ -338,6 +347,12 @@ pub fn scene(n: u32, seed: u64) -> RgbImage {
             [110.0; 3],
         );
     }
+    (floor, left)
+}
+
+/// The front of the room: the banner, a screen or the Party flag, the table and those at it.
+fn front_of_room(canvas: &mut Canvas, rng: &mut Rng, horizon: f32) {
+    let (w, h) = (WIDTH as f32, HEIGHT as f32);
     // The red banner with its words, and beside it a screen or the Party flag.
     let bw = w * rng.range(44, 60) as f32 / 100.0;
     let bx = (w - bw) / 2.0 + rng.range(-16, 16) as f32;
@@ -348,8 +363,8 @@ pub fn scene(n: u32, seed: u64) -> RgbImage {
         [160.0, 22.0, 26.0],
     );
     lettering(
-        &mut canvas,
-        &mut rng,
+        canvas,
+        rng,
         (bx + 6.0, bx + bw - 6.0),
         by + bh / 2.0,
         bh * 0.55,
@@ -393,7 +408,7 @@ pub fn scene(n: u32, seed: u64) -> RgbImage {
     let table_top = horizon + h * 0.03;
     for i in 0..rng.range(1, 3) {
         let x = w / 2.0 + (i as f32 - 1.0) * w * 0.07 + rng.range(-6, 6) as f32;
-        seated_front(&mut canvas, &mut rng, (x, table_top - 1.0), h * 0.016);
+        seated_front(canvas, rng, (x, table_top - 1.0), h * 0.016);
     }
     let cloth = if rng.chance(70) {
         [170.0, 30.0, 34.0]
@@ -405,6 +420,11 @@ pub fn scene(n: u32, seed: u64) -> RgbImage {
         cloth,
         scaled(cloth, 0.75),
     );
+}
+
+/// The rows of chairs and who sat in them.
+fn audience(canvas: &mut Canvas, rng: &mut Rng, n: u32, (horizon, floor): (f32, Colour)) {
+    let (w, h) = (WIDTH as f32, HEIGHT as f32);
     // The rows, the back of the room first: who sits where is the code. Empty chairs are
     // light, people dark, so a half-empty row reads as such from across the room.
     let chair = *rng.pick(&[
@@ -451,18 +471,17 @@ pub fn scene(n: u32, seed: u64) -> RgbImage {
                 continue; // an empty seat
             }
             let shirt = match state {
-                1 => near(&mut rng, [44.0, 46.0, 56.0], 10),
-                2 => near(&mut rng, [96.0, 104.0, 120.0], 12),
+                1 => near(rng, [44.0, 46.0, 56.0], 10),
+                2 => near(rng, [96.0, 104.0, 120.0], 12),
                 _ => *rng.pick(&[
                     [92.0, 116.0, 170.0],
                     [170.0, 58.0, 54.0],
                     [130.0, 118.0, 90.0],
                 ]),
             };
-            seated_back(&mut canvas, &mut rng, (x, y), r, shirt);
+            seated_back(canvas, rng, (x, y), r, shirt);
         }
     }
-    canvas.photograph(&mut rng, left)
 }
 
 /// A picture for an article, a post or a prize: a field at work or a village wall with its
@@ -470,8 +489,21 @@ pub fn scene(n: u32, seed: u64) -> RgbImage {
 pub fn outdoors(seed: u64) -> RgbImage {
     let mut rng = Rng(seed ^ 0x0D7D_0025);
     let mut canvas = Canvas::new(WIDTH, HEIGHT);
+    let horizon = HEIGHT as f32 * rng.range(34, 46) as f32 / 100.0;
+    sky_and_hills(&mut canvas, &mut rng, horizon);
+    if seed % 2 == 1 {
+        village_wall(&mut canvas, &mut rng, horizon);
+    } else {
+        field(&mut canvas, &mut rng, horizon);
+    }
+    volunteers(&mut canvas, &mut rng, horizon);
+    let from_left = rng.chance(50);
+    canvas.photograph(&mut rng, from_left)
+}
+
+/// A blue sky with clouds over two ranges of hills, the far one paler.
+fn sky_and_hills(canvas: &mut Canvas, rng: &mut Rng, horizon: f32) {
     let (w, h) = (WIDTH as f32, HEIGHT as f32);
-    let horizon = h * rng.range(34, 46) as f32 / 100.0;
     canvas.rect(
         (0.0, 0.0, w, horizon),
         [118.0, 166.0, 222.0],
@@ -514,76 +546,87 @@ pub fn outdoors(seed: u64) -> RgbImage {
             );
         }
     }
-    let village = seed % 2 == 1;
-    if village {
-        // A whitewashed wall under dark tiles, its slogan in red.
-        let (top, bottom) = (horizon - h * 0.22, horizon + h * 0.2);
-        canvas.rect(
-            (0.0, top, w, bottom),
-            [236.0, 234.0, 226.0],
-            [208.0, 204.0, 194.0],
-        );
-        canvas.rect(
-            (0.0, top - h * 0.05, w, top + 2.0),
-            [70.0, 72.0, 76.0],
-            [50.0, 52.0, 56.0],
-        );
-        let (bx, bw) = (w * rng.range(8, 20) as f32 / 100.0, w * 0.6);
-        let by = top + h * 0.07;
-        canvas.rect(
-            (bx, by, bx + bw, by + h * 0.09),
-            [190.0, 30.0, 32.0],
-            [168.0, 24.0, 28.0],
-        );
-        lettering(
-            &mut canvas,
-            &mut rng,
-            (bx + 6.0, bx + bw - 6.0),
-            by + h * 0.045,
-            h * 0.05,
-        );
-        canvas.rect(
-            (0.0, bottom, w, h),
-            [150.0, 146.0, 136.0],
-            [112.0, 108.0, 100.0],
-        );
-        let tx = if rng.chance(50) { w * 0.88 } else { w * 0.1 };
-        canvas.rect(
-            (tx - 3.0, top, tx + 3.0, bottom + 8.0),
-            [84.0, 62.0, 44.0],
-            [70.0, 50.0, 36.0],
-        );
-        canvas.ellipse(
-            (tx, top - 6.0),
-            (w * 0.1, h * 0.16),
-            [62.0, 110.0, 60.0],
-            0.3,
-        );
-    } else {
-        // Rows of crops running away to the hills.
-        let crop = *rng.pick(&[
-            [96.0, 150.0, 70.0],
-            [196.0, 170.0, 84.0],
-            [120.0, 160.0, 80.0],
-        ]);
-        canvas.rect((0.0, horizon, w, h), scaled(crop, 0.92), crop);
-        let vanish = w * rng.range(30, 70) as f32 / 100.0;
-        let spacing = rng.range(18, 30) as f32;
-        for y in 0..canvas.h {
-            let depth = ((y as f32 + 0.5) / PAINT_SCALE - horizon) / (h - horizon);
-            if depth <= 0.0 {
-                continue;
-            }
-            // Rows run to the vanishing point; where they are finer than pixels, they blur.
-            let fade = 0.35 * (depth * spacing / 5.0).min(1.0);
-            for x in 0..canvas.w {
-                let u = ((x as f32 + 0.5) / PAINT_SCALE - vanish) / (depth * spacing);
-                if u.rem_euclid(1.0) < 0.35 {
-                    canvas.blend(x, y, [70.0, 58.0, 40.0], fade);
-                }
+}
+
+/// A whitewashed village wall under dark tiles, its slogan in red, a tree beside it.
+fn village_wall(canvas: &mut Canvas, rng: &mut Rng, horizon: f32) {
+    let (w, h) = (WIDTH as f32, HEIGHT as f32);
+    // A whitewashed wall under dark tiles, its slogan in red.
+    let (top, bottom) = (horizon - h * 0.22, horizon + h * 0.2);
+    canvas.rect(
+        (0.0, top, w, bottom),
+        [236.0, 234.0, 226.0],
+        [208.0, 204.0, 194.0],
+    );
+    canvas.rect(
+        (0.0, top - h * 0.05, w, top + 2.0),
+        [70.0, 72.0, 76.0],
+        [50.0, 52.0, 56.0],
+    );
+    let (bx, bw) = (w * rng.range(8, 20) as f32 / 100.0, w * 0.6);
+    let by = top + h * 0.07;
+    canvas.rect(
+        (bx, by, bx + bw, by + h * 0.09),
+        [190.0, 30.0, 32.0],
+        [168.0, 24.0, 28.0],
+    );
+    lettering(
+        canvas,
+        rng,
+        (bx + 6.0, bx + bw - 6.0),
+        by + h * 0.045,
+        h * 0.05,
+    );
+    canvas.rect(
+        (0.0, bottom, w, h),
+        [150.0, 146.0, 136.0],
+        [112.0, 108.0, 100.0],
+    );
+    let tx = if rng.chance(50) { w * 0.88 } else { w * 0.1 };
+    canvas.rect(
+        (tx - 3.0, top, tx + 3.0, bottom + 8.0),
+        [84.0, 62.0, 44.0],
+        [70.0, 50.0, 36.0],
+    );
+    canvas.ellipse(
+        (tx, top - 6.0),
+        (w * 0.1, h * 0.16),
+        [62.0, 110.0, 60.0],
+        0.3,
+    );
+}
+
+/// Rows of crops running away to the hills.
+fn field(canvas: &mut Canvas, rng: &mut Rng, horizon: f32) {
+    let (w, h) = (WIDTH as f32, HEIGHT as f32);
+    // Rows of crops running away to the hills.
+    let crop = *rng.pick(&[
+        [96.0, 150.0, 70.0],
+        [196.0, 170.0, 84.0],
+        [120.0, 160.0, 80.0],
+    ]);
+    canvas.rect((0.0, horizon, w, h), scaled(crop, 0.92), crop);
+    let vanish = w * rng.range(30, 70) as f32 / 100.0;
+    let spacing = rng.range(18, 30) as f32;
+    for y in 0..canvas.h {
+        let depth = ((y as f32 + 0.5) / PAINT_SCALE - horizon) / (h - horizon);
+        if depth <= 0.0 {
+            continue;
+        }
+        // Rows run to the vanishing point; where they are finer than pixels, they blur.
+        let fade = 0.35 * (depth * spacing / 5.0).min(1.0);
+        for x in 0..canvas.w {
+            let u = ((x as f32 + 0.5) / PAINT_SCALE - vanish) / (depth * spacing);
+            if u.rem_euclid(1.0) < 0.35 {
+                canvas.blend(x, y, [70.0, 58.0, 40.0], fade);
             }
         }
     }
+}
+
+/// Volunteers in red vests, nearer ones larger.
+fn volunteers(canvas: &mut Canvas, rng: &mut Rng, horizon: f32) {
+    let h = HEIGHT as f32;
     // Volunteers in red vests.
     for _ in 0..rng.range(2, 6) {
         let depth = rng.range(30, 100) as f32 / 100.0;
@@ -616,8 +659,6 @@ pub fn outdoors(seed: u64) -> RgbImage {
             0.1,
         );
     }
-    let from_left = rng.chance(50);
-    canvas.photograph(&mut rng, from_left)
 }
 
 #[cfg(test)]

@@ -651,7 +651,10 @@ mod tests {
         };
         with(&mut h, 5, date!(2024 - 03 - 01), &contacts, today);
         let unassessed = check(&h, 7, date!(2025 - 03 - 01), today, &d).unwrap_err();
-        assert!(unassessed.contains("下一步是第6步“培养教育考察”"), "{unassessed}");
+        assert!(
+            unassessed.contains("下一步是第6步“培养教育考察”"),
+            "{unassessed}"
+        );
         with(&mut h, 6, date!(2024 - 08 - 30), &d, today);
         let once = check(&h, 7, date!(2025 - 03 - 01), today, &d).unwrap_err();
         assert!(once.contains("至少两次"), "{once}");
