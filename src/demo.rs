@@ -1079,6 +1079,15 @@ fn said(rng: &mut Rng, remark: &Remark) -> String {
     text
 }
 
+/// A name as minutes write it: bare, with 同志, or (given a title) after it.
+fn as_written(rng: &mut Rng, name: &str, title: &str) -> String {
+    match rng.below(if title.is_empty() { 2 } else { 3 }) {
+        0 => name.to_string(),
+        1 => format!("{name}同志"),
+        _ => format!("{title}{name}"),
+    }
+}
+
 /// One meeting's minutes, as secretaries write them (each a little differently): who came,
 /// who hosted and recorded, who spoke and what was decided — all of them people who came.
 fn minutes_text(rng: &mut Rng, m: &MinutesOf) -> String {
@@ -1140,19 +1149,10 @@ fn minutes_text(rng: &mut Rng, m: &MinutesOf) -> String {
     let mut remarks: Vec<&Remark> = REMARKS.iter().collect();
     for speaker in speakers {
         let remark = remarks.swap_remove(rng.below(remarks.len() as u64) as usize);
-        let speaker = match rng.below(3) {
-            0 => speaker.to_string(),
-            1 => format!("{speaker}同志"),
-            _ => format!("党员{speaker}"),
-        };
+        let speaker = as_written(rng, speaker, "党员");
         text.push_str(&format!("{speaker}{}。", said(rng, remark)));
     }
-    let lead = spoke.first().copied().unwrap_or(chair);
-    let lead = if rng.chance(50) {
-        format!("{lead}同志")
-    } else {
-        lead.to_string()
-    };
+    let lead = as_written(rng, spoke.first().copied().unwrap_or(chair), "");
     let due = at.date() + Duration::days(rng.range(10, 40));
     let due = format!("{}月{}日", due.month() as u8, due.day());
     let task = rng.pick(TASKS);
@@ -1162,11 +1162,7 @@ fn minutes_text(rng: &mut Rng, m: &MinutesOf) -> String {
         _ => format!("会上议定{task}，{lead}牵头落实，时限{due}。"),
     });
     let closing = rng.pick(CLOSINGS);
-    let chair = if rng.chance(50) {
-        format!("{chair}同志")
-    } else {
-        chair.to_string()
-    };
+    let chair = as_written(rng, chair, "");
     text.push_str(&match rng.below(3) {
         0 => format!("最后，{chair}作总结讲话，{closing}。"),
         1 => format!("{chair}在总结时{closing}。"),
