@@ -8,8 +8,10 @@
 //! `n` is a codeword for `n` of a code whose codewords differ in at least 96 of their 240 bits:
 //! a Reed–Solomon code over GF(16) (15 symbols, 4 of message; two differ in at least 12
 //! symbols) with each symbol written as its 16-bit Hadamard codeword (two differ in exactly 8
-//! bits). Two bits make a seat: empty, or taken by someone in a dark, a white or a coloured
-//! shirt — so two pictures differ in at least 48 of their 120 seats.
+//! bits). Two bits make a seat: empty, or taken by someone in a dark, a grey or a coloured
+//! jacket — so two codewords differ in at least 48 of their 120 seats. People also sit
+//! together, leaving stretches of a row empty (from the seed), which hides some of those
+//! differences and adds others; the test below measures what is left.
 use super::Rng;
 use image::RgbImage;
 
