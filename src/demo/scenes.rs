@@ -17,8 +17,9 @@ use image::RgbImage;
 
 pub const WIDTH: u32 = 320;
 pub const HEIGHT: u32 = 210;
-const COLS: i64 = 16;
-const ROWS: i64 = 15;
+/// The code's symbols (Reed–Solomon over GF(16)) and each symbol's bits (Hadamard).
+const SYMBOLS: i64 = 15;
+const SYMBOL_BITS: i64 = 16;
 
 /// Seats per row, from the front of the room to the camera (120 in all).
 const SEATS: [usize; 8] = [20, 19, 18, 16, 15, 13, 11, 8];
@@ -193,16 +194,16 @@ fn gf16_mul(mut a: u8, mut b: u8) -> u8 {
 /// The 240 bits of picture `n`'s codeword.
 fn codeword(n: u16) -> Vec<bool> {
     let message: Vec<u8> = (0..4).map(|i| ((n >> (4 * i)) & 0xF) as u8).collect();
-    let mut bits = Vec::with_capacity((COLS * ROWS) as usize);
+    let mut bits = Vec::with_capacity((SYMBOLS * SYMBOL_BITS) as usize);
     let mut point = 1u8;
-    for _ in 0..ROWS {
+    for _ in 0..SYMBOLS {
         // The message polynomial's value at this point (the next power of the generator x).
         let (mut value, mut power) = (0u8, 1u8);
         for c in &message {
             value ^= gf16_mul(*c, power);
             power = gf16_mul(power, point);
         }
-        bits.extend((0..COLS).map(|j| (value & j as u8).count_ones() % 2 == 1));
+        bits.extend((0..SYMBOL_BITS).map(|j| (value & j as u8).count_ones() % 2 == 1));
         point = gf16_mul(point, 2);
     }
     bits
