@@ -48,10 +48,12 @@ struct Person {
 struct Rng(u64);
 
 mod arena;
+mod development;
 mod dues;
 mod scenes;
 mod study;
 pub use arena::arena_demo;
+pub use development::{APPLICANT_LOGIN, development_demo};
 pub use dues::dues_demo;
 pub use study::study;
 
@@ -1636,7 +1638,8 @@ pub async fn build(
     planted.stopped_studying = stopped;
     let arena = arena_demo(db, files, seed).await?;
     let dues = dues_demo(db, keys, seed).await?;
-    for part in [life, study, arena, dues] {
+    let development = development_demo(db, keys, files, seed).await?;
+    for part in [life, study, arena, dues, development] {
         summary.push_str(part.trim_end());
         summary.push('\n');
     }

@@ -204,6 +204,61 @@ pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
     tx.commit().await?;
     sent += remind_grey(db, now).await?;
     sent += remind_dues(db, now).await?;
+    sent += remind_development(db, now).await?;
+    Ok(sent)
+}
+
+/// 5. 发展党员: the branch's administrators (and the committee above), once each when a
+///    step falls due this month and when it is overdue.
+pub async fn remind_development(db: &Db, now: i64) -> AppResult<usize> {
+    use crate::domain::development::{standing, step_of};
+    let today = local_date(now);
+    let Some(root) = crate::store::orgs::root(db).await? else {
+        return Ok(0);
+    };
+    let mut due = Vec::new();
+    for (person, h) in crate::store::development::paths_in(db, &root.path).await? {
+        let s = standing(&h);
+        let (Some(n), false) = (s.most_urgent(), s.ended) else {
+            continue;
+        };
+        let (Some(step), Some(latest)) = (step_of(n.step), n.latest) else {
+            continue;
+        };
+        let latest = crate::domain::clock::format_date(latest);
+        let (kind, title) = if s.overdue(today) {
+            (
+                "overdue",
+                format!(
+                    "发展党员逾期：{}第{}步“{}”应于{latest}前办理",
+                    person.name, step.number, step.name
+                ),
+            )
+        } else if s.due_this_month(today) {
+            (
+                "due",
+                format!(
+                    "发展党员提醒：{}第{}步“{}”须于{latest}前办理",
+                    person.name, step.number, step.name
+                ),
+            )
+        } else {
+            continue;
+        };
+        let key = format!("development:{}:{}:{latest}:{kind}", person.id, step.number);
+        due.push((person.id, person.branch_id, key, title));
+    }
+    let mut sent = 0;
+    let mut tx = db.begin().await?;
+    for (person, branch, key, title) in due {
+        let link = format!("/development/people/{person}");
+        for user in users::admins_of(tx.conn(), branch).await? {
+            if notifications::notify(tx.conn(), user, &key, &title, &link, now).await? {
+                sent += 1;
+            }
+        }
+    }
+    tx.commit().await?;
     Ok(sent)
 }
 

@@ -35,6 +35,8 @@ type Colour = [f32; 3];
 struct Canvas {
     w: usize,
     h: usize,
+    /// The photo's size.
+    out: (u32, u32),
     px: Vec<Colour>,
 }
 
@@ -55,12 +57,15 @@ fn coverage(d: f32) -> f32 {
 
 impl Canvas {
     fn new(w: u32, h: u32) -> Self {
-        let w = (w as f32 * PAINT_SCALE) as usize;
-        let h = (h as f32 * PAINT_SCALE) as usize;
+        let (pw, ph) = (
+            (w as f32 * PAINT_SCALE) as usize,
+            (h as f32 * PAINT_SCALE) as usize,
+        );
         Canvas {
-            w,
-            h,
-            px: vec![[0.0; 3]; w * h],
+            out: (w, h),
+            w: pw,
+            h: ph,
+            px: vec![[0.0; 3]; pw * ph],
         }
     }
 
@@ -152,8 +157,9 @@ impl Canvas {
                 })
                 .collect()
         };
-        let (columns, rows) = (taps(WIDTH, self.w), taps(HEIGHT, self.h));
-        let mut out = Vec::with_capacity((WIDTH * HEIGHT * 3) as usize);
+        let (width, height) = self.out;
+        let (columns, rows) = (taps(width, self.w), taps(height, self.h));
+        let mut out = Vec::with_capacity((width * height * 3) as usize);
         for &(y0, y1, ty) in &rows {
             let (r0, r1) = (&self.px[y0 * self.w..], &self.px[y1 * self.w..]);
             for &(x0, x1, tx) in &columns {
@@ -166,7 +172,7 @@ impl Canvas {
                 }
             }
         }
-        RgbImage::from_raw(WIDTH, HEIGHT, out).unwrap_or_default()
+        RgbImage::from_raw(width, height, out).unwrap_or_default()
     }
 }
 
@@ -209,9 +215,19 @@ fn codeword(n: u16) -> Vec<bool> {
     bits
 }
 
-/// Gold strokes that read as characters from across a room, along a banner or a wall.
-fn lettering(canvas: &mut Canvas, rng: &mut Rng, (x0, x1): (f32, f32), y: f32, size: f32) {
-    let gold = [246.0, 214.0, 120.0];
+const GOLD: Colour = [246.0, 214.0, 120.0];
+
+/// Strokes that read as characters from across a room, along a banner or a wall (in gold),
+/// or as writing on a scanned page (in ink).
+fn lettering(
+    canvas: &mut Canvas,
+    rng: &mut Rng,
+    (x0, x1): (f32, f32),
+    y: f32,
+    size: f32,
+    ink: Colour,
+) {
+    let gold = ink;
     let count = ((x1 - x0) / (size * 1.35)).floor().max(1.0) as usize;
     let step = (x1 - x0) / count as f32;
     for i in 0..count {
@@ -371,6 +387,7 @@ fn front_of_room(canvas: &mut Canvas, rng: &mut Rng, horizon: f32) {
         (bx + 6.0, bx + bw - 6.0),
         by + bh / 2.0,
         bh * 0.55,
+        GOLD,
     );
     let (sy, sh) = (by + bh + 4.0, (horizon - by - bh - 14.0).max(8.0));
     let sx = w / 2.0 + rng.range(-24, 24) as f32;
@@ -504,6 +521,86 @@ pub fn outdoors(seed: u64) -> RgbImage {
     canvas.photograph(&mut rng, from_left)
 }
 
+/// A scanned page's size: A4's proportions at a phone scan's resolution for a screen.
+pub const PAGE_WIDTH: u32 = 420;
+pub const PAGE_HEIGHT: u32 = 594;
+
+/// A handwritten form as a phone scans it (入党申请书, 思想汇报, 志愿书): the page on a
+/// desk, a little askew at its edges, its printed title, ruled lines written over in
+/// blue-black ink with ragged ends and paragraph indents, the signature and date at its
+/// foot, and — on a 志愿书 — the branch's red seal over the date.
+pub fn scanned_page(seed: u64, sealed: bool) -> RgbImage {
+    let (w, h) = (PAGE_WIDTH as f32, PAGE_HEIGHT as f32);
+    let mut rng = Rng(seed ^ 0x5CA7_7E0D);
+    let mut canvas = Canvas::new(PAGE_WIDTH, PAGE_HEIGHT);
+    canvas.rect((0.0, 0.0, w, h), [104.0, 84.0, 64.0], [86.0, 70.0, 54.0]);
+    let margin = |rng: &mut Rng| rng.range(6, 16) as f32;
+    let (left, top, right, bottom) = (
+        margin(&mut rng),
+        margin(&mut rng),
+        w - margin(&mut rng),
+        h - margin(&mut rng),
+    );
+    let paper = near(&mut rng, [244.0, 241.0, 232.0], 4);
+    canvas.rect((left, top, right, bottom), paper, scaled(paper, 0.95));
+    let (black, ink) = ([40.0, 40.0, 44.0], near(&mut rng, [38.0, 52.0, 96.0], 8));
+    lettering(
+        &mut canvas,
+        &mut rng,
+        (w * 0.32, w * 0.68),
+        top + 46.0,
+        17.0,
+        black,
+    );
+    let rule = [214.0, 200.0, 196.0];
+    let (x0, x1) = (left + 30.0, right - 30.0);
+    let mut y = top + 92.0;
+    let lines = rng.range(11, 16);
+    for line in 0..lines {
+        canvas.rect((x0, y + 9.0, x1, y + 10.0), rule, rule);
+        let indent = if line == 0 || rng.chance(18) {
+            26.0
+        } else {
+            0.0
+        };
+        let end = if line + 1 == lines {
+            x0 + (x1 - x0) * rng.range(30, 70) as f32 / 100.0
+        } else {
+            x1 - rng.range(0, 14) as f32
+        };
+        lettering(&mut canvas, &mut rng, (x0 + indent, end), y, 11.0, ink);
+        y += 27.0;
+    }
+    // The signature and the date, bottom right; a 志愿书's seal over them.
+    let foot = (bottom - 70.0).max(y + 20.0);
+    lettering(&mut canvas, &mut rng, (w * 0.58, w * 0.8), foot, 13.0, ink);
+    lettering(
+        &mut canvas,
+        &mut rng,
+        (w * 0.55, w * 0.85),
+        foot + 26.0,
+        11.0,
+        ink,
+    );
+    if sealed {
+        let (cx, cy) = (w * 0.7 + rng.range(-10, 10) as f32, foot + 10.0);
+        let red = near(&mut rng, [200.0, 40.0, 44.0], 10);
+        canvas.ellipse((cx, cy), (36.0, 36.0), red, 0.0);
+        canvas.ellipse((cx, cy), (32.0, 32.0), paper, 0.0);
+        canvas.ellipse((cx, cy), (7.0, 7.0), red, 0.0);
+        lettering(
+            &mut canvas,
+            &mut rng,
+            (cx - 24.0, cx + 24.0),
+            cy + 16.0,
+            7.0,
+            red,
+        );
+    }
+    let from_left = rng.chance(50);
+    canvas.photograph(&mut rng, from_left)
+}
+
 /// A blue sky with clouds over two ranges of hills, the far one paler.
 fn sky_and_hills(canvas: &mut Canvas, rng: &mut Rng, horizon: f32) {
     let (w, h) = (WIDTH as f32, HEIGHT as f32);
@@ -579,6 +676,7 @@ fn village_wall(canvas: &mut Canvas, rng: &mut Rng, horizon: f32) {
         (bx + 6.0, bx + bw - 6.0),
         by + h * 0.045,
         h * 0.05,
+        GOLD,
     );
     canvas.rect(
         (0.0, bottom, w, h),

@@ -3,6 +3,10 @@
 //! in order, and not before its time. A person's history is the list of steps done; what may
 //! come next, when, and what is overdue are read from it.
 use super::clock::add_months;
+use super::idcard::IdNumber;
+use super::member::{ETHNICITIES, Education, Gender, MemberCategory};
+use super::orglife::{Frequency, Period};
+use super::text::{FieldErrors, PERSON_NAME_MAX_CHARS, phone, required};
 use time::Date;
 
 labelled_enum!(
@@ -379,6 +383,13 @@ fn date_text(d: Date) -> String {
 /// in order (or a repeated assessment in its stage), not in the future, not before its time,
 /// with what it needs. The refusal says why and, where waiting helps, from when.
 pub fn check(h: &History, step: u8, on: Date, today: Date, detail: &Detail) -> Result<(), String> {
+    let rule = check_time(h, step, on, today)?;
+    check_detail(h, rule, detail)
+}
+
+/// The half of `check` about order and time: the step that may be recorded on `on`, or why
+/// not (a refusal about the date).
+pub fn check_time(h: &History, step: u8, on: Date, today: Date) -> Result<&'static Step, String> {
     let Some(rule) = step_of(step) else {
         return Err("没有这一步".into());
     };
@@ -416,10 +427,18 @@ pub fn check(h: &History, step: u8, on: Date, today: Date, detail: &Detail) -> R
             _ => format!("日期不能早于上一步（{}）", date_text(earliest)),
         });
     }
-    check_detail(h, rule, on, detail)
+    if rule.number == 7 && h.count_of(6) < 2 {
+        return Err("培养教育考察每半年一次，确定为发展对象前应有至少两次考察记录".into());
+    }
+    if rule.number == 1 && h.birth.is_some_and(|birth| on < add_months(birth, 18 * 12)) {
+        return Err("年满18周岁才能申请入党".into());
+    }
+    Ok(rule)
 }
 
-fn check_detail(h: &History, rule: &Step, on: Date, detail: &Detail) -> Result<(), String> {
+/// The half of `check` about what the step records (people, training, vote, decision,
+/// document).
+pub fn check_detail(h: &History, rule: &Step, detail: &Detail) -> Result<(), String> {
     match rule.need {
         Need::Date => {}
         Need::Document => {
@@ -484,13 +503,175 @@ fn check_detail(h: &History, rule: &Step, on: Date, detail: &Detail) -> Result<(
             Some(_) => {}
         },
     }
-    if rule.number == 7 && h.count_of(6) < 2 {
-        return Err("培养教育考察每半年一次，确定为发展对象前应有至少两次考察记录".into());
-    }
-    if rule.number == 1 && h.birth.is_some_and(|birth| on < add_months(birth, 18 * 12)) {
-        return Err("年满18周岁才能申请入党".into());
-    }
     Ok(())
+}
+
+/// Where a person stands today: their stage, the step due next in order and any half-yearly
+/// assessment due. The board, the counts, the 台账 and the reminders all read this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub stage: Stage,
+    pub next: Option<Next>,
+    pub assessment: Option<Next>,
+    pub ended: bool,
+}
+
+pub fn standing(h: &History) -> Standing {
+    Standing {
+        stage: h.stage(),
+        next: next(h),
+        assessment: assessment_due(h),
+        ended: h.ended(),
+    }
+}
+
+impl Standing {
+    /// What is due soonest of the next step and the assessment (the one with a deadline,
+    /// the earlier deadline first).
+    pub fn most_urgent(&self) -> Option<Next> {
+        [self.next, self.assessment]
+            .into_iter()
+            .flatten()
+            .filter(|n| n.latest.is_some())
+            .min_by_key(|n| n.latest)
+    }
+
+    pub fn overdue(&self, today: Date) -> bool {
+        self.most_urgent().is_some_and(|n| n.overdue(today))
+    }
+
+    pub fn due_this_month(&self, today: Date) -> bool {
+        !self.overdue(today)
+            && [self.next, self.assessment]
+                .into_iter()
+                .flatten()
+                .any(|n| n.due_in_month(today))
+    }
+}
+
+/// People on the path by stage, with what is due: one organization's line of the counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    pub applicants: usize,
+    pub activists: usize,
+    pub candidates: usize,
+    pub probationary: usize,
+    /// Full members and cancellations whose file is not yet archived, and those done.
+    pub ended: usize,
+    pub due_this_month: usize,
+    pub overdue: usize,
+}
+
+impl Counts {
+    pub fn add(&mut self, s: &Standing, today: Date) {
+        match s.stage {
+            _ if s.ended => self.ended += 1,
+            Applicant => self.applicants += 1,
+            Activist => self.activists += 1,
+            Candidate => self.candidates += 1,
+            Probationary => self.probationary += 1,
+            Full | Cancelled => self.ended += 1,
+        }
+        if !s.ended {
+            self.overdue += usize::from(s.overdue(today));
+            self.due_this_month += usize::from(s.due_this_month(today));
+        }
+    }
+
+    /// Everyone still on the path.
+    pub fn on_the_path(&self) -> usize {
+        self.applicants + self.activists + self.candidates + self.probationary
+    }
+}
+
+/// Longest note with a step, 思想汇报 and a contact's comment.
+pub const NOTE_MAX_CHARS: usize = 500;
+pub const REPORT_MAX_CHARS: usize = 3000;
+pub const COMMENT_MAX_CHARS: usize = 500;
+
+/// What the branch typed for a person who applied (codes or labels for the coded fields).
+#[derive(Debug, Default, Clone)]
+pub struct PersonEntry<'a> {
+    pub name: &'a str,
+    pub gender: &'a str,
+    pub ethnicity: &'a str,
+    pub id_number: &'a str,
+    pub phone: &'a str,
+    pub education: &'a str,
+    pub category: &'a str,
+}
+
+/// A person who passed every rule, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub name: String,
+    pub gender: Gender,
+    pub ethnicity: String,
+    pub birth_date: Date,
+    pub id_number: IdNumber,
+    pub phone: Option<String>,
+    pub education: Education,
+    pub category: MemberCategory,
+}
+
+/// Checks a person as the member register checks a member: the ID number's sex and birth
+/// date are the person's; the age rule waits for the application's date (step 1).
+pub fn parse_person(e: &PersonEntry) -> Result<PersonRecord, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", required(e.name, PERSON_NAME_MAX_CHARS));
+    let gender = Gender::from_code_or_label(e.gender);
+    if gender.is_none() {
+        errors.add("gender", "请选择性别");
+    }
+    let ethnicity = e.ethnicity.trim();
+    if !ETHNICITIES.contains(&ethnicity) {
+        errors.add("ethnicity", "请选择民族");
+    }
+    let id = IdNumber::parse(e.id_number)
+        .map_err(|m| errors.add("id_number", m))
+        .ok();
+    if let (Some(id), Some(g)) = (&id, gender)
+        && id.is_male() != (g == Gender::Male)
+    {
+        errors.add("gender", "性别与身份证号不一致");
+    }
+    let phone = match e.phone.trim() {
+        "" => None,
+        p => Some(errors.check("phone", phone(p))),
+    };
+    let education = Education::from_code_or_label(e.education);
+    if education.is_none() {
+        errors.add("education", "请选择学历");
+    }
+    let category = MemberCategory::from_code_or_label(e.category);
+    if category.is_none() {
+        errors.add("category", "请选择人员类别");
+    }
+    match (gender, id, education, category) {
+        (Some(gender), Some(id), Some(education), Some(category)) if errors.is_empty() => {
+            Ok(PersonRecord {
+                name,
+                gender,
+                ethnicity: ethnicity.to_string(),
+                birth_date: id.birth_date(),
+                id_number: id,
+                phone,
+                education,
+                category,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// The quarter a 思想汇报 belongs to (reports are quarterly).
+pub fn report_quarter(on: Date) -> Period {
+    Frequency::Quarterly.period_of(on)
+}
+
+/// Whether someone at this stage writes 思想汇报: from application until full membership.
+pub fn reports_due(stage: Stage) -> bool {
+    matches!(stage, Applicant | Activist | Candidate | Probationary)
 }
 
 #[cfg(test)]

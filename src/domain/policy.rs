@@ -1,5 +1,6 @@
 //! Who may do what. Pure decisions over a principal's grants and the organization paths
 //! involved; the HTTP layer calls only these.
+use super::development::Recorder;
 use super::org::{OrgType, is_in_subtree, path_ids, town_path};
 
 labelled_enum!(Role {
@@ -52,6 +53,8 @@ pub struct Actor {
     pub member_id: Option<i64>,
     pub branch_path: Option<String>,
     pub grants: Vec<Grant>,
+    /// The person on the 发展党员 path this account is (an applicant is not yet a member).
+    pub applicant_id: Option<i64>,
 }
 
 /// Why a grant cannot be given; `Ok` when it can.
@@ -224,6 +227,19 @@ impl Actor {
     /// administrators hand prizes out or cancel; a member may only cancel their own.
     pub fn may_settle_order(&self, member_id: i64, path: &str, collecting: bool) -> bool {
         self.administers(path) || (!collecting && self.is_member(member_id))
+    }
+
+    /// May record a 发展党员 step of someone in the branch at `branch_path`: the branch's own
+    /// steps by its administrators, the committee above's by an organization administrator
+    /// over it from above, the organization department's by the county's.
+    pub fn may_record_development(&self, recorder: Recorder, branch_path: &str) -> bool {
+        match recorder {
+            Recorder::Branch => self.administers(branch_path),
+            Recorder::Above => self.covers_from_above(Role::OrgAdmin, branch_path),
+            Recorder::Department => {
+                self.administers_county() && self.covers(Role::OrgAdmin, branch_path)
+            }
+        }
     }
 
     /// The subtree roots this actor administers, for list queries.
@@ -426,6 +442,7 @@ mod tests {
             user_id: 1,
             member_id: Some(7),
             branch_path: Some("/1/2/3/".into()),
+            applicant_id: None,
             grants: grants
                 .iter()
                 .map(|(r, p)| Grant {

@@ -16,6 +16,8 @@ pub enum Access {
     SignedIn,
     /// Accounts linked to a member record.
     Member,
+    /// Accounts of someone on the 发展党员 path (an applicant, an activist...).
+    Applicant,
     /// Branch or organization administrators.
     Admin,
     /// Content editors (理论自习室, 每日一题 bank).
@@ -34,6 +36,7 @@ impl Access {
         let ok = match self {
             Access::Public | Access::SignedIn => true,
             Access::Member => p.actor.member_id.is_some(),
+            Access::Applicant => p.actor.applicant_id.is_some(),
             Access::Admin => p.actor.is_admin(),
             Access::Editor => p.actor.has(Role::ContentEditor),
             Access::SystemAdmin => p.actor.has(Role::SystemAdmin),

@@ -99,6 +99,7 @@ impl Ctx {
             large_font: p.is_some_and(|p| p.large_font),
             flash: self.flash.clone().unwrap_or_default(),
             is_member: may(Access::Member),
+            is_applicant: may(Access::Applicant),
             is_admin: may(Access::Admin),
             is_editor: may(Access::Editor),
             is_system_admin: may(Access::SystemAdmin),
@@ -125,6 +126,8 @@ pub struct Page {
     pub large_font: bool,
     pub flash: String,
     pub is_member: bool,
+    /// On the 发展党员 path, with their own page.
+    pub is_applicant: bool,
     pub is_admin: bool,
     pub is_editor: bool,
     pub is_system_admin: bool,
@@ -260,6 +263,7 @@ async fn principal_for(state: &AppState, token: &str) -> Result<Option<Principal
         member_id: u.member_id,
         branch_path: u.branch_path,
         grants,
+        applicant_id: u.applicant_id,
     };
     let pending_reviews =
         crate::store::posts::pending_count_below(&state.db, &actor.admin_roots()).await?;

@@ -448,6 +448,8 @@ struct ShowPage {
     has_account: bool,
     transfers: Vec<TransferRow>,
     badges: Vec<crate::store::badges::BadgeRow>,
+    /// The 发展党员 file the member came by, and where their probation stands.
+    development: Option<(i64, String)>,
 }
 
 impl ShowPage {
@@ -482,6 +484,7 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> AppRes
         has_account,
         transfers: members::transfers(&state.db, m.id).await?,
         badges: crate::store::badges::of(&state.db, "member", m.id).await?,
+        development: super::development::member_note(state, m.id).await?,
         id_number,
         phone,
         revealed,

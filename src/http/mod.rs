@@ -9,6 +9,7 @@ mod context;
 pub use context::SESSION_COOKIE;
 mod daily;
 mod dashboard;
+mod development;
 mod dues;
 mod followups;
 mod form;
@@ -231,11 +232,34 @@ fn routes() -> Vec<Route> {
     ];
     application
         .into_iter()
+        .chain(development_routes())
         .chain(study_routes())
         .chain(arena_routes())
         .chain(supervision_routes())
         .chain(officer_routes())
         .collect()
+}
+
+/// 发展党员's routes: the boards and the 台账, a person's path and its steps, 思想汇报.
+#[rustfmt::skip]
+fn development_routes() -> Vec<Route> {
+    use Access::*;
+    use development::{person, reports};
+    vec![
+        r("GET", "/development", Admin, get(development::manage)),
+        r("GET", "/orgs/{id}/development", Admin, get(development::board)),
+        r("GET", "/orgs/{id}/development.xlsx", Admin, heavy(get(development::ledger_xlsx))),
+        r("GET", "/orgs/{id}/development/new", Admin, get(person::new_page)),
+        r("POST", "/orgs/{id}/development/new", Admin, post(person::create)),
+        r("GET", "/development/people/{id}", SignedIn, get(person::show)),
+        r("POST", "/development/people/{id}/steps", Admin, post(person::record).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("POST", "/development/people/{id}/void", Admin, post(person::void)),
+        r("POST", "/development/people/{id}/account", Admin, post(person::open_account)),
+        r("GET", "/development/steps/{id}/document", SignedIn, get(person::document)),
+        r("GET", "/development/me", Applicant, get(reports::me)),
+        r("POST", "/development/me/reports", Applicant, post(reports::submit)),
+        r("POST", "/development/reports/{id}/comment", Member, post(reports::comment)),
+    ]
 }
 
 /// 云上讲堂's routes: points and rankings, 每日一题, 理论自习室, 党建新鲜事, 党史上的今天, 积分商城.

@@ -466,3 +466,13 @@ pub async fn placements(db: &super::Db) -> AppResult<Vec<(i64, i64, String)>> {
     .fetch_all(db.pool())
     .await?)
 }
+
+/// Members who joined on or after `since` (`YYYY-MM-DD`), oldest first.
+pub async fn joined_since(db: &super::Db, since: &str) -> AppResult<Vec<Member>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE m.joined_on >= $1 ORDER BY m.joined_on, m.id"
+    ))
+    .bind(since)
+    .fetch_all(db.pool())
+    .await?)
+}

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod badges;
 pub mod daily;
 pub mod dashboard;
+pub mod development;
 pub mod dues;
 pub mod engine;
 pub mod experiences;

@@ -19,6 +19,7 @@ pub struct SessionUser {
     pub unread: i64,
     /// Whether the account holds any role grant (most members hold none).
     pub has_grants: i64,
+    pub applicant_id: Option<i64>,
 }
 
 /// Everything a request needs to know about its session in one round trip: on PostgreSQL
@@ -28,7 +29,7 @@ pub async fn by_session(db: &super::Db, token_hash: &str) -> AppResult<Option<Se
         "SELECT u.id AS user_id, u.name, u.member_id, u.must_change_password, u.large_font, u.disabled, \
          s.last_seen_at, m.branch_id, o.path AS branch_path, \
          CAST((SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS BIGINT) AS unread, \
-         CAST(CASE WHEN EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id) THEN 1 ELSE 0 END AS BIGINT) AS has_grants \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id) THEN 1 ELSE 0 END AS BIGINT) AS has_grants, u.applicant_id \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          LEFT JOIN members m ON m.id = u.member_id LEFT JOIN orgs o ON o.id = m.branch_id \
          WHERE s.token_hash = $1",
@@ -405,9 +406,16 @@ pub async fn administers_a_subtree(db: &super::Db, user_id: i64) -> AppResult<bo
 
 /// The account of a member, if they have one.
 pub async fn account_of_member(db: &super::Db, member_id: i64) -> AppResult<Option<i64>> {
+    account_of_member_in(&mut *db.conn().await?, member_id).await
+}
+
+pub async fn account_of_member_in(
+    conn: &mut AnyConnection,
+    member_id: i64,
+) -> AppResult<Option<i64>> {
     let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE member_id = $1")
         .bind(member_id)
-        .fetch_optional(db.pool())
+        .fetch_optional(conn)
         .await?;
     Ok(row.map(|r| r.0))
 }

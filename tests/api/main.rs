@@ -12,6 +12,7 @@ mod crash;
 mod daily;
 mod dashboard;
 mod demo;
+mod development;
 mod dues;
 mod files;
 mod history;

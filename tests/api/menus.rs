@@ -25,6 +25,7 @@ fn expected(role: &str) -> BTreeSet<&'static str> {
         Public => false,
         SignedIn => true,
         Member => matches!(role, "member" | "secretary" | "town_admin" | "county_admin"),
+        Applicant => role == "applicant",
         Admin => matches!(role, "secretary" | "town_admin" | "county_admin"),
         Editor => role == "county_admin",
         SystemAdmin => role == "system",
@@ -44,7 +45,10 @@ fn expected(role: &str) -> BTreeSet<&'static str> {
             "/arena/new",
         ],
         "town_admin" => &["/points/rules", "/findings/settings", "/tiers/settings"],
-        "system" | "security" | "audit" => &[
+        // Applicants are registered by their branch (or its town), not by the county.
+        "county_admin" => &["/orgs/{id}/development/new"],
+        // Nor is an applicant, yet: their own path is theirs.
+        "system" | "security" | "audit" | "applicant" => &[
             "/orglife",
             "/posts",
             "/history",
@@ -70,6 +74,8 @@ fn expected(role: &str) -> BTreeSet<&'static str> {
             "/members/{id}/edit",
             "/members/{id}/transfer",
             "/members/{id}/points",
+            "/orgs/{id}/development",
+            "/orgs/{id}/development/new",
         ],
         _ => &[],
     };
@@ -151,7 +157,9 @@ both!(
             ("system", phone::SYSTEM),
             ("security", phone::SECURITY),
             ("audit", phone::AUDIT),
+            ("applicant", phone::APPLICANT),
         ];
+        app.applicant().await;
         let mut missing = Vec::new();
         for (role, login) in roles {
             let client = app.login(login).await;

@@ -9,6 +9,7 @@ fn allowed(role: &str, access: Access) -> bool {
         Public => true,
         SignedIn => role != "anonymous",
         Member => matches!(role, "member" | "secretary" | "town_admin" | "county_admin"),
+        Applicant => role == "applicant",
         Admin => matches!(role, "secretary" | "town_admin" | "county_admin"),
         Editor => role == "county_admin",
         SystemAdmin => role == "system",
@@ -27,7 +28,9 @@ both!(every_route_by_every_role, |app: TestApp| async move {
         ("system", Some(phone::SYSTEM)),
         ("security", Some(phone::SECURITY)),
         ("audit", Some(phone::AUDIT)),
+        ("applicant", Some(phone::APPLICANT)),
     ];
+    app.applicant().await;
     let mut table = route_table();
     let mut seen = std::collections::HashSet::new();
     for r in &table {

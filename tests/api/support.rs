@@ -78,6 +78,8 @@ pub mod phone {
     pub const TOWN_ADMIN: &str = "13700000004";
     pub const COUNTY_ADMIN: &str = "13700000005";
     pub const MEMBER_C: &str = "13700000006";
+    /// An applicant in 甲村 (入党申请人), registered by `TestApp::applicant`.
+    pub const APPLICANT: &str = "13700000007";
     pub const SYSTEM: &str = "13600000001";
     pub const SECURITY: &str = "13600000002";
     pub const AUDIT: &str = "13600000003";
@@ -256,6 +258,51 @@ impl TestApp {
         assert_eq!(res.status, 303, "login of {phone} failed: {}", res.body);
         c.refresh_csrf().await;
         c
+    }
+
+    /// Registers 何申, an applicant in 甲村 with an account, and signs them in.
+    pub async fn applicant(&self) -> Client {
+        use dangjian::domain::development::{PersonEntry, parse_person};
+        let record = parse_person(&PersonEntry {
+            name: "何申",
+            gender: "male",
+            ethnicity: "汉族",
+            id_number: &id_number("2001-09-09", 71),
+            phone: phone::APPLICANT,
+            education: "senior",
+            category: "farmer",
+        })
+        .unwrap();
+        let mut tx = self.db.begin().await.unwrap();
+        let person = dangjian::store::development::insert_person(
+            tx.conn(),
+            &self.keys,
+            &record,
+            self.ids.branch_a,
+            None,
+            1,
+            0,
+        )
+        .await
+        .unwrap();
+        let user = users::create(
+            tx.conn(),
+            &self.keys,
+            &users::NewUser {
+                name: "何申",
+                phone: phone::APPLICANT,
+                password_hash: password_hash(),
+                member_id: None,
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        dangjian::store::development::link_account(tx.conn(), user, person)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        self.login(phone::APPLICANT).await
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

@@ -323,6 +323,11 @@ struct DashboardPage {
     q: String,
     found: Vec<Org>,
     export: String,
+    /// 发展党员 by stage today: the organization's and each one's below (the board's figures).
+    development: (
+        crate::domain::development::Counts,
+        Vec<super::development::CountLine>,
+    ),
 }
 
 /// The rows below the selection (organizations, or a branch's members), sorted.
@@ -453,6 +458,8 @@ pub async fn page(
         })
         .collect();
     let today = local_date(now_epoch());
+    let lines = super::development::lines_in(&state, &sel.org).await?;
+    let development = super::development::counts_below(&state, &sel.org, &lines).await?;
     let step = |p: Period| format!("/dashboard?{}", sel.link_at(sel.org.id, &p));
     render(&DashboardPage {
         page: ctx.page(format!("{} · 数据看板", sel.org.name)),
@@ -473,6 +480,7 @@ pub async fn page(
         rows,
         members,
         headings,
+        development,
         sel,
     })
 }
