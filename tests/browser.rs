@@ -488,6 +488,20 @@ async fn demo_server_on(
     dangjian::store::Db,
     std::sync::Arc<dangjian::crypto::Keys>,
 ) {
+    let (base, db, keys, _) = demo_server_with_files(database_url, months).await;
+    (base, db, keys)
+}
+
+/// `demo_server_on` with the server's file storage, for a test that adds to the demo.
+async fn demo_server_with_files(
+    database_url: Option<String>,
+    months: u32,
+) -> (
+    String,
+    dangjian::store::Db,
+    std::sync::Arc<dangjian::crypto::Keys>,
+    dangjian::files::Storage,
+) {
     let fresh = database_url.is_some();
     let dir = match database_url {
         Some(_) => {
@@ -512,9 +526,13 @@ async fn demo_server_on(
         .await;
     }
     let base = format!("http://{}", server.addr());
-    let (db, keys) = (server.state.db.clone(), server.state.keys.clone());
+    let (db, keys, files) = (
+        server.state.db.clone(),
+        server.state.keys.clone(),
+        server.state.files.clone(),
+    );
     tokio::spawn(server.run());
-    (base, db, keys)
+    (base, db, keys, files)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1839,5 +1857,151 @@ async fn dues_walk(database_url: Option<String>) {
     assert!(town.count("#dues-children tbody tr").await > 5);
     town.assert_fits(360).await;
     town.screenshot("dues-town-360.png").await;
+    town.quit().await;
+}
+
+/// 发展党员 as the branch, the applicant and the county meet it: the secretary registers an
+/// applicant on a phone and records their application with its scan, a step recorded too
+/// early is refused at its date; the activist reads their own path; the town's board and
+/// the 数据看板 count the same by branch — at a phone's width and a desk's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branch_takes_in_an_applicant_and_the_town_counts_them_sqlite() {
+    if tools_present() {
+        development_walk(None).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branch_takes_in_an_applicant_and_the_town_counts_them_postgres() {
+    if tools_present()
+        && let Some(url) = fresh_postgres().await
+    {
+        development_walk(Some(url)).await;
+    }
+}
+
+/// A valid ID number for a birth date (`YYYYMMDD`) and sequence (odd for a man).
+fn id_number(birth: &str, seq: u32) -> String {
+    let body = format!("130984{birth}{seq:03}");
+    format!(
+        "{body}{}",
+        dangjian::domain::idcard::check_char(&body).unwrap()
+    )
+}
+
+/// The cells of an organization's row in a table, as the page shows them.
+async fn row_cells(b: &Browser, table: &str, org: &str) -> Vec<String> {
+    let js = format!(
+        "return [...document.querySelectorAll('#{table} tr[data-org=\"{org}\"] td')].map(td => td.textContent.trim());"
+    );
+    serde_json::from_value(b.script(&js).await).unwrap()
+}
+
+async fn development_walk(database_url: Option<String>) {
+    let (base, db, keys, files) = demo_server_with_files(database_url, 0).await;
+    dangjian::demo::development_demo(&db, &keys, &files, 2019)
+        .await
+        .unwrap();
+    let driver = Driver::start().await;
+
+    // The secretary opens 发展党员 from the menu on a phone: the branch's board.
+    let secretary = driver.phone().await;
+    secretary.sign_in(&base, "13800000002", "/").await;
+    secretary.click("#menu-open").await;
+    secretary.click("#menu-development").await;
+    secretary.wait_for("#development-counts").await;
+    let applicants: usize = secretary.text("#count-applicants").await.parse().unwrap();
+    assert!(applicants >= 1, "the demo has an applicant in this branch");
+    secretary.assert_fits(360).await;
+    secretary.screenshot("development-board-360.png").await;
+
+    // A new applicant: registered, then the application with its scan.
+    secretary.click("#register").await;
+    secretary.wait_for("#save-person").await;
+    secretary.type_into("#name", "吕新").await;
+    secretary.value("#gender", "female").await;
+    secretary
+        .type_into("#id_number", &id_number("20010506", 42))
+        .await;
+    secretary.type_into("#phone", "13812345678").await;
+    secretary.value("#education", "college").await;
+    secretary.value("#category", "farmer").await;
+    secretary.click("#save-person").await;
+    secretary.wait_for_text(".flash", "已登记吕新").await;
+    secretary
+        .choose_file("#document-1", &fixture_photo("coffee.jpg"))
+        .await;
+    secretary.click("#step-form-1 button[type=submit]").await;
+    secretary.wait_for_text(".flash", "已记录第1步").await;
+    assert!(secretary.text("#step-1").await.contains("入党申请书"));
+    // The talk cannot be dated before the application.
+    let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
+    let yesterday = dangjian::domain::clock::format_date(today - time::Duration::days(1));
+    secretary.value("#done_on-2", &yesterday).await;
+    secretary.click("#step-form-2 button[type=submit]").await;
+    secretary.wait_for("#done_on-error").await;
+    assert!(
+        secretary
+            .text("#done_on-error")
+            .await
+            .contains("不能早于上一步")
+    );
+    let today = dangjian::domain::clock::format_date(today);
+    secretary.value("#done_on-2", &today).await;
+    secretary.click("#step-form-2 button[type=submit]").await;
+    secretary.wait_for_text(".flash", "已记录第2步").await;
+    assert!(secretary.text("#next-step").await.contains("第3步"));
+    secretary.assert_fits(360).await;
+    secretary.screenshot("development-person-360.png").await;
+    secretary.quit().await;
+
+    // The activist signs in on a phone and finds their path from the home page.
+    let activist = driver.phone().await;
+    activist
+        .sign_in(&base, dangjian::demo::APPLICANT_LOGIN.1, "/")
+        .await;
+    activist.click("#my-development a").await;
+    activist.wait_for("#steps").await;
+    assert!(
+        activist
+            .text("#person-stage")
+            .await
+            .contains("入党积极分子")
+    );
+    assert_eq!(activist.count("form.step-form").await, 0);
+    activist.assert_fits(360).await;
+    activist.screenshot("development-me-360.png").await;
+    activist.quit().await;
+
+    // The town reads its branches' counts; the 数据看板 says the same of each branch.
+    let town = driver.desktop().await;
+    town.sign_in(&base, "13800000003", "/dashboard").await;
+    town.wait_for("#development-stages").await;
+    let orgs: Vec<String> = serde_json::from_value(
+        town.script("return [...document.querySelectorAll('#development-stages tr[data-org]')].map(r => r.dataset.org).slice(1);")
+            .await,
+    )
+    .unwrap();
+    assert!(orgs.len() > 3, "a row per branch: {orgs:?}");
+    let on_dashboard: Vec<Vec<String>> = {
+        let mut rows = Vec::new();
+        for org in &orgs {
+            rows.push(row_cells(&town, "development-stages", org).await);
+        }
+        rows
+    };
+    town.assert_fits(1366).await;
+    town.click("#menu-development").await;
+    town.wait_for("#development-orgs").await;
+    for (org, dashboard) in orgs.iter().zip(&on_dashboard) {
+        assert_eq!(&row_cells(&town, "development-orgs", org).await, dashboard);
+    }
+    town.assert_fits(1366).await;
+    town.screenshot("development-town-1366.png").await;
+    // A person's page at a desk's width, from the town's list.
+    town.click("a[href^='/development/people/']").await;
+    town.wait_for("#steps").await;
+    town.assert_fits(1366).await;
+    town.screenshot("development-person-1366.png").await;
     town.quit().await;
 }

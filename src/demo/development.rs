@@ -27,6 +27,9 @@ pub const APPLICANT_LOGIN: (&str, &str) = ("入党积极分子", "13800000006");
 const APPLICANTS: usize = 110;
 const ACTIVISTS: usize = 80;
 const CANDIDATES: usize = 42;
+/// Recent members whose path the demo records (of the roster's members of the last two and
+/// a half years; the others joined before the county kept its paths here).
+const MEMBER_PATHS: u64 = 72;
 
 /// A step as planned: its number, date and what it records.
 struct Planned {
@@ -282,9 +285,10 @@ fn fresh_person(
     )
     .unwrap_or(today);
     let id_number = loop {
-        // The sequence's last digit is odd for a man, even for a woman.
+        // Born in the next county (the roster's members were born in this one, so no
+        // applicant's number is a member's); the sequence is odd for a man.
         let seq = rng.range(250, 494) * 2 + i64::from(gender == Gender::Male);
-        let body = format!("130984{}{seq:03}", format_date(birth).replace('-', ""));
+        let body = format!("130981{}{seq:03}", format_date(birth).replace('-', ""));
         let Some(check) = crate::domain::idcard::check_char(&body) else {
             continue;
         };
@@ -417,8 +421,9 @@ fn reports_of(rng: &mut Rng, h: &History, today: Date) -> Vec<(Date, String, Opt
     out
 }
 
-/// The paths by which the roster's members of the last two and a half years came: most
-/// made full members on time; of those whose year is over, a few extended, one cancelled.
+/// The paths by which some of the roster's members of the last two and a half years came:
+/// most made full members on time; of those whose year is over, a few extended, one
+/// cancelled.
 fn walk_members(
     rng: &mut Rng,
     keys: &Keys,
@@ -429,6 +434,9 @@ fn walk_members(
     let (mut extended, mut cancelled) = (0, 0);
     let mut out = Vec::new();
     for m in recent {
+        if rng.below(recent.len() as u64) >= MEMBER_PATHS {
+            continue;
+        }
         let (Some(joined), Some(id)) = (
             parse_date(&m.joined_on),
             keys.decrypt(&m.id_number_enc)

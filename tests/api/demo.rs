@@ -156,6 +156,8 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
             >= 10
     );
 
+    demo_development(&app, &files).await;
+
     let member = login(0).await;
     assert!(member.get("/").await.contains("同志，您好"));
     assert!(member.get("/arena").await.contains("可投票"));
@@ -202,6 +204,107 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
         assert_eq!(officer.get(page).await.status, 200, "{}", LOGINS[i].0);
         assert_eq!(officer.get("/members").await.status, 403, "{}", LOGINS[i].0);
     }
+}
+
+/// 发展党员 in the demo: about three hundred people in the spread a county has, every path
+/// as the rules allow it step by step, the roster agreeing with each member's path, and the
+/// county's board counting what the demo says it made.
+async fn demo_development(app: &TestApp, files: &dangjian::files::Storage) {
+    use dangjian::domain::development::{self as rules, Counts, Detail, History, Stage};
+    use dangjian::store::development as store;
+    let summary = dangjian::demo::development_demo(&app.db, &app.keys, files, 2019)
+        .await
+        .unwrap();
+    let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
+    let county = dangjian::store::orgs::root(&app.db).await.unwrap().unwrap();
+    let paths = store::paths_in(&app.db, &county.path).await.unwrap();
+    assert!((250..=400).contains(&paths.len()), "{summary}");
+    let (mut counts, mut extended, mut cancelled) = (Counts::default(), 0, 0);
+    let mut conn = app.db.conn().await.unwrap();
+    for (person, h) in &paths {
+        let rows = store::steps_of(&mut conn, person.id).await.unwrap();
+        let named = store::named_members(&mut conn, person.id).await.unwrap();
+        let mut replay = History {
+            birth: h.birth,
+            done: vec![],
+        };
+        for (row, done) in rows.iter().filter_map(|r| r.done().map(|d| (r, d))) {
+            let detail = Detail {
+                people: named
+                    .iter()
+                    .filter(|(s, _, _)| *s == row.step)
+                    .map(|(_, m, _)| (*m, true))
+                    .collect(),
+                training: row
+                    .training_days
+                    .zip(row.training_hours)
+                    .map(|(d, h)| (d as u32, h as u32)),
+                vote: row.vote(),
+                decision: row.decision(),
+                document: row.doc_key.is_some(),
+            };
+            if let Err(why) = rules::check(&replay, done.step, done.on, today, &detail) {
+                panic!("{} step {} on {}: {why}", person.name, done.step, done.on);
+            }
+            replay.done.push(done);
+        }
+        let s = rules::standing(h);
+        counts.add(&s, today);
+        extended += usize::from(rows.iter().any(|r| r.decision.as_deref() == Some("extend")));
+        cancelled += usize::from(s.stage == Stage::Cancelled);
+        // The roster follows a member's path.
+        if let Some(member) = person.member_id {
+            let m = dangjian::store::members::get_in(&mut conn, member)
+                .await
+                .unwrap();
+            assert_eq!(
+                m.full_member_on,
+                h.full_member_on().map(dangjian::domain::clock::format_date),
+                "{}",
+                m.name
+            );
+        }
+    }
+    drop(conn);
+    assert!(
+        counts.applicants > counts.activists
+            && counts.activists > counts.candidates
+            && counts.candidates > 0
+            && counts.probationary > 0,
+        "{counts:?}"
+    );
+    assert!(
+        counts.overdue > 0 && counts.due_this_month > 0,
+        "{counts:?}"
+    );
+    assert!(extended >= 1 && cancelled == 1, "{summary}");
+    assert!(
+        summary.contains(&format!("入党申请人 {}，", counts.applicants)),
+        "{summary}"
+    );
+
+    // The county's board counts the same; the applicant's login sees their own path.
+    let mut county_admin = app.client();
+    county_admin.login(LOGINS[3].1, DEMO_PASSWORD).await;
+    county_admin.refresh_csrf().await;
+    let board = county_admin.get("/development").await;
+    for (id, n) in [
+        ("count-applicants", counts.applicants),
+        ("count-activists", counts.activists),
+        ("count-candidates", counts.candidates),
+        ("count-probationary", counts.probationary),
+        ("count-overdue", counts.overdue),
+    ] {
+        assert!(board.contains(&format!("id=\"{id}\">{n}<")), "{id} {n}");
+    }
+    let mut applicant = app.client();
+    applicant
+        .login(dangjian::demo::APPLICANT_LOGIN.1, DEMO_PASSWORD)
+        .await;
+    applicant.refresh_csrf().await;
+    let mine = applicant.get("/development/me").await;
+    assert_eq!(mine.status, 200);
+    assert!(mine.contains("入党积极分子"), "{}", mine.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

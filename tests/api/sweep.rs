@@ -457,7 +457,8 @@ async fn the_demo_county_holds(engine: Engine) {
     let mut failures = Vec::new();
     let mut names: BTreeSet<String> = PARAMETERS.iter().map(|s| s.to_string()).collect();
     let mut seen = Vec::new();
-    for (role, phone) in LOGINS {
+    // Every demo login, and the applicant's.
+    for (role, phone) in LOGINS.iter().chain([&dangjian::demo::APPLICANT_LOGIN]) {
         let mut client = app.client();
         assert_eq!(
             client.login(phone, DEMO_PASSWORD).await.status,
