@@ -3,7 +3,7 @@
 use crate::crypto::{Keys, hash_password};
 use crate::domain::idcard::check_char;
 use crate::domain::member::{
-    Education, Gender, MemberCategory, MemberEntry, MemberStatus, parse_member,
+    Education, Gender, MemberCategory, MemberEntry, MemberStatus, PersonFields, parse_member,
 };
 use crate::domain::org::{OrgCategory, OrgEntry, OrgType, parse_org};
 use crate::domain::policy::Role;
@@ -338,12 +338,14 @@ impl Ctx<'_> {
         let group_text = group.map(|g| g.to_string()).unwrap_or_default();
         // The demo's members pass the same rules as an administrator's.
         let entry = MemberEntry {
-            name: &p.name,
-            gender: p.gender.code(),
-            ethnicity: p.ethnicity,
-            id_number: &p.id_number,
-            phone: p.phone.as_deref().unwrap_or(""),
-            education: p.education.code(),
+            who: PersonFields {
+                name: &p.name,
+                gender: p.gender.code(),
+                ethnicity: p.ethnicity,
+                id_number: &p.id_number,
+                phone: p.phone.as_deref().unwrap_or(""),
+                education: p.education.code(),
+            },
             joined_on: &p.joined_on,
             full_member_on: &p.full_member_on,
             status: status.code(),

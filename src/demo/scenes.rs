@@ -555,7 +555,7 @@ pub fn scanned_page(seed: u64, sealed: bool) -> RgbImage {
     let rule = [214.0, 200.0, 196.0];
     let (x0, x1) = (left + 30.0, right - 30.0);
     let mut y = top + 92.0;
-    let lines = rng.range(11, 16);
+    let lines = rng.range(10, 14);
     for line in 0..lines {
         canvas.rect((x0, y + 9.0, x1, y + 10.0), rule, rule);
         let indent = if line == 0 || rng.chance(18) {

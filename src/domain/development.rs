@@ -4,9 +4,9 @@
 //! come next, when, and what is overdue are read from it.
 use super::clock::add_months;
 use super::idcard::IdNumber;
-use super::member::{ETHNICITIES, Education, Gender, MemberCategory};
+use super::member::{Education, Gender, MemberCategory, PersonFields, parse_identity};
 use super::orglife::{Frequency, Period};
-use super::text::{FieldErrors, PERSON_NAME_MAX_CHARS, phone, required};
+use super::text::FieldErrors;
 use time::Date;
 
 labelled_enum!(
@@ -592,12 +592,7 @@ pub const COMMENT_MAX_CHARS: usize = 500;
 /// What the branch typed for a person who applied (codes or labels for the coded fields).
 #[derive(Debug, Default, Clone)]
 pub struct PersonEntry<'a> {
-    pub name: &'a str,
-    pub gender: &'a str,
-    pub ethnicity: &'a str,
-    pub id_number: &'a str,
-    pub phone: &'a str,
-    pub education: &'a str,
+    pub who: PersonFields<'a>,
     pub category: &'a str,
 }
 
@@ -614,52 +609,26 @@ pub struct PersonRecord {
     pub category: MemberCategory,
 }
 
-/// Checks a person as the member register checks a member: the ID number's sex and birth
-/// date are the person's; the age rule waits for the application's date (step 1).
+/// Checks a person as the member register checks a member (`parse_identity`); the age rule
+/// waits for the application's date (step 1).
 pub fn parse_person(e: &PersonEntry) -> Result<PersonRecord, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let name = errors.check("name", required(e.name, PERSON_NAME_MAX_CHARS));
-    let gender = Gender::from_code_or_label(e.gender);
-    if gender.is_none() {
-        errors.add("gender", "请选择性别");
-    }
-    let ethnicity = e.ethnicity.trim();
-    if !ETHNICITIES.contains(&ethnicity) {
-        errors.add("ethnicity", "请选择民族");
-    }
-    let id = IdNumber::parse(e.id_number)
-        .map_err(|m| errors.add("id_number", m))
-        .ok();
-    if let (Some(id), Some(g)) = (&id, gender)
-        && id.is_male() != (g == Gender::Male)
-    {
-        errors.add("gender", "性别与身份证号不一致");
-    }
-    let phone = match e.phone.trim() {
-        "" => None,
-        p => Some(errors.check("phone", phone(p))),
-    };
-    let education = Education::from_code_or_label(e.education);
-    if education.is_none() {
-        errors.add("education", "请选择学历");
-    }
+    let who = parse_identity(&e.who, &mut errors);
     let category = MemberCategory::from_code_or_label(e.category);
     if category.is_none() {
         errors.add("category", "请选择人员类别");
     }
-    match (gender, id, education, category) {
-        (Some(gender), Some(id), Some(education), Some(category)) if errors.is_empty() => {
-            Ok(PersonRecord {
-                name,
-                gender,
-                ethnicity: ethnicity.to_string(),
-                birth_date: id.birth_date(),
-                id_number: id,
-                phone,
-                education,
-                category,
-            })
-        }
+    match (who, category) {
+        (Some(who), Some(category)) if errors.is_empty() => Ok(PersonRecord {
+            name: who.name,
+            gender: who.gender,
+            ethnicity: who.ethnicity,
+            birth_date: who.id_number.birth_date(),
+            id_number: who.id_number,
+            phone: who.phone,
+            education: who.education,
+            category,
+        }),
         _ => Err(errors),
     }
 }

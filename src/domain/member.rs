@@ -75,13 +75,8 @@ pub fn posts_label(codes: &str) -> String {
 /// What an administrator typed for a member (codes or labels for the coded fields).
 #[derive(Debug, Default, Clone)]
 pub struct MemberEntry<'a> {
-    pub name: &'a str,
-    pub gender: &'a str,
-    pub ethnicity: &'a str,
-    pub id_number: &'a str,
-    /// Empty for a member without a phone (no account then).
-    pub phone: &'a str,
-    pub education: &'a str,
+    /// Who they are; an empty phone means no account.
+    pub who: PersonFields<'a>,
     /// `YYYY-MM-DD`
     pub joined_on: &'a str,
     /// `YYYY-MM-DD`, for full members only.
@@ -158,14 +153,32 @@ fn check_full_member_on(
     }
 }
 
-/// Checks a member of the branch `branch_id`, whose party groups are `party_groups`.
-pub fn parse_member(
-    e: &MemberEntry,
-    branch_id: i64,
-    party_groups: &[i64],
-    today: Date,
-) -> Result<MemberRecord, FieldErrors> {
-    let mut errors = FieldErrors::default();
+/// What was typed for who a person is: the fields a member record and an applicant's share.
+#[derive(Debug, Default, Clone)]
+pub struct PersonFields<'a> {
+    pub name: &'a str,
+    pub gender: &'a str,
+    pub ethnicity: &'a str,
+    pub id_number: &'a str,
+    /// Empty for someone without a phone.
+    pub phone: &'a str,
+    pub education: &'a str,
+}
+
+/// Who a person is, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub gender: Gender,
+    pub ethnicity: String,
+    pub id_number: IdNumber,
+    pub phone: Option<String>,
+    pub education: Education,
+}
+
+/// Checks who a person is — the name, the sex as the ID number says it, the ethnicity, the
+/// phone and education — adding each fault at its field.
+pub fn parse_identity(e: &PersonFields, errors: &mut FieldErrors) -> Option<Identity> {
     let name = errors.check("name", required(e.name, PERSON_NAME_MAX_CHARS));
     let gender = Gender::from_code_or_label(e.gender);
     if gender.is_none() {
@@ -191,10 +204,29 @@ pub fn parse_member(
     if education.is_none() {
         errors.add("education", "请选择学历");
     }
+    Some(Identity {
+        name,
+        gender: gender?,
+        ethnicity: ethnicity.to_string(),
+        id_number: id?,
+        phone,
+        education: education?,
+    })
+}
+
+/// Checks a member of the branch `branch_id`, whose party groups are `party_groups`.
+pub fn parse_member(
+    e: &MemberEntry,
+    branch_id: i64,
+    party_groups: &[i64],
+    today: Date,
+) -> Result<MemberRecord, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let identity = parse_identity(&e.who, &mut errors);
     let joined = parse_date(e.joined_on);
     let joined_ok = errors.check(
         "joined_on",
-        check_joined(joined, id.as_ref(), today).map(Some),
+        check_joined(joined, identity.as_ref().map(|i| &i.id_number), today).map(Some),
     );
     let status = MemberStatus::from_code_or_label(e.status);
     let full_member_on = match status {
@@ -229,18 +261,16 @@ pub fn parse_member(
     if posts.len() != e.posts.len() {
         errors.add("posts", "职务选择有误");
     }
-    match (gender, id, education, joined_ok, status, category) {
-        (Some(gender), Some(id), Some(education), Some(joined), Some(status), Some(category))
-            if errors.is_empty() =>
-        {
+    match (identity, joined_ok, status, category) {
+        (Some(who), Some(joined), Some(status), Some(category)) if errors.is_empty() => {
             Ok(MemberRecord {
-                name,
-                gender,
-                ethnicity: ethnicity.to_string(),
-                birth_date: format_date(id.birth_date()),
-                id_number: id.as_str().to_string(),
-                phone,
-                education,
+                name: who.name,
+                gender: who.gender,
+                ethnicity: who.ethnicity,
+                birth_date: format_date(who.id_number.birth_date()),
+                id_number: who.id_number.as_str().to_string(),
+                phone: who.phone,
+                education: who.education,
                 joined_on: format_date(joined),
                 full_member_on,
                 status,
@@ -278,12 +308,14 @@ mod tests {
 
     fn entry(id: &str) -> MemberEntry<'_> {
         MemberEntry {
-            name: "张建国",
-            gender: "male",
-            ethnicity: "汉族",
-            id_number: id,
-            phone: "13812345678",
-            education: "senior",
+            who: PersonFields {
+                name: "张建国",
+                gender: "male",
+                ethnicity: "汉族",
+                id_number: id,
+                phone: "13812345678",
+                education: "senior",
+            },
             joined_on: "2010-07-01",
             full_member_on: "2011-07-01",
             status: "full",
@@ -300,8 +332,11 @@ mod tests {
         assert_eq!(r.birth_date, "1990-02-28");
         assert_eq!((r.gender, r.branch_id), (Gender::Male, 5));
         let labels = MemberEntry {
-            gender: "男",
-            education: "高中/中专",
+            who: PersonFields {
+                gender: "男",
+                education: "高中/中专",
+                ..entry(&id).who
+            },
             status: "正式党员",
             category: "农牧渔民",
             posts: vec!["书记", "organizer"],
@@ -337,7 +372,10 @@ mod tests {
         let e = parse_member(&probationary, 5, &[], today).unwrap_err();
         assert_eq!(e.get("full_member_on"), "预备党员不应填写转正日期");
         let female = MemberEntry {
-            gender: "female",
+            who: PersonFields {
+                gender: "female",
+                ..entry(&id).who
+            },
             ..entry(&id)
         };
         assert_eq!(

@@ -4,7 +4,7 @@
 //! that a preview can say what will be created and updated, and a second import of the same
 //! file changes nothing.
 use super::clock::{format_date, parse_written_date};
-use super::member::{MemberEntry, MemberRecord, parse_member};
+use super::member::{MemberEntry, MemberRecord, PersonFields, parse_member};
 use super::org::{OrgEntry, OrgRecord, OrgType, parse_org};
 use crate::spreadsheet::Row;
 use std::collections::{HashMap, HashSet};
@@ -577,12 +577,14 @@ pub fn parse_member_rows(
         let joined_on = written_date(get("入党日期"));
         let full_member_on = written_date(get("转正日期"));
         let entry = MemberEntry {
-            name: get("姓名"),
-            gender: get("性别"),
-            ethnicity: get("民族"),
-            id_number: get("身份证号"),
-            phone: get("手机号"),
-            education: get("学历"),
+            who: PersonFields {
+                name: get("姓名"),
+                gender: get("性别"),
+                ethnicity: get("民族"),
+                id_number: get("身份证号"),
+                phone: get("手机号"),
+                education: get("学历"),
+            },
             joined_on: &joined_on,
             full_member_on: &full_member_on,
             status: get("党员状态"),

@@ -878,12 +878,7 @@ pub async fn manage(
     Admin(actor): Admin,
     query: Query<PeriodQuery>,
 ) -> AppResult<Response> {
-    let root = actor.admin_roots().first().map(|r| r.to_string());
-    let org = match root {
-        Some(r) => orgs::at_roots(&state.db, &[&r]).await?.into_iter().next(),
-        None => None,
-    };
-    let org = org.ok_or(AppError::NotFound)?;
+    let org = super::orgs::widest_administered(&state, &actor).await?;
     of_org(State(state), ctx, Id(org.id), query).await
 }
 
@@ -1182,17 +1177,7 @@ pub async fn ledger_xlsx(
         }
         (format!("{}{}党费交纳情况", org.name, month.label()), rows)
     };
-    let table: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|r| r.iter().map(String::as_str).collect())
-        .collect();
-    let bytes = crate::spreadsheet::write_table("党费收缴台账", &title, &table)
-        .map_err(AppError::internal)?;
-    Ok(super::stored::bytes_response(
-        bytes,
-        super::roster::XLSX,
-        Some(&format!("{title}.xlsx")),
-    ))
+    super::stored::xlsx_response("党费收缴台账", &title, &rows, &format!("{title}.xlsx"))
 }
 
 /// A branch's members over a year: a column per month, what was paid, how far behind.

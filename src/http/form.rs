@@ -182,3 +182,14 @@ pub struct ReviewForm {
     pub decision: String,
     pub reason: String,
 }
+
+/// A page that says what was done, with a secret to hand over once (a first password).
+#[derive(Template)]
+#[template(path = "notice.html")]
+pub struct NoticePage {
+    pub page: super::context::Page,
+    pub message: String,
+    pub secret: String,
+    pub link: String,
+    pub link_label: String,
+}

@@ -2,13 +2,13 @@
 //! a masked number (its own permission, audited).
 use super::access::Found;
 use super::context::{Page, flash_redirect};
-use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
+use super::form::{Choice, FieldErrors, Id, NoticePage, choices, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::crypto::one_time_password;
 use crate::domain::clock::{format_minute, local_date, now_epoch};
 use crate::domain::member::{
-    ETHNICITIES, Education, Gender, MemberCategory, MemberEntry, MemberRecord, MemberStatus, Post,
-    TRANSFER_REASON_MAX_CHARS, parse_member, parse_posts,
+    ETHNICITIES, Education, Gender, MemberCategory, MemberEntry, MemberRecord, MemberStatus,
+    PersonFields, Post, TRANSFER_REASON_MAX_CHARS, parse_member, parse_posts,
 };
 use crate::domain::org::OrgType;
 use crate::domain::paging::Paging;
@@ -261,12 +261,14 @@ async fn validate(
         .map(|g| g.id)
         .collect();
     let entry = MemberEntry {
-        name: &form.name,
-        gender: &form.gender,
-        ethnicity: &form.ethnicity,
-        id_number: &form.id_number,
-        phone: &form.phone,
-        education: &form.education,
+        who: PersonFields {
+            name: &form.name,
+            gender: &form.gender,
+            ethnicity: &form.ethnicity,
+            id_number: &form.id_number,
+            phone: &form.phone,
+            education: &form.education,
+        },
         joined_on: &form.joined_on,
         full_member_on: &form.full_member_on,
         status: &form.status,
@@ -336,16 +338,6 @@ pub async fn new_page(
     )
     .await?;
     render(&page)
-}
-
-#[derive(Template)]
-#[template(path = "notice.html")]
-struct NoticePage {
-    page: Page,
-    message: String,
-    secret: String,
-    link: String,
-    link_label: String,
 }
 
 pub async fn create(

@@ -1,7 +1,7 @@
 //! The three officers' pages (三员分立): accounts for the 系统管理员, role grants and security
 //! settings for the 安全管理员, the audit log for the 审计管理员.
 use super::context::{Page, flash_redirect};
-use super::form::{Choice, FieldErrors, Id, choices, render, render_invalid};
+use super::form::{Choice, FieldErrors, Id, NoticePage, choices, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::crypto::one_time_password;
 use crate::domain::clock::{format_minute, now_epoch, parse_date};
@@ -177,16 +177,6 @@ pub async fn backups(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respo
         runs: crate::store::jobs::recent(&state.db, 30).await?,
         unreadable,
     })
-}
-
-#[derive(Template)]
-#[template(path = "notice.html")]
-struct NoticePage {
-    page: Page,
-    message: String,
-    secret: String,
-    link: String,
-    link_label: String,
 }
 
 /// Creates a staff account (not linked to a member), with a one-time password.

@@ -454,3 +454,13 @@ pub async fn dissolve(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Ap
         &format!("已撤销{}", org.name),
     ))
 }
+
+/// Where an administrator's pages open (党费收缴, 发展党员): the widest organization they keep.
+pub(super) async fn widest_administered(state: &AppState, actor: &Actor) -> AppResult<Org> {
+    let root = actor.admin_roots().first().map(|r| r.to_string());
+    let org = match root {
+        Some(r) => orgs::at_roots(&state.db, &[&r]).await?.into_iter().next(),
+        None => None,
+    };
+    org.ok_or(AppError::NotFound)
+}

@@ -43,6 +43,21 @@ pub fn bytes_response(bytes: Vec<u8>, mime: &str, download_name: Option<&str>) -
     res
 }
 
+/// A table (a heading row, then the rows) as a spreadsheet download, saved as `file_name`.
+pub fn xlsx_response(
+    sheet: &str,
+    title: &str,
+    rows: &[Vec<String>],
+    file_name: &str,
+) -> AppResult<Response> {
+    let cells: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let book = crate::spreadsheet::write_table(sheet, title, &cells).map_err(AppError::internal)?;
+    Ok(bytes_response(book, super::roster::XLSX, Some(file_name)))
+}
+
 /// A multipart form read whole: its text fields and its files (field, file name, bytes).
 #[derive(Default)]
 pub struct Upload {

@@ -263,13 +263,16 @@ impl TestApp {
     /// Registers 何申, an applicant in 甲村 with an account, and signs them in.
     pub async fn applicant(&self) -> Client {
         use dangjian::domain::development::{PersonEntry, parse_person};
+        let id = id_number("2001-09-09", 71);
         let record = parse_person(&PersonEntry {
-            name: "何申",
-            gender: "male",
-            ethnicity: "汉族",
-            id_number: &id_number("2001-09-09", 71),
-            phone: phone::APPLICANT,
-            education: "senior",
+            who: dangjian::domain::member::PersonFields {
+                name: "何申",
+                gender: "male",
+                ethnicity: "汉族",
+                id_number: &id,
+                phone: phone::APPLICANT,
+                education: "senior",
+            },
             category: "farmer",
         })
         .unwrap();

@@ -550,16 +550,6 @@ pub async fn export(
     };
     let mut table = vec![header, line(&total)];
     table.extend(rows.iter().map(line));
-    let cells: Vec<Vec<&str>> = table
-        .iter()
-        .map(|r| r.iter().map(String::as_str).collect())
-        .collect();
-    let book =
-        crate::spreadsheet::write_table("数据看板", &title, &cells).map_err(AppError::internal)?;
     let name = format!("{}-{}.xlsx", sel.org.name, sel.label());
-    Ok(super::stored::bytes_response(
-        book,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        Some(&name),
-    ))
+    super::stored::xlsx_response("数据看板", &title, &table, &name)
 }

@@ -13,7 +13,7 @@ use crate::domain::clock::{format_date, local_date, now_epoch};
 use crate::domain::development::{Counts, Recorder, Standing, Step, standing, step_of};
 use crate::domain::org::is_in_subtree;
 use crate::domain::policy::Actor;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::store::development::{self, Person};
 use crate::store::orgs::{self, Org};
 use askama::Template;
@@ -239,12 +239,7 @@ pub async fn manage(
     ctx: Ctx,
     Admin(actor): Admin,
 ) -> AppResult<Response> {
-    let root = actor.admin_roots().first().map(|r| r.to_string());
-    let org = match root {
-        Some(r) => orgs::at_roots(&state.db, &[&r]).await?.into_iter().next(),
-        None => None,
-    };
-    let org = org.ok_or(AppError::NotFound)?;
+    let org = super::orgs::widest_administered(&state, &actor).await?;
     board(State(state), ctx, Admin(actor), Id(org.id)).await
 }
 
@@ -289,17 +284,7 @@ pub async fn ledger_xlsx(
     }
     drop(conn);
     let title = format!("{}发展党员工作台账", org.name);
-    let table: Vec<Vec<&str>> = rows
-        .iter()
-        .map(|r| r.iter().map(String::as_str).collect())
-        .collect();
-    let bytes = crate::spreadsheet::write_table("发展党员工作台账", &title, &table)
-        .map_err(AppError::internal)?;
-    Ok(super::stored::bytes_response(
-        bytes,
-        super::roster::XLSX,
-        Some(&format!("{title}.xlsx")),
-    ))
+    super::stored::xlsx_response("发展党员工作台账", &title, &rows, &format!("{title}.xlsx"))
 }
 
 fn ledger_row(

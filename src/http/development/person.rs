@@ -3,7 +3,9 @@
 //! admission into the roster when the committee above approves.
 use super::super::access::{Admin, Found};
 use super::super::context::{Page, flash_redirect};
-use super::super::form::{Choice, FieldErrors, Form, Id, choices, render, render_invalid};
+use super::super::form::{
+    Choice, FieldErrors, Form, Id, NoticePage, choices, render, render_invalid,
+};
 use super::super::stored::{self, Upload};
 use super::super::{AppState, Ctx};
 use super::today;
@@ -13,7 +15,7 @@ use crate::domain::development::{
     STEPS, Stage, Step, Vote, step_of,
 };
 use crate::domain::member::{
-    ETHNICITIES, Education, Gender, MemberCategory, MemberRecord, MemberStatus,
+    ETHNICITIES, Education, Gender, MemberCategory, MemberRecord, MemberStatus, PersonFields,
 };
 use crate::domain::policy::Actor;
 use crate::domain::text;
@@ -332,19 +334,27 @@ pub async fn person_page(
     })
 }
 
+/// The person's page as it opens, nothing typed yet.
+pub async fn fresh_page(
+    state: &AppState,
+    ctx: &Ctx,
+    person: Person,
+    viewer: Viewer,
+) -> AppResult<PersonPage> {
+    person_page(
+        state,
+        ctx,
+        person,
+        viewer,
+        StepForm::default(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
 pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppResult<Response> {
     let (person, viewer) = visible(&state, ctx.actor()?, id).await?;
-    render(
-        &person_page(
-            &state,
-            &ctx,
-            person,
-            viewer,
-            StepForm::default(),
-            FieldErrors::default(),
-        )
-        .await?,
-    )
+    render(&fresh_page(&state, &ctx, person, viewer).await?)
 }
 
 /// What a step's form asks for, read and checked against the rules; the field at fault.
@@ -822,12 +832,14 @@ pub async fn create(
 ) -> AppResult<Response> {
     let branch = registering_branch(&state, &actor, id).await?;
     let entry = PersonEntry {
-        name: &form.name,
-        gender: &form.gender,
-        ethnicity: &form.ethnicity,
-        id_number: &form.id_number,
-        phone: &form.phone,
-        education: &form.education,
+        who: PersonFields {
+            name: &form.name,
+            gender: &form.gender,
+            ethnicity: &form.ethnicity,
+            id_number: &form.id_number,
+            phone: &form.phone,
+            education: &form.education,
+        },
         category: &form.category,
     };
     let record = match rules::parse_person(&entry) {
@@ -868,16 +880,6 @@ pub async fn create(
         &format!("/development/people/{id}"),
         &format!("已登记{}，请记录第1步“递交入党申请书”", record.name),
     ))
-}
-
-#[derive(Template)]
-#[template(path = "notice.html")]
-struct NoticePage {
-    page: Page,
-    message: String,
-    secret: String,
-    link: String,
-    link_label: String,
 }
 
 /// 开通账号: the person signs in with their phone and a first code, to see their path and

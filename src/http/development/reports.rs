@@ -4,7 +4,7 @@ use super::super::access::Member;
 use super::super::context::flash_redirect;
 use super::super::form::{FieldErrors, Form, Id, render, render_invalid};
 use super::super::{AppState, Ctx};
-use super::person::{StepForm, person_page, visible};
+use super::person::{fresh_page, visible};
 use super::today;
 use crate::domain::clock::{format_date, format_minute, now_epoch, parse_date};
 use crate::domain::development::{COMMENT_MAX_CHARS, REPORT_MAX_CHARS, report_quarter};
@@ -48,17 +48,7 @@ fn own_id(ctx: &Ctx) -> AppResult<i64> {
 
 pub async fn me(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
     let (person, viewer) = visible(&state, ctx.actor()?, own_id(&ctx)?).await?;
-    render(
-        &person_page(
-            &state,
-            &ctx,
-            person,
-            viewer,
-            StepForm::default(),
-            FieldErrors::default(),
-        )
-        .await?,
-    )
+    render(&fresh_page(&state, &ctx, person, viewer).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -95,15 +85,7 @@ pub async fn submit(
     }
     if !errors.is_empty() {
         drop(tx);
-        let mut page = person_page(
-            &state,
-            &ctx,
-            person,
-            viewer,
-            StepForm::default(),
-            FieldErrors::default(),
-        )
-        .await?;
+        let mut page = fresh_page(&state, &ctx, person, viewer).await?;
         page.report_errors = errors;
         page.report_body = form.body;
         return render_invalid(&page);
@@ -155,15 +137,7 @@ pub async fn comment(
         Err(why) => {
             let mut errors = FieldErrors::default();
             errors.add("comment", why);
-            let mut page = person_page(
-                &state,
-                &ctx,
-                person,
-                viewer,
-                StepForm::default(),
-                FieldErrors::default(),
-            )
-            .await?;
+            let mut page = fresh_page(&state, &ctx, person, viewer).await?;
             page.report_errors = errors;
             return render_invalid(&page);
         }
