@@ -217,7 +217,7 @@ pub async fn remind_development(db: &Db, now: i64) -> AppResult<usize> {
         return Ok(0);
     };
     let mut due = Vec::new();
-    for (person, h) in crate::store::development::paths_in(db, &root.path).await? {
+    for (person, h) in crate::store::development::paths_in(db, &root.path, false).await? {
         let s = standing(&h);
         let (Some(n), false) = (s.most_urgent(), s.ended) else {
             continue;

@@ -179,7 +179,8 @@ impl History {
         self.done.iter().rev().find(|d| d.step == step)
     }
 
-    fn date_of(&self, step: u8) -> Option<Date> {
+    /// When the step was last done.
+    pub fn date_of(&self, step: u8) -> Option<Date> {
         self.last_of(step).map(|d| d.on)
     }
 
@@ -190,6 +191,11 @@ impl History {
     /// The decisions of branch meetings on the probation, in order.
     fn decisions(&self) -> impl Iterator<Item = (Decision, u8)> + '_ {
         self.done.iter().filter_map(|d| d.decision)
+    }
+
+    /// The branch meeting's last decision on the probation, with any extension in months.
+    pub fn decision(&self) -> Option<(Decision, u8)> {
+        self.decisions().last()
     }
 
     /// 入党日期: the day the branch meeting admitted them (预备期 counts from it).
@@ -556,26 +562,26 @@ pub struct Counts {
     pub activists: usize,
     pub candidates: usize,
     pub probationary: usize,
-    /// Full members and cancellations whose file is not yet archived, and those done.
-    pub ended: usize,
     pub due_this_month: usize,
     pub overdue: usize,
 }
 
 impl Counts {
+    /// Counts one person. An archived file counts nowhere; a path decided but not yet
+    /// archived is in no stage, though its 归档 may be due or late.
     pub fn add(&mut self, s: &Standing, today: Date) {
+        if s.ended {
+            return;
+        }
         match s.stage {
-            _ if s.ended => self.ended += 1,
             Applicant => self.applicants += 1,
             Activist => self.activists += 1,
             Candidate => self.candidates += 1,
             Probationary => self.probationary += 1,
-            Full | Cancelled => self.ended += 1,
+            Full | Cancelled => {}
         }
-        if !s.ended {
-            self.overdue += usize::from(s.overdue(today));
-            self.due_this_month += usize::from(s.due_this_month(today));
-        }
+        self.overdue += usize::from(s.overdue(today));
+        self.due_this_month += usize::from(s.due_this_month(today));
     }
 
     /// Everyone still on the path.

@@ -178,12 +178,22 @@ pub async fn person_in(conn: &mut AnyConnection, id: i64) -> AppResult<Person> {
         .ok_or(AppError::NotFound)
 }
 
-/// Everyone on the path in a subtree, with their steps (not voided), by branch and name.
-pub async fn paths_in(db: &super::Db, root: &str) -> AppResult<Vec<(Person, History)>> {
+/// Everyone on the path in a subtree, with their steps (not voided), by branch and name;
+/// with `archived`, also those whose file is archived (step 25: a county's years of them).
+pub async fn paths_in(
+    db: &super::Db,
+    root: &str,
+    archived: bool,
+) -> AppResult<Vec<(Person, History)>> {
     let (lo, hi) = crate::domain::org::subtree_range(root);
+    let open = if archived {
+        ""
+    } else {
+        " AND NOT EXISTS (SELECT 1 FROM development_steps z WHERE z.person_id = p.id AND z.step = 25 AND z.voided_at IS NULL)"
+    };
     let mut conn = db.conn().await?;
     let people: Vec<Person> = sqlx::query_as(&format!(
-        "{PERSON} WHERE b.path >= $1 AND b.path < $2 ORDER BY b.path, p.name, p.id"
+        "{PERSON} WHERE b.path >= $1 AND b.path < $2{open} ORDER BY b.path, p.name, p.id"
     ))
     .bind(&lo)
     .bind(&hi)
@@ -191,7 +201,7 @@ pub async fn paths_in(db: &super::Db, root: &str) -> AppResult<Vec<(Person, Hist
     .await?;
     let steps: Vec<StepRow> = sqlx::query_as(&format!(
         "{STEP} JOIN development_people p ON p.id = s.person_id JOIN orgs b ON b.id = p.branch_id \
-         WHERE b.path >= $1 AND b.path < $2 AND s.voided_at IS NULL ORDER BY s.person_id, s.id"
+         WHERE b.path >= $1 AND b.path < $2 AND s.voided_at IS NULL{open} ORDER BY s.person_id, s.id"
     ))
     .bind(&lo)
     .bind(&hi)
@@ -232,6 +242,21 @@ pub async fn named_members(
     )
     .bind(person_id)
     .fetch_all(conn)
+    .await?)
+}
+
+/// The members the steps of everyone in a subtree name (not voided): (person, step, name).
+pub async fn named_in(db: &super::Db, root: &str) -> AppResult<Vec<(i64, i64, String)>> {
+    let (lo, hi) = crate::domain::org::subtree_range(root);
+    Ok(sqlx::query_as(
+        "SELECT s.person_id, s.step, m.name FROM development_step_members sm \
+         JOIN development_steps s ON s.id = sm.step_id JOIN members m ON m.id = sm.member_id \
+         JOIN development_people p ON p.id = s.person_id JOIN orgs b ON b.id = p.branch_id \
+         WHERE b.path >= $1 AND b.path < $2 AND s.voided_at IS NULL ORDER BY s.person_id, s.id, m.id",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(db.pool())
     .await?)
 }
 

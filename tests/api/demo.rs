@@ -217,7 +217,7 @@ async fn demo_development(app: &TestApp, files: &dangjian::files::Storage) {
         .unwrap();
     let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
     let county = dangjian::store::orgs::root(&app.db).await.unwrap().unwrap();
-    let paths = store::paths_in(&app.db, &county.path).await.unwrap();
+    let paths = store::paths_in(&app.db, &county.path, true).await.unwrap();
     assert!((250..=400).contains(&paths.len()), "{summary}");
     let (mut counts, mut extended, mut cancelled) = (Counts::default(), 0, 0);
     let mut conn = app.db.conn().await.unwrap();

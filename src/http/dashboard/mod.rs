@@ -458,7 +458,7 @@ pub async fn page(
         })
         .collect();
     let today = local_date(now_epoch());
-    let lines = super::development::lines_in(&state, &sel.org).await?;
+    let lines = super::development::lines_in(&state, &sel.org, false).await?;
     let development = super::development::counts_below(&state, &sel.org, &lines).await?;
     let step = |p: Period| format!("/dashboard?{}", sel.link_at(sel.org.id, &p));
     render(&DashboardPage {

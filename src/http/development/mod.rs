@@ -10,7 +10,9 @@ use super::context::Page;
 use super::form::{Id, render};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_date, local_date, now_epoch};
-use crate::domain::development::{Counts, Recorder, Standing, Step, standing, step_of};
+use crate::domain::development::{
+    Counts, Decision, History, Recorder, Standing, Step, standing, step_of,
+};
 use crate::domain::org::is_in_subtree;
 use crate::domain::policy::Actor;
 use crate::error::AppResult;
@@ -28,6 +30,7 @@ pub(crate) fn today() -> Date {
 /// One person on the board: where they stand and what is due.
 pub struct Line {
     pub person: Person,
+    pub history: History,
     pub standing: Standing,
     pub today: Date,
 }
@@ -97,15 +100,17 @@ impl Line {
     }
 }
 
-/// Everyone on the path in the organization's subtree, where they stand today.
-pub async fn lines_in(state: &AppState, org: &Org) -> AppResult<Vec<Line>> {
+/// Everyone on the path in the organization's subtree, where they stand today; with
+/// `archived`, also those whose file is archived.
+pub async fn lines_in(state: &AppState, org: &Org, archived: bool) -> AppResult<Vec<Line>> {
     let today = today();
-    Ok(development::paths_in(&state.db, &org.path)
+    Ok(development::paths_in(&state.db, &org.path, archived)
         .await?
         .into_iter()
-        .map(|(person, h)| Line {
+        .map(|(person, history)| Line {
             person,
-            standing: standing(&h),
+            standing: standing(&history),
+            history,
             today,
         })
         .collect())
@@ -185,7 +190,8 @@ pub async fn board(
     Id(id): Id,
 ) -> AppResult<Response> {
     let org = administered(&state, &actor, id).await?;
-    let lines = lines_in(&state, &org).await?;
+    // A branch lists its archived files too; above, the board is what is open.
+    let lines = lines_in(&state, &org, org.kind().is_branch()).await?;
     let (total, rows) = counts_below(&state, &org, &lines).await?;
     let crumbs = orgs::ancestors(&state.db, &org.path)
         .await?
@@ -250,8 +256,7 @@ pub async fn ledger_xlsx(
     Id(id): Id,
 ) -> AppResult<Response> {
     let org = administered(&state, &actor, id).await?;
-    let lines = lines_in(&state, &org).await?;
-    let mut conn = state.db.conn().await?;
+    let lines = lines_in(&state, &org, true).await?;
     let mut rows: Vec<Vec<String>> = vec![
         [
             "序号",
@@ -277,54 +282,34 @@ pub async fn ledger_xlsx(
         .map(String::from)
         .to_vec(),
     ];
-    for (i, l) in lines.iter().enumerate() {
-        let steps = development::steps_of(&mut conn, l.person.id).await?;
-        let named = development::named_members(&mut conn, l.person.id).await?;
-        rows.push(ledger_row(i + 1, l, &steps, &named));
+    let mut named: std::collections::HashMap<(i64, i64), Vec<String>> = Default::default();
+    for (person, step, name) in development::named_in(&state.db, &org.path).await? {
+        named.entry((person, step)).or_default().push(name);
     }
-    drop(conn);
+    for (i, l) in lines.iter().enumerate() {
+        let names = |step: i64| {
+            named
+                .get(&(l.person.id, step))
+                .map(|n| n.join("、"))
+                .unwrap_or_default()
+        };
+        rows.push(ledger_row(i + 1, l, [names(5), names(9)]));
+    }
     let title = format!("{}发展党员工作台账", org.name);
     super::stored::xlsx_response("发展党员工作台账", &title, &rows, &format!("{title}.xlsx"))
 }
 
-fn ledger_row(
-    n: usize,
-    l: &Line,
-    steps: &[development::StepRow],
-    named: &[(i64, i64, String)],
-) -> Vec<String> {
-    let on = |step: i64| {
-        steps
-            .iter()
-            .rfind(|s| s.step == step && s.voided_at.is_none())
-            .map(|s| s.done_on.clone())
-            .unwrap_or_default()
-    };
-    let names = |step: i64| {
-        named
-            .iter()
-            .filter(|(s, _, _)| *s == step)
-            .map(|(_, _, name)| name.as_str())
-            .collect::<Vec<_>>()
-            .join("、")
-    };
-    let decision = steps
-        .iter()
-        .rfind(|s| s.step == 23 && s.voided_at.is_none())
-        .and_then(|s| s.decision())
+/// A person's line in the 台账; `[contacts, introducers]` as named.
+fn ledger_row(n: usize, l: &Line, [contacts, introducers]: [String; 2]) -> Vec<String> {
+    let h = &l.history;
+    let on = |step: u8| h.date_of(step).map(format_date).unwrap_or_default();
+    let decision = h
+        .decision()
         .map(|(d, months)| match d {
-            crate::domain::development::Decision::Extend => format!("{}{months}个月", d.label()),
+            Decision::Extend => format!("{}{months}个月", d.label()),
             _ => d.label().to_string(),
         })
         .unwrap_or_default();
-    let history = development::history_of(
-        &l.person,
-        &steps
-            .iter()
-            .filter(|s| s.voided_at.is_none())
-            .cloned()
-            .collect::<Vec<_>>(),
-    );
     let p = &l.person;
     vec![
         n.to_string(),
@@ -340,16 +325,13 @@ fn ledger_row(
         l.stage_label().into(),
         on(1),
         on(3),
-        names(5),
+        contacts,
         on(7),
-        names(9),
+        introducers,
         on(15),
         on(17),
         decision,
-        history
-            .full_member_on()
-            .map(format_date)
-            .unwrap_or_default(),
+        h.full_member_on().map(format_date).unwrap_or_default(),
         l.due_text(),
         l.window_text(),
         l.state_label().into(),
