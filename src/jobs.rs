@@ -205,6 +205,35 @@ pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
     sent += remind_grey(db, now).await?;
     sent += remind_dues(db, now).await?;
     sent += remind_development(db, now).await?;
+    sent += expire_letters(db, now).await?;
+    Ok(sent)
+}
+
+/// 6. 组织关系介绍信 past their validity without a 回执: written down as expired, and the
+///    sending branch's administrators told once.
+pub async fn expire_letters(db: &Db, now: i64) -> AppResult<usize> {
+    let mut tx = db.begin().await?;
+    let expired = crate::store::transfers::expire_letters(tx.conn(), local_date(now), now).await?;
+    let mut sent = 0;
+    for t in expired {
+        let Some(branch) = t.from_branch_id else {
+            continue;
+        };
+        let title = format!(
+            "组织关系介绍信已过期：{}的介绍信{}至{}未回执，党员仍在本支部",
+            t.member_name,
+            t.letter_text(),
+            t.last_valid_text()
+        );
+        let link = format!("/transfers/{}", t.id);
+        for user in users::admins_of(tx.conn(), branch).await? {
+            let key = format!("transfer-expired:{}", t.id);
+            if notifications::notify(tx.conn(), user, &key, &title, &link, now).await? {
+                sent += 1;
+            }
+        }
+    }
+    tx.commit().await?;
     Ok(sent)
 }
 

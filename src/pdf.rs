@@ -124,6 +124,14 @@ impl Writer<'_> {
         }
     }
 
+    /// One line set against the right margin (a signature, a date).
+    fn right(&mut self, text: &str, size: f32) {
+        self.ensure(size * LINE);
+        let x = PAGE_W - MARGIN - self.measure.width(text, size);
+        self.texts.push((text.to_string(), x, self.y + size, size));
+        self.y += size * LINE;
+    }
+
     fn table(&mut self, s: &Section) {
         self.ensure(BODY * LINE * 4.0);
         self.y += BODY * 0.6;
@@ -397,6 +405,90 @@ fn render_letters(
         );
     }
     w.finish()
+}
+
+/// A 党员组织关系介绍信 out of the county, as its fields are filled in.
+pub struct TransferLetter {
+    /// （2026）第00012号.
+    pub number: String,
+    pub verify_code: String,
+    /// The receiving organization, to whom the letter is addressed.
+    pub to_org: String,
+    pub name: String,
+    pub gender: String,
+    pub age: i32,
+    pub ethnicity: String,
+    /// 正式党员 or 预备党员.
+    pub status: String,
+    pub id_number: String,
+    pub from_branch: String,
+    pub dues_paid_to: String,
+    pub valid_days: i64,
+    pub issued: String,
+    pub last_valid: String,
+    /// The issuing organization: the county's committee.
+    pub issuer: String,
+    pub phone: String,
+}
+
+/// The letter (top) and its 回执 stub (below a line to cut along), on one A4 page, in the
+/// layout counties use: addressee, the member and their 党籍, whence and whither, dues paid
+/// up to, validity, the issuer and date, and the number and code on both halves.
+pub fn transfer_letter(l: &TransferLetter) -> Result<Vec<u8>, String> {
+    let title = "中国共产党党员组织关系介绍信";
+    let mut w = writer(title, &format!("{}　{}", l.issuer, l.number))?;
+    w.paragraph(title, 16.0, true);
+    w.paragraph(&l.number, BODY, true);
+    w.y += BODY;
+    w.paragraph(&format!("{}：", l.to_org), BODY, false);
+    w.paragraph(
+        &format!(
+            "　　{}同志（{}，{}岁，{}），系中共{}，身份证号码{}，由{}转去你处，请接洽。",
+            l.name, l.gender, l.age, l.ethnicity, l.status, l.id_number, l.from_branch
+        ),
+        BODY,
+        false,
+    );
+    let dues = if l.dues_paid_to.is_empty() {
+        "________".to_string()
+    } else {
+        l.dues_paid_to.clone()
+    };
+    w.paragraph(&format!("　　该同志党费已交到{dues}。"), BODY, false);
+    w.paragraph(
+        &format!("　　（有效期{}天，{}前有效）", l.valid_days, l.last_valid),
+        BODY,
+        false,
+    );
+    w.y += BODY;
+    w.right(&format!("{}（盖章）", l.issuer), BODY);
+    w.right(&l.issued, BODY);
+    w.y += BODY;
+    w.paragraph(
+        &format!("党员联系电话：{}　　验证码：{}", l.phone, l.verify_code),
+        BODY,
+        false,
+    );
+    w.y += BODY * 2.0;
+    w.paragraph("（此处剪开，回执由接收党组织填写后寄回）", 9.0, true);
+    w.rules.push((MARGIN, w.y, PAGE_W - MARGIN));
+    w.y += BODY * 2.0;
+    w.paragraph("中国共产党党员组织关系介绍信回执", 14.0, true);
+    w.paragraph(&l.number, BODY, true);
+    w.y += BODY;
+    w.paragraph(&format!("{}：", l.issuer), BODY, false);
+    w.paragraph(
+        &format!(
+            "　　{}同志的党员组织关系已转达我处，特此回执。（验证码：{}）",
+            l.name, l.verify_code
+        ),
+        BODY,
+        false,
+    );
+    w.y += BODY;
+    w.right("接收党组织（盖章）", BODY);
+    w.right("　　年　　月　　日", BODY);
+    w.finish().map(|(pdf, _)| pdf)
 }
 
 #[cfg(test)]

@@ -693,7 +693,13 @@ async fn write(
                 Some(on) => {
                     store::make_full_member(tx.conn(), member, &format_date(on), now).await?
                 }
-                None => store::make_probationary(tx.conn(), member, now).await?,
+                None => {
+                    store::make_probationary(tx.conn(), member, now).await?;
+                    if w.history.stage() == Stage::Cancelled {
+                        let on = w.history.date_of(24).unwrap_or(local_date(now));
+                        members::leave(tx.conn(), member, on, "取消预备党员资格", now).await?
+                    }
+                }
             }
         }
         if w.account {

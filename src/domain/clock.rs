@@ -40,6 +40,13 @@ pub fn add_months(date: Date, months: i32) -> Date {
     Date::from_calendar_date(year, month, day).unwrap_or(date)
 }
 
+/// Whole years from `from` to `on` (an age, years in the party): one born on 29 February
+/// has a year more on 1 March of a common year.
+pub fn full_years(from: Date, on: Date) -> i32 {
+    let before = (on.month() as u8, on.day()) < (from.month() as u8, from.day());
+    on.year() - from.year() - i32::from(before)
+}
+
 pub fn format_date(date: Date) -> String {
     date.format(format_description!("[year]-[month]-[day]"))
         .unwrap_or_default()
@@ -142,6 +149,31 @@ pub fn month_day_label(md: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use time::macros::date;
+
+    #[test]
+    fn full_years_count_birthdays_passed() {
+        assert_eq!(
+            super::full_years(date!(1990 - 06 - 15), date!(2026 - 06 - 14)),
+            35
+        );
+        assert_eq!(
+            super::full_years(date!(1990 - 06 - 15), date!(2026 - 06 - 15)),
+            36
+        );
+        assert_eq!(
+            super::full_years(date!(2000 - 02 - 29), date!(2026 - 02 - 28)),
+            25
+        );
+        assert_eq!(
+            super::full_years(date!(2000 - 02 - 29), date!(2026 - 03 - 01)),
+            26
+        );
+        assert_eq!(
+            super::full_years(date!(2000 - 02 - 29), date!(2028 - 02 - 29)),
+            28
+        );
+    }
 
     #[test]
     fn months_later_keep_the_day_or_take_the_month_s_last() {
@@ -192,7 +224,6 @@ mod tests {
             assert_eq!(parse_written_date(bad), None, "{bad}");
         }
     }
-    use time::macros::date;
 
     #[test]
     fn shanghai_midnight_is_previous_utc_day() {

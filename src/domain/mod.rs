@@ -70,4 +70,5 @@ pub mod roster;
 pub mod shop;
 pub mod supervision;
 pub mod text;
+pub mod transfer;
 pub mod upload;

@@ -8,7 +8,7 @@ use crate::crypto::one_time_password;
 use crate::domain::clock::{format_minute, local_date, now_epoch};
 use crate::domain::member::{
     ETHNICITIES, Education, Gender, MemberCategory, MemberEntry, MemberRecord, MemberStatus,
-    PersonFields, Post, TRANSFER_REASON_MAX_CHARS, parse_member, parse_posts,
+    PersonFields, Post, parse_member, parse_posts,
 };
 use crate::domain::org::OrgType;
 use crate::domain::paging::Paging;
@@ -25,6 +25,8 @@ use axum::response::Response;
 use serde::Deserialize;
 
 const PAGE_SIZE: i64 = 20;
+/// The list's status filter for those who left the county's organization.
+const LEFT: &str = "left";
 
 /// A member the actor manages, else 404.
 async fn managed(state: &AppState, actor: &Actor, id: i64) -> AppResult<Member> {
@@ -87,6 +89,8 @@ pub async fn index(
         None => actor.admin_roots(),
     };
     let keep = |v: &str, ok: bool| if ok { v.to_string() } else { String::new() };
+    // 已离开 lists those who left the county's organization (转出县外 …) instead.
+    let left = lq.status == LEFT;
     let filter = ListFilter {
         q: text::search(&lq.q),
         branch_id: None,
@@ -96,6 +100,7 @@ pub async fn index(
             MemberCategory::from_code(&lq.category).is_some(),
         ),
         gender: keep(&lq.gender, Gender::from_code(&lq.gender).is_some()),
+        left,
     };
     let mut paging = Paging::parse(&lq.page, PAGE_SIZE);
     let (mut rows, total) =
@@ -116,15 +121,18 @@ pub async fn index(
             .as_ref()
             .map(|b| b.id.to_string())
             .unwrap_or_default(),
-        filter.status,
+        if left { LEFT } else { &filter.status },
         filter.category,
         filter.gender
     );
     render(&IndexPage {
         page: ctx.page("党员名册"),
         statuses: choices(
-            MemberStatus::ALL.iter().map(|s| (s.code(), s.label())),
-            &filter.status,
+            MemberStatus::ALL
+                .iter()
+                .map(|s| (s.code(), s.label()))
+                .chain([(LEFT, "已离开本县组织")]),
+            if left { LEFT } else { &filter.status },
         ),
         categories: choices(
             MemberCategory::ALL.iter().map(|s| (s.code(), s.label())),
@@ -160,6 +168,9 @@ pub struct MemberForm {
     party_group: String,
     posts: Vec<String>,
     veteran: String,
+    /// 县外转入: the letter the member came with (new members only).
+    letter_no: String,
+    outside_org: String,
 }
 
 #[derive(Template)]
@@ -356,6 +367,16 @@ pub async fn create(
     let checked = validate(&state, &form, &branch).await?;
     let mut errors = checked.clone().err().unwrap_or_default();
     let input = checked.ok();
+    let incoming = match crate::domain::transfer::parse_incoming(&form.letter_no, &form.outside_org)
+    {
+        Ok(i) => i,
+        Err(e) => {
+            for (field, message) in e.iter() {
+                errors.add(field, message);
+            }
+            None
+        }
+    };
     // A first sign-in code, kept so that the branch's login letter can print it again.
     let account = match input.as_ref().and_then(|i| i.phone.as_ref()) {
         Some(_) => {
@@ -399,11 +420,16 @@ pub async fn create(
         )
         .await?;
     }
+    let mut detail = format!("所在支部：{}", branch.name);
+    if let Some(i) = &incoming {
+        record_incoming(&mut tx, id, &branch, i, actor.user_id).await?;
+        detail += &format!("；县外转入，介绍信 {}（{}）", i.letter_no, i.outside_org);
+    }
     ctx.audit(
         &mut tx,
         "新增党员",
         &format!("党员 {id} {}", input.name),
-        &format!("所在支部：{}", branch.name),
+        &detail,
     )
     .await?;
     tx.commit().await?;
@@ -442,11 +468,18 @@ struct ShowPage {
     badges: Vec<crate::store::badges::BadgeRow>,
     /// The 发展党员 file the member came by, and where their probation stands.
     development: Option<(i64, String)>,
+    /// 组织关系转接 other than a move done within the county (those are in `transfers`),
+    /// for whoever manages the member.
+    letters: Vec<crate::store::transfers::Transfer>,
 }
 
 impl ShowPage {
     fn format_time(&self, t: &i64) -> String {
         format_minute(*t)
+    }
+
+    fn today(&self) -> time::Date {
+        local_date(now_epoch())
     }
 }
 
@@ -477,6 +510,18 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> AppRes
         transfers: members::transfers(&state.db, m.id).await?,
         badges: crate::store::badges::of(&state.db, "member", m.id).await?,
         development: super::development::member_note(state, m.id).await?,
+        letters: if actor.may_manage_member(&m.branch_path) {
+            crate::store::transfers::of_member(&state.db, m.id)
+                .await?
+                .into_iter()
+                .filter(|t| {
+                    t.direction() != crate::domain::transfer::Direction::Within
+                        || t.status != crate::domain::transfer::Status::Accepted.code()
+                })
+                .collect()
+        } else {
+            vec![]
+        },
         id_number,
         phone,
         revealed,
@@ -533,6 +578,7 @@ fn form_from(m: &Member, keys: &crate::crypto::Keys) -> MemberForm {
         } else {
             String::new()
         },
+        ..Default::default()
     }
 }
 
@@ -599,104 +645,34 @@ pub async fn update(
     Ok(flash_redirect(&state, &format!("/members/{id}"), "已保存"))
 }
 
-#[derive(Template)]
-#[template(path = "member_transfer.html")]
-struct TransferPage {
-    page: Page,
-    m: Member,
-    q: String,
-    branches: Vec<Org>,
-    reason: String,
-    error: String,
-}
-
-pub async fn transfer_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Id(id): Id,
-    Query(bq): Query<BranchQuery>,
-) -> AppResult<Response> {
-    let actor = ctx.actor()?;
-    let m = managed(&state, actor, id).await?;
-    let q = text::search(&bq.q);
-    let branches = orgs::search(&state.db, &actor.admin_roots(), &q, &branch_kinds(), 50)
-        .await?
-        .into_iter()
-        .filter(|b| b.id != m.branch_id)
-        .collect();
-    render(&TransferPage {
-        page: ctx.page("党员转接"),
-        m,
-        q,
-        branches,
-        reason: String::new(),
-        error: String::new(),
-    })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct TransferForm {
-    target: String,
-    reason: String,
-}
-
-pub async fn transfer(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Id(id): Id,
-    crate::http::form::Form(form): crate::http::form::Form<TransferForm>,
-) -> AppResult<Response> {
-    let actor = ctx.actor()?;
-    let m = managed(&state, actor, id).await?;
-    let target = match form.target.trim().parse::<i64>() {
-        Ok(t) => managed_branch(&state, actor, t).await.ok(),
-        Err(_) => None,
-    };
-    let reason = text::required(&form.reason, TRANSFER_REASON_MAX_CHARS);
-    let error = match (&target, &reason) {
-        (None, _) => "请选择转入的党支部（须在您的管理范围内）".to_string(),
-        (Some(t), _) if t.id == m.branch_id => "已在该党支部".to_string(),
-        (_, Err(e)) => format!("转接原因：{e}"),
-        _ => String::new(),
-    };
-    if !error.is_empty() {
-        return render_invalid(&TransferPage {
-            page: ctx.page("党员转接"),
-            m,
-            q: String::new(),
-            branches: vec![],
-            reason: form.reason,
-            error,
-        });
-    }
-    let (target, reason) = (target.expect("checked"), reason.expect("checked"));
-    let mut tx = state.db.begin().await?;
-    let current = members::get_in(tx.conn(), id).await?;
-    members::transfer(
+/// A member registered from their 介绍信: the transfer into the county, done on arrival.
+async fn record_incoming(
+    tx: &mut crate::store::WriteTx,
+    member_id: i64,
+    branch: &Org,
+    incoming: &crate::domain::transfer::Incoming,
+    by: i64,
+) -> AppResult<()> {
+    use crate::domain::transfer::{Direction, Status};
+    let now = now_epoch();
+    crate::store::transfers::start(
         tx.conn(),
-        &current,
-        target.id,
-        &reason,
-        actor.user_id,
-        now_epoch(),
+        &crate::store::transfers::NewTransfer {
+            member_id,
+            direction: Direction::In,
+            from_branch: None,
+            to_branch: Some(branch.id),
+            outside_org: &incoming.outside_org,
+            letter_no: &incoming.letter_no,
+            valid_days: 0,
+            dues_paid_to: "",
+            reason: "县外转入",
+            status: Status::Registered,
+            issued: local_date(now),
+            by,
+            now,
+        },
     )
     .await?;
-    ctx.audit(
-        &mut tx,
-        "党员转接",
-        &format!("党员 {id} {}", m.name),
-        &format!("{} → {}：{}", current.branch_name, target.name, reason),
-    )
-    .await?;
-    tx.commit().await?;
-    state.rankings.moved(&state.db, id).await?;
-    for branch in [current.branch_id, target.id] {
-        super::dashboard::records_changed(&state, branch).await;
-    }
-    Ok(flash_redirect(
-        &state,
-        &format!("/members/{id}"),
-        &format!("已将{}转入{}", m.name, target.name),
-    ))
+    Ok(())
 }

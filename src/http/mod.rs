@@ -28,6 +28,7 @@ mod shop;
 mod stored;
 mod supervision;
 mod town;
+mod transfers;
 
 pub use access::Access;
 pub use context::{Ctx, Principal};
@@ -189,8 +190,15 @@ fn routes() -> Vec<Route> {
         r("GET", "/members/{id}", SignedIn, get(members::show)),
         r("GET", "/members/{id}/edit", Admin, get(members::edit_page)),
         r("POST", "/members/{id}/edit", Admin, post(members::update)),
-        r("GET", "/members/{id}/transfer", Admin, get(members::transfer_page)),
-        r("POST", "/members/{id}/transfer", Admin, post(members::transfer)),
+        r("GET", "/members/{id}/transfer", Admin, get(transfers::new_page)),
+        r("POST", "/members/{id}/transfer", Admin, post(transfers::start)),
+        r("GET", "/transfers", Admin, get(transfers::list)),
+        r("GET", "/transfers/{id}", Admin, get(transfers::show)),
+        r("GET", "/transfers/{id}/letter.pdf", Admin, heavy(get(transfers::letter))),
+        r("POST", "/transfers/{id}/accept", Admin, post(transfers::accept)),
+        r("POST", "/transfers/{id}/return", Admin, post(transfers::return_back)),
+        r("POST", "/transfers/{id}/withdraw", Admin, post(transfers::withdraw)),
+        r("POST", "/transfers/{id}/receipt", Admin, post(transfers::receipt)),
         r("POST", "/members/{id}/reveal", SignedIn, post(members::reveal)),
         r("GET", "/dues", Member, get(dues::mine)),
         r("GET", "/dues/manage", Admin, get(dues::manage)),

@@ -295,7 +295,7 @@ pub async fn branch_day(
 ) -> AppResult<Vec<(String, Option<bool>)>> {
     let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
         "SELECT m.name, a.correct FROM members m LEFT JOIN daily_answers a ON a.member_id = m.id AND a.day = $2 \
-         WHERE m.branch_id = $1 ORDER BY (a.correct IS NULL), a.answered_at, m.name",
+         WHERE m.branch_id = $1 AND m.left_on IS NULL ORDER BY (a.correct IS NULL), a.answered_at, m.name",
     )
     .bind(branch_id)
     .bind(day)

@@ -60,7 +60,7 @@ async fn member_figures(
     let m = only("m.branch_id");
     let registered = format!(
         "SELECT m.branch_id, COUNT(*), CAST(SUM(CASE WHEN m.created_at >= $1 AND m.created_at < $2 THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM members m WHERE 1 = 1{m} GROUP BY m.branch_id"
+         FROM members m WHERE m.left_on IS NULL{m} GROUP BY m.branch_id"
     );
     for r in numbers(db, &registered, &with(vec![from, to])).await? {
         let f = own.entry(r[0]).or_default();
@@ -80,6 +80,16 @@ async fn member_figures(
         }
         if branch.is_none_or(|b| b == r[1]) {
             own.entry(r[1]).or_default().transferred_in += 1;
+        }
+    }
+    // Across the county's border: letters out closed by their 回执, members in from a letter.
+    for (b, out, came) in
+        super::transfers::across_border(db, day_start(p.start), day_start(p.end)).await?
+    {
+        if branch.is_none_or(|only| only == b) {
+            let f = own.entry(b).or_default();
+            f.transferred_out += out;
+            f.transferred_in += came;
         }
     }
     let threshold = active_threshold(p, today);
@@ -577,7 +587,7 @@ pub async fn members_of(db: &Db, branch_id: i64, p: &Period) -> AppResult<Vec<Me
          (SELECT COUNT(*) FROM article_reads r WHERE r.member_id = m.id AND r.completed_at >= $4 AND r.completed_at < $5), \
          (SELECT COUNT(*) FROM checkins c WHERE c.member_id = m.id AND c.at >= $4 AND c.at < $5), \
          (SELECT CAST(COALESCE(SUM(l.lifetime_delta), 0) AS BIGINT) FROM points_ledger l WHERE l.member_id = m.id AND l.day >= $2 AND l.day < $3) \
-         FROM members m WHERE m.branch_id = $1 ORDER BY m.name",
+         FROM members m WHERE m.branch_id = $1 AND m.left_on IS NULL ORDER BY m.name",
     )
     .bind(branch_id)
     .bind(&first)

@@ -477,7 +477,7 @@ pub async fn full_members_of(
     branch_id: i64,
 ) -> AppResult<Vec<(i64, String)>> {
     Ok(sqlx::query_as(
-        "SELECT id, name FROM members WHERE branch_id = $1 AND status = 'full' ORDER BY name, id",
+        "SELECT id, name FROM members WHERE branch_id = $1 AND status = 'full' AND left_on IS NULL ORDER BY name, id",
     )
     .bind(branch_id)
     .fetch_all(conn)
@@ -525,7 +525,7 @@ pub async fn person_of_step(conn: &mut AnyConnection, step_id: i64) -> AppResult
 /// Every branch's full members: (branch, member).
 pub async fn full_members_by_branch(db: &super::Db) -> AppResult<Vec<(i64, i64)>> {
     Ok(sqlx::query_as(
-        "SELECT branch_id, id FROM members WHERE status = 'full' ORDER BY branch_id, id",
+        "SELECT branch_id, id FROM members WHERE status = 'full' AND left_on IS NULL ORDER BY branch_id, id",
     )
     .fetch_all(db.pool())
     .await?)

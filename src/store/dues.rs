@@ -88,6 +88,11 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// The latest month paid, up to the month the ledgers were read through.
+    pub fn last_paid(&self) -> Option<Month> {
+        self.last_paid
+    }
+
     pub fn first_owed(&self) -> Option<Month> {
         self.first_owed
     }
@@ -213,7 +218,8 @@ pub async fn ledgers(
     let only = if member.is_some() {
         "AND m.id = $3"
     } else {
-        "AND $3 = 0"
+        // A subtree's ledgers are of those on its roster; one member's, whoever they are.
+        "AND $3 = 0 AND m.left_on IS NULL"
     };
     let scope = format!("b.path >= $1 AND b.path < $2 {only}");
     let mut tx = db.begin_snapshot().await?;

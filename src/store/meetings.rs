@@ -178,7 +178,7 @@ pub async fn create(conn: &mut AnyConnection, m: &NewMeeting, now: i64) -> AppRe
     }
     if m.party_group {
         crate::q!(
-            "INSERT INTO meeting_attendees (meeting_id, member_id) SELECT $1, id FROM members WHERE party_group_id = $2",
+            "INSERT INTO meeting_attendees (meeting_id, member_id) SELECT $1, id FROM members WHERE party_group_id = $2 AND left_on IS NULL",
             id,
             m.org_id
         )
@@ -191,7 +191,7 @@ pub async fn create(conn: &mut AnyConnection, m: &NewMeeting, now: i64) -> AppRe
             Expected::Members => String::new(),
         };
         sqlx::query(&format!(
-            "INSERT INTO meeting_attendees (meeting_id, member_id) SELECT $1, mb.id FROM members mb JOIN orgs b ON b.id = mb.branch_id WHERE b.path >= $2 AND b.path < $3{committee}"
+            "INSERT INTO meeting_attendees (meeting_id, member_id) SELECT $1, mb.id FROM members mb JOIN orgs b ON b.id = mb.branch_id WHERE b.path >= $2 AND b.path < $3 AND mb.left_on IS NULL{committee}"
         ))
         .bind(id)
         .bind(lo)

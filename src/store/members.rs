@@ -32,6 +32,9 @@ pub struct Member {
     pub branch_code: Option<String>,
     pub branch_path: String,
     pub party_group_name: Option<String>,
+    /// The day they left the county's organization (转出县外 …): kept, not on any roster.
+    pub left_on: Option<String>,
+    pub left_reason: String,
 }
 
 impl Member {
@@ -68,8 +71,8 @@ impl Member {
 
 const SELECT: &str = "SELECT m.id, m.name, m.gender, m.ethnicity, m.birth_date, m.id_number_enc, m.id_number_mask, \
      m.phone_enc, m.phone_mask, m.education, m.joined_on, m.full_member_on, m.status, m.category, m.branch_id, \
-     m.party_group_id, m.posts, m.veteran, b.name AS branch_name, b.code AS branch_code, b.path AS branch_path, g.name AS party_group_name \
-     FROM members m JOIN orgs b ON b.id = m.branch_id LEFT JOIN orgs g ON g.id = m.party_group_id";
+     m.party_group_id, m.posts, m.veteran, b.name AS branch_name, b.code AS branch_code, b.path AS branch_path, g.name AS party_group_name, \
+     m.left_on, m.left_reason FROM members m JOIN orgs b ON b.id = m.branch_id LEFT JOIN orgs g ON g.id = m.party_group_id";
 
 pub async fn get(db: &super::Db, id: i64) -> AppResult<Member> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE m.id = $1"))
@@ -92,6 +95,8 @@ pub struct ListFilter {
     pub status: String,
     pub category: String,
     pub gender: String,
+    /// Those who left the county's organization instead of those on the roster.
+    pub left: bool,
 }
 
 /// Members of any of `roots`' subtrees matching the filter, by branch then name. Only the
@@ -136,6 +141,15 @@ pub async fn list(
     if let Some(branch) = f.branch_id {
         conditions.push(format!("m.branch_id = {branch}"));
     }
+    // Those who left are listed only when asked for.
+    conditions.push(
+        if f.left {
+            "m.left_on IS NOT NULL"
+        } else {
+            "m.left_on IS NULL"
+        }
+        .into(),
+    );
     let filter = format!("WHERE {}", conditions.join(" AND "));
     let count_sql =
         format!("SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id {filter}");
@@ -339,7 +353,7 @@ pub async fn in_subtree(db: &super::Db, root: &str) -> AppResult<Vec<(i64, Strin
     let (lo, hi) = crate::domain::org::subtree_range(root);
     Ok(sqlx::query_as(
         "SELECT m.id, m.name, o.id, o.name FROM members m JOIN orgs o ON o.id = m.branch_id \
-         WHERE o.path >= $1 AND o.path < $2 AND o.dissolved_at IS NULL ORDER BY o.path, m.id LIMIT 2000",
+         WHERE o.path >= $1 AND o.path < $2 AND o.dissolved_at IS NULL AND m.left_on IS NULL ORDER BY o.path, m.id LIMIT 2000",
     )
     .bind(lo)
     .bind(hi)
@@ -367,7 +381,7 @@ pub async fn people_of(
     let (lo, hi) = crate::domain::org::subtree_range(org_path);
     let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
         "SELECT m.id, CASE WHEN {} THEN 1 ELSE 0 END FROM members m JOIN orgs b ON b.id = m.branch_id \
-         WHERE (b.path >= $1 AND b.path < $2) OR m.party_group_id = $3",
+         WHERE ((b.path >= $1 AND b.path < $2) OR m.party_group_id = $3) AND m.left_on IS NULL",
         on_committee_sql("m")
     ))
     .bind(lo)
@@ -383,7 +397,8 @@ pub async fn of_org(db: &super::Db, org_id: i64, org_path: &str) -> AppResult<Ve
     let (lo, hi) = crate::domain::org::subtree_range(org_path);
     Ok(sqlx::query_as(
         "SELECT m.id, m.name FROM members m JOIN orgs b ON b.id = m.branch_id \
-         WHERE (b.path >= $1 AND b.path < $2) OR m.party_group_id = $3 ORDER BY m.posts = '', m.name LIMIT 500",
+         WHERE ((b.path >= $1 AND b.path < $2) OR m.party_group_id = $3) AND m.left_on IS NULL \
+         ORDER BY m.posts = '', m.name LIMIT 500",
     )
     .bind(lo)
     .bind(hi)
@@ -421,16 +436,16 @@ pub async fn names(
 /// A branch's office holders (书记, 组织委员 …) with their posts' codes.
 pub async fn office_holders(db: &super::Db, branch_id: i64) -> AppResult<Vec<(String, String)>> {
     Ok(sqlx::query_as(
-        "SELECT name, posts FROM members WHERE branch_id = $1 AND posts <> '' ORDER BY name",
+        "SELECT name, posts FROM members WHERE branch_id = $1 AND posts <> '' AND left_on IS NULL ORDER BY name",
     )
     .bind(branch_id)
     .fetch_all(db.pool())
     .await?)
 }
 
-/// How many members and organizations the register holds.
+/// How many members (on the roster) and organizations the register holds.
 pub async fn counts(db: &super::Db) -> AppResult<(i64, i64)> {
-    let (members,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM members")
+    let (members,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM members WHERE left_on IS NULL")
         .fetch_one(db.pool())
         .await?;
     let (orgs,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orgs")
@@ -439,29 +454,31 @@ pub async fn counts(db: &super::Db) -> AppResult<(i64, i64)> {
     Ok((members, orgs))
 }
 
-/// Every member with their branch: (member, branch), by branch.
+/// Every member on the roster with their branch: (member, branch), by branch.
 pub async fn with_branches(db: &super::Db) -> AppResult<Vec<(i64, i64)>> {
-    Ok(
-        sqlx::query_as("SELECT id, branch_id FROM members ORDER BY branch_id, id")
-            .fetch_all(db.pool())
-            .await?,
+    Ok(sqlx::query_as(
+        "SELECT id, branch_id FROM members WHERE left_on IS NULL ORDER BY branch_id, id",
     )
+    .fetch_all(db.pool())
+    .await?)
 }
 
-/// Where a member is registered: (branch, branch path).
+/// Where a member is registered: (branch, branch path); (0, "") for one who left the
+/// county's organization, who is nowhere now.
 pub async fn placement(db: &super::Db, member_id: i64) -> AppResult<(i64, String)> {
     Ok(sqlx::query_as(
-        "SELECT m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id WHERE m.id = $1",
+        "SELECT CASE WHEN m.left_on IS NULL THEN m.branch_id ELSE 0 END, \
+         CASE WHEN m.left_on IS NULL THEN o.path ELSE '' END FROM members m JOIN orgs o ON o.id = m.branch_id WHERE m.id = $1",
     )
     .bind(member_id)
     .fetch_one(db.pool())
     .await?)
 }
 
-/// Where every member is registered: (member, branch, branch path).
+/// Where every member on the roster is registered: (member, branch, branch path).
 pub async fn placements(db: &super::Db) -> AppResult<Vec<(i64, i64, String)>> {
     Ok(sqlx::query_as(
-        "SELECT m.id, m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id",
+        "SELECT m.id, m.branch_id, o.path FROM members m JOIN orgs o ON o.id = m.branch_id WHERE m.left_on IS NULL",
     )
     .fetch_all(db.pool())
     .await?)
@@ -475,4 +492,33 @@ pub async fn joined_since(db: &super::Db, since: &str) -> AppResult<Vec<Member>>
     .bind(since)
     .fetch_all(db.pool())
     .await?)
+}
+
+/// The member leaves the county's organization on `on`: off every roster, their account
+/// closed and signed out; their record and history stay.
+pub async fn leave(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    on: time::Date,
+    reason: &str,
+    now: i64,
+) -> AppResult<()> {
+    crate::q!(
+        "UPDATE members SET left_on = $1, left_reason = $2, updated_at = $3 WHERE id = $4",
+        crate::domain::clock::format_date(on),
+        reason,
+        now,
+        member_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    let account: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE member_id = $1")
+        .bind(member_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some((user,)) = account {
+        super::users::set_disabled(&mut *conn, user, true).await?;
+        super::sessions::delete_all_for(&mut *conn, user).await?;
+    }
+    Ok(())
 }

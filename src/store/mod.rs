@@ -33,6 +33,7 @@ pub mod shop;
 pub mod showcase;
 pub mod supervision;
 pub mod todo;
+pub mod transfers;
 pub mod users;
 
 use crate::error::AppError;

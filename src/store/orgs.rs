@@ -127,7 +127,7 @@ pub async fn branch_tallies(db: &super::Db, path: &str) -> AppResult<Vec<BranchT
     let (lo, hi) = subtree_range(path);
     let branches = kinds_sql("o.kind", OrgType::is_branch);
     Ok(sqlx::query_as(&format!(
-        "SELECT o.id, o.name, (SELECT COUNT(*) FROM members m WHERE m.branch_id = o.id) AS members, \
+        "SELECT o.id, o.name, (SELECT COUNT(*) FROM members m WHERE m.branch_id = o.id AND m.left_on IS NULL) AS members, \
          (SELECT COUNT(*) FROM badges b WHERE b.holder_kind = $3 AND b.holder_id = o.id) AS badges \
          FROM orgs o WHERE o.path >= $1 AND o.path < $2 AND o.dissolved_at IS NULL AND {branches}"
     ))
@@ -245,7 +245,7 @@ pub async fn children(db: &super::Db, id: i64) -> AppResult<Vec<ChildSummary>> {
     Ok(sqlx::query_as(
         "SELECT c.id, c.name, c.kind, c.category, \
          (SELECT COUNT(*) FROM orgs d WHERE d.path >= c.path AND d.path < substr(c.path, 1, length(c.path) - 1) || '0' AND d.dissolved_at IS NULL) AS org_count, \
-         (SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id WHERE b.path >= c.path AND b.path < substr(c.path, 1, length(c.path) - 1) || '0') AS member_count \
+         (SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id WHERE b.path >= c.path AND b.path < substr(c.path, 1, length(c.path) - 1) || '0' AND m.left_on IS NULL) AS member_count \
          FROM orgs c WHERE c.parent_id = $1 AND c.dissolved_at IS NULL ORDER BY c.sort_order, c.id",
     )
     .bind(id)
@@ -271,7 +271,7 @@ pub async fn subtree_counts(db: &super::Db, path: &str) -> AppResult<SubtreeCoun
     .fetch_one(db.pool())
     .await?;
     let (members,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id WHERE b.path >= $1 AND b.path < $2",
+        "SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id WHERE b.path >= $1 AND b.path < $2 AND m.left_on IS NULL",
     )
     .bind(&lo)
     .bind(&hi)
@@ -428,7 +428,7 @@ pub async fn dissolve_blocker(conn: &mut AnyConnection, org: &Org) -> AppResult<
         )));
     }
     let (members,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM members WHERE branch_id = $1 OR party_group_id = $1")
+        sqlx::query_as("SELECT COUNT(*) FROM members WHERE (branch_id = $1 OR party_group_id = $1) AND left_on IS NULL")
             .bind(org.id)
             .fetch_one(&mut *conn)
             .await?;

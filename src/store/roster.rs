@@ -321,7 +321,7 @@ pub async fn letters(
 ) -> AppResult<Vec<(String, String, Option<String>)>> {
     let rows: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT m.name, u.phone_mask, u.password_hash FROM members m JOIN users u ON u.member_id = m.id \
-         WHERE m.branch_id = $1 AND u.disabled = 0 ORDER BY m.name, m.id",
+         WHERE m.branch_id = $1 AND u.disabled = 0 AND m.left_on IS NULL ORDER BY m.name, m.id",
     )
     .bind(branch_id)
     .fetch_all(db.pool())

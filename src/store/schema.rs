@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (21, "job_outcomes", include_str!("../../migrations/0021_job_outcomes.sql")),
     (22, "dues", include_str!("../../migrations/0022_dues.sql")),
     (23, "development", include_str!("../../migrations/0023_development.sql")),
+    (24, "transfers", include_str!("../../migrations/0024_transfers.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

@@ -21,7 +21,7 @@ pub struct Veteran {
 /// separated by commas.
 const VETERAN: &str = "SELECT m.id, m.name, m.gender, m.joined_on, m.posts, m.branch_id, o.name AS branch_name, o.path AS branch_path, s.story \
      FROM members m JOIN orgs o ON o.id = m.branch_id LEFT JOIN veteran_stories s ON s.member_id = m.id \
-     WHERE m.veteran = 1 AND (',' || m.posts || ',') LIKE '%,secretary,%' AND o.dissolved_at IS NULL";
+     WHERE m.veteran = 1 AND (',' || m.posts || ',') LIKE '%,secretary,%' AND o.dissolved_at IS NULL AND m.left_on IS NULL";
 
 pub async fn veterans(db: &Db) -> AppResult<Vec<Veteran>> {
     Ok(

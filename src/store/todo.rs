@@ -14,6 +14,11 @@ pub struct Todo {
     pub followups: i64,
     /// Its (and its groups') meetings that have ended and were not filed (归档).
     pub meetings: i64,
+    /// 组织关系转接 into its subtree waiting to be accepted or returned.
+    pub transfers_to_accept: i64,
+    /// Transfers out of its subtree still open: not yet accepted, or letters out without
+    /// their 回执.
+    pub transfers_sent: i64,
 }
 
 impl Todo {
@@ -60,10 +65,13 @@ pub async fn of(db: &Db, org_id: i64, path: &str, now: i64) -> AppResult<Todo> {
     .bind(now)
     .fetch_one(db.pool())
     .await?;
+    let (transfers_to_accept, transfers_sent) = super::transfers::waiting(db, path).await?;
     Ok(Todo {
         to_answer,
         to_decide,
         followups,
         meetings,
+        transfers_to_accept,
+        transfers_sent,
     })
 }

@@ -14,7 +14,7 @@ async fn members_under(app: &TestApp, org_sql: &str) -> i64 {
         .unwrap();
     let (lo, hi) = dangjian::domain::org::subtree_range(&path);
     let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id WHERE b.path >= $1 AND b.path < $2",
+        "SELECT COUNT(*) FROM members m JOIN orgs b ON b.id = m.branch_id WHERE b.path >= $1 AND b.path < $2 AND m.left_on IS NULL",
     )
     .bind(lo)
     .bind(hi)
@@ -86,7 +86,9 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
             c
         }
     };
-    let everyone = app.count("SELECT COUNT(*) FROM members").await;
+    let everyone = app
+        .count("SELECT COUNT(*) FROM members WHERE left_on IS NULL")
+        .await;
 
     // Three days of study: articles to read, history, points earned the live way.
     let files = dangjian::files::Storage::local(app.data_dir.join("files"));
@@ -189,7 +191,12 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
     );
 
     let county = login(3).await;
-    assert_eq!(total(&county.get("/members").await.body), everyone);
+    // After the 发展党员 demo above: its one cancelled probation is off the roster.
+    let on_roster = app
+        .count("SELECT COUNT(*) FROM members WHERE left_on IS NULL")
+        .await;
+    assert_eq!(on_roster, everyone - 1);
+    assert_eq!(total(&county.get("/members").await.body), on_roster);
 
     let editor = login(4).await;
     assert_eq!(editor.get("/").await.status, 200);
@@ -260,6 +267,13 @@ async fn demo_development(app: &TestApp, files: &dangjian::files::Storage) {
             assert_eq!(
                 m.full_member_on,
                 h.full_member_on().map(dangjian::domain::clock::format_date),
+                "{}",
+                m.name
+            );
+            // 取消预备党员资格 takes them off the roster; nobody else leaves.
+            assert_eq!(
+                m.left_on.is_some(),
+                s.stage == Stage::Cancelled,
                 "{}",
                 m.name
             );

@@ -29,4 +29,5 @@ mod roster;
 mod shop;
 mod supervision;
 mod sweep;
+mod transfers;
 mod upgrade;

@@ -608,6 +608,14 @@ async fn write_step(
         development::make_full_member(tx.conn(), member, &format_date(full_on), now).await?;
         message = format!("{message}，{}已转为正式党员", person.name);
     }
+    // 取消预备党员资格, once approved: off the roster, the record kept.
+    if step.step == 24
+        && after.stage() == Stage::Cancelled
+        && let Some(member) = person.member_id
+    {
+        members::leave(tx.conn(), member, step.done_on, "取消预备党员资格", now).await?;
+        message = format!("{message}，{}已离开党员名册", person.name);
+    }
     ctx.audit(
         &mut tx,
         "发展党员",
