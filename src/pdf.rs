@@ -435,6 +435,10 @@ pub struct TransferLetter {
 /// layout counties use: addressee, the member and their 党籍, whence and whither, dues paid
 /// up to, validity, the issuer and date, and the number and code on both halves.
 pub fn transfer_letter(l: &TransferLetter) -> Result<Vec<u8>, String> {
+    render_transfer_letter(l).map(|(pdf, _)| pdf)
+}
+
+fn render_transfer_letter(l: &TransferLetter) -> Result<(Vec<u8>, usize), String> {
     let title = "中国共产党党员组织关系介绍信";
     let mut w = writer(title, &format!("{}　{}", l.issuer, l.number))?;
     w.paragraph(title, 16.0, true);
@@ -488,7 +492,7 @@ pub fn transfer_letter(l: &TransferLetter) -> Result<Vec<u8>, String> {
     w.y += BODY;
     w.right("接收党组织（盖章）", BODY);
     w.right("　　年　　月　　日", BODY);
-    w.finish().map(|(pdf, _)| pdf)
+    w.finish()
 }
 
 #[cfg(test)]
@@ -521,6 +525,30 @@ mod tests {
         let pdf = report(&content(3), "城关县委").unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
         assert!(pdf.len() < FONT.len() / 4, "{} bytes", pdf.len());
+    }
+
+    #[test]
+    fn a_transfer_letter_and_its_stub_share_one_page() {
+        let letter = TransferLetter {
+            number: "（2026）第00012号".into(),
+            verify_code: "K7MX2Q".into(),
+            to_org: "中共江城市滨江区望江街道工作委员会".repeat(2),
+            name: "张建国".into(),
+            gender: "男".into(),
+            age: 36,
+            ethnicity: "汉族".into(),
+            status: "正式党员".into(),
+            id_number: "130984199005010411".into(),
+            from_branch: "城关镇红星村党支部".into(),
+            dues_paid_to: "2026年12月".into(),
+            valid_days: 30,
+            issued: "2026年12月7日".into(),
+            last_valid: "2027年1月5日".into(),
+            issuer: "中共城关县委组织部".into(),
+            phone: "13812345678".into(),
+        };
+        let (_, pages) = render_transfer_letter(&letter).unwrap();
+        assert_eq!(pages, 1);
     }
 
     #[test]
