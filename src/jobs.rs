@@ -206,6 +206,30 @@ pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
     sent += remind_dues(db, now).await?;
     sent += remind_development(db, now).await?;
     sent += expire_letters(db, now).await?;
+    sent += greet_political_birthdays(db, now).await?;
+    Ok(sent)
+}
+
+/// 7. 政治生日: each member with an account, in the bell on the anniversary of joining.
+pub async fn greet_political_birthdays(db: &Db, now: i64) -> AppResult<usize> {
+    use crate::domain::member::{birthday_greeting, joined_month_days, political_birthday};
+    let today = local_date(now);
+    let due = crate::store::members::joined_on_days(db, &joined_month_days(today)).await?;
+    let mut sent = 0;
+    let mut tx = db.begin().await?;
+    for (member, user, joined) in due {
+        let Some(years) =
+            crate::domain::clock::parse_date(&joined).and_then(|j| political_birthday(j, today))
+        else {
+            continue;
+        };
+        let key = format!("birthday:{member}:{}", today.year());
+        let title = format!("政治生日：{}", birthday_greeting(years));
+        if notifications::notify(tx.conn(), user, &key, &title, "/", now).await? {
+            sent += 1;
+        }
+    }
+    tx.commit().await?;
     Ok(sent)
 }
 

@@ -285,9 +285,70 @@ pub fn parse_member(
     }
 }
 
+/// 政治生日: the day in `year` a member who joined on `joined` marks it (one who joined on 29
+/// February marks it on the 28th in a common year).
+pub fn anniversary_in(joined: time::Date, year: i32) -> time::Date {
+    time::Date::from_calendar_date(year, joined.month(), joined.day())
+        .or_else(|_| time::Date::from_calendar_date(year, joined.month(), joined.day() - 1))
+        .unwrap_or(joined)
+}
+
+/// The years in the party when `today` is a member's political birthday.
+pub fn political_birthday(joined: time::Date, today: time::Date) -> Option<i32> {
+    let years = today.year() - joined.year();
+    (years >= 1 && anniversary_in(joined, today.year()) == today).then_some(years)
+}
+
+/// The month-days (`MM-DD`) of the joining dates whose political birthday is `today`.
+pub fn joined_month_days(today: time::Date) -> Vec<String> {
+    let md = |d: time::Date| format!("{:02}-{:02}", d.month() as u8, d.day());
+    let mut days = vec![md(today)];
+    if today.month() == time::Month::February
+        && today.day() == 28
+        && !time::util::is_leap_year(today.year())
+    {
+        days.push("02-29".into());
+    }
+    days
+}
+
+/// What a member reads on their political birthday; every fifth year says more, and fifty
+/// years is 光荣在党50年.
+pub fn birthday_greeting(years: i32) -> String {
+    let first = format!("今天是您入党{years}周年的政治生日。");
+    let more = match years {
+        y if y >= 50 && y % 5 == 0 => format!("光荣在党{y}年，向您致以崇高的敬意！"),
+        y if y % 5 == 0 => format!("入党{y}周年，初心如磐、使命在肩，向您表示祝贺！"),
+        _ => "重温入党誓词，不忘初心、牢记使命。".into(),
+    };
+    format!("{first}{more}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_political_birthday_comes_each_year_and_says_more_every_fifth() {
+        use time::macros::date;
+        let joined = date!(2016 - 07 - 01);
+        assert_eq!(political_birthday(joined, date!(2026 - 07 - 01)), Some(10));
+        assert_eq!(political_birthday(joined, date!(2026 - 07 - 02)), None);
+        // Not on the day of joining itself.
+        assert_eq!(political_birthday(joined, joined), None);
+        // 29 February: the 28th in a common year, the 29th in a leap year.
+        let leap = date!(2000 - 02 - 29);
+        assert_eq!(political_birthday(leap, date!(2026 - 02 - 28)), Some(26));
+        assert_eq!(political_birthday(leap, date!(2028 - 02 - 28)), None);
+        assert_eq!(political_birthday(leap, date!(2028 - 02 - 29)), Some(28));
+        assert_eq!(joined_month_days(date!(2026 - 02 - 28)), ["02-28", "02-29"]);
+        assert_eq!(joined_month_days(date!(2028 - 02 - 28)), ["02-28"]);
+        assert!(birthday_greeting(10).contains("入党10周年，初心如磐"));
+        assert!(birthday_greeting(50).contains("光荣在党50年"));
+        assert!(birthday_greeting(55).contains("光荣在党55年"));
+        assert!(birthday_greeting(7).starts_with("今天是您入党7周年的政治生日。"));
+        assert!(!birthday_greeting(7).contains("周年，初心"));
+    }
 
     #[test]
     fn posts_round_trip_and_ignore_unknown() {

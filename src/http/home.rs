@@ -109,6 +109,8 @@ struct HomePage {
     /// The member's next meeting: what matters first on the home page.
     next_meeting: Option<(i64, String)>,
     history_today: Vec<crate::store::history::Entry>,
+    /// 政治生日: the greeting on the anniversary of joining.
+    political_birthday: Option<String>,
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -146,9 +148,24 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         None => None,
     };
     let history_today = super::history::today(&state).await?;
+    let political_birthday = match p.actor.member_id {
+        Some(member) => {
+            let m = crate::store::members::get(&state.db, member).await?;
+            crate::domain::clock::parse_date(&m.joined_on)
+                .and_then(|j| {
+                    crate::domain::member::political_birthday(
+                        j,
+                        crate::domain::clock::local_date(now),
+                    )
+                })
+                .map(crate::domain::member::birthday_greeting)
+        }
+        None => None,
+    };
     render(&HomePage {
         page: ctx.page("首页"),
         history_today,
+        political_birthday,
         next_meeting,
         tiles: TILES,
         branch_name,

@@ -56,6 +56,27 @@ pub async fn index(
     })
 }
 
+/// 本月政治生日: who in the branch marks the anniversary of joining this month.
+async fn birthdays_this_month(
+    state: &AppState,
+    branch: i64,
+) -> AppResult<Vec<(i64, String, String, i32)>> {
+    use crate::domain::clock::{format_date, local_date, now_epoch, parse_date};
+    let today = local_date(now_epoch());
+    Ok(
+        crate::store::members::joined_in_month(&state.db, branch, today.month() as u8)
+            .await?
+            .into_iter()
+            .filter_map(|(id, name, joined)| {
+                let joined = parse_date(&joined)?;
+                let day = crate::domain::member::anniversary_in(joined, today.year());
+                let years = today.year() - joined.year();
+                (years >= 1).then(|| (id, name, format_date(day), years))
+            })
+            .collect(),
+    )
+}
+
 #[derive(Template)]
 #[template(path = "org_show.html")]
 struct ShowPage {
@@ -75,6 +96,9 @@ struct ShowPage {
     trust: Option<bool>,
     may_configure: bool,
     badges: Vec<crate::store::badges::BadgeRow>,
+    /// A branch's political birthdays this month, for its administrators (to mark them at the
+    /// 主题党日): (member, name, day this year, years in the party).
+    birthdays: Vec<(i64, String, String, i32)>,
 }
 
 impl ShowPage {
@@ -115,7 +139,13 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
     } else {
         None
     };
+    let birthdays = if admin && org.kind().is_branch() {
+        birthdays_this_month(&state, org.id).await?
+    } else {
+        vec![]
+    };
     render(&ShowPage {
+        birthdays,
         page: ctx.page(org.name.clone()),
         holds_meetings: crate::domain::orglife::holds_meetings(org.kind()),
         is_branch: org.kind().is_branch(),

@@ -522,3 +522,39 @@ pub async fn leave(
     }
     Ok(())
 }
+
+/// Members on the roster with an open account who joined on one of `month_days` (`MM-DD`):
+/// (member, account, joined on).
+pub async fn joined_on_days(
+    db: &super::Db,
+    month_days: &[String],
+) -> AppResult<Vec<(i64, i64, String)>> {
+    let marks: Vec<String> = (1..=month_days.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT m.id, u.id, m.joined_on FROM members m JOIN users u ON u.member_id = m.id \
+         WHERE m.left_on IS NULL AND u.disabled = 0 AND substr(m.joined_on, 6, 5) IN ({}) ORDER BY m.id",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query_as(&sql);
+    for d in month_days {
+        q = q.bind(d);
+    }
+    Ok(q.fetch_all(db.pool()).await?)
+}
+
+/// A branch's members on the roster who joined in `month` (1–12) of some year, by day:
+/// (member, name, joined on).
+pub async fn joined_in_month(
+    db: &super::Db,
+    branch_id: i64,
+    month: u8,
+) -> AppResult<Vec<(i64, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, joined_on FROM members WHERE branch_id = $1 AND left_on IS NULL \
+         AND substr(joined_on, 6, 2) = $2 ORDER BY substr(joined_on, 9, 2), name",
+    )
+    .bind(branch_id)
+    .bind(format!("{month:02}"))
+    .fetch_all(db.pool())
+    .await?)
+}

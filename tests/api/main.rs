@@ -8,6 +8,7 @@ mod arena;
 mod articles;
 mod assets;
 mod audit_log;
+mod birthdays;
 mod crash;
 mod daily;
 mod dashboard;
