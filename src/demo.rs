@@ -48,11 +48,13 @@ struct Person {
 struct Rng(u64);
 
 mod arena;
+mod committees;
 mod development;
 mod dues;
 mod scenes;
 mod study;
 pub use arena::arena_demo;
+pub use committees::committees_demo;
 pub use development::{APPLICANT_LOGIN, development_demo};
 pub use dues::dues_demo;
 pub use study::study;
@@ -865,6 +867,8 @@ pub struct Planted {
     low_attendance: u32,
     /// Set by `study`, which plants them.
     pub stopped_studying: u32,
+    /// Set by `committees_demo`: terms ended without a new election.
+    pub terms_overdue: u32,
 }
 
 /// A photo the demo filed, to be reused by a planted copy: (picture number, seed, org,
@@ -1641,7 +1645,9 @@ pub async fn build(
     let arena = arena_demo(db, files, seed).await?;
     let dues = dues_demo(db, keys, seed).await?;
     let development = development_demo(db, keys, files, seed).await?;
-    for part in [life, study, arena, dues, development] {
+    let (committees, terms_overdue) = committees_demo(db, seed).await?;
+    planted.terms_overdue = terms_overdue;
+    for part in [life, study, arena, dues, development, committees] {
         summary.push_str(part.trim_end());
         summary.push('\n');
     }
@@ -1687,6 +1693,7 @@ pub async fn supervised(
         Rule::MinutesCopied => Some(planted.copied_minutes),
         Rule::ManualOnly => Some(0),
         Rule::StudyStopped => Some(planted.stopped_studying),
+        Rule::TermOverdue => Some(planted.terms_overdue),
         Rule::Missed => None,
     };
     for rule in Rule::ALL {

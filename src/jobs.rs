@@ -207,6 +207,38 @@ pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
     sent += remind_development(db, now).await?;
     sent += expire_letters(db, now).await?;
     sent += greet_political_birthdays(db, now).await?;
+    sent += remind_terms(db, now).await?;
+    Ok(sent)
+}
+
+/// 8. 换届: an organization's administrators and the committee above, once each when its
+///    committee's term has six and three months to go and once when it has ended.
+pub async fn remind_terms(db: &Db, now: i64) -> AppResult<usize> {
+    let Some(root) = crate::store::orgs::root(db).await? else {
+        return Ok(0);
+    };
+    let due = crate::store::committees::due_in(db, &root.path, local_date(now)).await?;
+    let mut sent = 0;
+    let mut tx = db.begin().await?;
+    for (c, state) in due {
+        let Some((kind, words)) = state.reminder() else {
+            continue;
+        };
+        let key = format!("term:{}:{kind}", c.id);
+        let title = format!(
+            "换届提醒：{}领导班子{}选举产生，任期至{}，{words}",
+            c.org_name,
+            c.elected_on,
+            c.ends_text()
+        );
+        let link = format!("/orgs/{}/committee", c.org_id);
+        for user in users::admins_of(tx.conn(), c.org_id).await? {
+            if notifications::notify(tx.conn(), user, &key, &title, &link, now).await? {
+                sent += 1;
+            }
+        }
+    }
+    tx.commit().await?;
     Ok(sent)
 }
 

@@ -96,6 +96,7 @@ pub async fn scan(db: &Db, by: Option<i64>, now: i64) -> AppResult<BTreeMap<Rule
     timed("minutes");
     s.study(db).await?;
     timed("study");
+    s.terms(db, &root.path).await?;
     let new = write(db, &s.found, now).await?;
     tell_administrators(db, run, &new, now).await?;
     store::rebuild_open(db).await?;
@@ -155,6 +156,41 @@ impl Scan {
             summary,
             evidence,
         });
+    }
+
+    /// 到期未换届: committees whose term ended without a new election, the term as evidence.
+    async fn terms(&mut self, db: &Db, root: &str) -> AppResult<()> {
+        use crate::domain::committee::TermState;
+        for (c, state) in crate::store::committees::due_in(db, root, self.today).await? {
+            let (TermState::Overdue, Some(ends)) = (state, c.ends()) else {
+                continue;
+            };
+            let term = format!(
+                "{}至{}（任期{}年）",
+                c.elected_on,
+                c.ends_text(),
+                c.term_years
+            );
+            let summary = format!(
+                "{}领导班子{}选举产生，任期已于{}届满，至今未换届",
+                c.org_name,
+                c.elected_on,
+                c.ends_text()
+            );
+            let evidence = Evidence {
+                period: term,
+                ..Default::default()
+            };
+            self.add(
+                Rule::TermOverdue,
+                c.org_id,
+                format!("term:{}", c.id),
+                ends,
+                summary,
+                evidence,
+            );
+        }
+        Ok(())
     }
 
     /// Branches (their party groups' meetings included) with no organizational life for

@@ -141,6 +141,9 @@ pub const COMMITTEE_POSTS: &[Post] = &[
     Post::Organizer,
     Post::Propaganda,
     Post::Discipline,
+    Post::Youth,
+    Post::Women,
+    Post::CommitteeMember,
 ];
 
 /// The organization's people a plan may expect: every member, and the committee among them.

@@ -41,6 +41,9 @@ labelled_enum!(Post {
     Organizer => "organizer", "组织委员";
     Propaganda => "propaganda", "宣传委员";
     Discipline => "discipline", "纪检委员";
+    Youth => "youth", "青年委员";
+    Women => "women", "妇女委员";
+    CommitteeMember => "committee_member", "委员";
     GroupLeader => "group_leader", "党小组长";
 });
 

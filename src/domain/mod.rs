@@ -45,6 +45,7 @@ pub mod articles;
 pub mod badges;
 pub mod checkin;
 pub mod clock;
+pub mod committee;
 pub mod daily;
 pub mod dashboard;
 pub mod development;

@@ -18,13 +18,14 @@ labelled_enum!(Rule {
     PhotoTime => "photo_time", "照片拍摄时间与会议不符";
     MinutesCopied => "minutes_copied", "会议记录疑似雷同";
     StudyStopped => "study", "党员学习参与率低";
+    TermOverdue => "term_overdue", "到期未换届";
 });
 
 impl Rule {
     /// What a 督促 sent from such a finding is about.
     pub fn topic(self) -> Topic {
         match self {
-            Rule::Silent | Rule::Missed => Topic::Overdue,
+            Rule::Silent | Rule::Missed | Rule::TermOverdue => Topic::Overdue,
             Rule::StudyStopped => Topic::Study,
             _ => Topic::Records,
         }

@@ -165,6 +165,14 @@ impl Pairs {
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     }
+    /// Every value sent under `name`, in order (rows of a form).
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
     /// Every value sent under `name`, parsed as ids (others are left out).
     pub fn ids(&self, name: &str) -> Vec<i64> {
         self.0

@@ -471,6 +471,8 @@ struct ShowPage {
     /// 组织关系转接 other than a move done within the county (those are in `transfers`),
     /// for whoever manages the member.
     letters: Vec<crate::store::transfers::Transfer>,
+    /// Seats on committees now: (organization, office).
+    offices: Vec<(String, String)>,
 }
 
 impl ShowPage {
@@ -510,6 +512,7 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> AppRes
         transfers: members::transfers(&state.db, m.id).await?,
         badges: crate::store::badges::of(&state.db, "member", m.id).await?,
         development: super::development::member_note(state, m.id).await?,
+        offices: crate::store::committees::offices_of_member(&state.db, m.id).await?,
         letters: if actor.may_manage_member(&m.branch_path) {
             crate::store::transfers::of_member(&state.db, m.id)
                 .await?

@@ -5,6 +5,7 @@ mod account;
 mod arena;
 mod articles;
 pub mod assets;
+mod committees;
 mod context;
 pub use context::SESSION_COOKIE;
 mod daily;
@@ -176,6 +177,8 @@ fn routes() -> Vec<Route> {
         r("GET", "/orgs/{id}/move", Admin, get(orgs::move_page)),
         r("POST", "/orgs/{id}/move", Admin, post(orgs::move_org)),
         r("POST", "/orgs/{id}/dissolve", Admin, post(orgs::dissolve)),
+        r("GET", "/orgs/{id}/committee", Admin, get(committees::show)),
+        r("POST", "/orgs/{id}/committee", Admin, post(committees::record)),
         r("GET", "/members", Admin, get(members::index)),
         r("GET", "/roster", Admin, get(roster::index)),
         r("GET", "/roster/template/{file}", Admin, get(roster::template)),

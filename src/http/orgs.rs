@@ -127,7 +127,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
     let leaders = crate::store::members::office_holders(&state.db, org.id)
         .await?
         .into_iter()
-        .map(|(n, p)| (n, crate::domain::member::posts_label(&p)))
+        .map(|(_, n, p)| (n, crate::domain::member::posts_label(&p)))
         .filter(|(_, p)| !p.is_empty())
         .collect();
     let may_add = OrgType::ALL

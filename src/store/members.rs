@@ -433,10 +433,13 @@ pub async fn names(
     Ok(rows.into_iter().collect())
 }
 
-/// A branch's office holders (书记, 组织委员 …) with their posts' codes.
-pub async fn office_holders(db: &super::Db, branch_id: i64) -> AppResult<Vec<(String, String)>> {
+/// A branch's office holders (书记, 组织委员 …): (member, name, their posts' codes).
+pub async fn office_holders(
+    db: &super::Db,
+    branch_id: i64,
+) -> AppResult<Vec<(i64, String, String)>> {
     Ok(sqlx::query_as(
-        "SELECT name, posts FROM members WHERE branch_id = $1 AND posts <> '' AND left_on IS NULL ORDER BY name",
+        "SELECT id, name, posts FROM members WHERE branch_id = $1 AND posts <> '' AND left_on IS NULL ORDER BY name, id",
     )
     .bind(branch_id)
     .fetch_all(db.pool())

@@ -5,6 +5,7 @@ pub mod arena;
 pub mod articles;
 pub mod audit;
 pub mod badges;
+pub mod committees;
 pub mod daily;
 pub mod dashboard;
 pub mod development;

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "dues", include_str!("../../migrations/0022_dues.sql")),
     (23, "development", include_str!("../../migrations/0023_development.sql")),
     (24, "transfers", include_str!("../../migrations/0024_transfers.sql")),
+    (25, "committees", include_str!("../../migrations/0025_committees.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

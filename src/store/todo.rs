@@ -19,6 +19,8 @@ pub struct Todo {
     /// Transfers out of its subtree still open: not yet accepted, or letters out without
     /// their 回执.
     pub transfers_sent: i64,
+    /// Its committee's term, when it ends within three months or has ended (换届), and the day.
+    pub term: Option<(crate::domain::committee::TermState, time::Date)>,
 }
 
 impl Todo {
@@ -66,6 +68,12 @@ pub async fn of(db: &Db, org_id: i64, path: &str, now: i64) -> AppResult<Todo> {
     .fetch_one(db.pool())
     .await?;
     let (transfers_to_accept, transfers_sent) = super::transfers::waiting(db, path).await?;
+    let today = crate::domain::clock::local_date(now);
+    let term = super::committees::of_org(db, org_id)
+        .await?
+        .first()
+        .and_then(|c| Some((c.state_on(today), c.ends()?)))
+        .filter(|(s, _)| *s >= crate::domain::committee::TermState::WithinThreeMonths);
     Ok(Todo {
         to_answer,
         to_decide,
@@ -73,5 +81,6 @@ pub async fn of(db: &Db, org_id: i64, path: &str, now: i64) -> AppResult<Todo> {
         meetings,
         transfers_to_accept,
         transfers_sent,
+        term,
     })
 }

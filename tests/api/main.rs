@@ -9,6 +9,7 @@ mod articles;
 mod assets;
 mod audit_log;
 mod birthdays;
+mod committees;
 mod crash;
 mod daily;
 mod dashboard;

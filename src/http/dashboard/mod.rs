@@ -324,6 +324,11 @@ struct DashboardPage {
     found: Vec<Org>,
     export: String,
     /// 发展党员 by stage today: the organization's and each one's below (the board's figures).
+    /// 到期未换届 and terms ending within six months in the subtree, the late first.
+    terms: Vec<(
+        crate::store::committees::Committee,
+        crate::domain::committee::TermState,
+    )>,
     development: (
         crate::domain::development::Counts,
         Vec<super::development::CountLine>,
@@ -460,6 +465,7 @@ pub async fn page(
     let today = local_date(now_epoch());
     let lines = super::development::lines_in(&state, &sel.org, false).await?;
     let development = super::development::counts_below(&state, &sel.org, &lines).await?;
+    let terms = crate::store::committees::due_in(&state.db, &sel.org.path, today).await?;
     let step = |p: Period| format!("/dashboard?{}", sel.link_at(sel.org.id, &p));
     render(&DashboardPage {
         page: ctx.page(format!("{} · 数据看板", sel.org.name)),
@@ -481,6 +487,7 @@ pub async fn page(
         members,
         headings,
         development,
+        terms,
         sel,
     })
 }
