@@ -208,6 +208,30 @@ pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
     sent += expire_letters(db, now).await?;
     sent += greet_political_birthdays(db, now).await?;
     sent += remind_terms(db, now).await?;
+    sent += remind_flowing(db, now).await?;
+    Ok(sent)
+}
+
+/// 9. 流动党员 working away: once a month, to keep up their study and dues from afar.
+pub async fn remind_flowing(db: &Db, now: i64) -> AppResult<usize> {
+    let month = crate::domain::dues::Month::of(local_date(now));
+    let key = format!("flow:{}", month.code());
+    let title = format!(
+        "流动党员提醒：{}请坚持在线学习（每日一题、理论自习室），按月交纳党费（可委托支部代缴），与支部保持联系",
+        month.label()
+    );
+    let due = crate::store::flows::out_with_accounts(db).await?;
+    let mut tx = db.begin().await?;
+    let told = notifications::told(tx.conn(), &key).await?;
+    let mut sent = 0;
+    for (_, user) in due {
+        if !told.contains(&user)
+            && notifications::notify(tx.conn(), user, &key, &title, "/", now).await?
+        {
+            sent += 1;
+        }
+    }
+    tx.commit().await?;
     Ok(sent)
 }
 

@@ -50,6 +50,7 @@ pub mod daily;
 pub mod dashboard;
 pub mod development;
 pub mod dues;
+pub mod flow;
 pub mod followups;
 pub mod history;
 pub mod idcard;

@@ -473,6 +473,8 @@ struct ShowPage {
     letters: Vec<crate::store::transfers::Transfer>,
     /// Seats on committees now: (organization, office).
     offices: Vec<(String, String)>,
+    /// Working away now (流动党员, 流出).
+    flow: Option<crate::store::flows::FlowRow>,
 }
 
 impl ShowPage {
@@ -513,6 +515,7 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> AppRes
         badges: crate::store::badges::of(&state.db, "member", m.id).await?,
         development: super::development::member_note(state, m.id).await?,
         offices: crate::store::committees::offices_of_member(&state.db, m.id).await?,
+        flow: crate::store::flows::open_of_member(&state.db, m.id).await?,
         letters: if actor.may_manage_member(&m.branch_path) {
             crate::store::transfers::of_member(&state.db, m.id)
                 .await?

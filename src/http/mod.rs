@@ -12,6 +12,7 @@ mod daily;
 mod dashboard;
 mod development;
 mod dues;
+mod flows;
 mod followups;
 mod form;
 mod history;
@@ -178,6 +179,10 @@ fn routes() -> Vec<Route> {
         r("POST", "/orgs/{id}/move", Admin, post(orgs::move_org)),
         r("POST", "/orgs/{id}/dissolve", Admin, post(orgs::dissolve)),
         r("GET", "/orgs/{id}/committee", Admin, get(committees::show)),
+        r("GET", "/flows", Admin, get(flows::manage)),
+        r("GET", "/orgs/{id}/flows", Admin, get(flows::show)),
+        r("POST", "/orgs/{id}/flows", Admin, post(flows::register)),
+        r("POST", "/flows/{id}/end", Admin, post(flows::end)),
         r("POST", "/orgs/{id}/committee", Admin, post(committees::record)),
         r("GET", "/members", Admin, get(members::index)),
         r("GET", "/roster", Admin, get(roster::index)),

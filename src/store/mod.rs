@@ -12,6 +12,7 @@ pub mod development;
 pub mod dues;
 pub mod engine;
 pub mod experiences;
+pub mod flows;
 pub mod followups;
 pub mod history;
 pub mod jobs;

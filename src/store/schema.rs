@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (23, "development", include_str!("../../migrations/0023_development.sql")),
     (24, "transfers", include_str!("../../migrations/0024_transfers.sql")),
     (25, "committees", include_str!("../../migrations/0025_committees.sql")),
+    (26, "flows", include_str!("../../migrations/0026_flows.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

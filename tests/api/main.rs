@@ -17,6 +17,7 @@ mod demo;
 mod development;
 mod dues;
 mod files;
+mod flows;
 mod history;
 mod holds;
 mod members;
