@@ -53,11 +53,13 @@ mod development;
 mod dues;
 mod scenes;
 mod study;
+mod transfers;
 pub use arena::arena_demo;
 pub use committees::committees_demo;
 pub use development::{APPLICANT_LOGIN, development_demo};
 pub use dues::dues_demo;
 pub use study::study;
+pub use transfers::transfers_demo;
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -1645,9 +1647,10 @@ pub async fn build(
     let arena = arena_demo(db, files, seed).await?;
     let dues = dues_demo(db, keys, seed).await?;
     let development = development_demo(db, keys, files, seed).await?;
+    let transfers = transfers_demo(db, keys, seed).await?;
     let (committees, terms_overdue) = committees_demo(db, seed).await?;
     planted.terms_overdue = terms_overdue;
-    for part in [life, study, arena, dues, development, committees] {
+    for part in [life, study, arena, dues, development, transfers, committees] {
         summary.push_str(part.trim_end());
         summary.push('\n');
     }

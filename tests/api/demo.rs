@@ -159,6 +159,7 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
     );
 
     demo_development(&app, &files).await;
+    demo_organization(&app).await;
 
     let member = login(0).await;
     assert!(member.get("/").await.contains("同志，您好"));
@@ -191,11 +192,18 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
     );
 
     let county = login(3).await;
-    // After the 发展党员 demo above: its one cancelled probation is off the roster.
+    // After the demos above: the cancelled probation and those transferred out of the county
+    // are off the roster, those transferred in are on it.
     let on_roster = app
         .count("SELECT COUNT(*) FROM members WHERE left_on IS NULL")
         .await;
-    assert_eq!(on_roster, everyone - 1);
+    let left = app
+        .count("SELECT COUNT(*) FROM members WHERE left_on IS NOT NULL")
+        .await;
+    let arrived = app
+        .count("SELECT COUNT(*) FROM transfers WHERE direction = 'in'")
+        .await;
+    assert_eq!(on_roster, everyone - left + arrived);
     assert_eq!(total(&county.get("/members").await.body), on_roster);
 
     let editor = login(4).await;
@@ -211,6 +219,110 @@ async fn demo_county_logs_in_as_every_role(engine: Engine) {
         assert_eq!(officer.get(page).await.status, 200, "{}", LOGINS[i].0);
         assert_eq!(officer.get("/members").await.status, 403, "{}", LOGINS[i].0);
     }
+}
+
+/// The demo's transfers, committees, flowing members and political birthdays: every case
+/// the platform checks has true instances, in the spread a county has.
+async fn demo_organization(app: &TestApp) {
+    use dangjian::domain::committee::TermState;
+    let summary = dangjian::demo::transfers_demo(&app.db, &app.keys, 2019)
+        .await
+        .unwrap();
+    let (committees, overdue) = dangjian::demo::committees_demo(&app.db, 2019)
+        .await
+        .unwrap();
+    let count = |status: &str, direction: &str| {
+        format!(
+            "SELECT COUNT(*) FROM transfers WHERE status = '{status}' AND direction = '{direction}'"
+        )
+    };
+    for (status, direction, expected) in [
+        ("returned", "within", 1),
+        ("pending", "within", 2),
+        ("expired", "out", 1),
+        ("pending", "out", 2),
+        ("registered", "in", 6),
+    ] {
+        assert_eq!(
+            app.count(&count(status, direction)).await,
+            expected,
+            "{status} {direction}: {summary}"
+        );
+    }
+    assert!(
+        app.count(&count("accepted", "within")).await >= 20,
+        "{summary}"
+    );
+    let receipted = app.count(&count("receipted", "out")).await;
+    assert!(receipted >= 8, "{summary}");
+    // Each receipted letter took its member off the roster, and only those (and the cancelled
+    // probation) left.
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM members WHERE left_on LIKE '%' AND left_reason LIKE '转出县外%'"
+        )
+        .await,
+        receipted
+    );
+    // About 2 % flowing out, some back, members from elsewhere in some branches.
+    let members = app
+        .count("SELECT COUNT(*) FROM members WHERE left_on IS NULL")
+        .await;
+    let away = app
+        .count("SELECT COUNT(*) FROM flows WHERE direction = 'out' AND ended_on IS NULL")
+        .await;
+    assert!(
+        away * 100 >= members && away * 100 <= members * 3,
+        "{away} of {members}"
+    );
+    assert!(
+        app.count("SELECT COUNT(*) FROM flows WHERE direction = 'in'")
+            .await
+            >= 10
+    );
+    // Every organization with a committee has one now; a few overdue, some ending soon.
+    let county = dangjian::store::orgs::root(&app.db).await.unwrap().unwrap();
+    let now = dangjian::store::committees::current_in(&app.db, &county.path)
+        .await
+        .unwrap();
+    let holders = app
+        .count("SELECT COUNT(*) FROM orgs WHERE kind <> 'party_group' AND dissolved_at IS NULL")
+        .await as usize;
+    assert!(now.len() * 10 >= holders * 9, "{} of {holders}: {committees}", now.len());
+    assert!(committees.contains(&format!("{}个组织记录了班子", now.len())));
+    let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
+    let late = now
+        .iter()
+        .filter(|c| c.state_on(today) == TermState::Overdue)
+        .count();
+    assert_eq!(late as u32, overdue);
+    assert!(
+        overdue >= 10 && (overdue as usize) * 10 < now.len(),
+        "{committees}"
+    );
+    assert!(
+        now.iter()
+            .any(|c| c.state_on(today) == TermState::WithinThreeMonths),
+        "{committees}"
+    );
+    // Each branch committee has one 书记, who holds the office in the register too.
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM committees c JOIN orgs o ON o.id = c.org_id WHERE o.kind = 'branch' \
+             AND (SELECT COUNT(*) FROM committee_seats s WHERE s.committee_id = c.id AND s.office = 'secretary') <> 1"
+        )
+        .await,
+        0
+    );
+    // Today's political birthdays are there to be greeted.
+    let today_md = format!("{:02}-{:02}", today.month() as u8, today.day());
+    assert!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM members WHERE left_on IS NULL AND substr(joined_on, 6, 5) = '{today_md}'"
+        ))
+        .await
+            > 0
+    );
 }
 
 /// 发展党员 in the demo: about three hundred people in the spread a county has, every path
