@@ -2005,3 +2005,177 @@ async fn development_walk(database_url: Option<String>) {
     town.screenshot("development-person-1366.png").await;
     town.quit().await;
 }
+
+/// 组织关系与班子 as a branch and its town meet them: the secretary sends a member out of the
+/// county with a 介绍信 and records its 回执, registers a member in from another county's
+/// letter, records the branch's election and finds the coming 换届 in the 待办; a member reads
+/// their political birthday; the town sees the terms ended and the flowing members — at a
+/// phone's width and a desk's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branch_transfers_a_member_and_renews_its_committee_sqlite() {
+    if tools_present() {
+        organization_walk(None).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branch_transfers_a_member_and_renews_its_committee_postgres() {
+    if tools_present()
+        && let Some(url) = fresh_postgres().await
+    {
+        organization_walk(Some(url)).await;
+    }
+}
+
+async fn organization_walk(database_url: Option<String>) {
+    use dangjian::domain::clock::{add_months, format_date, local_date, now_epoch};
+    let (base, db, keys, _files) = demo_server_with_files(database_url, 0).await;
+    dangjian::demo::transfers_demo(&db, &keys, 2019)
+        .await
+        .unwrap();
+    let today = local_date(now_epoch());
+    // The demo's member joined ten years ago today.
+    let member_login = dangjian::store::users::by_phone(&db, &keys, "13800000001")
+        .await
+        .unwrap()
+        .unwrap();
+    sqlx::query("UPDATE members SET joined_on = $1 WHERE id = $2")
+        .bind(format_date(add_months(today, -120)))
+        .bind(member_login.member_id.unwrap())
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let driver = Driver::start().await;
+
+    // The secretary sends a member out of the county from their page.
+    let secretary = driver.phone().await;
+    secretary.sign_in(&base, "13800000002", "/").await;
+    secretary.click("#menu-open").await;
+    secretary.click("a[href='/members']").await;
+    secretary.wait_for(".member-link").await;
+    let links: Vec<String> = serde_json::from_value(
+        secretary
+            .script("return [...document.querySelectorAll('.member-link')].map(a => a.getAttribute('href'));")
+            .await,
+    )
+    .unwrap();
+    let me = secretary_member(&db, &keys).await;
+    let leaving = links
+        .iter()
+        .find(|h| **h != format!("/members/{me}"))
+        .expect("another member")
+        .clone();
+    secretary.goto(&format!("{base}{leaving}")).await;
+    secretary.click("#member-transfer").await;
+    secretary.wait_for("#transfer-out").await;
+    secretary
+        .type_into("#outside_org", "中共江城市滨江区望江街道工作委员会")
+        .await;
+    secretary.type_into("#out-reason", "工作调动").await;
+    secretary.assert_fits(360).await;
+    secretary.screenshot("transfer-new-360.png").await;
+    secretary.click("#start-out").await;
+    secretary.wait_for_text(".flash", "介绍信已开具").await;
+    assert_eq!(secretary.count("#print-letter").await, 1);
+    let id: i64 = secretary
+        .url()
+        .await
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut conn = db.conn().await.unwrap();
+    let code = dangjian::store::transfers::get_in(&mut conn, id)
+        .await
+        .unwrap()
+        .verify_code;
+    drop(conn);
+    secretary.type_into("#code", &code).await;
+    secretary.click("#save-receipt").await;
+    secretary.wait_for_text(".flash", "回执已登记").await;
+    assert!(secretary.text("#transfer-status").await.contains("已回执"));
+    secretary.assert_fits(360).await;
+    secretary.screenshot("transfer-receipted-360.png").await;
+
+    // The branch's election, two months short of three years ago: the 换届 is coming.
+    let branch = secretary_branch(&db, &keys).await;
+    secretary
+        .goto(&format!("{base}/orgs/{branch}/committee"))
+        .await;
+    secretary.wait_for("#record-election").await;
+    secretary
+        .value("#elected_on", &format_date(add_months(today, -34)))
+        .await;
+    secretary
+        .value("select[name=member]", &me.to_string())
+        .await;
+    secretary.value("select[name=office]", "secretary").await;
+    secretary.click("#save-election").await;
+    secretary.wait_for_text(".flash", "已记录换届选举").await;
+    assert!(secretary.text("#term-state").await.contains("三个月内届满"));
+    secretary.assert_fits(360).await;
+    secretary.screenshot("committee-360.png").await;
+    secretary.goto(&format!("{base}/")).await;
+    secretary.wait_for(".todo-term").await;
+    assert!(
+        secretary
+            .text(".todo-term")
+            .await
+            .contains("领导班子任期至")
+    );
+    secretary.quit().await;
+
+    // The member reads their political birthday on the home page.
+    let member = driver.phone().await;
+    member.sign_in(&base, "13800000001", "/").await;
+    member.wait_for("#political-birthday").await;
+    assert!(
+        member
+            .text("#political-birthday")
+            .await
+            .contains("入党10周年")
+    );
+    member.assert_fits(360).await;
+    member.screenshot("political-birthday-360.png").await;
+    member.quit().await;
+
+    // The town: the terms ending and ended on its dashboard (the demo's committees beside
+    // the branch's own), its flowing members by branch.
+    dangjian::demo::committees_demo(&db, 2019).await.unwrap();
+    let town = driver.desktop().await;
+    town.sign_in(&base, "13800000003", "/dashboard").await;
+    town.wait_for("#terms-due").await;
+    assert!(town.text("#terms-due").await.contains("三个月内届满"));
+    town.assert_fits(1366).await;
+    town.click("#menu-flows").await;
+    town.wait_for("#count-out").await;
+    let away: usize = town.text("#count-out").await.parse().unwrap();
+    assert!(away > 0, "the town has members working away");
+    town.assert_fits(1366).await;
+    town.screenshot("flows-town-1366.png").await;
+    town.click("#menu-transfers").await;
+    town.wait_for("#done").await;
+    assert!(town.text("#done").await.contains("已回执"));
+    town.assert_fits(1366).await;
+    town.screenshot("transfers-town-1366.png").await;
+    town.quit().await;
+}
+
+/// The demo secretary's own member record and branch.
+async fn secretary_member(db: &dangjian::store::Db, keys: &dangjian::crypto::Keys) -> i64 {
+    dangjian::store::users::by_phone(db, keys, "13800000002")
+        .await
+        .unwrap()
+        .unwrap()
+        .member_id
+        .unwrap()
+}
+
+async fn secretary_branch(db: &dangjian::store::Db, keys: &dangjian::crypto::Keys) -> i64 {
+    let me = secretary_member(db, keys).await;
+    dangjian::store::members::get(db, me)
+        .await
+        .unwrap()
+        .branch_id
+}

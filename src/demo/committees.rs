@@ -80,6 +80,10 @@ pub async fn committees_demo(db: &Db, seed: u64) -> AppResult<(String, u32)> {
         let Some(years) = term_years(org.kind()).filter(|_| !org.is_dissolved()) else {
             continue;
         };
+        // An organization whose elections are recorded already keeps them.
+        if !committees::of_org(db, org.id).await?.is_empty() {
+            continue;
+        }
         let everyone = members::of_org(db, org.id, &org.path).await?;
         let seats = if org.kind().is_branch() {
             branch_seats(&members::office_holders(db, org.id).await?, &everyone)

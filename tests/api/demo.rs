@@ -288,7 +288,11 @@ async fn demo_organization(app: &TestApp) {
     let holders = app
         .count("SELECT COUNT(*) FROM orgs WHERE kind <> 'party_group' AND dissolved_at IS NULL")
         .await as usize;
-    assert!(now.len() * 10 >= holders * 9, "{} of {holders}: {committees}", now.len());
+    assert!(
+        now.len() * 10 >= holders * 9,
+        "{} of {holders}: {committees}",
+        now.len()
+    );
     assert!(committees.contains(&format!("{}个组织记录了班子", now.len())));
     let today = dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch());
     let late = now
