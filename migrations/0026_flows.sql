@@ -19,3 +19,14 @@ CREATE TABLE flows (
 );
 CREATE INDEX flows_branch ON flows (branch_id, ended_on);
 CREATE INDEX flows_member ON flows (member_id);
+
+-- A member from elsewhere (流入) at a meeting of the branch they take part in: recorded by the
+-- branch beside, not among, its expected attendees.
+CREATE TABLE meeting_guests (
+    meeting_id BIGINT NOT NULL REFERENCES meetings(id),
+    flow_id BIGINT NOT NULL REFERENCES flows(id),
+    by_user_id BIGINT NOT NULL REFERENCES users(id),
+    at BIGINT NOT NULL,
+    PRIMARY KEY (meeting_id, flow_id)
+);
+CREATE INDEX meeting_guests_flow ON meeting_guests (flow_id);

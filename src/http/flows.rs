@@ -50,6 +50,14 @@ struct FlowsPage {
     form: FlowForm,
     errors: FieldErrors,
     today: String,
+    /// Meetings each member from elsewhere took part in: flow → meetings.
+    attended: std::collections::HashMap<i64, i64>,
+}
+
+impl FlowsPage {
+    fn attended_by(&self, flow: &i64) -> i64 {
+        self.attended.get(flow).copied().unwrap_or(0)
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -108,6 +116,12 @@ async fn page_of(
         .map(|(id, name)| (id.to_string(), name.as_str()))
         .collect();
     let total = count(&rows, &org.path);
+    let incoming: Vec<i64> = rows
+        .iter()
+        .filter(|f| f.direction() == Direction::In)
+        .map(|f| f.id)
+        .collect();
+    let attended = flows::meetings_attended(&state.db, &incoming).await?;
     let (mut out, mut came, mut ended) = (vec![], vec![], vec![]);
     for f in rows {
         match (f.ended_on.is_some(), f.direction()) {
@@ -129,6 +143,7 @@ async fn page_of(
         form,
         errors,
         today: format_date(local_date(now_epoch())),
+        attended,
     })
 }
 
@@ -276,5 +291,71 @@ pub async fn end(
         &state,
         &format!("/orgs/{}/flows", f.branch_id),
         &format!("{}的流动登记已结束", f.name),
+    ))
+}
+
+/// Members from elsewhere who may be recorded at a meeting: the open 流入 of its branch (for a
+/// 党小组's meeting, its branch's) or of the branches below it.
+pub async fn guest_candidates(
+    state: &AppState,
+    m: &crate::store::meetings::Meeting,
+) -> AppResult<Vec<FlowRow>> {
+    let wider = crate::domain::org::parent_path(&m.org_path).unwrap_or(&m.org_path);
+    Ok(flows::in_subtree(&state.db, wider, false)
+        .await?
+        .into_iter()
+        .filter(|f| {
+            f.direction() == Direction::In
+                && (is_in_subtree(&f.branch_path, &m.org_path)
+                    || is_in_subtree(&m.org_path, &f.branch_path))
+        })
+        .collect())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GuestForm {
+    flow: String,
+}
+
+/// The branch records that a member from elsewhere took part in its meeting: beside, not
+/// among, its expected attendees (the attendance rate is its own members').
+pub async fn add_guest(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    Form(form): Form<GuestForm>,
+) -> AppResult<Response> {
+    let m = crate::store::meetings::get(&state.db, id)
+        .await
+        .found_if(|m| actor.administers(&m.org_path))?;
+    if m.is_closed() {
+        return Err(AppError::Conflict(
+            "会议记录已归档，不能再补记参加人员".into(),
+        ));
+    }
+    let chosen = form.flow.trim().parse::<i64>().ok();
+    let Some(f) = guest_candidates(&state, &m)
+        .await?
+        .into_iter()
+        .find(|f| Some(f.id) == chosen)
+    else {
+        return Err(AppError::BadRequest("请选择在本支部登记的流入党员".into()));
+    };
+    let mut tx = state.db.begin().await?;
+    flows::add_guest(tx.conn(), m.id, f.id, actor.user_id, now_epoch()).await?;
+    ctx.audit(
+        &mut tx,
+        "记录流入党员参加会议",
+        &format!("会议 {} {}", m.id, m.topic),
+        &format!("{}（组织关系在{}）", f.name, f.other_org),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        &format!("/meetings/{}", m.id),
+        &format!("已记录{}参加本次会议", f.name),
     ))
 }

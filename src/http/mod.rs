@@ -183,6 +183,7 @@ fn routes() -> Vec<Route> {
         r("GET", "/orgs/{id}/flows", Admin, get(flows::show)),
         r("POST", "/orgs/{id}/flows", Admin, post(flows::register)),
         r("POST", "/flows/{id}/end", Admin, post(flows::end)),
+        r("POST", "/meetings/{id}/guests", Admin, post(flows::add_guest)),
         r("POST", "/orgs/{id}/committee", Admin, post(committees::record)),
         r("GET", "/members", Admin, get(members::index)),
         r("GET", "/roster", Admin, get(roster::index)),

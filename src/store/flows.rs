@@ -125,3 +125,51 @@ pub async fn out_with_accounts(db: &super::Db) -> AppResult<Vec<(i64, i64)>> {
     .fetch_all(db.pool())
     .await?)
 }
+
+/// Members from elsewhere recorded at a meeting: (flow, name), by name.
+pub async fn guests_of(db: &super::Db, meeting: i64) -> AppResult<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT f.id, f.name FROM meeting_guests g JOIN flows f ON f.id = g.flow_id WHERE g.meeting_id = $1 ORDER BY f.name, f.id",
+    )
+    .bind(meeting)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Records a member from elsewhere at a meeting (once).
+pub async fn add_guest(
+    conn: &mut AnyConnection,
+    meeting: i64,
+    flow: i64,
+    by: i64,
+    now: i64,
+) -> AppResult<()> {
+    crate::q!(
+        "INSERT INTO meeting_guests (meeting_id, flow_id, by_user_id, at) VALUES ($1,$2,$3,$4) ON CONFLICT (meeting_id, flow_id) DO NOTHING",
+        meeting,
+        flow,
+        by,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// How many meetings each of some flows' members took part in: flow → meetings.
+pub async fn meetings_attended(
+    db: &super::Db,
+    flows: &[i64],
+) -> AppResult<std::collections::HashMap<i64, i64>> {
+    if flows.is_empty() {
+        return Ok(Default::default());
+    }
+    let ids: Vec<String> = flows.iter().map(i64::to_string).collect();
+    let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT flow_id, COUNT(*) FROM meeting_guests WHERE flow_id IN ({}) GROUP BY flow_id",
+        ids.join(",")
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().collect())
+}

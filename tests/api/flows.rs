@@ -60,6 +60,60 @@ both!(
             profile.contains("id=\"member-flow\"") && profile.contains("外出至浙江省宁波市北仑区")
         );
 
+        // 韩流入 takes part in a 党员大会: recorded beside, not among, the expected members.
+        let planned = secretary
+            .post(
+                &format!("/orgs/{}/meetings/new", ids.branch_a),
+                &[
+                    ("kind", "branch_general"),
+                    ("topic", "学习党的二十届四中全会精神"),
+                    ("date", "2030-09-10"),
+                    ("start", "09:00"),
+                    ("end", "10:30"),
+                    ("place", "村委会议室"),
+                ],
+            )
+            .await;
+        assert_eq!(planned.status, 303, "{}", planned.body);
+        let meeting = planned.location.clone();
+        let expected = secretary.get(&meeting).await;
+        assert!(
+            expected.contains("id=\"add-guest\"")
+                && expected.contains("韩流入（中共临江县河口镇党委）")
+        );
+        let guest = app
+            .count("SELECT id FROM flows WHERE name = '韩流入'")
+            .await;
+        let not_here = secretary
+            .post(&format!("{meeting}/guests"), &[("flow", "999999")])
+            .await;
+        assert_eq!(not_here.status, 400);
+        let added = secretary
+            .post(
+                &format!("{meeting}/guests"),
+                &[("flow", &guest.to_string())],
+            )
+            .await;
+        assert_eq!(added.status, 303, "{}", added.body);
+        let shown = secretary.get(&meeting).await;
+        assert!(shown.contains("id=\"guests\"") && shown.contains("韩流入"));
+        let expected_now = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM meeting_attendees WHERE meeting_id = {}",
+                meeting.trim_start_matches("/meetings/")
+            ))
+            .await;
+        assert_eq!(
+            expected_now,
+            app.count(&format!(
+                "SELECT COUNT(*) FROM members WHERE branch_id = {} AND left_on IS NULL",
+                ids.branch_a
+            ))
+            .await,
+            "the branch's own members only"
+        );
+        assert!(secretary.get(&page).await.contains("参加组织生活1次"));
+
         // Reminded once a month to study and pay from afar.
         let now = now_epoch();
         assert_eq!(

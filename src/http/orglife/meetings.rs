@@ -280,6 +280,10 @@ struct MeetingPage {
     start_date: String,
     start_time: String,
     end_time: String,
+    /// Members from elsewhere (流入) recorded at it: (flow, name).
+    guests: Vec<(i64, String)>,
+    /// Those its administrators may still record, while it is open.
+    guest_choices: Vec<Choice>,
 }
 
 impl MeetingPage {
@@ -320,7 +324,21 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
         .await?
         .into_iter()
         .partition(|f| f.kind == FileKind::Photo);
+    let guests = crate::store::flows::guests_of(&state.db, id).await?;
+    let guest_choices = if actor.administers(&m.org_path) && !m.is_closed() {
+        let open: Vec<(String, String)> = super::super::flows::guest_candidates(&state, &m)
+            .await?
+            .into_iter()
+            .filter(|f| !guests.iter().any(|(g, _)| *g == f.id))
+            .map(|f| (f.id.to_string(), format!("{}（{}）", f.name, f.other_org)))
+            .collect();
+        choices(open.iter().map(|(v, l)| (v.as_str(), l.as_str())), "")
+    } else {
+        vec![]
+    };
     render(&MeetingPage {
+        guests,
+        guest_choices,
         page: ctx.page(m.topic.clone()),
         photos,
         materials,
