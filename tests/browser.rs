@@ -2007,10 +2007,10 @@ async fn development_walk(database_url: Option<String>) {
 }
 
 /// 组织关系与班子 as a branch and its town meet them: the secretary sends a member out of the
-/// county with a 介绍信 and records its 回执, registers a member in from another county's
-/// letter, records the branch's election and finds the coming 换届 in the 待办; a member reads
-/// their political birthday; the town sees the terms ended and the flowing members — at a
-/// phone's width and a desk's.
+/// county with a 介绍信 and records its 回执, records the branch's election and finds the
+/// coming 换届 in the 待办; a member reads their political birthday; the town sees the terms
+/// ending and ended, its flowing members and the transfers done — at a phone's width and a
+/// desk's. (A member in from another county's letter is registered in the API test.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_branch_transfers_a_member_and_renews_its_committee_sqlite() {
     if tools_present() {
