@@ -1,10 +1,10 @@
 //! 领导班子 and 换届: every organization's committee (its members and their offices) elected for
 //! a term — five years for a 党委, three for a 党总支 or 党支部 — and when its end calls for the
 //! next election.
-use super::clock::{add_months, format_date, parse_date};
+use super::clock::add_months;
 use super::member::Post;
 use super::org::OrgType;
-use super::text::{FieldErrors, optional};
+use super::text::{FieldErrors, optional, past_date};
 use time::Date;
 
 /// The offices a committee has (a 党小组长 is not one).
@@ -115,37 +115,17 @@ pub fn parse_election(
         errors.add("elected_on", "党小组不设委员会");
         return Err(errors);
     };
-    let elected_on = match parse_date(e.elected_on.trim()) {
-        Some(d) if d > today => {
-            errors.add("elected_on", "选举日期不能晚于今天");
-            None
-        }
-        Some(d) => Some(d),
-        None => {
-            errors.add("elected_on", "请填写选举日期，如 2026-03-08");
-            None
-        }
-    };
+    let elected_on = errors.check(
+        "elected_on",
+        past_date(e.elected_on, "选举日期", None, today).map(Some),
+    );
+    // Optional: not yet approved.
     let approved_on = match e.approved_on.trim() {
         "" => None,
-        s => match (parse_date(s), elected_on) {
-            (Some(a), Some(el)) if a < el => {
-                errors.add(
-                    "approved_on",
-                    format!("批复日期不能早于选举日期{}", format_date(el)),
-                );
-                None
-            }
-            (Some(a), _) if a > today => {
-                errors.add("approved_on", "批复日期不能晚于今天");
-                None
-            }
-            (Some(a), _) => Some(a),
-            (None, _) => {
-                errors.add("approved_on", "批复日期格式如 2026-03-20，未批复可不填");
-                None
-            }
-        },
+        s => errors.check(
+            "approved_on",
+            past_date(s, "批复日期", elected_on.map(|d| (d, "选举日期")), today).map(Some),
+        ),
     };
     let approval_ref = errors.check(
         "approval_ref",

@@ -2,8 +2,7 @@
 //! roster, registered as flowing out (where, since when, how to reach them, the party
 //! organization there); a member from elsewhere may be registered as flowing into a branch to
 //! take part in its organizational life without joining its roster.
-use super::clock::parse_date;
-use super::text::{FieldErrors, PERSON_NAME_MAX_CHARS, optional, phone, required};
+use super::text::{FieldErrors, PERSON_NAME_MAX_CHARS, optional, past_date, phone, required};
 use time::Date;
 
 labelled_enum!(Direction {
@@ -49,17 +48,10 @@ pub fn parse_flow(e: &FlowEntry, members: &[i64], today: Date) -> Result<Flow, F
     if direction.is_none() {
         errors.add("direction", "请选择流出或流入");
     }
-    let since = match parse_date(e.since.trim()) {
-        Some(d) if d > today => {
-            errors.add("since", "外出（流入）时间不能晚于今天");
-            None
-        }
-        Some(d) => Some(d),
-        None => {
-            errors.add("since", "请填写开始时间，如 2026-03-01");
-            None
-        }
-    };
+    let since = errors.check(
+        "since",
+        past_date(e.since, "开始时间", None, today).map(Some),
+    );
     let phone = match e.phone.trim() {
         "" => {
             errors.add("phone", "请填写联系电话");
@@ -118,12 +110,7 @@ pub fn parse_flow(e: &FlowEntry, members: &[i64], today: Date) -> Result<Flow, F
 
 /// The day a flow ends (返回 / 离开): not before it began, not in the future.
 pub fn parse_end(on: &str, since: Date, today: Date) -> Result<Date, String> {
-    match parse_date(on.trim()) {
-        Some(d) if d < since => Err("结束时间不能早于开始时间".into()),
-        Some(d) if d > today => Err("结束时间不能晚于今天".into()),
-        Some(d) => Ok(d),
-        None => Err("请填写结束时间，如 2026-12-01".into()),
-    }
+    past_date(on, "结束时间", Some((since, "开始时间")), today)
 }
 
 #[cfg(test)]

@@ -93,6 +93,29 @@ pub fn optional(value: &str, max_chars: usize) -> Result<String, String> {
     Ok(v.to_string())
 }
 
+/// A day that has come (`YYYY-MM-DD`, today at the latest) and, when `earliest` is given (the
+/// day and what it is), not before it; the messages name the field as `what`.
+pub fn past_date(
+    value: &str,
+    what: &str,
+    earliest: Option<(time::Date, &str)>,
+    today: time::Date,
+) -> Result<time::Date, String> {
+    let value = value.trim();
+    match super::clock::parse_date(value) {
+        None if value.is_empty() => Err(format!("请填写{what}")),
+        None => Err(format!("{what}格式如 2026-03-08")),
+        Some(d) if d > today => Err(format!("{what}不能晚于今天")),
+        Some(d) => match earliest {
+            Some((first, name)) if d < first => Err(format!(
+                "{what}不能早于{name}{}",
+                super::clock::format_date(first)
+            )),
+            _ => Ok(d),
+        },
+    }
+}
+
 /// Mainland mobile numbers: 11 digits starting with 1.
 pub fn phone(value: &str) -> Result<String, &'static str> {
     let v: String = value
@@ -144,6 +167,37 @@ mod tests {
             assert_eq!(same_site_path(bad), None, "{bad:?}");
         }
         assert_eq!(same_site_path(&format!("/{}", "a".repeat(3000))), None);
+    }
+
+    #[test]
+    fn past_dates_are_today_at_the_latest_and_not_before_their_start() {
+        use time::macros::date;
+        let today = date!(2026 - 12 - 07);
+        assert_eq!(
+            past_date(" 2026-12-07 ", "回执日期", None, today),
+            Ok(today)
+        );
+        assert_eq!(
+            past_date("", "回执日期", None, today).unwrap_err(),
+            "请填写回执日期"
+        );
+        assert_eq!(
+            past_date("2026-13-01", "回执日期", None, today).unwrap_err(),
+            "回执日期格式如 2026-03-08"
+        );
+        assert_eq!(
+            past_date("2026-12-08", "回执日期", None, today).unwrap_err(),
+            "回执日期不能晚于今天"
+        );
+        let issued = Some((date!(2026 - 11 - 30), "开具日期"));
+        assert_eq!(
+            past_date("2026-11-29", "回执日期", issued, today).unwrap_err(),
+            "回执日期不能早于开具日期2026-11-30"
+        );
+        assert_eq!(
+            past_date("2026-11-30", "回执日期", issued, today),
+            Ok(date!(2026 - 11 - 30))
+        );
     }
 
     #[test]

@@ -2,10 +2,9 @@
 //! county with a 介绍信 that its 回执 closes or its validity ends, and into the county from a
 //! letter. What a transfer form may say, where a transfer stands on a given day, and the
 //! letter's number.
-use super::clock::{format_date, parse_date};
 use super::dues::Month;
 use super::member::TRANSFER_REASON_MAX_CHARS;
-use super::text::{FieldErrors, optional, required};
+use super::text::{FieldErrors, optional, past_date, required};
 use time::{Date, Duration};
 
 labelled_enum!(Direction {
@@ -165,24 +164,10 @@ pub fn parse_receipt(
     if !code.trim().eq_ignore_ascii_case(expected_code) {
         errors.add("code", "验证码与介绍信上的不一致");
     }
-    let on = match parse_date(on.trim()) {
-        Some(d) if d < issued => {
-            errors.add(
-                "receipt_on",
-                format!("回执日期不能早于开具日期{}", format_date(issued)),
-            );
-            None
-        }
-        Some(d) if d > today => {
-            errors.add("receipt_on", "回执日期不能晚于今天");
-            None
-        }
-        Some(d) => Some(d),
-        None => {
-            errors.add("receipt_on", "请填写回执日期，如 2026-03-08");
-            None
-        }
-    };
+    let on = errors.check(
+        "receipt_on",
+        past_date(on, "回执日期", Some((issued, "开具日期")), today).map(Some),
+    );
     match on {
         Some(d) if errors.is_empty() => Ok(d),
         _ => Err(errors),
