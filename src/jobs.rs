@@ -186,20 +186,11 @@ pub async fn remind(db: &Db, now: i64) -> AppResult<usize> {
         meetings::unclosed_ended_between(tx.conn(), now - 60 * 86_400, now - 3 * 86_400).await?;
     for (meeting, org, topic, ended) in unclosed {
         let title = crate::domain::orglife::unfiled_notice(&topic, ended, now);
-        for user in users::admins_of(tx.conn(), org).await? {
-            if notifications::notify(
-                tx.conn(),
-                user,
-                &format!("unclosed:{meeting}"),
-                &title,
-                &format!("/meetings/{meeting}"),
-                now,
-            )
-            .await?
-            {
-                sent += 1;
-            }
-        }
+        let (key, link) = (
+            format!("unclosed:{meeting}"),
+            format!("/meetings/{meeting}"),
+        );
+        sent += notifications::notify_admins(tx.conn(), org, &key, &title, &link, now).await?;
     }
     tx.commit().await?;
     sent += remind_grey(db, now).await?;
@@ -256,11 +247,7 @@ pub async fn remind_terms(db: &Db, now: i64) -> AppResult<usize> {
             c.ends_text()
         );
         let link = format!("/orgs/{}/committee", c.org_id);
-        for user in users::admins_of(tx.conn(), c.org_id).await? {
-            if notifications::notify(tx.conn(), user, &key, &title, &link, now).await? {
-                sent += 1;
-            }
-        }
+        sent += notifications::notify_admins(tx.conn(), c.org_id, &key, &title, &link, now).await?;
     }
     tx.commit().await?;
     Ok(sent)
@@ -305,13 +292,11 @@ pub async fn expire_letters(db: &Db, now: i64) -> AppResult<usize> {
             t.letter_text(),
             t.last_valid_text()
         );
-        let link = format!("/transfers/{}", t.id);
-        for user in users::admins_of(tx.conn(), branch).await? {
-            let key = format!("transfer-expired:{}", t.id);
-            if notifications::notify(tx.conn(), user, &key, &title, &link, now).await? {
-                sent += 1;
-            }
-        }
+        let (key, link) = (
+            format!("transfer-expired:{}", t.id),
+            format!("/transfers/{}", t.id),
+        );
+        sent += notifications::notify_admins(tx.conn(), branch, &key, &title, &link, now).await?;
     }
     tx.commit().await?;
     Ok(sent)
@@ -361,11 +346,7 @@ pub async fn remind_development(db: &Db, now: i64) -> AppResult<usize> {
     let mut tx = db.begin().await?;
     for (person, branch, key, title) in due {
         let link = format!("/development/people/{person}");
-        for user in users::admins_of(tx.conn(), branch).await? {
-            if notifications::notify(tx.conn(), user, &key, &title, &link, now).await? {
-                sent += 1;
-            }
-        }
+        sent += notifications::notify_admins(tx.conn(), branch, &key, &title, &link, now).await?;
     }
     tx.commit().await?;
     Ok(sent)
@@ -446,30 +427,18 @@ async fn remind_grey(db: &Db, now: i64) -> AppResult<usize> {
     let mut sent = 0;
     let mut tx = db.begin().await?;
     for (org, name, kind, period) in due {
-        for user in users::admins_of(tx.conn(), org).await? {
-            let title = format!(
-                "{name}{}的{}尚未开展，本周期即将结束",
-                period.label(),
-                kind.label()
-            );
-            let key = format!(
-                "grey:{org}:{}:{}",
-                kind.code(),
-                crate::domain::clock::format_date(period.start)
-            );
-            if notifications::notify(
-                tx.conn(),
-                user,
-                &key,
-                &title,
-                &format!("/orgs/{org}/grid"),
-                now,
-            )
-            .await?
-            {
-                sent += 1;
-            }
-        }
+        let title = format!(
+            "{name}{}的{}尚未开展，本周期即将结束",
+            period.label(),
+            kind.label()
+        );
+        let key = format!(
+            "grey:{org}:{}:{}",
+            kind.code(),
+            crate::domain::clock::format_date(period.start)
+        );
+        let link = format!("/orgs/{org}/grid");
+        sent += notifications::notify_admins(tx.conn(), org, &key, &title, &link, now).await?;
     }
     tx.commit().await?;
     Ok(sent)

@@ -2,7 +2,7 @@
 //! recording an election (换届) with the superior's approval.
 use super::access::{Admin, Found};
 use super::context::{Page, flash_redirect};
-use super::form::{Choice, FieldErrors, Id, Pairs, choices, render, render_invalid};
+use super::form::{Choice, FieldErrors, Id, Pairs, choices, id_choices, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::domain::clock::{local_date, now_epoch};
 use crate::domain::committee::{
@@ -77,12 +77,8 @@ async fn page_of(
         .map(|i| {
             let member = member_ids.get(i).copied().unwrap_or_default();
             let office = office_codes.get(i).copied().unwrap_or_default();
-            let ids: Vec<(String, &str)> = people
-                .iter()
-                .map(|(id, name)| (id.to_string(), name.as_str()))
-                .collect();
             (
-                choices(ids.iter().map(|(v, l)| (v.as_str(), *l)), member),
+                id_choices(&people, member),
                 choices(OFFICES.iter().map(|p| (p.code(), p.label())), office),
             )
         })

@@ -2,7 +2,7 @@
 //! here (流入), counted per organization below; a branch registers and ends them.
 use super::access::{Admin, Found};
 use super::context::{Page, flash_redirect};
-use super::form::{Choice, FieldErrors, Form, Id, choices, render, render_invalid};
+use super::form::{Choice, FieldErrors, Form, Id, id_choices, render, render_invalid};
 use super::{AppState, Ctx};
 use crate::domain::clock::{format_date, local_date, now_epoch};
 use crate::domain::flow::{Direction, FlowEntry, parse_end, parse_flow};
@@ -111,10 +111,6 @@ async fn page_of(
     } else {
         vec![]
     };
-    let ids: Vec<(String, &str)> = people
-        .iter()
-        .map(|(id, name)| (id.to_string(), name.as_str()))
-        .collect();
     let total = count(&rows, &org.path);
     let incoming: Vec<i64> = rows
         .iter()
@@ -132,7 +128,7 @@ async fn page_of(
     }
     Ok(FlowsPage {
         page: ctx.page(format!("{} · 流动党员", org.name)),
-        members: choices(ids.iter().map(|(v, l)| (v.as_str(), *l)), &form.member),
+        members: id_choices(&people, &form.member),
         is_branch,
         total,
         children,

@@ -118,6 +118,18 @@ pub fn choices<'a>(
         .collect()
 }
 
+/// Records a select offers by id and name (members, categories).
+pub fn id_choices(items: &[(i64, String)], selected: &str) -> Vec<Choice> {
+    items
+        .iter()
+        .map(|(id, name)| Choice {
+            value: id.to_string(),
+            label: name.clone(),
+            selected: selected == id.to_string(),
+        })
+        .collect()
+}
+
 /// The organizations a form offers (where to post, publish or offer a prize).
 pub fn org_choices(orgs: &[crate::store::orgs::Org], selected: &str) -> Vec<Choice> {
     orgs.iter()

@@ -308,7 +308,7 @@ struct BranchPickPage {
     branches: Vec<Org>,
 }
 
-fn branch_kinds() -> Vec<OrgType> {
+pub(super) fn branch_kinds() -> Vec<OrgType> {
     OrgType::ALL
         .iter()
         .copied()

@@ -9,7 +9,6 @@ use super::{AppState, Ctx};
 use crate::domain::clock::{format_date, full_years, local_date, now_epoch, parse_date};
 use crate::domain::dues::Month;
 use crate::domain::member::{Gender, MemberStatus};
-use crate::domain::org::OrgType;
 use crate::domain::policy::Actor;
 use crate::domain::text;
 use crate::domain::transfer::{
@@ -19,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::store::members::{self, Member};
 use crate::store::orgs::{self, Org};
 use crate::store::transfers::{self, NewTransfer, Transfer};
-use crate::store::{dues, notifications, users};
+use crate::store::{dues, notifications};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -114,16 +113,17 @@ async fn county_branches(state: &AppState, q: &str, except: i64) -> AppResult<Ve
     let Some(root) = orgs::root(&state.db).await? else {
         return Ok(vec![]);
     };
-    let kinds: Vec<OrgType> = OrgType::ALL
-        .iter()
-        .copied()
-        .filter(|t| t.is_branch())
-        .collect();
-    Ok(orgs::search(&state.db, &[&root.path], q, &kinds, 30)
-        .await?
-        .into_iter()
-        .filter(|b| b.id != except)
-        .collect())
+    Ok(orgs::search(
+        &state.db,
+        &[&root.path],
+        q,
+        &super::members::branch_kinds(),
+        30,
+    )
+    .await?
+    .into_iter()
+    .filter(|b| b.id != except)
+    .collect())
 }
 
 async fn new_page_of(
@@ -249,7 +249,7 @@ pub async fn start(
         Ok(id) => id,
         Err(AppError::Conflict(why)) => {
             drop(tx);
-            errors.add("dues", why);
+            errors.add("open", why);
             return render_invalid(&new_page_of(&state, &ctx, m, form, errors).await?);
         }
         Err(e) => return Err(e),
@@ -309,10 +309,14 @@ fn member_label(m: &Member) -> String {
 
 /// The branch a transfer within the county may go to: another live branch of the county.
 async fn receiving_branch(state: &AppState, id: i64, m: &Member) -> AppResult<Option<Org>> {
-    Ok(orgs::get(&state.db, id)
+    match orgs::get(&state.db, id)
         .await
         .found_if(|o| o.kind().is_branch() && !o.is_dissolved() && o.id != m.branch_id)
-        .ok())
+    {
+        Ok(o) => Ok(Some(o)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The bell of a branch's administrators (and the committee above it).
@@ -323,11 +327,11 @@ async fn tell_admins(
     title: &str,
     now: i64,
 ) -> AppResult<()> {
-    let link = format!("/transfers/{transfer_id}");
-    for user in users::admins_of(tx.conn(), branch).await? {
-        let key = format!("transfer:{transfer_id}:{user}:{title}");
-        notifications::notify(tx.conn(), user, &key, title, &link, now).await?;
-    }
+    let (key, link) = (
+        format!("transfer:{transfer_id}:{title}"),
+        format!("/transfers/{transfer_id}"),
+    );
+    notifications::notify_admins(tx.conn(), branch, &key, title, &link, now).await?;
     Ok(())
 }
 

@@ -34,6 +34,23 @@ pub async fn notify(
     Ok(done.rows_affected() == 1)
 }
 
+/// Tells the administrators of an organization (and of the committee above it), each once;
+/// how many were told now.
+pub async fn notify_admins(
+    conn: &mut AnyConnection,
+    org_id: i64,
+    key: &str,
+    title: &str,
+    link: &str,
+    now: i64,
+) -> AppResult<usize> {
+    let mut sent = 0;
+    for user in super::users::admins_of(&mut *conn, org_id).await? {
+        sent += usize::from(notify(&mut *conn, user, key, title, link, now).await?);
+    }
+    Ok(sent)
+}
+
 pub async fn list(db: &super::Db, user_id: i64) -> AppResult<Vec<Notification>> {
     Ok(sqlx::query_as(
         "SELECT id, title, link, created_at, read_at FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",

@@ -3,7 +3,7 @@
 use super::super::access::{Admin, Found};
 use super::super::context::{Page, flash_redirect};
 use super::super::dashboard::Row;
-use super::super::form::{Choice, Id, Pairs, org_choices, render};
+use super::super::form::{Choice, Id, Pairs, id_choices, org_choices, render};
 use super::super::stored::{check_photo, kept_if_written, read_upload, save_photo};
 use super::super::{AppState, Ctx};
 use super::contests::EntryView;
@@ -202,14 +202,7 @@ pub async fn vanguard(
     let cats = store::categories(&state.db).await?;
     render(&VanguardPage {
         page: ctx.page("党员先锋岗"),
-        categories: cats
-            .iter()
-            .map(|(id, name)| Choice {
-                value: id.to_string(),
-                label: name.clone(),
-                selected: id.to_string() == q.category,
-            })
-            .collect(),
+        categories: id_choices(&cats, &q.category),
         orgs: org_choices(&holders, &q.org),
         posts: all
             .into_iter()
