@@ -871,6 +871,8 @@ pub struct Planted {
     pub stopped_studying: u32,
     /// Set by `committees_demo`: terms ended without a new election.
     pub terms_overdue: u32,
+    /// Branches that did not finish last year's 民主评议党员 by the county's deadline.
+    pub appraisals_missing: u32,
 }
 
 /// A photo the demo filed, to be reused by a planted copy: (picture number, seed, org,
@@ -1697,6 +1699,7 @@ pub async fn supervised(
         Rule::ManualOnly => Some(0),
         Rule::StudyStopped => Some(planted.stopped_studying),
         Rule::TermOverdue => Some(planted.terms_overdue),
+        Rule::AppraisalMissing => Some(planted.appraisals_missing),
         Rule::Missed => None,
     };
     for rule in Rule::ALL {

@@ -97,6 +97,7 @@ pub async fn scan(db: &Db, by: Option<i64>, now: i64) -> AppResult<BTreeMap<Rule
     s.study(db).await?;
     timed("study");
     s.terms(db, &root.path).await?;
+    s.appraisals(db, &root.path).await?;
     let new = write(db, &s.found, now).await?;
     tell_administrators(db, run, &new, now).await?;
     store::rebuild_open(db).await?;
@@ -186,6 +187,51 @@ impl Scan {
                 c.org_id,
                 format!("term:{}", c.id),
                 ends,
+                summary,
+                evidence,
+            );
+        }
+        Ok(())
+    }
+
+    /// 未按期开展民主评议党员: branches with members that had not finished the last year due by
+    /// the county's deadline (a branch founded after that year is not asked).
+    async fn appraisals(&mut self, db: &Db, root: &str) -> AppResult<()> {
+        use crate::domain::appraisal::{deadline, last_due_year};
+        let month = self.t.appraisal_due_month();
+        let year = last_due_year(self.today, month);
+        let due = deadline(year, month);
+        let done: std::collections::HashSet<i64> =
+            crate::store::appraisals::in_subtree(db, root, i64::from(year))
+                .await?
+                .into_iter()
+                .filter(|a| {
+                    a.decided_on
+                        .as_deref()
+                        .is_some_and(|d| d <= format_date(due).as_str())
+                })
+                .map(|a| a.branch_id)
+                .collect();
+        let year_end = Date::from_calendar_date(year, time::Month::December, 31).unwrap_or(due);
+        for b in orgs::branch_tallies(db, root).await? {
+            let founded = self.holders.get(&b.id).map(|o| local_date(o.created_at));
+            if done.contains(&b.id) || b.members == 0 || founded.is_none_or(|f| f > year_end) {
+                continue;
+            }
+            let summary = format!(
+                "{}未在{}前完成{year}年度民主评议党员",
+                b.name,
+                format_date(due)
+            );
+            let evidence = Evidence {
+                period: format!("{year}年度（截至{}）", format_date(due)),
+                ..Default::default()
+            };
+            self.add(
+                Rule::AppraisalMissing,
+                b.id,
+                format!("appraisal:{year}"),
+                due + Duration::days(1),
                 summary,
                 evidence,
             );

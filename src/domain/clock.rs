@@ -17,6 +17,11 @@ pub fn local(epoch: i64) -> OffsetDateTime {
         .to_offset(SHANGHAI)
 }
 
+/// Today in Shanghai.
+pub fn today() -> Date {
+    local_date(now_epoch())
+}
+
 /// The calendar date in Shanghai for an instant.
 pub fn local_date(epoch: i64) -> Date {
     local(epoch).date()

@@ -40,9 +40,11 @@ impl std::fmt::Display for UnknownCode {
 }
 
 impl std::error::Error for UnknownCode {}
+pub mod appraisal;
 pub mod arena;
 pub mod articles;
 pub mod badges;
+pub mod care;
 pub mod checkin;
 pub mod clock;
 pub mod committee;
@@ -53,6 +55,7 @@ pub mod dues;
 pub mod flow;
 pub mod followups;
 pub mod history;
+pub mod honour;
 pub mod idcard;
 pub mod meetings;
 pub mod member;

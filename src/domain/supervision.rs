@@ -19,13 +19,16 @@ labelled_enum!(Rule {
     MinutesCopied => "minutes_copied", "会议记录疑似雷同";
     StudyStopped => "study", "党员学习参与率低";
     TermOverdue => "term_overdue", "到期未换届";
+    AppraisalMissing => "appraisal", "未按期开展民主评议党员";
 });
 
 impl Rule {
     /// What a 督促 sent from such a finding is about.
     pub fn topic(self) -> Topic {
         match self {
-            Rule::Silent | Rule::Missed | Rule::TermOverdue => Topic::Overdue,
+            Rule::Silent | Rule::Missed | Rule::TermOverdue | Rule::AppraisalMissing => {
+                Topic::Overdue
+            }
             Rule::StudyStopped => Topic::Study,
             _ => Topic::Records,
         }
@@ -81,6 +84,8 @@ pub struct Thresholds {
     /// Percent of a branch's members active in the daily question below which it has stopped
     /// studying.
     pub study_pct: i64,
+    /// 民主评议党员 of a year is due by the end of this month of the next year.
+    pub appraisal_month: i64,
     /// Nothing before this day is looked at (the day the county began to supervise).
     #[serde(with = "day_or_none")]
     pub since: Option<Date>,
@@ -104,6 +109,7 @@ impl Default for Thresholds {
             capture_hours: 48,
             minutes_overlap: super::near_duplicates::MINUTES_OVERLAP,
             study_pct: 30,
+            appraisal_month: 3,
             since: None,
         }
     }
@@ -134,6 +140,12 @@ impl Thresholds {
         ),
         ("minutes_overlap", "会议记录雷同比例（%）", 30, 100),
         ("study_pct", "党员学习参与率低于（%）", 0, 100),
+        (
+            "appraisal_month",
+            "上一年度民主评议党员最迟于次年几月底完成",
+            1,
+            12,
+        ),
     ];
 
     pub fn get(&self, key: &str) -> i64 {
@@ -142,6 +154,7 @@ impl Thresholds {
             "photo_similarity" => self.photo_similarity,
             "capture_hours" => self.capture_hours,
             "minutes_overlap" => self.minutes_overlap,
+            "appraisal_month" => self.appraisal_month,
             _ => self.study_pct,
         }
     }
@@ -152,8 +165,14 @@ impl Thresholds {
             "photo_similarity" => self.photo_similarity = v,
             "capture_hours" => self.capture_hours = v,
             "minutes_overlap" => self.minutes_overlap = v,
+            "appraisal_month" => self.appraisal_month = v,
             _ => self.study_pct = v,
         }
+    }
+
+    /// The month of the next year by whose end a year's 民主评议党员 is due.
+    pub fn appraisal_due_month(&self) -> u8 {
+        self.appraisal_month.clamp(1, 12) as u8
     }
 
     /// The since-day as the form shows it.

@@ -5,7 +5,7 @@ use super::access::{Admin, Found, Member};
 use super::context::{Page, flash_redirect};
 use super::form::{Choice, FieldErrors, Form, Id, Pairs, Query, choices, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::domain::clock::{format_date, local_date, now_epoch, parse_date};
+use crate::domain::clock::{format_date, now_epoch, parse_date};
 use crate::domain::dues::Tally;
 use crate::domain::dues::{
     AssessmentEntry, DuesCategory, Fen, Month, MonthState, PaymentWay, format_yuan,
@@ -49,9 +49,7 @@ impl PeriodQuery {
     }
 }
 
-fn today() -> time::Date {
-    local_date(now_epoch())
-}
+use crate::domain::clock::today;
 
 fn yuan(fen: Option<Fen>) -> String {
     fen.map(format_yuan).unwrap_or_else(|| "待核定".into())

@@ -7,7 +7,6 @@ use super::{AppState, Ctx};
 use crate::domain::clock::{format_date, local_date, now_epoch};
 use crate::domain::flow::{Direction, FlowEntry, parse_end, parse_flow};
 use crate::domain::org::{OrgType, is_in_subtree};
-use crate::domain::policy::Actor;
 use crate::error::{AppError, AppResult};
 use crate::store::flows::{self, FlowRow};
 use crate::store::members;
@@ -70,13 +69,6 @@ pub struct FlowForm {
     place: String,
     other_org: String,
     since: String,
-}
-
-/// An organization the actor administers (not a 党小组); else 404.
-async fn administered(state: &AppState, actor: &Actor, id: i64) -> AppResult<Org> {
-    orgs::get(&state.db, id)
-        .await
-        .found_if(|o| actor.administers(&o.path) && o.kind() != OrgType::PartyGroup)
 }
 
 async fn page_of(
@@ -149,7 +141,7 @@ pub async fn show(
     Admin(actor): Admin,
     Id(id): Id,
 ) -> AppResult<Response> {
-    let org = administered(&state, &actor, id).await?;
+    let org = super::orgs::administered_unit(&state, &actor, id).await?;
     render(
         &page_of(
             &state,
@@ -180,7 +172,7 @@ pub async fn register(
     Id(id): Id,
     Form(form): Form<FlowForm>,
 ) -> AppResult<Response> {
-    let org = administered(&state, &actor, id).await?;
+    let org = super::orgs::administered_unit(&state, &actor, id).await?;
     if !org.kind().is_branch() || org.is_dissolved() {
         return Err(AppError::NotFound);
     }

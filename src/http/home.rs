@@ -111,6 +111,9 @@ struct HomePage {
     history_today: Vec<crate::store::history::Entry>,
     /// 政治生日: the greeting on the anniversary of joining.
     political_birthday: Option<String>,
+    /// Cards that ask something of the member now: (link, tag, text) — a 民主评议 to take
+    /// part in, a 公示 list to read.
+    asks: Vec<(String, &'static str, String)>,
 }
 
 pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
@@ -162,7 +165,23 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         }
         None => None,
     };
+    let mut asks = Vec::new();
+    if let Some(member) = p.actor.member_id {
+        for a in crate::store::appraisals::open_for_member(&state.db, member).await? {
+            let text = format!(
+                "{}开展{}年度民主评议党员，请填写自我评价并评价其他党员",
+                a.branch_name, a.year
+            );
+            asks.push((format!("/appraisals/{}/ballot", a.id), "民主评议", text));
+        }
+        let branch = p.actor.branch_path.as_deref().unwrap_or_default();
+        for s in super::honours::in_publicity_for(&state, branch).await? {
+            let text = format!("{}名单公示（{}）", s.title, s.publicity_text());
+            asks.push((format!("/honours/{}/publicity", s.id), "公示", text));
+        }
+    }
     render(&HomePage {
+        asks,
         page: ctx.page("首页"),
         history_today,
         political_birthday,

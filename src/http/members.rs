@@ -475,6 +475,13 @@ struct ShowPage {
     offices: Vec<(String, String)>,
     /// Working away now (流动党员, 流出).
     flow: Option<crate::store::flows::FlowRow>,
+    /// 困难党员 and 慰问, for whoever manages the member.
+    hardships: Vec<crate::store::care::HardshipRow>,
+    visits: Vec<crate::store::care::VisitRow>,
+    /// 民主评议 results: (year, branch, grade, decided on).
+    appraisals: Vec<(i64, String, String, String)>,
+    /// Honours: (title, awarded by, on).
+    honours: Vec<(String, String, String)>,
 }
 
 impl ShowPage {
@@ -484,6 +491,12 @@ impl ShowPage {
 
     fn today(&self) -> time::Date {
         local_date(now_epoch())
+    }
+
+    fn grade_label(&self, code: &str) -> &'static str {
+        crate::domain::appraisal::Grade::from_code(code)
+            .map(|g| g.label())
+            .unwrap_or("")
     }
 }
 
@@ -507,15 +520,28 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> AppRes
     };
     // Its own statement: the connection goes back before the next read asks for one.
     let has_account = members::has_account(&mut *state.db.conn().await?, m.id).await?;
+    let may_manage = actor.may_manage_member(&m.branch_path);
     Ok(ShowPage {
         page: ctx.page(m.name.clone()),
-        may_manage: actor.may_manage_member(&m.branch_path),
+        may_manage,
         has_account,
         transfers: members::transfers(&state.db, m.id).await?,
         badges: crate::store::badges::of(&state.db, "member", m.id).await?,
         development: super::development::member_note(state, m.id).await?,
         offices: crate::store::committees::offices_of_member(&state.db, m.id).await?,
         flow: crate::store::flows::open_of_member(&state.db, m.id).await?,
+        hardships: if may_manage {
+            crate::store::care::hardships_of_member(&state.db, m.id).await?
+        } else {
+            vec![]
+        },
+        visits: if may_manage {
+            crate::store::care::visits_of_member(&state.db, m.id).await?
+        } else {
+            vec![]
+        },
+        appraisals: crate::store::appraisals::results_of_member(&state.db, m.id).await?,
+        honours: crate::store::honours::honours_of(&state.db, Some(m.id), None).await?,
         letters: if actor.may_manage_member(&m.branch_path) {
             crate::store::transfers::of_member(&state.db, m.id)
                 .await?

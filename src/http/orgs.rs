@@ -99,6 +99,8 @@ struct ShowPage {
     /// A branch's political birthdays this month, for its administrators (to mark them at the
     /// 主题党日): (member, name, day this year, years in the party).
     birthdays: Vec<(i64, String, String, i32)>,
+    /// Honours (先进基层党组织): (title, awarded by, on).
+    honours: Vec<(String, String, String)>,
 }
 
 impl ShowPage {
@@ -152,6 +154,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppRes
         trust,
         may_configure: actor.may_configure_requirements(&org.path),
         badges: crate::store::badges::of(&state.db, "org", org.id).await?,
+        honours: crate::store::honours::honours_of(&state.db, None, Some(org.id)).await?,
         may_shape: actor.may_shape_org(&org.path, org.kind()),
         may_add: may_add && !org.is_dissolved(),
         org,
@@ -486,6 +489,14 @@ pub async fn dissolve(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> Ap
 }
 
 /// Where an administrator's pages open (党费收缴, 发展党员): the widest organization they keep.
+/// An organization the actor administers (not a 党小组, which has no administrators of its
+/// own); else 404.
+pub(super) async fn administered_unit(state: &AppState, actor: &Actor, id: i64) -> AppResult<Org> {
+    orgs::get(&state.db, id)
+        .await
+        .found_if(|o| actor.administers(&o.path) && o.kind() != OrgType::PartyGroup)
+}
+
 pub(super) async fn widest_administered(state: &AppState, actor: &Actor) -> AppResult<Org> {
     let root = actor.admin_roots().first().map(|r| r.to_string());
     let org = match root {

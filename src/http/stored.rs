@@ -220,6 +220,7 @@ async fn visible_photo(state: &AppState, ctx: &Ctx, id: i64) -> AppResult<Conten
         photos::EXPERIENCE => {
             super::arena::experiences::visible(state, ctx, p.owner_id).await?;
         }
+        photos::CARE_VISIT => super::care::visit_visible(state, ctx, p.owner_id).await?,
         _ => return Err(AppError::NotFound),
     }
     Ok(p)

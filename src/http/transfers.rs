@@ -6,7 +6,7 @@ use super::access::{Admin, Found};
 use super::context::{Page, flash_redirect};
 use super::form::{FieldErrors, Form, Id, render, render_invalid};
 use super::{AppState, Ctx};
-use crate::domain::clock::{format_date, full_years, local_date, now_epoch, parse_date};
+use crate::domain::clock::{format_date, full_years, now_epoch, parse_date};
 use crate::domain::dues::Month;
 use crate::domain::member::{Gender, MemberStatus};
 use crate::domain::policy::Actor;
@@ -25,9 +25,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use time::Date;
 
-fn today() -> Date {
-    local_date(now_epoch())
-}
+use crate::domain::clock::today;
 
 /// How the member stands with their dues in the month of a transfer: (kept here at all, months
 /// unpaid up to it, the last month paid).

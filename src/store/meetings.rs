@@ -757,3 +757,33 @@ pub async fn has_checked_in(db: &super::Db, meeting_id: i64, member_id: i64) -> 
             .await?;
     Ok(n > 0)
 }
+
+/// An organization's meetings of one kind starting from `since`, to pick one: (id, "date
+/// topic"), the latest first.
+pub async fn of_kind_since(
+    db: &super::Db,
+    org_id: i64,
+    kind: MeetingKind,
+    since: i64,
+) -> AppResult<Vec<(i64, String)>> {
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT id, starts_at, topic FROM meetings WHERE org_id = $1 AND kind = $2 AND starts_at >= $3 ORDER BY starts_at DESC LIMIT 20",
+    )
+    .bind(org_id)
+    .bind(kind.code())
+    .bind(since)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, at, topic)| {
+            (
+                id,
+                format!(
+                    "{} {topic}",
+                    crate::domain::clock::format_date(crate::domain::clock::local_date(at))
+                ),
+            )
+        })
+        .collect())
+}

@@ -1,10 +1,12 @@
 //! The database layer: one schema and one set of queries for SQLite and PostgreSQL.
 //! What differs between the engines lives in `engine`.
+pub mod appraisals;
 pub mod archive;
 pub mod arena;
 pub mod articles;
 pub mod audit;
 pub mod badges;
+pub mod care;
 pub mod committees;
 pub mod daily;
 pub mod dashboard;
@@ -15,6 +17,7 @@ pub mod experiences;
 pub mod flows;
 pub mod followups;
 pub mod history;
+pub mod honours;
 pub mod jobs;
 pub mod meetings;
 pub mod members;

@@ -117,3 +117,21 @@ pub async fn told(
             .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// Tells each of several members who has an account, once per key; how many were told now.
+pub async fn notify_members(
+    conn: &mut AnyConnection,
+    members: &[i64],
+    key: &str,
+    title: &str,
+    link: &str,
+    now: i64,
+) -> AppResult<usize> {
+    let mut sent = 0;
+    for m in members {
+        if let Some(user) = super::users::account_of_member_in(&mut *conn, *m).await? {
+            sent += usize::from(notify(&mut *conn, user, key, title, link, now).await?);
+        }
+    }
+    Ok(sent)
+}

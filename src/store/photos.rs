@@ -13,6 +13,8 @@ pub const PROJECT_UPDATE: &str = "project_update";
 pub const VANGUARD: &str = "vanguard";
 /// 好经验好做法.
 pub const EXPERIENCE: &str = "experience";
+/// A 慰问 visit's photos.
+pub const CARE_VISIT: &str = "care_visit";
 pub const COVER: &str = "cover";
 pub const IMAGE: &str = "image";
 

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (24, "transfers", include_str!("../../migrations/0024_transfers.sql")),
     (25, "committees", include_str!("../../migrations/0025_committees.sql")),
     (26, "flows", include_str!("../../migrations/0026_flows.sql")),
+    (27, "care", include_str!("../../migrations/0027_care.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

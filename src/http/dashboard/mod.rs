@@ -333,6 +333,14 @@ struct DashboardPage {
         crate::domain::development::Counts,
         Vec<super::development::CountLine>,
     ),
+    /// 民主评议党员 of the last year due: shares of the organization and each one below (the
+    /// 民主评议 page's figures).
+    appraisal: (
+        i32,
+        crate::domain::appraisal::Shares,
+        Vec<super::appraisals::ShareLine>,
+    ),
+    grades: &'static [crate::domain::appraisal::Grade],
 }
 
 /// The rows below the selection (organizations, or a branch's members), sorted.
@@ -466,6 +474,8 @@ pub async fn page(
     let lines = super::development::lines_in(&state, &sel.org, false).await?;
     let development = super::development::counts_below(&state, &sel.org, &lines).await?;
     let terms = crate::store::committees::due_in(&state.db, &sel.org.path, today).await?;
+    let year = super::appraisals::reported_year(&state).await?;
+    let (shares, lines) = super::appraisals::shares_below(&state, &sel.org, year).await?;
     let step = |p: Period| format!("/dashboard?{}", sel.link_at(sel.org.id, &p));
     render(&DashboardPage {
         page: ctx.page(format!("{} · 数据看板", sel.org.name)),
@@ -488,6 +498,8 @@ pub async fn page(
         headings,
         development,
         terms,
+        appraisal: (year, shares, lines),
+        grades: crate::domain::appraisal::Grade::ALL,
         sel,
     })
 }

@@ -9,7 +9,7 @@ use super::access::{Admin, Found};
 use super::context::Page;
 use super::form::{Id, render};
 use super::{AppState, Ctx};
-use crate::domain::clock::{format_date, local_date, now_epoch};
+use crate::domain::clock::format_date;
 use crate::domain::development::{
     Counts, Decision, History, Recorder, Standing, Step, standing, step_of,
 };
@@ -23,9 +23,7 @@ use axum::extract::State;
 use axum::response::Response;
 use time::Date;
 
-pub(crate) fn today() -> Date {
-    local_date(now_epoch())
-}
+pub(crate) use crate::domain::clock::today;
 
 /// One person on the board: where they stand and what is due.
 pub struct Line {
