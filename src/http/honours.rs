@@ -488,14 +488,14 @@ pub async fn review(
         required(&form.note, crate::domain::honour::NOTE_MAX_CHARS)
     }
     .map_err(|m| AppError::BadRequest(format!("退回理由：{m}")))?;
+    let quota = honours::quotas(&state.db, s.id)
+        .await?
+        .into_iter()
+        .find(|(o, c, _)| *o == n.quota_org_id && *c == n.category)
+        .map(|q| q.2)
+        .unwrap_or(0);
     let mut tx = state.db.begin().await?;
     if approve {
-        let quota = honours::quotas(&state.db, s.id)
-            .await?
-            .into_iter()
-            .find(|(o, c, _)| *o == n.quota_org_id && *c == n.category)
-            .map(|q| q.2)
-            .unwrap_or(0);
         let used = honours::approved_against(tx.conn(), s.id, n.quota_org_id, n.category()).await?;
         within_quota(used, quota).map_err(AppError::Conflict)?;
     }

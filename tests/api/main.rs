@@ -9,6 +9,7 @@ mod articles;
 mod assets;
 mod audit_log;
 mod birthdays;
+mod care;
 mod committees;
 mod crash;
 mod daily;
