@@ -182,31 +182,6 @@ fn routes() -> Vec<Route> {
         r("POST", "/orgs/{id}/move", Admin, post(orgs::move_org)),
         r("POST", "/orgs/{id}/dissolve", Admin, post(orgs::dissolve)),
         r("GET", "/orgs/{id}/committee", Admin, get(committees::show)),
-        r("GET", "/care", Admin, get(care::manage)),
-        r("GET", "/orgs/{id}/care", Admin, get(care::show)),
-        r("POST", "/orgs/{id}/care/hardships", Admin, post(care::register)),
-        r("POST", "/care/hardships/{id}/review", Admin, post(care::review)),
-        r("POST", "/orgs/{id}/care/visits", Admin, post(care::visit).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
-        r("POST", "/orgs/{id}/care/plans", Admin, post(care::plan)),
-        r("GET", "/appraisals", Admin, get(appraisals::manage)),
-        r("GET", "/orgs/{id}/appraisals", Admin, get(appraisals::show)),
-        r("POST", "/orgs/{id}/appraisals", Admin, post(appraisals::open)),
-        r("GET", "/appraisals/{id}", Admin, get(appraisals::appraisal)),
-        r("POST", "/appraisals/{id}/decide", Admin, post(appraisals::decide)),
-        r("POST", "/appraisals/{id}/close", Admin, post(appraisals::close)),
-        r("GET", "/appraisals/{id}/ballot", Member, get(appraisals::ballot)),
-        r("POST", "/appraisals/{id}/self", Member, post(appraisals::write_self)),
-        r("POST", "/appraisals/{id}/votes", Member, post(appraisals::vote)),
-        r("GET", "/honours", Admin, get(honours::list)),
-        r("POST", "/honours", Admin, post(honours::create)),
-        r("GET", "/honours/{id}", Admin, get(honours::show)),
-        r("POST", "/honours/{id}/nominations", Admin, post(honours::nominate)),
-        r("POST", "/nominations/{id}/review", Admin, post(honours::review)),
-        r("POST", "/honours/{id}/publish", Admin, post(honours::publish)),
-        r("POST", "/nominations/{id}/withdraw", Admin, post(honours::withdraw)),
-        r("POST", "/honours/{id}/award", Admin, post(honours::award)),
-        r("GET", "/honours/{id}/publicity", Member, get(honours::publicity)),
-        r("POST", "/honours/{id}/objections", Member, post(honours::object)),
         r("GET", "/flows", Admin, get(flows::manage)),
         r("GET", "/orgs/{id}/flows", Admin, get(flows::show)),
         r("POST", "/orgs/{id}/flows", Admin, post(flows::register)),
@@ -278,11 +253,45 @@ fn routes() -> Vec<Route> {
     application
         .into_iter()
         .chain(development_routes())
+        .chain(care_routes())
         .chain(study_routes())
         .chain(arena_routes())
         .chain(supervision_routes())
         .chain(officer_routes())
         .collect()
+}
+
+/// 关怀与评议's routes: 困难党员 and 慰问, 民主评议党员, 评先评优 and its 公示.
+#[rustfmt::skip]
+fn care_routes() -> Vec<Route> {
+    use Access::*;
+    vec![
+        r("GET", "/care", Admin, get(care::manage)),
+        r("GET", "/orgs/{id}/care", Admin, get(care::show)),
+        r("POST", "/orgs/{id}/care/hardships", Admin, post(care::register)),
+        r("POST", "/care/hardships/{id}/review", Admin, post(care::review)),
+        r("POST", "/orgs/{id}/care/visits", Admin, post(care::visit).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("POST", "/orgs/{id}/care/plans", Admin, post(care::plan)),
+        r("GET", "/appraisals", Admin, get(appraisals::manage)),
+        r("GET", "/orgs/{id}/appraisals", Admin, get(appraisals::show)),
+        r("POST", "/orgs/{id}/appraisals", Admin, post(appraisals::open)),
+        r("GET", "/appraisals/{id}", Admin, get(appraisals::appraisal)),
+        r("POST", "/appraisals/{id}/decide", Admin, post(appraisals::decide)),
+        r("POST", "/appraisals/{id}/close", Admin, post(appraisals::close)),
+        r("GET", "/appraisals/{id}/ballot", Member, get(appraisals::ballot)),
+        r("POST", "/appraisals/{id}/self", Member, post(appraisals::write_self)),
+        r("POST", "/appraisals/{id}/votes", Member, post(appraisals::vote)),
+        r("GET", "/honours", Admin, get(honours::list)),
+        r("POST", "/honours", Admin, post(honours::create)),
+        r("GET", "/honours/{id}", Admin, get(honours::show)),
+        r("POST", "/honours/{id}/nominations", Admin, post(honours::nominate)),
+        r("POST", "/nominations/{id}/review", Admin, post(honours::review)),
+        r("POST", "/honours/{id}/publish", Admin, post(honours::publish)),
+        r("POST", "/nominations/{id}/withdraw", Admin, post(honours::withdraw)),
+        r("POST", "/honours/{id}/award", Admin, post(honours::award)),
+        r("GET", "/honours/{id}/publicity", Member, get(honours::publicity)),
+        r("POST", "/honours/{id}/objections", Member, post(honours::object)),
+    ]
 }
 
 /// 发展党员's routes: the boards and the 台账, a person's path and its steps, 思想汇报.

@@ -476,6 +476,7 @@ both!(
                 ("capture_hours", "48"),
                 ("minutes_overlap", "60"),
                 ("study_pct", "30"),
+                ("appraisal_month", "3"),
                 ("since", ""),
             ]
         };
