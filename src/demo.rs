@@ -48,6 +48,7 @@ struct Person {
 struct Rng(u64);
 
 mod arena;
+mod care;
 mod committees;
 mod development;
 mod dues;
@@ -55,6 +56,7 @@ mod scenes;
 mod study;
 mod transfers;
 pub use arena::arena_demo;
+pub use care::care_demo;
 pub use committees::committees_demo;
 pub use development::{APPLICANT_LOGIN, development_demo};
 pub use dues::dues_demo;
@@ -1652,7 +1654,18 @@ pub async fn build(
     let transfers = transfers_demo(db, keys, seed).await?;
     let (committees, terms_overdue) = committees_demo(db, seed).await?;
     planted.terms_overdue = terms_overdue;
-    for part in [life, study, arena, dues, development, transfers, committees] {
+    let (care, appraisals_missing) = care_demo(db, keys, files, seed).await?;
+    planted.appraisals_missing = appraisals_missing;
+    for part in [
+        life,
+        study,
+        arena,
+        dues,
+        development,
+        transfers,
+        committees,
+        care,
+    ] {
         summary.push_str(part.trim_end());
         summary.push('\n');
     }

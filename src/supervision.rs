@@ -194,10 +194,10 @@ impl Scan {
         Ok(())
     }
 
-    /// 未按期开展民主评议党员: branches with members that had not finished the last year due by
+    /// 未按期开展民主评议党员: branches of three members or more that had not finished the last year due by
     /// the county's deadline (a branch founded after that year is not asked).
     async fn appraisals(&mut self, db: &Db, root: &str) -> AppResult<()> {
-        use crate::domain::appraisal::{deadline, last_due_year};
+        use crate::domain::appraisal::{MIN_MEMBERS, deadline, last_due_year};
         let month = self.t.appraisal_due_month();
         let year = last_due_year(self.today, month);
         let due = deadline(year, month);
@@ -215,7 +215,10 @@ impl Scan {
         let year_end = Date::from_calendar_date(year, time::Month::December, 31).unwrap_or(due);
         for b in orgs::branch_tallies(db, root).await? {
             let founded = self.holders.get(&b.id).map(|o| local_date(o.created_at));
-            if done.contains(&b.id) || b.members == 0 || founded.is_none_or(|f| f > year_end) {
+            if done.contains(&b.id)
+                || b.members < MIN_MEMBERS as i64
+                || founded.is_none_or(|f| f > year_end)
+            {
                 continue;
             }
             let summary = format!(

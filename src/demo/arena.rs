@@ -168,7 +168,7 @@ pub async fn arena_demo(db: &Db, files: &crate::files::Storage, seed: u64) -> Ap
     let county = orgs::root(db)
         .await?
         .ok_or_else(|| AppError::internal("the demo county has no root"))?;
-    let pictures = demo_pictures(files).await?;
+    let pictures = demo_pictures(files, "arena", 1_000).await?;
     let organizer_account = users::first_with_role(db, Role::OrgAdmin)
         .await?
         .unwrap_or(0);
@@ -263,25 +263,30 @@ pub async fn arena_demo(db: &Db, files: &crate::files::Storage, seed: u64) -> Ap
     ))
 }
 
-type Picture = (String, String);
+pub(super) type Picture = (String, String);
 
-/// Pictures of the arena: scenes unlike the meetings' and the articles'.
-async fn demo_pictures(files: &crate::files::Storage) -> AppResult<Vec<Picture>> {
+/// Eight outdoor pictures (village, fields, volunteers), stored as `demo/<name>-<i>.jpg`: for
+/// the arena (scenes unlike the meetings' and the articles') and the 慰问 visits.
+pub(super) async fn demo_pictures(
+    files: &crate::files::Storage,
+    name: &str,
+    base_seed: u64,
+) -> AppResult<Vec<Picture>> {
     let mut keys = Vec::new();
     for i in 0..8u32 {
-        let scene = scenes::outdoors(1_000 + u64::from(i));
+        let scene = scenes::outdoors(base_seed + u64::from(i));
         let mut jpeg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
             .encode_image(&scene)
             .map_err(|e| AppError::internal(format!("demo photo: {e}")))?;
-        let key = format!("demo/arena-{i}.jpg");
+        let key = format!("demo/{name}-{i}.jpg");
         files.put(&key, jpeg).await?;
         keys.push((key.clone(), key));
     }
     Ok(keys)
 }
 
-async fn add_picture(
+pub(super) async fn add_picture(
     tx: &mut WriteTx,
     owner: (&'static str, i64),
     (key, thumb): &Picture,

@@ -26,6 +26,8 @@ labelled_enum!(Handling {
 });
 
 pub const SELF_MAX_CHARS: usize = 1_000;
+/// A branch with fewer members evaluates together with the organization above it.
+pub const MIN_MEMBERS: usize = 3;
 pub const REASON_MAX_CHARS: usize = 300;
 
 /// Votes for one member, by grade in `Grade::ALL`'s order.

@@ -208,7 +208,10 @@ pub async fn open(
         .collect();
     let refused = match rules::may_open(year, today(), month) {
         Err(why) => Some(why),
-        Ok(()) if people.len() < 3 => Some("支部党员不足3人，请与上级党组织联合开展".to_string()),
+        Ok(()) if people.len() < rules::MIN_MEMBERS => Some(format!(
+            "支部党员不足{}人，请与上级党组织联合开展",
+            rules::MIN_MEMBERS
+        )),
         Ok(()) => None,
     };
     if let Some(why) = refused {

@@ -303,3 +303,24 @@ pub async fn grades_in(db: &super::Db, root: &str, year: i64) -> AppResult<Vec<(
     .fetch_all(db.pool())
     .await?)
 }
+
+/// Many votes at once (the demo's years): (evaluation, voter key, rated member, grade).
+pub async fn insert_votes(
+    conn: &mut AnyConnection,
+    votes: &[(i64, String, i64, Grade)],
+) -> AppResult<()> {
+    for chunk in votes.chunks(400) {
+        // Ids, hex keys and grade codes only: nothing typed by a person.
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|(a, key, rated, g)| format!("({a}, '{key}', {rated}, '{}')", g.code()))
+            .collect();
+        sqlx::query(&format!(
+            "INSERT INTO appraisal_votes (appraisal_id, voter_key, rated_member_id, grade) VALUES {}",
+            values.join(",")
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
