@@ -2179,3 +2179,163 @@ async fn secretary_branch(db: &dangjian::store::Db, keys: &dangjian::crypto::Key
         .unwrap()
         .branch_id
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branch_cares_evaluates_and_the_county_honours_sqlite() {
+    if tools_present() {
+        care_walk(None).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branch_cares_evaluates_and_the_county_honours_postgres() {
+    if tools_present()
+        && let Some(url) = fresh_postgres().await
+    {
+        care_walk(Some(url)).await;
+    }
+}
+
+/// 关怀与评议 through the pages: the secretary registers a hardship and records a 慰问 with a
+/// photo, opens the year's 民主评议; the member writes and votes; the branch decides and
+/// finishes; the county opens a 两优一先, the town nominates and approves, the county
+/// publishes it and the member reads the 公示 from home.
+async fn care_walk(database_url: Option<String>) {
+    use dangjian::domain::clock::{format_date, local_date, now_epoch};
+    let (base, db, keys, _files) = demo_server_with_files(database_url, 0).await;
+    let today = local_date(now_epoch());
+    let driver = Driver::start().await;
+    let member = dangjian::store::users::by_phone(&db, &keys, "13800000001")
+        .await
+        .unwrap()
+        .unwrap()
+        .member_id
+        .unwrap();
+
+    let secretary = driver.phone().await;
+    secretary.sign_in(&base, "13800000002", "/").await;
+    secretary.click("#menu-open").await;
+    secretary.click("#menu-care").await;
+    secretary.wait_for("#register-hardship").await;
+    secretary.value("#h-member", &member.to_string()).await;
+    secretary.value("#kind", "elderly").await;
+    secretary
+        .type_into("#detail", "年过八旬，子女在外地，独自居住")
+        .await;
+    secretary.value("#since", "2024-05-01").await;
+    secretary.type_into("#verified_by", "村委会 王主任").await;
+    secretary.click("#save-hardship").await;
+    secretary.wait_for_text(".flash", "为困难党员").await;
+    secretary.value("#v-member", &member.to_string()).await;
+    secretary.type_into("#visitors", "镇党委书记 刘明").await;
+    secretary.type_into("#money", "500").await;
+    secretary.type_into("#goods", "米一袋、油一桶").await;
+    secretary
+        .choose_file("#photos", &fixture_photo("coffee.jpg"))
+        .await;
+    secretary.click("#save-visit").await;
+    secretary.wait_for_text(".flash", "已记录对").await;
+    assert_eq!(secretary.text("#count-money").await, "500.00");
+    assert_eq!(secretary.count("#visits .photos img").await, 1);
+    secretary.assert_fits(360).await;
+    secretary.screenshot("care-branch-360.png").await;
+
+    // The year's 民主评议: opened from the menu.
+    secretary.click("#menu-open").await;
+    secretary.click("#menu-appraisals").await;
+    secretary.click("#start-appraisal").await;
+    secretary.wait_for_text(".flash", "民主评议").await;
+    let appraisal = secretary.url().await;
+
+    let m = driver.phone().await;
+    m.sign_in(&base, "13800000001", "/").await;
+    m.click("a.ask[href$='/ballot']").await;
+    m.wait_for("#ballot").await;
+    m.type_into("#text", "坚持学习，参加主题党日和志愿服务。")
+        .await;
+    m.click("#save-self").await;
+    m.wait_for_text(".flash", "自我评价已保存").await;
+    m.script("document.querySelectorAll('fieldset.vote input[value=qualified]').forEach(r => r.checked = true);")
+        .await;
+    m.click("#cast-votes").await;
+    m.wait_for_text(".flash", "评价已提交").await;
+    m.assert_fits(360).await;
+    m.screenshot("appraisal-ballot-360.png").await;
+
+    // The branch meeting's results, one member at a time, then finished.
+    secretary.goto(&appraisal).await;
+    let people = secretary.count("form.decide").await;
+    for i in 0..people {
+        secretary
+            .script(&format!(
+                "const f = document.querySelectorAll('form.decide')[{i}]; f.querySelector('select[name=grade]').value = 'qualified'; f.submit();"
+            ))
+            .await;
+        secretary.wait_for_text(".flash", "的评议结果").await;
+    }
+    assert!(secretary.text("#participants").await.contains("合格"));
+    secretary.click("#finish-appraisal").await;
+    secretary.wait_for_text(".flash", "民主评议已完成").await;
+    assert_eq!(secretary.count(".result").await, people);
+    secretary.assert_fits(360).await;
+    secretary.screenshot("appraisal-done-360.png").await;
+    secretary.quit().await;
+
+    // The county opens a 两优一先 with a place for the secretary's town.
+    let branch = secretary_branch(&db, &keys).await;
+    // The quota goes to the organization below the county that holds the branch.
+    let town = dangjian::domain::org::path_ids(
+        &dangjian::store::orgs::get(&db, branch).await.unwrap().path,
+    )[1];
+    let county = driver.desktop().await;
+    county.sign_in(&base, "13800000004", "/dashboard").await;
+    county.click("#menu-honours").await;
+    county.type_into("#title", "两优一先评选表彰").await;
+    county.value("#nominate_until", &format_date(today)).await;
+    county
+        .type_into(&format!("input[name=quota-{town}-member]"), "1")
+        .await;
+    county.click("#open-selection").await;
+    county.wait_for_text(".flash", "评选已发起").await;
+    let selection = county.url().await;
+
+    let t = driver.desktop().await;
+    t.sign_in(&base, "13800000003", "/dashboard").await;
+    t.goto(&selection).await;
+    t.value("#category", "member").await;
+    t.script("const s = document.querySelector('#member'); s.value = s.options[1].value;")
+        .await;
+    t.type_into("#reason", "带领群众发展特色种植，热心调解邻里纠纷。")
+        .await;
+    t.click("#save-nomination").await;
+    t.wait_for_text(".flash", "推荐已提交").await;
+    t.click("button[value=approve]").await;
+    t.wait_for_text(".flash", "审核通过").await;
+    t.assert_fits(1366).await;
+    t.quit().await;
+
+    // Nominations close (a day on), the county publishes, the member reads it at home.
+    sqlx::query("UPDATE selections SET nominate_until = $1")
+        .bind(format_date(today - time::Duration::days(1)))
+        .execute(db.pool())
+        .await
+        .unwrap();
+    county.goto(&selection).await;
+    county.click("#publish").await;
+    county.wait_for_text(".flash", "名单已公示").await;
+    assert_eq!(county.text("#phase").await, "公示中");
+    county.assert_fits(1366).await;
+    county.screenshot("honours-county-1366.png").await;
+    county.quit().await;
+    m.goto(&format!("{base}/")).await;
+    m.click("a.ask[href$='/publicity']").await;
+    m.wait_for("#publicity-list").await;
+    assert!(
+        m.text("#publicity-list")
+            .await
+            .contains("带领群众发展特色种植")
+    );
+    m.assert_fits(360).await;
+    m.screenshot("honours-publicity-360.png").await;
+    m.quit().await;
+}

@@ -371,29 +371,36 @@ pub async fn nominate(
     if s.phase(today()) != Phase::Nominating {
         return Err(AppError::Conflict("推荐已截止".into()));
     }
-    let page = show_page(
-        &state,
-        &ctx,
-        &actor,
-        s.clone(),
-        Pairs::default(),
-        FieldErrors::default(),
-    )
-    .await?;
     let mut errors = FieldErrors::default();
     let category = Category::from_code(form.get("category"));
     if category.is_none() {
         errors.add("category", "请选择推荐类别");
     }
-    let chosen = |choices: &[Choice], typed: &str| {
-        choices
-            .iter()
-            .find(|c| c.value == typed.trim())
-            .and_then(|c| c.value.parse::<i64>().ok())
-    };
+    // Anyone on the roster of the nominator's organization (the list shows the first 500), or
+    // one of its branches.
+    let root = nominating_root(&actor, &s).unwrap_or_default().to_string();
     let (member, org) = match category {
-        Some(c) if c.is_org() => (None, chosen(&page.branches, form.get("org"))),
-        _ => (chosen(&page.members, form.get("member")), None),
+        Some(c) if c.is_org() => {
+            let typed = form.get("org").trim().parse::<i64>().ok();
+            let org = match typed {
+                Some(id) => orgs::get(&state.db, id).await.ok(),
+                None => None,
+            };
+            let ok = |o: &Org| {
+                o.kind().is_branch() && !o.is_dissolved() && is_in_subtree(&o.path, &root)
+            };
+            (None, org.filter(ok).map(|o| o.id))
+        }
+        _ => {
+            let typed = form.get("member").trim().parse::<i64>().ok();
+            let m = match typed {
+                Some(id) => members::get(&state.db, id).await.ok(),
+                None => None,
+            };
+            let ok =
+                |m: &members::Member| m.left_on.is_none() && is_in_subtree(&m.branch_path, &root);
+            (m.filter(ok).map(|m| m.id), None)
+        }
     };
     match (category, member, org) {
         (Some(c), None, None) if c.is_org() => errors.add("org", "请选择本组织的党支部"),
