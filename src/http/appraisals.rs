@@ -56,17 +56,12 @@ pub async fn shares_below(
         .filter(|a| !a.is_open())
         .map(|a| a.branch_path)
         .collect();
-    let branches: Vec<String> = orgs::subtree(&state.db, &org.path)
-        .await?
-        .into_iter()
-        .filter(|o| o.kind().is_branch())
-        .map(|o| o.path)
-        .collect();
+    let branches = orgs::branch_paths(&state.db, &org.path).await?;
     let of = |root: &str| {
         let mut s = Shares::default();
-        for (path, grade) in &grades {
+        for (path, grade, n) in &grades {
             if let (true, Some(g)) = (is_in_subtree(path, root), Grade::from_code(grade)) {
-                s.grades.add(g);
+                s.grades.0[g.index()] += n;
             }
         }
         s.done = done.iter().filter(|p| is_in_subtree(p, root)).count() as i64;

@@ -133,6 +133,9 @@ struct MemberDuesPage {
     pay: PayForm,
     categories: Vec<Choice>,
     ways: Vec<Choice>,
+    /// The member's registered hardship (关怀帮扶), which may ground a reduction: for the
+    /// branch deciding it.
+    hardship: Option<crate::store::care::HardshipRow>,
 }
 
 impl MonthLine {
@@ -256,6 +259,14 @@ async fn member_page(
         paid_this_year: format_yuan(paid_this_year),
         payments: dues::payments_of(&state.db, m.id).await?,
         history,
+        hardship: if actor.may_assess_dues(&m.branch_path) {
+            crate::store::care::hardships_of_member(&state.db, m.id)
+                .await?
+                .into_iter()
+                .find(|h| h.ended_on.is_none())
+        } else {
+            None
+        },
         may_assess: actor.may_assess_dues(&m.branch_path),
         may_collect: actor.may_manage_member(&m.branch_path),
         errors,

@@ -289,13 +289,17 @@ pub async fn results_of_member(
     .await?)
 }
 
-/// The results of a subtree's finished evaluations of `year`: (branch path, grade), one per
-/// member decided.
-pub async fn grades_in(db: &super::Db, root: &str, year: i64) -> AppResult<Vec<(String, String)>> {
+/// The results of a subtree's finished evaluations of `year`, counted per branch: (branch
+/// path, grade, members).
+pub async fn grades_in(
+    db: &super::Db,
+    root: &str,
+    year: i64,
+) -> AppResult<Vec<(String, String, i64)>> {
     let (lo, hi) = subtree_range(root);
     Ok(sqlx::query_as(
-        "SELECT b.path, p.grade FROM appraisal_members p JOIN appraisals a ON a.id = p.appraisal_id JOIN orgs b ON b.id = a.branch_id \
-         WHERE b.path >= $1 AND b.path < $2 AND a.year = $3 AND a.decided_on IS NOT NULL AND p.grade IS NOT NULL",
+        "SELECT b.path, p.grade, COUNT(*) FROM appraisal_members p JOIN appraisals a ON a.id = p.appraisal_id JOIN orgs b ON b.id = a.branch_id \
+         WHERE b.path >= $1 AND b.path < $2 AND a.year = $3 AND a.decided_on IS NOT NULL AND p.grade IS NOT NULL GROUP BY b.path, p.grade",
     )
     .bind(lo)
     .bind(hi)

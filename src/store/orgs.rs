@@ -113,6 +113,20 @@ pub async fn subtree(db: &super::Db, path: &str) -> AppResult<Vec<Org>> {
     .await?)
 }
 
+/// The paths of a subtree's branches that are not dissolved (to count them per organization).
+pub async fn branch_paths(db: &super::Db, path: &str) -> AppResult<Vec<String>> {
+    let (lo, hi) = subtree_range(path);
+    let branches = kinds_sql("kind", OrgType::is_branch);
+    let rows: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT path FROM orgs WHERE path >= $1 AND path < $2 AND dissolved_at IS NULL AND {branches}"
+    ))
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
 /// A branch of a town's ranking: its members and the badges it holds.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct BranchTally {

@@ -86,6 +86,9 @@ both!(
             listed.contains("待慰问") && listed.contains("张甲"),
             "the plan lists who waits"
         );
+        // The branch deciding his dues sees it, as ground for a reduction.
+        let dues = sec.get(&format!("/members/{member}/dues")).await;
+        assert!(dues.contains("id=\"dues-hardship\"") && dues.contains("因病致困"));
 
         // The visit: money to the fen, goods, two photos, under the plan.
         let plan_id = app.count("SELECT id FROM care_plans").await.to_string();

@@ -103,6 +103,10 @@ async fn filled(app: &TestApp, route: &str) -> Option<String> {
         "findings" => first("SELECT MIN(id) FROM findings").await,
         "reports" => first("SELECT MIN(id) FROM monthly_reports").await,
         "followups" => first("SELECT MIN(id) FROM followups").await,
+        "appraisals" => first("SELECT MIN(id) FROM appraisals").await,
+        "honours" => first("SELECT MIN(id) FROM selections").await,
+        "care" => first("SELECT MIN(id) FROM hardships").await,
+        "nominations" => first("SELECT MIN(id) FROM nominations").await,
         "daily" => {
             let yesterday =
                 dangjian::domain::clock::local_date(dangjian::domain::clock::now_epoch() - 86_400);
