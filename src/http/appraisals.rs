@@ -210,8 +210,7 @@ pub async fn open(
         Ok(()) => None,
     };
     if let Some(why) = refused {
-        let mut errors = FieldErrors::default();
-        errors.add("year", why);
+        let errors = FieldErrors::one("year", why);
         let year = year.clamp(today().year() - 4, today().year());
         return render_invalid(&org_page(&state, &ctx, org, year, errors).await?);
     }
@@ -230,8 +229,7 @@ pub async fn open(
         Ok(id) => id,
         Err(AppError::Conflict(why)) => {
             drop(tx);
-            let mut errors = FieldErrors::default();
-            errors.add("year", why);
+            let errors = FieldErrors::one("year", why);
             return render_invalid(&org_page(&state, &ctx, org, year, errors).await?);
         }
         Err(e) => return Err(e),
@@ -447,8 +445,7 @@ pub async fn close(
     let mut tx = state.db.begin().await?;
     if !appraisals::close(tx.conn(), a.id, on, meeting).await? {
         drop(tx);
-        let mut errors = FieldErrors::default();
-        errors.add("decided_on", "还有党员未确定评议结果，或本次评议已完成");
+        let errors = FieldErrors::one("decided_on", "还有党员未确定评议结果，或本次评议已完成");
         return render_invalid(&appraisal_page(&state, &ctx, &actor, a, errors, 0).await?);
     }
     ctx.audit(
@@ -551,8 +548,7 @@ pub async fn write_self(
     let text = match rules::parse_self(&form.text) {
         Ok(t) => t,
         Err(why) => {
-            let mut errors = FieldErrors::default();
-            errors.add("text", why);
+            let errors = FieldErrors::one("text", why);
             return render_invalid(&ballot_page(&state, &ctx, member.id, id, errors).await?);
         }
     };

@@ -324,8 +324,7 @@ pub async fn register(
         Ok(id) => id,
         Err(AppError::Conflict(why)) => {
             drop(tx);
-            let mut errors = FieldErrors::default();
-            errors.add("member", why);
+            let errors = FieldErrors::one("member", why);
             return render_invalid(&page_of(&state, &ctx, org, form, errors).await?);
         }
         Err(e) => return Err(e),
@@ -431,8 +430,7 @@ pub async fn visit(
         check_photos(&pictures, MAX_PHOTOS)
             .map(|_| v)
             .map_err(|why| {
-                let mut errors = FieldErrors::default();
-                errors.add("photos", why);
+                let errors = FieldErrors::one("photos", why);
                 errors
             })
     });
@@ -515,8 +513,7 @@ pub async fn plan(
         Ok(id) => id,
         Err(AppError::Conflict(why)) => {
             drop(tx);
-            let mut errors = FieldErrors::default();
-            errors.add("occasion", why);
+            let errors = FieldErrors::one("occasion", why);
             return render_invalid(&page_of(&state, &ctx, org, form, errors).await?);
         }
         Err(e) => return Err(e),

@@ -211,8 +211,7 @@ pub async fn register(
         Ok(id) => id,
         Err(AppError::Conflict(why)) => {
             drop(tx);
-            let mut errors = FieldErrors::default();
-            errors.add("member", why);
+            let errors = FieldErrors::one("member", why);
             return render_invalid(&page_of(&state, &ctx, org, form, errors).await?);
         }
         Err(e) => return Err(e),
@@ -258,8 +257,7 @@ pub async fn end(
         Ok(on) => on,
         Err(why) => {
             let org = orgs::get(&state.db, f.branch_id).await?;
-            let mut errors = FieldErrors::default();
-            errors.add("ended_on", why);
+            let errors = FieldErrors::one("ended_on", why);
             return render_invalid(&page_of(&state, &ctx, org, FlowForm::default(), errors).await?);
         }
     };

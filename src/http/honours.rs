@@ -444,8 +444,7 @@ pub async fn nominate(
         Ok(id) => id,
         Err(AppError::Conflict(why)) => {
             drop(tx);
-            let mut errors = FieldErrors::default();
-            errors.add("category", why);
+            let errors = FieldErrors::one("category", why);
             return render_invalid(&show_page(&state, &ctx, &actor, s, form, errors).await?);
         }
         Err(e) => return Err(e),
