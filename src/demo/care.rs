@@ -11,7 +11,7 @@ use crate::domain::care::{Hardship, HardshipKind, Occasion, Visit};
 use crate::domain::clock::{day_start, local_date, now_epoch};
 use crate::domain::honour::{Category, Selection, Status};
 use crate::domain::org::{OrgType, is_in_subtree};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::store::honours::NewNomination;
 use crate::store::orgs::{self, Org};
 use crate::store::{Db, appraisals, care, honours, members, photos, users};
@@ -223,7 +223,6 @@ async fn appraisals_demo(db: &Db, keys: &Keys, p: &Place, seed: u64) -> AppResul
     let last = p.today.year() - 1;
     let due = deadline(last, 3);
     let year_end = day(last, Month::December, 31);
-    let now = now_epoch();
     let (mut done, mut missing, mut basic, mut unqualified, mut open) = (0, 0u32, 0, 0, 0);
     let mut votes = Vec::new();
     for b in &p.branches {
@@ -290,41 +289,7 @@ async fn appraisals_demo(db: &Db, keys: &Keys, p: &Place, seed: u64) -> AppResul
         }
         // This year's, opened in some branches in the last weeks.
         if rng.chance(15) {
-            let opened = p.today - Duration::days(rng.range(3, 20));
-            let mut tx = db.begin().await?;
-            let id = appraisals::open(
-                tx.conn(),
-                b.id,
-                p.today.year(),
-                members,
-                opened,
-                p.by,
-                day_start(opened),
-            )
-            .await?;
-            for m in members {
-                if !rng.chance(50) {
-                    continue;
-                }
-                let text = *rng.pick(SELF_ASSESSMENTS);
-                appraisals::save_self(tx.conn(), id, *m, text, now).await?;
-                let others: Vec<(i64, Grade)> = members
-                    .iter()
-                    .filter(|o| *o != m)
-                    .map(|o| {
-                        (
-                            *o,
-                            if rng.chance(25) {
-                                Grade::Excellent
-                            } else {
-                                Grade::Qualified
-                            },
-                        )
-                    })
-                    .collect();
-                appraisals::cast(tx.conn(), keys, id, *m, &others, now).await?;
-            }
-            tx.commit().await?;
+            this_years(db, keys, p, &mut rng, b, members).await?;
             open += 1;
         }
     }
@@ -338,6 +303,113 @@ async fn appraisals_demo(db: &Db, keys: &Keys, p: &Place, seed: u64) -> AppResul
         ),
         missing,
     ))
+}
+
+/// This year's evaluation, opened in the last weeks: half the members have written and voted.
+async fn this_years(
+    db: &Db,
+    keys: &Keys,
+    p: &Place,
+    rng: &mut Rng,
+    b: &Org,
+    members: &[i64],
+) -> AppResult<()> {
+    let now = now_epoch();
+    let opened = p.today - Duration::days(rng.range(3, 20));
+    let mut tx = db.begin().await?;
+    let id = appraisals::open(
+        tx.conn(),
+        b.id,
+        p.today.year(),
+        members,
+        opened,
+        p.by,
+        day_start(opened),
+    )
+    .await?;
+    for m in members {
+        if !rng.chance(50) {
+            continue;
+        }
+        let text = *rng.pick(SELF_ASSESSMENTS);
+        appraisals::save_self(tx.conn(), id, *m, text, now).await?;
+        let others: Vec<(i64, Grade)> = members
+            .iter()
+            .filter(|o| *o != m)
+            .map(|o| {
+                (
+                    *o,
+                    if rng.chance(25) {
+                        Grade::Excellent
+                    } else {
+                        Grade::Qualified
+                    },
+                )
+            })
+            .collect();
+        appraisals::cast(tx.conn(), keys, id, *m, &others, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A town's nominations to last year's selection: three members put forward (the third
+/// returned), a worker and a branch; how many were approved and the first of them.
+async fn last_years(
+    tx: &mut crate::store::WriteTx,
+    p: &Place,
+    rng: &mut Rng,
+    past: i64,
+    t: &Org,
+    branches: &[&Org],
+) -> AppResult<(usize, Option<i64>)> {
+    let now = now_epoch();
+    let (mut approved, mut first) = (0, None);
+    for (i, c) in [
+        Category::Member,
+        Category::Member,
+        Category::Member,
+        Category::Worker,
+        Category::Organization,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let b = *rng.pick(branches);
+        let Some(member) = p
+            .people
+            .get(&b.id)
+            .and_then(|m| m.get(i % m.len()).copied())
+        else {
+            continue;
+        };
+        let n = NewNomination {
+            selection: past,
+            category: c,
+            member: (!c.is_org()).then_some(member),
+            org: c.is_org().then_some(b.id),
+            branch: b.id,
+            quota_org: t.id,
+            reason: "扎根基层，带领群众发展特色产业，在疫情防控和防汛救灾中冲在一线，群众认可度高。",
+        };
+        let id = match honours::nominate(tx.conn(), &n, p.by, now).await {
+            Ok(id) => id,
+            // The same member drawn twice.
+            Err(AppError::Conflict(_)) => continue,
+            Err(e) => return Err(e),
+        };
+        let (to, note) = if i == 2 {
+            (Status::Returned, "事迹材料不够具体，请补充")
+        } else {
+            (Status::Approved, "")
+        };
+        honours::set_status(tx.conn(), id, Status::Submitted, to, note, p.by).await?;
+        if to == Status::Approved {
+            approved += 1;
+            first.get_or_insert(id);
+        }
+    }
+    Ok((approved, first))
 }
 
 /// Last year's 两优一先, nominated, reviewed, published with an objection and awarded; this
@@ -381,48 +453,9 @@ async fn honours_demo(db: &Db, p: &Place, seed: u64) -> AppResult<String> {
         if branches.is_empty() {
             continue;
         }
-        // Last year's: three members put forward (the third returned), a worker, a branch.
-        for (i, c) in [
-            Category::Member,
-            Category::Member,
-            Category::Member,
-            Category::Worker,
-            Category::Organization,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let b = *rng.pick(&branches);
-            let Some(member) = p
-                .people
-                .get(&b.id)
-                .and_then(|m| m.get(i % m.len()).copied())
-            else {
-                continue;
-            };
-            let n = NewNomination {
-                selection: past,
-                category: c,
-                member: (!c.is_org()).then_some(member),
-                org: c.is_org().then_some(b.id),
-                branch: b.id,
-                quota_org: t.id,
-                reason: "扎根基层，带领群众发展特色产业，在疫情防控和防汛救灾中冲在一线，群众认可度高。",
-            };
-            let Ok(id) = honours::nominate(tx.conn(), &n, p.by, now).await else {
-                continue;
-            };
-            let (to, note) = if i == 2 {
-                (Status::Returned, "事迹材料不够具体，请补充")
-            } else {
-                (Status::Approved, "")
-            };
-            honours::set_status(tx.conn(), id, Status::Submitted, to, note, p.by).await?;
-            if to == Status::Approved {
-                awarded += 1;
-                first_approved.get_or_insert(id);
-            }
-        }
+        let (approved, first) = last_years(&mut tx, p, &mut rng, past, t, &branches).await?;
+        awarded += approved;
+        first_approved = first_approved.or(first);
         // This year's: a few towns have put forward their first.
         if rng.chance(40) {
             let b = *rng.pick(&branches);

@@ -429,10 +429,7 @@ pub async fn visit(
     let parsed = parse_visit(&entry, &people, &plans, today()).and_then(|v| {
         check_photos(&pictures, MAX_PHOTOS)
             .map(|_| v)
-            .map_err(|why| {
-                let errors = FieldErrors::one("photos", why);
-                errors
-            })
+            .map_err(|why| FieldErrors::one("photos", why))
     });
     let v = match parsed {
         Ok(v) => v,
