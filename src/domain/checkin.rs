@@ -52,16 +52,32 @@ pub fn verify(keys: &Keys, meeting_id: i64, token: &str, now: i64) -> Result<(),
     check_token(token, now, |w| token_mac(keys, meeting_id, w))
 }
 
-/// The private part of a member's calendar feed address (`MEMBER-MAC`).
-pub fn calendar_token(keys: &Keys, member_id: i64) -> String {
-    let mac = hex(&keys.mac(&[b"calendar", member_id.to_string().as_bytes()])[..12]);
-    format!("{member_id}-{mac}")
+/// The private part of a member's calendar feed address: `MEMBER-MAC` for the first address
+/// (as it always was, so that subscriptions made before renewals existed keep working), then
+/// `MEMBER-VERSION-MAC` for each renewal. Only the member's current version is accepted, so a
+/// renewal ends the old address at once.
+pub fn calendar_token(keys: &Keys, member_id: i64, version: i64) -> String {
+    let member = member_id.to_string();
+    if version == 0 {
+        let mac = hex(&keys.mac(&[b"calendar", member.as_bytes()])[..12]);
+        return format!("{member_id}-{mac}");
+    }
+    let v = version.to_string();
+    let mac = hex(&keys.mac(&[b"calendar", member.as_bytes(), v.as_bytes()])[..12]);
+    format!("{member_id}-{version}-{mac}")
 }
 
-/// The member a calendar token was made for, when it is genuine.
-pub fn calendar_member(keys: &Keys, token: &str) -> Option<i64> {
-    let member: i64 = token.split('-').next()?.parse().ok()?;
-    constant_time_eq(calendar_token(keys, member).as_bytes(), token.as_bytes()).then_some(member)
+/// The member a calendar token names, to look up their current version (not yet checked).
+pub fn calendar_claim(token: &str) -> Option<i64> {
+    token.split('-').next()?.parse().ok()
+}
+
+/// Whether a token is the member's address at their current version.
+pub fn calendar_genuine(keys: &Keys, token: &str, member_id: i64, version: i64) -> bool {
+    constant_time_eq(
+        calendar_token(keys, member_id, version).as_bytes(),
+        token.as_bytes(),
+    )
 }
 
 pub fn check_token(
@@ -144,10 +160,22 @@ mod tests {
         assert_eq!(verify(&keys, 6, &t, now), Err(TokenProblem::Forged));
         let other = Keys::from_master(&[8; 32]);
         assert_eq!(verify(&other, 5, &t, now), Err(TokenProblem::Forged));
-        let cal = calendar_token(&keys, 42);
-        assert_eq!(calendar_member(&keys, &cal), Some(42));
-        assert_eq!(calendar_member(&keys, &cal.replacen("42", "43", 1)), None);
-        assert_eq!(calendar_member(&other, &cal), None);
+        let cal = calendar_token(&keys, 42, 0);
+        assert_eq!(calendar_claim(&cal), Some(42));
+        assert!(calendar_genuine(&keys, &cal, 42, 0));
+        assert!(!calendar_genuine(
+            &keys,
+            &cal.replacen("42", "43", 1),
+            43,
+            0
+        ));
+        assert!(!calendar_genuine(&other, &cal, 42, 0));
+        // A renewed address: the old one is no longer the current one.
+        let renewed = calendar_token(&keys, 42, 1);
+        assert!(renewed.starts_with("42-1-"));
+        assert!(calendar_genuine(&keys, &renewed, 42, 1));
+        assert!(!calendar_genuine(&keys, &cal, 42, 1));
+        assert!(!calendar_genuine(&keys, &renewed, 42, 2));
     }
 
     #[test]

@@ -752,10 +752,12 @@ mod tests {
             ("capture_hours", "24"),
             ("minutes_overlap", "70"),
             ("study_pct", "25"),
+            ("appraisal_month", "2"),
             ("since", "2026-01-01"),
         ];
         let t = Thresholds::parse(&form(&ok)).unwrap();
         assert_eq!((t.silence_days, t.since), (45, Some(date!(2026 - 01 - 01))));
+        assert_eq!(t.appraisal_due_month(), 2);
         ok[0].1 = "5";
         let errors = Thresholds::parse(&form(&ok)).unwrap_err();
         assert!(errors.get("silence_days").contains("15 到 365"));

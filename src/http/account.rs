@@ -130,9 +130,12 @@ pub async fn login(
         let message = wrong_password(&state, &user, &actor, &target, now).await?;
         return fail(FieldErrors::default(), &message);
     }
-    let token = start_session(&state, &ctx, &headers, &user, &actor, &target).await?;
+    // An administrator's or officer's password lasts the county's days (等保: 定期更换).
+    let max_age = state.security().await.password_max_age_days * 86_400;
+    let expired = users::password_expired(&state.db, user.id, now - max_age).await?;
+    let token = start_session(&state, &ctx, &headers, &user, &actor, &target, expired).await?;
     let to = match safe_next(&form.next) {
-        _ if user.must_change_password != 0 => "/me/password".to_string(),
+        _ if user.must_change_password != 0 || expired => "/me/password".to_string(),
         // Organization administrators land on the dashboard of their subtree.
         next if next == "/" && users::administers_a_subtree(&state.db, user.id).await? => {
             "/dashboard".to_string()
@@ -191,10 +194,14 @@ async fn start_session(
     user: &users::LoginUser,
     actor: &audit::Actor,
     target: &str,
+    expired: bool,
 ) -> AppResult<String> {
     let now = now_epoch();
     let mut tx = state.db.begin().await?;
     users::record_success(tx.conn(), user.id).await?;
+    if expired {
+        users::require_password_change(tx.conn(), user.id).await?;
+    }
     if let Some(old) = cookie(headers, SESSION_COOKIE) {
         sessions::delete(tx.conn(), &sessions::hash_token(old)).await?;
     }
@@ -208,7 +215,12 @@ async fn start_session(
         let key = LedgerKey::login(member, &day);
         crate::store::points::credit(tx.conn(), member, &key, "每日登录", now).await?;
     }
-    audit::append(tx.conn(), actor, "登录", target, audit::OK, "").await?;
+    let detail = if expired {
+        "密码已过有效期，须修改"
+    } else {
+        ""
+    };
+    audit::append(tx.conn(), actor, "登录", target, audit::OK, detail).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -287,6 +299,19 @@ pub async fn change_password(
     errors.check("new", check_strength(&form.new));
     if form.new == form.current && !errors.has("new") {
         errors.add("new", "新密码不能与当前密码相同");
+    }
+    // Nor one of the recent ones (the current one is the most recent).
+    let history = state.security().await.password_history;
+    if !errors.has("new") {
+        for old in users::recent_password_hashes(&state.db, user.id, history - 1).await? {
+            if (state.keys).verify_login(form.new.clone(), old).await? {
+                errors.add(
+                    "new",
+                    format!("新密码不能与最近{history}次使用过的密码相同"),
+                );
+                break;
+            }
+        }
     }
     if form.confirm != form.new {
         errors.add("confirm", "两次输入的新密码不一致");

@@ -249,6 +249,7 @@ fn routes() -> Vec<Route> {
         r("GET", "/checkin/{id}", SignedIn, get(orglife::checkin::checkin_page)),
         r("POST", "/checkin/{id}", Member, post(orglife::checkin::check_in)),
         r("GET", "/calendar/{file}", Public, get(orglife::calendar::calendar)),
+        r("POST", "/orglife/calendar", Member, post(orglife::calendar::renew)),
     ];
     application
         .into_iter()

@@ -510,6 +510,8 @@ pub async fn add_grant(
         Some(me),
     )
     .await?;
+    // A change of role ends the account's sessions: it signs in again under its new rights.
+    sessions::delete_all_for(tx.conn(), user.id).await?;
     ctx.audit(
         &mut tx,
         "授予角色",
@@ -547,6 +549,7 @@ pub async fn revoke_grant(
     let account = users::account(&state.db, grant.user_id).await?;
     let mut tx = state.db.begin().await?;
     users::remove_grant(tx.conn(), id).await?;
+    sessions::delete_all_for(tx.conn(), grant.user_id).await?;
     ctx.audit(
         &mut tx,
         "撤销角色",

@@ -7,6 +7,10 @@ pub struct Security {
     pub lockout_threshold: i64,
     pub lockout_minutes: i64,
     pub idle_timeout_minutes: i64,
+    /// Days an administrator's or officer's password lasts before it must be changed.
+    pub password_max_age_days: i64,
+    /// A new password may not be any of this many most recent ones.
+    pub password_history: i64,
 }
 
 impl Default for Security {
@@ -15,6 +19,8 @@ impl Default for Security {
             lockout_threshold: 5,
             lockout_minutes: 15,
             idle_timeout_minutes: 30,
+            password_max_age_days: 90,
+            password_history: 5,
         }
     }
 }
@@ -25,6 +31,8 @@ impl Security {
         ("lockout_threshold", "连续登录失败锁定次数", 3, 10),
         ("lockout_minutes", "锁定时长（分钟）", 1, 1440),
         ("idle_timeout_minutes", "无操作自动退出（分钟）", 5, 120),
+        ("password_max_age_days", "管理员密码有效期（天）", 30, 365),
+        ("password_history", "新密码不得与最近几次密码相同", 1, 24),
     ];
 
     fn set(&mut self, key: &str, v: i64) {
@@ -32,6 +40,8 @@ impl Security {
             "lockout_threshold" => self.lockout_threshold = v,
             "lockout_minutes" => self.lockout_minutes = v,
             "idle_timeout_minutes" => self.idle_timeout_minutes = v,
+            "password_max_age_days" => self.password_max_age_days = v,
+            "password_history" => self.password_history = v,
             _ => {}
         }
     }
@@ -40,6 +50,8 @@ impl Security {
         match key {
             "lockout_threshold" => self.lockout_threshold,
             "lockout_minutes" => self.lockout_minutes,
+            "password_max_age_days" => self.password_max_age_days,
+            "password_history" => self.password_history,
             _ => self.idle_timeout_minutes,
         }
     }

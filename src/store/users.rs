@@ -203,6 +203,14 @@ pub async fn set_password(
     hash: &str,
     must_change: bool,
 ) -> AppResult<()> {
+    // The password it had goes into its history first: a later one may not repeat it.
+    crate::q!(
+        "INSERT INTO password_history (user_id, password_hash, changed_at) SELECT id, password_hash, $2 FROM users WHERE id = $1",
+        user_id,
+        crate::domain::clock::now_epoch()
+    )
+    .execute(&mut *conn)
+    .await?;
     crate::q!(
         "UPDATE users SET password_hash = $1, must_change_password = $2, password_changed_at = $3, failed_logins = 0, locked_until = NULL WHERE id = $4",
         hash,
@@ -418,6 +426,69 @@ pub async fn account_of_member_in(
         .fetch_optional(conn)
         .await?;
     Ok(row.map(|r| r.0))
+}
+
+/// The hashes of an account's `n` most recent earlier passwords.
+pub async fn recent_password_hashes(
+    db: &super::Db,
+    user_id: i64,
+    n: i64,
+) -> AppResult<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY changed_at DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(n.max(0))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// Whether an account with a role (an administrator or an officer) last set its password
+/// before `before` (or, never having changed it, was made before it).
+pub async fn password_expired(db: &super::Db, user_id: i64, before: i64) -> AppResult<bool> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM users u WHERE u.id = $1 AND COALESCE(u.password_changed_at, u.created_at) < $2 \
+         AND EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id)",
+    )
+    .bind(user_id)
+    .bind(before)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n > 0)
+}
+
+/// The account must set a new password before anything else.
+pub async fn require_password_change(conn: &mut AnyConnection, user_id: i64) -> AppResult<()> {
+    crate::q!(
+        "UPDATE users SET must_change_password = 1 WHERE id = $1",
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The calendar address version of a member's open account (none when they have no open
+/// account: a closed account's address stops).
+pub async fn calendar_version(db: &super::Db, member_id: i64) -> AppResult<Option<i64>> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT calendar_version FROM users WHERE member_id = $1 AND disabled = 0")
+            .bind(member_id)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// A new calendar address for the account: the old one stops.
+pub async fn renew_calendar(conn: &mut AnyConnection, user_id: i64) -> AppResult<()> {
+    crate::q!(
+        "UPDATE users SET calendar_version = calendar_version + 1 WHERE id = $1",
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Each member's account: (member, account).

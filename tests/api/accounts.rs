@@ -1,5 +1,5 @@
 use crate::both;
-use crate::support::{PASSWORD, TestApp, phone};
+use crate::support::{Client, PASSWORD, TestApp, phone};
 
 both!(
     wrong_password_shows_a_message_and_lockout_follows,
@@ -227,5 +227,65 @@ both!(
             assert!(page.contains("未找到"), "{path}");
         }
         assert_eq!(app.client().get("/healthz").await.body, "ok");
+    }
+);
+
+async fn change_password(c: &Client, current: &str, new: &str) -> crate::support::Page {
+    c.post(
+        "/me/password",
+        &[("current", current), ("new", new), ("confirm", new)],
+    )
+    .await
+}
+
+async fn signed_in(app: &TestApp, phone: &str, password: &str) -> Client {
+    let mut c = app.client();
+    assert_eq!(c.login(phone, password).await.status, 303);
+    c.refresh_csrf().await;
+    c
+}
+
+both!(
+    an_administrators_password_expires_and_recent_ones_are_not_reused,
+    |app: TestApp| async move {
+        let sec = app.login(phone::SECRETARY_A).await;
+        assert_eq!(
+            change_password(&sec, PASSWORD, "Second@2026").await.status,
+            303
+        );
+        let sec = signed_in(&app, phone::SECRETARY_A, "Second@2026").await;
+        assert_eq!(
+            change_password(&sec, "Second@2026", "Third@2026x")
+                .await
+                .status,
+            303
+        );
+        let sec = signed_in(&app, phone::SECRETARY_A, "Third@2026x").await;
+        // The first again: one of the last five.
+        let again = change_password(&sec, "Third@2026x", PASSWORD).await;
+        assert_eq!(again.status, 422);
+        assert!(again.contains("新密码不能与最近5次使用过的密码相同"));
+        assert_eq!(
+            change_password(&sec, "Third@2026x", "Fourth@2026y")
+                .await
+                .status,
+            303
+        );
+
+        // Ninety-one days on, the administrator must change it before anything else; a
+        // member without a role is not asked.
+        let long_ago = dangjian::domain::clock::now_epoch() - 91 * 86_400;
+        sqlx::query("UPDATE users SET password_changed_at = $1")
+            .bind(long_ago)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+        let mut c = app.client();
+        let landed = c.login(phone::SECRETARY_A, "Fourth@2026y").await;
+        assert_eq!(landed.location, "/me/password");
+        c.refresh_csrf().await;
+        assert_eq!(c.get("/members").await.location, "/me/password");
+        let mut m = app.client();
+        assert_eq!(m.login(phone::MEMBER_A, PASSWORD).await.location, "/");
     }
 );

@@ -599,6 +599,22 @@ both!(
             !town.get(&page).await.contains("宅基地纠纷"),
             "objections are the organizer's"
         );
+        // The organizer withdraws one after checking (saying why); the town cannot.
+        let withdraw = format!("/nominations/{n3}/withdraw");
+        assert_eq!(
+            town.post(&withdraw, &[("note", "经核实")]).await.status,
+            404
+        );
+        assert_eq!(county.post(&withdraw, &[]).await.status, 400);
+        assert_eq!(
+            county
+                .post(&withdraw, &[("note", "经核实，该支部年度考核未达标")])
+                .await
+                .status,
+            303
+        );
+        let listed = county.get(&format!("/honours/{id}/publicity")).await;
+        assert!(listed.contains("张甲") && !listed.contains("先进基层党组织"));
         assert_eq!(
             county
                 .post(&format!("/honours/{id}/award"), &[])
@@ -633,9 +649,10 @@ both!(
         );
         let org_page = sec.get(&format!("/orgs/{}", ids.branch_a)).await;
         assert!(
-            org_page.contains("id=\"org-honours\"")
-                && org_page.contains(&format!("{year}年度先进基层党组织"))
+            !org_page.contains("id=\"org-honours\""),
+            "the withdrawn branch is not honoured"
         );
+        assert_eq!(app.count("SELECT COUNT(*) FROM honours").await, 1);
         assert_eq!(
             county
                 .post(&format!("/honours/{id}/award"), &[])

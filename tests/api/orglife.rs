@@ -254,7 +254,7 @@ both!(
                 && !grid.contains("丙村党支部")
         );
         // The private calendar feed.
-        let cal_token = dangjian::domain::checkin::calendar_token(&app.keys, app.ids.member_a);
+        let cal_token = dangjian::domain::checkin::calendar_token(&app.keys, app.ids.member_a, 0);
         let feed = app
             .client()
             .get(&format!("/calendar/{cal_token}.ics"))
@@ -804,5 +804,50 @@ both!(
             .await;
         assert!(sec.get(&late.location).await.contains("会议已经开始"));
         assert_eq!(app.count(moves).await, 2);
+    }
+);
+
+both!(
+    a_member_renews_a_leaked_calendar_address_and_a_closed_account_ends_it,
+    |app: TestApp| async move {
+        let a = app.login(phone::MEMBER_A).await;
+        let feed_of = |page: &str| -> String {
+            let at = page.find("id=\"calendar\"").expect("the calendar link");
+            let before = &page[..at];
+            let href = before.rsplit("href=\"").next().unwrap();
+            href.split('"').next().unwrap().to_string()
+        };
+        let first = feed_of(&a.get("/orglife").await.body);
+        let anyone = app.client();
+        assert_eq!(anyone.get(&first).await.status, 200);
+        assert!(anyone.get(&first).await.contains("BEGIN:VCALENDAR"));
+        // Leaked: renewed, the old address stops at once, the new one works.
+        assert_eq!(a.post("/orglife/calendar", &[]).await.status, 303);
+        let second = feed_of(&a.get("/orglife").await.body);
+        assert_ne!(first, second);
+        assert_eq!(anyone.get(&first).await.status, 404);
+        assert_eq!(anyone.get(&second).await.status, 200);
+        // A signature for a version that is not the current one is no address either.
+        let ahead = dangjian::domain::checkin::calendar_token(&app.keys, app.ids.member_a, 2);
+        assert_eq!(
+            anyone.get(&format!("/calendar/{ahead}.ics")).await.status,
+            404
+        );
+        // The account is closed by the system administrator: the address ends with it.
+        let account = app
+            .count(&format!(
+                "SELECT id FROM users WHERE member_id = {}",
+                app.ids.member_a
+            ))
+            .await;
+        let system = app.login(phone::SYSTEM).await;
+        assert_eq!(
+            system
+                .post(&format!("/admin/accounts/{account}/disable"), &[])
+                .await
+                .status,
+            303
+        );
+        assert_eq!(anyone.get(&second).await.status, 404);
     }
 );

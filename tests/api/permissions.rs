@@ -223,7 +223,7 @@ both!(officer_duties_stay_separated, |app: TestApp| async move {
         )
         .await;
     assert!(branch_admin_on_town.contains("支部管理员只能管辖党支部"));
-    // A valid grant takes effect at the member's next request.
+    // A valid grant ends the member's sessions: they sign in again under the new role.
     let b = app.login(phone::MEMBER_B).await;
     assert_eq!(b.get("/members").await.status, 403);
     let ok = sec
@@ -237,6 +237,8 @@ both!(officer_duties_stay_separated, |app: TestApp| async move {
         )
         .await;
     assert_eq!(ok.status, 303, "{}", ok.body);
+    assert!(b.get("/members").await.location.starts_with("/login"));
+    let b = app.login(phone::MEMBER_B).await;
     let list = b.get("/members").await;
     assert_eq!(list.status, 200);
     assert!(list.contains("王乙") && !list.contains("张甲"));
@@ -248,6 +250,8 @@ both!(officer_duties_stay_separated, |app: TestApp| async move {
                 ("lockout_threshold", "1"),
                 ("lockout_minutes", "15"),
                 ("idle_timeout_minutes", "30"),
+                ("password_max_age_days", "90"),
+                ("password_history", "5"),
             ],
         )
         .await;
@@ -260,6 +264,8 @@ both!(officer_duties_stay_separated, |app: TestApp| async move {
                 ("lockout_threshold", "3"),
                 ("lockout_minutes", "15"),
                 ("idle_timeout_minutes", "30"),
+                ("password_max_age_days", "90"),
+                ("password_history", "5"),
             ],
         )
         .await;

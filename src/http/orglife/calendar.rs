@@ -1,7 +1,7 @@
 //! A member's private iCalendar feed of their meetings: the address carries its own
 //! signature, so a calendar app can subscribe without signing in.
 use super::super::AppState;
-use crate::domain::checkin::{calendar_member, calendar_token};
+use crate::domain::checkin::{calendar_claim, calendar_genuine, calendar_token};
 use crate::domain::clock::now_epoch;
 use crate::error::{AppError, AppResult};
 use crate::store::meetings;
@@ -9,9 +9,16 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
-/// The feed's address for a member.
-pub fn feed_path(state: &AppState, member_id: i64) -> String {
-    format!("/calendar/{}.ics", calendar_token(&state.keys, member_id))
+/// The feed's address for a member with an open account (none without one).
+pub async fn feed_path(state: &AppState, member_id: i64) -> AppResult<Option<String>> {
+    Ok(crate::store::users::calendar_version(&state.db, member_id)
+        .await?
+        .map(|v| {
+            format!(
+                "/calendar/{}.ics",
+                calendar_token(&state.keys, member_id, v)
+            )
+        }))
 }
 
 fn ics_escape(s: &str) -> String {
@@ -39,10 +46,15 @@ pub async fn calendar(
     State(state): State<AppState>,
     crate::http::form::PathText(file): crate::http::form::PathText,
 ) -> AppResult<Response> {
-    let member = file
-        .strip_suffix(".ics")
-        .and_then(|token| calendar_member(&state.keys, token))
+    let token = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
+    let member = calendar_claim(token).ok_or(AppError::NotFound)?;
+    // Only the current address of an open account: renewed or closed, it stops at once.
+    let version = crate::store::users::calendar_version(&state.db, member)
+        .await?
         .ok_or(AppError::NotFound)?;
+    if !calendar_genuine(&state.keys, token, member, version) {
+        return Err(AppError::NotFound);
+    }
     let since = now_epoch() - 90 * 86_400;
     let mut out = String::from(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//dangjian//orglife//ZH\r\nX-WR-CALNAME:党建云 组织生活\r\n",
@@ -65,4 +77,28 @@ pub async fn calendar(
         out,
     )
         .into_response())
+}
+
+/// A member renews their calendar address: the old one stops at once (a leaked address).
+pub async fn renew(
+    State(state): State<AppState>,
+    ctx: crate::http::Ctx,
+    member: crate::http::access::Member,
+) -> AppResult<Response> {
+    let user = ctx.actor()?.user_id;
+    let mut tx = state.db.begin().await?;
+    crate::store::users::renew_calendar(tx.conn(), user).await?;
+    ctx.audit(
+        &mut tx,
+        "更换日历订阅地址",
+        &format!("党员 {}", member.id),
+        "旧地址停用",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(crate::http::context::flash_redirect(
+        &state,
+        "/orglife#calendar",
+        "已更换日历订阅地址，旧地址已停用，请在日历应用中重新订阅",
+    ))
 }

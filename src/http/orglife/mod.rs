@@ -86,14 +86,14 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response
         Some(id) => Some(orgs::get(&state.db, id).await?),
         None => None,
     };
+    let calendar_url = match p.actor.member_id {
+        Some(m) => calendar::feed_path(&state, m).await?.unwrap_or_default(),
+        None => String::new(),
+    };
     render(&OrglifeHome {
         page: ctx.page("组织生活"),
         upcoming,
         branch,
-        calendar_url: p
-            .actor
-            .member_id
-            .map(|m| calendar::feed_path(&state, m))
-            .unwrap_or_default(),
+        calendar_url,
     })
 }
