@@ -18,8 +18,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Mark cookies `Secure` (set when served over TLS behind a proxy).
     pub secure_cookies: bool,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_proxy: bool,
+    /// The reverse proxies whose `X-Forwarded-For` / `-Proto` are believed (the audit log's
+    /// client address, the Secure cookie and HSTS depend on them); none by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Hex master key; when absent, the key file is used (created at first start).
     pub secret_key: Option<String>,
     pub key_file: Option<PathBuf>,
@@ -36,7 +37,9 @@ struct FileConfig {
     data: Option<PathBuf>,
     database: Option<String>,
     secure_cookies: Option<bool>,
+    /// `true`: the proxy on this machine (loopback), as `trusted_proxies` did before it.
     trust_proxy: Option<bool>,
+    trusted_proxies: Option<Vec<String>>,
     secret_key: Option<String>,
     key_file: Option<PathBuf>,
     backup_dir: Option<PathBuf>,
@@ -59,7 +62,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             database_url: None,
             secure_cookies: false,
-            trust_proxy: false,
+            trusted_proxies: Vec::new(),
             secret_key: None,
             key_file: None,
             backup_dir: None,
@@ -96,7 +99,7 @@ impl Config {
                 .map_err(|e| AppError::Setup(format!("cannot read {}: {e}", path.display())))?;
             let f: FileConfig = toml::from_str(&text)
                 .map_err(|e| AppError::Setup(format!("{}: {e}", path.display())))?;
-            c.apply_file(f);
+            c.apply_file(f)?;
         }
         let flag = |k: &str| -> AppResult<Option<bool>> {
             env(k)
@@ -115,6 +118,7 @@ impl Config {
             database: env("DATABASE_URL"),
             secure_cookies: flag("SECURE_COOKIES")?,
             trust_proxy: flag("TRUST_PROXY")?,
+            trusted_proxies: env("TRUSTED_PROXIES").map(|v| vec![v]),
             secret_key: env("SECRET_KEY"),
             key_file: env("KEY_FILE").map(PathBuf::from),
             backup_dir: env("BACKUP_DIR").map(PathBuf::from),
@@ -126,7 +130,7 @@ impl Config {
                     )),
                 })
                 .transpose()?,
-        });
+        })?;
         if let Some(b) = flags.bind {
             c.bind = b;
         }
@@ -139,7 +143,7 @@ impl Config {
         Ok(c)
     }
 
-    fn apply_file(&mut self, f: FileConfig) {
+    fn apply_file(&mut self, f: FileConfig) -> AppResult<()> {
         if let Some(v) = f.bind {
             self.bind = v;
         }
@@ -153,7 +157,15 @@ impl Config {
             self.secure_cookies = v;
         }
         if let Some(v) = f.trust_proxy {
-            self.trust_proxy = v;
+            self.trusted_proxies = if v {
+                crate::domain::proxy::loopback()
+            } else {
+                Vec::new()
+            };
+        }
+        if let Some(v) = f.trusted_proxies {
+            self.trusted_proxies = crate::domain::proxy::parse_networks(&v)
+                .map_err(|e| AppError::Setup(format!("trusted_proxies: {e}")))?;
         }
         if let Some(v) = f.secret_key {
             self.secret_key = Some(v);
@@ -167,6 +179,7 @@ impl Config {
         if let Some(v) = f.backup_keep {
             self.backup_keep = v.max(1);
         }
+        Ok(())
     }
 
     pub fn database_url(&self) -> String {

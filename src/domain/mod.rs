@@ -66,6 +66,7 @@ pub mod paging;
 pub mod password;
 pub mod points;
 pub mod policy;
+pub mod proxy;
 
 pub mod ranking;
 pub mod report;

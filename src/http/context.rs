@@ -209,20 +209,36 @@ pub fn flash_redirect(state: &AppState, to: &str, message: &str) -> Response {
         .into_response()
 }
 
+/// The client's address: the peer's, or what a trusted proxy says of it.
 fn client_ip(state: &AppState, req: &Request) -> String {
-    if state.config.trust_proxy
-        && let Some(fwd) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-        && let Some(first) = fwd.split(',').next()
-    {
-        return first.trim().chars().take(64).collect();
-    }
-    req.extensions()
+    let Some(peer) = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default()
+        .map(|c| c.0.ip())
+    else {
+        return String::new();
+    };
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    crate::domain::proxy::client_address(peer, forwarded, &state.config.trusted_proxies).to_string()
+}
+
+/// Whether the request came over TLS, by a trusted proxy's word.
+pub fn over_tls(state: &AppState, req: &Request) -> bool {
+    let Some(peer) = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+    else {
+        return false;
+    };
+    let proto = req
+        .headers()
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok());
+    crate::domain::proxy::came_over_tls(peer, proto, &state.config.trusted_proxies)
 }
 
 async fn principal_for(state: &AppState, token: &str) -> Result<Option<Principal>, AppError> {
@@ -407,6 +423,8 @@ pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Re
     if flash.is_some() {
         set_cookies.push(set_cookie(&state, FLASH_COOKIE, "", Some(0)));
     }
+    // Over TLS (by a trusted proxy's word, or as configured), browsers are told to keep to it.
+    let tls = state.config.secure_cookies || over_tls(&state, &req);
     let ctx = Ctx {
         principal,
         csrf: csrf.clone(),
@@ -466,6 +484,12 @@ pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Re
         HeaderValue::from_static("nosniff"),
     );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    if tls {
+        h.insert(
+            "strict-transport-security",
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert(
         "content-security-policy",

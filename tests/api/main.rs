@@ -28,6 +28,7 @@ mod orgs;
 mod permissions;
 mod points;
 mod posts;
+mod proxy;
 mod rankings;
 mod roster;
 mod shop;

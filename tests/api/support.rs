@@ -144,6 +144,19 @@ impl TestApp {
         Some(Self::serve(engine, database_url, data_dir).await)
     }
 
+    /// The fixture county served with a configuration of its own (a trusted proxy, say).
+    pub async fn spawn_configured(
+        engine: Engine,
+        configure: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
+        let (database_url, data_dir) = fresh_database(engine).await?;
+        let mut config = Self::config(&database_url, &data_dir);
+        configure(&mut config);
+        let mut app = Self::serve_config(engine, database_url, data_dir, config).await;
+        app.ids = fixture(&app.db, &app.keys).await;
+        Some(app)
+    }
+
     /// The demo county (`dangjian demo --months M --study-days D`), made before the server
     /// starts so that its jobs do not scan a county half made; with what the demo built.
     pub async fn spawn_demo(
@@ -212,6 +225,15 @@ impl TestApp {
 
     async fn serve(engine: Engine, database_url: String, data_dir: PathBuf) -> TestApp {
         let config = Self::config(&database_url, &data_dir);
+        Self::serve_config(engine, database_url, data_dir, config).await
+    }
+
+    async fn serve_config(
+        engine: Engine,
+        database_url: String,
+        data_dir: PathBuf,
+        config: Config,
+    ) -> TestApp {
         let server = Server::build(config).await.expect("server builds");
         let base = format!("http://{}", server.addr());
         let db = server.state.db.clone();
