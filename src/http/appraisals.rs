@@ -50,16 +50,13 @@ pub async fn shares_below(
 ) -> AppResult<(Shares, Vec<ShareLine>)> {
     let year = i64::from(year);
     let grades = appraisals::grades_in(&state.db, &org.path, year).await?;
-    let done: Vec<String> = appraisals::in_subtree(&state.db, &org.path, year)
-        .await?
-        .into_iter()
-        .filter(|a| !a.is_open())
-        .map(|a| a.branch_path)
-        .collect();
+    // A finished evaluation has a result for each of its (three or more) members.
+    let done: std::collections::BTreeSet<&str> =
+        grades.iter().map(|(path, _, _)| path.as_str()).collect();
     let branches = orgs::branch_paths(&state.db, &org.path).await?;
     let of = |root: &str| {
         let mut s = Shares::default();
-        for (path, grade, n) in &grades {
+        for (path, grade, n) in grades.iter() {
             if let (true, Some(g)) = (is_in_subtree(path, root), Grade::from_code(grade)) {
                 s.grades.0[g.index()] += n;
             }

@@ -462,6 +462,7 @@ fn officer_routes() -> Vec<Route> {
         r("GET", "/security/grants", SecurityAdmin, get(officers::grants)),
         r("POST", "/security/grants", SecurityAdmin, post(officers::add_grant)),
         r("POST", "/security/grants/{id}/revoke", SecurityAdmin, post(officers::revoke_grant)),
+        r("POST", "/security/accounts/{id}/signout", SecurityAdmin, post(officers::sign_out_everywhere)),
         r("GET", "/security/settings", SecurityAdmin, get(officers::settings_page)),
         r("POST", "/security/settings", SecurityAdmin, post(officers::save_settings)),
         r("GET", "/audit", AuditAdmin, get(officers::audit_log)),

@@ -569,6 +569,30 @@ pub async fn revoke_grant(
     Ok(flash_redirect(&state, "/security/grants", "已撤销该角色"))
 }
 
+/// The 安全管理员 ends all of an account's sessions (a lost phone, a suspected intrusion).
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Id(id): Id,
+) -> AppResult<Response> {
+    let account = users::account(&state.db, id).await?;
+    let mut tx = state.db.begin().await?;
+    sessions::delete_all_for(tx.conn(), account.id).await?;
+    ctx.audit(
+        &mut tx,
+        "结束账号全部登录",
+        &format!("账号 {} {}", account.id, account.name),
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/security/grants",
+        &format!("已结束{}的全部登录", account.name),
+    ))
+}
+
 pub struct SettingField {
     pub key: &'static str,
     pub label: &'static str,

@@ -378,6 +378,13 @@ pub async fn first_days_total(
 
 /// Computes `p` once, the first time anyone looks at it.
 pub async fn ensure(db: &Db, kind: PeriodKind, p: &Period, now: i64) -> AppResult<()> {
+    if is_kept(db, kind, p).await? {
+        return Ok(());
+    }
+    // Many asking at once for a period not kept: one builds it, the others wait for it
+    // (holding no connection) instead of each building it over again.
+    static BUILDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = BUILDING.lock().await;
     if !is_kept(db, kind, p).await? {
         rebuild(db, kind, p, now).await?;
     }

@@ -140,3 +140,39 @@ both!(
         );
     }
 );
+
+both!(
+    the_security_officer_ends_an_accounts_sessions,
+    |app: TestApp| async move {
+        let town = app.login(phone::TOWN_ADMIN).await;
+        assert_eq!(town.get("/members").await.status, 200);
+        let account = app
+            .count("SELECT id FROM users WHERE phone_mask = '137****0004'")
+            .await;
+        let sec = app.login(phone::SECURITY).await;
+        assert!(
+            sec.get("/security/grants")
+                .await
+                .contains(&format!("/security/accounts/{account}/signout"))
+        );
+        let done = sec
+            .post(&format!("/security/accounts/{account}/signout"), &[])
+            .await;
+        assert_eq!(done.status, 303);
+        assert!(town.get("/members").await.location.starts_with("/login"));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action = '结束账号全部登录'")
+                .await,
+            1
+        );
+        // Nobody else may.
+        let county = app.login(phone::COUNTY_ADMIN).await;
+        assert_eq!(
+            county
+                .post(&format!("/security/accounts/{account}/signout"), &[])
+                .await
+                .status,
+            403
+        );
+    }
+);
