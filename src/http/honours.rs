@@ -59,6 +59,21 @@ struct ListPage {
     today: time::Date,
 }
 
+/// Where the actor would open a selection (the widest organization they keep, unless a
+/// branch) and the organizations below it that get quotas.
+async fn organizer_of(state: &AppState, actor: &Actor) -> AppResult<(Option<Org>, Vec<Org>)> {
+    let widest = super::orgs::widest_administered(state, actor).await?;
+    if widest.kind().is_branch() {
+        return Ok((None, vec![]));
+    }
+    let children = orgs::direct_children(&state.db, widest.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.kind() != OrgType::PartyGroup && !c.is_dissolved())
+        .collect();
+    Ok((Some(widest), children))
+}
+
 async fn list_page(
     state: &AppState,
     ctx: &Ctx,
@@ -71,17 +86,7 @@ async fn list_page(
         .into_iter()
         .filter(|s| takes_part(actor, s))
         .collect();
-    let widest = super::orgs::widest_administered(state, actor).await?;
-    let (organizer, children) = if widest.kind().is_branch() {
-        (None, vec![])
-    } else {
-        let children = orgs::direct_children(&state.db, widest.id)
-            .await?
-            .into_iter()
-            .filter(|c| c.kind() != OrgType::PartyGroup && !c.is_dissolved())
-            .collect();
-        (Some(widest), children)
-    };
+    let (organizer, children) = organizer_of(state, actor).await?;
     Ok(ListPage {
         page: ctx.page("评先评优"),
         selections,
@@ -113,19 +118,10 @@ pub async fn create(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let form = Pairs(fields);
-    let page = list_page(
-        &state,
-        &ctx,
-        &actor,
-        Pairs::default(),
-        FieldErrors::default(),
-    )
-    .await?;
-    let Some(organizer) = page.organizer else {
+    let (Some(organizer), children) = organizer_of(&state, &actor).await? else {
         return Err(AppError::NotFound);
     };
-    let keys: Vec<(i64, Category, String)> = page
-        .children
+    let keys: Vec<(i64, Category, String)> = children
         .iter()
         .flat_map(|c| {
             Category::ALL
@@ -239,17 +235,10 @@ async fn show_page(
     let phase = s.phase(today());
     let organizes = actor.administers(&s.org_path);
     let all = honours::nominations(&state.db, s.id).await?;
-    let names = orgs::by_ids(
-        &state.db,
-        &honours::quotas(&state.db, s.id)
-            .await?
-            .iter()
-            .map(|q| q.0)
-            .collect::<Vec<_>>(),
-    )
-    .await?;
-    let quotas = honours::quotas(&state.db, s.id)
-        .await?
+    let rows = honours::quotas(&state.db, s.id).await?;
+    let ids: Vec<i64> = rows.iter().map(|q| q.0).collect();
+    let names = orgs::by_ids(&state.db, &ids).await?;
+    let quotas = rows
         .into_iter()
         .filter_map(|(org, code, quota)| {
             let category = Category::from_code(&code)?;
