@@ -54,6 +54,9 @@ enum Command {
     ResetPassword {
         #[arg(long)]
         phone: String,
+        /// Also remove the account's second factor (a lost phone; it enrols again at sign-in)
+        #[arg(long)]
+        second_factor: bool,
     },
     /// Create an officer (三员) or the first county administrator, with a one-time password.
     CreateAdmin {
@@ -197,7 +200,10 @@ async fn run(cli: Cli) -> AppResult<()> {
             println!("database is up to date");
             Ok(())
         }
-        Command::ResetPassword { phone } => reset_password(&common.config(None)?, &phone).await,
+        Command::ResetPassword {
+            phone,
+            second_factor,
+        } => reset_password(&common.config(None)?, &phone, second_factor).await,
         Command::CreateAdmin {
             role,
             phone,
@@ -271,7 +277,7 @@ async fn demo(config: Config, args: &DemoArgs) -> AppResult<()> {
     Ok(())
 }
 
-async fn reset_password(config: &Config, phone: &str) -> AppResult<()> {
+async fn reset_password(config: &Config, phone: &str, second_factor: bool) -> AppResult<()> {
     let phone = text::phone(phone).map_err(|m| AppError::BadRequest(m.into()))?;
     let (db, keys) = startup::open(config).await?;
     let user = users::by_phone(&db, &keys, &phone)
@@ -282,11 +288,19 @@ async fn reset_password(config: &Config, phone: &str) -> AppResult<()> {
     let mut tx = db.begin().await?;
     users::set_password(tx.conn(), user.id, &hash, true).await?;
     sessions::delete_all_for(tx.conn(), user.id).await?;
+    if second_factor {
+        crate::store::second_factor::remove(tx.conn(), user.id).await?;
+    }
     let target = format!("账号 {} {}", user.id, user.name);
+    let action = if second_factor {
+        "重置密码和动态口令"
+    } else {
+        "重置密码"
+    };
     audit::append(
         tx.conn(),
         &cli_actor(),
-        "重置密码",
+        action,
         &target,
         audit::OK,
         "命令行",

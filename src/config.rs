@@ -28,6 +28,9 @@ pub struct Config {
     pub backup_dir: Option<PathBuf>,
     /// How many daily archives to keep (the oldest go first).
     pub backup_keep: usize,
+    /// Whether every administrator and officer must sign in with a second factor (等保
+    /// level 3); on unless the county turns it off.
+    pub second_factor_required: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,6 +47,7 @@ struct FileConfig {
     key_file: Option<PathBuf>,
     backup_dir: Option<PathBuf>,
     backup_keep: Option<usize>,
+    second_factor_required: Option<bool>,
 }
 
 /// Flags given on the command line; each overrides the rest.
@@ -63,6 +67,7 @@ impl Default for Config {
             database_url: None,
             secure_cookies: false,
             trusted_proxies: Vec::new(),
+            second_factor_required: true,
             secret_key: None,
             key_file: None,
             backup_dir: None,
@@ -118,6 +123,7 @@ impl Config {
             database: env("DATABASE_URL"),
             secure_cookies: flag("SECURE_COOKIES")?,
             trust_proxy: flag("TRUST_PROXY")?,
+            second_factor_required: flag("SECOND_FACTOR_REQUIRED")?,
             trusted_proxies: env("TRUSTED_PROXIES").map(|v| vec![v]),
             secret_key: env("SECRET_KEY"),
             key_file: env("KEY_FILE").map(PathBuf::from),
@@ -178,6 +184,9 @@ impl Config {
         }
         if let Some(v) = f.backup_keep {
             self.backup_keep = v.max(1);
+        }
+        if let Some(v) = f.second_factor_required {
+            self.second_factor_required = v;
         }
         Ok(())
     }

@@ -16,6 +16,10 @@ use time::{Date, Duration, Month};
 /// The demo's password for every demo account.
 pub const DEMO_PASSWORD: &str = "Dangjian@2026";
 
+/// The authenticator secret every demo administrator and officer is enrolled with (base32,
+/// published in the README: demo data only).
+pub const DEMO_TOTP_SECRET: &str = "DANGJIANYUNDEMOSECRETONLYFORDEMO";
+
 /// Fixed logins, one per role, whatever the seed.
 pub const LOGINS: &[(&str, &str)] = &[
     ("党员", "13800000001"),
@@ -511,8 +515,14 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> AppResult<String> {
         c.town(&county, t, town, &mut village_names).await?;
     }
     c.officers(&officers_made).await?;
+    let mut enrolled = HashSet::new();
     for (user, role, org) in std::mem::take(&mut c.grants) {
         users::add_grant(c.tx.conn(), user, role, org, None).await?;
+        // Every administrator and officer signs in with the demo's published second factor.
+        if enrolled.insert(user) {
+            let secret = DEMO_TOTP_SECRET;
+            crate::store::second_factor::confirm(c.tx.conn(), c.keys, user, secret, 0, &[]).await?;
+        }
     }
     let (orgs_made, members_made) = (c.orgs, c.members);
     let cli = audit::Actor {
@@ -532,7 +542,7 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> AppResult<String> {
     .await?;
     tx.commit().await?;
     let mut out = format!(
-        "演示县已生成：{orgs_made} 个党组织，{members_made} 名党员（用时 {:.1} 秒）\n所有演示账号的密码：{DEMO_PASSWORD}\n",
+        "演示县已生成：{orgs_made} 个党组织，{members_made} 名党员（用时 {:.1} 秒）\n所有演示账号的密码：{DEMO_PASSWORD}\n管理员和工作人员的动态口令密钥（在验证器中手动添加）：{DEMO_TOTP_SECRET}\n",
         started.elapsed().as_secs_f64()
     );
     for (role, phone) in LOGINS {

@@ -1,6 +1,9 @@
 //! Real-browser tests: headless Chromium driven over WebDriver (chromium-driver, through
 //! the fantoccini client), against the real server with the demo county. Screenshots go to
 //! target/test-artifacts/.
+#[path = "api/codes.rs"]
+mod codes;
+
 use dangjian::config::Config;
 use dangjian::startup::Server;
 use fantoccini::elements::Element;
@@ -303,11 +306,26 @@ impl Browser {
         self.wait_for_url(&format!("{base}{landing}")).await;
     }
 
+    /// An account with a second factor (the demo's administrators) is then given the
+    /// code of the demo's secret, as its authenticator app would show it.
     async fn submit_login(&self, base: &str, phone: &str, password: &str) {
         self.goto(&format!("{base}/login")).await;
         self.type_into("#phone", phone).await;
         self.type_into("#password", password).await;
         self.click("#login-submit").await;
+        for _ in 0..100 {
+            if self.count("#second-step-submit").await > 0 {
+                let code = codes::next_code(base, phone, dangjian::demo::DEMO_TOTP_SECRET).await;
+                self.type_into("#code", &code).await;
+                self.click("#second-step-submit").await;
+                return;
+            }
+            let url = self.client.current_url().await.unwrap();
+            if url.path() != "/login" || self.count("#login-message").await > 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Sets a field's value directly (a `<select>` choice, say).

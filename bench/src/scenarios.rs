@@ -586,7 +586,7 @@ impl Bench<'_> {
     pub async fn login_phones(&self, n: usize) -> Vec<String> {
         let rows: Vec<(String,)> = sqlx::query_as(&format!(
             "SELECT phone_enc FROM users WHERE member_id IS NOT NULL AND must_change_password = 0 \
-             ORDER BY id DESC LIMIT {n}"
+             AND totp_secret IS NULL ORDER BY id DESC LIMIT {n}"
         ))
         .fetch_all(self.data.db.pool())
         .await

@@ -73,6 +73,7 @@ pub mod report;
 pub mod review;
 pub mod richtext;
 pub mod roster;
+pub mod second_factor;
 pub mod shop;
 pub mod supervision;
 pub mod text;

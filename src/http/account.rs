@@ -6,10 +6,11 @@ use crate::crypto::hash_password_blocking;
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::password::check_strength;
 use crate::domain::points::LedgerKey;
+use crate::domain::second_factor as sf;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::http::form::Query;
-use crate::store::{audit, sessions, users};
+use crate::store::{audit, second_factor, sessions, users};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -109,32 +110,215 @@ pub async fn login(
         audit_login(&state, &anonymous, &target, audit::FAILED, "账号不存在").await?;
         return fail(FieldErrors::default(), "手机号或密码错误");
     };
-    let actor = audit::Actor {
-        user_id: Some(user.id),
-        name: user.name.clone(),
-        ip: ctx.ip.clone(),
-    };
+    let attempt = Attempt::new(&ctx, &user, target.clone());
+    let actor = &attempt.actor;
     if let Some(until) = user.locked_until.filter(|u| *u > now) {
-        audit_login(&state, &actor, &target, audit::FAILED, "账号锁定中").await?;
+        audit_login(&state, actor, &target, audit::FAILED, "账号锁定中").await?;
         let message = format!("账号已锁定，请于 {} 后再试", format_minute(until));
         return fail(FieldErrors::default(), &message);
     }
     if user.disabled != 0 {
-        audit_login(&state, &actor, &target, audit::FAILED, "账号已停用").await?;
+        audit_login(&state, actor, &target, audit::FAILED, "账号已停用").await?;
         return fail(FieldErrors::default(), "账号已停用，请联系管理员");
     }
     let good = (state.keys)
         .verify_login(form.password.clone(), user.password_hash.clone())
         .await?;
     if !good {
-        let message = wrong_password(&state, &user, &actor, &target, now).await?;
+        let message = count_failure(&state, &attempt, now, Secret::Password).await?;
         return fail(FieldErrors::default(), &message);
     }
+    let factor = second_factor::status(&state.db, &state.keys, user.id).await?;
+    if factor.enrolled() {
+        return render(&SecondStepPage {
+            page: ctx.page("动态口令"),
+            token: second_step_token(&state.keys, &user, now),
+            next: safe_next(&form.next),
+            message: String::new(),
+        });
+    }
+    finish_login(&state, &ctx, &headers, &attempt, &form.next, "").await
+}
+
+/// Who is signing in, as the audit log names them.
+struct Attempt<'a> {
+    user: &'a users::LoginUser,
+    actor: audit::Actor,
+    target: String,
+}
+
+impl<'a> Attempt<'a> {
+    fn new(ctx: &Ctx, user: &'a users::LoginUser, target: String) -> Self {
+        Self {
+            user,
+            actor: audit::Actor {
+                user_id: Some(user.id),
+                name: user.name.clone(),
+                ip: ctx.ip.clone(),
+            },
+            target,
+        }
+    }
+}
+
+/// How long the second step may wait after the password.
+const SECOND_STEP_SECONDS: i64 = 300;
+
+/// What carries a correct password to the second step: the account, until when, and a MAC
+/// over both and the password hash (a changed password voids it).
+fn second_step_token(keys: &crate::crypto::Keys, user: &users::LoginUser, now: i64) -> String {
+    let until = now + SECOND_STEP_SECONDS;
+    let mac = second_step_mac(keys, user.id, until, &user.password_hash);
+    format!("{}.{until}.{mac}", user.id)
+}
+
+fn second_step_mac(
+    keys: &crate::crypto::Keys,
+    user_id: i64,
+    until: i64,
+    password_hash: &str,
+) -> String {
+    let mac = keys.mac(&[
+        b"login second step",
+        user_id.to_string().as_bytes(),
+        until.to_string().as_bytes(),
+        password_hash.as_bytes(),
+    ]);
+    crate::crypto::hex(&mac)
+}
+
+/// The account a second-step token stands for, while it lasts.
+async fn second_step_user(
+    state: &AppState,
+    token: &str,
+    now: i64,
+) -> AppResult<Option<users::LoginUser>> {
+    let mut parts = token.splitn(3, '.');
+    let (Some(Ok(id)), Some(Ok(until)), Some(mac)) = (
+        parts.next().map(str::parse::<i64>),
+        parts.next().map(str::parse::<i64>),
+        parts.next(),
+    ) else {
+        return Ok(None);
+    };
+    if until < now || until > now + SECOND_STEP_SECONDS {
+        return Ok(None);
+    }
+    let Some(user) = users::login_user_if_any(&state.db, id).await? else {
+        return Ok(None);
+    };
+    let expected = second_step_mac(&state.keys, id, until, &user.password_hash);
+    Ok(crate::crypto::constant_time_eq(expected.as_bytes(), mac.as_bytes()).then_some(user))
+}
+
+#[derive(Template)]
+#[template(path = "login_second.html")]
+struct SecondStepPage {
+    page: Page,
+    token: String,
+    next: String,
+    message: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SecondStepForm {
+    token: String,
+    code: String,
+    next: String,
+}
+
+/// The login's second step: a code from the authenticator app, or one recovery code.
+pub async fn login_second_step(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    crate::http::form::Form(form): crate::http::form::Form<SecondStepForm>,
+) -> AppResult<Response> {
+    let now = now_epoch();
+    let again = |message: &str| {
+        render_invalid(&SecondStepPage {
+            page: ctx.page("动态口令"),
+            token: form.token.clone(),
+            next: safe_next(&form.next),
+            message: message.to_string(),
+        })
+    };
+    // Back to the password, with why.
+    let restart = |message: &str| {
+        render_invalid(&LoginPage {
+            page: ctx.page("登录"),
+            phone: String::new(),
+            next: safe_next(&form.next),
+            errors: FieldErrors::default(),
+            message: message.to_string(),
+        })
+    };
+    let Some(user) = second_step_user(&state, &form.token, now).await? else {
+        return restart("登录已超时，请重新输入手机号和密码");
+    };
+    let target = format!(
+        "账号 {}",
+        users::account(&state.db, user.id).await?.phone_mask
+    );
+    let attempt = Attempt::new(&ctx, &user, target);
+    if user.locked_until.is_some_and(|u| u > now) || user.disabled != 0 {
+        return restart("账号已锁定或停用");
+    }
+    if form.code.trim().is_empty() {
+        return again("请输入动态口令或恢复码");
+    }
+    let factor = second_factor::status(&state.db, &state.keys, user.id).await?;
+    let Some((secret, last_step)) = factor.secret else {
+        return restart("动态口令已被重置，请重新登录");
+    };
+    let mut tx = state.db.begin().await?;
+    let used = if let Some(step) = sf::accepted_step(&secret, &form.code, now, last_step) {
+        second_factor::use_step(tx.conn(), user.id, step)
+            .await?
+            .then_some("动态口令")
+    } else if let Some(code) = sf::normalize_recovery(&form.code) {
+        second_factor::use_recovery(tx.conn(), &state.keys, user.id, &code, now)
+            .await?
+            .then_some("恢复码")
+    } else {
+        None
+    };
+    tx.commit().await?;
+    match used {
+        Some(how) => finish_login(&state, &ctx, &headers, &attempt, &form.next, how).await,
+        None => {
+            let message = count_failure(&state, &attempt, now, Secret::SecondFactor).await?;
+            if user_locked(&state, user.id, now).await? {
+                return restart(&message);
+            }
+            again(&message)
+        }
+    }
+}
+
+async fn user_locked(state: &AppState, user_id: i64, now: i64) -> AppResult<bool> {
+    let user = users::login_user(&state.db, user_id).await?;
+    Ok(user.locked_until.is_some_and(|u| u > now))
+}
+
+/// The password (and the second factor, where the account has one) is right: a session, and
+/// where to go.
+async fn finish_login(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    attempt: &Attempt<'_>,
+    next: &str,
+    factor: &str,
+) -> AppResult<Response> {
+    let user = attempt.user;
+    let now = now_epoch();
     // An administrator's or officer's password lasts the county's days (等保: 定期更换).
     let max_age = state.security().await.password_max_age_days * 86_400;
     let expired = users::password_expired(&state.db, user.id, now - max_age).await?;
-    let token = start_session(&state, &ctx, &headers, &user, &actor, &target, expired).await?;
-    let to = match safe_next(&form.next) {
+    let token = start_session(state, ctx, headers, attempt, expired, factor).await?;
+    let to = match safe_next(next) {
         _ if user.must_change_password != 0 || expired => "/me/password".to_string(),
         // Organization administrators land on the dashboard of their subtree.
         next if next == "/" && users::administers_a_subtree(&state.db, user.id).await? => {
@@ -146,7 +330,7 @@ pub async fn login(
         [
             (
                 header::SET_COOKIE,
-                set_cookie(&state, SESSION_COOKIE, &token, None),
+                set_cookie(state, SESSION_COOKIE, &token, None),
             ),
             (header::LOCATION, to),
         ],
@@ -155,33 +339,44 @@ pub async fn login(
         .into_response())
 }
 
-/// Counts a failed password toward the lockout; the message to show.
-async fn wrong_password(
+/// Which secret was wrong.
+#[derive(Clone, Copy, PartialEq)]
+enum Secret {
+    Password,
+    SecondFactor,
+}
+
+/// Counts a wrong password or code toward the lockout; the message to show.
+async fn count_failure(
     state: &AppState,
-    user: &users::LoginUser,
-    actor: &audit::Actor,
-    target: &str,
+    attempt: &Attempt<'_>,
     now: i64,
+    secret: Secret,
 ) -> AppResult<String> {
+    let (user, actor, target) = (attempt.user, &attempt.actor, attempt.target.as_str());
     let security = state.security().await;
     let until = now + security.lockout_minutes * 60;
+    let (what, wrong) = match secret {
+        Secret::Password => ("密码", "手机号或密码错误"),
+        Secret::SecondFactor => ("动态口令", "动态口令或恢复码错误，或已使用过"),
+    };
     let mut tx = state.db.begin().await?;
     let locked =
         users::record_failure(tx.conn(), user.id, security.lockout_threshold, until).await?;
     let detail = if locked {
-        "密码错误，账号已锁定"
+        format!("{what}错误，账号已锁定")
     } else {
-        "密码错误"
+        format!("{what}错误")
     };
-    audit::append(tx.conn(), actor, "登录", target, audit::FAILED, detail).await?;
+    audit::append(tx.conn(), actor, "登录", target, audit::FAILED, &detail).await?;
     tx.commit().await?;
     Ok(if locked {
         format!(
-            "密码连续错误{}次，账号已锁定{}分钟",
+            "{what}连续错误{}次，账号已锁定{}分钟",
             security.lockout_threshold, security.lockout_minutes
         )
     } else {
-        "手机号或密码错误".to_string()
+        wrong.to_string()
     })
 }
 
@@ -191,18 +386,18 @@ async fn start_session(
     state: &AppState,
     ctx: &Ctx,
     headers: &HeaderMap,
-    user: &users::LoginUser,
-    actor: &audit::Actor,
-    target: &str,
+    attempt: &Attempt<'_>,
     expired: bool,
+    factor: &str,
 ) -> AppResult<String> {
+    let (user, actor, target) = (attempt.user, &attempt.actor, attempt.target.as_str());
     let now = now_epoch();
     let mut tx = state.db.begin().await?;
     users::record_success(tx.conn(), user.id).await?;
     if expired {
         users::require_password_change(tx.conn(), user.id).await?;
     }
-    if let Some(old) = cookie(headers, SESSION_COOKIE) {
+    if let Some(old) = cookie(state, headers, SESSION_COOKIE) {
         sessions::delete(tx.conn(), &sessions::hash_token(old)).await?;
     }
     let ua = headers
@@ -215,12 +410,13 @@ async fn start_session(
         let key = LedgerKey::login(member, &day);
         crate::store::points::credit(tx.conn(), member, &key, "每日登录", now).await?;
     }
-    let detail = if expired {
-        "密码已过有效期，须修改"
-    } else {
-        ""
+    let detail = match (factor, expired) {
+        ("", false) => String::new(),
+        ("", true) => "密码已过有效期，须修改".to_string(),
+        (how, false) => format!("经{how}"),
+        (how, true) => format!("经{how}；密码已过有效期，须修改"),
     };
-    audit::append(tx.conn(), actor, "登录", target, audit::OK, detail).await?;
+    audit::append(tx.conn(), actor, "登录", target, audit::OK, &detail).await?;
     tx.commit().await?;
     Ok(token)
 }

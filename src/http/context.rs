@@ -28,6 +28,9 @@ pub struct Principal {
     pub token_hash: String,
     pub large_font: bool,
     pub must_change_password: bool,
+    /// An administrator or officer without a second factor where the county requires one:
+    /// they may only enrol (or leave).
+    pub must_enrol_second_factor: bool,
     pub branch_id: Option<i64>,
     /// Unread notifications, for the bell.
     pub unread: i64,
@@ -166,14 +169,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     }
 }
 
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// A cookie's name as sent: over TLS with the `__Host-` prefix, which browsers keep only when
+/// it came over https for this host and path `/` (no other subdomain can plant or read it).
+fn cookie_name(state: &AppState, name: &str) -> String {
+    if state.config.secure_cookies {
+        format!("__Host-{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+pub fn cookie<'a>(state: &AppState, headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    let name = cookie_name(state, name);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
+        .find(|(k, _)| *k == name.as_str())
         .map(|(_, v)| v)
 }
 
@@ -186,6 +200,7 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
     let age = max_age
         .map(|a| format!("; Max-Age={a}"))
         .unwrap_or_default();
+    let name = cookie_name(state, name);
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}")
 }
 
@@ -281,6 +296,8 @@ async fn principal_for(state: &AppState, token: &str) -> Result<Option<Principal
         grants,
         applicant_id: u.applicant_id,
     };
+    let must_enrol_second_factor =
+        state.config.second_factor_required && u.second_factor == 0 && !actor.grants.is_empty();
     let pending_reviews =
         crate::store::posts::pending_count_below(&state.db, &actor.admin_roots()).await?;
     Ok(Some(Principal {
@@ -289,6 +306,7 @@ async fn principal_for(state: &AppState, token: &str) -> Result<Option<Principal
         token_hash,
         large_font: u.large_font != 0,
         must_change_password: u.must_change_password != 0,
+        must_enrol_second_factor,
         branch_id: u.branch_id,
         unread: u.unread,
         pending_reviews,
@@ -384,7 +402,7 @@ fn provided_token(parts: &Parts, form: Option<&[u8]>) -> Option<String> {
 /// Loads the context, then refuses state-changing requests without the right CSRF token.
 pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut set_cookies = Vec::new();
-    let mut principal = match cookie(req.headers(), SESSION_COOKIE) {
+    let mut principal = match cookie(&state, req.headers(), SESSION_COOKIE) {
         Some(token) => match principal_for(&state, token).await {
             Ok(p) => p,
             Err(e) => return e.into_response(),
@@ -405,8 +423,11 @@ pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Re
             Err(e) => return e.into_response(),
         }
     }
-    let csrf = match (&principal, cookie(req.headers(), ANON_COOKIE)) {
-        (Some(_), _) => csrf_for(&state, cookie(req.headers(), SESSION_COOKIE).unwrap_or("")),
+    let csrf = match (&principal, cookie(&state, req.headers(), ANON_COOKIE)) {
+        (Some(_), _) => csrf_for(
+            &state,
+            cookie(&state, req.headers(), SESSION_COOKIE).unwrap_or(""),
+        ),
         (None, Some(anon)) if anon.len() == 64 => csrf_for(&state, anon),
         (None, _) => {
             let anon = random_token();
@@ -414,7 +435,7 @@ pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Re
             csrf_for(&state, &anon)
         }
     };
-    let flash = cookie(req.headers(), FLASH_COOKIE).map(|v| {
+    let flash = cookie(&state, req.headers(), FLASH_COOKIE).map(|v| {
         url::form_urlencoded::parse(format!("m={v}").as_bytes())
             .next()
             .map(|(_, m)| m.into_owned())
@@ -464,7 +485,7 @@ pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Re
     };
     let mut res = next.run(req).await;
     // A response that leaves a new flash keeps it: clearing the one read must not undo it.
-    let new_flash = format!("{FLASH_COOKIE}=");
+    let new_flash = format!("{}=", cookie_name(&state, FLASH_COOKIE));
     if res
         .headers()
         .get_all(header::SET_COOKIE)

@@ -29,6 +29,7 @@ mod posts;
 mod rankings;
 mod reports;
 mod roster;
+mod second_factor;
 mod shop;
 mod stored;
 mod supervision;
@@ -151,18 +152,7 @@ fn routes() -> Vec<Route> {
         r("GET", "/static/{file}", Public, get(assets::file)),
         r("GET", "/manifest.webmanifest", Public, get(assets::manifest)),
         r("GET", "/sw.js", Public, get(assets::service_worker)),
-        r("GET", "/login", Public, get(account::login_page)),
-        r("POST", "/login", Public, post(account::login)),
-        r("POST", "/logout", SignedIn, post(account::logout)),
         r("GET", "/", SignedIn, get(home::home)),
-        r("GET", "/me", SignedIn, get(account::me)),
-        r("GET", "/me/password", SignedIn, get(account::password_page)),
-        r("POST", "/me/password", SignedIn, post(account::change_password)),
-        r("POST", "/me/large-font", SignedIn, post(account::toggle_large_font)),
-        r("GET", "/me/sessions", SignedIn, get(account::sessions_page)),
-        r("GET", "/notifications", SignedIn, get(account::notifications)),
-        r("POST", "/notifications/read", SignedIn, post(account::read_notifications)),
-        r("POST", "/me/sessions/{id}/end", SignedIn, post(account::end_session)),
         r("GET", "/dashboard", Admin, get(dashboard::page)),
         r("GET", "/dashboard/export", Admin, heavy(get(dashboard::export))),
         r("GET", "/dashboard/trend", Admin, get(dashboard::trend::trend)),
@@ -253,6 +243,7 @@ fn routes() -> Vec<Route> {
     ];
     application
         .into_iter()
+        .chain(account_routes())
         .chain(development_routes())
         .chain(care_routes())
         .chain(study_routes())
@@ -260,6 +251,31 @@ fn routes() -> Vec<Route> {
         .chain(supervision_routes())
         .chain(officer_routes())
         .collect()
+}
+
+/// Signing in (both steps) and out, and one's own account.
+#[rustfmt::skip]
+fn account_routes() -> Vec<Route> {
+    use Access::*;
+    vec![
+        r("GET", "/login", Public, get(account::login_page)),
+        r("POST", "/login", Public, post(account::login)),
+        r("POST", "/login/second", Public, post(account::login_second_step)),
+        r("POST", "/logout", SignedIn, post(account::logout)),
+        r("GET", "/me", SignedIn, get(account::me)),
+        r("GET", "/me/password", SignedIn, get(account::password_page)),
+        r("POST", "/me/password", SignedIn, post(account::change_password)),
+        r("POST", "/me/large-font", SignedIn, post(account::toggle_large_font)),
+        r("GET", "/me/sessions", SignedIn, get(account::sessions_page)),
+        r("GET", "/me/second-factor", SignedIn, get(second_factor::show)),
+        r("POST", "/me/second-factor/begin", SignedIn, post(second_factor::begin)),
+        r("POST", "/me/second-factor/confirm", SignedIn, post(second_factor::confirm)),
+        r("POST", "/me/second-factor/recovery", SignedIn, post(second_factor::renew_recovery)),
+        r("POST", "/me/second-factor/off", SignedIn, post(second_factor::turn_off)),
+        r("GET", "/notifications", SignedIn, get(account::notifications)),
+        r("POST", "/notifications/read", SignedIn, post(account::read_notifications)),
+        r("POST", "/me/sessions/{id}/end", SignedIn, post(account::end_session)),
+    ]
 }
 
 /// 关怀与评议's routes: 困难党员 and 慰问, 民主评议党员, 评先评优 and its 公示.
@@ -463,6 +479,8 @@ fn officer_routes() -> Vec<Route> {
         r("POST", "/security/grants", SecurityAdmin, post(officers::add_grant)),
         r("POST", "/security/grants/{id}/revoke", SecurityAdmin, post(officers::revoke_grant)),
         r("POST", "/security/accounts/{id}/signout", SecurityAdmin, post(officers::sign_out_everywhere)),
+        r("POST", "/security/accounts/{id}/second-factor/reset", SecurityAdmin, post(second_factor::reset)),
+        r("POST", "/security/second-factor/reset", SecurityAdmin, post(second_factor::reset_by_phone)),
         r("GET", "/security/settings", SecurityAdmin, get(officers::settings_page)),
         r("POST", "/security/settings", SecurityAdmin, post(officers::save_settings)),
         r("GET", "/audit", AuditAdmin, get(officers::audit_log)),
@@ -504,6 +522,22 @@ async fn guard(State(access): State<Access>, req: Request, next: Next) -> Respon
     {
         return axum::response::IntoResponse::into_response(axum::response::Redirect::to(
             "/me/password",
+        ));
+    }
+    // An administrator without the second factor the county requires may only enrol.
+    if let Some(p) = principal
+        && p.must_enrol_second_factor
+        && access != Access::Public
+        && !matches!(
+            req.uri().path(),
+            "/me/second-factor"
+                | "/me/second-factor/begin"
+                | "/me/second-factor/confirm"
+                | "/logout"
+        )
+    {
+        return axum::response::IntoResponse::into_response(axum::response::Redirect::to(
+            "/me/second-factor",
         ));
     }
     next.run(req).await

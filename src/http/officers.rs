@@ -328,6 +328,7 @@ pub struct GrantView {
     pub grant: GrantRow,
     pub account: String,
     pub phone_mask: String,
+    pub second_factor: bool,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -357,6 +358,7 @@ async fn grants_page(
                 grant: g,
                 account: h.name.clone(),
                 phone_mask: h.phone_mask.clone(),
+                second_factor: h.second_factor != 0,
             });
         }
     }

@@ -32,6 +32,7 @@ pub mod requirements;
 pub mod review;
 pub mod roster;
 pub mod schema;
+pub mod second_factor;
 pub mod sessions;
 pub mod settings;
 pub mod shop;

@@ -20,6 +20,8 @@ pub struct SessionUser {
     /// Whether the account holds any role grant (most members hold none).
     pub has_grants: i64,
     pub applicant_id: Option<i64>,
+    /// Whether the account signs in with a second factor.
+    pub second_factor: i64,
 }
 
 /// Everything a request needs to know about its session in one round trip: on PostgreSQL
@@ -29,7 +31,8 @@ pub async fn by_session(db: &super::Db, token_hash: &str) -> AppResult<Option<Se
         "SELECT u.id AS user_id, u.name, u.member_id, u.must_change_password, u.large_font, u.disabled, \
          s.last_seen_at, m.branch_id, o.path AS branch_path, \
          CAST((SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS BIGINT) AS unread, \
-         CAST(CASE WHEN EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id) THEN 1 ELSE 0 END AS BIGINT) AS has_grants, u.applicant_id \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM role_grants g WHERE g.user_id = u.id) THEN 1 ELSE 0 END AS BIGINT) AS has_grants, u.applicant_id, \
+         CAST(CASE WHEN u.totp_secret IS NULL THEN 0 ELSE 1 END AS BIGINT) AS second_factor \
          FROM sessions s JOIN users u ON u.id = s.user_id \
          LEFT JOIN members m ON m.id = u.member_id LEFT JOIN orgs o ON o.id = m.branch_id \
          WHERE s.token_hash = $1",
@@ -54,11 +57,15 @@ pub struct GrantHolder {
     pub id: i64,
     pub name: String,
     pub phone_mask: String,
+    /// 1 when the account signs in with a second factor.
+    pub second_factor: i64,
 }
 
 pub async fn grant_holders(db: &super::Db) -> AppResult<Vec<GrantHolder>> {
     Ok(sqlx::query_as(
-        "SELECT DISTINCT u.id, u.name, u.phone_mask FROM users u JOIN role_grants g ON g.user_id = u.id ORDER BY u.id LIMIT 500",
+        "SELECT DISTINCT u.id, u.name, u.phone_mask, \
+         CAST(CASE WHEN u.totp_secret IS NULL THEN 0 ELSE 1 END AS BIGINT) AS second_factor \
+         FROM users u JOIN role_grants g ON g.user_id = u.id ORDER BY u.id LIMIT 500",
     )
     .fetch_all(db.pool())
     .await?)
@@ -152,11 +159,15 @@ pub async fn by_phone(db: &super::Db, keys: &Keys, phone: &str) -> AppResult<Opt
 }
 
 pub async fn login_user(db: &super::Db, id: i64) -> AppResult<LoginUser> {
+    login_user_if_any(db, id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn login_user_if_any(db: &super::Db, id: i64) -> AppResult<Option<LoginUser>> {
     Ok(sqlx::query_as(
         "SELECT id, name, member_id, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE id = $1",
     )
     .bind(id)
-    .fetch_one(db.pool())
+    .fetch_optional(db.pool())
     .await?)
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests: the real server on port 0, a fresh database per test, on SQLite and
 //! on PostgreSQL.
+mod codes;
 mod support;
 
 mod accounts;
@@ -31,6 +32,7 @@ mod posts;
 mod proxy;
 mod rankings;
 mod roster;
+mod second_factor;
 mod shop;
 mod supervision;
 mod sweep;

@@ -66,6 +66,31 @@ async fn proxy_walk(engine: Engine) {
     assert_eq!(c.login(phone::MEMBER_A, PASSWORD).await.status, 303);
     assert_eq!(last_login_ip(&app).await, "203.0.113.9");
     assert!(hsts(&c).await, "https at the proxy");
+
+    // Served over TLS: every cookie is `__Host-` (https only, this host only) and Secure.
+    let Some(tls) = TestApp::spawn_configured(engine, |c| c.secure_cookies = true).await else {
+        return;
+    };
+    let res = tls
+        .client()
+        .http
+        .get(format!("{}/login", tls.base))
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<&str> = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert!(!cookies.is_empty());
+    for c in cookies {
+        assert!(
+            c.starts_with("__Host-dj_") && c.contains("; Secure") && c.contains("Path=/"),
+            "{c}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

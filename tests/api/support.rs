@@ -214,11 +214,15 @@ impl TestApp {
         Some(Self::serve(engine, database_url, data_dir).await)
     }
 
+    /// The fixture's administrators have no second factor, so the county here does not
+    /// require one; the second factor's own tests turn it on (the demo's administrators have
+    /// one, and sign in with it).
     fn config(database_url: &str, data_dir: &std::path::Path) -> Config {
         Config {
             bind: "127.0.0.1:0".into(),
             data_dir: data_dir.to_path_buf(),
             database_url: Some(database_url.to_string()),
+            second_factor_required: false,
             ..Config::default()
         }
     }
@@ -361,6 +365,14 @@ impl Page {
     }
 }
 
+/// The token of the login's second step, when the page is that step.
+pub fn second_step_token(body: &str) -> Option<String> {
+    let at = body.find("name=\"token\" value=\"")? + "name=\"token\" value=\"".len();
+    Some(body[at..].split('"').next()?.to_string())
+}
+
+pub use super::codes::next_code;
+
 pub fn csrf_of(body: &str) -> Option<String> {
     let at = body.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
     Some(body[at..].split('"').next()?.to_string())
@@ -441,13 +453,27 @@ impl Client {
         }
     }
 
+    /// Signs in; an account with a second factor (the demo's administrators) is given the
+    /// code of the demo's secret.
     pub async fn login(&mut self, phone: &str, password: &str) -> Page {
         self.refresh_csrf().await;
-        self.post(
-            "/login",
-            &[("phone", phone), ("password", password), ("next", "/")],
-        )
-        .await
+        let first = self
+            .post(
+                "/login",
+                &[("phone", phone), ("password", password), ("next", "/")],
+            )
+            .await;
+        match second_step_token(&first.body) {
+            Some(token) => {
+                let code = next_code(&self.base, phone, dangjian::demo::DEMO_TOTP_SECRET).await;
+                self.post(
+                    "/login/second",
+                    &[("token", &token), ("code", &code), ("next", "/")],
+                )
+                .await
+            }
+            None => first,
+        }
     }
 }
 
