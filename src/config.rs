@@ -31,6 +31,9 @@ pub struct Config {
     /// Whether every administrator and officer must sign in with a second factor (等保
     /// level 3); on unless the county turns it off.
     pub second_factor_required: bool,
+    /// The algorithms a new database encrypts and MACs with (national: SM4/SM3 by default);
+    /// a database keeps the ones it began with.
+    pub crypto: crate::crypto::Algorithms,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,6 +51,7 @@ struct FileConfig {
     backup_dir: Option<PathBuf>,
     backup_keep: Option<usize>,
     second_factor_required: Option<bool>,
+    crypto: Option<String>,
 }
 
 /// Flags given on the command line; each overrides the rest.
@@ -68,6 +72,7 @@ impl Default for Config {
             secure_cookies: false,
             trusted_proxies: Vec::new(),
             second_factor_required: true,
+            crypto: crate::crypto::Algorithms::National,
             secret_key: None,
             key_file: None,
             backup_dir: None,
@@ -124,6 +129,7 @@ impl Config {
             secure_cookies: flag("SECURE_COOKIES")?,
             trust_proxy: flag("TRUST_PROXY")?,
             second_factor_required: flag("SECOND_FACTOR_REQUIRED")?,
+            crypto: env("CRYPTO"),
             trusted_proxies: env("TRUSTED_PROXIES").map(|v| vec![v]),
             secret_key: env("SECRET_KEY"),
             key_file: env("KEY_FILE").map(PathBuf::from),
@@ -187,6 +193,13 @@ impl Config {
         }
         if let Some(v) = f.second_factor_required {
             self.second_factor_required = v;
+        }
+        if let Some(v) = f.crypto {
+            self.crypto = crate::crypto::Algorithms::from_code(&v).ok_or_else(|| {
+                AppError::Setup(
+                    "crypto must be national (SM4/SM3) or international (AES/SHA-256)".into(),
+                )
+            })?;
         }
         Ok(())
     }

@@ -1,19 +1,133 @@
 //! Keys and the few primitives the app needs: field encryption for personal data,
-//! keyed lookup hashes, random tokens, and MACs.
+//! keyed lookup hashes, random tokens, and MACs — by the national algorithms (SM4-GCM,
+//! HMAC-SM3, SM3) or the international ones (AES-256-GCM, HMAC-SHA-256, SHA-256), one
+//! setting. RustCrypto's `sm3`/`sm4` are unaudited and not constant-time (SECURITY.md): the
+//! `Suite` trait is where a certified module would take their place.
 use crate::error::{AppError, AppResult};
 use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::{Aes256Gcm, AesGcm, Nonce};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use sm3::Sm3;
+use sm4::Sm4;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 type HmacSha256 = Hmac<Sha256>;
+type HmacSm3 = Hmac<Sm3>;
+type Sm4Gcm = AesGcm<Sm4, aes_gcm::aead::consts::U12>;
+
+/// Which algorithms protect what is stored. A database keeps the ones it began with (a
+/// new one takes the configured choice, national by default; one made before the choice
+/// existed is international).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithms {
+    /// 国密: SM4-GCM, HMAC-SM3, SM3 (GB/T 32907, GB/T 32905).
+    National,
+    /// AES-256-GCM, HMAC-SHA-256, SHA-256.
+    International,
+}
+
+impl Algorithms {
+    pub fn code(self) -> &'static str {
+        match self {
+            Algorithms::National => "national",
+            Algorithms::International => "international",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code.trim() {
+            "national" | "sm" => Some(Algorithms::National),
+            "international" | "aes" => Some(Algorithms::International),
+            _ => None,
+        }
+    }
+
+    /// The hash of the audit chain, as stored: SM3's tagged `sm3:`, SHA-256's bare (as it
+    /// always was), so that a chain says which hash each entry used.
+    pub fn chain_hash(self, data: &[u8]) -> String {
+        match self {
+            Algorithms::National => format!("sm3:{}", hex(&Sm3::digest(data))),
+            Algorithms::International => hex(&Sha256::digest(data)),
+        }
+    }
+
+    /// The algorithms of a stored chain hash.
+    pub fn of_chain_hash(stored: &str) -> Self {
+        if stored.starts_with("sm3:") {
+            Algorithms::National
+        } else {
+            Algorithms::International
+        }
+    }
+}
+
+/// Authenticated encryption and a MAC under keys derived from the master key.
+trait Suite: Send + Sync {
+    fn seal(&self, nonce: &[u8; 12], plain: &[u8]) -> Vec<u8>;
+    fn open(&self, nonce: &[u8; 12], sealed: &[u8]) -> Option<Vec<u8>>;
+    fn mac(&self, parts: &[&[u8]]) -> [u8; 32];
+}
+
+/// Each part is length-prefixed, so that no two lists of parts MAC alike.
+fn mac_parts<M: Mac>(mut m: M, parts: &[&[u8]]) -> M {
+    for p in parts {
+        m.update(&(p.len() as u64).to_be_bytes());
+        m.update(p);
+    }
+    m
+}
+
+struct NationalSuite {
+    cipher: Sm4Gcm,
+    mac_key: [u8; 32],
+}
+
+impl Suite for NationalSuite {
+    fn seal(&self, nonce: &[u8; 12], plain: &[u8]) -> Vec<u8> {
+        (self.cipher)
+            .encrypt(Nonce::from_slice(nonce), plain)
+            .expect("encryption cannot fail for in-memory data")
+    }
+    fn open(&self, nonce: &[u8; 12], sealed: &[u8]) -> Option<Vec<u8>> {
+        self.cipher.decrypt(Nonce::from_slice(nonce), sealed).ok()
+    }
+    fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let m = <HmacSm3 as Mac>::new_from_slice(&self.mac_key).expect("any key length");
+        mac_parts(m, parts).finalize().into_bytes().into()
+    }
+}
+
+struct InternationalSuite {
+    cipher: Aes256Gcm,
+    mac_key: [u8; 32],
+}
+
+impl Suite for InternationalSuite {
+    fn seal(&self, nonce: &[u8; 12], plain: &[u8]) -> Vec<u8> {
+        (self.cipher)
+            .encrypt(Nonce::from_slice(nonce), plain)
+            .expect("encryption cannot fail for in-memory data")
+    }
+    fn open(&self, nonce: &[u8; 12], sealed: &[u8]) -> Option<Vec<u8>> {
+        self.cipher.decrypt(Nonce::from_slice(nonce), sealed).ok()
+    }
+    fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let m = <HmacSha256 as Mac>::new_from_slice(&self.mac_key).expect("any key length");
+        mac_parts(m, parts).finalize().into_bytes().into()
+    }
+}
+
+/// How a value sealed with SM4 begins; AES's are bare hex, as they always were.
+const SM4_TAG: &str = "sm4:";
 
 #[derive(Clone)]
 pub struct Keys {
-    cipher: Aes256Gcm,
-    mac_key: [u8; 32],
+    national: Arc<NationalSuite>,
+    international: Arc<InternationalSuite>,
+    active: Algorithms,
 }
 
 impl std::fmt::Debug for Keys {
@@ -64,15 +178,48 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 impl Keys {
     pub fn from_master(master: &[u8; 32]) -> Self {
+        let sm3 = |label: &[u8]| -> [u8; 32] {
+            let m = <HmacSm3 as Mac>::new_from_slice(master).expect("any key length");
+            mac_parts(m, &[label]).finalize().into_bytes().into()
+        };
+        // The international keys are derived as they always were (unprefixed labels).
         let derive = |label: &[u8]| -> [u8; 32] {
             let mut m = <HmacSha256 as Mac>::new_from_slice(master).expect("any key length");
             m.update(label);
             m.finalize().into_bytes().into()
         };
-        let enc = derive(b"dangjian field encryption v1");
         Self {
-            cipher: Aes256Gcm::new_from_slice(&enc).expect("32-byte key"),
-            mac_key: derive(b"dangjian mac v1"),
+            national: Arc::new(NationalSuite {
+                cipher: Sm4Gcm::new_from_slice(&sm3(b"dangjian sm4 field encryption v1")[..16])
+                    .expect("16-byte key"),
+                mac_key: sm3(b"dangjian hmac-sm3 v1"),
+            }),
+            international: Arc::new(InternationalSuite {
+                cipher: Aes256Gcm::new_from_slice(&derive(b"dangjian field encryption v1"))
+                    .expect("32-byte key"),
+                mac_key: derive(b"dangjian mac v1"),
+            }),
+            active: Algorithms::International,
+        }
+    }
+
+    /// The same keys, sealing and MACing with `algorithms` (what was sealed with either
+    /// still opens).
+    pub fn using(&self, algorithms: Algorithms) -> Self {
+        Self {
+            active: algorithms,
+            ..self.clone()
+        }
+    }
+
+    pub fn algorithms(&self) -> Algorithms {
+        self.active
+    }
+
+    fn suite(&self) -> &dyn Suite {
+        match self.active {
+            Algorithms::National => self.national.as_ref(),
+            Algorithms::International => self.international.as_ref(),
         }
     }
 
@@ -113,35 +260,34 @@ impl Keys {
         Ok(Self::from_master(&master))
     }
 
-    /// `hex(nonce || ciphertext)`: a fresh random nonce for every value.
+    /// `hex(nonce || ciphertext)`, tagged `sm4:` when SM4 sealed it: a fresh random nonce
+    /// for every value.
     pub fn encrypt(&self, plain: &str) -> String {
         let nonce = random_bytes::<12>();
-        let ct = self
-            .cipher
-            .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
-            .expect("encryption cannot fail for in-memory data");
         let mut out = nonce.to_vec();
-        out.extend(ct);
-        hex(&out)
+        out.extend(self.suite().seal(&nonce, plain.as_bytes()));
+        match self.active {
+            Algorithms::National => format!("{SM4_TAG}{}", hex(&out)),
+            Algorithms::International => hex(&out),
+        }
     }
 
     pub fn decrypt(&self, stored: &str) -> Option<String> {
-        let raw = unhex(stored)?;
+        let (suite, body): (&dyn Suite, &str) = match stored.strip_prefix(SM4_TAG) {
+            Some(body) => (self.national.as_ref(), body),
+            None => (self.international.as_ref(), stored),
+        };
+        let raw = unhex(body)?;
         if raw.len() < 12 {
             return None;
         }
         let (nonce, ct) = raw.split_at(12);
-        let plain = self.cipher.decrypt(Nonce::from_slice(nonce), ct).ok()?;
+        let plain = suite.open(nonce.try_into().ok()?, ct)?;
         String::from_utf8(plain).ok()
     }
 
     pub fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let mut m = <HmacSha256 as Mac>::new_from_slice(&self.mac_key).expect("any key length");
-        for p in parts {
-            m.update(&(p.len() as u64).to_be_bytes());
-            m.update(p);
-        }
-        m.finalize().into_bytes().into()
+        self.suite().mac(parts)
     }
 
     /// A keyed hash for equality lookups of encrypted values (phone, ID number).
@@ -260,6 +406,84 @@ mod tests {
         assert_eq!(other.decrypt(&a), None);
         assert_eq!(k.lookup_hash("phone", "1"), k.lookup_hash("phone", "1"));
         assert_ne!(k.lookup_hash("phone", "1"), other.lookup_hash("phone", "1"));
+    }
+
+    #[test]
+    fn either_algorithms_open_what_either_sealed() {
+        let intl = Keys::from_master(&[7; 32]);
+        let national = intl.using(Algorithms::National);
+        let a = intl.encrypt("110101199003070012");
+        let b = national.encrypt("110101199003070012");
+        assert!(b.starts_with("sm4:") && !a.starts_with("sm4:"));
+        for k in [&intl, &national] {
+            assert_eq!(k.decrypt(&a).as_deref(), Some("110101199003070012"));
+            assert_eq!(k.decrypt(&b).as_deref(), Some("110101199003070012"));
+        }
+        // A flipped bit is caught (authenticated encryption).
+        let mut bad = b.clone().into_bytes();
+        let last = bad.len() - 1;
+        bad[last] = if bad[last] == b'0' { b'1' } else { b'0' };
+        assert_eq!(national.decrypt(&String::from_utf8(bad).unwrap()), None);
+        assert_ne!(
+            intl.lookup_hash("phone", "13800000001"),
+            national.lookup_hash("phone", "13800000001")
+        );
+    }
+
+    /// GB/T 32905's example: SM3("abc").
+    #[test]
+    fn sm3_known_answer() {
+        assert_eq!(
+            hex(&Sm3::digest(b"abc")),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
+        assert_eq!(
+            Algorithms::National.chain_hash(b"abc"),
+            "sm3:66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
+    }
+
+    /// GB/T 32907's example: one block, key = plaintext = 0123456789abcdeffedcba9876543210.
+    #[test]
+    fn sm4_known_answer() {
+        use sm4::cipher::{BlockEncrypt, KeyInit};
+        let key = unhex("0123456789abcdeffedcba9876543210").unwrap();
+        let cipher = Sm4::new_from_slice(&key).unwrap();
+        let mut block = sm4::cipher::generic_array::GenericArray::clone_from_slice(&key);
+        cipher.encrypt_block(&mut block);
+        assert_eq!(hex(&block), "681edf34d206965e86b3e94f536e4246");
+    }
+
+    /// RFC 8998 appendix A.1: SM4-GCM with associated data.
+    #[test]
+    fn sm4_gcm_known_answer() {
+        use aes_gcm::aead::Payload;
+        let cipher =
+            Sm4Gcm::new_from_slice(&unhex("0123456789abcdeffedcba9876543210").unwrap()).unwrap();
+        let nonce = unhex("00001234567800000000abcd").unwrap();
+        let aad = unhex("feedfacedeadbeeffeedfacedeadbeefabaddad2").unwrap();
+        let plain = unhex(concat!(
+            "aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbccccccccccccccccdddddddddddddddd",
+            "eeeeeeeeeeeeeeeeffffffffffffffffeeeeeeeeeeeeeeeeaaaaaaaaaaaaaaaa"
+        ))
+        .unwrap();
+        let sealed = cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &plain,
+                    aad: &aad,
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            hex(&sealed),
+            concat!(
+                "17f399f08c67d5ee19d0dc9969c4bb7d5fd46fd3756489069157b282bb200735",
+                "d82710ca5c22f0ccfa7cbf93d496ac15a56834cbcf98c397b4024a2691233b8d",
+                "83de3541e4c2b58177e065a9bf7b62ec"
+            )
+        );
     }
 
     #[test]

@@ -26,7 +26,8 @@ async fn open_with(config: &Config, served: bool) -> AppResult<(Db, Keys)> {
         )));
     }
     schema::migrate(&db).await?;
-    Ok((db, keys))
+    let algorithms = crate::store::settings::settle_algorithms(&db, config.crypto).await?;
+    Ok((db, keys.using(algorithms)))
 }
 
 /// The system administrator's login on a fresh installation.

@@ -1,5 +1,5 @@
 //! The audit log: append-only, each entry hashed with the previous entry's hash.
-use crate::crypto::sha256_hex;
+use crate::crypto::Algorithms;
 use crate::error::AppResult;
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -30,7 +30,7 @@ pub struct Entry {
 pub const OK: &str = "成功";
 pub const FAILED: &str = "失败";
 
-fn entry_hash(e: &Entry) -> String {
+fn entry_hash(e: &Entry, algorithms: Algorithms) -> String {
     let mut buf = Vec::new();
     let fields: [&str; 10] = [
         &e.prev_hash,
@@ -48,7 +48,7 @@ fn entry_hash(e: &Entry) -> String {
         buf.extend((f.len() as u64).to_be_bytes());
         buf.extend(f.as_bytes());
     }
-    sha256_hex(&buf)
+    algorithms.chain_hash(&buf)
 }
 
 /// Appends inside the caller's transaction, so the entry commits with the change it records.
@@ -62,7 +62,7 @@ pub async fn append(
     detail: &str,
 ) -> AppResult<()> {
     let head = sqlx::query(
-        "UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, last_hash",
+        "UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, last_hash, algorithm",
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -79,7 +79,9 @@ pub async fn append(
         prev_hash: head.try_get(1)?,
         hash: String::new(),
     };
-    e.hash = entry_hash(&e);
+    let algorithms: String = head.try_get(2)?;
+    let algorithms = Algorithms::from_code(&algorithms).unwrap_or(Algorithms::International);
+    e.hash = entry_hash(&e, algorithms);
     crate::q!(
         "INSERT INTO audit_log (id, at, actor_id, actor_name, action, target, result, ip, detail, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)",
         e.id, e.at, e.actor_id, &e.actor_name, &e.action, &e.target, &e.result, &e.ip, &e.detail, &e.prev_hash, &e.hash
@@ -185,7 +187,7 @@ pub async fn verify(db: &super::Db) -> AppResult<Chain> {
                     e.id - 1
                 )));
             }
-            if entry_hash(&e) != e.hash {
+            if entry_hash(&e, Algorithms::of_chain_hash(&e.hash)) != e.hash {
                 return Ok(Chain::Broken(format!("entry {} was altered", e.id)));
             }
             prev = e.hash;

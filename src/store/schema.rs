@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (27, "care", include_str!("../../migrations/0027_care.sql")),
     (28, "account_hardening", include_str!("../../migrations/0028_account_hardening.sql")),
     (29, "second_factor", include_str!("../../migrations/0029_second_factor.sql")),
+    (30, "national_crypto", include_str!("../../migrations/0030_national_crypto.sql")),
 ];
 
 pub async fn migrate(db: &Db) -> AppResult<usize> {

@@ -57,6 +57,40 @@ impl Security {
     }
 }
 
+const ALGORITHMS_KEY: &str = "crypto_algorithms";
+
+/// The algorithms this database keeps: those it recorded; else, for a database with nothing
+/// in it yet, the configured ones; else (made before the choice existed) the international
+/// ones. Recorded here and at the audit chain's head in one transaction.
+pub async fn settle_algorithms(
+    db: &super::Db,
+    configured: crate::crypto::Algorithms,
+) -> AppResult<crate::crypto::Algorithms> {
+    use crate::crypto::Algorithms;
+    let mut tx = db.begin().await?;
+    let kept: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+        .bind(ALGORITHMS_KEY)
+        .fetch_optional(tx.conn())
+        .await?;
+    if let Some(kept) = kept.and_then(|(v,)| Algorithms::from_code(&v)) {
+        return Ok(kept);
+    }
+    let chosen = if super::archive::is_empty(tx.conn()).await? {
+        configured
+    } else {
+        Algorithms::International
+    };
+    save(tx.conn(), ALGORITHMS_KEY, chosen.code()).await?;
+    crate::q!(
+        "UPDATE audit_head SET algorithm = $1 WHERE id = 1",
+        chosen.code()
+    )
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(chosen)
+}
+
 pub async fn load_security(db: &super::Db) -> AppResult<Security> {
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings")
         .fetch_all(db.pool())

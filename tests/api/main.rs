@@ -8,6 +8,7 @@ mod archive;
 mod arena;
 mod articles;
 mod assets;
+mod at_rest;
 mod audit_log;
 mod birthdays;
 mod care;

@@ -21,6 +21,16 @@ async fn nothing_is_lost(app: TestApp) {
     assert_eq!(revealed.status, 200);
     assert!(revealed.contains(&id_number("1970-05-01", 13)));
     assert!(revealed.contains(phone::MEMBER_A));
+    // It keeps the algorithms it began with (AES, SHA-256) until it is rotated.
+    let kept = app
+        .count("SELECT COUNT(*) FROM settings WHERE key = 'crypto_algorithms' AND value = 'international'")
+        .await;
+    assert_eq!(kept, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE hash LIKE 'sm3:%'")
+            .await,
+        0
+    );
     // The meeting keeps its check-in and minutes; the article its cover, from the files.
     assert_eq!(app.count("SELECT COUNT(*) FROM checkins").await, 1);
     let (meeting,): (i64,) = sqlx::query_as("SELECT id FROM meetings")
