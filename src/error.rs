@@ -21,6 +21,9 @@ pub enum AppError {
     /// No database connection (or write turn) came free in time: the request is answered
     /// at once instead of queueing without end.
     Busy,
+    /// One account or address tried too often (`domain::rate`): what to read, and the
+    /// seconds to wait.
+    TooOften(String, i64),
     /// What the operator must fix before the platform runs (configuration, the database
     /// address, the key file, a command-line value); the message is for them.
     Setup(String),
@@ -134,6 +137,7 @@ impl AppError {
                 "系统繁忙",
                 "系统繁忙，请稍后再试。".into(),
             ),
+            AppError::TooOften(m, _) => (StatusCode::TOO_MANY_REQUESTS, "操作太频繁", m.clone()),
             AppError::Setup(_) | AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "系统繁忙",
@@ -170,9 +174,14 @@ impl IntoResponse for AppError {
                 .into_response(),
             Err(_) => (status, message).into_response(),
         };
-        if matches!(self, AppError::Busy) {
+        let wait = match self {
+            AppError::Busy => Some(2),
+            AppError::TooOften(_, wait) => Some(wait),
+            _ => None,
+        };
+        if let Some(wait) = wait {
             res.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(wait));
         }
         res
     }

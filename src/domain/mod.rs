@@ -67,6 +67,7 @@ pub mod password;
 pub mod points;
 pub mod policy;
 pub mod proxy;
+pub mod rate;
 
 pub mod ranking;
 pub mod report;

@@ -6,6 +6,7 @@ use crate::crypto::hash_password_blocking;
 use crate::domain::clock::{format_minute, now_epoch};
 use crate::domain::password::check_strength;
 use crate::domain::points::LedgerKey;
+use crate::domain::rate::Action;
 use crate::domain::second_factor as sf;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
@@ -97,6 +98,7 @@ pub async fn login(
     if !errors.is_empty() {
         return fail(errors, "");
     }
+    ctx.limit(Action::Login, Some(phone.clone()))?;
     let now = now_epoch();
     let target = format!("账号 {}", text::mask_phone(&phone));
     let Some(user) = users::by_phone(&state.db, &state.keys, &phone).await? else {
@@ -257,6 +259,7 @@ pub async fn login_second_step(
     let Some(user) = second_step_user(&state, &form.token, now).await? else {
         return restart("登录已超时，请重新输入手机号和密码");
     };
+    ctx.limit(Action::Login, Some(format!("user {}", user.id)))?;
     let target = format!(
         "账号 {}",
         users::account(&state.db, user.id).await?.phone_mask

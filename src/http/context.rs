@@ -5,6 +5,7 @@ use super::access::Access;
 use crate::crypto::{constant_time_eq, hex, random_token};
 use crate::domain::clock::now_epoch;
 use crate::domain::policy::{Actor, Grant};
+use crate::domain::rate::{self, Action, Limiter, Who};
 use crate::error::AppError;
 use crate::store::{audit, notifications, sessions, users};
 use axum::body::Body;
@@ -14,6 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 pub const SESSION_COOKIE: &str = "dj_session";
 const ANON_COOKIE: &str = "dj_anon";
@@ -44,9 +46,35 @@ pub struct Ctx {
     pub csrf: String,
     pub ip: String,
     pub flash: Option<String>,
+    /// The server's counts of tries (`domain::rate`).
+    pub limiter: Arc<Mutex<Limiter>>,
 }
 
 impl Ctx {
+    /// Counts one `action` by this client's address and by the account (`account`, else the
+    /// signed-in one); refused when either has used up its tries. The machine's own address
+    /// is not limited: behind a proxy not configured as trusted, every member would share it.
+    pub fn limit(&self, action: Action, account: Option<String>) -> Result<(), AppError> {
+        let now = now_epoch();
+        let account =
+            account.or_else(|| self.principal.as_ref().map(|p| p.actor.user_id.to_string()));
+        let local = self
+            .ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback());
+        let mut limiter = self.limiter.lock().expect("not poisoned");
+        let whom = (!local)
+            .then(|| Who::Address(self.ip.clone()))
+            .into_iter()
+            .chain(account.map(Who::Account));
+        for who in whom {
+            limiter
+                .hit(action, who, now)
+                .map_err(|wait| AppError::TooOften(rate::message(action, wait), wait))?;
+        }
+        Ok(())
+    }
+
     pub fn principal(&self) -> Result<&Principal, AppError> {
         self.principal.as_ref().ok_or(AppError::SignIn)
     }
@@ -451,6 +479,7 @@ pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Re
         csrf: csrf.clone(),
         ip: client_ip(&state, &req),
         flash,
+        limiter: state.limiter.clone(),
     };
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(ctx);

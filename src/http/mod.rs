@@ -42,6 +42,7 @@ pub use form::FieldErrors;
 
 use crate::config::Config;
 use crate::crypto::Keys;
+use crate::domain::rate::Action;
 use crate::error::AppError;
 use crate::store::Db;
 use crate::store::settings::Security;
@@ -62,6 +63,7 @@ pub struct AppState {
     pub rankings: Arc<crate::rankings::Rankings>,
     pub imports: Arc<crate::roster::Imports>,
     security: Arc<RwLock<(Security, Instant)>>,
+    pub limiter: Arc<std::sync::Mutex<crate::domain::rate::Limiter>>,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
             rankings: Arc::new(crate::rankings::Rankings::default()),
             imports: Arc::new(crate::roster::Imports::default()),
             security: Arc::new(RwLock::new((security, Instant::now()))),
+            limiter: Arc::default(),
         }
     }
 
@@ -143,6 +146,32 @@ fn heavy(handler: MethodRouter<AppState>) -> MethodRouter<AppState> {
     handler.layer(middleware::from_fn(take_turns))
 }
 
+/// A sign-in, check-in, answer or upload: counted per account and per address
+/// (`Ctx::limit`), refused with how long to wait when either has used up its tries.
+fn limited(action: Action, handler: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    handler.layer(middleware::from_fn(
+        move |req: Request, next: Next| async move {
+            let counted = match req.extensions().get::<Ctx>() {
+                Some(ctx) => ctx.limit(action, None),
+                None => Err(AppError::internal("request context missing")),
+            };
+            match counted {
+                Ok(()) => next.run(req).await,
+                Err(e) => axum::response::IntoResponse::into_response(e),
+            }
+        },
+    ))
+}
+
+/// A route that takes files (photos, materials, spreadsheets): a body up to `limit`,
+/// counted as an upload.
+fn upload(limit: usize, handler: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    limited(
+        Action::Upload,
+        handler.layer(axum::extract::DefaultBodyLimit::max(limit)),
+    )
+}
+
 /// Every route of the application. There is no other way to add one.
 #[rustfmt::skip]
 fn routes() -> Vec<Route> {
@@ -181,7 +210,7 @@ fn routes() -> Vec<Route> {
         r("GET", "/members", Admin, get(members::index)),
         r("GET", "/roster", Admin, get(roster::index)),
         r("GET", "/roster/template/{file}", Admin, get(roster::template)),
-        r("POST", "/roster/check", Admin, heavy(post(roster::check).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))),
+        r("POST", "/roster/check", Admin, heavy(upload(UPLOAD_BODY_LIMIT, post(roster::check)))),
         r("POST", "/roster/imports/{token}", Admin, post(roster::confirm)),
         r("GET", "/roster/imports/{token}", Admin, get(roster::progress)),
         r("GET", "/roster/orgs.xlsx", Admin, heavy(get(roster::export_orgs))),
@@ -233,11 +262,11 @@ fn routes() -> Vec<Route> {
         r("POST", "/meetings/{id}/close", Admin, post(orglife::meetings::close)),
         r("POST", "/meetings/{id}/reschedule", Admin, post(orglife::meetings::reschedule)),
         r("POST", "/meetings/{id}/reopen", Admin, post(orglife::meetings::reopen)),
-        r("POST", "/meetings/{id}/files", Admin, post(orglife::files::upload).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("POST", "/meetings/{id}/files", Admin, upload(UPLOAD_BODY_LIMIT, post(orglife::files::upload))),
         r("GET", "/files/{id}", SignedIn, get(orglife::files::file)),
         r("GET", "/files/{id}/thumb", SignedIn, get(orglife::files::thumb)),
         r("GET", "/checkin/{id}", SignedIn, get(orglife::checkin::checkin_page)),
-        r("POST", "/checkin/{id}", Member, post(orglife::checkin::check_in)),
+        r("POST", "/checkin/{id}", Member, limited(Action::CheckIn, post(orglife::checkin::check_in))),
         r("GET", "/calendar/{file}", Public, get(orglife::calendar::calendar)),
         r("POST", "/orglife/calendar", Member, post(orglife::calendar::renew)),
     ];
@@ -287,7 +316,7 @@ fn care_routes() -> Vec<Route> {
         r("GET", "/orgs/{id}/care", Admin, get(care::show)),
         r("POST", "/orgs/{id}/care/hardships", Admin, post(care::register)),
         r("POST", "/care/hardships/{id}/review", Admin, post(care::review)),
-        r("POST", "/orgs/{id}/care/visits", Admin, post(care::visit).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("POST", "/orgs/{id}/care/visits", Admin, upload(ARTICLE_BODY_LIMIT, post(care::visit))),
         r("POST", "/orgs/{id}/care/plans", Admin, post(care::plan)),
         r("GET", "/appraisals", Admin, get(appraisals::manage)),
         r("GET", "/orgs/{id}/appraisals", Admin, get(appraisals::show)),
@@ -323,7 +352,7 @@ fn development_routes() -> Vec<Route> {
         r("GET", "/orgs/{id}/development/new", Admin, get(person::new_page)),
         r("POST", "/orgs/{id}/development/new", Admin, post(person::create)),
         r("GET", "/development/people/{id}", SignedIn, get(person::show)),
-        r("POST", "/development/people/{id}/steps", Admin, post(person::record).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("POST", "/development/people/{id}/steps", Admin, upload(UPLOAD_BODY_LIMIT, post(person::record))),
         r("POST", "/development/people/{id}/void", Admin, post(person::void)),
         r("POST", "/development/people/{id}/account", Admin, post(person::open_account)),
         r("GET", "/development/steps/{id}/document", SignedIn, get(person::document)),
@@ -346,22 +375,22 @@ fn study_routes() -> Vec<Route> {
         r("GET", "/town", Member, get(town::page)),
         r("POST", "/town/remind", Member, post(town::remind)),
         r("GET", "/daily", Member, get(daily::page)),
-        r("POST", "/daily", Member, post(daily::answer)),
+        r("POST", "/daily", Member, limited(Action::Answer, post(daily::answer))),
         r("POST", "/daily/flag", Member, post(daily::flag)),
         r("GET", "/daily/{day}", Member, get(daily::past)),
         r("GET", "/orgs/{id}/daily", Admin, get(daily::branch)),
         r("GET", "/articles", Member, get(articles::index)),
         r("GET", "/articles/new", Editor, get(articles::new_page)),
-        r("POST", "/articles/new", Editor, post(articles::create).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("POST", "/articles/new", Editor, upload(ARTICLE_BODY_LIMIT, post(articles::create))),
         r("GET", "/articles/manage", Editor, get(articles::manage)),
         r("GET", "/articles/{id}", Member, get(articles::show)),
         r("GET", "/articles/{id}/edit", Editor, get(articles::edit_page)),
-        r("POST", "/articles/{id}/edit", Editor, post(articles::update).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("POST", "/articles/{id}/edit", Editor, upload(ARTICLE_BODY_LIMIT, post(articles::update))),
         r("POST", "/articles/{id}/withdraw", Editor, post(articles::withdraw)),
         r("POST", "/articles/{id}/republish", Editor, post(articles::republish)),
         r("POST", "/articles/{id}/done", Member, post(articles::complete)),
         r("GET", "/posts", SignedIn, get(posts::feed)),
-        r("POST", "/posts", Admin, post(posts::create).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("POST", "/posts", Admin, upload(ARTICLE_BODY_LIMIT, post(posts::create))),
         r("GET", "/photos/{id}", SignedIn, get(stored::photo)),
         r("GET", "/photos/{id}/thumb", SignedIn, get(stored::photo_thumb)),
         r("POST", "/posts/{id}/review", Admin, post(posts::review)),
@@ -383,7 +412,7 @@ fn study_routes() -> Vec<Route> {
         r("POST", "/questions/{id}/edit", Editor, post(daily::update_question)),
         r("POST", "/questions/{id}/retire", Editor, post(daily::retire_question)),
         r("POST", "/questions/{id}/flags/dismiss", Editor, post(daily::dismiss_flags)),
-        r("POST", "/questions/import", Editor, heavy(post(daily::import).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)))),
+        r("POST", "/questions/import", Editor, heavy(upload(UPLOAD_BODY_LIMIT, post(daily::import)))),
         r("POST", "/points/rules", Admin, post(points::save_rule)),
         r("POST", "/points/read-time", Admin, post(points::save_read_time)),
         r("GET", "/shop", Member, get(shop::index)),
@@ -395,7 +424,7 @@ fn study_routes() -> Vec<Route> {
         r("POST", "/shop/admin/prizes/{id}", Admin, post(shop::update)),
         r("POST", "/shop/admin/prizes/{id}/restock", Admin, post(shop::restock)),
         r("POST", "/shop/admin/prizes/{id}/active", Admin, post(shop::set_active)),
-        r("POST", "/shop/admin/prizes", Admin, post(shop::create_prize).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("POST", "/shop/admin/prizes", Admin, upload(UPLOAD_BODY_LIMIT, post(shop::create_prize))),
     ]
 }
 
@@ -409,7 +438,7 @@ fn arena_routes() -> Vec<Route> {
         r("GET", "/arena/new", Admin, get(contests::new_page)),
         r("POST", "/arena/new", Admin, post(contests::create)),
         r("GET", "/arena/{id}", SignedIn, get(contests::show)),
-        r("POST", "/arena/{id}/entries", Admin, post(contests::enter).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("POST", "/arena/{id}/entries", Admin, upload(ARTICLE_BODY_LIMIT, post(contests::enter))),
         r("POST", "/arena/{id}/vote", Member, post(contests::vote)),
         r("POST", "/arena/{id}/publish", Admin, post(contests::publish)),
         r("GET", "/arena/entries/{id}", SignedIn, get(arena::entry)),
@@ -419,7 +448,7 @@ fn arena_routes() -> Vec<Route> {
         r("GET", "/projects/new", Admin, get(projects::new_page)),
         r("POST", "/projects/new", Admin, post(projects::create)),
         r("GET", "/projects/{id}", SignedIn, get(projects::show)),
-        r("POST", "/projects/{id}/updates", Admin, post(projects::report).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("POST", "/projects/{id}/updates", Admin, upload(ARTICLE_BODY_LIMIT, post(projects::report))),
         r("POST", "/projects/{id}/done", Admin, post(projects::milestone_done)),
         r("POST", "/projects/{id}/comments", Admin, post(projects::comment)),
         r("GET", "/veterans", SignedIn, get(showcase::veterans)),
@@ -428,11 +457,11 @@ fn arena_routes() -> Vec<Route> {
         r("GET", "/joint", SignedIn, get(showcase::joint)),
         r("GET", "/vanguard", SignedIn, get(showcase::vanguard)),
         r("GET", "/vanguard/manage", Admin, get(showcase::manage)),
-        r("POST", "/vanguard/manage", Admin, post(showcase::add).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("POST", "/vanguard/manage", Admin, upload(UPLOAD_BODY_LIMIT, post(showcase::add))),
         r("POST", "/vanguard/categories", Admin, post(showcase::add_category)),
         r("POST", "/vanguard/{id}/retire", Admin, post(showcase::retire)),
         r("GET", "/experiences", SignedIn, get(experiences::list)),
-        r("POST", "/experiences", Member, post(experiences::create).layer(axum::extract::DefaultBodyLimit::max(ARTICLE_BODY_LIMIT))),
+        r("POST", "/experiences", Member, upload(ARTICLE_BODY_LIMIT, post(experiences::create))),
         r("GET", "/experiences/{id}", SignedIn, get(experiences::show)),
         r("GET", "/experiences/files/{id}", SignedIn, get(experiences::file)),
         r("POST", "/experiences/{id}/review", Admin, post(experiences::review)),
@@ -454,7 +483,7 @@ fn supervision_routes() -> Vec<Route> {
         r("POST", "/findings/settings", Admin, post(supervision::save_settings)),
         r("GET", "/findings/{id}", Admin, get(supervision::show)),
         r("GET", "/findings/{id}/photos/{n}", Admin, get(supervision::photo)),
-        r("POST", "/findings/{id}/appeal", Admin, post(supervision::appeal).layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT))),
+        r("POST", "/findings/{id}/appeal", Admin, upload(UPLOAD_BODY_LIMIT, post(supervision::appeal))),
         r("GET", "/findings/{id}/files/{event}", Admin, get(supervision::attachment)),
         r("POST", "/findings/{id}/decide", Admin, post(supervision::decide)),
         r("GET", "/reports", Admin, get(reports::list)),

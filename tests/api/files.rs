@@ -130,6 +130,46 @@ both!(
                 .contains("%E4%BC%9A%E8%AE%AE")
         );
 
+        // Hostile files: a JPEG that is also a web page keeps only its picture; an SVG with a
+        // script and an empty file are refused; a web page named .pdf is not a material.
+        let mut polyglot = testdata("cat.jpg");
+        polyglot.extend_from_slice(b"<html><script>alert(document.cookie)</script></html>");
+        let kept = sec.upload(&path, "photo", "合影.jpg", polyglot).await;
+        assert_eq!(kept.status, 303, "{}", kept.body);
+        let (newest,): (i64,) = sqlx::query_as("SELECT MAX(id) FROM meeting_files")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        let (_, served) = sec.get_bytes(&format!("/files/{newest}")).await;
+        assert!(served.starts_with(&[0xFF, 0xD8]) && !served.windows(7).any(|w| w == b"<script"));
+        let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+        for (field, name, bytes) in [
+            ("photo", "logo.svg", svg.to_vec()),
+            ("photo", "空.jpg", Vec::new()),
+            ("material", "空.pdf", Vec::new()),
+            (
+                "material",
+                "page.pdf",
+                b"<html><script>alert(1)</script></html>".to_vec(),
+            ),
+        ] {
+            let refused = sec.upload(&path, field, name, bytes).await;
+            assert_eq!(refused.status, 400, "{name}: {}", refused.body);
+        }
+        let dl_all = sec
+            .http
+            .get(format!("{}/files/{mat}", sec.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(dl_all.headers()["x-content-type-options"], "nosniff");
+        assert!(
+            dl_all.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+
         // With minutes, a photo and everyone present, closing turns the month red.
         for m in ["张甲", "李书记", "赵镇"] {
             let member = app

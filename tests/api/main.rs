@@ -23,6 +23,7 @@ mod files;
 mod flows;
 mod history;
 mod holds;
+mod limits;
 mod members;
 mod menus;
 mod orglife;
