@@ -34,6 +34,15 @@ pub fn format_minute(epoch: i64) -> String {
         .unwrap_or_default()
 }
 
+/// `2026-11-27 09:05:07` in Shanghai time (the audit log's export).
+pub fn format_second(epoch: i64) -> String {
+    local(epoch)
+        .format(format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
+        .unwrap_or_default()
+}
+
 /// The same day `months` calendar months later (or earlier), or the month's last day when it
 /// has no such day: 31 January + 1 month is 28 (or 29) February, 29 February + 12 is 28
 /// February.

@@ -513,6 +513,8 @@ fn officer_routes() -> Vec<Route> {
         r("GET", "/security/settings", SecurityAdmin, get(officers::settings_page)),
         r("POST", "/security/settings", SecurityAdmin, post(officers::save_settings)),
         r("GET", "/audit", AuditAdmin, get(officers::audit_log)),
+        r("GET", "/audit/verify", AuditAdmin, heavy(get(officers::verify_audit))),
+        r("GET", "/audit/export", AuditAdmin, heavy(get(officers::export_audit))),
     ]
 }
 

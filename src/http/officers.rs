@@ -693,6 +693,8 @@ struct AuditPage {
     next_before: i64,
     query_base: String,
     error: String,
+    /// The chain's walk, when asked for: whether it holds, and what was found.
+    chain: Option<(bool, String)>,
 }
 
 impl AuditPage {
@@ -701,12 +703,8 @@ impl AuditPage {
     }
 }
 
-pub async fn audit_log(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<AuditQuery>,
-) -> AppResult<Response> {
-    const PAGE: i64 = 50;
+/// The filter the page's fields ask for, and what is wrong with the dates.
+fn audit_filter(q: &AuditQuery) -> (audit::Filter, String) {
     let day_start = |s: &str| {
         parse_date(s).map(|d| {
             d.midnight()
@@ -739,6 +737,17 @@ pub async fn audit_log(
         from,
         to,
     };
+    (filter, error)
+}
+
+async fn audit_page(
+    state: &AppState,
+    ctx: &Ctx,
+    q: AuditQuery,
+    chain: Option<(bool, String)>,
+) -> AppResult<AuditPage> {
+    const PAGE: i64 = 50;
+    let (filter, error) = audit_filter(&q);
     let rows = audit::list(&state.db, &filter, q.before.parse().ok(), PAGE).await?;
     let next_before = if rows.len() as i64 == PAGE {
         rows.last().map(|r| r.id).unwrap_or(0)
@@ -754,12 +763,82 @@ pub async fn audit_log(
         enc(&q.from),
         enc(&q.to)
     );
-    render(&AuditPage {
+    Ok(AuditPage {
         page: ctx.page("审计日志"),
         q,
         rows,
         next_before,
         query_base,
         error,
+        chain,
     })
+}
+
+pub async fn audit_log(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Response> {
+    render(&audit_page(&state, &ctx, q, None).await?)
+}
+
+/// The 审计管理员 walks the whole chain from the page, as `dangjian audit verify` does.
+pub async fn verify_audit(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let chain = match audit::verify(&state.db).await? {
+        audit::Chain::Intact(n) => (true, format!("审计链完整：共{n}条记录，逐条核对无误。")),
+        audit::Chain::Broken(b) => (false, format!("审计链已断：{}。请立即报告。", b.chinese())),
+    };
+    render(&audit_page(&state, &ctx, AuditQuery::default(), Some(chain)).await?)
+}
+
+/// The records the filter finds, oldest first, with each one's hashes so that the chain can
+/// be checked outside the platform.
+pub async fn export_audit(
+    State(state): State<AppState>,
+    Query(q): Query<AuditQuery>,
+) -> AppResult<Response> {
+    const MOST: i64 = 200_000;
+    let (filter, error) = audit_filter(&q);
+    if !error.is_empty() {
+        return Err(AppError::BadRequest(error));
+    }
+    let mut rows = audit::list(&state.db, &filter, None, MOST).await?;
+    rows.reverse();
+    let mut table = vec![
+        [
+            "序号",
+            "时间",
+            "操作人",
+            "操作",
+            "对象",
+            "结果",
+            "地址",
+            "说明",
+            "前一条哈希",
+            "本条哈希",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    table.extend(rows.into_iter().map(|e| {
+        vec![
+            e.id.to_string(),
+            crate::domain::clock::format_second(e.at),
+            e.actor_name,
+            e.action,
+            e.target,
+            e.result,
+            e.ip,
+            e.detail,
+            e.prev_hash,
+            e.hash,
+        ]
+    }));
+    let day = crate::domain::clock::format_date(crate::domain::clock::today());
+    super::stored::xlsx_response(
+        "审计日志",
+        "审计日志",
+        &table,
+        &format!("审计日志-{day}.xlsx"),
+    )
 }

@@ -155,7 +155,49 @@ pub enum Chain {
     /// Every entry is there and linked: how many.
     Intact(i64),
     /// The first broken link.
-    Broken(String),
+    Broken(Break),
+}
+
+/// The first place the chain does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Break {
+    /// An entry is gone: the one expected, and the next one there.
+    Missing { id: i64, next: i64 },
+    /// An entry does not name the one before it.
+    Unlinked(i64),
+    /// An entry's content does not match its hash.
+    Altered(i64),
+    /// The newest entries are gone: those kept, and those the log had.
+    Truncated { kept: i64, had: i64 },
+}
+
+impl std::fmt::Display for Break {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Break::Missing { id, next } => {
+                write!(f, "entry {id} is missing (next present is {next})")
+            }
+            Break::Unlinked(id) => write!(f, "entry {id} does not link to entry {}", id - 1),
+            Break::Altered(id) => write!(f, "entry {id} was altered"),
+            Break::Truncated { kept, had } => {
+                write!(f, "entries after {kept} are missing (the log had {had})")
+            }
+        }
+    }
+}
+
+impl Break {
+    /// The same, for the 审计管理员's page.
+    pub fn chinese(&self) -> String {
+        match self {
+            Break::Missing { id, next } => format!("第{id}条记录缺失（其后现存的是第{next}条）"),
+            Break::Unlinked(id) => format!("第{id}条记录与第{}条记录链接不上", id - 1),
+            Break::Altered(id) => format!("第{id}条记录的内容被改动过"),
+            Break::Truncated { kept, had } => {
+                format!("第{kept}条之后的记录缺失（日志曾有{had}条）")
+            }
+        }
+    }
 }
 
 /// Walks the whole chain.
@@ -175,20 +217,16 @@ pub async fn verify(db: &super::Db) -> AppResult<Chain> {
         for r in &rows {
             let e = entry_from_row(r)?;
             if e.id != expected_id {
-                return Ok(Chain::Broken(format!(
-                    "entry {expected_id} is missing (next present is {})",
-                    e.id
-                )));
+                return Ok(Chain::Broken(Break::Missing {
+                    id: expected_id,
+                    next: e.id,
+                }));
             }
             if e.prev_hash != prev {
-                return Ok(Chain::Broken(format!(
-                    "entry {} does not link to entry {}",
-                    e.id,
-                    e.id - 1
-                )));
+                return Ok(Chain::Broken(Break::Unlinked(e.id)));
             }
             if entry_hash(&e, Algorithms::of_chain_hash(&e.hash)) != e.hash {
-                return Ok(Chain::Broken(format!("entry {} was altered", e.id)));
+                return Ok(Chain::Broken(Break::Altered(e.id)));
             }
             prev = e.hash;
             expected_id += 1;
@@ -203,10 +241,10 @@ pub async fn verify(db: &super::Db) -> AppResult<Chain> {
     let last_id: i64 = head.try_get(0)?;
     let last_hash: String = head.try_get(1)?;
     if last_id != expected_id - 1 || last_hash != prev {
-        return Ok(Chain::Broken(format!(
-            "entries after {} are missing (the log had {last_id})",
-            expected_id - 1
-        )));
+        return Ok(Chain::Broken(Break::Truncated {
+            kept: expected_id - 1,
+            had: last_id,
+        }));
     }
     Ok(Chain::Intact(last_id))
 }

@@ -1,6 +1,6 @@
 use crate::both;
 use crate::support::{TestApp, phone};
-use dangjian::store::audit::Chain;
+use dangjian::store::audit::{Break, Chain};
 
 fn verify_cli(app: &TestApp) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_dangjian"))
@@ -9,6 +9,12 @@ fn verify_cli(app: &TestApp) -> std::process::Output {
         .args(["--database", &app.database_url])
         .output()
         .unwrap()
+}
+
+/// What the county's administrator gets asking for the audit log's export.
+async fn auditor_forbidden(app: &TestApp) -> u16 {
+    let county = app.login(phone::COUNTY_ADMIN).await;
+    county.get("/audit/export").await.status
 }
 
 both!(
@@ -29,6 +35,27 @@ both!(
             String::from_utf8_lossy(&ok.stderr)
         );
         assert!(String::from_utf8_lossy(&ok.stdout).contains(&format!("{entries} entries")));
+        // The 审计管理员 does the same from the page, and takes the records away with their
+        // hashes.
+        let auditor = app.login(phone::AUDIT).await;
+        let page = auditor.get("/audit/verify").await;
+        assert!(page.contains("审计链完整"), "{}", page.body);
+        let (status, book) = auditor
+            .get_bytes("/audit/export?action=%E7%99%BB%E5%BD%95")
+            .await;
+        assert_eq!(status, 200);
+        let rows = dangjian::spreadsheet::read_rows(&book).unwrap();
+        let logins = app
+            .count("SELECT COUNT(*) FROM audit_log WHERE action LIKE '%登录%'")
+            .await;
+        assert_eq!(
+            rows.len() as i64,
+            logins + 2,
+            "a title, a heading and every sign-in"
+        );
+        assert_eq!(rows[1].cell(9), "本条哈希");
+        assert!(rows[2].cell(9).starts_with("sm3:"));
+        assert_eq!(auditor_forbidden(&app).await, 403);
 
         sqlx::query("UPDATE audit_log SET detail = '无' WHERE id = 2")
             .execute(app.db.pool())
@@ -37,9 +64,11 @@ both!(
         let altered = verify_cli(&app);
         assert!(!altered.status.success());
         assert!(String::from_utf8_lossy(&altered.stderr).contains("entry 2 was altered"));
+        let page = auditor.get("/audit/verify").await;
+        assert!(page.contains("第2条记录的内容被改动过"), "{}", page.body);
         assert_eq!(
             dangjian::store::audit::verify(&app.db).await.unwrap(),
-            Chain::Broken("entry 2 was altered".into())
+            Chain::Broken(Break::Altered(2))
         );
     }
 );
@@ -63,14 +92,14 @@ both!(
         let Chain::Broken(err) = dangjian::store::audit::verify(&app.db).await.unwrap() else {
             panic!("the removed row goes unnoticed")
         };
-        assert!(err.contains("missing"), "{err}");
+        assert!(err.to_string().contains("missing"), "{err}");
         sqlx::query("DELETE FROM audit_log WHERE id = 2")
             .execute(app.db.pool())
             .await
             .unwrap();
         assert_eq!(
             dangjian::store::audit::verify(&app.db).await.unwrap(),
-            Chain::Broken("entry 2 is missing (next present is 3)".into())
+            Chain::Broken(Break::Missing { id: 2, next: 3 })
         );
     }
 );

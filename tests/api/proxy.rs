@@ -78,6 +78,16 @@ async fn proxy_walk(engine: Engine) {
         .send()
         .await
         .unwrap();
+    let header = |name: &str| res.headers()[name].to_str().unwrap().to_string();
+    let csp = header("content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "same-origin");
+    assert!(header("strict-transport-security").starts_with("max-age="));
     let cookies: Vec<&str> = res
         .headers()
         .get_all("set-cookie")
