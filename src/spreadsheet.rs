@@ -291,6 +291,22 @@ pub fn write_table(
     }])
 }
 
+/// A cell's text as a number when it is a quantity. Identifiers written in digits (ID and
+/// phone numbers, codes with leading zeros) stay text: as numbers, Excel would round them.
+fn quantity(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let plain = !t.is_empty()
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    let digits = t.bytes().filter(u8::is_ascii_digit).count();
+    let identifier = (digits > 9 && !t.contains('.'))
+        || (t.len() > 1 && t.starts_with('0') && !t.starts_with("0."));
+    if !plain || identifier {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
 /// A workbook of tables, one per sheet; numbers past the first column stay numbers.
 pub fn write_tables(tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -306,8 +322,8 @@ pub fn write_tables(tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxEr
             let r = r as u32 + first;
             for (c, text) in row.iter().enumerate() {
                 let c = c as u16;
-                match text.parse::<f64>() {
-                    Ok(n) if r > first && c > 0 => sheet.write_number(r, c, n)?,
+                match quantity(text) {
+                    Some(n) if r > first && c > 0 => sheet.write_number(r, c, n)?,
                     _ if r == first => sheet.write_string_with_format(r, c, *text, &bold)?,
                     _ => sheet.write_string(r, c, *text)?,
                 };
@@ -322,6 +338,25 @@ pub fn write_tables(tables: &[Table]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantities_are_numbers_and_identifiers_stay_text() {
+        assert_eq!(quantity("12"), Some(12.0));
+        assert_eq!(quantity("-3.5"), Some(-3.5));
+        assert_eq!(quantity("0.25"), Some(0.25));
+        for text in [
+            "110101199003070012",
+            "13800000001",
+            "007",
+            "2026-01-01",
+            "NaN",
+            "inf",
+            "1e5",
+            "",
+        ] {
+            assert_eq!(quantity(text), None, "{text}");
+        }
+    }
 
     /// The first sheet's XML.
     fn sheet_xml(book: &[u8]) -> String {

@@ -99,6 +99,20 @@ impl Ctx {
 
 impl Ctx {
     /// Records a change this request made, in the audit log, inside its transaction.
+    /// Records a look (a read of personal data, or the 审计管理员 reading the log) in its
+    /// own transaction, which changes no figure.
+    pub async fn audit_read(
+        &self,
+        db: &crate::store::Db,
+        action: &str,
+        target: &str,
+        detail: &str,
+    ) -> Result<(), AppError> {
+        let mut tx = db.begin().await?;
+        self.audit(&mut tx, action, target, detail).await?;
+        tx.commit_record_of_a_read().await
+    }
+
     pub async fn audit(
         &self,
         tx: &mut crate::store::WriteTx,

@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::form::Query;
 use crate::store::members::{self, ListFilter, Member, TransferRow};
 use crate::store::orgs::{self, Org};
-use crate::store::users;
+use crate::store::{audit, users};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -189,13 +189,21 @@ struct FormPage {
     groups: Vec<Choice>,
     posts: Vec<Choice>,
     editing: bool,
+    withheld: Option<(String, String)>,
 }
 
 /// Which member form: adding to a branch, or editing a member.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum FormMode {
-    New { branch_id: i64 },
-    Edit { member_id: i64 },
+    New {
+        branch_id: i64,
+    },
+    /// `withheld`: the masked ID and phone numbers, when the editor may not see them in
+    /// full (left blank, they stay as they are).
+    Edit {
+        member_id: i64,
+        withheld: Option<(String, String)>,
+    },
 }
 
 async fn form_page(
@@ -206,13 +214,17 @@ async fn form_page(
     form: MemberForm,
     errors: FieldErrors,
 ) -> AppResult<FormPage> {
+    let withheld = match &mode {
+        FormMode::Edit { withheld, .. } => withheld.clone(),
+        FormMode::New { .. } => None,
+    };
     let (title, action, editing) = match mode {
         FormMode::New { branch_id } => (
             "新增党员",
             format!("/members/new?branch={branch_id}"),
             false,
         ),
-        FormMode::Edit { member_id } => {
+        FormMode::Edit { member_id, .. } => {
             ("编辑党员信息", format!("/members/{member_id}/edit"), true)
         }
     };
@@ -257,6 +269,7 @@ async fn form_page(
         form,
         errors,
         editing,
+        withheld,
     })
 }
 
@@ -482,6 +495,8 @@ struct ShowPage {
     appraisals: Vec<(i64, String, String, String)>,
     /// Honours: (title, awarded by, on).
     honours: Vec<(String, String, String)>,
+    /// On one's own page: who looked at one's full numbers (个人信息保护法: 知情权).
+    views: Vec<audit::Entry>,
 }
 
 impl ShowPage {
@@ -542,6 +557,11 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: i64, reveal: bool) -> AppRes
         },
         appraisals: crate::store::appraisals::results_of_member(&state.db, m.id).await?,
         honours: crate::store::honours::honours_of(&state.db, Some(m.id), None).await?,
+        views: if actor.member_id == Some(m.id) {
+            audit::views_of_member(&state.db, m.id, 50).await?
+        } else {
+            vec![]
+        },
         letters: if actor.may_manage_member(&m.branch_path) {
             crate::store::transfers::of_member(&state.db, m.id)
                 .await?
@@ -572,16 +592,20 @@ pub async fn reveal(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> AppR
     if !page.revealed {
         return Err(AppError::NotFound);
     }
-    let mut tx = state.db.begin().await?;
-    ctx.audit(
-        &mut tx,
-        "查看敏感信息",
-        &format!("党员 {id} {}", page.m.name),
+    ctx.audit_read(
+        &state.db,
+        audit::VIEWED_FULL_NUMBERS,
+        &audit::member_target(id, &page.m.name),
         "身份证号、手机号",
     )
     .await?;
-    tx.commit().await?;
     render(&page)
+}
+
+/// The masked numbers, when `actor` edits `m` without the right to see them in full.
+fn withheld_numbers(actor: &Actor, m: &Member) -> Option<(String, String)> {
+    (!actor.may_reveal_pii(m.id, &m.branch_path))
+        .then(|| (m.id_number_mask.clone(), m.phone_mask.clone()))
 }
 
 fn form_from(m: &Member, keys: &crate::crypto::Keys) -> MemberForm {
@@ -618,11 +642,28 @@ pub async fn edit_page(State(state): State<AppState>, ctx: Ctx, Id(id): Id) -> A
     let actor = ctx.actor()?;
     let m = managed(&state, actor, id).await?;
     let branch = orgs::get(&state.db, m.branch_id).await?;
-    let form = form_from(&m, &state.keys);
+    let mut form = form_from(&m, &state.keys);
+    let withheld = withheld_numbers(actor, &m);
+    if withheld.is_some() {
+        form.id_number.clear();
+        form.phone.clear();
+    } else {
+        // The form holds the full numbers: the look is recorded like a 查看.
+        ctx.audit_read(
+            &state.db,
+            audit::VIEWED_FULL_NUMBERS,
+            &audit::member_target(id, &m.name),
+            "编辑党员信息：身份证号、手机号",
+        )
+        .await?;
+    }
     let page = form_page(
         &state,
         &ctx,
-        FormMode::Edit { member_id: id },
+        FormMode::Edit {
+            member_id: id,
+            withheld,
+        },
         branch,
         form,
         FieldErrors::default(),
@@ -640,6 +681,19 @@ pub async fn update(
     let actor = ctx.actor()?;
     let m = managed(&state, actor, id).await?;
     let branch = orgs::get(&state.db, m.branch_id).await?;
+    let withheld = withheld_numbers(actor, &m);
+    let mut form = form;
+    if withheld.is_some() {
+        // Left blank, the numbers the editor may not see stay as they are.
+        if form.id_number.trim().is_empty() {
+            form.id_number = state.keys.decrypt(&m.id_number_enc).unwrap_or_default();
+        }
+        if form.phone.trim().is_empty() {
+            form.phone = (m.phone_enc.as_deref())
+                .and_then(|p| state.keys.decrypt(p))
+                .unwrap_or_default();
+        }
+    }
     let checked = validate(&state, &form, &branch).await?;
     let mut errors = checked.clone().err().unwrap_or_default();
     let input = checked.ok();
@@ -651,10 +705,18 @@ pub async fn update(
     }
     let (Some(input), true) = (input, errors.is_empty()) else {
         drop(tx);
+        let mut form = form;
+        if withheld.is_some() {
+            form.id_number.clear();
+            form.phone.clear();
+        }
         let page = form_page(
             &state,
             &ctx,
-            FormMode::Edit { member_id: id },
+            FormMode::Edit {
+                member_id: id,
+                withheld,
+            },
             branch,
             form,
             errors,
@@ -707,4 +769,114 @@ async fn record_incoming(
     )
     .await?;
     Ok(())
+}
+
+/// A sheet named and titled `name`: the heading, then the rows.
+fn sheet<'a>(
+    name: &'a str,
+    heading: Vec<&'a str>,
+    rows: Vec<Vec<&'a str>>,
+) -> crate::spreadsheet::Table<'a> {
+    let mut all = vec![heading];
+    all.extend(rows);
+    crate::spreadsheet::Table {
+        sheet: name,
+        titles: vec![name],
+        rows: all,
+    }
+}
+
+/// A member downloads everything the platform keeps about them (个人信息保护法: 查阅、复制):
+/// their record with the full numbers, points, dues and meetings. Recorded in the audit log.
+pub async fn my_data(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    use crate::domain::clock::format_date;
+    use crate::domain::meetings::CheckinMethod;
+    let id = ctx.actor()?.member_id.ok_or(AppError::NotFound)?;
+    let m = members::get(&state.db, id).await?;
+    let records = members::own_records(&state.db, id).await?;
+    let open = |v: &str| state.keys.decrypt(v).unwrap_or_default();
+    let record: Vec<(&str, String)> = vec![
+        ("姓名", m.name.clone()),
+        ("性别", m.gender_label().into()),
+        ("民族", m.ethnicity.clone()),
+        ("出生日期", m.birth_date.clone()),
+        ("身份证号", open(&m.id_number_enc)),
+        (
+            "手机号",
+            m.phone_enc.as_deref().map(open).unwrap_or_default(),
+        ),
+        ("学历", m.education_label().into()),
+        ("入党日期", m.joined_on.clone()),
+        ("转正日期", m.full_member_on_text().into()),
+        ("人员类别", m.category_label().into()),
+        ("党员状态", m.status_label().into()),
+        ("所在党支部", m.branch_name.clone()),
+        ("党内职务", m.posts_label()),
+    ];
+    let points: Vec<[String; 3]> = (records.points.iter())
+        .map(|(day, reason, n)| [day.clone(), reason.clone(), n.to_string()])
+        .collect();
+    let dues: Vec<[String; 3]> = (records.dues.iter())
+        .map(|(on, fen, way)| {
+            let way = crate::domain::dues::way_label(way, "");
+            [on.clone(), crate::domain::dues::format_yuan(*fen), way]
+        })
+        .collect();
+    let meetings: Vec<[String; 4]> = (records.meetings.iter())
+        .map(|(topic, starts, at, how)| {
+            let how = CheckinMethod::from_code(how)
+                .map(|h| h.label())
+                .unwrap_or("");
+            [
+                topic.clone(),
+                format_minute(*starts),
+                format_minute(*at),
+                how.into(),
+            ]
+        })
+        .collect();
+    let book = crate::spreadsheet::write_tables(&[
+        sheet(
+            "基本信息",
+            vec!["项目", "内容"],
+            record.iter().map(|(k, v)| vec![*k, v.as_str()]).collect(),
+        ),
+        sheet(
+            "积分",
+            vec!["日期", "事由", "积分"],
+            points
+                .iter()
+                .map(|r| r.iter().map(String::as_str).collect())
+                .collect(),
+        ),
+        sheet(
+            "党费",
+            vec!["交纳日期", "金额（元）", "方式"],
+            dues.iter()
+                .map(|r| r.iter().map(String::as_str).collect())
+                .collect(),
+        ),
+        sheet(
+            "组织生活",
+            vec!["会议", "开始时间", "签到时间", "签到方式"],
+            meetings
+                .iter()
+                .map(|r| r.iter().map(String::as_str).collect())
+                .collect(),
+        ),
+    ])
+    .map_err(AppError::internal)?;
+    ctx.audit_read(
+        &state.db,
+        "下载本人数据",
+        &audit::member_target(id, &m.name),
+        "",
+    )
+    .await?;
+    let day = format_date(crate::domain::clock::today());
+    Ok(super::stored::bytes_response(
+        book,
+        super::roster::XLSX,
+        Some(&format!("我的数据-{}-{day}.xlsx", m.name)),
+    ))
 }

@@ -157,7 +157,12 @@ fn limited(action: Action, handler: MethodRouter<AppState>) -> MethodRouter<AppS
             };
             match counted {
                 Ok(()) => next.run(req).await,
-                Err(e) => axum::response::IntoResponse::into_response(e),
+                Err(e) => {
+                    // Read to its end first, so that the sender hears why instead of a cut
+                    // connection while it still sends.
+                    let _ = axum::body::to_bytes(req.into_body(), UPLOAD_BODY_LIMIT).await;
+                    axum::response::IntoResponse::into_response(e)
+                }
             }
         },
     ))
@@ -296,6 +301,7 @@ fn account_routes() -> Vec<Route> {
         r("POST", "/me/password", SignedIn, post(account::change_password)),
         r("POST", "/me/large-font", SignedIn, post(account::toggle_large_font)),
         r("GET", "/me/sessions", SignedIn, get(account::sessions_page)),
+        r("GET", "/me/data", Member, heavy(get(members::my_data))),
         r("GET", "/me/second-factor", SignedIn, get(second_factor::show)),
         r("POST", "/me/second-factor/begin", SignedIn, post(second_factor::begin)),
         r("POST", "/me/second-factor/confirm", SignedIn, post(second_factor::confirm)),

@@ -149,6 +149,27 @@ pub async fn list(
     Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
 }
 
+/// The action that records a look at a member's full ID and phone numbers.
+pub const VIEWED_FULL_NUMBERS: &str = "查看敏感信息";
+
+/// The target a look at member `id`'s full numbers is recorded under.
+pub fn member_target(id: i64, name: &str) -> String {
+    format!("党员 {id} {name}")
+}
+
+/// Who looked at member `id`'s full numbers, newest first (for the member: PIPL).
+pub async fn views_of_member(db: &super::Db, id: i64, limit: i64) -> AppResult<Vec<Entry>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE action = $1 AND target LIKE $2 ORDER BY id DESC LIMIT $3"
+    ))
+    .bind(VIEWED_FULL_NUMBERS)
+    .bind(format!("党员 {id} %"))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
+}
+
 /// What walking the chain found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Chain {

@@ -561,3 +561,42 @@ pub async fn joined_in_month(
     .fetch_all(db.pool())
     .await?)
 }
+
+/// What a member's own data download holds besides the record: the points ledger, dues
+/// paid and meetings checked in to, oldest first.
+#[derive(Debug, Default)]
+pub struct OwnRecords {
+    /// (day, reason, points)
+    pub points: Vec<(String, String, i64)>,
+    /// (paid on, amount in fen, how)
+    pub dues: Vec<(String, i64, String)>,
+    /// (meeting, its start, checked in at, how)
+    pub meetings: Vec<(String, i64, i64, String)>,
+}
+
+pub async fn own_records(db: &super::Db, member: i64) -> AppResult<OwnRecords> {
+    let points = sqlx::query_as(
+        "SELECT day, reason, lifetime_delta FROM points_ledger WHERE member_id = $1 ORDER BY id",
+    )
+    .bind(member)
+    .fetch_all(db.pool())
+    .await?;
+    let dues = sqlx::query_as(
+        "SELECT paid_on, amount, way FROM dues_payments WHERE member_id = $1 ORDER BY paid_on, id",
+    )
+    .bind(member)
+    .fetch_all(db.pool())
+    .await?;
+    let meetings = sqlx::query_as(
+        "SELECT m.topic, m.starts_at, c.at, c.method FROM checkins c JOIN meetings m ON m.id = c.meeting_id \
+         WHERE c.member_id = $1 ORDER BY m.starts_at",
+    )
+    .bind(member)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(OwnRecords {
+        points,
+        dues,
+        meetings,
+    })
+}

@@ -120,6 +120,13 @@ impl WriteTx {
         COMMITTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
+
+    /// Commits a transaction that only recorded a look (an audit entry of a read): the
+    /// figures kept from the data (`committed_writes`) still hold.
+    pub async fn commit_record_of_a_read(self) -> Result<(), AppError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// Write transactions this process has committed: what a figure computed from many rows

@@ -174,12 +174,47 @@ both!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = '查看敏感信息' AND actor_name = '钱县'").await,
         1
     );
-        // Members may see their own.
+        // The secretary edits without seeing the full numbers; left blank, they stay.
+        let full_id = dangjian::crypto::Keys::decrypt(
+            &app.keys,
+            &sqlx::query_as::<_, (String,)>("SELECT id_number_enc FROM members WHERE id = $1")
+                .bind(ids.member_a)
+                .fetch_one(app.db.pool())
+                .await
+                .unwrap()
+                .0,
+        )
+        .unwrap();
+        let form = secretary
+            .get(&format!("/members/{}/edit", ids.member_a))
+            .await;
+        assert!(!form.contains(&full_id) && !form.contains(phone::MEMBER_A));
+        assert!(form.contains("不改请留空"));
+        // Members may see their own, download all of it, and see who looked.
         let own = app.login(phone::MEMBER_A).await;
         assert!(
             own.post(&format!("/members/{}/reveal", ids.member_a), &[])
                 .await
                 .contains(phone::MEMBER_A)
+        );
+        let mine = own.get(&format!("/members/{}", ids.member_a)).await;
+        let views = mine
+            .body
+            .split("id=\"my-number-views\"")
+            .nth(1)
+            .unwrap_or("");
+        assert!(views.contains("钱县"), "{}", mine.body);
+        let others = county.get(&format!("/members/{}", ids.member_a)).await;
+        assert!(!others.contains("my-number-views"));
+        let (status, book) = own.get_bytes("/me/data").await;
+        assert_eq!(status, 200);
+        let rows = dangjian::spreadsheet::read_rows(&book).unwrap();
+        assert!(rows.iter().any(|r| r.cell(1) == full_id));
+        assert!(rows.iter().any(|r| r.cell(1) == phone::MEMBER_A));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action = '下载本人数据'")
+                .await,
+            1
         );
     }
 );
