@@ -5,7 +5,7 @@
 //! `Suite` trait is where a certified module would take their place.
 use crate::error::{AppError, AppResult};
 use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, AesGcm, Nonce};
+use aes_gcm::{Aes256Gcm, AesGcm};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use sm3::Sm3;
@@ -80,45 +80,49 @@ fn mac_parts<M: Mac>(mut m: M, parts: &[&[u8]]) -> M {
     m
 }
 
-struct NationalSuite {
-    cipher: Sm4Gcm,
+/// An AEAD with 96-bit nonces and an HMAC: each algorithm choice is one pair of them.
+struct AeadSuite<C, M> {
+    cipher: C,
     mac_key: [u8; 32],
+    mac: std::marker::PhantomData<fn() -> M>,
 }
 
-impl Suite for NationalSuite {
+impl<C, M> AeadSuite<C, M> {
+    fn new(cipher: C, mac_key: [u8; 32]) -> Self {
+        Self {
+            cipher,
+            mac_key,
+            mac: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<C, M> Suite for AeadSuite<C, M>
+where
+    C: Aead + aes_gcm::AeadCore<NonceSize = aes_gcm::aead::consts::U12> + Send + Sync,
+    M: Mac + KeyInit,
+{
     fn seal(&self, nonce: &[u8; 12], plain: &[u8]) -> Vec<u8> {
         (self.cipher)
-            .encrypt(Nonce::from_slice(nonce), plain)
+            .encrypt(nonce.into(), plain)
             .expect("encryption cannot fail for in-memory data")
     }
     fn open(&self, nonce: &[u8; 12], sealed: &[u8]) -> Option<Vec<u8>> {
-        self.cipher.decrypt(Nonce::from_slice(nonce), sealed).ok()
+        self.cipher.decrypt(nonce.into(), sealed).ok()
     }
     fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let m = <HmacSm3 as Mac>::new_from_slice(&self.mac_key).expect("any key length");
-        mac_parts(m, parts).finalize().into_bytes().into()
+        let m = <M as KeyInit>::new_from_slice(&self.mac_key).expect("any key length");
+        let out = mac_parts(m, parts).finalize().into_bytes();
+        out.as_slice()
+            .try_into()
+            .expect("SM3 and SHA-256 MACs are 32 bytes")
     }
 }
 
-struct InternationalSuite {
-    cipher: Aes256Gcm,
-    mac_key: [u8; 32],
-}
-
-impl Suite for InternationalSuite {
-    fn seal(&self, nonce: &[u8; 12], plain: &[u8]) -> Vec<u8> {
-        (self.cipher)
-            .encrypt(Nonce::from_slice(nonce), plain)
-            .expect("encryption cannot fail for in-memory data")
-    }
-    fn open(&self, nonce: &[u8; 12], sealed: &[u8]) -> Option<Vec<u8>> {
-        self.cipher.decrypt(Nonce::from_slice(nonce), sealed).ok()
-    }
-    fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let m = <HmacSha256 as Mac>::new_from_slice(&self.mac_key).expect("any key length");
-        mac_parts(m, parts).finalize().into_bytes().into()
-    }
-}
+/// SM4-GCM and HMAC-SM3.
+type NationalSuite = AeadSuite<Sm4Gcm, HmacSm3>;
+/// AES-256-GCM and HMAC-SHA-256.
+type InternationalSuite = AeadSuite<Aes256Gcm, HmacSha256>;
 
 /// How a value sealed with SM4 begins; AES's are bare hex, as they always were.
 const SM4_TAG: &str = "sm4:";
@@ -189,16 +193,16 @@ impl Keys {
             m.finalize().into_bytes().into()
         };
         Self {
-            national: Arc::new(NationalSuite {
-                cipher: Sm4Gcm::new_from_slice(&sm3(b"dangjian sm4 field encryption v1")[..16])
+            national: Arc::new(NationalSuite::new(
+                Sm4Gcm::new_from_slice(&sm3(b"dangjian sm4 field encryption v1")[..16])
                     .expect("16-byte key"),
-                mac_key: sm3(b"dangjian hmac-sm3 v1"),
-            }),
-            international: Arc::new(InternationalSuite {
-                cipher: Aes256Gcm::new_from_slice(&derive(b"dangjian field encryption v1"))
+                sm3(b"dangjian hmac-sm3 v1"),
+            )),
+            international: Arc::new(InternationalSuite::new(
+                Aes256Gcm::new_from_slice(&derive(b"dangjian field encryption v1"))
                     .expect("32-byte key"),
-                mac_key: derive(b"dangjian mac v1"),
-            }),
+                derive(b"dangjian mac v1"),
+            )),
             active: Algorithms::International,
         }
     }
@@ -469,7 +473,7 @@ mod tests {
         .unwrap();
         let sealed = cipher
             .encrypt(
-                Nonce::from_slice(&nonce),
+                aes_gcm::Nonce::from_slice(&nonce),
                 Payload {
                     msg: &plain,
                     aad: &aad,

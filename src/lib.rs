@@ -10,6 +10,8 @@ pub mod files;
 pub mod http;
 pub mod jobs;
 pub mod pdf;
+#[cfg(test)]
+mod properties;
 pub mod rankings;
 pub mod reports;
 pub mod roster;

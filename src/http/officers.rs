@@ -779,7 +779,11 @@ pub async fn audit_log(
     ctx: Ctx,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
-    render(&audit_page(&state, &ctx, q, None).await?)
+    let page = audit_page(&state, &ctx, q, None).await?;
+    // The 审计管理员's own reading is audited too (等保: 审计管理员的操作应被审计).
+    ctx.audit_read(&state.db, "查阅审计日志", "审计日志", &page.query_base)
+        .await?;
+    render(&page)
 }
 
 /// The 审计管理员 walks the whole chain from the page, as `dangjian audit verify` does.
@@ -788,6 +792,8 @@ pub async fn verify_audit(State(state): State<AppState>, ctx: Ctx) -> AppResult<
         audit::Chain::Intact(n) => (true, format!("审计链完整：共{n}条记录，逐条核对无误。")),
         audit::Chain::Broken(b) => (false, format!("审计链已断：{}。请立即报告。", b.chinese())),
     };
+    ctx.audit_read(&state.db, "核验审计链", "审计日志", &chain.1)
+        .await?;
     render(&audit_page(&state, &ctx, AuditQuery::default(), Some(chain)).await?)
 }
 
@@ -795,6 +801,7 @@ pub async fn verify_audit(State(state): State<AppState>, ctx: Ctx) -> AppResult<
 /// be checked outside the platform.
 pub async fn export_audit(
     State(state): State<AppState>,
+    ctx: Ctx,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<Response> {
     const MOST: i64 = 200_000;
@@ -804,6 +811,9 @@ pub async fn export_audit(
     }
     let mut rows = audit::list(&state.db, &filter, None, MOST).await?;
     rows.reverse();
+    let detail = format!("{}条", rows.len());
+    ctx.audit_read(&state.db, "导出审计日志", "审计日志", &detail)
+        .await?;
     let mut table = vec![
         [
             "序号",

@@ -72,6 +72,37 @@ impl Engine {
         }
     }
 
+    /// Whether the audit log already refuses changes (`append_only`), and the statements that
+    /// make it: triggers that abort any UPDATE or DELETE of a row (and, on PostgreSQL, a
+    /// TRUNCATE). Made once, by the role that owns the tables; the role that serves needs no
+    /// more than to see them there.
+    pub fn append_only(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            Engine::Sqlite => (
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_log_no_delete'",
+                &[
+                    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log \
+                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+                    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
+                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+                ],
+            ),
+            Engine::Postgres => (
+                "SELECT COUNT(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+                 WHERE c.relname = 'audit_log' AND c.relnamespace = current_schema()::regnamespace \
+                 AND t.tgname = 'audit_log_no_truncate'",
+                &[
+                    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger \
+                     LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$",
+                    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log \
+                     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+                    "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log \
+                     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+                ],
+            ),
+        }
+    }
+
     /// Taken inside a transaction that rewrites kept dashboard figures, so that instances
     /// refreshing at once queue instead of losing each other's sums.
     pub fn figures_lock(self) -> Option<&'static str> {

@@ -37,13 +37,40 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (30, "national_crypto", include_str!("../../migrations/0030_national_crypto.sql")),
 ];
 
+/// The audit log refuses UPDATE and DELETE (`Engine::append_only`), made once.
+async fn make_audit_append_only(db: &Db) -> AppResult<()> {
+    let (present, statements) = db.engine.append_only();
+    let (n,): (i64,) = sqlx::query_as(present).fetch_one(db.pool()).await?;
+    if n > 0 {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    if let Some(lock) = db.engine.migration_lock() {
+        sqlx::query(lock).execute(tx.conn()).await?;
+    }
+    let (n,): (i64,) = sqlx::query_as(present).fetch_one(tx.conn()).await?;
+    if n == 0 {
+        for statement in statements {
+            sqlx::raw_sql(statement).execute(tx.conn()).await?;
+        }
+    }
+    tx.commit().await
+}
+
 pub async fn migrate(db: &Db) -> AppResult<usize> {
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )
-    .execute(db.pool())
-    .await
-    ?;
+    // Asked first: a role that serves without the right to create tables (README:
+    // PostgreSQL) may not even try to.
+    let made = sqlx::query("SELECT 1 FROM schema_migrations LIMIT 1")
+        .fetch_optional(db.pool())
+        .await
+        .is_ok();
+    if !made {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .execute(db.pool())
+        .await?;
+    }
     let mut applied = 0;
     for (version, name, sql) in MIGRATIONS {
         let mut tx = db.begin().await?;
@@ -83,5 +110,6 @@ pub async fn migrate(db: &Db) -> AppResult<usize> {
         tx.commit().await?;
         applied += 1;
     }
+    make_audit_append_only(db).await?;
     Ok(applied)
 }

@@ -57,6 +57,19 @@ both!(
         assert!(rows[2].cell(9).starts_with("sm3:"));
         assert_eq!(auditor_forbidden(&app).await, 403);
 
+        // The log refuses changes; with the owner's rights to drop that, the chain still
+        // tells.
+        for change in [
+            "UPDATE audit_log SET detail = '无' WHERE id = 2",
+            "DELETE FROM audit_log",
+        ] {
+            let refused = sqlx::query(change)
+                .execute(app.db.pool())
+                .await
+                .unwrap_err();
+            assert!(refused.to_string().contains("append-only"), "{refused}");
+        }
+        app.drop_audit_protection().await;
         sqlx::query("UPDATE audit_log SET detail = '无' WHERE id = 2")
             .execute(app.db.pool())
             .await
@@ -84,6 +97,7 @@ both!(
         }
         let last = app.count("SELECT MAX(id) FROM audit_log").await;
         assert_eq!(last, 4);
+        app.drop_audit_protection().await;
         sqlx::query("DELETE FROM audit_log WHERE id = $1")
             .bind(last)
             .execute(app.db.pool())

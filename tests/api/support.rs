@@ -334,6 +334,24 @@ impl TestApp {
         self.login(phone::APPLICANT).await
     }
 
+    /// What only the tables' owner could do: drop the triggers that keep the audit log
+    /// append-only (to show that the chain still catches what is done after).
+    pub async fn drop_audit_protection(&self) {
+        let statements: &[&str] = match self.engine {
+            Engine::Sqlite => &[
+                "DROP TRIGGER audit_log_no_update",
+                "DROP TRIGGER audit_log_no_delete",
+            ],
+            Engine::Postgres => &[
+                "DROP TRIGGER audit_log_no_change ON audit_log",
+                "DROP TRIGGER audit_log_no_truncate ON audit_log",
+            ],
+        };
+        for s in statements {
+            sqlx::query(s).execute(self.db.pool()).await.unwrap();
+        }
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(sql).fetch_one(self.db.pool()).await.unwrap();
         n
