@@ -41,6 +41,7 @@ impl std::fmt::Display for UnknownCode {
 
 impl std::error::Error for UnknownCode {}
 pub mod appraisal;
+pub mod approval;
 pub mod arena;
 pub mod articles;
 pub mod badges;

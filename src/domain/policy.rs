@@ -223,6 +223,12 @@ impl Actor {
         self.has(Role::PiiViewer)
     }
 
+    /// May approve another's export of full numbers over `roots`: only one who may see them
+    /// all in full.
+    pub fn may_approve_export(&self, roots: &[&str]) -> bool {
+        !roots.is_empty() && roots.iter().all(|r| self.covers(Role::PiiViewer, r))
+    }
+
     /// May settle a prize order of `member_id` for a prize offered at `path`: its
     /// administrators hand prizes out or cancel; a member may only cancel their own.
     pub fn may_settle_order(&self, member_id: i64, path: &str, collecting: bool) -> bool {

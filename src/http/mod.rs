@@ -220,6 +220,8 @@ fn routes() -> Vec<Route> {
         r("GET", "/roster/imports/{token}", Admin, get(roster::progress)),
         r("GET", "/roster/orgs.xlsx", Admin, heavy(get(roster::export_orgs))),
         r("GET", "/roster/members.xlsx", Admin, heavy(get(roster::export_members))),
+        r("POST", "/roster/full-exports", Admin, post(roster::request_full_export)),
+        r("POST", "/roster/full-exports/{id}/decide", Admin, post(roster::decide_full_export)),
         r("GET", "/orgs/{id}/letters.pdf", Admin, heavy(get(roster::letters))),
         r("GET", "/members/new", Admin, get(members::new_page)),
         r("POST", "/members/new", Admin, post(members::create)),

@@ -11,6 +11,7 @@ use crate::domain::roster::{MEMBER_COLUMNS, MEMBER_EXAMPLES, ORG_COLUMNS, ORG_EX
 use crate::error::{AppError, AppResult};
 use crate::http::form::Query;
 use crate::roster::{Importer, Kind, Status};
+use crate::store::roster::{self, Approval};
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -30,11 +31,19 @@ struct RosterPage {
     failed: Option<Kind>,
     problems: Vec<String>,
     may_export_full: bool,
+    /// Full exports: one's own requests, and others' this administrator may decide.
+    mine: Vec<Approval>,
+    to_decide: Vec<Approval>,
+    now: i64,
 }
 
 impl RosterPage {
     fn failed_at(&self, kind: &Kind) -> bool {
         self.failed == Some(*kind)
+    }
+
+    fn state_of(&self, a: &Approval) -> crate::domain::approval::State {
+        a.state(self.now)
     }
 }
 
@@ -45,11 +54,104 @@ fn roster_page(ctx: &Ctx, actor: &crate::domain::policy::Actor) -> RosterPage {
         failed: None,
         problems: Vec::new(),
         may_export_full: actor.may_export_pii(),
+        mine: Vec::new(),
+        to_decide: Vec::new(),
+        now: crate::domain::clock::now_epoch(),
     }
 }
 
-pub async fn index(ctx: Ctx, Admin(actor): Admin) -> AppResult<Response> {
-    render(&roster_page(&ctx, &actor))
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+) -> AppResult<Response> {
+    let mut page = roster_page(&ctx, &actor);
+    if page.may_export_full {
+        let (mine, waiting) = roster::approvals(&state.db, actor.user_id).await?;
+        page.mine = mine;
+        page.to_decide = (waiting.into_iter())
+            .filter(|a| actor.may_approve_export(&a.roots()))
+            .collect();
+    }
+    render(&page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ApprovalRequest {
+    reason: String,
+}
+
+/// An administrator with 敏感信息查看 asks to export the register of their subtrees in full.
+pub async fn request_full_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    crate::http::form::Form(form): crate::http::form::Form<ApprovalRequest>,
+) -> AppResult<Response> {
+    if !actor.may_export_pii() {
+        return Err(AppError::NotFound);
+    }
+    let reason = crate::domain::text::required(&form.reason, 200)
+        .map_err(|_| AppError::BadRequest("请写明导出完整名册的用途（200字以内）".into()))?;
+    let roots = export_roots(&state, &actor, "").await?;
+    let name = ctx.principal()?.name.clone();
+    let now = crate::domain::clock::now_epoch();
+    let mut tx = state.db.begin().await?;
+    let id =
+        roster::request_approval(tx.conn(), (actor.user_id, &name), &roots, &reason, now).await?;
+    ctx.audit(&mut tx, "申请导出完整名册", &format!("申请 {id}"), &reason)
+        .await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/roster#export",
+        "已提交申请，须另一名有敏感信息查看权限的管理员批准",
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Decision {
+    decision: String,
+}
+
+/// Another administrator who may see the same numbers approves or refuses.
+pub async fn decide_full_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Admin(actor): Admin,
+    Id(id): Id,
+    crate::http::form::Form(form): crate::http::form::Form<Decision>,
+) -> AppResult<Response> {
+    let request = roster::approval(&state.db, id)
+        .await
+        .found_if(|a| actor.may_approve_export(&a.roots()))?;
+    if request.requested_by == actor.user_id {
+        return Err(AppError::Conflict(
+            "不能批准自己的申请，须由另一名管理员批准".into(),
+        ));
+    }
+    let approve = form.decision == "approve";
+    let name = ctx.principal()?.name.clone();
+    let now = crate::domain::clock::now_epoch();
+    let mut tx = state.db.begin().await?;
+    if !roster::decide_approval(tx.conn(), id, (actor.user_id, &name), approve, now).await? {
+        return Err(AppError::Conflict("这项申请已有人处理".into()));
+    }
+    let action = if approve {
+        "批准导出完整名册"
+    } else {
+        "拒绝导出完整名册"
+    };
+    let target = format!("申请 {id}（{}）", request.requester_name);
+    ctx.audit(&mut tx, action, &target, &request.reason).await?;
+    tx.commit().await?;
+    Ok(flash_redirect(
+        &state,
+        "/roster#export",
+        if approve { "已批准" } else { "已拒绝" },
+    ))
 }
 
 /// The template to fill: the columns (required ones marked *) and example rows.
@@ -231,6 +333,8 @@ pub struct ExportQuery {
     full: String,
     /// One organization's subtree (its id); empty: every subtree the administrator manages.
     org: String,
+    /// With `full`: the approved request the download spends.
+    approval: String,
 }
 
 /// The subtree roots an export covers: one organization the administrator manages, or all.
@@ -257,12 +361,28 @@ pub async fn export_members(
     Admin(actor): Admin,
     Query(q): Query<ExportQuery>,
 ) -> AppResult<Response> {
-    let roots = export_roots(&state, &actor, &q.org).await?;
+    // Full numbers: only on an approval by a second administrator, for what it covers.
+    let want_full = q.full == "1" && actor.may_export_pii();
+    let roots = if want_full {
+        let approval = q.approval.parse().unwrap_or(0);
+        let now = crate::domain::clock::now_epoch();
+        let mut tx = state.db.begin().await?;
+        if !roster::use_approval(tx.conn(), approval, actor.user_id, now).await? {
+            return Err(AppError::Conflict(
+                "导出完整名册须经另一名有敏感信息查看权限的管理员批准，批准后一日内可下载一次"
+                    .into(),
+            ));
+        }
+        tx.commit().await?;
+        let request = roster::approval(&state.db, approval).await?;
+        request.roots().into_iter().map(String::from).collect()
+    } else {
+        export_roots(&state, &actor, &q.org).await?
+    };
     let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
     let everyone = crate::store::members::ListFilter::default();
     let (members, _) =
         crate::store::members::list(&state.db, &roots, &everyone, 0, i64::MAX).await?;
-    let want_full = q.full == "1";
     let mut revealed = 0;
     let mut rows: Vec<Vec<String>> = vec![MEMBER_COLUMNS.iter().map(|c| c.to_string()).collect()];
     for m in &members {

@@ -357,3 +357,122 @@ pub async fn export_orgs(db: &super::Db, root: &str) -> AppResult<Vec<ExportedOr
     .fetch_all(db.pool())
     .await?)
 }
+
+/// A request to export the register with full numbers, and what became of it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Approval {
+    pub id: i64,
+    pub requested_by: i64,
+    pub requester_name: String,
+    /// The subtree paths the export covers, one per line.
+    pub roots: String,
+    pub reason: String,
+    pub requested_at: i64,
+    pub decider_name: Option<String>,
+    pub decided_at: Option<i64>,
+    pub approved: i64,
+    pub used_at: Option<i64>,
+}
+
+impl Approval {
+    pub fn roots(&self) -> Vec<&str> {
+        self.roots.lines().filter(|l| !l.is_empty()).collect()
+    }
+
+    pub fn state(&self, now: i64) -> crate::domain::approval::State {
+        crate::domain::approval::State::of(self.decided_at, self.approved != 0, self.used_at, now)
+    }
+}
+
+const APPROVAL_COLUMNS: &str = "id, requested_by, requester_name, roots, reason, requested_at, \
+     decider_name, decided_at, approved, used_at";
+
+pub async fn request_approval(
+    conn: &mut AnyConnection,
+    user: (i64, &str),
+    roots: &[String],
+    reason: &str,
+    now: i64,
+) -> AppResult<i64> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO export_approvals (requested_by, requester_name, roots, reason, requested_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(user.0)
+    .bind(user.1)
+    .bind(roots.join("\n"))
+    .bind(reason)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// The latest requests: one's own, and those waiting for anyone's decision.
+pub async fn approvals(db: &super::Db, user_id: i64) -> AppResult<(Vec<Approval>, Vec<Approval>)> {
+    let mine = sqlx::query_as(&format!(
+        "SELECT {APPROVAL_COLUMNS} FROM export_approvals WHERE requested_by = $1 ORDER BY id DESC LIMIT 10"
+    ))
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    let waiting = sqlx::query_as(&format!(
+        "SELECT {APPROVAL_COLUMNS} FROM export_approvals WHERE decided_at IS NULL AND requested_by <> $1 ORDER BY id LIMIT 50"
+    ))
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok((mine, waiting))
+}
+
+pub async fn approval(db: &super::Db, id: i64) -> AppResult<Approval> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {APPROVAL_COLUMNS} FROM export_approvals WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// Decides a pending request; false when someone decided it first.
+pub async fn decide_approval(
+    conn: &mut AnyConnection,
+    id: i64,
+    by: (i64, &str),
+    approve: bool,
+    now: i64,
+) -> AppResult<bool> {
+    let done = crate::q!(
+        "UPDATE export_approvals SET decided_by = $1, decider_name = $2, decided_at = $3, approved = $4 \
+         WHERE id = $5 AND decided_at IS NULL AND requested_by <> $1",
+        by.0,
+        by.1,
+        now,
+        i64::from(approve),
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Spends the requester's approval on one download; false when it is not theirs, not
+/// approved, used, or out of its day.
+pub async fn use_approval(
+    conn: &mut AnyConnection,
+    id: i64,
+    user_id: i64,
+    now: i64,
+) -> AppResult<bool> {
+    let done = crate::q!(
+        "UPDATE export_approvals SET used_at = $1 WHERE id = $2 AND requested_by = $3 \
+         AND approved = 1 AND used_at IS NULL AND decided_at >= $4",
+        now,
+        id,
+        user_id,
+        now - crate::domain::approval::VALID_SECONDS
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

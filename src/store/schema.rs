@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (28, "account_hardening", include_str!("../../migrations/0028_account_hardening.sql")),
     (29, "second_factor", include_str!("../../migrations/0029_second_factor.sql")),
     (30, "national_crypto", include_str!("../../migrations/0030_national_crypto.sql")),
+    (31, "export_approvals", include_str!("../../migrations/0031_export_approvals.sql")),
 ];
 
 /// The audit log refuses UPDATE and DELETE (`Engine::append_only`), made once.

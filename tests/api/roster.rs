@@ -2,6 +2,7 @@
 //! and previewed before anything is written, all or nothing; exports; login letters.
 use crate::both;
 use crate::support::{Client, Page, TestApp, id_number, pdf_text, phone};
+use dangjian::domain::policy::Role;
 use dangjian::domain::roster::{MEMBER_COLUMNS, ORG_COLUMNS};
 
 fn sheet(rows: &[Vec<String>]) -> Vec<u8> {
@@ -308,13 +309,68 @@ both!(
     }
 );
 
+/// The county asks to export the register in full; it may not approve its own request, a
+/// second 敏感信息查看 over the county does; the approval's id.
+async fn approved_full_export(app: &TestApp, county: &Client) -> i64 {
+    let asked = county
+        .post("/roster/full-exports", &[("reason", "年度统计报送")])
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let id = app.count("SELECT MAX(id) FROM export_approvals").await;
+    let own = county
+        .post(
+            &format!("/roster/full-exports/{id}/decide"),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(own.status, 409);
+    let (status, _) = county
+        .get_bytes(&format!("/roster/members.xlsx?full=1&approval={id}"))
+        .await;
+    assert_eq!(status, 409, "not approved yet");
+    let second = app
+        .count("SELECT id FROM users WHERE phone_mask = '137****0006'")
+        .await;
+    let mut tx = app.db.begin().await.unwrap();
+    for role in [Role::OrgAdmin, Role::PiiViewer] {
+        dangjian::store::users::add_grant(tx.conn(), second, role, Some(app.ids.county), None)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let approver = app.login(phone::MEMBER_C).await;
+    let page = approver.get("/roster").await;
+    assert!(
+        page.contains("年度统计报送") && page.contains("待我批准"),
+        "{}",
+        page.body
+    );
+    let approved = approver
+        .post(
+            &format!("/roster/full-exports/{id}/decide"),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(approved.status, 303);
+    assert!(county.get("/roster").await.contains("下载完整名册"));
+    id
+}
+
 both!(
     the_register_exports_masked_unless_allowed_and_imports_back_unchanged,
     |app: TestApp| async move {
         let county = app.login(phone::COUNTY_ADMIN).await;
         let full_id = id_number("1970-05-01", 13);
-        let (status, book) = county.get_bytes("/roster/members.xlsx?full=1").await;
+        let approval = approved_full_export(&app, &county).await;
+        let (status, book) = county
+            .get_bytes(&format!("/roster/members.xlsx?full=1&approval={approval}"))
+            .await;
         assert_eq!(status, 200);
+        // One download per approval.
+        let (again, _) = county
+            .get_bytes(&format!("/roster/members.xlsx?full=1&approval={approval}"))
+            .await;
+        assert_eq!(again, 409);
         let rows = dangjian::spreadsheet::read_rows(&book).unwrap();
         assert_eq!(rows[0].cells, header(MEMBER_COLUMNS));
         assert!(
