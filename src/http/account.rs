@@ -272,14 +272,12 @@ pub async fn login_second_step(
         return again("请输入动态口令或恢复码");
     }
     let factor = second_factor::status(&state.db, &state.keys, user.id).await?;
-    let Some((secret, last_step)) = factor.secret else {
+    let Some(secret) = factor.secret else {
         return restart("动态口令已被重置，请重新登录");
     };
     let mut tx = state.db.begin().await?;
-    let used = if let Some(step) = sf::accepted_step(&secret, &form.code, now, last_step) {
-        second_factor::use_step(tx.conn(), user.id, step)
-            .await?
-            .then_some("动态口令")
+    let used = if second_factor::spend_code(tx.conn(), user.id, &secret, &form.code, now).await? {
+        Some("动态口令")
     } else if let Some(code) = sf::normalize_recovery(&form.code) {
         second_factor::use_recovery(tx.conn(), &state.keys, user.id, &code, now)
             .await?

@@ -129,14 +129,11 @@ pub async fn confirm(
 /// A code from the app, used up like a login's (the one that signs in next must be newer).
 async fn check_code(state: &AppState, user: i64, code: &str) -> AppResult<bool> {
     let status = second_factor::status(&state.db, &state.keys, user).await?;
-    let Some((secret, last)) = status.secret else {
-        return Ok(false);
-    };
-    let Some(step) = sf::accepted_step(&secret, code, now_epoch(), last) else {
+    let Some(secret) = status.secret else {
         return Ok(false);
     };
     let mut tx = state.db.begin().await?;
-    let fresh = second_factor::use_step(tx.conn(), user, step).await?;
+    let fresh = second_factor::spend_code(tx.conn(), user, &secret, code, now_epoch()).await?;
     tx.commit().await?;
     Ok(fresh)
 }

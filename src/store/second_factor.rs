@@ -106,9 +106,24 @@ pub async fn replace_recovery(
     Ok(())
 }
 
+/// Spends a code of the account's app (`secret`, last used `last_step`): true when it is a
+/// code of now (or a step either side) newer than the last one used.
+pub async fn spend_code(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    (secret, last_step): &(Vec<u8>, i64),
+    code: &str,
+    now: i64,
+) -> AppResult<bool> {
+    match sf::accepted_step(secret, code, now, *last_step) {
+        Some(step) => use_step(conn, user_id, step).await,
+        None => Ok(false),
+    }
+}
+
 /// Marks `step` used; false when it (or a later one) already was, so that two sign-ins
 /// racing with one code cannot both pass.
-pub async fn use_step(conn: &mut AnyConnection, user_id: i64, step: i64) -> AppResult<bool> {
+async fn use_step(conn: &mut AnyConnection, user_id: i64, step: i64) -> AppResult<bool> {
     let done = crate::q!(
         "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_last_step < $1",
         step,
