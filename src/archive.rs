@@ -65,12 +65,6 @@ impl Manifest {
     }
 }
 
-/// Whether two deployments hold the same master key, whichever algorithms each keeps.
-fn key_check(keys: &Keys) -> String {
-    keys.using(crate::crypto::Algorithms::International)
-        .lookup_hash("archive", "key check")
-}
-
 fn schema_version() -> i64 {
     crate::store::schema::MIGRATIONS.len() as i64
 }
@@ -157,7 +151,7 @@ async fn read_tables(
         }
         .into(),
         created_at: crate::domain::clock::now_epoch(),
-        key_check: key_check(keys),
+        key_check: keys.fingerprint(),
         tables: entries,
         files: Vec::new(),
     };
@@ -290,7 +284,7 @@ pub async fn restore(
             schema_version()
         )));
     }
-    if manifest.key_check != key_check(keys) {
+    if !keys.holds(&manifest.key_check) {
         return Err(AppError::BadRequest(
             "the key (secret.key or DANGJIAN_SECRET_KEY) is not the one the archive was made \
              with: put the deployment's key in place before restoring"

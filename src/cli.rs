@@ -99,6 +99,35 @@ enum Command {
         /// The archive to load.
         file: PathBuf,
     },
+    /// Seal every stored secret again with a new key or other algorithms while the server
+    /// runs, in batches; run again after an interruption to go on.
+    RotateKeys(RotateArgs),
+}
+
+#[derive(Args, Debug)]
+struct RotateArgs {
+    /// Put a new random key first in the key file and write with it (the old key stays, to
+    /// be read, until --retire-old)
+    #[arg(long)]
+    new_key: bool,
+    /// The algorithms to write with [default: the configured ones, DANGJIAN_CRYPTO]
+    #[arg(long, value_enum)]
+    algorithms: Option<AlgorithmsArg>,
+    /// Rows sealed again per transaction
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    batch: i64,
+    /// After a finished rotation: remove the keys other than the writing one from the key
+    /// file (backups made before then need the old key to be restored)
+    #[arg(long, conflicts_with_all = ["new_key", "algorithms"])]
+    retire_old: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum AlgorithmsArg {
+    /// 国密: SM4-GCM, HMAC-SM3, SM3
+    National,
+    /// AES-256-GCM, HMAC-SHA-256, SHA-256
+    International,
 }
 
 #[derive(Args, Debug)]
@@ -231,7 +260,43 @@ async fn run(cli: Cli) -> AppResult<()> {
         } => import(&common.config(None)?, what, &file, dry_run).await,
         Command::Backup { file } => backup(&common.config(None)?, &file).await,
         Command::Restore { file } => restore(&common.config(None)?, &file).await,
+        Command::RotateKeys(args) => rotate_keys(&common.config(None)?, &args).await,
     }
+}
+
+async fn rotate_keys(config: &Config, args: &RotateArgs) -> AppResult<()> {
+    let mut say = |line: String| println!("{line}");
+    if args.retire_old {
+        let retired = crate::rotation::retire(config, &mut say).await?;
+        println!(
+            "{retired} old keys removed from {}",
+            config.key_path().display()
+        );
+        return Ok(());
+    }
+    let options = crate::rotation::Options {
+        new_key: args.new_key,
+        algorithms: args.algorithms.map(|a| match a {
+            AlgorithmsArg::National => crate::crypto::Algorithms::National,
+            AlgorithmsArg::International => crate::crypto::Algorithms::International,
+        }),
+        batch: args.batch,
+        stop_after: None,
+    };
+    let outcome = crate::rotation::rotate(config, &options, &mut say).await?;
+    if !outcome.finished {
+        return Err(AppError::Conflict(format!(
+            "{} values open with no key of the ring: put the missing key in the key file and \
+             run rotate-keys again",
+            outcome.unreadable
+        )));
+    }
+    println!(
+        "every value is sealed with key {}: {} rows sealed again, {} votes moved. \
+         The old keys are still read; remove them with rotate-keys --retire-old",
+        outcome.fingerprint, outcome.resealed, outcome.votes
+    );
+    Ok(())
 }
 
 async fn serve(config: Config) -> AppResult<()> {

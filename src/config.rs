@@ -32,8 +32,10 @@ pub struct Config {
     /// level 3); on unless the county turns it off.
     pub second_factor_required: bool,
     /// The algorithms a new database encrypts and MACs with (national: SM4/SM3 by default);
-    /// a database keeps the ones it began with.
+    /// a database keeps the ones it began with until `dangjian rotate-keys` moves it.
     pub crypto: crate::crypto::Algorithms,
+    /// How often a server looks whether a key rotation has named a new writing key.
+    pub key_check_every: std::time::Duration,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +75,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             second_factor_required: true,
             crypto: crate::crypto::Algorithms::National,
+            key_check_every: std::time::Duration::from_secs(5),
             secret_key: None,
             key_file: None,
             backup_dir: None,

@@ -127,17 +127,51 @@ type InternationalSuite = AeadSuite<Aes256Gcm, HmacSha256>;
 /// How a value sealed with SM4 begins; AES's are bare hex, as they always were.
 const SM4_TAG: &str = "sm4:";
 
-#[derive(Clone)]
-pub struct Keys {
-    national: Arc<NationalSuite>,
-    international: Arc<InternationalSuite>,
+/// One master key's suites, both algorithm choices of it.
+struct KeySet {
+    national: NationalSuite,
+    international: InternationalSuite,
+    fingerprint: String,
+}
+
+impl KeySet {
+    fn suite(&self, algorithms: Algorithms) -> &dyn Suite {
+        match algorithms {
+            Algorithms::National => &self.national,
+            Algorithms::International => &self.international,
+        }
+    }
+}
+
+/// The keys a deployment holds: the one it writes with first, then those it still reads
+/// (a rotation under way, or not yet retired).
+struct Ring {
+    sets: Vec<Arc<KeySet>>,
     active: Algorithms,
 }
 
-impl std::fmt::Debug for Keys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Keys(..)")
+impl Ring {
+    fn writer(&self) -> &KeySet {
+        &self.sets[0]
     }
+
+    /// Every suite the ring holds, the writing one first.
+    fn suites(&self) -> impl Iterator<Item = &dyn Suite> {
+        let other = match self.active {
+            Algorithms::National => Algorithms::International,
+            Algorithms::International => Algorithms::National,
+        };
+        self.sets
+            .iter()
+            .flat_map(move |set| [set.suite(self.active), set.suite(other)])
+    }
+}
+
+/// The key ring, shared: a server takes up a rotation's new writing key while it runs
+/// (`adopt`), and every clone of these keys sees it at once.
+#[derive(Clone)]
+pub struct Keys {
+    ring: Arc<std::sync::RwLock<Arc<Ring>>>,
 }
 
 pub fn random_bytes<const N: usize>() -> [u8; N] {
@@ -180,123 +214,294 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+fn key_set(master: &[u8; 32]) -> KeySet {
+    let sm3 = |label: &[u8]| -> [u8; 32] {
+        let m = <HmacSm3 as Mac>::new_from_slice(master).expect("any key length");
+        mac_parts(m, &[label]).finalize().into_bytes().into()
+    };
+    // The international keys are derived as they always were (unprefixed labels).
+    let derive = |label: &[u8]| -> [u8; 32] {
+        let mut m = <HmacSha256 as Mac>::new_from_slice(master).expect("any key length");
+        m.update(label);
+        m.finalize().into_bytes().into()
+    };
+    let international = InternationalSuite::new(
+        Aes256Gcm::new_from_slice(&derive(b"dangjian field encryption v1")).expect("32-byte key"),
+        derive(b"dangjian mac v1"),
+    );
+    // What a backup's manifest has always called its key check.
+    let fingerprint = hex(&international.mac(&[b"archive", b"key check"])[..16]);
+    KeySet {
+        national: NationalSuite::new(
+            Sm4Gcm::new_from_slice(&sm3(b"dangjian sm4 field encryption v1")[..16])
+                .expect("16-byte key"),
+            sm3(b"dangjian hmac-sm3 v1"),
+        ),
+        international,
+        fingerprint,
+    }
+}
+
+/// Master keys as written in the key file or DANGJIAN_SECRET_KEY: 64 hex characters each,
+/// one per line (or separated by commas), `#` starting a comment.
+fn parse_masters(text: &str) -> Option<Vec<[u8; 32]>> {
+    let keys: Option<Vec<[u8; 32]>> = text
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or_default())
+        .flat_map(|line| line.split([',', ' ', '\t']))
+        .filter(|word| !word.trim().is_empty())
+        .map(|word| unhex(word.trim()).and_then(|v| v.try_into().ok()))
+        .collect();
+    keys.filter(|k| !k.is_empty())
+}
+
+/// Writes the key file durably, readable by its owner only.
+fn write_key_file(path: &Path, masters: &[[u8; 32]]) -> AppResult<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut text = String::from(
+        "# 党建云 master keys: the first seals what is written; the others are still read.\n",
+    );
+    for m in masters {
+        text.push_str(&hex(m));
+        text.push('\n');
+    }
+    let part = path.with_extension("part");
+    let _ = std::fs::remove_file(&part);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts
+        .open(&part)
+        .map_err(|e| AppError::Setup(format!("cannot create {}: {e}", part.display())))?;
+    f.write_all(text.as_bytes()).and_then(|_| f.sync_all())?;
+    std::fs::rename(&part, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir).and_then(|d| d.sync_all())?;
+    }
+    Ok(())
+}
+
+fn read_key_file(path: &Path) -> AppResult<Vec<[u8; 32]>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::Setup(format!("cannot read {}: {e}", path.display())))?;
+    parse_masters(&text).ok_or_else(|| {
+        AppError::Setup(format!(
+            "{} does not hold 64-hex-character keys, one per line",
+            path.display()
+        ))
+    })
+}
+
+/// Puts a new random key first in the key file (the others stay, to be read); its
+/// fingerprint.
+pub fn add_key(path: &Path) -> AppResult<String> {
+    let key = random_bytes::<32>();
+    let mut masters = vec![key];
+    masters.extend(read_key_file(path)?);
+    write_key_file(path, &masters)?;
+    Ok(key_set(&key).fingerprint)
+}
+
+/// Leaves in the key file only the key of `keep`; how many were taken out.
+pub fn retire_keys(path: &Path, keep: &str) -> AppResult<usize> {
+    let masters = read_key_file(path)?;
+    let kept: Vec<[u8; 32]> = masters
+        .iter()
+        .filter(|m| key_set(m).fingerprint == keep)
+        .copied()
+        .collect();
+    if kept.is_empty() {
+        return Err(AppError::Setup(format!(
+            "{} does not hold the key {keep} the database writes with",
+            path.display()
+        )));
+    }
+    write_key_file(path, &kept[..1])?;
+    Ok(masters.len() - 1)
+}
+
 impl Keys {
     pub fn from_master(master: &[u8; 32]) -> Self {
-        let sm3 = |label: &[u8]| -> [u8; 32] {
-            let m = <HmacSm3 as Mac>::new_from_slice(master).expect("any key length");
-            mac_parts(m, &[label]).finalize().into_bytes().into()
-        };
-        // The international keys are derived as they always were (unprefixed labels).
-        let derive = |label: &[u8]| -> [u8; 32] {
-            let mut m = <HmacSha256 as Mac>::new_from_slice(master).expect("any key length");
-            m.update(label);
-            m.finalize().into_bytes().into()
-        };
+        Self::from_masters(&[*master], Algorithms::International)
+    }
+
+    fn from_masters(masters: &[[u8; 32]], active: Algorithms) -> Self {
+        Self::from_ring(Ring {
+            sets: masters.iter().map(|m| Arc::new(key_set(m))).collect(),
+            active,
+        })
+    }
+
+    fn from_ring(ring: Ring) -> Self {
         Self {
-            national: Arc::new(NationalSuite::new(
-                Sm4Gcm::new_from_slice(&sm3(b"dangjian sm4 field encryption v1")[..16])
-                    .expect("16-byte key"),
-                sm3(b"dangjian hmac-sm3 v1"),
-            )),
-            international: Arc::new(InternationalSuite::new(
-                Aes256Gcm::new_from_slice(&derive(b"dangjian field encryption v1"))
-                    .expect("32-byte key"),
-                derive(b"dangjian mac v1"),
-            )),
-            active: Algorithms::International,
+            ring: Arc::new(std::sync::RwLock::new(Arc::new(ring))),
         }
     }
 
-    /// The same keys, sealing and MACing with `algorithms` (what was sealed with either
-    /// still opens).
+    fn ring(&self) -> Arc<Ring> {
+        self.ring.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// New keys (not shared with these) sealing and MACing with `algorithms`; what was sealed
+    /// with either still opens.
     pub fn using(&self, algorithms: Algorithms) -> Self {
-        Self {
+        let ring = self.ring();
+        Self::from_ring(Ring {
+            sets: ring.sets.clone(),
             active: algorithms,
-            ..self.clone()
-        }
+        })
     }
 
     pub fn algorithms(&self) -> Algorithms {
-        self.active
+        self.ring().active
     }
 
-    fn suite(&self) -> &dyn Suite {
-        match self.active {
-            Algorithms::National => self.national.as_ref(),
-            Algorithms::International => self.international.as_ref(),
-        }
+    /// Names the writing key without revealing it (a backup's manifest keeps it too).
+    pub fn fingerprint(&self) -> String {
+        self.ring().writer().fingerprint.clone()
     }
 
-    /// The key from configuration, or the key file (created with mode 0600 at first start).
+    /// Whether the ring holds the key of this fingerprint.
+    pub fn holds(&self, fingerprint: &str) -> bool {
+        self.ring()
+            .sets
+            .iter()
+            .any(|s| s.fingerprint == fingerprint)
+    }
+
+    /// How many keys the ring holds (the writing one and those still read).
+    pub fn count(&self) -> usize {
+        self.ring().sets.len()
+    }
+
+    /// Writes from now on with the key of `fingerprint` and `algorithms` (every clone of
+    /// these keys at once); false when the ring does not hold that key.
+    pub fn adopt(&self, fingerprint: &str, algorithms: Algorithms) -> bool {
+        let mut cell = self.ring.write().unwrap_or_else(|e| e.into_inner());
+        let Some(at) = cell.sets.iter().position(|s| s.fingerprint == fingerprint) else {
+            return false;
+        };
+        let mut sets = cell.sets.clone();
+        let writer = sets.remove(at);
+        sets.insert(0, writer);
+        *cell = Arc::new(Ring {
+            sets,
+            active: algorithms,
+        });
+        true
+    }
+
+    /// Takes up the keys of `other` (a key file read again), keeping this ring's writing key
+    /// and algorithms when `other` holds it.
+    pub fn take_keys_of(&self, other: &Keys) {
+        let (mine, theirs) = (self.ring(), other.ring());
+        let mut sets = vec![mine.sets[0].clone()];
+        sets.extend(
+            theirs
+                .sets
+                .iter()
+                .filter(|s| s.fingerprint != mine.sets[0].fingerprint)
+                .cloned(),
+        );
+        *self.ring.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Ring {
+            sets,
+            active: mine.active,
+        });
+    }
+
+    /// The keys from configuration (DANGJIAN_SECRET_KEY), or the key file (created with mode
+    /// 0600 at first start); the first one writes until the database names another.
     pub fn load(configured_hex: Option<&str>, key_file: &Path) -> AppResult<Self> {
-        let setup = |m: String| AppError::Setup(m);
-        let master: [u8; 32] = if let Some(h) = configured_hex {
-            unhex(h.trim())
-                .and_then(|v| v.try_into().ok())
-                .ok_or_else(|| setup("the secret key must be 64 hex characters".into()))?
+        let masters = if let Some(h) = configured_hex {
+            parse_masters(h).ok_or_else(|| {
+                AppError::Setup(
+                    "the secret key must be 64 hex characters (several: comma-separated)".into(),
+                )
+            })?
         } else if key_file.exists() {
-            let text = std::fs::read_to_string(key_file)
-                .map_err(|e| setup(format!("cannot read {}: {e}", key_file.display())))?;
-            unhex(text.trim())
-                .and_then(|v| v.try_into().ok())
-                .ok_or_else(|| {
-                    setup(format!(
-                        "{} does not hold a 64-hex-character key",
-                        key_file.display()
-                    ))
-                })?
+            read_key_file(key_file)?
         } else {
             let key = random_bytes::<32>();
-            if let Some(dir) = key_file.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-            let mut f = opts
-                .open(key_file)
-                .map_err(|e| setup(format!("cannot create {}: {e}", key_file.display())))?;
-            f.write_all(hex(&key).as_bytes())
-                .and_then(|_| f.sync_all())?;
-            key
+            write_key_file(key_file, &[key])?;
+            vec![key]
         };
-        Ok(Self::from_master(&master))
+        Ok(Self::from_masters(&masters, Algorithms::International))
     }
 
     /// `hex(nonce || ciphertext)`, tagged `sm4:` when SM4 sealed it: a fresh random nonce
     /// for every value.
     pub fn encrypt(&self, plain: &str) -> String {
+        let ring = self.ring();
         let nonce = random_bytes::<12>();
         let mut out = nonce.to_vec();
-        out.extend(self.suite().seal(&nonce, plain.as_bytes()));
-        match self.active {
+        out.extend(
+            ring.writer()
+                .suite(ring.active)
+                .seal(&nonce, plain.as_bytes()),
+        );
+        match ring.active {
             Algorithms::National => format!("{SM4_TAG}{}", hex(&out)),
             Algorithms::International => hex(&out),
         }
     }
 
+    /// Opens a value sealed by any key of the ring, with either algorithms.
     pub fn decrypt(&self, stored: &str) -> Option<String> {
-        let (suite, body): (&dyn Suite, &str) = match stored.strip_prefix(SM4_TAG) {
-            Some(body) => (self.national.as_ref(), body),
-            None => (self.international.as_ref(), stored),
+        self.open(stored).map(|(plain, _)| plain)
+    }
+
+    /// The value, and whether the writing key and algorithms sealed it (else a rotation
+    /// seals it again).
+    pub fn open(&self, stored: &str) -> Option<(String, bool)> {
+        let ring = self.ring();
+        let (algorithms, body) = match stored.strip_prefix(SM4_TAG) {
+            Some(body) => (Algorithms::National, body),
+            None => (Algorithms::International, stored),
         };
         let raw = unhex(body)?;
         if raw.len() < 12 {
             return None;
         }
         let (nonce, ct) = raw.split_at(12);
-        let plain = suite.open(nonce.try_into().ok()?, ct)?;
-        String::from_utf8(plain).ok()
+        let nonce: &[u8; 12] = nonce.try_into().ok()?;
+        ring.sets.iter().enumerate().find_map(|(i, set)| {
+            let plain = set.suite(algorithms).open(nonce, ct)?;
+            let current = i == 0 && algorithms == ring.active;
+            String::from_utf8(plain).ok().map(|p| (p, current))
+        })
     }
 
+    /// The MAC a token is made with now.
     pub fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        self.suite().mac(parts)
+        let ring = self.ring();
+        ring.writer().suite(ring.active).mac(parts)
+    }
+
+    /// Whether `accept` takes the MAC of `parts` under any key and algorithms of the ring: a
+    /// token made before a rotation holds until its key is retired.
+    pub fn any_mac(&self, parts: &[&[u8]], accept: impl Fn(&[u8; 32]) -> bool) -> bool {
+        self.ring().suites().any(|suite| accept(&suite.mac(parts)))
     }
 
     /// A keyed hash for equality lookups of encrypted values (phone, ID number).
     pub fn lookup_hash(&self, kind: &str, value: &str) -> String {
         hex(&self.mac(&[kind.as_bytes(), value.as_bytes()])[..16])
+    }
+
+    /// The lookup hashes `value` may be stored under while a rotation is under way: the
+    /// writing key's first.
+    pub fn lookup_hashes(&self, kind: &str, value: &str) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for suite in self.ring().suites() {
+            let h = hex(&suite.mac(&[kind.as_bytes(), value.as_bytes()])[..16]);
+            if !all.contains(&h) {
+                all.push(h);
+            }
+        }
+        all
     }
 }
 
@@ -323,7 +528,7 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 /// import. The code is kept encrypted rather than hashed so that the branch's login letters
 /// can be printed (again) until the member signs in and chooses a password; hashing ten
 /// thousand codes with argon2 would also make an import take minutes.
-const FIRST_CODE: &str = "first-code:";
+pub const FIRST_CODE: &str = "first-code:";
 
 impl Keys {
     /// What `password_hash` holds for an account whose first sign-in uses `code`.
@@ -432,6 +637,78 @@ mod tests {
             intl.lookup_hash("phone", "13800000001"),
             national.lookup_hash("phone", "13800000001")
         );
+    }
+
+    #[test]
+    fn a_ring_reads_with_every_key_and_writes_with_its_first() {
+        let (old, new) = ([7u8; 32], [8u8; 32]);
+        let before = Keys::from_masters(&[old], Algorithms::International);
+        let sealed = before.encrypt("13800000001");
+        let token = before.mac(&[b"calendar", b"42"]);
+        let ring = Keys::from_masters(&[old, new], Algorithms::International);
+        assert_eq!(ring.fingerprint(), before.fingerprint());
+        let new_fingerprint = Keys::from_master(&new).fingerprint();
+        assert!(ring.holds(&new_fingerprint) && !before.holds(&new_fingerprint));
+        assert!(ring.adopt(&new_fingerprint, Algorithms::National));
+        assert!(!ring.adopt("0000", Algorithms::National));
+        // Old values open, and say they are due for sealing again; new ones do not.
+        assert_eq!(ring.open(&sealed), Some(("13800000001".into(), false)));
+        let resealed = ring.encrypt("13800000001");
+        assert!(resealed.starts_with("sm4:"));
+        assert_eq!(ring.open(&resealed), Some(("13800000001".into(), true)));
+        assert_eq!(before.decrypt(&resealed), None);
+        // Lookups find a value under either key, the writing key's hash first.
+        let hashes = ring.lookup_hashes("phone", "13800000001");
+        assert_eq!(hashes.len(), 4);
+        assert_eq!(hashes[0], ring.lookup_hash("phone", "13800000001"));
+        assert!(hashes.contains(&before.lookup_hash("phone", "13800000001")));
+        assert!(ring.any_mac(&[b"calendar", b"42"], |m| *m == token));
+        assert!(!ring.any_mac(&[b"calendar", b"43"], |m| *m == token));
+        // A clone follows the ring it came from; `using` makes one apart.
+        let apart = ring.using(Algorithms::International);
+        let clone = ring.clone();
+        assert!(ring.adopt(&before.fingerprint(), Algorithms::International));
+        assert_eq!(clone.fingerprint(), before.fingerprint());
+        assert_eq!(apart.fingerprint(), new_fingerprint);
+    }
+
+    #[test]
+    fn key_files_add_and_retire_keys() {
+        let dir = std::env::temp_dir().join(format!("dj-keys-{}", random_token()));
+        let file = dir.join("secret.key");
+        let first = Keys::load(None, &file).unwrap();
+        assert_eq!(first.count(), 1);
+        let added = add_key(&file).unwrap();
+        let ring = Keys::load(None, &file).unwrap();
+        assert_eq!((ring.count(), ring.fingerprint()), (2, added.clone()));
+        assert!(ring.holds(&first.fingerprint()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(retire_keys(&file, "not a key").is_err());
+        assert_eq!(retire_keys(&file, &added).unwrap(), 1);
+        let left = Keys::load(None, &file).unwrap();
+        assert_eq!((left.count(), left.fingerprint()), (1, added));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn keys_are_written_one_per_line_or_comma_separated() {
+        let (a, b) = (hex(&[1; 32]), hex(&[2; 32]));
+        assert_eq!(
+            parse_masters(&format!("# keys\n{a}\n\n{b} # old\n")),
+            Some(vec![[1; 32], [2; 32]])
+        );
+        assert_eq!(
+            parse_masters(&format!("{a},{b}")),
+            Some(vec![[1; 32], [2; 32]])
+        );
+        assert_eq!(parse_masters(&format!("{a},zz")), None);
+        assert_eq!(parse_masters("# none\n"), None);
+        assert_eq!(parse_masters(&a[..62]), None);
     }
 
     /// GB/T 32905's example: SM3("abc").

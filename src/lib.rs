@@ -15,6 +15,7 @@ mod properties;
 pub mod rankings;
 pub mod reports;
 pub mod roster;
+pub mod rotation;
 pub mod spreadsheet;
 pub mod startup;
 pub mod store;

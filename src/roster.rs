@@ -190,7 +190,11 @@ async fn check_members(
     let stored = store::stored_members(db, keys).await?;
     let owners = store::phone_owners(db).await?;
     let found = |id: &str| stored.get(id).cloned();
-    let owner = |phone: &str| owners.get(&keys.lookup_hash("phone", phone)).copied();
+    let owner = |phone: &str| {
+        keys.lookup_hashes("phone", phone)
+            .iter()
+            .find_map(|h| owners.get(h).copied())
+    };
     let plan = match roster::plan_members(parsed, &found, &owner) {
         Ok(p) => p,
         Err(problems) => return Ok(Err(problems)),

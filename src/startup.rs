@@ -26,8 +26,8 @@ async fn open_with(config: &Config, served: bool) -> AppResult<(Db, Keys)> {
         )));
     }
     schema::migrate(&db).await?;
-    let algorithms = crate::store::settings::settle_algorithms(&db, config.crypto).await?;
-    Ok((db, keys.using(algorithms)))
+    settings::settle_keys(&db, &keys, config.crypto).await?;
+    Ok((db, keys))
 }
 
 /// The system administrator's login on a fresh installation.
@@ -122,6 +122,11 @@ impl Server {
             keys: self.state.keys.clone(),
         });
         crate::jobs::spawn(self.state.db.clone(), backups);
+        tokio::spawn(crate::rotation::follow(
+            self.state.db.clone(),
+            (*self.state.keys).clone(),
+            (**config).clone(),
+        ));
         let (rankings, db) = (self.state.rankings.clone(), self.state.db.clone());
         tokio::spawn(async move {
             if let Err(e) = rankings.warm(&db).await {

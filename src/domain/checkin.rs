@@ -57,14 +57,28 @@ pub fn verify(keys: &Keys, meeting_id: i64, token: &str, now: i64) -> Result<(),
 /// `MEMBER-VERSION-MAC` for each renewal. Only the member's current version is accepted, so a
 /// renewal ends the old address at once.
 pub fn calendar_token(keys: &Keys, member_id: i64, version: i64) -> String {
-    let member = member_id.to_string();
+    calendar_parts(member_id, version, |parts| {
+        calendar_address(member_id, version, &keys.mac(parts))
+    })
+}
+
+/// What a calendar address's MAC covers.
+fn calendar_parts<T>(member_id: i64, version: i64, f: impl FnOnce(&[&[u8]]) -> T) -> T {
+    let (member, v) = (member_id.to_string(), version.to_string());
     if version == 0 {
-        let mac = hex(&keys.mac(&[b"calendar", member.as_bytes()])[..12]);
-        return format!("{member_id}-{mac}");
+        f(&[b"calendar", member.as_bytes()])
+    } else {
+        f(&[b"calendar", member.as_bytes(), v.as_bytes()])
     }
-    let v = version.to_string();
-    let mac = hex(&keys.mac(&[b"calendar", member.as_bytes(), v.as_bytes()])[..12]);
-    format!("{member_id}-{version}-{mac}")
+}
+
+fn calendar_address(member_id: i64, version: i64, mac: &[u8; 32]) -> String {
+    let mac = hex(&mac[..12]);
+    if version == 0 {
+        format!("{member_id}-{mac}")
+    } else {
+        format!("{member_id}-{version}-{mac}")
+    }
 }
 
 /// The member a calendar token names, to look up their current version (not yet checked).
@@ -74,10 +88,13 @@ pub fn calendar_claim(token: &str) -> Option<i64> {
 
 /// Whether a token is the member's address at their current version.
 pub fn calendar_genuine(keys: &Keys, token: &str, member_id: i64, version: i64) -> bool {
-    constant_time_eq(
-        calendar_token(keys, member_id, version).as_bytes(),
-        token.as_bytes(),
-    )
+    // An address made before a key rotation works until its key is retired.
+    calendar_parts(member_id, version, |parts| {
+        keys.any_mac(parts, |mac| {
+            let address = calendar_address(member_id, version, mac);
+            constant_time_eq(address.as_bytes(), token.as_bytes())
+        })
+    })
 }
 
 pub fn check_token(

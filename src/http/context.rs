@@ -250,6 +250,14 @@ pub fn csrf_for(state: &AppState, token: &str) -> String {
     hex(&state.keys.mac(&[b"csrf", token.as_bytes()])[..16])
 }
 
+/// Whether a form's token is `csrf_for` the cookie, under any key of the ring (a form a key
+/// rotation overtook still counts).
+fn csrf_genuine(state: &AppState, cookie: &str, provided: &str) -> bool {
+    state.keys.any_mac(&[b"csrf", cookie.as_bytes()], |mac| {
+        constant_time_eq(provided.as_bytes(), hex(&mac[..16]).as_bytes())
+    })
+}
+
 /// A redirect that shows `message` once on the next page.
 pub fn flash_redirect(state: &AppState, to: &str, message: &str) -> Response {
     let value: String = url::form_urlencoded::byte_serialize(message.as_bytes()).collect();
@@ -465,18 +473,19 @@ pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Re
             Err(e) => return e.into_response(),
         }
     }
-    let csrf = match (&principal, cookie(&state, req.headers(), ANON_COOKIE)) {
-        (Some(_), _) => csrf_for(
-            &state,
-            cookie(&state, req.headers(), SESSION_COOKIE).unwrap_or(""),
-        ),
-        (None, Some(anon)) if anon.len() == 64 => csrf_for(&state, anon),
+    // The forms' token is a MAC of the session (or the anonymous browser's) cookie.
+    let csrf_of = match (&principal, cookie(&state, req.headers(), ANON_COOKIE)) {
+        (Some(_), _) => cookie(&state, req.headers(), SESSION_COOKIE)
+            .unwrap_or("")
+            .to_string(),
+        (None, Some(anon)) if anon.len() == 64 => anon.to_string(),
         (None, _) => {
             let anon = random_token();
             set_cookies.push(set_cookie(&state, ANON_COOKIE, &anon, None));
-            csrf_for(&state, &anon)
+            anon
         }
     };
+    let csrf = csrf_for(&state, &csrf_of);
     let flash = cookie(&state, req.headers(), FLASH_COOKIE).map(|v| {
         url::form_urlencoded::parse(format!("m={v}").as_bytes())
             .next()
@@ -519,7 +528,7 @@ pub async fn load(State(state): State<AppState>, req: Request, next: Next) -> Re
         } else {
             (body, provided_token(&parts, None))
         };
-        let ok = token.is_some_and(|t| constant_time_eq(t.as_bytes(), csrf.as_bytes()));
+        let ok = token.is_some_and(|t| csrf_genuine(&state, &csrf_of, &t));
         if !ok {
             tracing::warn!("request refused: missing or wrong CSRF token");
             return AppError::Csrf.into_response();

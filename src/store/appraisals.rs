@@ -36,6 +36,54 @@ pub fn voter_key(keys: &Keys, appraisal: i64, member: i64) -> String {
     keys.lookup_hash("appraisal-voter", &format!("{appraisal}:{member}"))
 }
 
+/// Every evaluation's id (a key rotation goes through their votes).
+pub async fn ids(db: &super::Db) -> AppResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM appraisals ORDER BY id")
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Moves the votes of evaluation `id` kept under a replaced key to the writing key's voter
+/// keys (a key rotation); how many moved. One transaction.
+pub async fn rekey_votes(db: &super::Db, keys: &Keys, id: i64) -> AppResult<u64> {
+    let mut tx = db.begin().await?;
+    let voters: Vec<(i64,)> =
+        sqlx::query_as("SELECT member_id FROM appraisal_members WHERE appraisal_id = $1")
+            .bind(id)
+            .fetch_all(tx.conn())
+            .await?;
+    let mut moved = 0;
+    for (voter,) in voters {
+        let current = voter_key(keys, id, voter);
+        let replaced: Vec<String> = voter_keys(keys, id, voter)
+            .into_iter()
+            .filter(|k| *k != current)
+            .collect();
+        if replaced.is_empty() {
+            continue;
+        }
+        moved += crate::q!(
+            &format!(
+                "UPDATE appraisal_votes SET voter_key = $1 WHERE appraisal_id = $2 AND {}",
+                super::hash_in("voter_key", &replaced)
+            ),
+            &current,
+            id
+        )
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(moved)
+}
+
+/// Every key a voter's votes may be kept under while a key rotation is under way.
+fn voter_keys(keys: &Keys, appraisal: i64, member: i64) -> Vec<String> {
+    keys.lookup_hashes("appraisal-voter", &format!("{appraisal}:{member}"))
+}
+
 /// Opens a branch's evaluation of `year` with the members taking part; the year's second is
 /// a conflict.
 pub async fn open(
@@ -178,6 +226,18 @@ pub async fn cast(
     now: i64,
 ) -> AppResult<()> {
     let key = voter_key(keys, id, voter);
+    // Votes kept under a key a rotation has replaced move to this one first, so that a second
+    // vote replaces them rather than counting beside them.
+    crate::q!(
+        &format!(
+            "UPDATE appraisal_votes SET voter_key = $1 WHERE appraisal_id = $2 AND {}",
+            super::hash_in("voter_key", &voter_keys(keys, id, voter))
+        ),
+        &key,
+        id
+    )
+    .execute(&mut *conn)
+    .await?;
     for (rated, grade) in votes {
         crate::q!(
             "INSERT INTO appraisal_votes (appraisal_id, voter_key, rated_member_id, grade) VALUES ($1,$2,$3,$4) \
@@ -208,11 +268,11 @@ pub async fn own_votes(
     id: i64,
     voter: i64,
 ) -> AppResult<HashMap<i64, String>> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT rated_member_id, grade FROM appraisal_votes WHERE appraisal_id = $1 AND voter_key = $2",
-    )
+    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT rated_member_id, grade FROM appraisal_votes WHERE appraisal_id = $1 AND {}",
+        super::hash_in("voter_key", &voter_keys(keys, id, voter))
+    ))
     .bind(id)
-    .bind(voter_key(keys, id, voter))
     .fetch_all(db.pool())
     .await?;
     Ok(rows.into_iter().collect())

@@ -115,20 +115,22 @@ pub async fn insert_person(
     by: i64,
     now: i64,
 ) -> AppResult<i64> {
-    let id_hash = keys.lookup_hash("id_number", p.id_number.as_str());
-    let known: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM development_people WHERE id_number_hash = $1")
-            .bind(&id_hash)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let id_hashes = super::hash_in(
+        "id_number_hash",
+        &keys.lookup_hashes("id_number", p.id_number.as_str()),
+    );
+    let known: Option<(i64,)> = sqlx::query_as(&format!(
+        "SELECT id FROM development_people WHERE {id_hashes}"
+    ))
+    .fetch_optional(&mut *conn)
+    .await?;
     if known.is_some() {
         return Err(AppError::Conflict(
             "该身份证号已在发展党员名单中，请勿重复登记".into(),
         ));
     }
     let registered: Option<(i64,)> =
-        sqlx::query_as("SELECT id FROM members WHERE id_number_hash = $1")
-            .bind(&id_hash)
+        sqlx::query_as(&format!("SELECT id FROM members WHERE {id_hashes}"))
             .fetch_optional(&mut *conn)
             .await?;
     if registered.is_some_and(|r| Some(r.0) != member) {
@@ -147,7 +149,7 @@ pub async fn insert_person(
     .bind(crate::domain::clock::format_date(p.birth_date))
     .bind(keys.encrypt(p.id_number.as_str()))
     .bind(p.id_number.masked())
-    .bind(id_hash)
+    .bind(keys.lookup_hash("id_number", p.id_number.as_str()))
     .bind(p.phone.as_deref().map(|ph| keys.encrypt(ph)))
     .bind(
         p.phone

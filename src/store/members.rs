@@ -180,27 +180,30 @@ pub async fn conflicts(
 ) -> AppResult<Vec<(&'static str, String)>> {
     let mut out = Vec::new();
     let except = except_id.unwrap_or(0);
-    let (n,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM members WHERE id_number_hash = $1 AND id <> $2")
-            .bind(keys.lookup_hash("id_number", &input.id_number))
-            .bind(except)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM members WHERE {} AND id <> $1",
+        super::hash_in(
+            "id_number_hash",
+            &keys.lookup_hashes("id_number", &input.id_number)
+        )
+    ))
+    .bind(except)
+    .fetch_one(&mut *conn)
+    .await?;
     if n > 0 {
         out.push(("id_number", "该身份证号已在党员名册中".to_string()));
     }
     if let Some(phone) = &input.phone {
-        let hash = keys.lookup_hash("phone", phone);
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM members WHERE phone_hash = $1 AND id <> $2")
-                .bind(&hash)
-                .bind(except)
-                .fetch_one(&mut *conn)
-                .await?;
-        let (u,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM users WHERE phone_hash = $1 AND (member_id IS NULL OR member_id <> $2)",
-        )
-        .bind(&hash)
+        let hashes = super::hash_in("phone_hash", &keys.lookup_hashes("phone", phone));
+        let (n,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM members WHERE {hashes} AND id <> $1"
+        ))
+        .bind(except)
+        .fetch_one(&mut *conn)
+        .await?;
+        let (u,): (i64,) = sqlx::query_as(&format!(
+            "SELECT COUNT(*) FROM users WHERE {hashes} AND (member_id IS NULL OR member_id <> $1)"
+        ))
         .bind(except)
         .fetch_one(&mut *conn)
         .await?;

@@ -31,6 +31,7 @@ pub mod reports;
 pub mod requirements;
 pub mod review;
 pub mod roster;
+pub mod rotation;
 pub mod schema;
 pub mod second_factor;
 pub mod sessions;
@@ -44,6 +45,20 @@ pub mod users;
 
 use crate::error::AppError;
 pub use engine::Engine;
+
+/// `column IN ('…', …)` for the lookup hashes a value may be stored under (`Keys::
+/// lookup_hashes`: more than one while a key rotation is under way). Hex only, so quoting
+/// them is safe.
+pub fn hash_in(column: &str, hashes: &[String]) -> String {
+    assert!(
+        hashes
+            .iter()
+            .all(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit())),
+        "lookup hashes are hex"
+    );
+    let quoted: Vec<String> = hashes.iter().map(|h| format!("'{h}'")).collect();
+    format!("{column} IN ({})", quoted.join(", "))
+}
 use sqlx::any::AnyPoolOptions;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};

@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (29, "second_factor", include_str!("../../migrations/0029_second_factor.sql")),
     (30, "national_crypto", include_str!("../../migrations/0030_national_crypto.sql")),
     (31, "export_approvals", include_str!("../../migrations/0031_export_approvals.sql")),
+    (32, "key_rotation", include_str!("../../migrations/0032_key_rotation.sql")),
 ];
 
 /// The audit log refuses UPDATE and DELETE (`Engine::append_only`), made once.

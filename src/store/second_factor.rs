@@ -80,10 +80,6 @@ pub async fn confirm(
     replace_recovery(conn, keys, user_id, recovery).await
 }
 
-fn recovery_hash(keys: &Keys, user_id: i64, normalized: &str) -> String {
-    keys.lookup_hash(&format!("recovery:{user_id}"), normalized)
-}
-
 pub async fn replace_recovery(
     conn: &mut AnyConnection,
     keys: &Keys,
@@ -96,9 +92,9 @@ pub async fn replace_recovery(
     for code in recovery {
         let normalized = sf::normalize_recovery(code).unwrap_or_default();
         crate::q!(
-            "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)",
+            "INSERT INTO recovery_codes (user_id, code_enc) VALUES ($1, $2)",
             user_id,
-            recovery_hash(keys, user_id, &normalized)
+            keys.encrypt(&normalized)
         )
         .execute(&mut *conn)
         .await?;
@@ -142,11 +138,23 @@ pub async fn use_recovery(
     normalized: &str,
     now: i64,
 ) -> AppResult<bool> {
+    let unused: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, code_enc FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let Some(id) = unused.into_iter().find_map(|(id, sealed)| {
+        let code = keys.decrypt(&sealed)?;
+        crate::crypto::constant_time_eq(code.as_bytes(), normalized.as_bytes()).then_some(id)
+    }) else {
+        return Ok(false);
+    };
+    // Two sign-ins racing with one code: only one marks it used.
     let done = crate::q!(
-        "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        "UPDATE recovery_codes SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
         now,
-        user_id,
-        recovery_hash(keys, user_id, normalized)
+        id
     )
     .execute(conn)
     .await?;

@@ -1,5 +1,5 @@
 //! Security settings kept in the database, editable by the 安全管理员.
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use sqlx::AnyConnection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,37 +58,75 @@ impl Security {
 }
 
 const ALGORITHMS_KEY: &str = "crypto_algorithms";
+const KEY_KEY: &str = "crypto_key";
 
-/// The algorithms this database keeps: those it recorded; else, for a database with nothing
-/// in it yet, the configured ones; else (made before the choice existed) the international
-/// ones. Recorded here and at the audit chain's head in one transaction.
-pub async fn settle_algorithms(
+/// Which key and algorithms the database is written with, as recorded.
+pub async fn writing_keys(
     db: &super::Db,
+) -> AppResult<(Option<String>, Option<crate::crypto::Algorithms>)> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT key, value FROM settings WHERE key IN ($1, $2)")
+            .bind(ALGORITHMS_KEY)
+            .bind(KEY_KEY)
+            .fetch_all(db.pool())
+            .await?;
+    let value = |k: &str| rows.iter().find(|r| r.0 == k).map(|r| r.1.clone());
+    Ok((
+        value(KEY_KEY),
+        value(ALGORITHMS_KEY).and_then(|v| crate::crypto::Algorithms::from_code(&v)),
+    ))
+}
+
+/// The database's writing key and algorithms, which `keys` take up: those it recorded; else
+/// the ring's first key, and for a database with nothing in it yet the configured
+/// algorithms, for one made before the choice existed the international ones. Recorded here
+/// (and the algorithms at the audit chain's head) in one transaction. A database written
+/// with a key the ring lacks is refused: it would be served unreadable.
+pub async fn settle_keys(
+    db: &super::Db,
+    keys: &crate::crypto::Keys,
     configured: crate::crypto::Algorithms,
-) -> AppResult<crate::crypto::Algorithms> {
+) -> AppResult<()> {
     use crate::crypto::Algorithms;
-    let mut tx = db.begin().await?;
-    let kept: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
-        .bind(ALGORITHMS_KEY)
-        .fetch_optional(tx.conn())
-        .await?;
-    if let Some(kept) = kept.and_then(|(v,)| Algorithms::from_code(&v)) {
-        return Ok(kept);
-    }
-    let chosen = if super::archive::is_empty(tx.conn()).await? {
-        configured
-    } else {
-        Algorithms::International
+    let (kept_key, kept_algorithms) = writing_keys(db).await?;
+    let fingerprint = kept_key.unwrap_or_else(|| keys.fingerprint());
+    let algorithms = match kept_algorithms {
+        Some(a) => a,
+        None => {
+            let mut conn = db.conn().await?;
+            if super::archive::is_empty(&mut conn).await? {
+                configured
+            } else {
+                Algorithms::International
+            }
+        }
     };
-    save(tx.conn(), ALGORITHMS_KEY, chosen.code()).await?;
+    if !keys.adopt(&fingerprint, algorithms) {
+        return Err(AppError::Setup(format!(
+            "the database is written with the key {fingerprint}, which is not in the key file \
+             (or DANGJIAN_SECRET_KEY): put that key back before serving"
+        )));
+    }
+    let mut tx = db.begin().await?;
+    record_writing_keys(tx.conn(), &fingerprint, algorithms).await?;
+    tx.commit().await
+}
+
+/// Records the key and algorithms the database is written with from now on.
+pub async fn record_writing_keys(
+    conn: &mut AnyConnection,
+    fingerprint: &str,
+    algorithms: crate::crypto::Algorithms,
+) -> AppResult<()> {
+    save(&mut *conn, KEY_KEY, fingerprint).await?;
+    save(&mut *conn, ALGORITHMS_KEY, algorithms.code()).await?;
     crate::q!(
         "UPDATE audit_head SET algorithm = $1 WHERE id = 1",
-        chosen.code()
+        algorithms.code()
     )
-    .execute(tx.conn())
+    .execute(conn)
     .await?;
-    tx.commit().await?;
-    Ok(chosen)
+    Ok(())
 }
 
 pub async fn load_security(db: &super::Db) -> AppResult<Security> {

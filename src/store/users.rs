@@ -150,10 +150,10 @@ pub struct LoginUser {
 }
 
 pub async fn by_phone(db: &super::Db, keys: &Keys, phone: &str) -> AppResult<Option<LoginUser>> {
-    Ok(sqlx::query_as(
-        "SELECT id, name, member_id, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE phone_hash = $1",
-    )
-    .bind(keys.lookup_hash("phone", phone))
+    Ok(sqlx::query_as(&format!(
+        "SELECT id, name, member_id, password_hash, failed_logins, locked_until, disabled, must_change_password FROM users WHERE {}",
+        super::hash_in("phone_hash", &keys.lookup_hashes("phone", phone))
+    ))
     .fetch_optional(db.pool())
     .await?)
 }

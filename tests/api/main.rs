@@ -34,6 +34,7 @@ mod posts;
 mod proxy;
 mod rankings;
 mod roster;
+mod rotation;
 mod second_factor;
 mod shop;
 mod supervision;

@@ -223,8 +223,15 @@ impl TestApp {
             data_dir: data_dir.to_path_buf(),
             database_url: Some(database_url.to_string()),
             second_factor_required: false,
+            key_check_every: std::time::Duration::from_secs(1),
             ..Config::default()
         }
+    }
+
+    /// The configuration this server runs with (its data folder, its database): what a
+    /// command run beside it reads.
+    pub fn served_config(&self) -> Config {
+        Self::config(&self.database_url, &self.data_dir)
     }
 
     async fn serve(engine: Engine, database_url: String, data_dir: PathBuf) -> TestApp {
