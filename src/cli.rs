@@ -151,8 +151,15 @@ struct DemoArgs {
 
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
-    /// Walk the hash chain and name the first broken link, if any.
+    /// Walk the hash chain kept in the database (from the last archive on) and name the
+    /// first broken link, if any.
     Verify,
+    /// Check an audit archive (DATA/audit-archives/audit-….jsonl) against its signature and
+    /// its own chain.
+    VerifyArchive {
+        /// The archive's .jsonl file (its .sig beside it).
+        file: PathBuf,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -252,6 +259,14 @@ async fn run(cli: Cli) -> AppResult<()> {
                     Err(AppError::Conflict(format!("audit chain broken: {link}")))
                 }
             }
+        }
+        Command::Audit {
+            command: AuditCommand::VerifyArchive { file },
+        } => {
+            let config = common.config(None)?;
+            let keys = crate::crypto::Keys::load(config.secret_key.as_deref(), &config.key_path())?;
+            println!("{}", crate::audit_retention::verify_file(&keys, &file)?);
+            Ok(())
         }
         Command::Import {
             what,

@@ -64,7 +64,8 @@ impl Storage {
     }
 }
 
-fn write_durably(files: &[(PathBuf, Vec<u8>)]) -> std::io::Result<()> {
+/// Writes each file by a temporary name, syncs it, renames it, then syncs the folders.
+pub fn write_durably(files: &[(PathBuf, Vec<u8>)]) -> std::io::Result<()> {
     let mut dirs = std::collections::BTreeSet::new();
     for (path, bytes) in files {
         let dir = path

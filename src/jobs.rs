@@ -19,8 +19,15 @@ pub struct Backups {
     pub keys: std::sync::Arc<crate::crypto::Keys>,
 }
 
-pub fn spawn(db: Db, backups: Option<Backups>) {
+/// Where the audit archives go, and the key that signs them.
+pub struct AuditArchives {
+    pub dir: std::path::PathBuf,
+    pub keys: crate::crypto::Keys,
+}
+
+pub fn spawn(db: Db, backups: Option<Backups>, audit: AuditArchives) {
     tokio::spawn(Db::scoped(dashboard_upkeep(db.clone())));
+    tokio::spawn(Db::scoped(audit_upkeep(db.clone(), audit)));
     if let Some(b) = backups {
         tokio::spawn(Db::scoped(daily_backup(db.clone(), b)));
     }
@@ -81,6 +88,34 @@ async fn daily_backup(db: Db, b: Backups) {
             Err(e) => tracing::error!(error = %e, "daily backup failed"),
         }
     }
+}
+
+/// Looks every ten minutes whether today's audit archiving is due (once per deployment).
+async fn audit_upkeep(db: Db, a: AuditArchives) {
+    let first = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut tick = tokio::time::interval_at(first, Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = archive_audit(&db, &a, now_epoch()).await {
+            tracing::error!(error = %e, "audit archiving failed");
+        }
+    }
+}
+
+/// Today's audit archiving, when this instance is the first to claim it.
+pub async fn archive_audit(db: &Db, a: &AuditArchives, now: i64) -> AppResult<bool> {
+    let day = crate::domain::clock::format_date(local_date(now));
+    if !crate::store::jobs::claim(db, "audit-archive", &day, now).await? {
+        return Ok(false);
+    }
+    let outcome = crate::audit_retention::archive_due(db, &a.keys, &a.dir, now).await;
+    let (said, failed) = match &outcome {
+        Ok(files) if files.is_empty() => ("无到期记录".to_string(), false),
+        Ok(files) => (format!("已归档{}个文件", files.len()), false),
+        Err(e) => (e.to_string(), true),
+    };
+    crate::store::jobs::finish(db, "audit-archive", &day, now_epoch(), &said, failed).await?;
+    outcome.map(|_| true)
 }
 
 /// The daily rebuild, when this instance is the first to claim today.

@@ -1,5 +1,6 @@
 //! 党建云 (Dangjian Cloud): a self-hosted smart party-building platform.
 pub mod archive;
+pub mod audit_retention;
 pub mod cli;
 pub mod config;
 pub mod crypto;

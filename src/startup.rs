@@ -121,7 +121,11 @@ impl Server {
             files_root: config.data_dir.join("files"),
             keys: self.state.keys.clone(),
         });
-        crate::jobs::spawn(self.state.db.clone(), backups);
+        let audit = crate::jobs::AuditArchives {
+            dir: crate::audit_retention::folder(&config.data_dir),
+            keys: (*self.state.keys).clone(),
+        };
+        crate::jobs::spawn(self.state.db.clone(), backups, audit);
         tokio::spawn(crate::rotation::follow(
             self.state.db.clone(),
             (*self.state.keys).clone(),

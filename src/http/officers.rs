@@ -788,8 +788,19 @@ pub async fn audit_log(
 
 /// The 审计管理员 walks the whole chain from the page, as `dangjian audit verify` does.
 pub async fn verify_audit(State(state): State<AppState>, ctx: Ctx) -> AppResult<Response> {
+    let archived = audit::archives(&state.db).await?;
     let chain = match audit::verify(&state.db).await? {
-        audit::Chain::Intact(n) => (true, format!("审计链完整：共{n}条记录，逐条核对无误。")),
+        audit::Chain::Intact(n) => match archived.last() {
+            None => (true, format!("审计链完整：共{n}条记录，逐条核对无误。")),
+            Some((_, last, _, _)) => (
+                true,
+                format!(
+                    "审计链完整：库内第{}–{n}条逐条核对无误，且接续第1–{last}条的归档（{}个签名文件，                     在数据目录 audit-archives，可用 dangjian audit verify-archive 逐个核对）。",
+                    last + 1,
+                    archived.len()
+                ),
+            ),
+        },
         audit::Chain::Broken(b) => (false, format!("审计链已断：{}。请立即报告。", b.chinese())),
     };
     ctx.audit_read(&state.db, "核验审计链", "审计日志", &chain.1)

@@ -12,7 +12,7 @@ pub struct Actor {
     pub ip: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub id: i64,
     pub at: i64,
@@ -61,6 +61,17 @@ pub async fn append(
     result: &str,
     detail: &str,
 ) -> AppResult<()> {
+    let at = crate::domain::clock::now_epoch();
+    append_at(conn, at, actor, [action, target, result, detail]).await
+}
+
+/// `append`, dated `at` (a county's history brought in; the retention's tests).
+pub async fn append_at(
+    conn: &mut AnyConnection,
+    at: i64,
+    actor: &Actor,
+    [action, target, result, detail]: [&str; 4],
+) -> AppResult<()> {
     let head = sqlx::query(
         "UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1 RETURNING last_id, last_hash, algorithm",
     )
@@ -68,7 +79,7 @@ pub async fn append(
     .await?;
     let mut e = Entry {
         id: head.try_get(0)?,
-        at: crate::domain::clock::now_epoch(),
+        at,
         actor_id: actor.user_id,
         actor_name: actor.name.clone(),
         action: action.into(),
@@ -222,9 +233,50 @@ impl Break {
 }
 
 /// Walks the whole chain.
+/// Whether `e` is the entry expected after `prev` (id and hash), unaltered.
+fn follows(e: &Entry, expected_id: i64, prev: &str) -> Result<(), Break> {
+    if e.id != expected_id {
+        return Err(Break::Missing {
+            id: expected_id,
+            next: e.id,
+        });
+    }
+    if e.prev_hash != prev {
+        return Err(Break::Unlinked(e.id));
+    }
+    if entry_hash(e, Algorithms::of_chain_hash(&e.hash)) != e.hash {
+        return Err(Break::Altered(e.id));
+    }
+    Ok(())
+}
+
+/// Checks entries (an archive's) as one stretch of the chain, each after the one before.
+pub fn verify_entries(entries: &[Entry]) -> Result<(), Break> {
+    let Some(first) = entries.first() else {
+        return Ok(());
+    };
+    let mut prev = first.prev_hash.clone();
+    for (i, e) in entries.iter().enumerate() {
+        follows(e, first.id + i as i64, &prev)?;
+        prev = e.hash.clone();
+    }
+    Ok(())
+}
+
+/// Where the kept chain begins: the last entry archived and pruned (id, hash), or (0, "").
+async fn anchor(conn: &mut AnyConnection) -> AppResult<(i64, String)> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT last_id, last_hash FROM audit_archives ORDER BY last_id DESC LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.unwrap_or((0, String::new())))
+}
+
+/// Walks the chain kept in the database, from the last archived entry's hash on.
 pub async fn verify(db: &super::Db) -> AppResult<Chain> {
-    let mut expected_id = 1;
-    let mut prev = String::new();
+    let (anchor_id, mut prev) = anchor(&mut *db.conn().await?).await?;
+    let mut expected_id = anchor_id + 1;
     let batch = 5000;
     loop {
         let rows = sqlx::query(&format!(
@@ -237,17 +289,8 @@ pub async fn verify(db: &super::Db) -> AppResult<Chain> {
         let n = rows.len();
         for r in &rows {
             let e = entry_from_row(r)?;
-            if e.id != expected_id {
-                return Ok(Chain::Broken(Break::Missing {
-                    id: expected_id,
-                    next: e.id,
-                }));
-            }
-            if e.prev_hash != prev {
-                return Ok(Chain::Broken(Break::Unlinked(e.id)));
-            }
-            if entry_hash(&e, Algorithms::of_chain_hash(&e.hash)) != e.hash {
-                return Ok(Chain::Broken(Break::Altered(e.id)));
+            if let Err(broken) = follows(&e, expected_id, &prev) {
+                return Ok(Chain::Broken(broken));
             }
             prev = e.hash;
             expected_id += 1;
@@ -268,4 +311,96 @@ pub async fn verify(db: &super::Db) -> AppResult<Chain> {
         }));
     }
     Ok(Chain::Intact(last_id))
+}
+
+/// The oldest entries, up to `limit`, made before `before` and not archived yet: all of
+/// them older than every entry left.
+pub async fn due_for_archive(db: &super::Db, before: i64, limit: i64) -> AppResult<Vec<Entry>> {
+    let mut conn = db.conn().await?;
+    let (after, _) = anchor(&mut conn).await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE id > $1 \
+         AND id < COALESCE((SELECT MIN(id) FROM audit_log WHERE at >= $2), \
+                           (SELECT last_id + 1 FROM audit_head WHERE id = 1)) \
+         ORDER BY id LIMIT $3"
+    ))
+    .bind(after)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.iter().map(entry_from_row).collect::<Result<_, _>>()?)
+}
+
+/// An archive file written (durably) of a stretch of the chain, and its signature.
+pub struct Archived<'a> {
+    pub entries: &'a [Entry],
+    pub file: &'a str,
+    pub signature: &'a str,
+}
+
+/// Records the archive and removes its entries from the log, logging that it did; one
+/// transaction. The log's trigger refuses it for any entry under 180 days old.
+pub async fn prune(db: &super::Db, archived: &Archived<'_>, now: i64) -> AppResult<()> {
+    let (Some(first), Some(last)) = (archived.entries.first(), archived.entries.last()) else {
+        return Ok(());
+    };
+    let mut tx = db.begin().await?;
+    crate::q!(
+        "INSERT INTO audit_archives (first_id, last_id, last_hash, file, signature, made_at) VALUES ($1,$2,$3,$4,$5,$6)",
+        first.id,
+        last.id,
+        &last.hash,
+        archived.file,
+        archived.signature,
+        now
+    )
+    .execute(tx.conn())
+    .await?;
+    crate::q!(
+        "DELETE FROM audit_log WHERE id >= $1 AND id <= $2",
+        first.id,
+        last.id
+    )
+    .execute(tx.conn())
+    .await?;
+    let system = Actor {
+        user_id: None,
+        name: "系统".into(),
+        ip: String::new(),
+    };
+    let detail = format!(
+        "第{}–{}条，共{}条，移出数据库",
+        first.id,
+        last.id,
+        archived.entries.len()
+    );
+    append(
+        tx.conn(),
+        &system,
+        "归档审计日志",
+        archived.file,
+        OK,
+        &detail,
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// The chain's newest entry: (id, hash).
+pub async fn head(db: &super::Db) -> AppResult<(i64, String)> {
+    Ok(
+        sqlx::query_as("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
+            .fetch_one(db.pool())
+            .await?,
+    )
+}
+
+/// The archives made so far, oldest first: (first id, last id, file, made at).
+pub async fn archives(db: &super::Db) -> AppResult<Vec<(i64, i64, String, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT first_id, last_id, file, made_at FROM audit_archives ORDER BY last_id",
+    )
+    .fetch_all(db.pool())
+    .await?)
 }

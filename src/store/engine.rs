@@ -73,29 +73,41 @@ impl Engine {
     }
 
     /// Whether the audit log already refuses changes (`append_only`), and the statements that
-    /// make it: triggers that abort any UPDATE or DELETE of a row (and, on PostgreSQL, a
-    /// TRUNCATE). Made once, by the role that owns the tables; the role that serves needs no
-    /// more than to see them there.
+    /// make it: triggers that abort any UPDATE of a row, a DELETE but of an entry both older
+    /// than 180 days (`settings::MIN_AUDIT_DAYS`) and held by a signed archive, and, on
+    /// PostgreSQL, a TRUNCATE. Made once, by the role that owns the tables; the role that
+    /// serves needs no more than to see them there.
     pub fn append_only(self) -> (&'static str, &'static [&'static str]) {
         match self {
             Engine::Sqlite => (
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_log_no_delete'",
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_log_keep'",
                 &[
+                    "DROP TRIGGER IF EXISTS audit_log_no_delete",
+                    "DROP TRIGGER IF EXISTS audit_log_no_update",
                     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log \
                      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
-                    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
+                    "CREATE TRIGGER audit_log_keep BEFORE DELETE ON audit_log \
+                     WHEN old.at > CAST(strftime('%s', 'now') AS INTEGER) - 180 * 86400 \
+                     OR old.id > (SELECT COALESCE(MAX(last_id), 0) FROM audit_archives) \
                      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
                 ],
             ),
             Engine::Postgres => (
                 "SELECT COUNT(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
                  WHERE c.relname = 'audit_log' AND c.relnamespace = current_schema()::regnamespace \
-                 AND t.tgname = 'audit_log_no_truncate'",
+                 AND t.tgname = 'audit_log_keep'",
                 &[
+                    "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
+                    "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
                     "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger \
                      LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$",
-                    "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log \
-                     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+                    "CREATE OR REPLACE FUNCTION audit_log_keep() RETURNS trigger \
+                     LANGUAGE plpgsql AS $$ BEGIN \
+                     IF TG_OP = 'DELETE' AND OLD.at <= extract(epoch FROM now())::bigint - 180 * 86400 \
+                     AND OLD.id <= (SELECT COALESCE(MAX(last_id), 0) FROM audit_archives) THEN RETURN OLD; END IF; \
+                     RAISE EXCEPTION 'the audit log is append-only'; END $$",
+                    "CREATE TRIGGER audit_log_keep BEFORE UPDATE OR DELETE ON audit_log \
+                     FOR EACH ROW EXECUTE FUNCTION audit_log_keep()",
                     "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log \
                      FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
                 ],

@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (30, "national_crypto", include_str!("../../migrations/0030_national_crypto.sql")),
     (31, "export_approvals", include_str!("../../migrations/0031_export_approvals.sql")),
     (32, "key_rotation", include_str!("../../migrations/0032_key_rotation.sql")),
+    (33, "audit_retention", include_str!("../../migrations/0033_audit_retention.sql")),
 ];
 
 /// The audit log refuses UPDATE and DELETE (`Engine::append_only`), made once.

@@ -11,7 +11,14 @@ pub struct Security {
     pub password_max_age_days: i64,
     /// A new password may not be any of this many most recent ones.
     pub password_history: i64,
+    /// Days the audit log keeps an entry in the database before it goes to a signed archive
+    /// (never under `MIN_AUDIT_DAYS`).
+    pub audit_retention_days: i64,
 }
+
+/// What the law (网络安全法 art. 21) and 等保 ask the audit log to keep at least; the
+/// database's own delete trigger holds to it too.
+pub const MIN_AUDIT_DAYS: i64 = 180;
 
 impl Default for Security {
     fn default() -> Self {
@@ -21,6 +28,7 @@ impl Default for Security {
             idle_timeout_minutes: 30,
             password_max_age_days: 90,
             password_history: 5,
+            audit_retention_days: 365,
         }
     }
 }
@@ -33,6 +41,12 @@ impl Security {
         ("idle_timeout_minutes", "无操作自动退出（分钟）", 5, 120),
         ("password_max_age_days", "管理员密码有效期（天）", 30, 365),
         ("password_history", "新密码不得与最近几次密码相同", 1, 24),
+        (
+            "audit_retention_days",
+            "审计日志在库保留天数（之后归档）",
+            MIN_AUDIT_DAYS,
+            3650,
+        ),
     ];
 
     fn set(&mut self, key: &str, v: i64) {
@@ -42,6 +56,7 @@ impl Security {
             "idle_timeout_minutes" => self.idle_timeout_minutes = v,
             "password_max_age_days" => self.password_max_age_days = v,
             "password_history" => self.password_history = v,
+            "audit_retention_days" => self.audit_retention_days = v,
             _ => {}
         }
     }
@@ -52,6 +67,7 @@ impl Security {
             "lockout_minutes" => self.lockout_minutes,
             "password_max_age_days" => self.password_max_age_days,
             "password_history" => self.password_history,
+            "audit_retention_days" => self.audit_retention_days,
             _ => self.idle_timeout_minutes,
         }
     }

@@ -219,3 +219,107 @@ both!(
         );
     }
 );
+
+/// Appends an entry made `days_ago`.
+async fn entry_of(app: &TestApp, days_ago: i64, detail: &str) {
+    let at = dangjian::domain::clock::now_epoch() - days_ago * 86_400;
+    let actor = dangjian::store::audit::Actor {
+        user_id: None,
+        name: "测试".into(),
+        ip: String::new(),
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    dangjian::store::audit::append_at(tx.conn(), at, &actor, ["登录", "账号", "成功", detail])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn deletable(app: &TestApp, id: i64) -> bool {
+    sqlx::query("DELETE FROM audit_log WHERE id = $1")
+        .bind(id)
+        .execute(app.db.pool())
+        .await
+        .is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_entries_leave_only_into_a_signed_archive_sqlite() {
+    old_entries_leave_only_into_a_signed_archive(crate::support::Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_entries_leave_only_into_a_signed_archive_postgres() {
+    old_entries_leave_only_into_a_signed_archive(crate::support::Engine::Postgres).await;
+}
+
+/// Kept a year by default (never under 180 days), then archived with a signature before
+/// the entries leave the database; the chain goes on from the archive, and the database
+/// itself refuses to let go of anything younger or unarchived.
+async fn old_entries_leave_only_into_a_signed_archive(engine: crate::support::Engine) {
+    use dangjian::audit_retention::{archive_due, folder, verify_file};
+    use dangjian::store::audit;
+    let Some(app) = TestApp::spawn_empty(engine).await else {
+        return;
+    };
+    for (days, n) in [(400, 5), (200, 2), (0, 3)] {
+        for i in 0..n {
+            entry_of(&app, days, &format!("{days}天前 #{i}")).await;
+        }
+    }
+    let dir = folder(&app.data_dir);
+    let now = dangjian::domain::clock::now_epoch();
+    // Nothing under 180 days old, nor anything not archived, can be deleted.
+    assert!(!deletable(&app, 10).await, "a recent entry");
+    assert!(!deletable(&app, 1).await, "an old entry no archive holds");
+
+    let files = archive_due(&app.db, &app.keys, &dir, now).await.unwrap();
+    assert_eq!(files.len(), 1);
+    assert!(files[0].ends_with("audit-0000000001-0000000005.jsonl"));
+    assert_eq!(app.count("SELECT MIN(id) FROM audit_log").await, 6);
+    assert_eq!(audit::verify(&app.db).await.unwrap(), Chain::Intact(11));
+    assert!(!deletable(&app, 6).await, "200 days old, not archived");
+    // A second run the same day has nothing more (a year is the default).
+    assert!(
+        archive_due(&app.db, &app.keys, &dir, now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The county keeps 180 days: the 200-day-old entries go too, in a file of their own.
+    let mut tx = app.db.begin().await.unwrap();
+    dangjian::store::settings::save(tx.conn(), "audit_retention_days", "180")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let more = archive_due(&app.db, &app.keys, &dir, now).await.unwrap();
+    assert_eq!(more.len(), 1);
+    assert_eq!(audit::verify(&app.db).await.unwrap(), Chain::Intact(12));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = '归档审计日志'")
+            .await,
+        2
+    );
+    assert!(!deletable(&app, 8).await, "recent");
+
+    // Each archive checks on its own, at the console too; one altered byte does not.
+    let said = verify_file(&app.keys, &files[0]).unwrap();
+    assert!(said.contains("entries 1–5 (5)"), "{said}");
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_dangjian"))
+        .args(["audit", "verify-archive", "--data"])
+        .arg(&app.data_dir)
+        .args(["--database", &app.database_url])
+        .arg(&more[0])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&cli.stdout).contains("archive intact: entries 6–7"),
+        "{}{}",
+        String::from_utf8_lossy(&cli.stdout),
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    std::fs::write(&files[0], text.replacen("400天前 #2", "400天前 #3", 1)).unwrap();
+    assert!(verify_file(&app.keys, &files[0]).is_err());
+}

@@ -252,11 +252,13 @@ both!(officer_duties_stay_separated, |app: TestApp| async move {
                 ("idle_timeout_minutes", "30"),
                 ("password_max_age_days", "90"),
                 ("password_history", "5"),
+                ("audit_retention_days", "90"),
             ],
         )
         .await;
     assert_eq!(bad.status, 422);
     assert!(bad.contains("连续登录失败锁定次数应为3到10之间的整数"));
+    assert!(bad.contains("审计日志在库保留天数（之后归档）应为180到3650之间的整数"));
     let good = sec
         .post(
             "/security/settings",
@@ -266,6 +268,7 @@ both!(officer_duties_stay_separated, |app: TestApp| async move {
                 ("idle_timeout_minutes", "30"),
                 ("password_max_age_days", "90"),
                 ("password_history", "5"),
+                ("audit_retention_days", "365"),
             ],
         )
         .await;

@@ -347,10 +347,10 @@ impl TestApp {
         let statements: &[&str] = match self.engine {
             Engine::Sqlite => &[
                 "DROP TRIGGER audit_log_no_update",
-                "DROP TRIGGER audit_log_no_delete",
+                "DROP TRIGGER audit_log_keep",
             ],
             Engine::Postgres => &[
-                "DROP TRIGGER audit_log_no_change ON audit_log",
+                "DROP TRIGGER audit_log_keep ON audit_log",
                 "DROP TRIGGER audit_log_no_truncate ON audit_log",
             ],
         };
