@@ -37,9 +37,45 @@ impl State {
     }
 }
 
+/// Who may decide a request over `roots`, to be told of it: every account but the
+/// requester's whose grants of the right (`grants`: account, subtree path) take in every root.
+pub fn approvers(grants: &[(i64, String)], roots: &[&str], requester: i64) -> Vec<i64> {
+    let mut out: Vec<i64> = grants
+        .iter()
+        .map(|(user, _)| *user)
+        .filter(|user| *user != requester)
+        .filter(|user| {
+            !roots.is_empty()
+                && roots.iter().all(|root| {
+                    grants
+                        .iter()
+                        .any(|(u, path)| u == user && super::org::is_in_subtree(root, path))
+                })
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn approvers_see_every_root_and_are_not_the_requester() {
+        let grants = vec![
+            (1, "/1/".to_string()),
+            (2, "/1/2/".to_string()),
+            (3, "/1/2/".to_string()),
+            (3, "/1/5/".to_string()),
+            (4, "/1/5/".to_string()),
+        ];
+        assert_eq!(approvers(&grants, &["/1/2/7/", "/1/5/"], 9), vec![1, 3]);
+        assert_eq!(approvers(&grants, &["/1/2/7/", "/1/5/"], 1), vec![3]);
+        assert_eq!(approvers(&grants, &["/1/5/"], 4), vec![1, 3]);
+        assert!(approvers(&grants, &[], 9).is_empty());
+    }
 
     #[test]
     fn an_approval_is_good_once_for_a_day() {

@@ -7,11 +7,13 @@ use super::form::{Id, render, render_invalid};
 use super::stored::{bytes_response, read_upload};
 use super::{AppState, Ctx};
 use crate::domain::org::OrgType;
+use crate::domain::policy::Role;
 use crate::domain::roster::{MEMBER_COLUMNS, MEMBER_EXAMPLES, ORG_COLUMNS, ORG_EXAMPLES};
 use crate::error::{AppError, AppResult};
 use crate::http::form::Query;
 use crate::roster::{Importer, Kind, Status};
 use crate::store::roster::{self, Approval};
+use crate::store::{notifications, users};
 use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -102,6 +104,13 @@ pub async fn request_full_export(
         roster::request_approval(tx.conn(), (actor.user_id, &name), &roots, &reason, now).await?;
     ctx.audit(&mut tx, "申请导出完整名册", &format!("申请 {id}"), &reason)
         .await?;
+    let grants = users::grants_of_role(tx.conn(), Role::PiiViewer).await?;
+    let roots: Vec<&str> = roots.iter().map(String::as_str).collect();
+    let title = format!("{name}申请导出完整名册，待您审批");
+    for approver in crate::domain::approval::approvers(&grants, &roots, actor.user_id) {
+        let key = format!("export-approval:{id}");
+        notifications::notify(tx.conn(), approver, &key, &title, "/roster#export", now).await?;
+    }
     tx.commit().await?;
     Ok(flash_redirect(
         &state,
@@ -146,6 +155,21 @@ pub async fn decide_full_export(
     };
     let target = format!("申请 {id}（{}）", request.requester_name);
     ctx.audit(&mut tx, action, &target, &request.reason).await?;
+    let told = if approve {
+        format!("{name}已批准您导出完整名册的申请，一天内可下载一次")
+    } else {
+        format!("{name}未批准您导出完整名册的申请")
+    };
+    let key = format!("export-decided:{id}");
+    notifications::notify(
+        tx.conn(),
+        request.requested_by,
+        &key,
+        &told,
+        "/roster#export",
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(flash_redirect(
         &state,

@@ -401,6 +401,17 @@ pub async fn admins_of(conn: &mut AnyConnection, org_id: i64) -> AppResult<Vec<i
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
+/// Every enabled account's grants of `role` over a subtree: (account, the subtree's path).
+pub async fn grants_of_role(conn: &mut AnyConnection, role: Role) -> AppResult<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT g.user_id, o.path FROM role_grants g JOIN orgs o ON o.id = g.org_id \
+         JOIN users u ON u.id = g.user_id WHERE g.role = $1 AND u.disabled = 0",
+    )
+    .bind(role.code())
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Every administrator's grant: (account, the path of the subtree administered).
 pub async fn admin_grants(db: &super::Db) -> AppResult<Vec<(i64, String)>> {
     Ok(sqlx::query_as(

@@ -312,6 +312,16 @@ both!(
 /// The county asks to export the register in full; it may not approve its own request, a
 /// second 敏感信息查看 over the county does; the approval's id.
 async fn approved_full_export(app: &TestApp, county: &Client) -> i64 {
+    let second = app
+        .count("SELECT id FROM users WHERE phone_mask = '137****0006'")
+        .await;
+    let mut tx = app.db.begin().await.unwrap();
+    for role in [Role::OrgAdmin, Role::PiiViewer] {
+        dangjian::store::users::add_grant(tx.conn(), second, role, Some(app.ids.county), None)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
     let asked = county
         .post("/roster/full-exports", &[("reason", "年度统计报送")])
         .await;
@@ -328,17 +338,11 @@ async fn approved_full_export(app: &TestApp, county: &Client) -> i64 {
         .get_bytes(&format!("/roster/members.xlsx?full=1&approval={id}"))
         .await;
     assert_eq!(status, 409, "not approved yet");
-    let second = app
-        .count("SELECT id FROM users WHERE phone_mask = '137****0006'")
-        .await;
-    let mut tx = app.db.begin().await.unwrap();
-    for role in [Role::OrgAdmin, Role::PiiViewer] {
-        dangjian::store::users::add_grant(tx.conn(), second, role, Some(app.ids.county), None)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
     let approver = app.login(phone::MEMBER_C).await;
+    // The bell tells the one who may approve, and only them.
+    let bell = approver.get("/notifications").await;
+    assert!(bell.contains("申请导出完整名册，待您审批"), "{}", bell.body);
+    assert!(!county.get("/notifications").await.contains("待您审批"));
     let page = approver.get("/roster").await;
     assert!(
         page.contains("年度统计报送") && page.contains("待我批准"),
@@ -352,6 +356,7 @@ async fn approved_full_export(app: &TestApp, county: &Client) -> i64 {
         )
         .await;
     assert_eq!(approved.status, 303);
+    assert!(county.get("/notifications").await.contains("已批准您导出完整名册的申请"));
     assert!(county.get("/roster").await.contains("下载完整名册"));
     id
 }
