@@ -356,7 +356,12 @@ async fn approved_full_export(app: &TestApp, county: &Client) -> i64 {
         )
         .await;
     assert_eq!(approved.status, 303);
-    assert!(county.get("/notifications").await.contains("已批准您导出完整名册的申请"));
+    assert!(
+        county
+            .get("/notifications")
+            .await
+            .contains("已批准您导出完整名册的申请")
+    );
     assert!(county.get("/roster").await.contains("下载完整名册"));
     id
 }
