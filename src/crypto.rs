@@ -328,7 +328,7 @@ impl Keys {
         Self::from_masters(&[*master], Algorithms::International)
     }
 
-    fn from_masters(masters: &[[u8; 32]], active: Algorithms) -> Self {
+    pub(crate) fn from_masters(masters: &[[u8; 32]], active: Algorithms) -> Self {
         Self::from_ring(Ring {
             sets: masters.iter().map(|m| Arc::new(key_set(m))).collect(),
             active,

@@ -28,18 +28,20 @@ impl TokenProblem {
     }
 }
 
-/// `WINDOW.MAC`; `mac_for(window)` gives the expected MAC for a window.
+/// `WINDOW.MAC`: a token for one 30-second window.
 pub fn make_token(window: i64, mac: &str) -> String {
     format!("{window}.{mac}")
 }
 
 /// The MAC a meeting's token carries for one window: only the server can make it.
 fn token_mac(keys: &Keys, meeting_id: i64, window: i64) -> String {
-    hex(&keys.mac(&[
-        b"checkin",
-        meeting_id.to_string().as_bytes(),
-        window.to_string().as_bytes(),
-    ])[..10])
+    token_parts(meeting_id, window, |parts| hex(&keys.mac(parts)[..10]))
+}
+
+/// What a check-in token's MAC covers.
+fn token_parts<T>(meeting_id: i64, window: i64, f: impl FnOnce(&[&[u8]]) -> T) -> T {
+    let (meeting, window) = (meeting_id.to_string(), window.to_string());
+    f(&[b"checkin", meeting.as_bytes(), window.as_bytes()])
 }
 
 /// The check-in token of a meeting for one 30-second window (what the QR code carries).
@@ -49,7 +51,14 @@ pub fn token(keys: &Keys, meeting_id: i64, window: i64) -> String {
 
 /// Whether a scanned token is this meeting's and still fresh.
 pub fn verify(keys: &Keys, meeting_id: i64, token: &str, now: i64) -> Result<(), TokenProblem> {
-    check_token(token, now, |w| token_mac(keys, meeting_id, w))
+    // A code shown just before a key rotation still counts for its half minute.
+    check_token(token, now, |w, mac| {
+        token_parts(meeting_id, w, |parts| {
+            keys.any_mac(parts, |m| {
+                constant_time_eq(hex(&m[..10]).as_bytes(), mac.as_bytes())
+            })
+        })
+    })
 }
 
 /// The private part of a member's calendar feed address: `MEMBER-MAC` for the first address
@@ -97,14 +106,15 @@ pub fn calendar_genuine(keys: &Keys, token: &str, member_id: i64, version: i64) 
     })
 }
 
+/// Whether a token is fresh and `genuine(window, mac)` takes its MAC.
 pub fn check_token(
     token: &str,
     now: i64,
-    mac_for: impl Fn(i64) -> String,
+    genuine: impl Fn(i64, &str) -> bool,
 ) -> Result<(), TokenProblem> {
     let (w, mac) = token.split_once('.').ok_or(TokenProblem::Forged)?;
     let w: i64 = w.parse().map_err(|_| TokenProblem::Forged)?;
-    if !constant_time_eq(mac.as_bytes(), mac_for(w).as_bytes()) {
+    if !genuine(w, mac) {
         return Err(TokenProblem::Forged);
     }
     let current = window(now);
@@ -146,24 +156,50 @@ mod tests {
     }
 
     #[test]
+    fn codes_and_addresses_made_before_a_key_rotation_still_count() {
+        use crate::crypto::Algorithms;
+        let (old, new) = ([7u8; 32], [8u8; 32]);
+        let before = Keys::from_master(&old);
+        let now = 1_000_000;
+        let code = token(&before, 5, window(now));
+        let address = calendar_token(&before, 42, 1);
+        let ring = Keys::from_masters(&[old, new], Algorithms::International);
+        assert!(ring.adopt(&Keys::from_master(&new).fingerprint(), Algorithms::National));
+        assert_eq!(verify(&ring, 5, &code, now), Ok(()));
+        assert!(calendar_genuine(&ring, &address, 42, 1));
+        assert_ne!(token(&ring, 5, window(now)), code);
+        // Once the old key is retired, they stop.
+        let retired = Keys::from_masters(&[new], Algorithms::National);
+        assert_eq!(verify(&retired, 5, &code, now), Err(TokenProblem::Forged));
+        assert!(!calendar_genuine(&retired, &address, 42, 1));
+    }
+
+    #[test]
     fn tokens_expire_and_cannot_be_forged() {
         let now = 1_000_000;
+        let genuine = |w: i64, m: &str| m == mac(w);
         let w = window(now);
-        assert_eq!(check_token(&make_token(w, &mac(w)), now, mac), Ok(()));
+        assert_eq!(check_token(&make_token(w, &mac(w)), now, genuine), Ok(()));
         let old = w - GRACE_WINDOWS;
-        assert_eq!(check_token(&make_token(old, &mac(old)), now, mac), Ok(()));
+        assert_eq!(
+            check_token(&make_token(old, &mac(old)), now, genuine),
+            Ok(())
+        );
         let expired = w - GRACE_WINDOWS - 1;
         assert_eq!(
-            check_token(&make_token(expired, &mac(expired)), now, mac),
+            check_token(&make_token(expired, &mac(expired)), now, genuine),
             Err(TokenProblem::Expired)
         );
         assert_eq!(
-            check_token(&make_token(w, "m0"), now, mac),
+            check_token(&make_token(w, "m0"), now, genuine),
             Err(TokenProblem::Forged)
         );
-        assert_eq!(check_token("garbage", now, mac), Err(TokenProblem::Forged));
         assert_eq!(
-            check_token(&make_token(w + 1, &mac(w + 1)), now, mac),
+            check_token("garbage", now, genuine),
+            Err(TokenProblem::Forged)
+        );
+        assert_eq!(
+            check_token(&make_token(w + 1, &mac(w + 1)), now, genuine),
             Err(TokenProblem::Forged)
         );
     }
