@@ -379,7 +379,7 @@ async fn reset_password(config: &Config, phone: &str, second_factor: bool) -> Ap
     };
     audit::append(
         tx.conn(),
-        &cli_actor(),
+        &audit::Actor::console(),
         action,
         &target,
         audit::OK,
@@ -424,7 +424,7 @@ async fn create_admin(
     let target = format!("账号 {id} {name}");
     audit::append(
         tx.conn(),
-        &cli_actor(),
+        &audit::Actor::console(),
         "创建管理员",
         &target,
         audit::OK,
@@ -475,7 +475,7 @@ async fn import(config: &Config, what: ImportWhat, file: &Path, dry_run: bool) -
         return Ok(());
     }
     let who = Importer {
-        actor: cli_actor(),
+        actor: audit::Actor::console(),
         user_id: 0,
     };
     let shown = std::sync::atomic::AtomicUsize::new(0);
@@ -541,14 +541,6 @@ async fn restore(config: &Config, file: &Path) -> AppResult<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-fn cli_actor() -> audit::Actor {
-    audit::Actor {
-        user_id: None,
-        name: "命令行".into(),
-        ip: String::new(),
-    }
 }
 
 #[cfg(test)]

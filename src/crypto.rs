@@ -345,16 +345,6 @@ impl Keys {
         self.ring.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// New keys (not shared with these) sealing and MACing with `algorithms`; what was sealed
-    /// with either still opens.
-    pub fn using(&self, algorithms: Algorithms) -> Self {
-        let ring = self.ring();
-        Self::from_ring(Ring {
-            sets: ring.sets.clone(),
-            active: algorithms,
-        })
-    }
-
     pub fn algorithms(&self) -> Algorithms {
         self.ring().active
     }
@@ -394,8 +384,8 @@ impl Keys {
         true
     }
 
-    /// Takes up the keys of `other` (a key file read again), keeping this ring's writing key
-    /// and algorithms when `other` holds it.
+    /// Takes up the keys of `other` (a key file read again) beside this ring's writing key,
+    /// which stays the writing one, with its algorithms.
     pub fn take_keys_of(&self, other: &Keys) {
         let (mine, theirs) = (self.ring(), other.ring());
         let mut sets = vec![mine.sets[0].clone()];
@@ -620,7 +610,7 @@ mod tests {
     #[test]
     fn either_algorithms_open_what_either_sealed() {
         let intl = Keys::from_master(&[7; 32]);
-        let national = intl.using(Algorithms::National);
+        let national = Keys::from_masters(&[[7; 32]], Algorithms::National);
         let a = intl.encrypt("110101199003070012");
         let b = national.encrypt("110101199003070012");
         assert!(b.starts_with("sm4:") && !a.starts_with("sm4:"));
@@ -664,12 +654,10 @@ mod tests {
         assert!(hashes.contains(&before.lookup_hash("phone", "13800000001")));
         assert!(ring.any_mac(&[b"calendar", b"42"], |m| *m == token));
         assert!(!ring.any_mac(&[b"calendar", b"43"], |m| *m == token));
-        // A clone follows the ring it came from; `using` makes one apart.
-        let apart = ring.using(Algorithms::International);
+        // A clone follows the ring it came from.
         let clone = ring.clone();
         assert!(ring.adopt(&before.fingerprint(), Algorithms::International));
         assert_eq!(clone.fingerprint(), before.fingerprint());
-        assert_eq!(apart.fingerprint(), new_fingerprint);
     }
 
     #[test]

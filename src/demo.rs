@@ -525,15 +525,10 @@ pub async fn generate(db: &Db, keys: &Keys, seed: u64) -> AppResult<String> {
         }
     }
     let (orgs_made, members_made) = (c.orgs, c.members);
-    let cli = audit::Actor {
-        user_id: None,
-        name: "命令行".into(),
-        ip: String::new(),
-    };
     let detail = format!("{orgs_made}个组织，{members_made}名党员");
     audit::append(
         tx.conn(),
-        &cli,
+        &audit::Actor::console(),
         "生成演示数据",
         "演示县",
         audit::OK,

@@ -88,7 +88,7 @@ pub async fn rotate(
         );
         audit::append(
             tx.conn(),
-            &console(),
+            &audit::Actor::console(),
             "密钥轮换",
             "数据库",
             audit::OK,
@@ -109,15 +109,6 @@ pub async fn rotate(
     outcome.fingerprint = target;
     outcome.algorithms = Some(algorithms);
     Ok(outcome)
-}
-
-/// The command line's own name in the audit log.
-fn console() -> audit::Actor {
-    audit::Actor {
-        user_id: None,
-        name: "命令行".into(),
-        ip: String::new(),
-    }
 }
 
 /// Passes over every sealed table until one changes nothing (a server that wrote with the
@@ -193,7 +184,7 @@ pub async fn retire(config: &Config, say: &mut dyn FnMut(String)) -> AppResult<u
     );
     audit::append(
         tx.conn(),
-        &console(),
+        &audit::Actor::console(),
         "退役旧密钥",
         "密钥文件",
         audit::OK,

@@ -73,14 +73,9 @@ pub async fn bootstrap(db: &Db, keys: &Keys) -> AppResult<Option<String>> {
         };
         orgs::create(tx.conn(), None, &input, crate::domain::clock::now_epoch()).await?;
     }
-    let system = audit::Actor {
-        user_id: None,
-        name: "系统".into(),
-        ip: String::new(),
-    };
     audit::append(
         tx.conn(),
-        &system,
+        &audit::Actor::system(),
         "初始化",
         "系统管理员账号",
         audit::OK,

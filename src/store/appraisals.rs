@@ -55,28 +55,34 @@ pub async fn rekey_votes(db: &super::Db, keys: &Keys, id: i64) -> AppResult<u64>
             .await?;
     let mut moved = 0;
     for (voter,) in voters {
-        let current = voter_key(keys, id, voter);
-        let replaced: Vec<String> = voter_keys(keys, id, voter)
-            .into_iter()
-            .filter(|k| *k != current)
-            .collect();
-        if replaced.is_empty() {
-            continue;
-        }
-        moved += crate::q!(
-            &format!(
-                "UPDATE appraisal_votes SET voter_key = $1 WHERE appraisal_id = $2 AND {}",
-                super::hash_in("voter_key", &replaced)
-            ),
-            &current,
-            id
-        )
-        .execute(tx.conn())
-        .await?
-        .rows_affected();
+        moved += move_votes(tx.conn(), keys, id, voter).await?;
     }
     tx.commit().await?;
     Ok(moved)
+}
+
+/// Moves a voter's votes kept under a key a rotation replaced to the writing key's voter key;
+/// how many moved.
+async fn move_votes(conn: &mut AnyConnection, keys: &Keys, id: i64, voter: i64) -> AppResult<u64> {
+    let current = voter_key(keys, id, voter);
+    let replaced: Vec<String> = voter_keys(keys, id, voter)
+        .into_iter()
+        .filter(|k| *k != current)
+        .collect();
+    if replaced.is_empty() {
+        return Ok(0);
+    }
+    Ok(crate::q!(
+        &format!(
+            "UPDATE appraisal_votes SET voter_key = $1 WHERE appraisal_id = $2 AND {}",
+            super::hash_in("voter_key", &replaced)
+        ),
+        &current,
+        id
+    )
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 /// Every key a voter's votes may be kept under while a key rotation is under way.
@@ -228,16 +234,7 @@ pub async fn cast(
     let key = voter_key(keys, id, voter);
     // Votes kept under a key a rotation has replaced move to this one first, so that a second
     // vote replaces them rather than counting beside them.
-    crate::q!(
-        &format!(
-            "UPDATE appraisal_votes SET voter_key = $1 WHERE appraisal_id = $2 AND {}",
-            super::hash_in("voter_key", &voter_keys(keys, id, voter))
-        ),
-        &key,
-        id
-    )
-    .execute(&mut *conn)
-    .await?;
+    move_votes(&mut *conn, keys, id, voter).await?;
     for (rated, grade) in votes {
         crate::q!(
             "INSERT INTO appraisal_votes (appraisal_id, voter_key, rated_member_id, grade) VALUES ($1,$2,$3,$4) \

@@ -12,6 +12,26 @@ pub struct Actor {
     pub ip: String,
 }
 
+impl Actor {
+    /// The platform itself (first start, the daily jobs).
+    pub fn system() -> Self {
+        Self::named("系统")
+    }
+
+    /// Whoever runs a `dangjian` command at the console.
+    pub fn console() -> Self {
+        Self::named("命令行")
+    }
+
+    fn named(name: &str) -> Self {
+        Self {
+            user_id: None,
+            name: name.into(),
+            ip: String::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub id: i64,
@@ -232,7 +252,6 @@ impl Break {
     }
 }
 
-/// Walks the whole chain.
 /// Whether `e` is the entry expected after `prev` (id and hash), unaltered.
 fn follows(e: &Entry, expected_id: i64, prev: &str) -> Result<(), Break> {
     if e.id != expected_id {
@@ -299,11 +318,7 @@ pub async fn verify(db: &super::Db) -> AppResult<Chain> {
             break;
         }
     }
-    let head = sqlx::query("SELECT last_id, last_hash FROM audit_head WHERE id = 1")
-        .fetch_one(db.pool())
-        .await?;
-    let last_id: i64 = head.try_get(0)?;
-    let last_hash: String = head.try_get(1)?;
+    let (last_id, last_hash) = head(db).await?;
     if last_id != expected_id - 1 || last_hash != prev {
         return Ok(Chain::Broken(Break::Truncated {
             kept: expected_id - 1,
@@ -364,11 +379,6 @@ pub async fn prune(db: &super::Db, archived: &Archived<'_>, now: i64) -> AppResu
     )
     .execute(tx.conn())
     .await?;
-    let system = Actor {
-        user_id: None,
-        name: "系统".into(),
-        ip: String::new(),
-    };
     let detail = format!(
         "第{}–{}条，共{}条，移出数据库",
         first.id,
@@ -377,7 +387,7 @@ pub async fn prune(db: &super::Db, archived: &Archived<'_>, now: i64) -> AppResu
     );
     append(
         tx.conn(),
-        &system,
+        &Actor::system(),
         "归档审计日志",
         archived.file,
         OK,
